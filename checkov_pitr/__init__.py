@@ -1,0 +1,3 @@
+"""checkov-pitr: checkov checks for DynamoDB point-in-time recovery (Conformity DynamoDB-003)."""
+
+__version__ = "0.1.0"

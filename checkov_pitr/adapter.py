@@ -1,0 +1,235 @@
+"""Thin checkov adapters around the core: one small class per check and framework family.
+
+checkov calls `run()` with the resource's configuration; we add policy exemptions there, call the
+core, put the core's one-line reason into `details`, and never let an exception escape (checkov
+would drop the table from the report).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CfnResourceCheck
+from checkov.common.bridgecrew.severities import Severities
+from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
+
+from checkov_pitr import core, sources
+from checkov_pitr.core import Result, Subject, Verdict
+from checkov_pitr.policy import LoadedPolicy, active_policy
+from checkov_pitr.rule import CHECKS, CheckMeta, PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
+
+_CHECKOV_RESULT = {
+    Result.PASSED: CheckResult.PASSED,
+    Result.FAILED: CheckResult.FAILED,
+    Result.UNKNOWN: CheckResult.UNKNOWN,  # checkov reports no result for UNKNOWN
+    Result.NONE: CheckResult.UNKNOWN,
+}
+
+
+class PitrCheck:
+    """What every checkov-pitr check shares; mixed in before checkov's base resource check."""
+
+    meta: CheckMeta
+    dialect: str  # "cloudformation" | "terraform"
+
+    def _init_check(self, meta: CheckMeta, supported_resources: Sequence[str], base: type) -> None:
+        self.meta = meta
+        base.__init__(  # type: ignore[misc]
+            self,
+            name=meta.name,
+            id=meta.id,
+            categories=[CheckCategories.BACKUP_AND_RECOVERY],
+            supported_resources=list(supported_resources),
+            guideline=meta.guideline,
+        )
+
+    # checkov reads `check.severity` when it filters and reports; ours follows the policy.
+    @property
+    def severity(self) -> Any:
+        policy, _ = active_policy()
+        name = policy.severity_for(self.meta.id) if policy else self.meta.severity
+        return Severities[name]
+
+    @severity.setter
+    def severity(self, value: Any) -> None:
+        pass  # checkov's BaseCheck assigns None; the policy decides
+
+    def run(self, scanned_file: str, entity_configuration: Dict[str, Any], entity_name: str,
+            entity_type: str, skip_info: Any) -> Any:
+        self._entity = (scanned_file, entity_name, entity_type)
+        self._expired_note = ""
+        policy, _ = active_policy()
+        if not skip_info and policy and policy.exemptions:
+            try:
+                exemption, expired = policy.exemption_for(
+                    self.meta.id,
+                    self.resource_ids(entity_configuration, entity_name, entity_type),
+                    self.resource_tags(entity_configuration),
+                )
+            except Exception:  # exemption matching must never hide a table
+                exemption, expired = None, None
+            if exemption:
+                skip_info = {"id": self.meta.id, "suppress_comment": exemption.comment()}
+            elif expired:
+                self._expired_note = f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+        return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
+
+    def scan_resource_conf(self, conf: Dict[str, Any]) -> CheckResult:
+        policy, error = active_policy()
+        scanned_file, name, entity_type = getattr(self, "_entity", ("", "", ""))
+        label = self.label(conf, name, entity_type)
+        if policy is None:
+            verdict = Verdict(Result.FAILED, f"{label}: not judged, the policy is invalid: {error}")
+        else:
+            try:
+                verdict = self.judge(conf, label, entity_type, scanned_file, policy)
+            except Exception as exc:  # fail closed: an unreadable table is FAILED, never dropped
+                verdict = Verdict(Result.FAILED, f"{label}: PITR settings could not be read ({type(exc).__name__}: {exc})")
+        reason = verdict.reason
+        if verdict.result is Result.FAILED:
+            reason += getattr(self, "_expired_note", "")
+        self.details = [reason]
+        self.evaluated_keys = self.inspected_keys()
+        return _CHECKOV_RESULT[verdict.result]
+
+    # --- per framework -------------------------------------------------------------------------
+    def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
+        raise NotImplementedError
+
+    def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
+        raise NotImplementedError
+
+    def judge(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str,
+              policy: LoadedPolicy) -> Verdict:
+        subjects = self.read(conf, label, entity_type, scanned_file)
+        if self.meta is PITR_ENABLED:
+            return core.judge_enabled(subjects, policy.core, self.dialect)
+        return core.judge_period(subjects, policy.core, self.dialect)
+
+    def inspected_keys(self) -> List[str]:
+        return []
+
+    def resource_ids(self, conf: Mapping[str, Any], name: str, entity_type: str) -> List[str]:
+        raise NotImplementedError
+
+    def resource_tags(self, conf: Mapping[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+
+# -------------------------------------------------------------------------------------------------
+# CloudFormation, SAM, CDK output, serverless.yml resources
+# -------------------------------------------------------------------------------------------------
+
+class CloudFormationPitrCheck(PitrCheck, CfnResourceCheck):
+    dialect = "cloudformation"
+
+    def __init__(self, meta: CheckMeta) -> None:
+        self._init_check(meta, core.CFN_TYPES, CfnResourceCheck)
+
+    def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
+        return name
+
+    def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
+        properties = conf.get("Properties", core.MISSING)
+        globals_spec = core.MISSING
+        if entity_type == core.SAM_SIMPLE_TABLE and not (
+            isinstance(properties, Mapping) and core.CFN_SPEC in properties
+        ):
+            # checkov merges Globals into SimpleTables, but not when any SimpleTable in the template
+            # has no Properties; read Globals.SimpleTable ourselves then.
+            globals_spec = sources.simple_table_globals_spec(scanned_file, conf)
+        return core.read_cloudformation(label, entity_type, properties, globals_spec)
+
+    def inspected_keys(self) -> List[str]:
+        if self.meta is PITR_PERIOD:
+            return ["Properties/PointInTimeRecoverySpecification/RecoveryPeriodInDays"]
+        return ["Properties/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled"]
+
+    def resource_ids(self, conf: Mapping[str, Any], name: str, entity_type: str) -> List[str]:
+        return [f"{entity_type}.{name}", name]
+
+    def resource_tags(self, conf: Mapping[str, Any]) -> Dict[str, Any]:
+        properties = conf.get("Properties")
+        tags = properties.get("Tags") if isinstance(properties, Mapping) else None
+        if isinstance(tags, Mapping):  # SAM SimpleTable: a map
+            return {str(k): v for k, v in core.clean(tags).items()}
+        found: Dict[str, Any] = {}
+        for tag in tags if isinstance(tags, list) else []:
+            if isinstance(tag, Mapping) and isinstance(tag.get("Key"), str):
+                found[tag["Key"]] = tag.get("Value")
+        return found
+
+
+# -------------------------------------------------------------------------------------------------
+# Terraform HCL, .tf.json and plans
+# -------------------------------------------------------------------------------------------------
+
+class TerraformPitrCheck(PitrCheck, TfResourceCheck):
+    dialect = "terraform"
+
+    def __init__(self, meta: CheckMeta) -> None:
+        self._init_check(meta, core.TF_TYPES, TfResourceCheck)
+
+    def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
+        address = conf.get("__address__")
+        return address if isinstance(address, str) and address else f"{entity_type}.{name}"
+
+    def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
+        return core.read_terraform(label, entity_type, conf)
+
+    def inspected_keys(self) -> List[str]:
+        if self.meta is PITR_PERIOD:
+            return ["point_in_time_recovery/[0]/recovery_period_in_days"]
+        return ["point_in_time_recovery/[0]/enabled", "replica/*/point_in_time_recovery", "point_in_time_recovery"]
+
+    def resource_ids(self, conf: Mapping[str, Any], name: str, entity_type: str) -> List[str]:
+        return [self.label(conf, name, entity_type), f"{entity_type}.{name}", f"resource.{name}"]
+
+    def resource_tags(self, conf: Mapping[str, Any]) -> Dict[str, Any]:
+        tags = core.unwrap(conf.get("tags"))
+        if not isinstance(tags, Mapping):
+            return {}
+        return {str(k): core.unwrap(v) for k, v in core.clean(tags).items()}
+
+
+class PlanPitrChangeCheck(TerraformPitrCheck):
+    """CKV_PITR_003: compares `before` and `after` of the plan's resource_changes."""
+
+    def __init__(self) -> None:
+        super().__init__(PITR_NOT_LOST)
+
+    def judge(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str,
+              policy: LoadedPolicy) -> Verdict:
+        actions = conf.get("__change_actions__")
+        if not isinstance(actions, list):
+            return Verdict(Result.NONE, "not a plan: CKV_PITR_003 judges Terraform plans only")
+        if set(actions) <= {"create", "no-op", "read"}:
+            return core.judge_change(actions, [], [], label)
+        plan_path = sources.plan_path(scanned_file, conf)
+        change = sources.plan_resource_change(plan_path, label) if plan_path else None
+        if change is None:
+            return Verdict(Result.FAILED, f"{label}: the plan's resource_changes entry could not be read, so a "
+                                          "PITR change cannot be ruled out; scan the complete `terraform show -json` output")
+        body = change.get("change") if isinstance(change.get("change"), Mapping) else {}
+        before = core.read_terraform(label, entity_type, body.get("before") or {})
+        after = core.read_terraform(label, entity_type, body.get("after") or {})
+        return core.judge_change(body.get("actions") or actions, before, after, label)
+
+    def inspected_keys(self) -> List[str]:
+        return ["point_in_time_recovery"]
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def cloudformation_checks() -> Tuple[CloudFormationPitrCheck, ...]:
+    return CloudFormationPitrCheck(PITR_ENABLED), CloudFormationPitrCheck(PITR_PERIOD)
+
+
+def terraform_checks() -> Tuple[TerraformPitrCheck, ...]:
+    return TerraformPitrCheck(PITR_ENABLED), TerraformPitrCheck(PITR_PERIOD), PlanPitrChangeCheck()
+
+
+__all__ = ["CHECKS", "cloudformation_checks", "terraform_checks"]

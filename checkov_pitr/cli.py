@@ -1,0 +1,152 @@
+"""`checkov-pitr`: checkov with the DynamoDB-003 checks loaded, offline, and by default only them.
+
+    checkov-pitr --checks-dir
+    checkov-pitr [--policy FILE] [checkov's own arguments]
+
+The exit code is checkov's, except 2 for an invalid policy file or an internal error.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
+
+from checkov_pitr import __version__
+from checkov_pitr.policy import POLICY_ENV, LoadedPolicy, PolicyError, load_policy
+from checkov_pitr.rule import CHECKS
+
+# The frameworks our checks judge; other frameworks would only cost time when only our checks run.
+OUR_FRAMEWORKS = ("cloudformation", "serverless", "terraform", "terraform_json", "terraform_plan")
+PROG = "checkov-pitr"
+
+
+def checks_dir() -> str:
+    """Absolute path of the installed checks folder, for `checkov --external-checks-dir`."""
+    from checkov_pitr import checks
+
+    return os.path.dirname(os.path.abspath(checks.__file__))
+
+
+def _pop_option(argv: List[str], name: str) -> Tuple[Optional[str], List[str]]:
+    """Take `--name VALUE` or `--name=VALUE` out of argv."""
+    value: Optional[str] = None
+    rest: List[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == name:
+            if i + 1 >= len(argv):
+                raise PolicyError(f"{name} needs a file name")
+            value = argv[i + 1]
+            i += 2
+            continue
+        if arg.startswith(name + "="):
+            value = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+        i += 1
+    return value, rest
+
+
+def _has_flag(argv: Sequence[str], *flags: str) -> bool:
+    return any(a in flags or any(a.startswith(f + "=") for f in flags if f.startswith("--")) for a in argv)
+
+
+def checkov_arguments(argv: Sequence[str]) -> List[str]:
+    """The checkov command line for the user's arguments: our checks, offline, only ours by default."""
+    args = list(argv)
+    args += ["--external-checks-dir", checks_dir()]
+    if not _has_flag(args, "--skip-download"):
+        args.append("--skip-download")
+    if not _has_flag(args, "-c", "--check", "--skip-check"):
+        args += ["--check", ",".join(CHECKS)]
+    if not _has_flag(args, "--framework"):
+        args += ["--framework", *OUR_FRAMEWORKS]
+    return args
+
+
+def _quiet_vendor_logging() -> None:
+    # checkov logs vendor-service and module-download problems as warnings with tracebacks; the
+    # scan is offline by design, so users see none of them.
+    os.environ.setdefault("BC_SKIP_MAPPING", "TRUE")
+    os.environ.setdefault("CHECKOV_SKIP_VERSION_CHECK", "TRUE")
+    for name in ("urllib3", "requests", "checkov.common.bridgecrew", "checkov.common.util.http_utils"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _install_sarif() -> None:
+    """checkov builds SARIF with its own class; ours is ready for GitHub code scanning."""
+    try:
+        from checkov_pitr.sarif import install
+    except ImportError:  # pragma: no cover - the SARIF module ships with the package
+        return
+    install()
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy) -> None:
+    """One line per file checkov could not parse, and per exemption that matched nothing."""
+    reports = [r for r in reports if r is not None]
+    for report in reports:
+        for path in sorted(set(getattr(report, "parsing_errors", []) or [])):
+            _warn(f"{path}: could not be parsed by checkov ({report.check_type}); its tables were not judged")
+    if not policy.exemptions:
+        return
+    used = set()
+    for report in reports:
+        for record in list(report.skipped_checks) + list(report.failed_checks):
+            text = " ".join([str((record.check_result or {}).get("suppress_comment") or "")] + list(record.details or []))
+            used.update(int(n) for n in re.findall(r"exemptions\[(\d+)\]", text))
+    for exemption in policy.exemptions:
+        if exemption.index not in used:
+            _warn(f"policy {policy.source}: {exemption.label} matched no resource in this run; remove it if it is stale")
+
+
+def run_checkov(argv: Sequence[str]) -> Tuple[int, List[Any]]:
+    from checkov.main import Checkov
+
+    args = checkov_arguments(argv)
+    sys.argv = ["checkov", *args]  # checks resolve relative paths against the scan roots
+    ckv = Checkov(argv=args)
+    exit_code = ckv.run()
+    return int(exit_code or 0), list(getattr(ckv, "scan_reports", []) or [])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--checks-dir"]:
+        print(checks_dir())
+        return 0
+    if args in (["--version"], ["-v"]):
+        from checkov.version import version as checkov_version
+
+        print(f"{PROG} {__version__} (checkov {checkov_version})")
+        return 0
+    try:
+        policy_file, args = _pop_option(args, "--policy")
+        policy = load_policy(policy_file)
+    except PolicyError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    if policy_file:
+        os.environ[POLICY_ENV] = os.path.abspath(policy_file)
+    _quiet_vendor_logging()
+    _install_sarif()
+    try:
+        exit_code, reports = run_checkov(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a one-line message, never a traceback
+        print(f"{PROG}: error: checkov failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    _report_after_run(reports, policy)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

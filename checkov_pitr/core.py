@@ -1,0 +1,519 @@
+"""The domain core: read a DynamoDB table's PITR settings in any shape and judge them.
+
+Nothing here knows checkov. Inputs are plain dicts as CloudFormation, Terraform HCL/.tf.json
+(checkov wraps HCL values in one-element lists) or Terraform plan JSON present them; outputs are
+`Verdict`s with a one-line reason. Every reader fails closed: a value it cannot understand is
+"off" (or "unresolved" when it is a reference the scan could not resolve), never "on".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+AWS_DEFAULT_PERIOD_DAYS = 35
+MIN_PERIOD_DAYS, MAX_PERIOD_DAYS = 1, 35
+
+CFN_TABLE = "AWS::DynamoDB::Table"
+CFN_GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
+SAM_SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
+TF_TABLE = "aws_dynamodb_table"
+TF_TABLE_REPLICA = "aws_dynamodb_table_replica"
+TF_GLOBAL_TABLE_2017 = "aws_dynamodb_global_table"
+
+CFN_TYPES = (CFN_TABLE, CFN_GLOBAL_TABLE, SAM_SIMPLE_TABLE)
+TF_TYPES = (TF_TABLE, TF_TABLE_REPLICA)
+
+
+class Result(Enum):
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"  # only where the policy says `unresolved: unknown`
+    NONE = "NONE"  # the check has nothing to judge here and reports no result
+
+
+class State(Enum):
+    ON = "on"  # enabled (for a period: a valid number of days)
+    OFF = "off"  # not enabled (for a period: not a valid number of days)
+    UNRESOLVED = "unresolved"  # depends on something the scan cannot resolve
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings the core needs; loading and validating the file is policy.py's job."""
+
+    min_recovery_period_days: int = AWS_DEFAULT_PERIOD_DAYS
+    unresolved: str = "fail"  # "fail" | "unknown"
+
+
+@dataclass(frozen=True)
+class Reading:
+    state: State
+    found: str  # what was found, in words, for the message
+    days: Optional[int] = None  # for a period reading in state ON
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One thing that must have PITR: a table, a replica, or one Fn::If branch of either."""
+
+    label: str  # "MyTable", "replica eu-west-2 of MyGlobalTable"
+    key: str  # stable identity within a resource, to compare plan before/after: "table", "replica:eu-west-2"
+    enabled: Reading
+    period: Reading
+    fix_enable: str
+    fix_period: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    result: Result
+    reason: str
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+# Terraform references and expressions that checkov leaves unrendered.
+_TF_REFERENCE = re.compile(
+    r"\b(?:var|local|module|data|each|count|self|path|terraform)\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?"
+)
+_TF_RESOURCE_REFERENCE = re.compile(r"\baws_[a-z0-9_]+\.[A-Za-z_][\w-]*\.[A-Za-z_]\w*")
+_TF_FUNCTION_CALL = re.compile(r"^\s*\$?\{?\s*[a-z_][a-z0-9_]*\(")
+
+
+def _is_internal_key(key: Any) -> bool:
+    # checkov adds __startline__, __endline__, __file__ and similar keys to parsed mappings
+    return isinstance(key, str) and ((key.startswith("__") and key.endswith("__")) or key in ("start_line", "end_line"))
+
+
+def clean(mapping: Mapping[str, Any]) -> dict:
+    return {k: v for k, v in mapping.items() if not _is_internal_key(k)}
+
+
+def unwrap(value: Any) -> Any:
+    """checkov wraps HCL values in one-element lists (`[true]`, `[[{...}]]`); take them out."""
+    depth = 0
+    while isinstance(value, list) and len(value) == 1 and depth < 8:
+        value = value[0]
+        depth += 1
+    return value
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _join(*parts: str) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------------------------------------
+# Value classification
+# ---------------------------------------------------------------------------------------------
+
+def terraform_reference(value: Any) -> Optional[str]:
+    """The Terraform reference a string value depends on ("var.x", "module.y.z"), if any."""
+    if not isinstance(value, str):
+        return None
+    match = _TF_REFERENCE.search(value) or _TF_RESOURCE_REFERENCE.search(value)
+    if match:
+        return match.group(0)
+    if "${" in value or _TF_FUNCTION_CALL.match(value):
+        return value.strip()
+    return None
+
+
+def cfn_dependency(value: Any) -> Optional[str]:
+    """What an unresolved CloudFormation intrinsic depends on, in words (None if not an intrinsic)."""
+    if not isinstance(value, Mapping):
+        return None
+    body = clean(value)
+    if len(body) != 1:
+        return None
+    (name, arg), = body.items()
+    if name == "Ref":
+        if arg == "AWS::NoValue":
+            return None
+        if isinstance(arg, str) and arg.startswith("AWS::"):
+            return f"pseudo parameter {arg}"
+        return f"parameter {arg}, which has no Default" if isinstance(arg, str) else "a Ref"
+    if isinstance(name, str) and (name.startswith("Fn::") or name == "Condition"):
+        detail = arg if isinstance(arg, str) else (arg[0] if isinstance(arg, list) and arg and isinstance(arg[0], str) else "")
+        return _join(name, f"'{detail}'" if detail else "").replace(", ", " ")
+    return None
+
+
+def is_no_value(value: Any) -> bool:
+    return isinstance(value, Mapping) and clean(value) == {"Ref": "AWS::NoValue"}
+
+
+def read_bool(value: Any, key: str, unset_means: str, dialect: str) -> Reading:
+    """Read an enabled flag. `unset_means` words what an absent value means, for the message."""
+    value = unwrap(value)
+    if value is MISSING or value is None or is_no_value(value):
+        return Reading(State.OFF, f"{key} {unset_means}")
+    if value is True:
+        return Reading(State.ON, f"{key} is true")
+    if isinstance(value, str) and value.lower() == "true":
+        return Reading(State.ON, f"{key} is '{value}'")
+    if value is False or (isinstance(value, str) and value.lower() == "false"):
+        return Reading(State.OFF, f"{key} is false")
+    dependency = _dependency(value, dialect)
+    if dependency:
+        return Reading(State.UNRESOLVED, f"{key} depends on {dependency}")
+    return Reading(State.OFF, f"{key} is {_short(value)}, not true")
+
+
+def read_period(value: Any, key: str, dialect: str) -> Reading:
+    value = unwrap(value)
+    if value is MISSING or value is None or is_no_value(value):
+        return Reading(State.ON, f"{key} not set ({AWS_DEFAULT_PERIOD_DAYS} days by default)", AWS_DEFAULT_PERIOD_DAYS)
+    days: Optional[int] = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        days = value
+    elif isinstance(value, float) and value.is_integer():
+        days = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,6}\s*", value):
+        days = int(value)
+    if days is not None:
+        if MIN_PERIOD_DAYS <= days <= MAX_PERIOD_DAYS:
+            return Reading(State.ON, f"{key} is {days}", days)
+        return Reading(State.OFF, f"{key} is {days}, outside 1-35 days")
+    dependency = _dependency(value, dialect)
+    if dependency:
+        return Reading(State.UNRESOLVED, f"{key} depends on {dependency}")
+    return Reading(State.OFF, f"{key} is {_short(value)}, not a number of days")
+
+
+def _dependency(value: Any, dialect: str) -> Optional[str]:
+    return cfn_dependency(value) if dialect == "cloudformation" else terraform_reference(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudFormation
+# ---------------------------------------------------------------------------------------------
+
+CFN_SPEC = "PointInTimeRecoverySpecification"
+CFN_ENABLED = "PointInTimeRecoveryEnabled"
+CFN_PERIOD = "RecoveryPeriodInDays"
+CFN_FIX_ENABLE = f"set {CFN_ENABLED}: true"
+
+
+def expand_if(value: Any, depth: int = 0) -> List[Tuple[str, Any]]:
+    """Every branch of an `Fn::If` left after checkov's resolution, as (condition label, value)."""
+    if depth < 6 and isinstance(value, Mapping):
+        body = clean(value)
+        if list(body) == ["Fn::If"]:
+            args = body["Fn::If"]
+            if isinstance(args, list) and len(args) == 3:
+                condition = args[0] if isinstance(args[0], str) else "condition"
+                branches: List[Tuple[str, Any]] = []
+                for label, branch in ((f"if {condition}", args[1]), (f"unless {condition}", args[2])):
+                    for inner_label, inner in expand_if(branch, depth + 1):
+                        branches.append((_join(label, inner_label), inner))
+                return branches
+    return [("", value)]
+
+
+def _labelled(base: str, condition: str) -> str:
+    return f"{base} ({condition})" if condition else base
+
+
+def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING) -> List[Subject]:
+    subjects: List[Subject] = []
+    fix_period = f"set {CFN_PERIOD} to at least the policy minimum, or remove it"
+    for spec_condition, branch in expand_if(spec):
+        if (branch is MISSING or branch is None) and fallback is not MISSING:
+            branch = fallback
+            spec_condition = _join(spec_condition, "from Globals.SimpleTable")
+        subject_label = _labelled(label, spec_condition)
+        if branch is MISSING or branch is None or is_no_value(branch):
+            enabled = Reading(State.OFF, f"{CFN_SPEC} missing (PITR is off by default)")
+            subjects.append(Subject(subject_label, key, enabled, read_period(MISSING, CFN_PERIOD, "cloudformation"),
+                                    CFN_FIX_ENABLE, fix_period))
+            continue
+        dependency = cfn_dependency(branch)
+        if dependency or not isinstance(branch, Mapping):
+            found = f"{CFN_SPEC} depends on {dependency}" if dependency else f"{CFN_SPEC} is {_short(branch)}, not a mapping"
+            state = State.UNRESOLVED if dependency else State.OFF
+            subjects.append(Subject(subject_label, key, Reading(state, found), read_period(MISSING, CFN_PERIOD, "cloudformation"),
+                                    CFN_FIX_ENABLE, fix_period))
+            continue
+        body = clean(branch)
+        if not body:
+            enabled_readings = [("", Reading(State.OFF, f"{CFN_SPEC} is empty (PITR is off by default)"))]
+        else:
+            enabled_readings = [
+                (cond, read_bool(value, CFN_ENABLED, "missing (PITR is off by default)", "cloudformation"))
+                for cond, value in expand_if(body.get(CFN_ENABLED, MISSING))
+            ]
+        for enabled_condition, enabled in enabled_readings:
+            for period_condition, period_value in expand_if(body.get(CFN_PERIOD, MISSING)):
+                subjects.append(Subject(
+                    _labelled(label, _join(spec_condition, enabled_condition, period_condition)), key, enabled,
+                    read_period(period_value, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, fix_period,
+                ))
+    return subjects
+
+
+def read_cloudformation(
+    logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING
+) -> List[Subject]:
+    """Subjects of one CloudFormation/SAM resource. `globals_spec` is the template's
+    Globals.SimpleTable.PointInTimeRecoverySpecification (SimpleTable only)."""
+    if properties is MISSING or properties is None:
+        properties = {}
+    if not isinstance(properties, Mapping):
+        return [Subject(logical_id, "table", Reading(State.OFF, f"Properties is {_short(properties)}, not a mapping"),
+                        read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, "")]
+    if resource_type == CFN_GLOBAL_TABLE:
+        return _cfn_global_table(logical_id, properties)
+    fallback = globals_spec if resource_type == SAM_SIMPLE_TABLE else MISSING
+    return _cfn_spec_subjects(logical_id, "table", properties.get(CFN_SPEC, MISSING), fallback)
+
+
+def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Subject]:
+    subjects: List[Subject] = []
+    for condition, replicas in expand_if(properties.get("Replicas", MISSING)):
+        label = _labelled(logical_id, condition)
+        if not isinstance(replicas, list) or not replicas:
+            dependency = cfn_dependency(replicas)
+            found = f"Replicas depends on {dependency}" if dependency else "no Replicas to read"
+            subjects.append(Subject(label, "table", Reading(State.UNRESOLVED if dependency else State.OFF, found),
+                                    read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, ""))
+            continue
+        for index, replica in enumerate(replicas, start=1):
+            for replica_condition, replica_body in expand_if(replica):
+                if is_no_value(replica_body):
+                    continue  # the replica does not exist in this branch
+                region = replica_body.get("Region") if isinstance(replica_body, Mapping) else None
+                name = region if isinstance(region, str) else f"#{index}"
+                replica_label = _labelled(f"replica {name} of {logical_id}", _join(condition, replica_condition))
+                if not isinstance(replica_body, Mapping):
+                    subjects.append(Subject(replica_label, f"replica:{name}",
+                                            Reading(State.OFF, f"replica is {_short(replica_body)}, not a mapping"),
+                                            read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, ""))
+                    continue
+                subjects.extend(_cfn_spec_subjects(replica_label, f"replica:{name}", replica_body.get(CFN_SPEC, MISSING)))
+    return subjects
+
+
+# ---------------------------------------------------------------------------------------------
+# Terraform (HCL as checkov hands it over, .tf.json, and plan JSON values)
+# ---------------------------------------------------------------------------------------------
+
+TF_BLOCK = "point_in_time_recovery"
+TF_FIX_TABLE = "set point_in_time_recovery { enabled = true }"
+TF_FIX_REPLICA = "set point_in_time_recovery = true in the replica"
+TF_FIX_PERIOD = "set recovery_period_in_days to at least the policy minimum, or remove it"
+_ITERATOR_REFERENCE = re.compile(r"\b(?:replica)\.(?:value|key)\b")
+
+
+def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
+    """A nested block in any of checkov's shapes as a list of mappings; None if it is not a block."""
+    value = unwrap(value)
+    if value is MISSING or value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [value]
+    if isinstance(value, list):
+        found: List[Mapping[str, Any]] = []
+        for item in value:
+            inner = blocks(item)
+            if inner is None:
+                return None
+            found.extend(inner)
+        return found
+    return None
+
+
+def _mentions_iterator(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_ITERATOR_REFERENCE.search(value))
+    if isinstance(value, Mapping):
+        return any(_mentions_iterator(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_iterator(v) for v in value)
+    return False
+
+
+def _dynamic_replicas(conf: Mapping[str, Any]) -> List[Mapping[str, Any]]:
+    """Replica blocks that checkov left under `dynamic` (rendered or not)."""
+    import json
+
+    rendered: List[Mapping[str, Any]] = []
+    for element in blocks(conf.get("dynamic", MISSING)) or []:
+        if isinstance(element, str):
+            try:
+                element = json.loads(element)
+            except ValueError:
+                continue
+        if not isinstance(element, Mapping) or "replica" not in element:
+            continue
+        content = element["replica"]
+        if isinstance(content, Mapping) and "content" in content:
+            content = content["content"]
+        rendered.extend(blocks(content) or [])
+    return rendered
+
+
+def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
+    # A replica block whose content still refers to replica.value is a `dynamic "replica"` that
+    # checkov could not render (its for_each is empty by default): no such replica exists.
+    subjects: List[Subject] = []
+    raw_block = conf.get(TF_BLOCK, MISSING)
+    pitr_blocks = blocks(raw_block)
+    period_default = read_period(MISSING, "recovery_period_in_days", "terraform")
+    if pitr_blocks is None:
+        reference = terraform_reference(unwrap(raw_block))
+        state = State.UNRESOLVED if reference else State.OFF
+        found = f"{TF_BLOCK} depends on {reference}" if reference else f"{TF_BLOCK} is {_short(unwrap(raw_block))}, not a block"
+        subjects.append(Subject(address, "table", Reading(state, found), period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
+    elif not pitr_blocks:
+        subjects.append(Subject(address, "table", Reading(State.OFF, f"no {TF_BLOCK} block (PITR is off by default)"),
+                                period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
+    else:
+        block = clean(pitr_blocks[0])
+        enabled = read_bool(block.get("enabled", MISSING), f"{TF_BLOCK}.enabled", "not set (false by default)", "terraform")
+        period = read_period(block.get("recovery_period_in_days", MISSING), "recovery_period_in_days", "terraform")
+        subjects.append(Subject(address, "table", enabled, period, TF_FIX_TABLE, TF_FIX_PERIOD))
+
+    replica_blocks = blocks(conf.get("replica", MISSING))
+    if replica_blocks is None:
+        reference = terraform_reference(unwrap(conf.get("replica")))
+        subjects.append(Subject(f"replicas of {address}", "replica:?",
+                                Reading(State.UNRESOLVED if reference else State.OFF,
+                                        f"replica depends on {reference}" if reference else "replica is not a block"),
+                                period_default, TF_FIX_REPLICA, ""))
+        replica_blocks = []
+    replicas = [r for r in list(replica_blocks) + _dynamic_replicas(conf) if not _mentions_iterator(r)]
+    for index, replica in enumerate(replicas, start=1):
+        replica = clean(replica)
+        region = unwrap(replica.get("region_name", MISSING))
+        name = region if isinstance(region, str) and not terraform_reference(region) else f"#{index}"
+        enabled = read_bool(replica.get(TF_BLOCK, MISSING), TF_BLOCK, "not set (false by default)", "terraform")
+        # replica blocks have no recovery period of their own
+        subjects.append(Subject(f"replica {name} of {address}", f"replica:{name}", enabled, period_default,
+                                TF_FIX_REPLICA, ""))
+    return subjects
+
+
+def read_terraform(address: str, resource_type: str, conf: Any) -> List[Subject]:
+    """Subjects of one Terraform resource; `conf` in checkov's HCL shape, .tf.json, or plan JSON."""
+    if not isinstance(conf, Mapping):
+        return [Subject(address, "table", Reading(State.OFF, f"configuration is {_short(conf)}, not a mapping"),
+                        read_period(MISSING, "recovery_period_in_days", "terraform"), TF_FIX_TABLE, "")]
+    if resource_type == TF_TABLE:
+        return _tf_table_subjects(address, conf)
+    if resource_type == TF_TABLE_REPLICA:
+        enabled = read_bool(conf.get(TF_BLOCK, MISSING), TF_BLOCK, "not set (false by default)", "terraform")
+        return [Subject(address, "table", enabled, read_period(MISSING, "recovery_period_in_days", "terraform"),
+                        "set point_in_time_recovery = true", "")]
+    return []  # aws_dynamodb_global_table (2017) has no PITR setting: no result
+
+
+# ---------------------------------------------------------------------------------------------
+# Judging
+# ---------------------------------------------------------------------------------------------
+
+def _unique(items: Iterable[str]) -> List[str]:
+    seen: List[str] = []
+    for item in items:
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _message(parts: Sequence[str], fixes: Sequence[str]) -> str:
+    return "; ".join(_unique(list(parts) + list(fixes)))
+
+
+def _unresolved_hint(dialect: str) -> str:
+    if dialect == "terraform":
+        return "scanning the plan (terraform show -json) resolves it"
+    return "give the parameter a Default or set the value in the template"
+
+
+def judge_enabled(subjects: Sequence[Subject], policy: Policy, dialect: str = "cloudformation") -> Verdict:
+    """CKV_PITR_001: every table and replica (and every Fn::If branch) has PITR enabled."""
+    if not subjects:
+        return Verdict(Result.NONE, "no DynamoDB table here")
+    off = [s for s in subjects if s.enabled.state is State.OFF]
+    unresolved = [s for s in subjects if s.enabled.state is State.UNRESOLVED]
+    if off or (unresolved and policy.unresolved == "fail"):
+        failing = off + (unresolved if policy.unresolved == "fail" else [])
+        parts = [f"{s.label}: {s.enabled.found}" for s in failing]
+        fixes = [s.fix_enable for s in failing]
+        if unresolved and policy.unresolved == "fail":
+            fixes.append(_unresolved_hint(dialect))
+        return Verdict(Result.FAILED, _message(parts, fixes))
+    if unresolved:
+        return Verdict(Result.UNKNOWN, _message([f"{s.label}: {s.enabled.found}" for s in unresolved],
+                                               [_unresolved_hint(dialect)]))
+    return Verdict(Result.PASSED, _message([f"{s.label}: {s.enabled.found}" for s in subjects], []))
+
+
+def judge_period(subjects: Sequence[Subject], policy: Policy, dialect: str = "cloudformation") -> Verdict:
+    """CKV_PITR_002: where PITR is enabled, its recovery period is at least the policy minimum."""
+    enabled = [s for s in subjects if s.enabled.state is State.ON]
+    if not enabled:
+        return Verdict(Result.NONE, "PITR is enabled nowhere: no recovery period to judge (CKV_PITR_001 fails)")
+    minimum = policy.min_recovery_period_days
+    short = [s for s in enabled if s.period.state is State.ON and (s.period.days or 0) < minimum]
+    invalid = [s for s in enabled if s.period.state is State.OFF]
+    unresolved = [s for s in enabled if s.period.state is State.UNRESOLVED]
+    failing = [f"{s.label}: {s.period.found}, shorter than the policy minimum of {minimum} days" for s in short]
+    failing += [f"{s.label}: {s.period.found}" for s in invalid]
+    if failing or (unresolved and policy.unresolved == "fail"):
+        fixes = [f"set the recovery period to at least {minimum} days, or remove it ({AWS_DEFAULT_PERIOD_DAYS} by default)"]
+        if unresolved and policy.unresolved == "fail":
+            failing += [f"{s.label}: {s.period.found}" for s in unresolved]
+            fixes.append(_unresolved_hint(dialect))
+        return Verdict(Result.FAILED, _message(failing, fixes))
+    if unresolved:
+        return Verdict(Result.UNKNOWN, _message([f"{s.label}: {s.period.found}" for s in unresolved],
+                                               [_unresolved_hint(dialect)]))
+    return Verdict(Result.PASSED, _message([f"{s.label}: {s.period.found}" for s in enabled], [f"minimum {minimum} days"]))
+
+
+KEEPING_ACTIONS = ({"create"}, {"no-op"}, {"read"}, set())
+
+
+def judge_change(
+    actions: Sequence[str], before: Sequence[Subject], after: Sequence[Subject], address: str
+) -> Verdict:
+    """CKV_PITR_003: an update or replace must not turn PITR off, or shorten its period, on a table or
+    replica that has it today."""
+    action_set = set(a for a in actions if isinstance(a, str))
+    if action_set in KEEPING_ACTIONS or "update" not in action_set and "delete" not in action_set:
+        return Verdict(Result.PASSED, f"{address}: {'/'.join(actions) or 'no change'}: no existing PITR setting changes")
+    if action_set == {"delete"}:
+        return Verdict(Result.NONE, f"{address}: deleted")
+    before_on = {s.key: s for s in before if s.enabled.state is State.ON}
+    after_by_key = {}
+    for s in after:
+        after_by_key.setdefault(s.key, s)
+    losses: List[str] = []
+    for key, old in before_on.items():
+        new = after_by_key.get(key)
+        if new is None:
+            continue  # the replica itself is removed: a delete, not a PITR change
+        if new.enabled.state is not State.ON:
+            losses.append(
+                f"{old.label}: apply turns PITR off ({new.enabled.found}) and deletes its continuous backups and "
+                f"its {old.period.days or AWS_DEFAULT_PERIOD_DAYS}-day restore window"
+            )
+        elif (old.period.days or 0) > (new.period.days or AWS_DEFAULT_PERIOD_DAYS) and new.period.state is State.ON:
+            losses.append(
+                f"{old.label}: apply shortens the PITR restore window from {old.period.days} to {new.period.days} days"
+            )
+    if losses:
+        return Verdict(Result.FAILED, _message(losses, ["keep PITR enabled with the same recovery period and plan again"]))
+    return Verdict(Result.PASSED, f"{address}: {'/'.join(actions)} keeps PITR where it is enabled today")

@@ -1,0 +1,42 @@
+"""Reading `terraform show -json` output (format versions 0.1 to 1.x, one line or pretty-printed)."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict
+
+
+class PlanError(Exception):
+    """A file that is not a readable Terraform plan; str() is a one-line message."""
+
+
+def parse_plan_text(text: str, source: str) -> Dict[str, Any]:
+    if not text.strip():
+        raise PlanError(f"{source}: empty file, not a Terraform plan")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()) - 1 or "Unterminated" in exc.msg or "Expecting" in exc.msg and exc.pos >= len(text) - 2:
+            raise PlanError(f"{source}: truncated JSON (ends at character {exc.pos}); re-run terraform show -json") from None
+        raise PlanError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    if not is_plan(data):
+        raise PlanError(f"{source}: JSON, but not a Terraform plan (no format_version with planned_values or resource_changes)")
+    return data
+
+
+def is_plan(data: Any) -> bool:
+    return isinstance(data, dict) and "format_version" in data and (
+        "planned_values" in data or "resource_changes" in data
+    )
+
+
+def load_plan(path: str) -> Dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlanError(f"{path}: not UTF-8 text (binary file?), not a Terraform plan") from None
+    return parse_plan_text(text, path)

@@ -1,0 +1,1 @@
+"""Policy files shipped with checkov-pitr (installed as the package checkov_pitr.policies)."""
