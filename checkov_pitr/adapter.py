@@ -6,8 +6,7 @@ would drop the table from the report).
 """
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CfnResourceCheck
 from checkov.common.bridgecrew.severities import Severities
@@ -25,6 +24,31 @@ _CHECKOV_RESULT = {
     Result.UNKNOWN: CheckResult.UNKNOWN,  # checkov reports no result for UNKNOWN
     Result.NONE: CheckResult.UNKNOWN,
 }
+
+
+# checkov's CloudFormation and serverless runners build their Records without the check's
+# `details` (its Terraform runners pass them); the check hands them over in its result instead.
+_DETAILS_KEY = "checkov_pitr_details"
+
+
+def _carry_details_into_records() -> None:
+    from checkov.common.output.record import Record
+
+    original = Record.__init__
+    if getattr(original, "_checkov_pitr", False):
+        return
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        carried = self.check_result.pop(_DETAILS_KEY, None) if isinstance(self.check_result, dict) else None
+        if carried and not self.details:
+            self.details = list(carried)
+
+    __init__._checkov_pitr = True  # type: ignore[attr-defined]
+    Record.__init__ = __init__  # type: ignore[method-assign]
+
+
+_carry_details_into_records()
 
 
 class PitrCheck:
@@ -73,7 +97,11 @@ class PitrCheck:
                 skip_info = {"id": self.meta.id, "suppress_comment": exemption.comment()}
             elif expired:
                 self._expired_note = f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
-        return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
+        self.details = []
+        result = super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
+        if self.details:
+            result[_DETAILS_KEY] = list(self.details)
+        return result
 
     def scan_resource_conf(self, conf: Dict[str, Any]) -> CheckResult:
         policy, error = active_policy()
@@ -218,10 +246,6 @@ class PlanPitrChangeCheck(TerraformPitrCheck):
 
     def inspected_keys(self) -> List[str]:
         return ["point_in_time_recovery"]
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 def cloudformation_checks() -> Tuple[CloudFormationPitrCheck, ...]:

@@ -365,8 +365,9 @@ def _dynamic_replicas(conf: Mapping[str, Any]) -> List[Mapping[str, Any]]:
 
 
 def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
-    # A replica block whose content still refers to replica.value is a `dynamic "replica"` that
-    # checkov could not render (its for_each is empty by default): no such replica exists.
+    # A lone replica block whose content still refers to replica.value is a `dynamic "replica"` that
+    # checkov handed over unrendered because its for_each is empty by default: no such replica exists.
+    # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
     subjects: List[Subject] = []
     raw_block = conf.get(TF_BLOCK, MISSING)
     pitr_blocks = blocks(raw_block)
@@ -393,7 +394,18 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
                                         f"replica depends on {reference}" if reference else "replica is not a block"),
                                 period_default, TF_FIX_REPLICA, ""))
         replica_blocks = []
-    replicas = [r for r in list(replica_blocks) + _dynamic_replicas(conf) if not _mentions_iterator(r)]
+    dynamic_replicas = _dynamic_replicas(conf)
+    # checkov's handle_dynamic_values may copy dynamic content into `replica` and keep `dynamic` too
+    all_replicas = [r for r in replica_blocks if not any(r == d for d in dynamic_replicas)] + dynamic_replicas
+    unrendered = [r for r in all_replicas if _mentions_iterator(r)]
+    if len(unrendered) > 1:
+        # for_each had several elements but checkov could not substitute replica.value: unresolved
+        for index, _ in enumerate(unrendered, start=1):
+            subjects.append(Subject(
+                f"replica #{index} of {address}", f"replica:#{index}",
+                Reading(State.UNRESOLVED, 'dynamic "replica" content depends on replica.value, which the scan could not render'),
+                period_default, TF_FIX_REPLICA, ""))
+    replicas = [r for r in all_replicas if not _mentions_iterator(r)]
     for index, replica in enumerate(replicas, start=1):
         replica = clean(replica)
         region = unwrap(replica.get("region_name", MISSING))
