@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
@@ -89,7 +90,10 @@ class LoadedPolicy:
 
 
 def _read_packaged(name: str) -> str:
-    return resources.files(POLICY_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    try:
+        return resources.files(POLICY_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    except ModuleNotFoundError:  # running from a source checkout: policies/ sits beside the package
+        return (Path(__file__).resolve().parent.parent / "policies" / name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

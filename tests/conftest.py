@@ -1,0 +1,86 @@
+"""Shared helpers: run the installed `checkov-pitr` (or plain checkov) and index its JSON report."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+REPO = TESTS.parent
+
+
+def tool(name: str) -> str:
+    """A console script of the environment running the tests."""
+    candidate = Path(sys.executable).with_name(name)
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def run(args: Sequence[str], cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None,
+        timeout: int = 300) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k != "CHECKOV_PITR_POLICY"}
+    full_env.update(env or {})
+    return subprocess.run(list(args), cwd=str(cwd or TESTS), env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def run_pitr(*args: str, cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    return run([tool("checkov-pitr"), *args], cwd=cwd, env=env)
+
+
+def json_documents(text: str) -> List[object]:
+    """checkov may print more than one JSON document; read them all."""
+    decoder = json.JSONDecoder()
+    docs, i = [], 0
+    while True:
+        starts = [p for p in (text.find("{", i), text.find("[", i)) if p >= 0]
+        if not starts:
+            return docs
+        try:
+            obj, i = decoder.raw_decode(text, min(starts))
+        except json.JSONDecodeError:
+            i = min(starts) + 1
+            continue
+        docs.append(obj)
+
+
+Key = Tuple[str, str, str]  # (file_path as checkov reports it, resource, check_id)
+
+
+def index_report(stdout: str) -> Dict[Key, List[dict]]:
+    """(file, resource, check) -> the result records (verdict in record['_verdict'])."""
+    found: Dict[Key, List[dict]] = {}
+    for doc in json_documents(stdout):
+        for report in doc if isinstance(doc, list) else [doc]:
+            if not isinstance(report, dict):
+                continue
+            results = report.get("results", {})
+            for key, verdict in (("passed_checks", "PASSED"), ("failed_checks", "FAILED"), ("skipped_checks", "SKIPPED")):
+                for record in results.get(key, []):
+                    record = dict(record, _verdict=verdict, _check_type=report.get("check_type"))
+                    found.setdefault((record["file_path"], record["resource"], record["check_id"]), []).append(record)
+    return found
+
+
+def read_expected(path: Path) -> List[Tuple[str, str, str, str, str]]:
+    """Rows of an expected.tsv: file, resource, check_id, verdict, message substring (may be empty)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        while len(parts) < 5:
+            parts.append("")
+        rows.append(tuple(parts[:5]))
+    return rows
+
+
+@pytest.fixture(scope="session")
+def pitr():
+    return run_pitr
