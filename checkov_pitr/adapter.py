@@ -83,6 +83,7 @@ class PitrCheck:
             entity_type: str, skip_info: Any) -> Any:
         self._entity = (scanned_file, entity_name, entity_type)
         self._expired_note = ""
+        exemption = None
         policy, _ = active_policy()
         if not skip_info and policy and policy.exemptions:
             try:
@@ -93,12 +94,14 @@ class PitrCheck:
                 )
             except Exception:  # exemption matching must never hide a table
                 exemption, expired = None, None
-            if exemption:
-                skip_info = {"id": self.meta.id, "suppress_comment": exemption.comment()}
-            elif expired:
+            if expired:
                 self._expired_note = f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
         self.details = []
         result = super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
+        # A policy exemption skips only what the check judges here: where it gives no result
+        # (CKV_PITR_003 outside a plan, CKV_PITR_002 where PITR is off) it stays silent.
+        if exemption and result.get("result") in (CheckResult.PASSED, CheckResult.FAILED):
+            result = {"result": CheckResult.SKIPPED, "suppress_comment": exemption.comment()}
         if self.details:
             result[_DETAILS_KEY] = list(self.details)
         return result
@@ -199,12 +202,34 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
     def __init__(self, meta: CheckMeta) -> None:
         self._init_check(meta, core.TF_TYPES, TfResourceCheck)
 
+    def scan_entity_conf(self, conf: Dict[str, Any], entity_type: str) -> CheckResult:
+        # checkov's own handling of `dynamic` blocks runs here, before scan_resource_conf, and raises
+        # on shapes it does not expect; the table is then FAILED, not dropped from the report.
+        try:
+            return super().scan_entity_conf(conf, entity_type)  # type: ignore[misc]
+        except Exception as exc:
+            name = getattr(self, "_entity", ("", "", ""))[1]
+            self.details = [f"{self.label(conf, name, entity_type)}: PITR settings could not be read "
+                            f"({type(exc).__name__} in checkov's dynamic-block handling)"]
+            self.evaluated_keys = self.inspected_keys()
+            return CheckResult.FAILED
+
     def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
         address = conf.get("__address__")
         return address if isinstance(address, str) and address else f"{entity_type}.{name}"
 
     def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
         return core.read_terraform(label, entity_type, conf)
+
+    def judge(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str,
+              policy: LoadedPolicy) -> Verdict:
+        # an unresolved value in a plan is known only after apply: "scan the plan" would be no advice
+        in_plan = "__change_actions__" in conf or (scanned_file.endswith(".json") and not scanned_file.endswith(".tf.json"))
+        dialect = "terraform_plan" if in_plan else self.dialect
+        subjects = self.read(conf, label, entity_type, scanned_file)
+        if self.meta is PITR_ENABLED:
+            return core.judge_enabled(subjects, policy.core, dialect)
+        return core.judge_period(subjects, policy.core, dialect)
 
     def inspected_keys(self) -> List[str]:
         if self.meta is PITR_PERIOD:

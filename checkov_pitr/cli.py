@@ -89,12 +89,35 @@ def _warn(message: str) -> None:
     print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
-def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy) -> None:
-    """One line per file checkov could not parse, and per exemption that matched nothing."""
+def _plan_problems(argv: Sequence[str]) -> List[Tuple[str, str]]:
+    """(path, one-line message) for each scanned Terraform JSON file that is no readable plan: checkov
+    skips a state file or a plan cut short without a word, so the user would take silence for a pass."""
+    from checkov_pitr.plan import plan_problem
+    from checkov_pitr.sources import scanned_json_files
+
+    problems = []
+    for path in scanned_json_files(list(argv)):
+        problem = plan_problem(path)
+        if problem:
+            problems.append((path, problem))
+    return problems
+
+
+def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy, argv: Sequence[str] = ()) -> None:
+    """One line per file checkov could not parse or that is no readable plan, and per exemption
+    that matched nothing."""
     reports = [r for r in reports if r is not None]
+    try:
+        plan_problems = _plan_problems(argv)
+    except Exception as exc:  # a message about other files must never hide this run's results
+        plan_problems = [("", f"could not check the scanned .json files for unreadable plans ({type(exc).__name__}: {exc})")]
+    explained = {os.path.realpath(path) for path, _ in plan_problems if path}
+    for _, problem in plan_problems:
+        _warn(f"{problem}; its tables were not judged")
     for report in reports:
         for path in sorted(set(getattr(report, "parsing_errors", []) or [])):
-            _warn(f"{path}: could not be parsed by checkov ({report.check_type}); its tables were not judged")
+            if os.path.realpath(path) not in explained:
+                _warn(f"{path}: could not be parsed by checkov ({report.check_type}); its tables were not judged")
     if not policy.exemptions:
         return
     used = set()
@@ -144,7 +167,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as exc:  # a one-line message, never a traceback
         print(f"{PROG}: error: checkov failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    _report_after_run(reports, policy)
+    _report_after_run(reports, policy, args)
     return exit_code
 
 

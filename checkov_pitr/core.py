@@ -85,6 +85,8 @@ _TF_REFERENCE = re.compile(
 )
 _TF_RESOURCE_REFERENCE = re.compile(r"\baws_[a-z0-9_]+\.[A-Za-z_][\w-]*\.[A-Za-z_]\w*")
 _TF_FUNCTION_CALL = re.compile(r"^\s*\$?\{?\s*[a-z_][a-z0-9_]*\(")
+# serverless.yml variables (`${opt:stage}`, `${self:custom.x}`, `${file(...)}`) checkov could not resolve
+_SLS_VARIABLE_START = re.compile(r"\$\{\s*(?:self|opt|env|sls|param|ssm|s3|cf|file|aws|git|strToBool)\s*[:(]")
 
 
 def _is_internal_key(key: Any) -> bool:
@@ -130,8 +132,25 @@ def terraform_reference(value: Any) -> Optional[str]:
     return None
 
 
+def serverless_variable(value: Any) -> Optional[str]:
+    """The first serverless.yml variable in a string ("${opt:pitr}"), nested braces included."""
+    match = _SLS_VARIABLE_START.search(value) if isinstance(value, str) else None
+    if not match:
+        return None
+    depth, start = 0, match.start()
+    for index in range(start + 1, len(value)):
+        depth += {"{": 1, "}": -1}.get(value[index], 0)
+        if depth == 0:
+            return value[start:index + 1]
+    return value[start:]
+
+
 def cfn_dependency(value: Any) -> Optional[str]:
-    """What an unresolved CloudFormation intrinsic depends on, in words (None if not an intrinsic)."""
+    """What an unresolved CloudFormation intrinsic (or serverless.yml variable) depends on, in words
+    (None if it is neither)."""
+    variable = serverless_variable(value)
+    if variable:
+        return f"serverless variable {variable}"
     if not isinstance(value, Mapping):
         return None
     body = clean(value)
@@ -154,9 +173,18 @@ def is_no_value(value: Any) -> bool:
     return isinstance(value, Mapping) and clean(value) == {"Ref": "AWS::NoValue"}
 
 
+def attribute_value(value: Any, dialect: str) -> Any:
+    """checkov wraps every Terraform attribute value in one list (`enabled = true` is `[True]`, in plans
+    too); CloudFormation values are never wrapped. Take off that one list and no more: `[true]` in a
+    template, or `enabled = [true]` in HCL, is a list (which AWS and Terraform refuse), never true."""
+    if dialect != "cloudformation" and isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
 def read_bool(value: Any, key: str, unset_means: str, dialect: str) -> Reading:
     """Read an enabled flag. `unset_means` words what an absent value means, for the message."""
-    value = unwrap(value)
+    value = attribute_value(value, dialect)
     if value is MISSING or value is None or is_no_value(value):
         return Reading(State.OFF, f"{key} {unset_means}")
     if value is True:
@@ -172,7 +200,7 @@ def read_bool(value: Any, key: str, unset_means: str, dialect: str) -> Reading:
 
 
 def read_period(value: Any, key: str, dialect: str) -> Reading:
-    value = unwrap(value)
+    value = attribute_value(value, dialect)
     if value is MISSING or value is None or is_no_value(value):
         return Reading(State.ON, f"{key} not set ({AWS_DEFAULT_PERIOD_DAYS} days by default)", AWS_DEFAULT_PERIOD_DAYS)
     days: Optional[int] = None
@@ -217,19 +245,40 @@ def expand_if(value: Any, depth: int = 0) -> List[Tuple[str, Any]]:
                 branches: List[Tuple[str, Any]] = []
                 for label, branch in ((f"if {condition}", args[1]), (f"unless {condition}", args[2])):
                     for inner_label, inner in expand_if(branch, depth + 1):
-                        branches.append((_join(label, inner_label), inner))
+                        combined = branch_conditions(label, inner_label)
+                        if combined is not None:
+                            branches.append((combined, inner))
                 return branches
     return [("", value)]
+
+
+def branch_conditions(*parts: str) -> Optional[str]:
+    """Join branch labels ("if A", "unless B, if C") without repeats; None when they contradict.
+
+    Two `Fn::If`s on the same condition go the same way: "if A" with "unless A" cannot happen,
+    and judging such a combination would fail a template for a branch that never exists."""
+    seen: List[str] = []
+    for part in parts:
+        for item in part.split(", ") if part else []:
+            if item not in seen:
+                seen.append(item)
+    if any(item.startswith("if ") and f"unless {item[3:]}" in seen for item in seen):
+        return None
+    return ", ".join(seen)
 
 
 def _labelled(base: str, condition: str) -> str:
     return f"{base} ({condition})" if condition else base
 
 
-def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING) -> List[Subject]:
+def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING, context: str = "") -> List[Subject]:
+    """`context` is the branch the specification sits in (a GlobalTable replica's Fn::If)."""
     subjects: List[Subject] = []
     fix_period = f"set {CFN_PERIOD} to at least the policy minimum, or remove it"
-    for spec_condition, branch in expand_if(spec):
+    for inner_condition, branch in expand_if(spec):
+        spec_condition = branch_conditions(context, inner_condition)
+        if spec_condition is None:
+            continue  # contradicts the branch the specification sits in
         if (branch is MISSING or branch is None) and fallback is not MISSING:
             branch = fallback
             spec_condition = _join(spec_condition, "from Globals.SimpleTable")
@@ -256,8 +305,11 @@ def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING)
             ]
         for enabled_condition, enabled in enabled_readings:
             for period_condition, period_value in expand_if(body.get(CFN_PERIOD, MISSING)):
+                condition = branch_conditions(spec_condition, enabled_condition, period_condition)
+                if condition is None:
+                    continue  # e.g. "if A" for the flag with "unless A" for the period: never happens
                 subjects.append(Subject(
-                    _labelled(label, _join(spec_condition, enabled_condition, period_condition)), key, enabled,
+                    _labelled(label, condition), key, enabled,
                     read_period(period_value, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, fix_period,
                 ))
     return subjects
@@ -289,19 +341,27 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
             subjects.append(Subject(label, "table", Reading(State.UNRESOLVED if dependency else State.OFF, found),
                                     read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, ""))
             continue
+        judged_before = len(subjects)
         for index, replica in enumerate(replicas, start=1):
             for replica_condition, replica_body in expand_if(replica):
                 if is_no_value(replica_body):
                     continue  # the replica does not exist in this branch
                 region = replica_body.get("Region") if isinstance(replica_body, Mapping) else None
                 name = region if isinstance(region, str) else f"#{index}"
-                replica_label = _labelled(f"replica {name} of {logical_id}", _join(condition, replica_condition))
+                replica_context = branch_conditions(condition, replica_condition)
+                if replica_context is None:
+                    continue  # contradicts the branch of Replicas it sits in
+                replica_name = f"replica {name} of {logical_id}"
                 if not isinstance(replica_body, Mapping):
-                    subjects.append(Subject(replica_label, f"replica:{name}",
+                    subjects.append(Subject(_labelled(replica_name, replica_context), f"replica:{name}",
                                             Reading(State.OFF, f"replica is {_short(replica_body)}, not a mapping"),
                                             read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, ""))
                     continue
-                subjects.extend(_cfn_spec_subjects(replica_label, f"replica:{name}", replica_body.get(CFN_SPEC, MISSING)))
+                subjects.extend(_cfn_spec_subjects(replica_name, f"replica:{name}", replica_body.get(CFN_SPEC, MISSING),
+                                                   context=replica_context))
+        if len(subjects) == judged_before:  # every entry is AWS::NoValue: the table is still judged
+            subjects.append(Subject(label, "table", Reading(State.OFF, "no Replicas to read (every entry is AWS::NoValue)"),
+                                    read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, ""))
     return subjects
 
 
@@ -380,6 +440,11 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     elif not pitr_blocks:
         subjects.append(Subject(address, "table", Reading(State.OFF, f"no {TF_BLOCK} block (PITR is off by default)"),
                                 period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
+    elif any(clean(other) != clean(pitr_blocks[0]) for other in pitr_blocks[1:]):
+        # Terraform allows one block (identical copies come from checkov's dynamic-block handling)
+        subjects.append(Subject(address, "table",
+                                Reading(State.OFF, f"{len(pitr_blocks)} different {TF_BLOCK} blocks (Terraform allows one)"),
+                                period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
     else:
         block = clean(pitr_blocks[0])
         enabled = read_bool(block.get("enabled", MISSING), f"{TF_BLOCK}.enabled", "not set (false by default)", "terraform")
@@ -448,6 +513,9 @@ def _message(parts: Sequence[str], fixes: Sequence[str]) -> str:
 
 
 def _unresolved_hint(dialect: str) -> str:
+    if dialect == "terraform_plan":
+        # in a plan, a reference left in place of a value is one Terraform knows only after apply
+        return "the plan knows this value only after apply; set it from a value known at plan time"
     if dialect == "terraform":
         return "scanning the plan (terraform show -json) resolves it"
     return "give the parameter a Default or set the value in the template"
@@ -505,7 +573,7 @@ def judge_change(
     replica that has it today."""
     action_set = set(a for a in actions if isinstance(a, str))
     if action_set in KEEPING_ACTIONS or "update" not in action_set and "delete" not in action_set:
-        return Verdict(Result.PASSED, f"{address}: {'/'.join(actions) or 'no change'}: no existing PITR setting changes")
+        return Verdict(Result.PASSED, f"{address}: {'/'.join(map(str, actions)) or 'no change'}: no existing PITR setting changes")
     if action_set == {"delete"}:
         return Verdict(Result.NONE, f"{address}: deleted")
     before_on = {s.key: s for s in before if s.enabled.state is State.ON}
@@ -528,4 +596,4 @@ def judge_change(
             )
     if losses:
         return Verdict(Result.FAILED, _message(losses, ["keep PITR enabled with the same recovery period and plan again"]))
-    return Verdict(Result.PASSED, f"{address}: {'/'.join(actions)} keeps PITR where it is enabled today")
+    return Verdict(Result.PASSED, f"{address}: {'/'.join(map(str, actions))} keeps PITR where it is enabled today")

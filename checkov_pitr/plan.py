@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
+import re
+from typing import Any, Dict, Optional
 
 
 class PlanError(Exception):
@@ -19,6 +20,9 @@ def parse_plan_text(text: str, source: str) -> Dict[str, Any]:
             raise PlanError(f"{source}: truncated JSON (ends at character {exc.pos}); re-run terraform show -json") from None
         raise PlanError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     if not is_plan(data):
+        if isinstance(data, dict) and "format_version" in data and "values" in data:
+            raise PlanError(f"{source}: a Terraform state (terraform show -json without a plan file), not a plan; "
+                            "run terraform show -json tfplan")
         raise PlanError(f"{source}: JSON, but not a Terraform plan (no format_version with planned_values or resource_changes)")
     return data
 
@@ -40,3 +44,28 @@ def load_plan(path: str) -> Dict[str, Any]:
     except UnicodeDecodeError:
         raise PlanError(f"{path}: not UTF-8 text (binary file?), not a Terraform plan") from None
     return parse_plan_text(text, path)
+
+
+# `terraform show -json` output starts with these keys; other JSON files (package.json, CloudFormation
+# templates) are not ours to complain about.
+_TERRAFORM_JSON_HEAD = re.compile(rb'^\s*\{\s*"(?:format_version|terraform_version)"')
+
+
+def looks_like_terraform_json(head: bytes) -> bool:
+    return bool(_TERRAFORM_JSON_HEAD.match(head.lstrip(b"\xef\xbb\xbf"))) or b'"terraform_version"' in head
+
+
+def plan_problem(path: str) -> Optional[str]:
+    """A one-line message when `path` is Terraform JSON output but not a readable plan, else None."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+    except OSError:
+        return None
+    if not looks_like_terraform_json(head):
+        return None
+    try:
+        load_plan(path)
+    except PlanError as exc:
+        return str(exc)
+    return None

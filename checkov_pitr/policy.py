@@ -5,6 +5,7 @@ import datetime as dt
 import fnmatch
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +27,13 @@ def tag_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def address_glob_matches(address: str, pattern: str) -> bool:
+    """`*` and `?` are wildcards; brackets are literal, because Terraform addresses use them
+    (`aws_dynamodb_table.t["blue"]`, `module.m[0].*`), where fnmatch would read a character class."""
+    literal_brackets = re.sub(r"([\[\]])", r"[\1]", pattern)
+    return fnmatch.fnmatchcase(address, literal_brackets)
+
+
 class PolicyError(Exception):
     """An unreadable or invalid policy file; str() is the one-line message for users."""
 
@@ -43,7 +51,7 @@ class Exemption:
 
     @property
     def label(self) -> str:
-        what = ", ".join(self.resources) or ", ".join(f"{k}={v}" for k, v in self.tags)
+        what = ", ".join([*self.resources, *(f"{k}={v}" for k, v in self.tags)])
         return f"exemptions[{self.index}] ({what})"
 
     def covers(self, check_id: str) -> bool:
@@ -51,7 +59,7 @@ class Exemption:
 
     def matches(self, resource_ids: Sequence[str], tags: Mapping[str, Any]) -> bool:
         if self.resources and not any(
-            fnmatch.fnmatchcase(rid, pattern) for rid in resource_ids if rid for pattern in self.resources
+            address_glob_matches(rid, pattern) for rid in resource_ids if rid for pattern in self.resources
         ):
             return False
         return all(key in tags and tag_text(tags[key]) == value for key, value in self.tags)
@@ -101,6 +109,21 @@ def policy_schema() -> Dict[str, Any]:
     return json.loads(_read_packaged("policy.schema.json"))
 
 
+class _PolicyYamlLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text: the schema then judges `expires: 2027-13-45` and names
+    the key, where PyYAML itself would stop with a bare ValueError."""
+
+
+_PolicyYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_policy_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_PolicyYamlLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _dates_to_text(value: Any) -> Any:
     # YAML reads an unquoted 2027-01-31 as a date; the schema checks the text form.
     if isinstance(value, dt.date):
@@ -120,16 +143,16 @@ def _path_text(path: Sequence[Any]) -> str:
 
 
 def _expected(error: Any) -> str:
-    validator, value = error.validator, error.validator_value
+    validator, value, schema = error.validator, error.validator_value, error.schema
+    # Say what the key means, not only its JSON type: `expires: 20270101` expects a date.
+    if validator == "format" or (validator == "type" and schema.get("format") == "date"):
+        return "expected a date YYYY-MM-DD"
+    if validator in ("minimum", "maximum") or (validator == "type" and "minimum" in schema and "maximum" in schema):
+        return f"expected a whole number from {schema.get('minimum')} to {schema.get('maximum')}"
     if validator == "type":
         return f"expected {' or '.join(value) if isinstance(value, list) else value}"
     if validator == "enum":
         return "expected one of " + ", ".join(str(v) for v in value)
-    if validator in ("minimum", "maximum"):
-        schema = error.schema
-        return f"expected a whole number from {schema.get('minimum')} to {schema.get('maximum')}"
-    if validator == "format":
-        return "expected a date YYYY-MM-DD"
     if validator == "required":
         return "required"
     if validator == "additionalProperties":
@@ -157,8 +180,10 @@ def validate_policy_data(data: Any, source: str) -> LoadedPolicy:
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else "?"
             path = path + [missing]
-        elif error.validator == "additionalProperties" and "'" in error.message:
-            path = path + [error.message.split("'")[1]]
+        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            # the first unknown key itself (also a YAML key that is not text, such as 1 or true)
+            known = error.schema.get("properties", {})
+            path = path + [str(next((k for k in error.instance if k not in known), "?"))]
         shown = "" if error.validator in ("required", "additionalProperties", "anyOf") else f" (got {error.instance!r})"
         raise PolicyError(f"policy {source}: {_path_text(path)}: {_expected(error)}{shown}")
     exemptions = tuple(
@@ -194,11 +219,13 @@ def load_policy_file(path: str) -> LoadedPolicy:
     except UnicodeDecodeError:
         raise PolicyError(f"policy {path}: is not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        data = parse_policy_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise PolicyError(f"policy {path}: is not valid YAML{where}") from None
+    except Exception as exc:  # e.g. an explicit `!!int abc`: still one line, never a traceback
+        raise PolicyError(f"policy {path}: is not valid YAML ({type(exc).__name__}: {exc})") from None
     return validate_policy_data(data, path)
 
 
@@ -217,7 +244,7 @@ def discover_policy_path(explicit: Optional[str] = None) -> Optional[str]:
 def load_policy(explicit: Optional[str] = None) -> LoadedPolicy:
     path = discover_policy_path(explicit)
     if path is None:
-        return validate_policy_data(yaml.safe_load(_read_packaged("default.yaml")), "default")
+        return validate_policy_data(parse_policy_yaml(_read_packaged("default.yaml")), "default")
     return load_policy_file(path)
 
 

@@ -1,0 +1,273 @@
+"""Where a Terraform plan's resource is written in the Terraform source. No checkov here.
+
+A plan (`terraform show -json`) names resources by address (`module.a.module.b.aws_x.y["k"]`) and
+says, in its `configuration` block, where every module call's source is (`./modules/tables`, or a
+registry / git address). From the folder terraform ran in, local sources lead to the module's
+folder; the `resource "TYPE" "NAME"` block in that folder's .tf (or .tf.json) files is the place a
+code-scanning alert should point at. Registry and remote modules are not on disk: no source place.
+
+The pure parts (address parsing, module folders, block search in a text) take plain data; the
+`SourceFinder` reads each folder's files once and remembers what it found.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+
+@dataclass(frozen=True)
+class ResourceAddress:
+    modules: Tuple[str, ...]  # module call names, outermost first (instance keys dropped)
+    mode: str  # "managed" | "data"
+    type: str
+    name: str
+    index: Optional[str]  # the for_each key or count index as written in the address, or None
+
+
+@dataclass(frozen=True)
+class SourcePlace:
+    path: str  # absolute path of the .tf / .tf.json file
+    start_line: int  # 1-based
+    end_line: int  # >= start_line
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _split_address(address: str) -> Optional[List[Tuple[str, Optional[str]]]]:
+    """`module.a["x.y"].aws_t.n[0]` -> [("module", None), ("a", '"x.y"'), ("aws_t", None), ("n", "0")]."""
+    parts: List[Tuple[str, Optional[str]]] = []
+    i, n = 0, len(address)
+    while i < n:
+        match = _NAME.match(address, i)
+        if not match:
+            return None
+        name, i = match.group(0), match.end()
+        index: Optional[str] = None
+        if i < n and address[i] == "[":
+            if i + 1 < n and address[i + 1] == '"':
+                try:  # a JSON string: keys may hold dots, brackets and escaped quotes
+                    _, end = json.JSONDecoder().raw_decode(address, i + 1)
+                except ValueError:
+                    return None
+            else:
+                end = address.find("]", i)
+                if end < 0:
+                    return None
+            if end >= n or address[end] != "]":
+                return None
+            index, i = address[i + 1:end], end + 1
+        parts.append((name, index))
+        if i < n:
+            if address[i] != ".":
+                return None
+            i += 1
+            if i == n:
+                return None
+    return parts
+
+
+def parse_address(address: str) -> Optional[ResourceAddress]:
+    """The parts of a plan resource address, or None when it is not one."""
+    parts = _split_address(address.strip()) if isinstance(address, str) else None
+    if not parts:
+        return None
+    modules: List[str] = []
+    while len(parts) >= 3 and parts[0] == ("module", None):
+        modules.append(parts[1][0])
+        parts = parts[2:]
+    mode = "managed"
+    if parts and parts[0] == ("data", None) and len(parts) == 3:
+        mode, parts = "data", parts[1:]
+    if len(parts) != 2 or parts[0][1] is not None or parts[0][0] == "module":
+        return None
+    (rtype, _), (name, index) = parts
+    return ResourceAddress(tuple(modules), mode, rtype, name, index)
+
+
+def is_local_source(source: Any) -> bool:
+    """Terraform treats only sources starting with ./ or ../ as local paths."""
+    return isinstance(source, str) and source.replace("\\", "/").startswith(("./", "../"))
+
+
+def module_folder(configuration: Any, modules: Sequence[str], root_folder: str) -> Optional[str]:
+    """The folder of the module that `modules` (call names, outermost first) leads to from the root
+    module in `root_folder`; None when a call is unknown or its source is not a local path."""
+    folder = root_folder
+    module = configuration.get("root_module") if isinstance(configuration, Mapping) else None
+    for name in modules:
+        calls = module.get("module_calls") if isinstance(module, Mapping) else None
+        call = calls.get(name) if isinstance(calls, Mapping) else None
+        if not isinstance(call, Mapping) or not is_local_source(call.get("source")):
+            return None
+        folder = os.path.normpath(os.path.join(folder, call["source"].replace("\\", "/")))
+        module = call.get("module")
+    return folder
+
+
+def _block_end(lines: Sequence[str], start: int) -> int:
+    """The 0-based line of the `}` closing the block whose `{` is on lines[start]; `start` when it
+    cannot be told. Skips strings, comments and heredocs, which may hold braces."""
+    depth = 0
+    heredoc: Optional[str] = None
+    in_comment = False
+    for number in range(start, len(lines)):
+        line = lines[number]
+        if heredoc is not None:
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        i = 0
+        while i < len(line):
+            char = line[i]
+            if in_comment:
+                end = line.find("*/", i)
+                if end < 0:
+                    break
+                in_comment, i = False, end + 2
+                continue
+            if char == "#" or line.startswith("//", i):
+                break
+            if line.startswith("/*", i):
+                in_comment, i = True, i + 2
+                continue
+            if char == '"':
+                i += 1
+                while i < len(line) and line[i] != '"':
+                    i += 2 if line[i] == "\\" else 1
+            elif line.startswith("<<", i):
+                match = re.match(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$", line[i:])
+                if match:
+                    heredoc = match.group(1)
+                    break
+            elif char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth == 0:
+                    return number
+            i += 1
+    return start
+
+
+def find_block_in_hcl(text: str, rtype: str, name: str, mode: str = "managed") -> Optional[Tuple[int, int]]:
+    """1-based (start, end) lines of `resource "TYPE" "NAME" {` in HCL text, or None."""
+    keyword = "data" if mode == "data" else "resource"
+    pattern = re.compile(
+        rf'^[ \t]*{keyword}[ \t]+"?{re.escape(rtype)}"?[ \t]+"?{re.escape(name)}"?[ \t]*\{{', re.MULTILINE
+    )
+    match = pattern.search(text)
+    if not match:
+        return None
+    lines = text.splitlines()
+    start = text.count("\n", 0, match.start())
+    return start + 1, _block_end(lines, start) + 1
+
+
+def find_block_in_tf_json(text: str, rtype: str, name: str, mode: str = "managed") -> Optional[Tuple[int, int]]:
+    """1-based lines of the resource in a .tf.json text: the line of its name key under its type key."""
+    keyword = "data" if mode == "data" else "resource"
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    if not _tf_json_has(document, keyword, rtype, name):
+        return None
+    lines = text.splitlines()
+    type_key = re.compile(rf'"{re.escape(rtype)}"\s*:')
+    name_key = re.compile(rf'"{re.escape(name)}"\s*:')
+    for number, line in enumerate(lines):
+        match = type_key.search(line)
+        if not match:
+            continue
+        rest = line[match.end():]
+        if name_key.search(rest):
+            return number + 1, number + 1
+        for later in range(number + 1, len(lines)):
+            if name_key.search(lines[later]):
+                return later + 1, later + 1
+    return 1, 1
+
+
+def _tf_json_has(document: Any, keyword: str, rtype: str, name: str) -> bool:
+    # .tf.json allows each level to be an object or a list of objects
+    def items(value: Any) -> Iterable[Mapping[str, Any]]:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, Mapping):
+                yield item
+
+    for top in items(document):
+        for blocks in items(top.get(keyword)):
+            for by_name in items(blocks.get(rtype)):
+                if name in by_name:
+                    return True
+    return False
+
+
+def plan_address_line(plan_text: str, address: str) -> int:
+    """1-based line of the resource's `"address": "..."` in the plan text (planned_values comes
+    first in terraform's output); 1 when it is not found, e.g. a one-line plan always gives 1."""
+    needle = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
+    match = needle.search(plan_text)
+    if not match:
+        return 1
+    return plan_text.count("\n", 0, match.start()) + 1
+
+
+class SourceFinder:
+    """Finds resource blocks in Terraform folders; each folder's files are read once."""
+
+    def __init__(self) -> None:
+        self._folders: Dict[str, List[Tuple[str, str]]] = {}
+
+    def _files(self, folder: str) -> List[Tuple[str, str]]:
+        if folder not in self._folders:
+            found: List[Tuple[str, str]] = []
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                names = []
+            for name in names:
+                if not (name.endswith(".tf") or name.endswith(".tf.json")):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                        found.append((path, handle.read()))
+                except OSError:
+                    continue
+            self._folders[folder] = found
+        return self._folders[folder]
+
+    def find_block(self, folder: str, rtype: str, name: str, mode: str = "managed") -> Optional[SourcePlace]:
+        for path, text in self._files(folder):
+            finder = find_block_in_tf_json if path.endswith(".tf.json") else find_block_in_hcl
+            lines = finder(text, rtype, name, mode)
+            if lines:
+                return SourcePlace(path, lines[0], max(lines))
+        return None
+
+    def locate(self, plan: Mapping[str, Any], address: str, root_folders: Sequence[str]) -> Optional[SourcePlace]:
+        """The source place of a plan resource: the first root folder (the folder terraform ran in,
+        then the scan roots) from which the module sources lead to a folder holding the block."""
+        parsed = parse_address(address)
+        if parsed is None:
+            return None
+        configuration = plan.get("configuration") if isinstance(plan, Mapping) else None
+        if parsed.modules and not isinstance(configuration, Mapping):
+            return None  # without the configuration block, module sources are unknown
+        seen = set()
+        for root in root_folders:
+            folder = module_folder(configuration or {}, parsed.modules, os.path.abspath(root))
+            if folder is None:
+                return None  # a registry or remote module: the same from every root
+            if folder in seen:
+                continue
+            seen.add(folder)
+            place = self.find_block(folder, parsed.type, parsed.name, parsed.mode)
+            if place:
+                return place
+        return None
