@@ -117,7 +117,7 @@ class PitrCheck:
                 verdict = self.judge(conf, label, entity_type, scanned_file, policy)
             except Exception as exc:  # fail closed: an unreadable table is FAILED, never dropped
                 verdict = Verdict(Result.FAILED, f"{label}: PITR settings could not be read ({type(exc).__name__}: {exc})")
-        reason = verdict.reason
+        reason = " ".join(verdict.reason.splitlines())  # one line, whatever the values held
         if verdict.result is Result.FAILED:
             reason += getattr(self, "_expired_note", "")
         self.details = [reason]
@@ -204,15 +204,12 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
 
     def scan_entity_conf(self, conf: Dict[str, Any], entity_type: str) -> CheckResult:
         # checkov's own handling of `dynamic` blocks runs here, before scan_resource_conf, and raises
-        # on shapes it does not expect; the table is then FAILED, not dropped from the report.
+        # on shapes it does not expect (checkov would then drop the table); the core reads `dynamic`
+        # itself, so judge the table without checkov's handling.
         try:
             return super().scan_entity_conf(conf, entity_type)  # type: ignore[misc]
-        except Exception as exc:
-            name = getattr(self, "_entity", ("", "", ""))[1]
-            self.details = [f"{self.label(conf, name, entity_type)}: PITR settings could not be read "
-                            f"({type(exc).__name__} in checkov's dynamic-block handling)"]
-            self.evaluated_keys = self.inspected_keys()
-            return CheckResult.FAILED
+        except Exception:
+            return self.scan_resource_conf(conf)
 
     def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
         address = conf.get("__address__")

@@ -409,7 +409,10 @@ def _dynamic_replicas(conf: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     import json
 
     rendered: List[Mapping[str, Any]] = []
-    for element in blocks(conf.get("dynamic", MISSING)) or []:
+    dynamic = unwrap(conf.get("dynamic", MISSING))
+    # element by element: blocks() gives up on a whole list when one element is not a mapping
+    for element in dynamic if isinstance(dynamic, list) else [dynamic]:
+        element = unwrap(element)
         if isinstance(element, str):
             try:
                 element = json.loads(element)
