@@ -17,7 +17,7 @@ def parse_plan_text(text: str, source: str) -> Dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) - 1 or "Unterminated" in exc.msg or "Expecting" in exc.msg and exc.pos >= len(text) - 2:
-            raise PlanError(f"{source}: truncated JSON (ends at character {exc.pos}); re-run terraform show -json") from None
+            raise PlanError(f"{source}: truncated JSON (it breaks off after {len(text.rstrip())} characters); re-run terraform show -json") from None
         raise PlanError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     if not is_plan(data):
         if isinstance(data, dict) and "format_version" in data and "values" in data:

@@ -9,7 +9,6 @@ repository-relative URIs; plan findings at the Terraform source line of the reso
 from __future__ import annotations
 
 import json
-import os
 import re
 import types
 from pathlib import Path
@@ -384,3 +383,36 @@ def test_install_replaces_checkovs_sarif_class() -> None:
         assert runner_registry.Sarif is PitrSarif
     finally:
         runner_registry.Sarif = original
+
+
+def test_notifications_name_files_checkov_could_not_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checkov_pitr.sarif import PitrSarif
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    report = types.SimpleNamespace(check_type="cloudformation", failed_checks=[], skipped_checks=[],
+                                   parsing_errors=[str(tmp_path / "broken.yaml")])
+    run_ = PitrSarif(reports=[report], tool=None).json["runs"][0]
+    assert run_["results"] == []
+    [note] = run_["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "error" and note["message"]["text"].startswith("broken.yaml: could not be parsed")
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.yaml"
+
+
+def test_readme_severity_table_is_the_one_sarif_uses() -> None:
+    from checkov_pitr.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name, score in SECURITY_SEVERITY.items():
+        assert f"| {name} | {score} | {SARIF_LEVEL[name]} |" in readme
+
+
+def test_policy_severity_overrides_reach_rules_and_levels(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("severity:\n  CKV_PITR_001: CRITICAL\n  CKV_PITR_002: LOW\n", encoding="utf-8")
+    result = Scan(tmp_path / "out", "--policy", str(policy), *SCANS["cloudformation"])
+    assert float(result.rules["CKV_PITR_001"]["properties"]["security-severity"]) >= 9.0
+    assert float(result.rules["CKV_PITR_002"]["properties"]["security-severity"]) < 4.0
+    [orders] = result.results_for("CKV_PITR_001", "AWS::DynamoDB::Table.OrdersTable")
+    [audit] = result.results_for("CKV_PITR_002", "AWS::DynamoDB::Table.AuditTable")
+    assert (orders["level"], audit["level"]) == ("error", "note")

@@ -1,0 +1,158 @@
+"""Terraform plans (`terraform show -json`) end to end through checkov.
+
+tests/fixtures/plan/ holds hand-written plans in the real format (one line like real output, one
+pretty-printed; format_version 0.1, 0.2, 1.0, 1.1 and 1.2); tests/fixtures/plan_unreadable/ a good
+plan beside a truncated plan, a state file and a package.json. checkov-pitr runs once per folder.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from conftest import FIXTURES, Key, index_report, read_expected, run_pitr
+from test_e2e_terraform import Row, assert_row
+
+PLANS = FIXTURES / "plan"
+UNREADABLE = FIXTURES / "plan_unreadable"
+FOLDERS = ("plan", "plan_unreadable")
+
+
+class Scan:
+    def __init__(self, folder: str) -> None:
+        self.path = FIXTURES / folder
+        self.process = run_pitr("-d", ".", "-o", "json", cwd=self.path)
+        self.report: Dict[Key, List[dict]] = index_report(self.process.stdout)
+
+
+_scans: Dict[str, Scan] = {}
+
+
+@pytest.fixture(scope="module")
+def scans():
+    def get(folder: str) -> Scan:
+        if folder not in _scans:
+            _scans[folder] = Scan(folder)
+        return _scans[folder]
+
+    return get
+
+
+def _rows() -> List[Tuple[str, Row]]:
+    return [(folder, row) for folder in FOLDERS for row in read_expected(FIXTURES / folder / "expected.tsv")]
+
+
+@pytest.mark.parametrize("folder,row", _rows(), ids=[f"{f}{r[0]}:{r[1]}:{r[2]}" for f, r in _rows()])
+def test_expected_row(scans, folder: str, row: Row) -> None:
+    assert_row(scans(folder).report, row, "terraform_plan")
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_result_is_expected(scans, folder: str) -> None:
+    scan = scans(folder)
+    written = {row[:3] for row in read_expected(scan.path / "expected.tsv")}
+    assert set(scan.report) - written == set()
+    assert "Traceback" not in scan.process.stderr
+    assert scan.process.returncode == 1  # both folders hold failing tables
+
+
+def test_fixtures_are_real_show_json_shapes() -> None:
+    # one line like `terraform show -json` writes, except the one pretty-printed on purpose
+    versions = set()
+    for path in sorted(PLANS.glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        plan = json.loads(text)
+        versions.add(plan["format_version"])
+        assert "terraform_version" in plan and "planned_values" in plan and "resource_changes" in plan
+        if "pretty" in path.name:
+            assert text.count("\n") > 100, path.name
+        else:
+            assert text.count("\n") == 1 and text.endswith("}\n"), path.name
+    assert {"0.1", "0.2", "1.0", "1.2"} <= versions
+
+
+def test_every_plan_file_is_judged(scans) -> None:
+    judged = {key[0] for key in scans("plan").report}
+    assert judged == {f"/{p.name}" for p in PLANS.glob("*.json")}
+
+
+def test_nested_module_results_carry_full_address(scans) -> None:
+    resources = {key[1] for key in scans("plan").report}
+    assert 'module.app.module.storage.aws_dynamodb_table.t["events"]' in resources  # depth 2, for_each key
+    assert "module.app.module.storage.module.archive.aws_dynamodb_table.archive" in resources  # depth 3
+    assert "module.app.aws_dynamodb_table.sessions[1]" in resources  # count index
+    assert 'module.tenant["acme"].aws_dynamodb_table.data' in resources  # for_each module
+
+
+def test_unreadable_files_get_one_line_each_and_the_good_plan_is_judged(scans) -> None:
+    scan = scans("plan_unreadable")
+    lines = [line for line in scan.process.stderr.splitlines() if line.startswith("checkov-pitr:")]
+    truncated = [line for line in lines if "truncated_tfplan.json" in line]
+    state = [line for line in lines if "tfstate_not_a_plan.json" in line]
+    assert len(truncated) == 1 and "truncated JSON" in truncated[0] and "not judged" in truncated[0], lines
+    assert len(state) == 1 and "a Terraform state" in state[0] and "terraform show -json tfplan" in state[0], lines
+    assert not [line for line in lines if "package.json" in line or "good_tfplan.json" in line], lines
+    assert "Traceback" not in scan.process.stderr
+    assert {key[0] for key in scan.report} == {"/good_tfplan.json"}
+
+
+@pytest.mark.parametrize("name,message", [
+    ("truncated_tfplan.json", "truncated JSON"),
+    ("tfstate_not_a_plan.json", "a Terraform state"),
+])
+def test_single_unreadable_file_gets_a_message(name: str, message: str, tmp_path: Path) -> None:
+    process = run_pitr("-f", str(UNREADABLE / name), "-o", "json", cwd=tmp_path)
+    ours = [line for line in process.stderr.splitlines() if line.startswith("checkov-pitr:")]
+    assert len(ours) == 1 and message in ours[0] and name in ours[0], process.stderr[-2000:]
+    assert "Traceback" not in process.stderr
+
+
+def test_plan_given_with_f_from_another_folder(tmp_path: Path) -> None:
+    # the README workflow: terraform show -json tfplan > tfplan.json && checkov-pitr -f tfplan.json
+    plan = tmp_path / "tfplan.json"
+    plan.write_text((PLANS / "update_turns_pitr_off.json").read_text(encoding="utf-8"), encoding="utf-8")
+    process = run_pitr("-f", "tfplan.json", "-o", "json", cwd=tmp_path)
+    report = index_report(process.stdout)
+    records = report[("/tfplan.json", "aws_dynamodb_table.live", "CKV_PITR_003")]
+    assert [r["_verdict"] for r in records] == ["FAILED"]
+    assert "continuous backups" in records[0]["details"][0] and "restore window" in records[0]["details"][0]
+    assert records[0]["severity"] == "CRITICAL"
+    assert process.returncode == 1
+
+
+def test_update_whose_resource_change_cannot_be_read_fails_closed(tmp_path: Path) -> None:
+    # the check itself, without a checkov run: checkov says "update" but the plan file is gone
+    from checkov_pitr.adapter import PlanPitrChangeCheck
+    from checkov_pitr.core import Policy, Result
+    from checkov_pitr.policy import LoadedPolicy
+
+    conf = {"__address__": "aws_dynamodb_table.live", "__change_actions__": ["update"],
+            "point_in_time_recovery": [{"enabled": [True]}]}
+    verdict = PlanPitrChangeCheck().judge(conf, "aws_dynamodb_table.live", "aws_dynamodb_table",
+                                          str(tmp_path / "gone.json"), LoadedPolicy("default", Policy()))
+    assert verdict.result is Result.FAILED
+    assert "resource_changes entry could not be read" in verdict.reason
+
+
+@pytest.mark.parametrize("name,text,message", [
+    ("tfplan.json", (PLANS / "update_turns_pitr_off.json").read_text(encoding="utf-8"), None),
+    ("pretty.json", (PLANS / "v0_2_pretty_period_after_apply_and_replicas.json").read_text(encoding="utf-8"), None),
+    ("cut.json", (PLANS / "update_turns_pitr_off.json").read_text(encoding="utf-8")[:1500], "truncated JSON"),
+    ("state.json", '{"format_version":"1.0","terraform_version":"1.9.8","values":{"root_module":{}}}',
+     "a Terraform state"),
+    ("odd.json", '{"format_version":"1.0","terraform_version":"1.9.8"}', "JSON, but not a Terraform plan"),
+    ("package.json", '{"name": "web", "version": "1.0.0"}', None),  # not Terraform's: not ours to judge
+    ("template.json", '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {', None),
+])
+def test_plan_problem(tmp_path: Path, name: str, text: str, message) -> None:
+    from checkov_pitr.plan import plan_problem
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    problem = plan_problem(str(path))
+    if message is None:
+        assert problem is None
+    else:
+        assert problem is not None and message in problem and "\n" not in problem

@@ -1,0 +1,225 @@
+"""The GitHub Action, the example workflows and the pre-commit hook: their keys, and their commands run.
+
+The YAML files are checked for what GitHub and pre-commit need; the Action's scan script and the
+hook's entry are then run for real against small fixtures.
+"""
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, REPO, run
+
+ACTION = REPO / "action.yml"
+WORKFLOWS = REPO / "examples" / "github-actions"
+GATE = WORKFLOWS / "pitr-gate.yml"
+CLOUDFORMATION_WORKFLOW = WORKFLOWS / "pitr-cloudformation.yml"
+HOOKS = REPO / ".pre-commit-hooks.yaml"
+SARIF_FIXTURES = FIXTURES / "sarif"
+BIN = str(Path(sys.executable).parent)
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def triggers(workflow: Dict[Any, Any]) -> Any:
+    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` key as true
+
+
+@pytest.fixture(scope="module")
+def action() -> Dict[str, Any]:
+    return load(ACTION)
+
+
+def step(steps: List[Dict[str, Any]], **match: str) -> Dict[str, Any]:
+    """The one step whose keys contain the given substrings."""
+    found = [s for s in steps if all(text in str(s.get(key, "")) for key, text in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+# --- action.yml -------------------------------------------------------------------------------
+
+def test_action_is_a_composite_action_with_its_inputs_and_outputs(action) -> None:
+    assert action["name"] and action["description"]
+    assert action["runs"]["using"] == "composite"
+    inputs = action["inputs"]
+    for name in ("directory", "plan-file", "policy-file", "soft-fail", "sarif-file"):
+        assert name in inputs and inputs[name]["description"], name
+    assert inputs["sarif-file"]["default"] == "results.sarif"
+    assert inputs["soft-fail"]["default"] == "false"
+    assert "steps.scan.outputs.failed-count" in action["outputs"]["failed-count"]["value"]
+    assert action["outputs"]["failed-count"]["description"]
+
+
+def test_action_steps_install_scan_upload_and_fail(action) -> None:
+    steps = action["runs"]["steps"]
+    assert step(steps, uses="actions/setup-python@")["with"]["python-version"] == "${{ inputs.python-version }}"
+    install = step(steps, run="pip install")
+    assert '"${{ github.action_path }}"' in install["run"]
+    scan = step(steps, id="scan")
+    assert "checkov-pitr" in scan["run"] and "-o sarif" in scan["run"]
+    upload = step(steps, uses="github/codeql-action/upload-sarif@")
+    assert "always()" in upload["if"]
+    assert upload["with"]["sarif_file"] == "${{ steps.scan.outputs.sarif-file }}"
+    gate = step(steps, name="Fail on findings")
+    assert "always()" in gate["if"]
+    assert steps.index(scan) < steps.index(upload) < steps.index(gate)
+    for item in steps:  # composite run steps must name their shell
+        assert ("run" in item) == ("shell" in item), item.get("name")
+
+
+def test_action_uses_only_declared_inputs_and_existing_steps(action) -> None:
+    text = ACTION.read_text(encoding="utf-8")
+    assert set(re.findall(r"inputs\.([A-Za-z0-9_-]+)", text)) <= set(action["inputs"])
+    ids = {s["id"] for s in action["runs"]["steps"] if "id" in s}
+    assert set(re.findall(r"steps\.([A-Za-z0-9_-]+)\.", text)) <= ids
+    # inputs reach the shell through env, never pasted into the script (no injection)
+    for item in action["runs"]["steps"]:
+        assert "inputs." not in item.get("run", ""), item.get("name")
+
+
+def _script(action: Dict[str, Any], step_id: str = "", name: str = "") -> str:
+    item = step(action["runs"]["steps"], **({"id": step_id} if step_id else {"name": name}))
+    return item["run"]
+
+
+def test_action_scan_script_writes_sarif_and_counts_failures(action, tmp_path: Path) -> None:
+    outputs = tmp_path / "github_output"
+    outputs.write_text("")
+    env = {
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_WORKSPACE": str(REPO),
+        "PITR_DIRECTORY": "tests/fixtures/sarif/cloudformation",
+        "PITR_PLAN_FILE": "tests/fixtures/sarif/plan_registry/tfplan.json",
+        "PITR_POLICY_FILE": "",
+        "PITR_SOFT_FAIL": "true",
+        "PITR_SARIF_FILE": str(tmp_path / "out" / "pitr.sarif"),
+        "PITR_EXTRA_ARGS": "--compact",
+    }
+    process = run(["bash", "-c", _script(action, step_id="scan")], cwd=REPO, env=env)
+    assert process.returncode == 0, process.stderr[-2000:]
+    written = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert written["exit-code"] == "0"  # soft-fail
+    assert written["sarif-file"] == env["PITR_SARIF_FILE"]
+    # CloudFormation: OrdersTable (001) and AuditTable (002); the registry plan: one table (001)
+    assert written["failed-count"] == "3"
+    sarif = json.loads(Path(env["PITR_SARIF_FILE"]).read_text())
+    assert len(sarif["runs"][0]["results"]) == 3
+    assert "CKV_PITR_001" in process.stdout  # the cli output goes to the log
+
+
+@pytest.mark.parametrize("exit_code, expected", [("0", 0), ("1", 1), ("2", 2), ("", 2)])
+def test_action_fail_step_passes_the_scan_exit_code_on(action, exit_code: str, expected: int) -> None:
+    process = subprocess.run(["bash", "-c", _script(action, name="Fail on findings")], capture_output=True,
+                             text=True, env={"PATH": os.environ.get("PATH", ""), "PITR_EXIT_CODE": exit_code})
+    assert process.returncode == expected
+
+
+# --- example workflows ------------------------------------------------------------------------
+
+def _pitr_step(workflow: Dict[str, Any], action: Dict[str, Any]) -> Dict[str, Any]:
+    [job] = workflow["jobs"].values()
+    item = step(job["steps"], uses="checkov-pitr@")
+    assert set(item.get("with", {})) <= set(action["inputs"])
+    return item
+
+
+@pytest.mark.parametrize("path", [GATE, CLOUDFORMATION_WORKFLOW])
+def test_workflows_run_on_pull_requests_and_may_upload_sarif(path: Path, action) -> None:
+    workflow = load(path)
+    assert "pull_request" in triggers(workflow)
+    assert workflow["permissions"]["security-events"] == "write"
+    [job] = workflow["jobs"].values()
+    assert job["runs-on"]
+    assert step(job["steps"], uses="actions/checkout@")
+    pitr = _pitr_step(workflow, action)
+    # upload and gate come from the action's defaults unless the workflow turns them off
+    assert pitr["with"].get("upload-sarif", "true") == "true"
+    assert pitr["with"].get("soft-fail", "false") == "false"
+
+
+def test_gate_workflow_plans_then_scans_source_and_plan(action) -> None:
+    workflow = load(GATE)
+    [job] = workflow["jobs"].values()
+    steps = job["steps"]
+    workdir = job["defaults"]["run"]["working-directory"]
+    setup = step(steps, uses="hashicorp/setup-terraform@")
+    assert setup["with"]["terraform_wrapper"] is False  # the wrapper corrupts `terraform show -json`
+    init = step(steps, run="terraform init")
+    plan = step(steps, run="terraform plan")
+    show = step(steps, run="terraform show -json")
+    assert "-out tfplan" in plan["run"]
+    assert re.search(r"terraform show -json tfplan > tfplan\.json", show["run"])
+    pitr = _pitr_step(workflow, action)
+    assert steps.index(init) < steps.index(plan) < steps.index(show) < steps.index(pitr)
+    assert pitr["with"]["directory"] == workdir
+    assert pitr["with"]["plan-file"] == f"{workdir}/tfplan.json"
+
+
+# --- pre-commit -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hook() -> Dict[str, Any]:
+    hooks = load(HOOKS)
+    assert isinstance(hooks, list)
+    [found] = [h for h in hooks if h["id"] == "checkov-pitr"]
+    return found
+
+
+def test_hook_definition(hook) -> None:
+    assert hook["language"] == "python"
+    assert hook["name"] and hook["description"]
+    entry = shlex.split(hook["entry"])
+    assert entry[-1] == "-f"  # pre-commit appends the changed files after the entry
+    scripts = configparser.ConfigParser()
+    scripts.read(REPO / "setup.cfg")
+    assert entry[0] in scripts["options.entry_points"]["console_scripts"]
+    assert hook.get("pass_filenames", True) is True
+
+
+@pytest.mark.parametrize("name, matched", [
+    ("template.yaml", True), ("stack.yml", True), ("cdk.out/Stack.template.json", True), ("main.tf", True),
+    ("main.tf.json", True), ("tfplan.json", True), ("legacy/stack.template", True),
+    ("app.py", False), ("README.md", False), ("main.tfvars", False), ("infra/.terraform/modules/m/main.tf", False),
+])
+def test_hook_files_pattern(hook, name: str, matched: bool) -> None:
+    selected = bool(re.search(hook["files"], name)) and not re.search(hook.get("exclude", "^$"), name)
+    assert selected is matched
+
+
+def test_hook_entry_scans_the_given_files(hook) -> None:
+    files = ["tests/fixtures/sarif/cloudformation/tables_failed_short_passed_skipped.yaml",
+             "tests/fixtures/sarif/terraform/main.tf", "README.md"]
+    entry = shlex.split(hook["entry"])
+    # `args: [--policy, FILE]` land between the entry's -f and the files (the README says it works)
+    args = ["--policy", "policies/default.yaml"]
+    process = run([str(Path(BIN) / entry[0]), *entry[1:], *args, *files], cwd=REPO)
+    assert process.returncode == 1, process.stderr[-2000:]
+    assert "AWS::DynamoDB::Table.OrdersTable" in process.stdout
+    assert "aws_dynamodb_table.orders" in process.stdout
+    assert "SessionsTable" not in process.stdout  # --quiet: failures only
+
+
+def test_readme_github_section_snippets_parse_and_use_declared_inputs(action) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## GitHub: code scanning, the Action, pre-commit", 1)[1].split("\n## ", 1)[0]
+    snippets = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    assert len(snippets) >= 3
+    for snippet in snippets:
+        assert yaml.safe_load(snippet) is not None
+    for name in re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.M):
+        assert name in action["inputs"] or name in action["outputs"], name
+    assert set(action["inputs"]) | set(action["outputs"]) <= set(re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.M))
