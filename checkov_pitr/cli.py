@@ -89,18 +89,49 @@ def _warn(message: str) -> None:
     print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
-def _plan_problems(argv: Sequence[str]) -> List[Tuple[str, str]]:
+def _plan_problems(argv: Sequence[str], read: Iterable[str] = ()) -> List[Tuple[str, str]]:
     """(path, one-line message) for each scanned Terraform JSON file that is no readable plan: checkov
-    skips a state file or a plan cut short without a word, so the user would take silence for a pass."""
+    skips a state file or a plan cut short without a word, so the user would take silence for a pass.
+    Files some runner read (`read`, real paths) are not parsed again."""
     from checkov_pitr.plan import plan_problem
     from checkov_pitr.sources import scanned_json_files
+    from checkov_pitr.unreadable import binary_json_files
 
-    problems = []
-    for path in scanned_json_files(list(argv)):
-        problem = plan_problem(path)
+    read = set(read)
+    unread = [path for path in scanned_json_files(list(argv)) if os.path.realpath(path) not in read]
+    problems = [(path, f"{path}: not text (a binary file?), not a Terraform plan or template")
+                for path in binary_json_files(unread)]
+    binary = {path for path, _ in problems}
+    for path in unread:
+        problem = None if path in binary else plan_problem(path)
         if problem:
             problems.append((path, problem))
     return problems
+
+
+def _unreadable_files(reports: List[Any], argv: Sequence[str]) -> List[str]:
+    """One line per file checkov could not parse, skipped without a word, or read nothing from."""
+    from checkov_pitr.unreadable import files_named, nothing_read_reason, paths_read, reason
+
+    read = paths_read(reports)
+    try:
+        plan_problems = _plan_problems(argv, read)
+    except Exception as exc:  # a message about other files must never hide this run's results
+        plan_problems = [("", f"could not check the scanned .json files for unreadable plans ({type(exc).__name__}: {exc})")]
+    lines = [f"{problem}; its tables were not judged" for _, problem in plan_problems]
+    explained = {os.path.realpath(path) for path, _ in plan_problems if path}
+    for report in reports:
+        for path in sorted(set(getattr(report, "parsing_errors", []) or [])):
+            if os.path.realpath(path) in explained:
+                continue
+            explained.add(os.path.realpath(path))
+            why = reason(path) or f"could not be parsed by checkov ({report.check_type})"
+            lines.append(f"{path}: {why}; its tables were not judged")
+    for path in files_named(list(argv)):
+        if os.path.isfile(path) and os.path.realpath(path) not in read | explained:
+            explained.add(os.path.realpath(path))
+            lines.append(f"{path}: {nothing_read_reason(path)}; its tables were not judged")
+    return lines
 
 
 def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy, argv: Sequence[str] = ()) -> None:
@@ -108,16 +139,11 @@ def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy, argv: Sequen
     that matched nothing."""
     reports = [r for r in reports if r is not None]
     try:
-        plan_problems = _plan_problems(argv)
+        unreadable = _unreadable_files(reports, argv)
     except Exception as exc:  # a message about other files must never hide this run's results
-        plan_problems = [("", f"could not check the scanned .json files for unreadable plans ({type(exc).__name__}: {exc})")]
-    explained = {os.path.realpath(path) for path, _ in plan_problems if path}
-    for _, problem in plan_problems:
-        _warn(f"{problem}; its tables were not judged")
-    for report in reports:
-        for path in sorted(set(getattr(report, "parsing_errors", []) or [])):
-            if os.path.realpath(path) not in explained:
-                _warn(f"{path}: could not be parsed by checkov ({report.check_type}); its tables were not judged")
+        unreadable = [f"could not check the scanned files for unreadable ones ({type(exc).__name__}: {exc})"]
+    for line in unreadable:
+        _warn(line)
     if not policy.exemptions:
         return
     used = set()
@@ -133,10 +159,24 @@ def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy, argv: Sequen
 def run_checkov(argv: Sequence[str]) -> Tuple[int, List[Any]]:
     from checkov.main import Checkov
 
+    from checkov_pitr.speedups import install as install_speedups
+    from checkov_pitr.unreadable import CheckovParserLogFilter, user_log_level
+
+    install_speedups()  # checkov's plan scan is quadratic in the number of resources: see speedups.py
     args = checkov_arguments(argv)
     sys.argv = ["checkov", *args]  # checks resolve relative paths against the scan roots
-    ckv = Checkov(argv=args)
-    exit_code = ckv.run()
+    root = logging.getLogger()
+    # checkov sets the root logger to DEBUG and keeps every debug line in memory, for uploading to
+    # its platform; the scan is offline, and formatting and keeping those lines (several per check
+    # and resource) is most of what each extra check costs. Keep only what the user sees on stderr.
+    root.setLevel(min(user_log_level(), logging.WARNING))
+    parser_log_filter = CheckovParserLogFilter()  # multi-line YAML errors: we print one line per file
+    root.addFilter(parser_log_filter)
+    try:
+        ckv = Checkov(argv=args)
+        exit_code = ckv.run()
+    finally:
+        root.removeFilter(parser_log_filter)
     return int(exit_code or 0), list(getattr(ckv, "scan_reports", []) or [])
 
 

@@ -15,6 +15,8 @@ def parse_plan_text(text: str, source: str) -> Dict[str, Any]:
         raise PlanError(f"{source}: empty file, not a Terraform plan")
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise PlanError(f"{source}: JSON nested too deeply to read, not a Terraform plan") from None
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) - 1 or "Unterminated" in exc.msg or "Expecting" in exc.msg and exc.pos >= len(text) - 2:
             raise PlanError(f"{source}: truncated JSON (it breaks off after {len(text.rstrip())} characters); re-run terraform show -json") from None

@@ -121,7 +121,9 @@ def _resource_changes(identity: Tuple[str, float, int]) -> Dict[str, Mapping[str
     plan = load_plan(identity[0])
     changes: Dict[str, Mapping[str, Any]] = {}
     for change in plan.get("resource_changes") or []:
-        if isinstance(change, Mapping) and isinstance(change.get("address"), str):
+        # keep only what CKV_PITR_003 can ask for: the rest of a big plan is freed right away
+        if isinstance(change, Mapping) and isinstance(change.get("address"), str) and (
+                change.get("type") in core.TF_TYPES or not isinstance(change.get("type"), str)):
             changes[change["address"]] = change
     return changes
 
