@@ -134,9 +134,14 @@ class PitrCheck:
     def judge(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str,
               policy: LoadedPolicy) -> Verdict:
         subjects = self.read(conf, label, entity_type, scanned_file)
+        dialect = self.dialect_for(conf, scanned_file)
         if self.meta is PITR_ENABLED:
-            return core.judge_enabled(subjects, policy.core, self.dialect)
-        return core.judge_period(subjects, policy.core, self.dialect)
+            return core.judge_enabled(subjects, policy.core, dialect)
+        return core.judge_period(subjects, policy.core, dialect)
+
+    def dialect_for(self, conf: Mapping[str, Any], scanned_file: str) -> str:
+        """How the messages word an unresolved value for this resource."""
+        return self.dialect
 
     def inspected_keys(self) -> List[str]:
         return []
@@ -218,15 +223,10 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
     def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
         return core.read_terraform(label, entity_type, conf)
 
-    def judge(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str,
-              policy: LoadedPolicy) -> Verdict:
+    def dialect_for(self, conf: Mapping[str, Any], scanned_file: str) -> str:
         # an unresolved value in a plan is known only after apply: "scan the plan" would be no advice
         in_plan = "__change_actions__" in conf or (scanned_file.endswith(".json") and not scanned_file.endswith(".tf.json"))
-        dialect = "terraform_plan" if in_plan else self.dialect
-        subjects = self.read(conf, label, entity_type, scanned_file)
-        if self.meta is PITR_ENABLED:
-            return core.judge_enabled(subjects, policy.core, dialect)
-        return core.judge_period(subjects, policy.core, dialect)
+        return "terraform_plan" if in_plan else self.dialect
 
     def inspected_keys(self) -> List[str]:
         if self.meta is PITR_PERIOD:

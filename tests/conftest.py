@@ -81,6 +81,55 @@ def read_expected(path: Path) -> List[Tuple[str, str, str, str, str]]:
     return rows
 
 
+Row = Tuple[str, str, str, str, str]  # file, resource, check_id, verdict, message substring
+
+
+class FolderScan:
+    """One `checkov-pitr -d . -o json` run from inside a fixture folder (files report as "/name")."""
+
+    def __init__(self, folder: str, *extra: str) -> None:
+        self.path = FIXTURES / folder
+        self.process = run_pitr("-d", ".", "-o", "json", *extra, cwd=self.path)
+        self.report: Dict[Key, List[dict]] = index_report(self.process.stdout)
+
+    @property
+    def expected(self) -> List[Row]:
+        return read_expected(self.path / "expected.tsv")
+
+
+_folder_scans: Dict[Tuple[str, ...], FolderScan] = {}
+
+
 @pytest.fixture(scope="session")
-def pitr():
-    return run_pitr
+def scans():
+    """scans(folder, *extra checkov-pitr arguments): each distinct scan runs once per session."""
+    def get(folder: str, *extra: str) -> FolderScan:
+        key = (folder, *extra)
+        if key not in _folder_scans:
+            _folder_scans[key] = FolderScan(folder, *extra)
+        return _folder_scans[key]
+
+    return get
+
+
+def folder_rows(folders: Sequence[str]) -> List[Tuple[str, Row]]:
+    return [(folder, row) for folder in folders for row in read_expected(FIXTURES / folder / "expected.tsv")]
+
+
+def assert_row(report: Dict[Key, List[dict]], row: Row, framework: Optional[str] = None) -> None:
+    """The row's verdict, exactly once, with its message in details (SKIPPED: in the suppress comment)."""
+    file, resource, check_id, verdict, message = row
+    records = report.get((file, resource, check_id), [])
+    if verdict == "NONE":
+        assert records == [], f"expected no result, got {[(r['_verdict'], r['details']) for r in records]}"
+        return
+    assert len(records) == 1, f"expected one {verdict} result, got {[r['_verdict'] for r in records]}"
+    record = records[0]
+    assert record["_verdict"] == verdict, record["details"]
+    if framework:
+        assert record["_check_type"] == framework
+    if verdict == "SKIPPED":
+        assert message in (record["check_result"].get("suppress_comment") or ""), record["check_result"]
+    elif message:
+        assert len(record["details"]) == 1 and message in record["details"][0], record["details"]
+        assert "\n" not in record["details"][0]

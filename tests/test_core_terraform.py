@@ -6,8 +6,8 @@ Each case names what it shows; `judge` runs read_terraform and the judge of the 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, List, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import pytest
 

@@ -11,53 +11,19 @@ from typing import Dict, List, Tuple
 import pytest
 
 from checkov_pitr.rule import CHECKS, GUIDELINE_URL
-from conftest import FIXTURES, Key, index_report, read_expected, run, run_pitr, tool
+from conftest import FIXTURES, Key, Row, assert_row, folder_rows, index_report, run, run_pitr, tool
 
 FOLDERS = ("cloudformation", "serverless")
 OUR_CLOUDFORMATION_CHECKS = ("CKV_PITR_001", "CKV_PITR_002")
 FRAMEWORK = {"cloudformation": "cloudformation", "serverless": "serverless"}
 
 
-class Scan:
-    def __init__(self, folder: str) -> None:
-        self.path: Path = FIXTURES / folder
-        self.process = run_pitr("-d", str(self.path), "-o", "json")
-        self.report: Dict[Key, List[dict]] = index_report(self.process.stdout)
-        self.expected = read_expected(self.path / "expected.tsv")
-
-
-_scans: Dict[str, Scan] = {}
-
-
-@pytest.fixture(scope="module")
-def scans():
-    def get(folder: str) -> Scan:
-        if folder not in _scans:
-            _scans[folder] = Scan(folder)
-        return _scans[folder]
-
-    return get
-
-
-def _rows() -> List[Tuple[str, Tuple[str, str, str, str, str]]]:
-    return [(folder, row) for folder in FOLDERS for row in read_expected(FIXTURES / folder / "expected.tsv")]
-
-
 @pytest.mark.parametrize(
-    "folder,row", _rows(), ids=[f"{folder}{row[0]}:{row[1].split('.')[-1]}:{row[2]}" for folder, row in _rows()]
+    "folder,row", folder_rows(FOLDERS),
+    ids=[f"{folder}{row[0]}:{row[1].split('.')[-1]}:{row[2]}" for folder, row in folder_rows(FOLDERS)],
 )
-def test_expected_row(scans, folder: str, row: Tuple[str, str, str, str, str]) -> None:
-    file, resource, check_id, verdict, message = row
-    records = scans(folder).report.get((file, resource, check_id), [])
-    if verdict == "NONE":
-        assert records == [], f"expected no result, got {[r['_verdict'] for r in records]}: {records[0]['details']}"
-        return
-    assert len(records) == 1, f"expected one {verdict} result, got {[r['_verdict'] for r in records]}"
-    record = records[0]
-    assert record["_verdict"] == verdict, record["details"]
-    assert record["_check_type"] == FRAMEWORK[folder]
-    if message:
-        assert len(record["details"]) == 1 and message in record["details"][0], record["details"]
+def test_expected_row(scans, folder: str, row: Row) -> None:
+    assert_row(scans(folder).report, row, FRAMEWORK[folder])
 
 
 @pytest.mark.parametrize("folder", FOLDERS)

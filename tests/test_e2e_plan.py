@@ -8,43 +8,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import pytest
 
-from conftest import FIXTURES, Key, index_report, read_expected, run_pitr
-from test_e2e_terraform import Row, assert_row
+from conftest import FIXTURES, Row, assert_row, folder_rows, index_report, run_pitr
 
 PLANS = FIXTURES / "plan"
 UNREADABLE = FIXTURES / "plan_unreadable"
 FOLDERS = ("plan", "plan_unreadable")
 
 
-class Scan:
-    def __init__(self, folder: str) -> None:
-        self.path = FIXTURES / folder
-        self.process = run_pitr("-d", ".", "-o", "json", cwd=self.path)
-        self.report: Dict[Key, List[dict]] = index_report(self.process.stdout)
-
-
-_scans: Dict[str, Scan] = {}
-
-
-@pytest.fixture(scope="module")
-def scans():
-    def get(folder: str) -> Scan:
-        if folder not in _scans:
-            _scans[folder] = Scan(folder)
-        return _scans[folder]
-
-    return get
-
-
-def _rows() -> List[Tuple[str, Row]]:
-    return [(folder, row) for folder in FOLDERS for row in read_expected(FIXTURES / folder / "expected.tsv")]
-
-
-@pytest.mark.parametrize("folder,row", _rows(), ids=[f"{f}{r[0]}:{r[1]}:{r[2]}" for f, r in _rows()])
+@pytest.mark.parametrize("folder,row", folder_rows(FOLDERS), ids=[f"{f}{r[0]}:{r[1]}:{r[2]}" for f, r in folder_rows(FOLDERS)])
 def test_expected_row(scans, folder: str, row: Row) -> None:
     assert_row(scans(folder).report, row, "terraform_plan")
 
@@ -52,7 +26,7 @@ def test_expected_row(scans, folder: str, row: Row) -> None:
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_every_result_is_expected(scans, folder: str) -> None:
     scan = scans(folder)
-    written = {row[:3] for row in read_expected(scan.path / "expected.tsv")}
+    written = {row[:3] for row in scan.expected}
     assert set(scan.report) - written == set()
     assert "Traceback" not in scan.process.stderr
     assert scan.process.returncode == 1  # both folders hold failing tables

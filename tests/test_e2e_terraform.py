@@ -6,72 +6,26 @@ result must have a row, and CKV_PITR_003 (plans only) gives no result at all.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import List
 
 import pytest
 
 from checkov_pitr.rule import CHECKS
-from conftest import FIXTURES, Key, index_report, read_expected, run, run_pitr, tool
+from conftest import FIXTURES, Row, assert_row, folder_rows, index_report, read_expected, run, run_pitr, tool
 
 TERRAFORM = FIXTURES / "terraform"
 FOLDERS = sorted(f"terraform/{p.name}" for p in TERRAFORM.iterdir() if (p / "expected.tsv").is_file()) + ["tfjson"]
 UNKNOWN_POLICY_FOLDER = "terraform/variables_and_locals"
-Row = Tuple[str, str, str, str, str]
 
 
-class Scan:
-    def __init__(self, folder: str, policy: Optional[Path] = None) -> None:
-        self.path = FIXTURES / folder
-        extra = ["--policy", str(policy)] if policy else []
-        # -d . from inside the folder: checkov reports files relative to it ("/main.tf")
-        self.process = run_pitr("-d", ".", "-o", "json", *extra, cwd=self.path)
-        self.report: Dict[Key, List[dict]] = index_report(self.process.stdout)
-
-
-_scans: Dict[Tuple[str, str], Scan] = {}
-
-
-@pytest.fixture(scope="module")
-def scans(tmp_path_factory):
-    def get(folder: str, policy: str = "default") -> Scan:
-        if (folder, policy) not in _scans:
-            policy_file = None
-            if policy == "unknown":
-                policy_file = tmp_path_factory.mktemp("policy") / "unresolved-unknown.yaml"
-                policy_file.write_text("min_recovery_period_days: 35\nunresolved: unknown\n", encoding="utf-8")
-            _scans[(folder, policy)] = Scan(folder, policy_file)
-        return _scans[(folder, policy)]
-
-    return get
+UNKNOWN_POLICY = ("--policy", str(FIXTURES / "policy_unresolved_unknown.yaml"))
 
 
 def _framework(folder: str) -> str:
     return "terraform_json" if folder == "tfjson" else "terraform"
 
 
-def assert_row(report: Dict[Key, List[dict]], row: Row, framework: str) -> None:
-    file, resource, check_id, verdict, message = row
-    records = report.get((file, resource, check_id), [])
-    if verdict == "NONE":
-        assert records == [], f"expected no result, got {[(r['_verdict'], r['details']) for r in records]}"
-        return
-    assert len(records) == 1, f"expected one {verdict} result, got {[r['_verdict'] for r in records]}"
-    record = records[0]
-    assert record["_verdict"] == verdict, record["details"]
-    assert record["_check_type"] == framework
-    if verdict == "SKIPPED":
-        assert message in (record["check_result"].get("suppress_comment") or ""), record["check_result"]
-    elif message:
-        assert len(record["details"]) == 1 and message in record["details"][0], record["details"]
-        assert "\n" not in record["details"][0]
-
-
-def _rows() -> List[Tuple[str, Row]]:
-    return [(folder, row) for folder in FOLDERS for row in read_expected(FIXTURES / folder / "expected.tsv")]
-
-
-@pytest.mark.parametrize("folder,row", _rows(), ids=[f"{f}{r[0]}:{r[1]}:{r[2]}" for f, r in _rows()])
+@pytest.mark.parametrize("folder,row", folder_rows(FOLDERS), ids=[f"{f}{r[0]}:{r[1]}:{r[2]}" for f, r in folder_rows(FOLDERS)])
 def test_expected_row(scans, folder: str, row: Row) -> None:
     assert_row(scans(folder).report, row, _framework(folder))
 
@@ -82,14 +36,14 @@ def _unknown_rows() -> List[Row]:
 
 @pytest.mark.parametrize("row", _unknown_rows(), ids=[f"{r[1]}:{r[2]}" for r in _unknown_rows()])
 def test_expected_row_under_unresolved_unknown(scans, row: Row) -> None:
-    assert_row(scans(UNKNOWN_POLICY_FOLDER, "unknown").report, row, "terraform")
+    assert_row(scans(UNKNOWN_POLICY_FOLDER, *UNKNOWN_POLICY).report, row, "terraform")
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_every_result_is_expected(scans, folder: str) -> None:
     # a result nobody wrote down is either a new behaviour or a duplicate: both need a look
     scan = scans(folder)
-    written = {row[:3] for row in read_expected(scan.path / "expected.tsv")}
+    written = {row[:3] for row in scan.expected}
     assert set(scan.report) - written == set()
     assert scan.report, scan.process.stderr[-2000:]
     assert "Traceback" not in scan.process.stderr

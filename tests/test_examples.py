@@ -3,17 +3,17 @@ and are NOT failed by checkov's own CKV_AWS_28 / CKV_AWS_165 (the gap this packa
 from __future__ import annotations
 
 import json
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 import pytest
 import yaml
 
-from conftest import REPO, Key, index_report, run, run_pitr, tool
+from conftest import REPO, Key, Row, assert_row, index_report, run, run_pitr, tool
 
 EXAMPLES = REPO / "examples" / "cloudformation"
 
 # file, resource, check, verdict, message substring (NONE: no result)
-EXPECTED: List[Tuple[str, str, str, str, str]] = [
+EXPECTED: List[Row] = [
     ("/pass_cc_game_scores.json", "AWS::DynamoDB::Table.AWSDynamoDBTable", "CKV_PITR_001", "PASSED",
      "AWSDynamoDBTable: PointInTimeRecoveryEnabled is true"),
     ("/pass_cc_game_scores.json", "AWS::DynamoDB::Table.AWSDynamoDBTable", "CKV_PITR_002", "PASSED",
@@ -64,14 +64,8 @@ def builtin() -> Dict[Key, List[dict]]:
 
 
 @pytest.mark.parametrize("row", EXPECTED, ids=[f"{r[0][1:]}:{r[2]}" for r in EXPECTED])
-def test_example_verdict(ours, row) -> None:
-    file, resource, check_id, verdict, message = row
-    records = ours.get((file, resource, check_id), [])
-    if verdict == "NONE":
-        assert records == []
-        return
-    assert [r["_verdict"] for r in records] == [verdict], [r["details"] for r in records]
-    assert message in records[0]["details"][0]
+def test_example_verdict(ours, row: Row) -> None:
+    assert_row(ours, row)
 
 
 def test_every_example_result_is_expected(ours) -> None:

@@ -2,11 +2,11 @@
 example fails one of our checks; checkov's own CKV_AWS_28 misses the replica without PITR."""
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 import pytest
 
-from conftest import REPO, Key, index_report, run, run_pitr, tool
+from conftest import REPO, Key, Row, assert_row, index_report, run, run_pitr, tool
 
 EXAMPLES = REPO / "examples"
 MODULE_FILE = "/terraform/fail_module_called_twice/modules/game_table/main.tf"
@@ -16,7 +16,7 @@ SCORES = 'module.game_tables["scores"].aws_dynamodb_table.this[0]'
 SESSIONS = 'module.game_tables["sessions"].aws_dynamodb_table.this[0]'
 
 # file (relative to examples/), resource, check, verdict, message substring (NONE: no result)
-EXPECTED: List[Tuple[str, str, str, str, str]] = [
+EXPECTED: List[Row] = [
     ("/terraform/pass_cc_game_scores/main.tf", "aws_dynamodb_table.aws-dynamodb-table", "CKV_PITR_001", "PASSED",
      "aws_dynamodb_table.aws-dynamodb-table: point_in_time_recovery.enabled is true"),
     ("/terraform/pass_cc_game_scores/main.tf", "aws_dynamodb_table.aws-dynamodb-table", "CKV_PITR_002", "PASSED",
@@ -55,14 +55,8 @@ def ours() -> Dict[Key, List[dict]]:
 
 
 @pytest.mark.parametrize("row", EXPECTED, ids=[f"{r[0][1:]}:{r[1]}:{r[2]}" for r in EXPECTED])
-def test_example_verdict(ours, row) -> None:
-    file, resource, check_id, verdict, message = row
-    records = ours.get((file, resource, check_id), [])
-    if verdict == "NONE":
-        assert records == []
-        return
-    assert [r["_verdict"] for r in records] == [verdict], [r["details"] for r in records]
-    assert message in records[0]["details"][0]
+def test_example_verdict(ours, row: Row) -> None:
+    assert_row(ours, row)
 
 
 def test_every_example_result_is_expected(ours) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES
 
 from checkov_pitr.speedups import indexed_get_entity_context
 
