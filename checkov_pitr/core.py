@@ -574,7 +574,10 @@ def judge_change(
 ) -> Verdict:
     """CKV_PITR_003: an update or replace must not turn PITR off, or shorten its period, on a table or
     replica that has it today."""
-    action_set = set(a for a in actions if isinstance(a, str))
+    if not all(isinstance(a, str) for a in actions):
+        return Verdict(Result.FAILED, f"{address}: the plan's change actions {list(actions)!r} cannot be read, so a PITR "
+                                      "loss cannot be ruled out; scan the complete `terraform show -json` output")
+    action_set = set(actions)
     if action_set in KEEPING_ACTIONS or "update" not in action_set and "delete" not in action_set:
         return Verdict(Result.PASSED, f"{address}: {'/'.join(map(str, actions)) or 'no change'}: no existing PITR setting changes")
     if action_set == {"delete"}:

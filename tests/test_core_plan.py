@@ -83,6 +83,8 @@ CASES = [
     ("no-op", ["no-op"], table(pitr(True)), table(pitr(True)), TABLE, Result.PASSED, ["no-op"]),
     ("read (data source refresh)", ["read"], None, table(pitr(True)), TABLE, Result.PASSED, []),
     ("delete only: no result", ["delete"], table(pitr(True)), None, TABLE, Result.NONE, ["deleted"]),
+    ("unreadable actions fail closed", [5], table(pitr(True)), table(pitr(True)), TABLE, Result.FAILED,
+     ["change actions [5] cannot be read", "cannot be ruled out"]),
 ]
 
 

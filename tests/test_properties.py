@@ -493,6 +493,8 @@ ACTIONS = st.sampled_from([["update"], ["delete", "create"], ["create", "delete"
 
 def pitr_lost(actions: List[Any], before: Dict[str, Tuple[bool, Optional[int]]],
               after: Dict[str, Tuple[bool, Optional[int]]]) -> bool:
+    if not all(isinstance(a, str) for a in actions):
+        return True  # unreadable actions: a loss cannot be ruled out, so the check fails closed
     if "update" not in actions and "delete" not in actions or actions == ["delete"]:
         return False
     for key, (was_on, was_days) in before.items():
