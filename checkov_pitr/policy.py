@@ -249,13 +249,14 @@ def load_policy(explicit: Optional[str] = None) -> LoadedPolicy:
 
 
 @lru_cache(maxsize=8)
-def _cached_policy(path: Optional[str], cwd: str) -> Tuple[Optional[LoadedPolicy], Optional[str]]:
+def _cached_policy(from_env: Optional[str], cwd: str) -> Tuple[Optional[LoadedPolicy], Optional[str]]:
     try:
-        return load_policy(path), None
+        return load_policy(discover_policy_path()), None
     except PolicyError as exc:
         return None, str(exc)
 
 
 def active_policy() -> Tuple[Optional[LoadedPolicy], Optional[str]]:
-    """The policy in force for this process, read once: (policy, None) or (None, error message)."""
-    return _cached_policy(discover_policy_path(), os.getcwd())
+    """The policy in force for this process, found and read once per environment setting and
+    working directory (checks ask for it several times per resource): (policy, None) or (None, error)."""
+    return _cached_policy(os.environ.get(POLICY_ENV), os.getcwd())

@@ -28,7 +28,7 @@ from checkov_pitr import __version__
 from checkov_pitr.plan import PlanError, parse_plan_text
 from checkov_pitr.plan_sources import SourceFinder, SourcePlace, plan_address_line
 from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, GUIDELINE_URL, RULE_ID, RULE_TITLE, CheckMeta
-from checkov_pitr.sources import _scan_roots
+from checkov_pitr.sources import scan_roots
 
 TOOL_NAME = "checkov-pitr"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -192,7 +192,7 @@ class PitrSarif(Sarif):
     """checkov's Sarif class, with JSON built for GitHub code scanning."""
 
     def __init__(self, reports: List[Any], tool: Optional[str] = None) -> None:
-        directories, files = _scan_roots(sys.argv[1:])
+        directories, files = scan_roots(sys.argv[1:])
         self.scan_roots = [os.path.abspath(d) for d in directories] + [
             os.path.dirname(os.path.abspath(f)) for f in files]
         self.paths = RepositoryPaths(self.scan_roots, os.environ.get("GITHUB_WORKSPACE") or None)

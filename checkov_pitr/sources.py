@@ -27,7 +27,7 @@ def _file_marks(conf: Any, depth: int = 0) -> Iterable[str]:
             yield from _file_marks(item, depth + 1)
 
 
-def _scan_roots(argv: List[str]) -> Tuple[List[str], List[str]]:
+def scan_roots(argv: List[str]) -> Tuple[List[str], List[str]]:
     """The -d directories and -f files of the checkov command line this process runs."""
     directories: List[str] = []
     files: List[str] = []
@@ -55,7 +55,7 @@ def locate(scanned_file: str, conf: Any) -> Optional[str]:
     relative = scanned_file.lstrip("/")
     if os.path.isabs(scanned_file) and os.path.isfile(scanned_file):
         return scanned_file
-    directories, files = _scan_roots(sys.argv[1:])
+    directories, files = scan_roots(sys.argv[1:])
     for candidate in files:
         path = os.path.abspath(candidate)
         if path.endswith(os.sep + relative) or os.path.basename(path) == relative:
@@ -72,7 +72,7 @@ def scanned_json_files(argv: List[str]) -> List[str]:
     checkov does not skip), for messages about files that are no readable plan."""
     from checkov.common.runners.base_runner import filter_ignored_paths
 
-    directories, files = _scan_roots(argv)
+    directories, files = scan_roots(argv)
     skip_paths = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--skip-path"]
     skip_paths += [arg.split("=", 1)[1] for arg in argv if arg.startswith("--skip-path=")]
     found = [f for f in files if f.endswith(".json") and os.path.isfile(f)]

@@ -173,9 +173,9 @@ def user_log_level() -> int:
 
 def files_named(argv: List[str]) -> List[str]:
     """The -f/--file arguments of a checkov command line."""
-    from checkov_pitr.sources import _scan_roots
+    from checkov_pitr.sources import scan_roots
 
-    return _scan_roots(argv)[1]
+    return scan_roots(argv)[1]
 
 
 __all__ = ["CheckovParserLogFilter", "binary_json_files", "files_named", "nothing_read_reason", "paths_read",
