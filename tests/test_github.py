@@ -95,7 +95,13 @@ def _script(action: Dict[str, Any], step_id: str = "", name: str = "") -> str:
     return item["run"]
 
 
-def test_action_scan_script_writes_sarif_and_counts_failures(action, tmp_path: Path) -> None:
+# GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail {0}`.
+GITHUB_BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
+
+
+@pytest.mark.parametrize("soft_fail, exit_code", [("true", "0"), ("false", "1")])
+def test_action_scan_script_writes_sarif_and_counts_failures(action, tmp_path: Path, soft_fail: str,
+                                                             exit_code: str) -> None:
     outputs = tmp_path / "github_output"
     outputs.write_text("")
     env = {
@@ -105,14 +111,14 @@ def test_action_scan_script_writes_sarif_and_counts_failures(action, tmp_path: P
         "PITR_DIRECTORY": "tests/fixtures/sarif/cloudformation",
         "PITR_PLAN_FILE": "tests/fixtures/sarif/plan_registry/tfplan.json",
         "PITR_POLICY_FILE": "",
-        "PITR_SOFT_FAIL": "true",
+        "PITR_SOFT_FAIL": soft_fail,
         "PITR_SARIF_FILE": str(tmp_path / "out" / "pitr.sarif"),
         "PITR_EXTRA_ARGS": "--compact",
     }
-    process = run(["bash", "-c", _script(action, step_id="scan")], cwd=REPO, env=env)
-    assert process.returncode == 0, process.stderr[-2000:]
+    process = run([*GITHUB_BASH, _script(action, step_id="scan")], cwd=REPO, env=env)
+    assert process.returncode == 0, process.stderr[-2000:]  # the step itself never fails: the last step decides
     written = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
-    assert written["exit-code"] == "0"  # soft-fail
+    assert written["exit-code"] == exit_code  # 0 with soft-fail, else checkov's 1 for the findings
     assert written["sarif-file"] == env["PITR_SARIF_FILE"]
     # CloudFormation: OrdersTable (001) and AuditTable (002); the registry plan: one table (001)
     assert written["failed-count"] == "3"
@@ -123,7 +129,7 @@ def test_action_scan_script_writes_sarif_and_counts_failures(action, tmp_path: P
 
 @pytest.mark.parametrize("exit_code, expected", [("0", 0), ("1", 1), ("2", 2), ("", 2)])
 def test_action_fail_step_passes_the_scan_exit_code_on(action, exit_code: str, expected: int) -> None:
-    process = subprocess.run(["bash", "-c", _script(action, name="Fail on findings")], capture_output=True,
+    process = subprocess.run([*GITHUB_BASH, _script(action, name="Fail on findings")], capture_output=True,
                              text=True, env={"PATH": os.environ.get("PATH", ""), "PITR_EXIT_CODE": exit_code})
     assert process.returncode == expected
 
