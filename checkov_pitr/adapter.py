@@ -208,13 +208,13 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
         self._init_check(meta, core.TF_TYPES, TfResourceCheck)
 
     def scan_entity_conf(self, conf: Dict[str, Any], entity_type: str) -> CheckResult:
-        # checkov's own handling of `dynamic` blocks runs here, before scan_resource_conf, and raises
-        # on shapes it does not expect (checkov would then drop the table); the core reads `dynamic`
-        # itself, so judge the table without checkov's handling.
-        try:
-            return super().scan_entity_conf(conf, entity_type)  # type: ignore[misc]
-        except Exception:
-            return self.scan_resource_conf(conf)
+        # checkov's base class runs handle_dynamic_values here, which copies a dynamic block's content
+        # into the resource even when its for_each is empty (a PITR block that does not exist would
+        # pass) and raises on shapes it does not expect; the core reads `dynamic` itself.
+        self.entity_type = entity_type
+        if conf.get("count") == [0]:
+            return CheckResult.UNKNOWN  # checkov's rule: a resource with count = 0 does not exist
+        return self.scan_resource_conf(conf)
 
     def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
         address = conf.get("__address__")

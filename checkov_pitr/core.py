@@ -373,7 +373,6 @@ TF_BLOCK = "point_in_time_recovery"
 TF_FIX_TABLE = "set point_in_time_recovery { enabled = true }"
 TF_FIX_REPLICA = "set point_in_time_recovery = true in the replica"
 TF_FIX_PERIOD = "set recovery_period_in_days to at least the policy minimum, or remove it"
-_ITERATOR_REFERENCE = re.compile(r"\b(?:replica)\.(?:value|key)\b")
 
 
 def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
@@ -394,21 +393,40 @@ def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
     return None
 
 
-def _mentions_iterator(value: Any) -> bool:
+def _mentions_iterator(value: Any, iterator: str) -> bool:
+    """Whether a dynamic block's content still refers to its iterator (`replica.value`): unrendered."""
     if isinstance(value, str):
-        return bool(_ITERATOR_REFERENCE.search(value))
+        return bool(re.search(rf"\b{re.escape(iterator)}\.(?:value|key)\b", value))
     if isinstance(value, Mapping):
-        return any(_mentions_iterator(v) for v in value.values())
+        return any(_mentions_iterator(v, iterator) for v in value.values())
     if isinstance(value, list):
-        return any(_mentions_iterator(v) for v in value)
+        return any(_mentions_iterator(v, iterator) for v in value)
     return False
 
 
-def _dynamic_replicas(conf: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    """Replica blocks that checkov left under `dynamic` (rendered or not)."""
+def _for_each_items(value: Any) -> Any:
+    # checkov wraps the expression in one list: [[]] is an empty for_each, ["var.x"] an unresolved one
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (list, dict, str)):
+        return value[0]
+    return value
+
+
+def _dynamic_blocks(conf: Mapping[str, Any], name: str,
+                    existence_matters: bool = False) -> Tuple[List[Mapping[str, Any]], List[str]]:
+    """Blocks `name` that a `dynamic "name"` block makes, in the shapes checkov hands over, and what
+    the scan could not resolve about them.
+
+    Rendered, checkov puts the content under `dynamic` as it would appear in the resource. Unrendered,
+    it keeps `{"content": ..., "for_each": ...}`: an empty for_each makes no block at all (checkov's
+    own handle_dynamic_values would still copy the content into the resource); content that still
+    refers to the iterator is unresolved; otherwise every block it makes looks like the content.
+    Where the block's absence itself turns PITR off (`existence_matters`), a for_each the scan could
+    not resolve leaves the block's existence unresolved, whatever its content.
+    """
     import json
 
-    rendered: List[Mapping[str, Any]] = []
+    found: List[Mapping[str, Any]] = []
+    unresolved: List[str] = []
     dynamic = unwrap(conf.get("dynamic", MISSING))
     # element by element: blocks() gives up on a whole list when one element is not a mapping
     for element in dynamic if isinstance(dynamic, list) else [dynamic]:
@@ -418,13 +436,32 @@ def _dynamic_replicas(conf: Mapping[str, Any]) -> List[Mapping[str, Any]]:
                 element = json.loads(element)
             except ValueError:
                 continue
-        if not isinstance(element, Mapping) or "replica" not in element:
+        if not isinstance(element, Mapping) or name not in element:
             continue
-        content = element["replica"]
-        if isinstance(content, Mapping) and "content" in content:
-            content = content["content"]
-        rendered.extend(blocks(content) or [])
-    return rendered
+        value = element[name]
+        if not (isinstance(value, Mapping) and "content" in value):
+            found.extend(blocks(value) or [])
+            continue
+        content = blocks(value["content"]) or []
+        if "for_each" not in value:
+            found.extend(content)  # content alone: as rendered
+            continue
+        items = _for_each_items(value["for_each"])
+        iterator = unwrap(value.get("iterator", name))
+        iterator = iterator if isinstance(iterator, str) else name
+        if items is None or (isinstance(items, (list, dict, str)) and not items):
+            continue  # for_each is empty: no such block exists
+        if isinstance(items, str) and existence_matters:
+            unresolved.append(f'dynamic "{name}" for_each depends on {terraform_reference(items) or items}')
+        elif _mentions_iterator(content, iterator):
+            if isinstance(items, str):
+                unresolved.append(f'dynamic "{name}" for_each depends on {terraform_reference(items) or items}')
+            else:
+                unresolved.append(f'dynamic "{name}" content depends on {iterator}.value, which the scan could not render')
+        else:
+            # every block it makes looks like the content, whatever for_each turns out to be
+            found.extend(content * (len(items) if isinstance(items, (list, dict)) else 1))
+    return found, unresolved
 
 
 def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
@@ -434,8 +471,14 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     subjects: List[Subject] = []
     raw_block = conf.get(TF_BLOCK, MISSING)
     pitr_blocks = blocks(raw_block)
+    dynamic_pitr, pitr_unresolved = _dynamic_blocks(conf, TF_BLOCK, existence_matters=True)
+    if pitr_blocks is not None:
+        pitr_blocks = pitr_blocks + [b for b in dynamic_pitr if not any(b == p for p in pitr_blocks)]
     period_default = read_period(MISSING, "recovery_period_in_days", "terraform")
-    if pitr_blocks is None:
+    if pitr_blocks == [] and pitr_unresolved:
+        subjects.append(Subject(address, "table", Reading(State.UNRESOLVED, "; ".join(pitr_unresolved)),
+                                period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
+    elif pitr_blocks is None:
         reference = terraform_reference(unwrap(raw_block))
         state = State.UNRESOLVED if reference else State.OFF
         found = f"{TF_BLOCK} depends on {reference}" if reference else f"{TF_BLOCK} is {_short(unwrap(raw_block))}, not a block"
@@ -462,10 +505,13 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
                                         f"replica depends on {reference}" if reference else "replica is not a block"),
                                 period_default, TF_FIX_REPLICA, ""))
         replica_blocks = []
-    dynamic_replicas = _dynamic_replicas(conf)
+    dynamic_replicas, replicas_unresolved = _dynamic_blocks(conf, "replica")
+    for index, reason in enumerate(replicas_unresolved, start=1):
+        subjects.append(Subject(f"replicas of {address}", f"replica:dynamic#{index}", Reading(State.UNRESOLVED, reason),
+                                period_default, TF_FIX_REPLICA, ""))
     # checkov's handle_dynamic_values may copy dynamic content into `replica` and keep `dynamic` too
     all_replicas = [r for r in replica_blocks if not any(r == d for d in dynamic_replicas)] + dynamic_replicas
-    unrendered = [r for r in all_replicas if _mentions_iterator(r)]
+    unrendered = [r for r in all_replicas if _mentions_iterator(r, "replica")]
     if len(unrendered) > 1:
         # for_each had several elements but checkov could not substitute replica.value: unresolved
         for index, _ in enumerate(unrendered, start=1):
@@ -473,7 +519,7 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
                 f"replica #{index} of {address}", f"replica:#{index}",
                 Reading(State.UNRESOLVED, 'dynamic "replica" content depends on replica.value, which the scan could not render'),
                 period_default, TF_FIX_REPLICA, ""))
-    replicas = [r for r in all_replicas if not _mentions_iterator(r)]
+    replicas = [r for r in all_replicas if not _mentions_iterator(r, "replica")]
     for index, replica in enumerate(replicas, start=1):
         replica = clean(replica)
         region = unwrap(replica.get("region_name", MISSING))
