@@ -256,7 +256,7 @@ class PlanPitrChangeCheck(TerraformPitrCheck):
             return Verdict(Result.NONE, "not a plan: CKV_PITR_003 judges Terraform plans only")
         if set(actions) <= {"create", "no-op", "read"}:
             return core.judge_change(actions, [], [], label)
-        plan_path = sources.plan_path(scanned_file, conf)
+        plan_path = sources.locate(scanned_file, conf)
         change = sources.plan_resource_change(plan_path, label) if plan_path else None
         if change is None:
             return Verdict(Result.FAILED, f"{label}: the plan's resource_changes entry could not be read, so a "

@@ -18,7 +18,9 @@ def parse_plan_text(text: str, source: str) -> Dict[str, Any]:
     except RecursionError:
         raise PlanError(f"{source}: JSON nested too deeply to read, not a Terraform plan") from None
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1 or "Unterminated" in exc.msg or "Expecting" in exc.msg and exc.pos >= len(text) - 2:
+        # the parser stopped at the end of the text (or inside a string left open): the file was cut short
+        at_end = exc.pos >= len(text.rstrip()) - 1 or ("Expecting" in exc.msg and exc.pos >= len(text) - 2)
+        if at_end or "Unterminated" in exc.msg:
             raise PlanError(f"{source}: truncated JSON (it breaks off after {len(text.rstrip())} characters); re-run terraform show -json") from None
         raise PlanError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     if not is_plan(data):

@@ -112,10 +112,6 @@ def simple_table_globals_spec(scanned_file: str, conf: Any) -> Any:
         return core.MISSING
 
 
-def plan_path(scanned_file: str, conf: Any) -> Optional[str]:
-    return locate(scanned_file, conf)
-
-
 @lru_cache(maxsize=16)
 def _resource_changes(identity: Tuple[str, float, int]) -> Dict[str, Mapping[str, Any]]:
     plan = load_plan(identity[0])
