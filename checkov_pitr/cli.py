@@ -14,7 +14,7 @@ import sys
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from checkov_pitr import __version__
-from checkov_pitr.policy import POLICY_ENV, LoadedPolicy, PolicyError, load_policy
+from checkov_pitr.domain.policy import POLICY_ENV, LoadedPolicy, PolicyError, load_policy
 from checkov_pitr.rule import CHECKS
 
 # The frameworks our checks judge; other frameworks would only cost time when only our checks run.
@@ -79,7 +79,7 @@ def _quiet_vendor_logging() -> None:
 def _install_sarif() -> None:
     """checkov builds SARIF with its own class; ours is ready for GitHub code scanning."""
     try:
-        from checkov_pitr.sarif import install
+        from checkov_pitr.integration.sarif import install
     except ImportError:  # pragma: no cover - the SARIF module ships with the package
         return
     install()
@@ -93,9 +93,9 @@ def _plan_problems(argv: Sequence[str], read: Iterable[str] = ()) -> List[Tuple[
     """(path, one-line message) for each scanned Terraform JSON file that is no readable plan: checkov
     skips a state file or a plan cut short without a word, so the user would take silence for a pass.
     Files some runner read (`read`, real paths) are not parsed again."""
-    from checkov_pitr.plan import plan_problem
-    from checkov_pitr.sources import scanned_json_files
-    from checkov_pitr.unreadable import binary_json_files
+    from checkov_pitr.domain.plan import plan_problem
+    from checkov_pitr.integration.sources import scanned_json_files
+    from checkov_pitr.integration.unreadable import binary_json_files
 
     read = set(read)
     unread = [path for path in scanned_json_files(list(argv)) if os.path.realpath(path) not in read]
@@ -111,7 +111,7 @@ def _plan_problems(argv: Sequence[str], read: Iterable[str] = ()) -> List[Tuple[
 
 def _unreadable_files(reports: List[Any], argv: Sequence[str]) -> List[str]:
     """One line per file checkov could not parse, skipped without a word, or read nothing from."""
-    from checkov_pitr.unreadable import files_named, nothing_read_reason, paths_read, reason
+    from checkov_pitr.integration.unreadable import files_named, nothing_read_reason, paths_read, reason
 
     read = paths_read(reports)
     try:
@@ -159,8 +159,8 @@ def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy, argv: Sequen
 def run_checkov(argv: Sequence[str]) -> Tuple[int, List[Any]]:
     from checkov.main import Checkov
 
-    from checkov_pitr.speedups import install as install_speedups
-    from checkov_pitr.unreadable import CheckovParserLogFilter, user_log_level
+    from checkov_pitr.integration.speedups import install as install_speedups
+    from checkov_pitr.integration.unreadable import CheckovParserLogFilter, user_log_level
 
     install_speedups()  # checkov's plan scan is quadratic in the number of resources: see speedups.py
     args = checkov_arguments(argv)

@@ -9,7 +9,7 @@ from typing import Any, Dict, NamedTuple, Sequence
 
 import pytest
 
-from checkov_pitr.core import (
+from checkov_pitr.domain.core import (
     CFN_GLOBAL_TABLE,
     CFN_TABLE,
     MISSING,

@@ -6,7 +6,7 @@ from typing import Any, List, Optional, Sequence
 
 import pytest
 
-from checkov_pitr.core import Result, judge_change, read_terraform
+from checkov_pitr.domain.core import Result, judge_change, read_terraform
 
 TABLE = "aws_dynamodb_table"
 REPLICA = "aws_dynamodb_table_replica"

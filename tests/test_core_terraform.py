@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import pytest
 
-from checkov_pitr.core import (
+from checkov_pitr.domain.core import (
     AWS_DEFAULT_PERIOD_DAYS,
     Policy,
     Result,

@@ -98,9 +98,9 @@ def test_plan_given_with_f_from_another_folder(tmp_path: Path) -> None:
 
 def test_update_whose_resource_change_cannot_be_read_fails_closed(tmp_path: Path) -> None:
     # the check itself, without a checkov run: checkov says "update" but the plan file is gone
-    from checkov_pitr.adapter import PlanPitrChangeCheck
-    from checkov_pitr.core import Policy, Result
-    from checkov_pitr.policy import LoadedPolicy
+    from checkov_pitr.integration.adapter import PlanPitrChangeCheck
+    from checkov_pitr.domain.core import Policy, Result
+    from checkov_pitr.domain.policy import LoadedPolicy
 
     conf = {"__address__": "aws_dynamodb_table.live", "__change_actions__": ["update"],
             "point_in_time_recovery": [{"enabled": [True]}]}
@@ -121,7 +121,7 @@ def test_update_whose_resource_change_cannot_be_read_fails_closed(tmp_path: Path
     ("template.json", '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {', None),
 ])
 def test_plan_problem(tmp_path: Path, name: str, text: str, message) -> None:
-    from checkov_pitr.plan import plan_problem
+    from checkov_pitr.domain.plan import plan_problem
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import FIXTURES
 
-from checkov_pitr.speedups import indexed_get_entity_context
+from checkov_pitr.integration.speedups import indexed_get_entity_context
 
 
 def _tricky_plan() -> dict:
@@ -76,7 +76,7 @@ def test_indexed_lookup_builds_the_context_checkov_builds(tmp_path: Path, monkey
 def test_install_is_idempotent() -> None:
     from checkov.terraform import plan_utils
 
-    from checkov_pitr import speedups
+    from checkov_pitr.integration import speedups
 
     before = plan_utils.get_entity_context
     try:
@@ -106,7 +106,7 @@ from checkov.terraform.checks.resource.registry import resource_registry
 from checkov_pitr.cli import checks_dir
 resource_registry.load_external_checks(checks_dir())
 cfn_registry.load_external_checks(checks_dir())
-from checkov_pitr import policy
+from checkov_pitr.domain import policy
 ids = sorted({c.id for c in resource_registry.checks.get("aws_dynamodb_table", []) if c.id.startswith("CKV_PITR")})
 print(ids, opened, policy._cached_policy.cache_info().currsize)
 """
@@ -127,7 +127,9 @@ def test_a_plan_is_read_once_per_run_whatever_the_number_of_updates(tmp_path: Pa
     (tmp_path / "tfplan.json").write_text(json.dumps(plan))
     script = """
 import json, sys
-from checkov_pitr import cli, plan, sources
+from checkov_pitr import cli
+from checkov_pitr.domain import plan
+from checkov_pitr.integration import sources
 reads = []
 original = plan.load_plan
 def counting_load_plan(path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from checkov_pitr.plan_sources import (
+from checkov_pitr.domain.plan_sources import (
     ResourceAddress,
     SourceFinder,
     find_block_in_hcl,

@@ -10,8 +10,8 @@ from typing import Dict, List
 
 import pytest
 
-from checkov_pitr.core import Policy
-from checkov_pitr.policy import (
+from checkov_pitr.domain.core import Policy
+from checkov_pitr.domain.policy import (
     LOCAL_POLICY_FILE,
     POLICY_ENV,
     Exemption,

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkov_pitr import core
-from checkov_pitr.core import MISSING, Policy, Result
+from checkov_pitr.domain import core
+from checkov_pitr.domain.core import MISSING, Policy, Result
 
 BUDGET = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -525,7 +525,8 @@ def test_plan_change_fails_exactly_when_apply_loses_pitr(before: Any, after: Any
 @pytest.fixture(scope="module")
 def checks(tmp_path_factory: pytest.TempPathFactory):
     """The adapters' check objects, with the default policy in force (no policy file anywhere)."""
-    from checkov_pitr import adapter, policy
+    from checkov_pitr.domain import policy
+    from checkov_pitr.integration import adapter
 
     home = tmp_path_factory.mktemp("no-policy")
     old_cwd, old_env = os.getcwd(), os.environ.pop(policy.POLICY_ENV, None)

@@ -294,7 +294,7 @@ def _record(**fields: Any) -> Any:
 
 
 def _build(records: List[Any], check_type: str) -> Dict[str, Any]:
-    from checkov_pitr.sarif import PitrSarif
+    from checkov_pitr.integration.sarif import PitrSarif
 
     report = types.SimpleNamespace(check_type=check_type, failed_checks=records, skipped_checks=[], parsing_errors=[])
     return PitrSarif(reports=[report], tool="checkov").json
@@ -336,7 +336,7 @@ def test_line_0_from_checkov_becomes_line_1_and_paths_outside_every_root_lose_th
 
 
 def test_repository_paths_prefer_the_workspace(tmp_path: Path) -> None:
-    from checkov_pitr.sarif import RepositoryPaths
+    from checkov_pitr.integration.sarif import RepositoryPaths
 
     workspace, other = tmp_path / "repo", tmp_path / "other"
     (workspace / "infra").mkdir(parents=True)
@@ -353,7 +353,7 @@ def test_repository_paths_prefer_the_workspace(tmp_path: Path) -> None:
     ("LOW", "LOW"), ("INFO", "LOW"), (None, "MEDIUM"), ("odd", "MEDIUM"),
 ])
 def test_severity_names_and_their_scores(given, name: str) -> None:
-    from checkov_pitr.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY, severity_name
+    from checkov_pitr.integration.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY, severity_name
 
     assert severity_name(given) == name
     assert severity_name(types.SimpleNamespace(name=given)) == name
@@ -363,7 +363,7 @@ def test_severity_names_and_their_scores(given, name: str) -> None:
 
 
 def test_fingerprint_is_of_check_resource_and_file_only() -> None:
-    from checkov_pitr.sarif import finding_fingerprint
+    from checkov_pitr.integration.sarif import finding_fingerprint
 
     base = finding_fingerprint("CKV_PITR_001", "aws_dynamodb_table.t", "infra/main.tf")
     assert base == finding_fingerprint("CKV_PITR_001", "aws_dynamodb_table.t", "infra/main.tf")
@@ -375,7 +375,7 @@ def test_fingerprint_is_of_check_resource_and_file_only() -> None:
 def test_install_replaces_checkovs_sarif_class() -> None:
     from checkov.common.runners import runner_registry
 
-    from checkov_pitr.sarif import PitrSarif, install
+    from checkov_pitr.integration.sarif import PitrSarif, install
 
     original = runner_registry.Sarif
     try:
@@ -386,7 +386,7 @@ def test_install_replaces_checkovs_sarif_class() -> None:
 
 
 def test_notifications_name_files_checkov_could_not_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from checkov_pitr.sarif import PitrSarif
+    from checkov_pitr.integration.sarif import PitrSarif
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
@@ -400,7 +400,7 @@ def test_notifications_name_files_checkov_could_not_parse(tmp_path: Path, monkey
 
 
 def test_readme_severity_table_is_the_one_sarif_uses() -> None:
-    from checkov_pitr.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY
+    from checkov_pitr.integration.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for name, score in SECURITY_SEVERITY.items():

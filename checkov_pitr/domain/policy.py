@@ -14,7 +14,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from checkov_pitr.core import Policy
+from checkov_pitr.domain.core import Policy
 from checkov_pitr.rule import CHECKS
 
 POLICY_ENV = "CHECKOV_PITR_POLICY"
@@ -101,7 +101,7 @@ def _read_packaged(name: str) -> str:
     try:
         return resources.files(POLICY_PACKAGE).joinpath(name).read_text(encoding="utf-8")
     except ModuleNotFoundError:  # running from a source checkout: policies/ sits beside the package
-        return (Path(__file__).resolve().parent.parent / "policies" / name).read_text(encoding="utf-8")
+        return (Path(__file__).resolve().parents[2] / "policies" / name).read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)

@@ -11,8 +11,8 @@ import sys
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from checkov_pitr import core
-from checkov_pitr.plan import PlanError, load_plan
+from checkov_pitr.domain import core
+from checkov_pitr.domain.plan import PlanError, load_plan
 
 
 def _file_marks(conf: Any, depth: int = 0) -> Iterable[str]:

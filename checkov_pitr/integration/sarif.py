@@ -25,10 +25,10 @@ from urllib.parse import quote
 from checkov.common.output.sarif import Sarif
 
 from checkov_pitr import __version__
-from checkov_pitr.plan import PlanError, parse_plan_text
-from checkov_pitr.plan_sources import SourceFinder, SourcePlace, plan_address_line
+from checkov_pitr.domain.plan import PlanError, parse_plan_text
+from checkov_pitr.domain.plan_sources import SourceFinder, SourcePlace, plan_address_line
 from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, GUIDELINE_URL, RULE_ID, RULE_TITLE, CheckMeta
-from checkov_pitr.sources import scan_roots
+from checkov_pitr.integration.sources import scan_roots
 
 TOOL_NAME = "checkov-pitr"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -70,7 +70,7 @@ def information_uri() -> str:
 def _policy_severity(meta: CheckMeta) -> str:
     """The severity the policy in force gives our check (its override, else the rule's)."""
     try:
-        from checkov_pitr.policy import active_policy
+        from checkov_pitr.domain.policy import active_policy
 
         policy, _ = active_policy()
         return severity_name(policy.severity_for(meta.id) if policy else meta.severity)

@@ -13,9 +13,10 @@ from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
-from checkov_pitr import core, sources
-from checkov_pitr.core import Result, Subject, Verdict
-from checkov_pitr.policy import LoadedPolicy, active_policy
+from checkov_pitr.domain import core
+from checkov_pitr.integration import sources
+from checkov_pitr.domain.core import Result, Subject, Verdict
+from checkov_pitr.domain.policy import LoadedPolicy, active_policy
 from checkov_pitr.rule import CHECKS, CheckMeta, PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
 
 _CHECKOV_RESULT = {

@@ -11,7 +11,7 @@ import logging
 import os
 from typing import Any, Iterable, List, Optional, Set
 
-from checkov_pitr.plan import plan_problem
+from checkov_pitr.domain.plan import plan_problem
 
 _HEAD_BYTES = 4096
 _YAML_SUFFIXES = (".yaml", ".yml", ".template")
@@ -173,7 +173,7 @@ def user_log_level() -> int:
 
 def files_named(argv: List[str]) -> List[str]:
     """The -f/--file arguments of a checkov command line."""
-    from checkov_pitr.sources import scan_roots
+    from checkov_pitr.integration.sources import scan_roots
 
     return scan_roots(argv)[1]
 
