@@ -1,0 +1,156 @@
+"""The inventory: every DynamoDB resource the scanned files may hold, found by this package's own
+readers, independent of checkov. No checkov here.
+
+A reader turns one file (or, for Terraform, one module folder) into a `FileReading`: the tables it
+found (`FoundTable`), or the reason the file cannot be read at all. `build_inventory` runs a cheap
+text pre-filter first, so only files that mention a DynamoDB type (or a construct that can hide
+one: `Fn::ForEach`, `${file(`) are parsed.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from checkov_pitr.domain.core import MISSING
+
+# checkov's check types, which are also the frameworks results are reported under.
+CLOUDFORMATION = "cloudformation"
+SERVERLESS = "serverless"
+TERRAFORM = "terraform"
+TERRAFORM_JSON = "terraform_json"
+TERRAFORM_PLAN = "terraform_plan"
+
+# The resource name a file-level "not judged" result is reported under.
+NOT_JUDGED_RESOURCE = "file"
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """What CKV_PITR_003 needs of a plan's `resource_changes` entry."""
+
+    actions: Tuple[Any, ...]
+    before: Any  # the `before` values (plain plan JSON), or None
+    after: Any  # the `after` values, or None
+
+
+@dataclass(frozen=True)
+class FoundTable:
+    """One DynamoDB resource a reader found, with all that judging and reporting it needs."""
+
+    path: str  # absolute path of the file the resource is written in (the plan, for plan resources)
+    framework: str  # checkov's check type: cloudformation | serverless | terraform | terraform_json | terraform_plan
+    resource_type: str  # AWS::DynamoDB::Table, aws_dynamodb_table, awscc_dynamodb_table, ...
+    resource: str  # the name checkov gives the resource in its reports ("AWS::DynamoDB::Table.Users", an address)
+    label: str  # the name used in messages ("Users", "Users (Condition IsProd is false ...)", an address)
+    lines: Tuple[int, int]  # 1-based first and last line in `path`
+    # CloudFormation/serverless: the resource's Properties; Terraform: the resource body (block values
+    # as lists of mappings, as checkov hands them to checks); plans: the after-apply `values`.
+    config: Any
+    aliases: Tuple[str, ...] = ()  # other names checkov may report the same resource under
+    problem: Optional[str] = None  # set: CKV_PITR_001 FAILED with this reason, whatever the config says
+    skips: Mapping[str, str] = field(default_factory=dict)  # check id -> reason, from real comments / Metadata
+    tags: Mapping[str, Any] = field(default_factory=dict)
+    resource_ids: Tuple[str, ...] = ()  # what policy exemption globs are matched against
+    authoritative: bool = False  # our reading replaces checkov's (override files merged, .tofu precedence)
+    globals_spec: Any = MISSING  # SAM: Globals.SimpleTable.PointInTimeRecoverySpecification
+    change: Optional[PlanChange] = None  # plans: for CKV_PITR_003
+    calling_file: Optional[str] = None  # Terraform modules: the file with the module call
+
+
+@dataclass
+class FileReading:
+    """What a reader made of one file."""
+
+    path: str
+    framework: str
+    tables: List[FoundTable] = field(default_factory=list)
+    not_judged: Optional[str] = None  # the file cannot be read: why, and what to do (one line)
+    keep_from_checkov: bool = False  # checkov must not parse it (it would take unbounded time or memory)
+    shadowed: bool = False  # not read by the tool that deploys it (x.tf beside x.tofu): drop checkov's results
+    warning: Optional[str] = None  # judged, but the user should know (e.g. a plan inside wrapper lines)
+
+
+@dataclass
+class Inventory:
+    readings: List[FileReading] = field(default_factory=list)
+
+    @property
+    def tables(self) -> List[FoundTable]:
+        return [t for r in self.readings for t in r.tables]
+
+    @property
+    def not_judged(self) -> List[FileReading]:
+        return [r for r in self.readings if r.not_judged]
+
+    def excluded_from_checkov(self) -> List[str]:
+        return [r.path for r in self.readings if r.keep_from_checkov or r.shadowed]
+
+
+# ---------------------------------------------------------------------------------------------
+# The text pre-filter
+# ---------------------------------------------------------------------------------------------
+
+_NEEDLES = ("AWS::DynamoDB::", "AWS::Serverless::SimpleTable", "aws_dynamodb_table", "awscc_dynamodb_",
+            "Fn::ForEach", "${file(")
+_ENCODED_NEEDLES = tuple(
+    needle.encode(encoding) for needle in _NEEDLES for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+# Bytes that mark a file no text pre-filter can see into: gzip, zip (a binary `terraform plan -out` file).
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"PK\x03\x04")
+
+
+def mentions_dynamodb(raw: bytes) -> bool:
+    """Whether a file's bytes mention a DynamoDB type or a construct that can hide one, in any UTF encoding."""
+    return any(needle in raw for needle in _ENCODED_NEEDLES)
+
+
+def is_compressed(raw: bytes) -> bool:
+    return raw.startswith(_COMPRESSED_MAGIC)
+
+
+Reader = Callable[[str, bytes], FileReading]
+
+
+def read_file_bytes(path: str, limit: int) -> Tuple[Optional[bytes], Optional[str]]:
+    """(bytes, None), or (None, why not) for a file that cannot be read or is larger than `limit`."""
+    try:
+        size = os.path.getsize(path)
+        if size > limit:
+            return None, f"larger than {limit // (1024 * 1024)} MiB, not read"
+        with open(path, "rb") as handle:
+            return handle.read(), None
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+
+
+def reading_of(path: str, framework: str, read: Reader, raw: bytes) -> FileReading:
+    """Run one reader on one file; a reader that raises costs only that file, which is then not judged."""
+    try:
+        return read(path, raw)
+    except RecursionError:
+        return FileReading(path, framework, not_judged="nested too deeply to read")
+    except MemoryError:
+        return FileReading(path, framework, not_judged="too large to read in memory", keep_from_checkov=True)
+    except Exception as exc:  # fail closed: a reader's bug makes the file "not judged", never "passed"
+        return FileReading(path, framework, not_judged=f"checkov-pitr could not read it ({type(exc).__name__}: {exc})")
+
+
+def group_by_folder(paths: Iterable[str]) -> Dict[str, List[str]]:
+    folders: Dict[str, List[str]] = {}
+    for path in paths:
+        folders.setdefault(os.path.dirname(os.path.abspath(path)), []).append(os.path.abspath(path))
+    return folders
+
+
+def unique(items: Sequence[str]) -> List[str]:
+    seen: Dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+__all__ = [
+    "CLOUDFORMATION", "SERVERLESS", "TERRAFORM", "TERRAFORM_JSON", "TERRAFORM_PLAN", "NOT_JUDGED_RESOURCE",
+    "FileReading", "FoundTable", "Inventory", "PlanChange", "is_compressed", "mentions_dynamodb", "reading_of",
+]
