@@ -156,14 +156,61 @@ def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy, argv: Sequen
             _warn(f"policy {policy.source}: {exemption.label} matched no resource in this run; remove it if it is stale")
 
 
-def run_checkov(argv: Sequence[str]) -> Tuple[int, List[Any]]:
+def _keep_from_checkov(args: List[str], inventory: Any, targets: Any) -> List[str]:
+    """checkov must not parse files that take unbounded time or memory (alias bombs, huge nesting), nor
+    files the deploying tool ignores (x.tf beside x.tofu): -f files leave the command line, files
+    under -d get a --skip-path of their own. The inventory reports them."""
+    from checkov_pitr.integration.scan import skip_path_pattern
+
+    excluded = {os.path.realpath(p) for p in inventory.excluded_from_checkov()}
+    if not excluded:
+        return args
+    kept: List[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        kept.append(arg)
+        if arg in ("-f", "--file"):
+            j = i + 1
+            while j < len(args) and not args[j].startswith("-"):
+                if os.path.realpath(args[j]) not in excluded:
+                    kept.append(args[j])
+                j += 1
+            if kept[-1] == arg:
+                kept.pop()
+            i = j
+            continue
+        i += 1
+    for path in excluded:
+        for directory in targets.directories:
+            base = os.path.realpath(directory)
+            if path.startswith(base + os.sep):
+                kept += ["--skip-path", skip_path_pattern(path, base)]
+    if not any(a in ("-f", "--file", "-d", "--directory") or a.startswith(("--file=", "--directory=")) for a in kept):
+        # every input is one checkov must not read: give it an empty folder, the inventory reports the rest
+        import tempfile
+
+        kept += ["-d", tempfile.mkdtemp(prefix="checkov-pitr-empty-")]
+    return kept
+
+
+def run_checkov(argv: Sequence[str], policy: Optional[LoadedPolicy] = None) -> Tuple[int, List[Any]]:
     from checkov.main import Checkov
 
+    from checkov_pitr.integration import gate
+    from checkov_pitr.integration.reconcile import Reconciler
+    from checkov_pitr.integration.scan import roots_by_path, scan_targets, walk
+    from checkov_pitr.domain.inventory import build_inventory
     from checkov_pitr.integration.speedups import install as install_speedups
     from checkov_pitr.integration.unreadable import CheckovParserLogFilter, user_log_level
 
     install_speedups()  # checkov's plan scan is quadratic in the number of resources: see speedups.py
-    args = checkov_arguments(argv)
+    targets = scan_targets(argv)
+    walked = walk(targets)
+    inventory = build_inventory(walked)
+    policy = policy or load_policy(None)
+    gate.install(Reconciler(inventory, policy, roots_by_path(walked), targets.directories), targets.skip_paths)
+    args = checkov_arguments(_keep_from_checkov(list(argv), inventory, targets))
     sys.argv = ["checkov", *args]  # checks resolve relative paths against the scan roots
     root = logging.getLogger()
     # checkov sets the root logger to DEBUG and keeps every debug line in memory, for uploading to
@@ -177,6 +224,9 @@ def run_checkov(argv: Sequence[str]) -> Tuple[int, List[Any]]:
         exit_code = ckv.run()
     finally:
         root.removeFilter(parser_log_filter)
+    for reading in inventory.readings:
+        if reading.warning:
+            _warn(f"{reading.path}: {reading.warning}")
     return int(exit_code or 0), list(getattr(ckv, "scan_reports", []) or [])
 
 
@@ -198,10 +248,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     if policy_file:
         os.environ[POLICY_ENV] = os.path.abspath(policy_file)
+    from checkov_pitr.integration.scan import scan_targets
+
+    missing = scan_targets(args).missing()
+    for path in missing:  # a renamed folder must not turn the gate into a scan of nothing
+        print(f"{PROG}: error: {path}: no such file or directory", file=sys.stderr)
+    if missing:
+        return 2
     _quiet_vendor_logging()
     _install_sarif()
     try:
-        exit_code, reports = run_checkov(args)
+        exit_code, reports = run_checkov(args, policy)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback

@@ -150,7 +150,100 @@ def unique(items: Sequence[str]) -> List[str]:
     return list(seen)
 
 
+# ---------------------------------------------------------------------------------------------
+# Dispatch: which reader reads which file
+# ---------------------------------------------------------------------------------------------
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # past checkov's own 50 MB limit: such a file is not judged, never skipped
+_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template", ".json")
+_TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tf.json", ".tofu.json")
+_SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
+
+
+def is_terraform_file(path: str) -> bool:
+    return path.endswith(_TERRAFORM_SUFFIXES)
+
+
+def _template_or_plan(path: str, raw: bytes, named: bool) -> Optional[FileReading]:
+    from checkov_pitr.domain.readers.cloudformation import read_template
+    from checkov_pitr.domain.readers.plan import looks_like_plan, read_plan
+
+    if looks_like_plan(raw) or (is_compressed(raw) and (named or path.endswith(".json"))):
+        return reading_of(path, TERRAFORM_PLAN, read_plan, raw)
+    if mentions_dynamodb(raw):
+        return reading_of(path, CLOUDFORMATION, read_template, raw)
+    return None
+
+
+def read_file(path: str, named: bool = False) -> Optional[FileReading]:
+    """The reading of one non-Terraform file, or None when it cannot hold a table (the pre-filter).
+    `named`: given with -f, so a file of any name is read, and one nothing can be made of is said so."""
+    from checkov_pitr.domain.readers.serverless import read_serverless
+
+    base = os.path.basename(path)
+    if not named and not (base.endswith(_TEMPLATE_SUFFIXES) or base in _SERVERLESS_NAMES):
+        return None
+    raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
+    if raw is None:
+        return FileReading(path, CLOUDFORMATION, not_judged=why_not, keep_from_checkov=True)
+    if base in _SERVERLESS_NAMES:
+        return reading_of(path, SERVERLESS, read_serverless, raw) if mentions_dynamodb(raw) else None
+    return _template_or_plan(path, raw, named)
+
+
+def _terraform_folder_mentions(folder: str) -> bool:
+    """Whether a Terraform folder can hold a table: a file of it mentions one, or calls a module."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    for name in names:
+        if not is_terraform_file(name):
+            continue
+        raw, _ = read_file_bytes(os.path.join(folder, name), MAX_FILE_BYTES)
+        if raw is None or mentions_dynamodb(raw) or b"module" in raw:
+            return True
+    return False
+
+
+def read_terraform_folders(folders: Iterable[str], scan_root: str) -> List[FileReading]:
+    from checkov_pitr.domain.readers.terraform import read_terraform_root
+
+    readings: List[FileReading] = []
+    for folder in folders:
+        if not _terraform_folder_mentions(folder):
+            continue
+        try:
+            readings.extend(read_terraform_root(folder, scan_root))
+        except RecursionError:
+            readings.append(FileReading(folder, TERRAFORM, not_judged="nested too deeply to read"))
+        except Exception as exc:  # fail closed: the folder's files are "not judged"
+            readings.append(FileReading(folder, TERRAFORM,
+                                        not_judged=f"checkov-pitr could not read this module ({type(exc).__name__}: {exc})"))
+    return readings
+
+
+def build_inventory(files: Sequence[Tuple[str, str, bool]]) -> Inventory:
+    """The inventory of (path, scan root, named with -f) files; Terraform files are read per folder."""
+    inventory = Inventory()
+    folders: Dict[Tuple[str, str], None] = {}
+    for path, root, named in files:
+        if is_terraform_file(path):
+            folders.setdefault((os.path.dirname(os.path.abspath(path)), root), None)
+            continue
+        reading = read_file(path, named)
+        if reading is not None:
+            inventory.readings.append(reading)
+    by_root: Dict[str, List[str]] = {}
+    for folder, root in folders:
+        by_root.setdefault(root, []).append(folder)
+    for root, root_folders in by_root.items():
+        inventory.readings.extend(read_terraform_folders(root_folders, root))
+    return inventory
+
+
 __all__ = [
     "CLOUDFORMATION", "SERVERLESS", "TERRAFORM", "TERRAFORM_JSON", "TERRAFORM_PLAN", "NOT_JUDGED_RESOURCE",
-    "FileReading", "FoundTable", "Inventory", "PlanChange", "is_compressed", "mentions_dynamodb", "reading_of",
+    "FileReading", "FoundTable", "Inventory", "PlanChange", "build_inventory", "is_compressed", "mentions_dynamodb",
+    "read_file", "reading_of",
 ]

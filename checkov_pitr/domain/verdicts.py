@@ -1,0 +1,74 @@
+"""Judge a table of the inventory with the core, as the checks judge what checkov hands them. No checkov here."""
+from __future__ import annotations
+
+from typing import List
+
+from checkov_pitr.domain import core
+from checkov_pitr.domain.core import Policy, Result, Subject, Verdict
+from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, TERRAFORM_PLAN, FoundTable
+from checkov_pitr.rule import PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
+
+# A reader's problem that means "the scan cannot know" rather than "off": it follows `unresolved`.
+UNRESOLVED_PREFIX = "unresolved: "
+
+
+def dialect(table: FoundTable) -> str:
+    if table.framework in (CLOUDFORMATION, SERVERLESS):
+        return "cloudformation"
+    return "terraform_plan" if table.framework == TERRAFORM_PLAN else "terraform"
+
+
+def checks_for(table: FoundTable) -> List[str]:
+    """The check ids that judge this table (CKV_PITR_003 judges plans only)."""
+    ids = [PITR_ENABLED.id, PITR_PERIOD.id]
+    return ids + [PITR_NOT_LOST.id] if table.framework == TERRAFORM_PLAN else ids
+
+
+def subjects(table: FoundTable) -> List[Subject]:
+    if dialect(table) == "cloudformation":
+        return core.read_cloudformation(table.label, table.resource_type, table.config, table.globals_spec)
+    return core.read_terraform(table.label, table.resource_type, table.config)
+
+
+def _problem_verdict(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
+    problem = table.problem or ""
+    if check_id != PITR_ENABLED.id:
+        return Verdict(Result.NONE, f"{table.label}: {problem}")
+    if problem.startswith(UNRESOLVED_PREFIX):
+        reason = f"{table.label}: {problem[len(UNRESOLVED_PREFIX):]}"
+        return Verdict(Result.FAILED if policy.unresolved == "fail" else Result.UNKNOWN, reason)
+    return Verdict(Result.FAILED, f"{table.label}: {problem}")
+
+
+def judge(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
+    """The verdict of one check on one table; never raises (a table that cannot be read is FAILED)."""
+    try:
+        if table.problem:
+            return _problem_verdict(table, check_id, policy)
+        if check_id == PITR_NOT_LOST.id:
+            return _judge_change(table)
+        found = subjects(table)
+        if check_id == PITR_ENABLED.id:
+            return core.judge_enabled(found, policy, dialect(table))
+        return core.judge_period(found, policy, dialect(table))
+    except Exception as exc:  # fail closed, like the checks
+        if check_id != PITR_ENABLED.id:
+            return Verdict(Result.NONE, "")
+        return Verdict(Result.FAILED, f"{table.label}: PITR settings could not be read ({type(exc).__name__}: {exc})")
+
+
+def _judge_change(table: FoundTable) -> Verdict:
+    if table.framework != TERRAFORM_PLAN:
+        return Verdict(Result.NONE, "not a plan: CKV_PITR_003 judges Terraform plans only")
+    change = table.change
+    if change is None:
+        return Verdict(Result.NONE, f"{table.label}: no resource_changes entry")
+    actions = list(change.actions)
+    if all(isinstance(a, str) for a in actions) and set(actions) <= {"create", "no-op", "read"}:
+        return core.judge_change(actions, [], [], table.label)
+    before = core.read_terraform(table.label, table.resource_type, change.before or {})
+    after = core.read_terraform(table.label, table.resource_type, change.after or {})
+    return core.judge_change(actions, before, after, table.label)
+
+
+__all__ = ["UNRESOLVED_PREFIX", "checks_for", "dialect", "judge", "subjects"]

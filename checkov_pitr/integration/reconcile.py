@@ -1,0 +1,213 @@
+"""Reconciliation: after checkov's run and before any output is written, every table of our inventory
+gets exactly one result per check.
+
+checkov's result stands where it exists. Where checkov did not report a table (it refused the file,
+skipped it, crashed on it, or never saw the table), we judge it with the core from our own reading
+and add a Record to checkov's report of that framework, so every output (CLI, JSON, JUnit, SARIF)
+and the exit code count it. Our reading replaces checkov's where it is the one Terraform or
+CloudFormation would deploy (override files merged, `.tofu` precedence, a template CloudFormation
+rejects). A file that may hold tables and that neither could read is one CKV_PITR_001 FAILED
+result for the file, saying why and what to do.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from checkov.common.bridgecrew.severities import Severities
+from checkov.common.models.enums import CheckResult
+from checkov.common.output.record import Record
+from checkov.common.output.report import Report
+
+from checkov_pitr.domain import verdicts
+from checkov_pitr.domain.core import Result
+from checkov_pitr.domain.inventory import NOT_JUDGED_RESOURCE, TERRAFORM_PLAN, FileReading, FoundTable, Inventory
+from checkov_pitr.domain.policy import LoadedPolicy
+from checkov_pitr.integration.scan import reported_path, root_of
+from checkov_pitr.rule import CHECKS, PITR_ENABLED
+
+CHECK_CLASS = "checkov_pitr.inventory"
+_RESULT = {Result.PASSED: CheckResult.PASSED, Result.FAILED: CheckResult.FAILED}
+_CODE_BLOCK_LINES = 40  # no more of a file is copied into a record's code block
+
+# real path of the file -> resource -> checkov records of our checks
+RecordIndex = Dict[str, Dict[str, List[Tuple[Report, "Record"]]]]
+
+
+def _records(report: Report) -> Iterable[Record]:
+    return list(report.passed_checks) + list(report.failed_checks) + list(report.skipped_checks)
+
+
+def _is_ours(record: Record) -> bool:
+    return record.check_id in CHECKS
+
+
+def _real(path: Optional[str]) -> str:
+    return os.path.realpath(path) if path else ""
+
+
+class Reconciler:
+    """Adds, replaces and drops records so that checkov's reports and our inventory agree."""
+
+    def __init__(self, inventory: Inventory, policy: LoadedPolicy, walked: Dict[str, Tuple[str, str]],
+                 directories: Sequence[str], enabled: Callable[[str], bool] = lambda check_id: True) -> None:
+        self.inventory = inventory
+        self.policy = policy
+        self.walked = walked  # realpath -> (path as checkov joins it, scan root)
+        self.directories = list(directories)
+        self.enabled = enabled
+        self.added: List[Record] = []
+        self._lines: Dict[str, List[str]] = {}
+
+    # --- the whole pass -------------------------------------------------------------------------
+    def apply(self, reports: List[Report], frameworks: Optional[Set[str]] = None) -> List[Report]:
+        by_type = {report.check_type: report for report in reports}
+        index = self._index(reports)
+        for reading in self.inventory.readings:
+            if frameworks is not None and reading.framework not in frameworks and not _framework_family_runs(
+                    reading.framework, frameworks):
+                continue
+            self._reconcile_file(reading, reports, by_type, index)
+        return reports
+
+    def _index(self, reports: Sequence[Report]) -> "RecordIndex":
+        index: RecordIndex = {}
+        real_paths: Dict[str, str] = {}
+        for report in reports:
+            for record in _records(report):
+                if not _is_ours(record):
+                    continue
+                path = record.file_abs_path or ""
+                if path not in real_paths:
+                    real_paths[path] = _real(path)
+                index.setdefault(real_paths[path], {}).setdefault(str(record.resource), []).append((report, record))
+        return index
+
+    def _reconcile_file(self, reading: FileReading, reports: List[Report], by_type: Dict[str, Report],
+                        index: "RecordIndex") -> None:
+        in_file = index.get(_real(reading.path), {})
+        if reading.shadowed:
+            for entries in in_file.values():  # a file the deploying tool does not read: its results are not real
+                _drop(entries)
+            in_file.clear()
+            return
+        had_results = bool(in_file)
+        for table in reading.tables:
+            matched = self._matching(table, index)
+            if matched and not (table.authoritative or table.problem):
+                continue  # checkov's result stands
+            records = index.get(_real(table.path), {})
+            for name in matched:
+                _drop(records.pop(name))
+            self._add_table(table, self._report(reading.framework, reports, by_type))
+        if reading.not_judged and not reading.tables and not had_results:
+            self._add_not_judged(reading, self._report(reading.framework, reports, by_type))
+
+    def _matching(self, table: FoundTable, index: "RecordIndex") -> List[str]:
+        records = index.get(_real(table.path), {})
+        names = {table.resource, *table.aliases}
+        return [name for name in records if name in names or any(name.startswith(n + "[") for n in names)]
+
+    def _report(self, framework: str, reports: List[Report], by_type: Dict[str, Report]) -> Report:
+        if framework not in by_type:
+            by_type[framework] = Report(framework)
+            reports.append(by_type[framework])
+        return by_type[framework]
+
+    # --- records --------------------------------------------------------------------------------
+    def _add_table(self, table: FoundTable, report: Report) -> None:
+        for check_id in verdicts.checks_for(table):
+            if not self.enabled(check_id):
+                continue
+            record = self._table_record(table, check_id)
+            if record is not None:
+                self._add(report, record)
+
+    def _table_record(self, table: FoundTable, check_id: str) -> Optional[Record]:
+        skip = table.skips.get(check_id)
+        if skip is not None:
+            return self._record(table, check_id, CheckResult.SKIPPED, "", suppress=skip or "skipped by a checkov:skip comment")
+        verdict = verdicts.judge(table, check_id, self.policy.core)
+        if verdict.result not in _RESULT:
+            return None  # UNKNOWN (policy `unresolved: unknown`) and NONE give no result, as in the checks
+        reason = " ".join(verdict.reason.splitlines())
+        exemption, expired = self._exemption(table, check_id)
+        if exemption is not None:
+            return self._record(table, check_id, CheckResult.SKIPPED, reason, suppress=exemption.comment())
+        if expired is not None and verdict.result is Result.FAILED:
+            reason += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+        return self._record(table, check_id, _RESULT[verdict.result], reason)
+
+    def _exemption(self, table: FoundTable, check_id: str) -> Tuple[Any, Any]:
+        if not self.policy.exemptions:
+            return None, None
+        try:
+            return self.policy.exemption_for(check_id, list(table.resource_ids) or [table.resource], dict(table.tags))
+        except Exception:  # exemption matching must never hide a table
+            return None, None
+
+    def _record(self, table: FoundTable, check_id: str, result: CheckResult, reason: str,
+                suppress: Optional[str] = None) -> Record:
+        joined, root = root_of(table.path, self.walked, self.directories)
+        meta = CHECKS[check_id]
+        check_result: Dict[str, Any] = {"result": result, "evaluated_keys": []}
+        if suppress is not None:
+            check_result["suppress_comment"] = suppress
+        start, end = table.lines
+        record = Record(
+            check_id=check_id, check_name=meta.name, check_result=check_result,
+            code_block=[] if table.framework == TERRAFORM_PLAN else self._code_block(table.path, start, end),
+            file_path=reported_path(joined, root or os.curdir), file_line_range=[start, end],
+            resource=table.resource, evaluations=None, check_class=CHECK_CLASS, file_abs_path=joined,
+            severity=Severities[self.policy.severity_for(check_id)], details=[reason] if reason else [],
+            caller_file_path=table.calling_file,
+        )
+        record.set_guideline(meta.guideline)
+        return record
+
+    def _add_not_judged(self, reading: FileReading, report: Report) -> None:
+        if not self.enabled(PITR_ENABLED.id):
+            return
+        joined, root = root_of(reading.path, self.walked, self.directories)
+        shown = reported_path(joined, root or os.curdir)
+        reason = f"{shown}: not judged: {reading.not_judged}; its DynamoDB tables, if any, were not judged"
+        record = Record(
+            check_id=PITR_ENABLED.id, check_name=PITR_ENABLED.name,
+            check_result={"result": CheckResult.FAILED, "evaluated_keys": []}, code_block=[],
+            file_path=shown, file_line_range=[1, 1], resource=NOT_JUDGED_RESOURCE, evaluations=None,
+            check_class=CHECK_CLASS, file_abs_path=joined,
+            severity=Severities[self.policy.severity_for(PITR_ENABLED.id)], details=[" ".join(reason.splitlines())],
+        )
+        record.set_guideline(PITR_ENABLED.guideline)
+        self._add(report, record)
+
+    def _add(self, report: Report, record: Record) -> None:
+        report.add_record(record)
+        report.add_resource(f"{record.file_path}:{record.resource}")
+        self.added.append(record)
+
+    def _code_block(self, path: str, start: int, end: int) -> List[Tuple[int, str]]:
+        if path not in self._lines:
+            try:
+                with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                    self._lines[path] = handle.read().splitlines()
+            except OSError:
+                self._lines[path] = []
+        lines = self._lines[path]
+        last = min(end, start + _CODE_BLOCK_LINES - 1, len(lines))
+        return [(number, lines[number - 1] + "\n") for number in range(max(start, 1), last + 1)]
+
+
+def _framework_family_runs(framework: str, frameworks: Set[str]) -> bool:
+    # checkov runs .tf.json files in the terraform_json runner, but users select them with `terraform`
+    return framework == "terraform_json" and "terraform" in frameworks
+
+
+def _drop(entries: List[Tuple[Report, Record]]) -> None:
+    for report, record in entries:
+        for bucket in (report.passed_checks, report.failed_checks, report.skipped_checks):
+            if record in bucket:
+                bucket.remove(record)
+
+
+__all__ = ["CHECK_CLASS", "Reconciler"]
