@@ -9,6 +9,7 @@ one: `Fn::ForEach`, `${file(`) are parsed.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -71,9 +72,31 @@ class FileReading:
     warning: Optional[str] = None  # judged, but the user should know (e.g. a plan inside wrapper lines)
 
 
+@dataclass(frozen=True)
+class DeclaredTable:
+    """A Terraform resource block of an in-scope type, as the text shows it (no HCL parse)."""
+
+    resource_type: str
+    name: str
+    line: int
+
+
+@dataclass
+class TerraformFile:
+    """A Terraform file, read as text before checkov runs. Parsing HCL costs as much as checkov's own
+    scan, so the full reading (readers/terraform.py) runs only where checkov's results do not cover
+    every declared table, or where Terraform reads the folder differently from checkov."""
+
+    path: str
+    root: str  # the scan root it was found under
+    declared: List[DeclaredTable]
+    differs_from_checkov: bool  # its folder has override files, .tofu files or modules from `terraform init`
+
+
 @dataclass
 class Inventory:
     readings: List[FileReading] = field(default_factory=list)
+    terraform: List[TerraformFile] = field(default_factory=list)
 
     @property
     def tables(self) -> List[FoundTable]:
@@ -191,30 +214,62 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
     return _template_or_plan(path, raw, named)
 
 
-def _terraform_folder_mentions(folder: str) -> bool:
-    """Whether a Terraform folder can hold a table: a file of it mentions one, or calls a module."""
+_TF_DECLARED = re.compile(
+    r'^[ \t]*resource[ \t]+"?(aws_dynamodb_table|aws_dynamodb_table_replica|awscc_dynamodb_table|'
+    r'awscc_dynamodb_global_table)"?[ \t]+"?([A-Za-z0-9_-]+)"?', re.MULTILINE)
+_TF_JSON_DECLARED = re.compile(rb'"(aws_dynamodb_table|aws_dynamodb_table_replica|awscc_dynamodb_table|awscc_dynamodb_global_table)"\s*:')
+_OVERRIDE = re.compile(r"(^|_)override\.(tf|tofu)(\.json)?$")
+
+
+def is_override_file(name: str) -> bool:
+    return bool(_OVERRIDE.search(os.path.basename(name)))
+
+
+def declared_tables(raw: bytes, path: str) -> List[DeclaredTable]:
+    """The in-scope resource blocks a Terraform file's text declares (a .tf.json or an undecodable file:
+    one entry without a name when it mentions an in-scope type, so it is always read in full)."""
+    if path.endswith(".json"):
+        return [DeclaredTable("", "", 1)] if _TF_JSON_DECLARED.search(raw) else []
     try:
-        names = os.listdir(folder)
-    except OSError:
-        return False
-    for name in names:
-        if not is_terraform_file(name):
-            continue
-        raw, _ = read_file_bytes(os.path.join(folder, name), MAX_FILE_BYTES)
-        if raw is None or mentions_dynamodb(raw) or b"module" in raw:
-            return True
-    return False
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [DeclaredTable("", "", 1)] if mentions_dynamodb(raw) else []
+    return [DeclaredTable(m.group(1), m.group(2), text.count("\n", 0, m.start()) + 1) for m in _TF_DECLARED.finditer(text)]
 
 
-def read_terraform_folders(folders: Iterable[str], scan_root: str) -> List[FileReading]:
+def _folder_differs(folder: str, cache: Dict[str, bool]) -> bool:
+    if folder not in cache:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            names = []
+        tofu = {n[: -len(".tofu")] for n in names if n.endswith(".tofu")} | {
+            n[: -len(".tofu.json")] for n in names if n.endswith(".tofu.json")}
+        after_init = os.path.isfile(os.path.join(folder, ".terraform", "modules", "modules.json"))
+        # checkov reads neither .tofu files, nor override files, nor modules that `terraform init` put on disk
+        cache[folder] = bool(tofu) or after_init or any(is_override_file(n) for n in names)
+    return cache[folder]
+
+
+def terraform_file(path: str, root: str, cache: Dict[str, bool]) -> Optional[TerraformFile]:
+    raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
+    if raw is None:
+        return TerraformFile(path, root, [DeclaredTable("", "", 1)], True)
+    declared = declared_tables(raw, path)
+    differs = _folder_differs(os.path.dirname(os.path.abspath(path)), cache)
+    if not declared and not differs:
+        return None
+    return TerraformFile(path, root, declared, differs)
+
+
+def read_terraform_roots(folders: Iterable[Tuple[str, str]]) -> List[FileReading]:
+    """The full reading of Terraform root folders (folder, scan root); one folder's failure costs only it."""
     from checkov_pitr.domain.readers.terraform import read_terraform_root
 
     readings: List[FileReading] = []
-    for folder in folders:
-        if not _terraform_folder_mentions(folder):
-            continue
+    for folder, root in folders:
         try:
-            readings.extend(read_terraform_root(folder, scan_root))
+            readings.extend(read_terraform_root(folder, root))
         except RecursionError:
             readings.append(FileReading(folder, TERRAFORM, not_judged="nested too deeply to read"))
         except Exception as exc:  # fail closed: the folder's files are "not judged"
@@ -224,21 +279,19 @@ def read_terraform_folders(folders: Iterable[str], scan_root: str) -> List[FileR
 
 
 def build_inventory(files: Sequence[Tuple[str, str, bool]]) -> Inventory:
-    """The inventory of (path, scan root, named with -f) files; Terraform files are read per folder."""
+    """The inventory of (path, scan root, named with -f) files. Terraform files are only scanned as
+    text here (see TerraformFile); everything else is read in full."""
     inventory = Inventory()
-    folders: Dict[Tuple[str, str], None] = {}
+    folder_cache: Dict[str, bool] = {}
     for path, root, named in files:
         if is_terraform_file(path):
-            folders.setdefault((os.path.dirname(os.path.abspath(path)), root), None)
+            found = terraform_file(path, root, folder_cache)
+            if found is not None:
+                inventory.terraform.append(found)
             continue
         reading = read_file(path, named)
         if reading is not None:
             inventory.readings.append(reading)
-    by_root: Dict[str, List[str]] = {}
-    for folder, root in folders:
-        by_root.setdefault(root, []).append(folder)
-    for root, root_folders in by_root.items():
-        inventory.readings.extend(read_terraform_folders(root_folders, root))
     return inventory
 
 

@@ -21,7 +21,10 @@ from checkov.common.output.report import Report
 
 from checkov_pitr.domain import verdicts
 from checkov_pitr.domain.core import Result
-from checkov_pitr.domain.inventory import NOT_JUDGED_RESOURCE, TERRAFORM_PLAN, FileReading, FoundTable, Inventory
+from checkov_pitr.domain.inventory import (
+    NOT_JUDGED_RESOURCE, TERRAFORM_PLAN, FileReading, FoundTable, Inventory, TerraformFile, is_terraform_file,
+    read_terraform_roots,
+)
 from checkov_pitr.domain.policy import LoadedPolicy
 from checkov_pitr.integration.scan import reported_path, root_of
 from checkov_pitr.rule import CHECKS, PITR_ENABLED
@@ -63,12 +66,26 @@ class Reconciler:
     def apply(self, reports: List[Report], frameworks: Optional[Set[str]] = None) -> List[Report]:
         by_type = {report.check_type: report for report in reports}
         index = self._index(reports)
-        for reading in self.inventory.readings:
+        readings = list(self.inventory.readings)
+        if frameworks is None or frameworks & {"terraform", "terraform_json"}:
+            readings += self._terraform_readings(index)
+        for reading in readings:
             if frameworks is not None and reading.framework not in frameworks and not _framework_family_runs(
                     reading.framework, frameworks):
                 continue
             self._reconcile_file(reading, reports, by_type, index)
         return reports
+
+    # --- Terraform: read in full only where checkov's results do not cover the text ---------------
+    def _terraform_readings(self, index: "RecordIndex") -> List[FileReading]:
+        roots = sorted({tf.root for tf in self.inventory.terraform
+                        if tf.differs_from_checkov or not _declared_covered(tf, index)})
+        if not roots:
+            return []
+        folders = sorted({(os.path.dirname(os.path.abspath(joined)), root)
+                          for joined, root in self.walked.values()
+                          if root in roots and is_terraform_file(joined)})
+        return _without_module_copies(read_terraform_roots(folders))
 
     def _index(self, reports: Sequence[Report]) -> "RecordIndex":
         index: RecordIndex = {}
@@ -196,6 +213,33 @@ class Reconciler:
         lines = self._lines[path]
         last = min(end, start + _CODE_BLOCK_LINES - 1, len(lines))
         return [(number, lines[number - 1] + "\n") for number in range(max(start, 1), last + 1)]
+
+
+def _declared_covered(tf: TerraformFile, index: "RecordIndex") -> bool:
+    """Whether checkov reported every resource block the file's text declares (module instances,
+    count and for_each instances included)."""
+    names = list(index.get(_real(tf.path), {}))
+    for declared in tf.declared:
+        if not declared.name:
+            return False
+        address = f"{declared.resource_type}.{declared.name}"
+        if not any(n == address or n.endswith("." + address) or n.startswith(address + "[")
+                   or ("." + address + "[") in n or n == f"resource.{declared.name}" for n in names):
+            return False
+    return True
+
+
+def _without_module_copies(readings: List[FileReading]) -> List[FileReading]:
+    """A module folder is read once as its own root and once per call: where a file's tables are
+    reached through a module call, its root-module reading is not a real deployment (checkov does
+    the same: a called module is not also reported as a root)."""
+    module_files = {_real(t.path) for r in readings for t in r.tables if t.resource.startswith("module.")}
+    kept: List[FileReading] = []
+    for reading in readings:
+        if _real(reading.path) in module_files:
+            reading.tables = [t for t in reading.tables if t.resource.startswith("module.")]
+        kept.append(reading)
+    return kept
 
 
 def _framework_family_runs(framework: str, frameworks: Set[str]) -> bool:
