@@ -56,7 +56,10 @@ def _has_flag(argv: Sequence[str], *flags: str) -> bool:
 
 def checkov_arguments(argv: Sequence[str]) -> List[str]:
     """The checkov command line for the user's arguments: our checks, offline, only ours by default."""
-    args = list(argv)
+    from checkov_pitr.messages import skip_check_arguments
+
+    # `--skip-check <our IDs>` alone means "the rest of ours", never checkov's ~1,000 built-in checks
+    args = skip_check_arguments(argv) or list(argv)
     args += ["--external-checks-dir", checks_dir()]
     if not _has_flag(args, "--skip-download"):
         args.append("--skip-download")
@@ -70,8 +73,10 @@ def checkov_arguments(argv: Sequence[str]) -> List[str]:
 def _quiet_vendor_logging() -> None:
     # checkov logs vendor-service and module-download problems as warnings with tracebacks; the
     # scan is offline by design, so users see none of them.
-    os.environ.setdefault("BC_SKIP_MAPPING", "TRUE")
-    os.environ.setdefault("CHECKOV_SKIP_VERSION_CHECK", "TRUE")
+    from checkov_pitr.integration.offline import install as offline, install_noise_filter
+
+    offline()  # no PyPI version check, no vendor mapping download: see integration/offline.py
+    install_noise_filter()  # "Failed to download module", "only possible with an API key", ...
     for name in ("urllib3", "requests", "checkov.common.bridgecrew", "checkov.common.util.http_utils"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
@@ -83,63 +88,34 @@ def _install_sarif() -> None:
     except ImportError:  # pragma: no cover - the SARIF module ships with the package
         return
     install()
+    # the guarded checkov patches the check modules install, now: checkov parses CloudFormation
+    # before it loads external checks, and a deep template must not end the scan (plain_checkov.py)
+    from checkov_pitr.integration import plain_checkov  # noqa: F401
 
 
 def _warn(message: str) -> None:
     print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
-def _plan_problems(argv: Sequence[str], read: Iterable[str] = ()) -> List[Tuple[str, str]]:
-    """(path, one-line message) for each scanned Terraform JSON file that is no readable plan: checkov
-    skips a state file or a plan cut short without a word, so the user would take silence for a pass.
-    Files some runner read (`read`, real paths) are not parsed again."""
-    from checkov_pitr.domain.plan import plan_problem
-    from checkov_pitr.integration.sources import scanned_json_files
-    from checkov_pitr.integration.unreadable import binary_json_files
-
-    read = set(read)
-    unread = [path for path in scanned_json_files(list(argv)) if os.path.realpath(path) not in read]
-    problems = [(path, f"{path}: not text (a binary file?), not a Terraform plan or template")
-                for path in binary_json_files(unread)]
-    binary = {path for path, _ in problems}
-    for path in unread:
-        problem = None if path in binary else plan_problem(path)
-        if problem:
-            problems.append((path, problem))
-    return problems
-
-
-def _unreadable_files(reports: List[Any], argv: Sequence[str]) -> List[str]:
-    """One line per file checkov could not parse, skipped without a word, or read nothing from."""
-    from checkov_pitr.integration.unreadable import files_named, nothing_read_reason, paths_read, reason
+def _named_files_not_ours(reports: List[Any], argv: Sequence[str]) -> List[str]:
+    """One line per file named with -f that holds nothing checkov-pitr judges: -f names a file on
+    purpose, so silence would read as a pass. (Files that may hold tables and cannot be read are
+    FAILED results of the inventory, not lines here.)"""
+    from checkov_pitr.integration.unreadable import files_named, nothing_read_reason, paths_read
 
     read = paths_read(reports)
-    try:
-        plan_problems = _plan_problems(argv, read)
-    except Exception as exc:  # a message about other files must never hide this run's results
-        plan_problems = [("", f"could not check the scanned .json files for unreadable plans ({type(exc).__name__}: {exc})")]
-    lines = [f"{problem}; its tables were not judged" for _, problem in plan_problems]
-    explained = {os.path.realpath(path) for path, _ in plan_problems if path}
-    for report in reports:
-        for path in sorted(set(getattr(report, "parsing_errors", []) or [])):
-            if os.path.realpath(path) in explained:
-                continue
-            explained.add(os.path.realpath(path))
-            why = reason(path) or f"could not be parsed by checkov ({report.check_type})"
-            lines.append(f"{path}: {why}; its tables were not judged")
+    lines = []
     for path in files_named(list(argv)):
-        if os.path.isfile(path) and os.path.realpath(path) not in read | explained:
-            explained.add(os.path.realpath(path))
-            lines.append(f"{path}: {nothing_read_reason(path)}; its tables were not judged")
+        if os.path.isfile(path) and os.path.realpath(path) not in read:
+            lines.append(f"{path}: {nothing_read_reason(path)}; nothing in it was judged")
     return lines
 
 
 def _report_after_run(reports: Iterable[Any], policy: LoadedPolicy, argv: Sequence[str] = ()) -> None:
-    """One line per file checkov could not parse or that is no readable plan, and per exemption
-    that matched nothing."""
+    """One line per -f file that holds nothing of ours, and per exemption that matched nothing."""
     reports = [r for r in reports if r is not None]
     try:
-        unreadable = _unreadable_files(reports, argv)
+        unreadable = _named_files_not_ours(reports, argv)
     except Exception as exc:  # a message about other files must never hide this run's results
         unreadable = [f"could not check the scanned files for unreadable ones ({type(exc).__name__}: {exc})"]
     for line in unreadable:
@@ -220,6 +196,12 @@ def run_checkov(argv: Sequence[str], policy: Optional[LoadedPolicy] = None) -> T
     parser_log_filter = CheckovParserLogFilter()  # multi-line YAML errors: we print one line per file
     root.addFilter(parser_log_filter)
     try:
+        from checkov_pitr.integration.checkov_config import no_default_config_files
+
+        no_default_config_files()  # a .checkov.yaml in the scanned tree or cwd is never read (issue 10)
+        from checkov_pitr.integration.visibility import start_unknown_log
+
+        start_unknown_log()  # tables left UNKNOWN, from every checkov worker process (visibility.py)
         ckv = Checkov(argv=args)
         exit_code = ckv.run()
     finally:
@@ -232,8 +214,14 @@ def run_checkov(argv: Sequence[str], policy: Optional[LoadedPolicy] = None) -> T
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "fix": from checkov_pitr.fix_command import main as fix_main; return fix_main(args[1:])
     if args == ["--checks-dir"]:
         print(checks_dir())
+        return 0
+    if args[:1] != ["fix"] and any(a in ("-h", "--help") for a in args):  # ours, then checkov's (messages.help_text)
+        from checkov_pitr.messages import help_text
+
+        print(help_text(), end="")
         return 0
     if args in (["--version"], ["-v"]):
         from checkov.version import version as checkov_version
@@ -248,6 +236,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     if policy_file:
         os.environ[POLICY_ENV] = os.path.abspath(policy_file)
+    from checkov_pitr.integration.checkov_config import ConfigFileError, expand_config_file
+
+    try:  # --config-file FILE: its allowed settings become arguments; checkov never reads it (issue 10)
+        config = expand_config_file(args)
+    except ConfigFileError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    args = config.argv
+    for line in config.lines() if config.source else []:
+        print(f"{PROG}: {line}", file=sys.stderr)
     from checkov_pitr.integration.scan import scan_targets
 
     missing = scan_targets(args).missing()

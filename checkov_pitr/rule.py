@@ -46,6 +46,25 @@ resource "aws_dynamodb_table" "example" {
 resource "aws_dynamodb_table_replica" "example" {
   global_table_arn       = aws_dynamodb_table.example.arn
   point_in_time_recovery = true
+}
+
+# hashicorp/awscc (AWS Cloud Control provider)
+resource "awscc_dynamodb_table" "example" {
+  # ...
+  point_in_time_recovery_specification = {
+    point_in_time_recovery_enabled = true
+    recovery_period_in_days        = 35  # optional, 1-35 (35 when absent)
+  }
+}
+
+resource "awscc_dynamodb_global_table" "example" {
+  # ...
+  replicas = [{
+    region = "eu-west-1"
+    point_in_time_recovery_specification = {  # in every replica element
+      point_in_time_recovery_enabled = true
+    }
+  }]
 }"""
 
 CFN_FRAMEWORKS = ("cloudformation", "serverless")
@@ -60,6 +79,9 @@ class CheckMeta:
     description: str
     remediation: str
     frameworks: Tuple[str, ...]
+    # SARIF `reportingDescriptor.name`: a readable PascalCase identifier, distinct from the id (code
+    # scanning shows it as the rule's title where the id says nothing).
+    sarif_name: str
     guideline: str = GUIDELINE_URL
 
 
@@ -75,9 +97,12 @@ PITR_ENABLED = CheckMeta(
     remediation=(
         "Set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true on the table and on every "
         "GlobalTable replica (CloudFormation/SAM), or point_in_time_recovery { enabled = true } on the table and "
-        "point_in_time_recovery = true on every replica block and aws_dynamodb_table_replica (Terraform)."
+        "point_in_time_recovery = true on every replica block and aws_dynamodb_table_replica (Terraform), or "
+        "point_in_time_recovery_specification = { point_in_time_recovery_enabled = true } on awscc_dynamodb_table and "
+        "in every replicas element of awscc_dynamodb_global_table (Terraform awscc provider)."
     ),
     frameworks=CFN_FRAMEWORKS + TF_FRAMEWORKS,
+    sarif_name="DynamoDbPitrEnabled",
 )
 
 PITR_PERIOD = CheckMeta(
@@ -90,10 +115,11 @@ PITR_PERIOD = CheckMeta(
         "be restored."
     ),
     remediation=(
-        "Remove RecoveryPeriodInDays / recovery_period_in_days (AWS then keeps 35 days) or set it to at least the "
-        "policy minimum."
+        "Remove RecoveryPeriodInDays / recovery_period_in_days (also inside awscc's "
+        "point_in_time_recovery_specification; AWS then keeps 35 days) or set it to at least the policy minimum."
     ),
     frameworks=CFN_FRAMEWORKS + TF_FRAMEWORKS,
+    sarif_name="DynamoDbPitrRecoveryPeriod",
 )
 
 PITR_NOT_LOST = CheckMeta(
@@ -106,10 +132,49 @@ PITR_NOT_LOST = CheckMeta(
         "table's continuous backups and the restore window built up so far."
     ),
     remediation=(
-        "Keep point_in_time_recovery { enabled = true } (and the replica's point_in_time_recovery = true) in the "
-        "configuration, and do not lower recovery_period_in_days, then plan again."
+        "Keep point_in_time_recovery { enabled = true } (and the replica's point_in_time_recovery = true), or awscc's "
+        "point_in_time_recovery_specification = { point_in_time_recovery_enabled = true } on the table and every "
+        "replicas element, in the configuration, and do not lower recovery_period_in_days, then plan again."
     ),
     frameworks=("terraform_plan",),
+    sarif_name="DynamoDbPitrNotLostInPlan",
 )
 
 CHECKS: Dict[str, CheckMeta] = {c.id: c for c in (PITR_ENABLED, PITR_PERIOD, PITR_NOT_LOST)}
+
+
+@dataclass(frozen=True)
+class FixTemplates:
+    """What `checkov-pitr fix` writes, per format; the fixer, SARIF `fixes` and the README share it.
+
+    Keys are the settings the fixer adds or sets; `*_text` are the inserted texts, where `{step}`
+    stands for one indentation step of the file being fixed (the fixer indents every line to where
+    it goes)."""
+
+    cfn_spec: str = "PointInTimeRecoverySpecification"
+    cfn_enabled: str = "PointInTimeRecoveryEnabled"
+    cfn_period: str = "RecoveryPeriodInDays"
+    tf_block: str = "point_in_time_recovery"
+    tf_enabled: str = "enabled"
+    tf_period: str = "recovery_period_in_days"
+    tf_replica: str = "point_in_time_recovery"
+    awscc_spec: str = "point_in_time_recovery_specification"
+    awscc_enabled: str = "point_in_time_recovery_enabled"
+    awscc_period: str = "recovery_period_in_days"
+    awscc_replicas: str = "replicas"
+    cfn_yaml_block_text: str = "PointInTimeRecoverySpecification:\n{step}PointInTimeRecoveryEnabled: true"
+    cfn_yaml_flow_text: str = "PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}"
+    cfn_json_text: str = '"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}'
+    tf_block_text: str = "point_in_time_recovery {\n{step}enabled = true\n}"
+    tf_replica_text: str = "point_in_time_recovery = true"
+    awscc_text: str = "point_in_time_recovery_specification = {\n{step}point_in_time_recovery_enabled = true\n}"
+    awscc_inline_text: str = "point_in_time_recovery_specification = { point_in_time_recovery_enabled = true }"
+    tf_json_text: str = '"point_in_time_recovery": {"enabled": true}'
+    tf_json_replica_text: str = '"point_in_time_recovery": true'
+    # SARIF `fixes[].description` and the fix command's lines
+    enable_description: str = "Turn on point-in-time recovery for {label}"
+    period_description: str = "Raise the point-in-time recovery period of {label} to {minimum} days"
+
+
+FIX_TEMPLATES = FixTemplates()
+FIXABLE_CHECKS = ("CKV_PITR_001", "CKV_PITR_002")

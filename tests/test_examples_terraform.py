@@ -26,6 +26,9 @@ EXPECTED: List[Row] = [
      "set point_in_time_recovery = true in the replica"),
     ("/terraform/fail_replica_missing_pitr/main.tf", "aws_dynamodb_table.game_scores_global", "CKV_PITR_002", "PASSED",
      "replica us-west-2 of aws_dynamodb_table.game_scores_global"),
+    ("/terraform/fail_awscc_table_without_pitr/main.tf", "awscc_dynamodb_table.game_scores", "CKV_PITR_001", "FAILED",
+     "point_in_time_recovery_specification missing (PITR is off by default)"),
+    ("/terraform/fail_awscc_table_without_pitr/main.tf", "awscc_dynamodb_table.game_scores", "CKV_PITR_002", "NONE", ""),
     (MODULE_FILE, "module.scores_table.aws_dynamodb_table.this", "CKV_PITR_001", "PASSED", "enabled is true"),
     (MODULE_FILE, "module.scores_table.aws_dynamodb_table.this", "CKV_PITR_002", "PASSED", ""),
     (MODULE_FILE, "module.sessions_table.aws_dynamodb_table.this", "CKV_PITR_001", "FAILED",
@@ -67,7 +70,7 @@ def test_every_fail_example_fails_one_of_our_checks(ours) -> None:
     failed_files = {key[0] for key, records in ours.items() if any(r["_verdict"] == "FAILED" for r in records)}
     fail_examples = {f"/terraform/{p.name}" for p in (EXAMPLES / "terraform").glob("fail_*")}
     fail_examples |= {f"/plan/{p.name}" for p in (EXAMPLES / "plan").glob("fail_*")}
-    assert len(fail_examples) == 4
+    assert len(fail_examples) == 5
     assert {next(e for e in fail_examples if f.startswith(e)) for f in failed_files} == fail_examples
 
 

@@ -127,11 +127,86 @@ def test_action_scan_script_writes_sarif_and_counts_failures(action, tmp_path: P
     assert "CKV_PITR_001" in process.stdout  # the cli output goes to the log
 
 
-@pytest.mark.parametrize("exit_code, expected", [("0", 0), ("1", 1), ("2", 2), ("", 2)])
+@pytest.mark.parametrize("exit_code, expected", [("0", 0), ("1", 1), ("2", 2), ("", 2), ("127", 2), ("130", 2)])
 def test_action_fail_step_passes_the_scan_exit_code_on(action, exit_code: str, expected: int) -> None:
     process = subprocess.run([*GITHUB_BASH, _script(action, name="Fail on findings")], capture_output=True,
                              text=True, env={"PATH": os.environ.get("PATH", ""), "PITR_EXIT_CODE": exit_code})
     assert process.returncode == expected
+
+
+def run_scan_step(action: Dict[str, Any], tmp_path: Path, path: str = "", **inputs: str) -> Dict[str, Any]:
+    """The scan step run as GitHub runs it: its exit code, its outputs and its log."""
+    outputs = tmp_path / "github_output"
+    outputs.write_text("")
+    env = {
+        "PATH": path or BIN + os.pathsep + os.environ.get("PATH", ""),
+        "GITHUB_OUTPUT": str(outputs),
+        "PITR_DIRECTORY": "tests/fixtures/sarif/cloudformation", "PITR_PLAN_FILE": "", "PITR_POLICY_FILE": "",
+        "PITR_SOFT_FAIL": "false", "PITR_SARIF_FILE": str(tmp_path / "out" / "pitr.sarif"), "PITR_EXTRA_ARGS": "",
+    }
+    env.update(inputs)
+    process = run([*GITHUB_BASH, _script(action, step_id="scan")], cwd=REPO, env=env)
+    written = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    return {"returncode": process.returncode, "outputs": written, "log": process.stdout + process.stderr}
+
+
+@pytest.mark.parametrize("inputs, message", [
+    ({"PITR_DIRECTORY": "no/such/folder"}, "directory 'no/such/folder' does not exist"),
+    ({"PITR_PLAN_FILE": "infra/tfplan.json"}, "plan-file 'infra/tfplan.json' does not exist"),
+    ({"PITR_POLICY_FILE": "missing-policy.yaml"}, "policy-file 'missing-policy.yaml' does not exist"),
+    ({"PITR_DIRECTORY": "", "PITR_PLAN_FILE": ""}, "nothing to scan"),
+    ({"PITR_SOFT_FAIL": "true", "PITR_DIRECTORY": "no/such/folder"}, "directory 'no/such/folder' does not exist"),
+], ids=["directory", "plan_file", "policy_file", "no_input", "soft_fail_does_not_hide_it"])
+def test_action_missing_input_ends_as_exit_code_2(action, tmp_path: Path, inputs: Dict[str, str], message: str) -> None:
+    step_run = run_scan_step(action, tmp_path, **inputs)
+    assert step_run["returncode"] == 0  # the gate step decides
+    assert step_run["outputs"] == {"exit-code": "2"}  # no sarif-file: nothing to upload
+    assert f"::error title=checkov-pitr::{message}" in step_run["log"]
+
+
+def fake_checkov_pitr(tmp_path: Path, script: str) -> str:
+    """A PATH whose checkov-pitr is `script` (bash), and whose python is the test environment's."""
+    folder = tmp_path / "fake-bin"
+    folder.mkdir()
+    (folder / "checkov-pitr").write_text("#!/bin/bash\n" + script + "\n")
+    (folder / "checkov-pitr").chmod(0o755)
+    (folder / "python").symlink_to(sys.executable)
+    return str(folder) + os.pathsep + "/usr/bin:/bin"
+
+
+@pytest.mark.parametrize("script, message", [
+    ("exit 0", "no SARIF written (exit code 0)"),
+    ("exit 1", "no SARIF written (exit code 1)"),
+    ('for a; do case "$a" in console,*) echo "{not json" > "${a#console,}";; esac; done; exit 1',
+     "is not a SARIF file checkov-pitr could read back"),
+    ("exit 137", "could not complete the scan (exit code 137)"),
+], ids=["exit_0_without_sarif", "exit_1_without_sarif", "unreadable_sarif", "killed"])
+def test_action_scan_that_did_not_produce_a_sarif_ends_as_exit_code_2(action, tmp_path: Path, script: str,
+                                                                      message: str) -> None:
+    step_run = run_scan_step(action, tmp_path, path=fake_checkov_pitr(tmp_path, script))
+    assert step_run["outputs"]["exit-code"] == "2"
+    assert "sarif-file" not in step_run["outputs"]
+    assert message in step_run["log"]
+
+
+def test_action_scan_without_checkov_pitr_installed_ends_as_exit_code_2(action, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    step_run = run_scan_step(action, tmp_path, path=f"{empty}:/usr/bin:/bin")
+    assert step_run["outputs"] == {"exit-code": "2"}
+
+
+# --- pinned actions ---------------------------------------------------------------------------------
+
+PINNED = re.compile(r"^\s*-?\s*uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(\.\d+)*\s*$")
+OUR_ACTION_PLACEHOLDER = "your-org/checkov-pitr@"  # the user's own pin of this repository
+
+
+@pytest.mark.parametrize("path", [ACTION, GATE, CLOUDFORMATION_WORKFLOW], ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if re.match(r"^\s*-?\s*uses:", line) and OUR_ACTION_PLACEHOLDER not in line:
+            assert PINNED.match(line), line
 
 
 # --- example workflows ------------------------------------------------------------------------
@@ -147,9 +222,16 @@ def _pitr_step(workflow: Dict[str, Any], action: Dict[str, Any]) -> Dict[str, An
 def test_workflows_run_on_pull_requests_and_may_upload_sarif(path: Path, action) -> None:
     workflow = load(path)
     assert "pull_request" in triggers(workflow)
-    assert workflow["permissions"]["security-events"] == "write"
+    assert "pull_request_target" not in triggers(workflow)  # a fork's code never runs with our token
     [job] = workflow["jobs"].values()
     assert job["runs-on"]
+    assert 0 < job["timeout-minutes"] <= 60
+    # least privilege: nothing granted workflow-wide, the job asks for what it needs and no more
+    assert workflow["permissions"] == {}
+    assert job["permissions"]["security-events"] == "write" and job["permissions"]["contents"] == "read"
+    assert set(job["permissions"]) <= {"contents", "security-events", "actions", "id-token"}
+    assert all(v in ("read", "write") for v in job["permissions"].values())
+    assert step(job["steps"], uses="actions/checkout@")["with"]["persist-credentials"] is False
     assert step(job["steps"], uses="actions/checkout@")
     pitr = _pitr_step(workflow, action)
     # upload and gate come from the action's defaults unless the workflow turns them off

@@ -394,7 +394,7 @@ def test_notifications_name_files_checkov_could_not_parse(tmp_path: Path, monkey
                                    parsing_errors=[str(tmp_path / "broken.yaml")])
     run_ = PitrSarif(reports=[report], tool=None).json["runs"][0]
     assert run_["results"] == []
-    [note] = run_["invocations"][0]["toolExecutionNotifications"]
+    [note] = [n for n in run_["invocations"][0]["toolExecutionNotifications"] if n["level"] == "error"]
     assert note["level"] == "error" and note["message"]["text"].startswith("broken.yaml: could not be parsed")
     assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.yaml"
 

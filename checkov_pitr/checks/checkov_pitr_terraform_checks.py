@@ -1,4 +1,14 @@
 """CKV_PITR_001 and CKV_PITR_002 for Terraform HCL, .tf.json and plans; CKV_PITR_003 for plans."""
-from checkov_pitr.integration.adapter import terraform_checks
+# checkov imports every module in this folder under its bare file name, once per framework:
+# keep the modules thin, uniquely named, and importing checkov_pitr with absolute imports.
+try:
+    import checkov_pitr  # noqa: F401  an installed checkov-pitr wins over the checkout around this file
+except ImportError:  # loaded from a checkout into plain checkov: the package is two folders up
+    import os as _os
+    import sys as _sys
+
+    _sys.path.append(_os.path.dirname(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))))
+from checkov_pitr.integration import plain_checkov  # noqa: F401,E402  keeps checkov's own SARIF valid
+from checkov_pitr.integration.adapter import terraform_checks  # noqa: E402
 
 checks = terraform_checks()

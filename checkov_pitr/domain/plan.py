@@ -1,9 +1,25 @@
-"""Reading `terraform show -json` output (format versions 0.1 to 1.x, one line or pretty-printed)."""
+"""Reading `terraform show -json` output (format versions 0.1 to 1.x, one line or pretty-printed).
+
+The functions here are the plan loading the integration layer uses (sources.py, sarif.py,
+unreadable.py, cli.py); they delegate to the plan reader (`readers/plan.py`) so that both agree on
+what is a readable plan: a plan wrapped in hashicorp/setup-terraform's lines is readable (the JSON
+inside), a gzip'd plan, a binary `terraform plan -out` file, a state, a plan cut short are not.
+"""
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Dict, Optional
+
+from checkov_pitr.domain.readers.plan import (
+    NotAPlan,
+    decode_plan_bytes,
+    decode_plan_text,
+    is_plan,
+    looks_like_plan,
+    read_plan,
+)
+
+# plan_problem decides from this much of a file whether it is Terraform's output at all
+_HEAD_BYTES = 64 * 1024
 
 
 class PlanError(Exception):
@@ -11,65 +27,45 @@ class PlanError(Exception):
 
 
 def parse_plan_text(text: str, source: str) -> Dict[str, Any]:
-    if not text.strip():
-        raise PlanError(f"{source}: empty file, not a Terraform plan")
+    """The plan document in `text` (the JSON inside wrapper lines, if any); PlanError "<source>: why"."""
     try:
-        data = json.loads(text)
-    except RecursionError:
-        raise PlanError(f"{source}: JSON nested too deeply to read, not a Terraform plan") from None
-    except json.JSONDecodeError as exc:
-        # the parser stopped at the end of the text (or inside a string left open): the file was cut short
-        at_end = exc.pos >= len(text.rstrip()) - 1 or ("Expecting" in exc.msg and exc.pos >= len(text) - 2)
-        if at_end or "Unterminated" in exc.msg:
-            raise PlanError(f"{source}: truncated JSON (it breaks off after {len(text.rstrip())} characters); re-run terraform show -json") from None
-        raise PlanError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    if not is_plan(data):
-        if isinstance(data, dict) and "format_version" in data and "values" in data:
-            raise PlanError(f"{source}: a Terraform state (terraform show -json without a plan file), not a plan; "
-                            "run terraform show -json tfplan")
-        raise PlanError(f"{source}: JSON, but not a Terraform plan (no format_version with planned_values or resource_changes)")
-    return data
-
-
-def is_plan(data: Any) -> bool:
-    return isinstance(data, dict) and "format_version" in data and (
-        "planned_values" in data or "resource_changes" in data
-    )
+        return decode_plan_text(text).data
+    except NotAPlan as exc:
+        raise PlanError(f"{source}: {exc}") from None
 
 
 def load_plan(path: str) -> Dict[str, Any]:
+    """The plan document in the file at `path`; PlanError "<path>: why" when there is none."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
         raise PlanError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PlanError(f"{path}: not UTF-8 text (binary file?), not a Terraform plan") from None
-    return parse_plan_text(text, path)
-
-
-# `terraform show -json` output starts with these keys; other JSON files (package.json, CloudFormation
-# templates) are not ours to complain about.
-_TERRAFORM_JSON_HEAD = re.compile(rb'^\s*\{\s*"(?:format_version|terraform_version)"')
+        return decode_plan_bytes(raw).data
+    except NotAPlan as exc:
+        raise PlanError(f"{path}: {exc}") from None
 
 
 def looks_like_terraform_json(head: bytes) -> bool:
-    return bool(_TERRAFORM_JSON_HEAD.match(head.lstrip(b"\xef\xbb\xbf"))) or b'"terraform_version"' in head
+    """Whether a file's first bytes are Terraform's output (or wrapped / compressed such): other JSON
+    files (package.json, CloudFormation templates) are not ours to complain about."""
+    return looks_like_plan(head)
 
 
 def plan_problem(path: str) -> Optional[str]:
-    """A one-line message when `path` is Terraform JSON output but not a readable plan, else None."""
+    """A one-line message "<path>: why, and the fix" when `path` is Terraform output (JSON, wrapped,
+    gzip'd, or a binary plan file) but the plan reader cannot judge it, else None."""
     try:
         with open(path, "rb") as handle:
-            head = handle.read(1024)
+            head = handle.read(_HEAD_BYTES)
+            if not looks_like_plan(head):
+                return None
+            raw = head + handle.read()
     except OSError:
         return None
-    if not looks_like_terraform_json(head):
-        return None
-    try:
-        load_plan(path)
-    except PlanError as exc:
-        return str(exc)
-    return None
+    reading = read_plan(path, raw)
+    return f"{path}: {reading.not_judged}" if reading.not_judged else None
+
+
+__all__ = ["PlanError", "is_plan", "load_plan", "looks_like_terraform_json", "parse_plan_text", "plan_problem"]

@@ -6,11 +6,12 @@ import fnmatch
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -20,6 +21,36 @@ from checkov_pitr.rule import CHECKS
 POLICY_ENV = "CHECKOV_PITR_POLICY"
 LOCAL_POLICY_FILE = ".checkov-pitr.yaml"
 POLICY_PACKAGE = "checkov_pitr.policies"
+
+DEFAULT_MAX_EXEMPTION_DAYS = 366
+MAX_POLICY_BYTES = 1024 * 1024  # a policy is a page of settings; more is a mistake or an attack
+MAX_YAML_NODES = 10_000  # nodes after alias expansion: ample for a policy, tiny for an alias bomb
+EXCERPT_CHARS = 60  # no message quotes more of a policy file than this
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """repr() of a value from the file, cut to `limit` characters: messages never echo a whole file."""
+    text = value if isinstance(value, str) else repr(value)
+    text = " ".join(text.splitlines())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def names_nothing(pattern: str) -> bool:
+    """A glob with no letter or digit outside its wildcards (`*`, `**`, `*.*`, `?*`) matches every
+    resource: an exemption for everything would switch the gate off."""
+    return not re.search(r"[A-Za-z0-9]", pattern.replace("*", "").replace("?", ""))
+
+
+def exemption_ids(address: str, entity_type: str = "", name: str = "") -> List[str]:
+    """What exemption globs are matched against for one Terraform resource: its full address, and
+    for a root-module resource also `type.name` (all its count/for_each instances) and `resource.name`.
+    A module's table is only ever its full address, so `aws_dynamodb_table.cache` can never exempt
+    `module.payments.aws_dynamodb_table.cache`."""
+    ids = [address] if address else []
+    in_root_module = not address or not address.startswith("module.")
+    if in_root_module and entity_type and name:
+        ids += [f"{entity_type}.{name}", f"resource.{name}"]
+    return list(dict.fromkeys(ids))
 
 
 def tag_text(value: Any) -> str:
@@ -54,6 +85,11 @@ class Exemption:
         what = ", ".join([*self.resources, *(f"{k}={v}" for k, v in self.tags)])
         return f"exemptions[{self.index}] ({what})"
 
+    @property
+    def checks_text(self) -> str:
+        """The checks it covers, in words, for the run's summary."""
+        return ", ".join(self.checks) if self.checks else "all checks"
+
     def covers(self, check_id: str) -> bool:
         return not self.checks or check_id in self.checks
 
@@ -79,6 +115,12 @@ class LoadedPolicy:
     core: Policy
     severity: Dict[str, str] = field(default_factory=dict)
     exemptions: Tuple[Exemption, ...] = ()
+    max_exemption_days: int = DEFAULT_MAX_EXEMPTION_DAYS
+
+    @property
+    def shown_source(self) -> str:
+        """How a run names this policy: its path, or "built-in"."""
+        return "built-in" if self.source == "default" else self.source
 
     def severity_for(self, check_id: str) -> str:
         return self.severity.get(check_id, CHECKS[check_id].severity)
@@ -120,8 +162,79 @@ _PolicyYamlLoader.yaml_implicit_resolvers = {
 }
 
 
+class PolicyYamlError(yaml.YAMLError):
+    """A policy YAML problem our loader finds itself; str() is a short, one-line reason."""
+
+
+def _construct_mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    # PyYAML keeps the last of two equal keys without a word; a second `exemptions:` or
+    # `unresolved:` further down a file would silently replace the first, so it is an error.
+    seen: Dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            continue  # SafeLoader itself reports an unhashable key
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise PolicyYamlError(f"duplicate key {excerpt(str(key))} at line {line} (first at line {seen[key]})")
+        seen[key] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_PolicyYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping_without_duplicates)
+
+
+def _expanded_size(node: yaml.Node, limit: int) -> int:
+    """How many nodes the document has once every alias is expanded, stopping past `limit`.
+
+    An alias is a reference to an already composed node, so composing a "billion laughs" file is
+    cheap; constructing it is not. Sizes are memoised per node, so this walk is linear in the file,
+    and a node that contains itself (`&a [*a]`) is refused."""
+    sizes: Dict[int, int] = {}
+    active: set = set()
+
+    def size(current: yaml.Node) -> int:
+        key = id(current)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise PolicyYamlError("a YAML alias refers to itself")
+        active.add(key)
+        total = 1
+        if isinstance(current, yaml.SequenceNode):
+            children: List[yaml.Node] = list(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            children = [part for pair in current.value for part in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(node)
+
+
 def parse_policy_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_PolicyYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    """The policy's data: SafeLoader rules, dates kept as text, duplicate keys refused, and aliases
+    bounded (the node graph is measured before anything is constructed)."""
+    loader = _PolicyYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
+            raise PolicyYamlError(f"YAML aliases expand to more than {MAX_YAML_NODES} nodes")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _dates_to_text(value: Any) -> Any:
@@ -138,6 +251,7 @@ def _dates_to_text(value: Any) -> Any:
 def _path_text(path: Sequence[Any]) -> str:
     text = ""
     for part in path:
+        part = part if isinstance(part, int) else excerpt(str(part))  # a key is file text too
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
 
@@ -162,10 +276,14 @@ def _expected(error: Any) -> str:
         return "expected `resources` (address globs) or `tags` to say what it matches"
     if validator in ("minLength", "minItems", "minProperties"):
         return "expected a non-empty value"
+    if validator == "maxLength":
+        return f"expected at most {value} characters"
     return error.message
 
 
-def validate_policy_data(data: Any, source: str) -> LoadedPolicy:
+def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None) -> LoadedPolicy:
+    """The policy in `data` (parsed YAML), or PolicyError naming the key, its path and what was
+    expected. Beyond the schema: no exemption for everything, none longer than max_exemption_days."""
     import jsonschema
 
     if data is None:
@@ -184,7 +302,7 @@ def validate_policy_data(data: Any, source: str) -> LoadedPolicy:
             # the first unknown key itself (also a YAML key that is not text, such as 1 or true)
             known = error.schema.get("properties", {})
             path = path + [str(next((k for k in error.instance if k not in known), "?"))]
-        shown = "" if error.validator in ("required", "additionalProperties", "anyOf") else f" (got {error.instance!r})"
+        shown = "" if error.validator in ("required", "additionalProperties", "anyOf") else f" (got {excerpt(repr(error.instance))})"
         raise PolicyError(f"policy {source}: {_path_text(path)}: {_expected(error)}{shown}")
     exemptions = tuple(
         Exemption(
@@ -199,6 +317,9 @@ def validate_policy_data(data: Any, source: str) -> LoadedPolicy:
         )
         for i, e in enumerate(data.get("exemptions") or [])
     )
+    max_days = data.get("max_exemption_days", DEFAULT_MAX_EXEMPTION_DAYS)
+    for exemption in exemptions:
+        _check_exemption_bounds(exemption, source, max_days, today or dt.date.today())
     return LoadedPolicy(
         source=source,
         core=Policy(
@@ -207,26 +328,68 @@ def validate_policy_data(data: Any, source: str) -> LoadedPolicy:
         ),
         severity=dict(data.get("severity") or {}),
         exemptions=exemptions,
+        max_exemption_days=max_days,
     )
 
 
-def load_policy_file(path: str) -> LoadedPolicy:
+def _check_exemption_bounds(exemption: Exemption, source: str, max_days: int, today: dt.date) -> None:
+    """An exemption is a reviewed, named, time-boxed exception: never all resources, never open-ended."""
+    where = f"policy {source}: exemptions[{exemption.index}]"
+    for number, pattern in enumerate(exemption.resources):
+        if names_nothing(pattern):
+            raise PolicyError(f"{where}.resources[{number}]: {excerpt(pattern)} would exempt every resource; "
+                              "name the resources (an address or logical-id glob) or use `tags` alone")
+    latest = today + dt.timedelta(days=max_days)
+    if exemption.expires > latest:
+        raise PolicyError(f"{where}.expires: {exemption.expires.isoformat()} is more than max_exemption_days "
+                          f"({max_days}) after today; the latest allowed is {latest.isoformat()}")
+
+
+def _read_policy_text(path: str, discovered: bool) -> str:
+    """The file's text, at most MAX_POLICY_BYTES. A discovered policy (./.checkov-pitr.yaml) must be
+    a regular file and no symlink: a pull request could otherwise point it at any file on the runner
+    or at a FIFO; a policy named on the command line or in the environment may be a symlink."""
+    flags = os.O_RDONLY | (getattr(os, "O_NOFOLLOW", 0) if discovered else 0) | getattr(os, "O_NONBLOCK", 0)
+    if discovered and os.path.islink(path):
+        raise PolicyError(f"policy {path}: is a symlink; a discovered {LOCAL_POLICY_FILE} must be a regular file "
+                          "(name the policy with --policy to use a link)")
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        fd = os.open(path, flags)
     except OSError as exc:
         raise PolicyError(f"policy {path}: cannot be read ({exc.strerror or exc})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        why = "cannot be read (Is a directory)" if stat.S_ISDIR(mode) else "is not a regular file"
+        raise PolicyError(f"policy {path}: {why}")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_POLICY_BYTES + 1)
+        except OSError as exc:
+            raise PolicyError(f"policy {path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyError(f"policy {path}: is larger than {MAX_POLICY_BYTES // (1024 * 1024)} MiB; a policy is a short settings file")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise PolicyError(f"policy {path}: is not UTF-8 text") from None
+
+
+def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.date] = None) -> LoadedPolicy:
+    text = _read_policy_text(path, discovered)
     try:
         data = parse_policy_yaml(text)
+    except PolicyYamlError as exc:
+        raise PolicyError(f"policy {path}: is not valid: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise PolicyError(f"policy {path}: is not valid YAML{where}") from None
+    except RecursionError:
+        raise PolicyError(f"policy {path}: is not valid: YAML nesting too deep") from None
     except Exception as exc:  # e.g. an explicit `!!int abc`: still one line, never a traceback
-        raise PolicyError(f"policy {path}: is not valid YAML ({type(exc).__name__}: {exc})") from None
-    return validate_policy_data(data, path)
+        raise PolicyError(f"policy {path}: is not valid YAML ({type(exc).__name__}: {excerpt(str(exc))})") from None
+    return validate_policy_data(data, path, today)
 
 
 def discover_policy_path(explicit: Optional[str] = None) -> Optional[str]:
@@ -236,16 +399,21 @@ def discover_policy_path(explicit: Optional[str] = None) -> Optional[str]:
     from_env = os.environ.get(POLICY_ENV)
     if from_env:
         return from_env
-    if os.path.isfile(LOCAL_POLICY_FILE):
+    if os.path.lexists(LOCAL_POLICY_FILE):  # a link or FIFO too: load_policy_file refuses it, loudly
         return os.path.abspath(LOCAL_POLICY_FILE)
     return None
+
+
+def _is_discovered(explicit: Optional[str], path: str) -> bool:
+    """True when `path` was found in the working directory rather than named by the user."""
+    return not explicit and not os.environ.get(POLICY_ENV) and os.path.basename(path) == LOCAL_POLICY_FILE
 
 
 def load_policy(explicit: Optional[str] = None) -> LoadedPolicy:
     path = discover_policy_path(explicit)
     if path is None:
         return validate_policy_data(parse_policy_yaml(_read_packaged("default.yaml")), "default")
-    return load_policy_file(path)
+    return load_policy_file(path, discovered=_is_discovered(explicit, path))
 
 
 @lru_cache(maxsize=8)

@@ -15,8 +15,10 @@ from checkov.terraform.checks.resource.base_resource_check import BaseResourceCh
 
 from checkov_pitr.domain import core
 from checkov_pitr.integration import sources
+from checkov_pitr.integration.genuine_skips import genuine_skip
+from checkov_pitr.integration.visibility import record_unknown
 from checkov_pitr.domain.core import Result, Subject, Verdict
-from checkov_pitr.domain.policy import LoadedPolicy, active_policy
+from checkov_pitr.domain.policy import LoadedPolicy, active_policy, exemption_ids
 from checkov_pitr.rule import CHECKS, CheckMeta, PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
 
 _CHECKOV_RESULT = {
@@ -83,7 +85,8 @@ class PitrCheck:
     def run(self, scanned_file: str, entity_configuration: Dict[str, Any], entity_name: str,
             entity_type: str, skip_info: Any) -> Any:
         self._entity = (scanned_file, entity_name, entity_type)
-        self._expired_note = ""
+        # checkov's skip regex also fires on values (a tag saying checkov:skip=...): honour comments only
+        skip_info, self._expired_note = genuine_skip(self.dialect, self.meta.id, scanned_file, entity_configuration, skip_info)
         exemption = None
         policy, _ = active_policy()
         if not skip_info and policy and policy.exemptions:
@@ -96,7 +99,7 @@ class PitrCheck:
             except Exception:  # exemption matching must never hide a table
                 exemption, expired = None, None
             if expired:
-                self._expired_note = f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+                self._expired_note += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
         self.details = []
         result = super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
         # A policy exemption skips only what the check judges here: where it gives no result
@@ -122,6 +125,8 @@ class PitrCheck:
         if verdict.result is Result.FAILED:
             reason += getattr(self, "_expired_note", "")
         self.details = [reason]
+        if verdict.result is Result.UNKNOWN:  # checkov drops UNKNOWN: the run lists it (visibility.py)
+            record_unknown(self.meta.id, label, sources.locate(scanned_file, conf) or scanned_file, reason)
         self.evaluated_keys = self.inspected_keys()
         return _CHECKOV_RESULT[verdict.result]
 
@@ -213,8 +218,10 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
         # into the resource even when its for_each is empty (a PITR block that does not exist would
         # pass) and raises on shapes it does not expect; the core reads `dynamic` itself.
         self.entity_type = entity_type
-        if conf.get("count") == [0]:
-            return CheckResult.UNKNOWN  # checkov's rule: a resource with count = 0 does not exist
+        if conf.get("count") == [0] or conf.get("for_each") in ([[]], [{}]):
+            # a resource with count = 0, or for_each over an empty collection, does not exist (checkov
+            # still hands over the un-indexed resource for an empty for_each)
+            return CheckResult.UNKNOWN
         return self.scan_resource_conf(conf)
 
     def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
@@ -222,7 +229,10 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
         return address if isinstance(address, str) and address else f"{entity_type}.{name}"
 
     def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
-        return core.read_terraform(label, entity_type, conf)
+        # checkov drops a dynamic block's for_each when it cannot render it: read it back from the source
+        from checkov_pitr.integration.dynamic_sources import with_decided_for_each
+
+        return core.read_terraform(label, entity_type, with_decided_for_each(scanned_file, conf))
 
     def dialect_for(self, conf: Mapping[str, Any], scanned_file: str) -> str:
         # an unresolved value in a plan is known only after apply: "scan the plan" would be no advice
@@ -235,7 +245,8 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
         return ["point_in_time_recovery/[0]/enabled", "replica/*/point_in_time_recovery", "point_in_time_recovery"]
 
     def resource_ids(self, conf: Mapping[str, Any], name: str, entity_type: str) -> List[str]:
-        return [self.label(conf, name, entity_type), f"{entity_type}.{name}", f"resource.{name}"]
+        # type.name only for a root-module table: a glob matches the whole address (see policy.exemption_ids)
+        return exemption_ids(self.label(conf, name, entity_type), entity_type, name)
 
     def resource_tags(self, conf: Mapping[str, Any]) -> Dict[str, Any]:
         tags = core.unwrap(conf.get("tags"))

@@ -10,7 +10,7 @@ rather than scanned without the gate.
 from __future__ import annotations
 
 import inspect
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Set
 
 from checkov_pitr.integration.isolation import isolate
 from checkov_pitr.integration.reconcile import Reconciler
@@ -32,6 +32,17 @@ def _enabled(runner_filter: Any) -> Any:
     return enabled
 
 
+def _selected_frameworks(runner_filter: Any) -> Optional[Set[str]]:
+    """The frameworks the user selected (not the runners left after checkov's file-type filter: a
+    `-f tfplan` with no extension leaves none, and its table must still be reported)."""
+    selected = set(getattr(runner_filter, "framework", None) or ["all"])
+    skipped = set(getattr(runner_filter, "skip_framework", None) or [])
+    if "all" in selected:
+        return None if not skipped else {f for f in ("cloudformation", "serverless", "terraform", "terraform_json",
+                                                     "terraform_plan") if f not in skipped}
+    return selected - skipped
+
+
 def install(reconciler: Reconciler, skip_paths: Sequence[str]) -> None:
     from checkov.common.runners.runner_registry import RunnerRegistry
 
@@ -45,7 +56,7 @@ def install(reconciler: Reconciler, skip_paths: Sequence[str]) -> None:
         isolate(self.runners, skip_paths)
         reports = original(self, root_folder, external_checks_dir, files, *args, **kwargs)
         reconciler.enabled = _enabled(self.runner_filter)
-        frameworks = {runner.check_type for runner in self.runners}
+        frameworks = _selected_frameworks(self.runner_filter)
         if reports is None:
             reports = []
         return reconciler.apply(reports, frameworks)  # in place: checkov also keeps this list as scan_reports

@@ -86,6 +86,8 @@ def isolated_run(runner: Any, original: Callable[..., Any], skip_paths: Sequence
             first = f"{type(exc).__name__}: {exc}"
         merged = Report(runner.check_type)
         units = _units(runner.check_type, root_folder, files, skip_paths)
+        if not units:
+            return merged  # nothing of ours for this runner: its failure loses no table
         _say(f"checkov's {runner.check_type} scan failed ({first[:200]}); scanning its {len(units)} "
              "file(s) one at a time")
         for unit_root, unit_files in units:

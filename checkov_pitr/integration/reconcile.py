@@ -109,7 +109,11 @@ class Reconciler:
             in_file.clear()
             return
         had_results = bool(in_file)
+        seen: Set[str] = set()
         for table in reading.tables:
+            if table.resource in seen:
+                continue  # a resource written twice (a duplicate logical id) is one table, one result
+            seen.add(table.resource)
             matched = self._matching(table, index)
             if matched and not (table.authoritative or table.problem):
                 continue  # checkov's result stands
@@ -145,6 +149,10 @@ class Reconciler:
         if skip is not None:
             return self._record(table, check_id, CheckResult.SKIPPED, "", suppress=skip or "skipped by a checkov:skip comment")
         verdict = verdicts.judge(table, check_id, self.policy.core)
+        if verdict.result is Result.UNKNOWN:
+            from checkov_pitr.integration.visibility import record_unknown
+
+            record_unknown(check_id, table.resource, table.path, " ".join(verdict.reason.splitlines()))
         if verdict.result not in _RESULT:
             return None  # UNKNOWN (policy `unresolved: unknown`) and NONE give no result, as in the checks
         reason = " ".join(verdict.reason.splitlines())

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote
@@ -95,7 +96,7 @@ def our_rule(meta: CheckMeta, severity: str) -> Dict[str, Any]:
     )
     return {
         "id": meta.id,
-        "name": meta.id,
+        "name": meta.sarif_name,
         "shortDescription": {"text": meta.name},
         "fullDescription": {"text": meta.description},
         "help": {"text": text, "markdown": markdown},
@@ -117,7 +118,7 @@ def checkov_rule(record: Any, check_type: str) -> Dict[str, Any]:
     description = record.description or name
     return {
         "id": record.check_id,
-        "name": record.check_id,
+        "name": pascal_name(record.check_name, record.check_id),
         "shortDescription": {"text": record.short_description or name},
         "fullDescription": {"text": description},
         "help": {
@@ -128,6 +129,26 @@ def checkov_rule(record: Any, check_type: str) -> Dict[str, Any]:
         "defaultConfiguration": {"level": LEVEL[severity]},
         "properties": {"security-severity": SECURITY_SEVERITY[severity], "tags": ["security", "checkov", check_type]},
     }
+
+
+def pascal_name(text: Any, fallback: str) -> str:
+    """A readable PascalCase rule name from a check's title ("Ensure DynamoDB PITR is enabled" ->
+    "EnsureDynamodbPitrIsEnabled"); SARIF viewers show `name` where the id says nothing."""
+    words = re.findall(r"[A-Za-z0-9]+", str(text or ""))
+    name = "".join(w[:1].upper() + w[1:].lower() for w in words)
+    if not name or name == fallback:
+        name = "Check" + "".join(w[:1].upper() + w[1:].lower() for w in re.findall(r"[A-Za-z0-9]+", fallback))
+    return name if not name[0].isdigit() else "Check" + name
+
+
+def result_sort_key(result: Mapping[str, Any]) -> Tuple[str, str, int, str]:
+    """Results in a stable order: rule, file, line, resource (checkov's report order varies)."""
+    try:
+        physical = result["locations"][0]["physicalLocation"]
+        uri, line = str(physical["artifactLocation"]["uri"]), int(physical["region"]["startLine"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        uri, line = "", 0
+    return str(result.get("ruleId", "")), uri, line, str((result.get("properties") or {}).get("resource", ""))
 
 
 def finding_fingerprint(check_id: str, resource: str, uri: str) -> str:
@@ -225,10 +246,12 @@ class PitrSarif(Sarif):
     # --- rules ----------------------------------------------------------------------------------
     def _rules(self) -> Tuple[List[Dict[str, Any]], Dict[str, int]]:
         rules = [our_rule(meta, _policy_severity(meta)) for meta in CHECKS.values()]
+        theirs: Dict[str, Dict[str, Any]] = {}
         for report in self.reports:
             for record in report.failed_checks:
-                if record.check_id not in CHECKS and all(r["id"] != record.check_id for r in rules):
-                    rules.append(checkov_rule(record, report.check_type))
+                if record.check_id not in CHECKS and record.check_id not in theirs:
+                    theirs[record.check_id] = checkov_rule(record, report.check_type)
+        rules += [theirs[check_id] for check_id in sorted(theirs)]  # a stable order, whatever the reports' order
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         self.rule_index_map = dict(index)
         return rules, index
@@ -249,7 +272,7 @@ class PitrSarif(Sarif):
                     continue
                 position[key] = len(results)
                 results.append(result)
-        return results
+        return sorted(results, key=result_sort_key)
 
     def _result(self, record: Any, check_type: str, rule_index: Mapping[str, int]) -> Dict[str, Any]:
         severity = severity_name(record.severity)
@@ -267,7 +290,29 @@ class PitrSarif(Sarif):
         }
         if related:
             result["relatedLocations"] = related
+        fixes = self._fixes(record, check_type, resource, uri)
+        if fixes:
+            result["fixes"] = fixes
         return result
+
+    def _fixes(self, record: Any, check_type: str, resource: str, uri: str) -> List[Dict[str, Any]]:
+        """SARIF `fixes`: the edit `checkov-pitr fix` would write (each file read and parsed once)."""
+        from checkov_pitr.rule import FIXABLE_CHECKS
+
+        path = record.file_abs_path or ""
+        if record.check_id not in FIXABLE_CHECKS or check_type == PLAN_CHECK_TYPE or not path:
+            return []
+        try:
+            from checkov_pitr.domain.fixer import FixCache, sarif_fix
+            from checkov_pitr.domain.policy import active_policy
+
+            if not hasattr(self, "fix_cache"):
+                self.fix_cache = FixCache()
+            policy, _ = active_policy()
+            minimum = policy.core.min_recovery_period_days if policy else 35
+            return sarif_fix(self.fix_cache, path, resource, record.check_id, minimum, uri)
+        except Exception:  # a fix is a nicety; the finding stands without it
+            return []
 
     def _locations(self, record: Any, check_type: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
         path = record.file_abs_path or record.file_path or ""
@@ -311,6 +356,15 @@ class PitrSarif(Sarif):
                                         "its tables were not judged"},
                     "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
                 })
+        try:  # the policy in effect, matched exemptions, UNKNOWN tables: see visibility.py
+            from checkov_pitr.domain.policy import active_policy
+            from checkov_pitr.integration.visibility import sarif_notifications
+
+            policy, _ = active_policy()
+            if policy is not None:
+                notes += sarif_notifications(policy, self.reports, self.paths.uri)
+        except Exception:  # notes are context; the run's results must be written regardless
+            pass
         return notes
 
 

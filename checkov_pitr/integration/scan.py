@@ -69,9 +69,11 @@ def reported_path(path: str, root: str) -> str:
 
 
 def skip_path_pattern(path: str, root: str) -> str:
-    """A --skip-path regex that keeps checkov away from exactly this file."""
+    """A --skip-path regex that keeps checkov away from this file: checkov matches it against the path
+    joined from its walk (`./sub/x.yaml`). No brackets or parentheses: checkov's module finder pastes
+    the list of patterns into one regex as text, where they would unbalance it."""
     relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root)).replace(os.sep, "/")
-    return "^" + re.escape(relative) + "$" if root != os.curdir else re.escape(relative) + "$"
+    return "/" + re.escape(relative) + "$"
 
 
 def roots_by_path(files: Sequence[Tuple[str, str, bool]]) -> Dict[str, Tuple[str, str]]:

@@ -1,0 +1,202 @@
+"""How a new key, or a new value, is written into a YAML or JSON position tree in the file's own
+style: YAML block mappings at the file's indentation, YAML flow mappings inline, JSON with the
+object's indentation (spaces or tabs) and its `"key" : value` spacing. No checkov here."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, List, Mapping
+
+from checkov_pitr.domain.fixer.edits import Edit
+from checkov_pitr.domain.fixer.tree import Node
+
+
+def newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
+
+
+def line_end(text: str, offset: int) -> int:
+    """Offset of the line break ending the line that holds `offset` (len(text) at the end)."""
+    end = text.find("\n", offset)
+    if end < 0:
+        return len(text)
+    return end - 1 if end > 0 and text[end - 1] == "\r" else end
+
+
+def leading_space(text: str, offset: int) -> str:
+    start = line_start(text, offset)
+    end = start
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return text[start:end]
+
+
+def _yaml_scalar(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def yaml_flow(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {yaml_flow(v)}" for k, v in value.items()) + "}"
+    return _yaml_scalar(value)
+
+
+def yaml_block_lines(key: str, value: Any, column: int, step: int) -> List[str]:
+    if isinstance(value, Mapping):
+        lines = [" " * column + f"{key}:"]
+        for k, v in value.items():
+            lines += yaml_block_lines(k, v, column + step, step)
+        return lines
+    return [" " * column + f"{key}: {_yaml_scalar(value)}"]
+
+
+def json_compact(value: Any, separator: str = ": ") -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{json.dumps(k)}{separator}{json_compact(v, separator)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def json_multiline(value: Any, indent: str, step: str, separator: str, nl: str) -> str:
+    if isinstance(value, Mapping) and value:
+        inner = [f"{indent}{step}{json.dumps(k)}{separator}{json_multiline(v, indent + step, step, separator, nl)}"
+                 for k, v in value.items()]
+        return "{" + nl + ("," + nl).join(inner) + nl + indent + "}"
+    return json_compact(value, separator)
+
+
+def yaml_step(root: Node) -> int:
+    """The file's indentation step: the most common column difference between a block mapping's key
+    and the keys of the block mapping it holds (2 when the file has none)."""
+    steps: Counter = Counter()
+
+    def walk(node: Node, depth: int = 0) -> None:
+        if depth > 100:
+            return
+        if node.kind == "map":
+            for key, value in node.pairs:
+                if value.kind == "map" and not value.flow and not node.flow and value.pairs:
+                    difference = value.pairs[0][0].column - key.column
+                    if difference > 0:
+                        steps[difference] += 1
+                walk(value, depth + 1)
+        elif node.kind == "seq":
+            for item in node.items:
+                walk(item, depth + 1)
+
+    walk(root)
+    return steps.most_common(1)[0][0] if steps else 2
+
+
+class TreeWriter:
+    """Edits on one YAML or JSON text."""
+
+    def __init__(self, path: str, text: str, root: Node, fmt: str) -> None:
+        self.path, self.text, self.root, self.fmt = path, text, root, fmt
+        self.nl = newline_of(text)
+        self.step = yaml_step(root) if fmt == "yaml" else 2
+
+    # --- values ---------------------------------------------------------------------------------
+    def set_scalar(self, node: Node, value: Any, description: str) -> Edit:
+        text = json_compact(value) if self.fmt == "json" else _yaml_scalar(value)
+        return Edit(self.path, node.start, node.end, text, description)
+
+    def fill_empty(self, key: Node, value_node: Node, value: Any, description: str) -> Edit:
+        """`Key:` with nothing after it (YAML), or `Key: ~` / null: give it `value`."""
+        if self.fmt == "yaml" and not self.text[value_node.start:value_node.end].strip():
+            position = line_end(self.text, key.end)
+            if isinstance(value, Mapping) and not self._inside_flow(key):
+                lines: List[str] = []
+                for k, v in value.items():
+                    lines += yaml_block_lines(k, v, key.column + self.step, self.step)
+                return Edit(self.path, position, position, self.nl + self.nl.join(lines), description)
+            return Edit(self.path, value_node.end, value_node.end, " " + yaml_flow(value), description)
+        rendered = json_compact(value) if self.fmt == "json" else yaml_flow(value)
+        return Edit(self.path, value_node.start, value_node.end, rendered, description)
+
+    def _inside_flow(self, key: Node) -> bool:
+        found = [False]
+
+        def walk(node: Node, flow: bool) -> None:
+            if found[0]:
+                return
+            flow = flow or node.flow
+            for k, v in node.pairs:
+                if k is key:
+                    found[0] = flow
+                    return
+                walk(v, flow)
+            for item in node.items:
+                walk(item, flow)
+
+        walk(self.root, False)
+        return found[0]
+
+    # --- keys -----------------------------------------------------------------------------------
+    def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
+        if self.fmt == "json":
+            return self._json_insert(mapping, key, value, description)
+        return self._yaml_insert(mapping, key, value, description)
+
+    def _flow_insert(self, mapping: Node, entry: str, description: str) -> Edit:
+        if not mapping.pairs:
+            return Edit(self.path, mapping.start + 1, mapping.start + 1, entry, description)
+        last = mapping.pairs[-1][1]
+        between = self.text[last.end:mapping.end - 1]
+        comma = between.find(",")
+        if comma >= 0:  # a trailing comma: `{a: 1, }`
+            position = last.end + comma + 1
+            return Edit(self.path, position, position, " " + entry, description)
+        return Edit(self.path, last.end, last.end, ", " + entry, description)
+
+    def _yaml_insert(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
+        text = self.text
+        if mapping.flow:
+            return self._flow_insert(mapping, f"{key}: {yaml_flow(value)}", description)
+        first_key, first_value = mapping.pairs[0]
+        column = first_key.column
+        lines = yaml_block_lines(key, value, column, self.step)
+        start = line_start(text, first_key.start)
+        if not text[start:first_key.start].strip():
+            return Edit(self.path, start, start, self.nl.join(lines) + self.nl, description)
+        one_line = first_value.end_line == first_key.line and (
+            (first_value.kind == "scalar" and not first_value.block_scalar) or first_value.flow)
+        rest_start = first_value.end
+        end = line_end(text, rest_start)
+        rest = text[rest_start:end].strip()
+        if one_line and (not rest or rest.startswith("#")):
+            if end >= len(text):
+                return Edit(self.path, end, end, self.nl + self.nl.join(lines), description)
+            after = end + len(self.nl) if text.startswith("\r\n", end) else end + 1
+            return Edit(self.path, after, after, self.nl.join(lines) + self.nl, description)
+        # `- FirstKey: {...` spanning lines: write the new key first, on the item's own line
+        lines[0] = lines[0][column:]
+        return Edit(self.path, first_key.start, first_key.start,
+                    self.nl.join(lines) + self.nl + " " * column, description)
+
+    def _json_insert(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
+        text = self.text
+        if not mapping.pairs:
+            return Edit(self.path, mapping.start + 1, mapping.start + 1,
+                        f"{json.dumps(key)}: {json_compact(value)}", description)
+        first_key, first_value = mapping.pairs[0]
+        separator = text[first_key.end:first_value.start]
+        if "\n" in separator or ":" not in separator:
+            separator = ": "
+        start = line_start(text, first_key.start)
+        if first_key.line > mapping.line and not text[start:first_key.start].strip():
+            indent = text[start:first_key.start]
+            parent = leading_space(text, mapping.start)
+            step = indent[len(parent):] if indent.startswith(parent) and len(indent) > len(parent) else (
+                "\t" if "\t" in indent else "  ")
+            entry = f"{indent}{json.dumps(key)}{separator}{json_multiline(value, indent, step, separator, self.nl)},"
+            return Edit(self.path, start, start, entry + self.nl, description)
+        return Edit(self.path, first_key.start, first_key.start,
+                    f"{json.dumps(key)}{separator}{json_compact(value, separator)}, ", description)

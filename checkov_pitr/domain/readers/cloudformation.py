@@ -1,0 +1,563 @@
+"""CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov.
+
+`read_template(path, raw)` finds every DynamoDB resource (`core.CFN_TYPES`) a template may hold:
+after decoding any UTF encoding, loading YAML or JSON within bounds (see yaml_loader), expanding
+`Fn::ForEach`, resolving `Ref`s to parameters with a Default (as checkov does), and evaluating each
+resource's `Condition` under the parameter defaults (a table whose condition is false there is still
+found: it exists in other deployments). A resource CloudFormation would reject, or a template with
+duplicate keys, is still found, with `FoundTable.problem` saying why it fails.
+
+`problem` values starting with "unresolved: " mean the table may exist but its settings depend on
+something the scan cannot resolve (e.g. a Fn::ForEach collection from a parameter without Default).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from checkov_pitr.domain import core
+from checkov_pitr.domain.inventory import CLOUDFORMATION, FileReading, FoundTable, mentions_dynamodb
+from checkov_pitr.domain.readers import yaml_loader
+from checkov_pitr.domain.readers.yaml_loader import Duplicate, LineMap, LoadError, Loaded, Lines
+
+# The strings that make a file, or a resource, "mention" a DynamoDB type.
+DYNAMODB_MARKERS = ("AWS::DynamoDB::", core.SAM_SIMPLE_TABLE)
+FOREACH_PREFIX = "Fn::ForEach::"
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+# Fn::ForEach loops nest; their product is bounded like alias expansion.
+MAX_FOREACH_RESOURCES = 100_000
+MAX_CONDITION_DEPTH = 50
+MAX_REF_DEPTH = 250  # above yaml_loader.MAX_DEPTH: every loaded value fits
+
+
+def mentions_dynamodb_text(text: str) -> bool:
+    return any(marker in text for marker in DYNAMODB_MARKERS)
+
+
+def _type_name(value: Any) -> str:
+    """A value's YAML kind, in words."""
+    if value is None:
+        return "null"
+    for kind, name in ((dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
+                       ((int, float), "a number")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters and Ref
+# ---------------------------------------------------------------------------------------------
+
+def parameter_defaults(parameters: Any) -> Dict[str, Any]:
+    """{name: Default} of the parameters that have one."""
+    if not isinstance(parameters, Mapping):
+        return {}
+    return {name: spec["Default"] for name, spec in parameters.items()
+            if isinstance(name, str) and isinstance(spec, Mapping) and "Default" in spec}
+
+
+def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any:
+    """A plain copy of `value` with every `{"Ref": P}` to a parameter with a Default replaced by the
+    Default, as checkov does before it hands Properties to a check. Other intrinsics stay as they are."""
+    if depth > MAX_REF_DEPTH:
+        return value
+    if isinstance(value, dict):
+        if len(value) == 1 and "Ref" in value:
+            name = value["Ref"]
+            if isinstance(name, str) and name in defaults:
+                return yaml_loader.plain(defaults[name])
+        depth += 1
+        return {key: item if item is None or type(item) in _SCALARS else resolve_refs(item, defaults, depth)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        depth += 1
+        return [item if item is None or type(item) in _SCALARS else resolve_refs(item, defaults, depth)
+                for item in value]
+    return value
+
+
+_SCALARS = (str, int, float, bool)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions
+# ---------------------------------------------------------------------------------------------
+
+class _Unknown(Exception):
+    """A condition the scan cannot evaluate (pseudo parameters, parameters without Default, cycles)."""
+
+
+@dataclass
+class ConditionEvaluator:
+    """Evaluates template Conditions under the parameter defaults: True, False, or None (unknown)."""
+
+    conditions: Mapping[str, Any]
+    defaults: Mapping[str, Any]
+    cache: Dict[str, Optional[bool]] = field(default_factory=dict)
+
+    def evaluate(self, name: Any) -> Optional[bool]:
+        if not isinstance(name, str):
+            return None
+        try:
+            return self._named(name, frozenset(), 0)
+        except _Unknown:
+            return None
+
+    def _named(self, name: str, visiting: frozenset, depth: int) -> bool:
+        if name in self.cache:
+            cached = self.cache[name]
+            if cached is None:
+                raise _Unknown()
+            return cached
+        if name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions:
+            raise _Unknown()  # a cycle, or a condition that does not exist
+        try:
+            result = self._condition(self.conditions[name], visiting | {name}, depth + 1)
+        except _Unknown:
+            self.cache[name] = None
+            raise
+        self.cache[name] = result
+        return result
+
+    def _condition(self, node: Any, visiting: frozenset, depth: int) -> bool:
+        if depth > MAX_CONDITION_DEPTH or not isinstance(node, dict) or len(node) != 1:
+            raise _Unknown()
+        (function, args), = node.items()
+        if function == "Condition" and isinstance(args, str):
+            return self._named(args, visiting, depth)
+        if function == "Fn::Equals" and isinstance(args, list) and len(args) == 2:
+            return self._scalar(args[0], depth) == self._scalar(args[1], depth)
+        if function == "Fn::Not" and isinstance(args, list) and len(args) == 1:
+            return not self._condition(args[0], visiting, depth + 1)
+        if function in ("Fn::And", "Fn::Or") and isinstance(args, list) and args:
+            results = [self._condition(arg, visiting, depth + 1) for arg in args]
+            return all(results) if function == "Fn::And" else any(results)
+        raise _Unknown()
+
+    def _scalar(self, value: Any, depth: int) -> str:
+        """A value compared by Fn::Equals, as text (CloudFormation compares strings)."""
+        if isinstance(value, dict) and len(value) == 1 and "Ref" in value:
+            name = value["Ref"]
+            if isinstance(name, str) and name in self.defaults:
+                value = self.defaults[name]
+            else:
+                raise _Unknown()  # pseudo parameter or parameter without Default
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (str, int, float)):
+            return str(value)
+        raise _Unknown()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fn::ForEach
+# ---------------------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"([$&])\{([^{}]+)\}")
+
+
+def substitute(text: str, bindings: Mapping[str, str]) -> str:
+    """`${Id}` becomes the value, `&{Id}` the value without non-alphanumerics; others stay."""
+    def replace(match: "re.Match[str]") -> str:
+        name = match.group(2)
+        if name not in bindings:
+            return match.group(0)
+        value = bindings[name]
+        return re.sub(r"[^A-Za-z0-9]", "", value) if match.group(1) == "&" else value
+    return _PLACEHOLDER.sub(replace, text) if ("{" in text) else text
+
+
+def substitute_deep(value: Any, bindings: Mapping[str, str], depth: int = 0) -> Any:
+    """`substitute` in every key and string of a value (Fn::Sub strings included)."""
+    if not bindings or depth > MAX_REF_DEPTH:
+        return value
+    if isinstance(value, str):
+        return substitute(value, bindings)
+    if isinstance(value, dict):
+        return {substitute(k, bindings) if isinstance(k, str) else k: substitute_deep(v, bindings, depth + 1)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_deep(item, bindings, depth + 1) for item in value]
+    return value
+
+
+def foreach_collection(collection: Any, defaults: Mapping[str, Any]) -> Tuple[Optional[List[str]], str]:
+    """The values a Fn::ForEach loops over, or (None, what it depends on)."""
+    if isinstance(collection, dict) and len(collection) == 1 and "Ref" in collection:
+        name = collection["Ref"]
+        if isinstance(name, str) and name in defaults:
+            collection = defaults[name]
+            if isinstance(collection, str):
+                # CommaDelimitedList and List<...> defaults are comma-separated; members are space-trimmed
+                return [item.strip() for item in collection.split(",")], ""
+        else:
+            return None, core.cfn_dependency(collection) or "a Ref"
+    if isinstance(collection, list) and all(isinstance(item, (str, int, float)) and not isinstance(item, bool)
+                                            for item in collection):
+        return [str(item) for item in collection], ""
+    return None, core.cfn_dependency(collection) or f"{core._short(collection)}"
+
+
+@dataclass
+class Entry:
+    """One resource entry of a template, after Fn::ForEach expansion."""
+
+    logical_id: str
+    value: Any
+    lines: Lines
+    problem: Optional[str] = None  # set by the loop that made it (unresolved, or too many)
+    label: Optional[str] = None  # the name in messages, when it is not the logical id
+
+
+def resources_entries(resources: Mapping[str, Any], defaults: Mapping[str, Any], lines_of: Lines,
+                      foreach_problem: Optional[str]) -> List[Entry]:
+    """Every entry of a Resources mapping (duplicates included), with Fn::ForEach loops expanded."""
+    entries: List[Entry] = []
+    items = list(_items_with_lines(resources, lines_of))
+    budget = [MAX_FOREACH_RESOURCES]
+    for key, value, lines in items:
+        if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
+            entries.extend(_expand_loop(key, value, {}, defaults, lines, budget, 0, foreach_problem))
+        else:
+            entries.append(Entry(str(key), value, lines))
+    return entries
+
+
+def _items_with_lines(mapping: Mapping[str, Any], fallback: Lines) -> Iterator[Tuple[Any, Any, Lines]]:
+    """The entries of a mapping with their lines; entries a duplicate key replaced come first."""
+    if isinstance(mapping, LineMap):
+        for key, value, lines in mapping.replaced:
+            yield key, value, lines
+        for key, value in mapping.items():
+            yield key, value, mapping.lines.get(key, fallback)
+    else:
+        for key, value in mapping.items():
+            yield key, value, fallback
+
+
+def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mapping[str, Any], lines: Lines,
+                 budget: List[int], depth: int, foreach_problem: Optional[str]) -> List[Entry]:
+    loop = key[len(FOREACH_PREFIX):]
+    if not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str) and isinstance(spec[2], Mapping)):
+        # CloudFormation rejects a malformed loop; whatever it holds must still be found
+        return [Entry(eid, value, elines, f"Fn::ForEach::{loop} is not [Identifier, Collection, {{OutputKey: ...}}]; "
+                                          "CloudFormation rejects it")
+                for eid, value, elines in _mentioned_entries(spec, lines)]
+    identifier, collection, body = spec
+    values, dependency = foreach_collection(substitute_deep(collection, bindings), defaults)
+    if values is None:
+        problem = (f"unresolved: made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
+                   "give the parameter a Default or list the values").replace(", which has no Default, which", ", which has no Default and which")
+        return [Entry(eid, value, elines, problem, f"{eid} (made by Fn::ForEach::{loop})")
+                for eid, value, elines in _templates(body, bindings, lines, depth)]
+    entries: List[Entry] = []
+    for item in values:
+        inner = dict(bindings, **{identifier: item})
+        for out_key, template, out_lines in _items_with_lines(body, lines):
+            if isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX):
+                if depth >= 10:
+                    entries.append(Entry(out_key, template, out_lines, "Fn::ForEach nested more than 10 deep, not expanded"))
+                    continue
+                entries.extend(_expand_loop(out_key, template, inner, defaults, out_lines, budget, depth + 1,
+                                            foreach_problem))
+                continue
+            budget[0] -= 1
+            if budget[0] < 0:
+                return entries + [Entry(key, spec, lines, f"Fn::ForEach makes more than {MAX_FOREACH_RESOURCES:,} "
+                                                           "resources, not expanded")]
+            entries.append(Entry(substitute(str(out_key), inner), substitute_deep(template, inner), out_lines,
+                                 foreach_problem))
+    return entries
+
+
+def _templates(body: Mapping[str, Any], bindings: Mapping[str, str], lines: Lines,
+               depth: int) -> Iterator[Tuple[str, Any, Lines]]:
+    """The OutputKey templates of a loop that cannot be expanded, nested loops included, as written."""
+    for out_key, template, out_lines in _items_with_lines(body, lines):
+        if isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX) and depth < 10:
+            if isinstance(template, list) and len(template) == 3 and isinstance(template[2], Mapping):
+                yield from _templates(template[2], bindings, out_lines, depth + 1)
+                continue
+        yield substitute(str(out_key), bindings), substitute_deep(template, bindings), out_lines
+
+
+def _mentioned_entries(spec: Any, lines: Lines) -> Iterator[Tuple[str, Any, Lines]]:
+    """Resource-like mappings inside a malformed loop."""
+    stack = [spec]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, dict) and "Type" in value:
+                    yield str(key), value, lines
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resources to tables
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class TemplateContext:
+    """What judging a template's resources needs besides the resources themselves."""
+
+    path: str
+    framework: str
+    text_lines: Sequence[str]
+    defaults: Mapping[str, Any]
+    conditions: ConditionEvaluator
+    globals_spec: Any
+    file_problem: Optional[str]  # duplicate keys: every table fails with it
+    lines_override: Optional[Lines] = None  # serverless includes: the include's line in the serverless file
+
+
+def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
+    """The DynamoDB type a resource mentions, in its value or its source text, or None."""
+    stack = [value]
+    seen = 0
+    while stack and seen < 10_000:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, str):
+            for kind in core.CFN_TYPES:
+                if kind in item:
+                    return kind
+            if "AWS::DynamoDB::" in item:
+                return core.CFN_TABLE
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+            stack.extend(k for k in item if isinstance(k, str))
+        elif isinstance(item, list):
+            stack.extend(item)
+    for kind in core.CFN_TYPES:
+        if kind in text:
+            return kind
+    return core.CFN_TABLE if "AWS::DynamoDB::" in text else None
+
+
+def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optional[str]]:
+    """(resource type, problem) of an entry that may be a DynamoDB resource; type None: not ours.
+
+    A resource CloudFormation would reject is ours when it mentions a DynamoDB type (in its value or
+    in its source lines, comments included): it must be reported, never dropped."""
+    value = entry.value
+    kind = value.get("Type") if isinstance(value, dict) else None
+    if isinstance(kind, str):
+        if kind not in core.CFN_TYPES:
+            return None, None
+        properties = value.get("Properties")
+        if properties is not None and not isinstance(properties, dict):
+            return kind, f"Properties is {_type_name(properties)}, not a mapping; CloudFormation rejects it"
+        return kind, None
+    source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text_lines else ""
+    mentioned = dynamodb_type_in(value, source)
+    if mentioned is None:
+        return None, None
+    if value is None:
+        return mentioned, "resource value is null, CloudFormation rejects it"
+    if not isinstance(value, dict):
+        return mentioned, f"resource value is {_type_name(value)}, not a mapping; CloudFormation rejects it"
+    if "Type" not in value:
+        return mentioned, "resource has no Type, CloudFormation rejects it"
+    return mentioned, f"Type is {_type_name(kind)} ({core._short(kind)}), not a string; CloudFormation rejects it"
+
+
+def _skips(value: Any) -> Dict[str, str]:
+    """Metadata.checkov.skip entries [{id, comment}], as checkov reads them (nothing else is a skip)."""
+    metadata = value.get("Metadata") if isinstance(value, dict) else None
+    checkov = metadata.get("checkov") if isinstance(metadata, dict) else None
+    skip = checkov.get("skip") if isinstance(checkov, dict) else None
+    found: Dict[str, str] = {}
+    for item in skip if isinstance(skip, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            comment = item.get("comment", "No comment provided")
+            found[item["id"]] = comment if isinstance(comment, str) else str(comment)
+    return found
+
+
+def _tags(properties: Any) -> Dict[str, Any]:
+    """Tags as a dict: a list of {Key, Value} (DynamoDB::Table) or a map (SAM)."""
+    tags = properties.get("Tags") if isinstance(properties, dict) else None
+    if isinstance(tags, dict):
+        return {str(k): v for k, v in tags.items()}
+    found: Dict[str, Any] = {}
+    for item in tags if isinstance(tags, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("Key"), str):
+            found[item["Key"]] = item.get("Value")
+    return found
+
+
+def _label(logical_id: str, value: Any, context: TemplateContext) -> str:
+    condition = value.get("Condition") if isinstance(value, dict) else None
+    if condition is not None and context.conditions.evaluate(condition) is False:
+        return f"{logical_id} (Condition {condition} is false under the parameter defaults)"
+    return logical_id
+
+
+def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
+    """The FoundTable an entry is, or None when it is not a DynamoDB resource."""
+    kind, problem = _shape(entry, context)
+    if kind is None:
+        return None
+    value = entry.value if isinstance(entry.value, dict) else {}
+    properties = value.get("Properties")
+    config = resolve_refs(properties, context.defaults) if isinstance(properties, dict) else (
+        {} if properties is None else yaml_loader.plain(properties))
+    resource = f"{kind}.{entry.logical_id}"
+    return FoundTable(
+        path=context.path,
+        framework=context.framework,
+        resource_type=kind,
+        resource=resource,
+        label=_label(entry.label or entry.logical_id, value, context),
+        lines=context.lines_override or entry.lines,
+        config=config,
+        problem=context.file_problem or problem or entry.problem,
+        skips=_skips(value),
+        tags=_tags(config),
+        resource_ids=(resource, entry.logical_id),
+        globals_spec=context.globals_spec if kind == core.SAM_SIMPLE_TABLE else core.MISSING,
+    )
+
+
+def duplicate_problem(duplicates: Sequence[Duplicate], who: str = "CloudFormation") -> Optional[str]:
+    if not duplicates:
+        return None
+    first = duplicates[0]
+    more = f" ({len(duplicates) - 1} more)" if len(duplicates) > 1 else ""
+    return (f"{who} rejects duplicate keys: '{first.key}' at line {first.first_line} "
+            f"(and line {first.second_line}){more}; remove one")
+
+
+def globals_spec_of(template: Mapping[str, Any], defaults: Mapping[str, Any]) -> Any:
+    globals_section = template.get("Globals")
+    simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
+    if isinstance(simple, dict) and core.CFN_SPEC in simple:
+        return resolve_refs(simple[core.CFN_SPEC], defaults)
+    return core.MISSING
+
+
+def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
+                       require_transform: bool = True) -> List[FoundTable]:
+    """Every DynamoDB resource of a loaded template."""
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        return []
+    foreach_problem = None
+    if require_transform and not _has_transform(template.get("Transform"), LANGUAGE_EXTENSIONS):
+        foreach_problem = (f"made by Fn::ForEach without Transform: {LANGUAGE_EXTENSIONS}; CloudFormation rejects "
+                           f"the template; add the transform")
+    lines = getattr(template, "lines", {}).get("Resources", (1, 1))
+    tables: List[FoundTable] = []
+    for entry in resources_entries(resources, context.defaults, lines, foreach_problem):
+        table = table_of(entry, context)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def _has_transform(transform: Any, name: str) -> bool:
+    if isinstance(transform, str):
+        return transform == name
+    if isinstance(transform, list):
+        return name in transform
+    return False
+
+
+def context_for(template: Mapping[str, Any], path: str, framework: str, text: str,
+                file_problem: Optional[str]) -> TemplateContext:
+    defaults = parameter_defaults(template.get("Parameters"))
+    conditions = template.get("Conditions")
+    return TemplateContext(
+        path=path, framework=framework, text_lines=_LazyLines(text), defaults=defaults,
+        conditions=ConditionEvaluator(conditions if isinstance(conditions, dict) else {}, defaults),
+        globals_spec=globals_spec_of(template, defaults), file_problem=file_problem,
+    )
+
+
+class _LazyLines(Sequence[str]):
+    """The text's lines, split only when a resource needs its source text (odd shapes only)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: Optional[List[str]] = None
+
+    def _get(self) -> List[str]:
+        if self._lines is None:
+            self._lines = self._text.splitlines()
+        return self._lines
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __bool__(self) -> bool:
+        return bool(self._text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The reader
+# ---------------------------------------------------------------------------------------------
+
+def is_template(document: Any) -> bool:
+    """A CloudFormation template has a Resources mapping, or at least a template's own keys."""
+    return isinstance(document, dict) and (
+        "Resources" in document or "AWSTemplateFormatVersion" in document
+        or (isinstance(document.get("Transform"), (str, list)) and "Globals" in document))
+
+
+def load_text(path: str, raw: bytes,
+              json_line_levels: int = 2) -> Tuple[Optional[str], Optional[Loaded], Optional[LoadError]]:
+    """(text, loaded, None) or (text or None, None, why not)."""
+    try:
+        text = yaml_loader.decode(raw)
+    except LoadError as exc:
+        return None, None, exc
+    try:
+        return text, yaml_loader.load(text, path.lower().endswith(".json"), json_line_levels), None
+    except LoadError as exc:
+        return text, None, exc
+
+
+def unreadable(path: str, framework: str, raw: bytes, text: Optional[str], error: LoadError,
+               markers: Sequence[str] = DYNAMODB_MARKERS) -> FileReading:
+    """A file that cannot be read is not judged when it may hold tables, and silently not ours otherwise."""
+    may_hold = mentions_dynamodb(raw) if text is None else any(marker in text for marker in markers)
+    return FileReading(os.path.abspath(path), framework, not_judged=str(error) if may_hold else None,
+                       keep_from_checkov=error.bounded)
+
+
+def read_template(path: str, raw: bytes) -> FileReading:
+    """Every DynamoDB resource of a CloudFormation/SAM template (YAML or JSON, any UTF encoding)."""
+    abspath = os.path.abspath(path)
+    text, loaded, error = load_text(path, raw)
+    if error is not None or loaded is None:
+        return unreadable(path, CLOUDFORMATION, raw, text, error or LoadError("cannot be read"))
+    templates = [doc for doc in loaded.documents if is_template(doc)]
+    if not templates:
+        return FileReading(abspath, CLOUDFORMATION)
+    problem = duplicate_problem(loaded.duplicates)
+    documents = [doc for doc in loaded.documents if doc is not None]  # a stray trailing `---` is no document
+    if len(documents) > 1:
+        problem = problem or (f"the file holds {len(documents)} YAML documents; CloudFormation reads a "
+                              "template of one document")
+    tables: List[FoundTable] = []
+    for template in templates:
+        tables.extend(tables_of_template(template, context_for(template, abspath, CLOUDFORMATION, text or "", problem)))
+    if not tables and isinstance(templates[0].get("Resources"), (list, str)) and mentions_dynamodb_text(text or ""):
+        kind = _type_name(templates[0]["Resources"])
+        return FileReading(abspath, CLOUDFORMATION,
+                           not_judged=f"Resources is {kind}, not a mapping; CloudFormation rejects the template")
+    return FileReading(abspath, CLOUDFORMATION, tables=tables)
+
+
+__all__ = ["read_template", "tables_of_template", "context_for", "duplicate_problem", "load_text", "unreadable",
+           "resolve_refs", "ConditionEvaluator", "substitute", "mentions_dynamodb_text"]
