@@ -263,6 +263,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"{PROG}: error: checkov failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     _report_after_run(reports, policy, args)
+    from checkov_pitr.integration.visibility import visibility_lines
+
+    for line in visibility_lines(policy, reports):  # policy in effect, exemptions matched, tables UNKNOWN
+        print(line, file=sys.stderr)
     return exit_code
 
 

@@ -1,5 +1,5 @@
-"""Bad input, end to end through `checkov-pitr`: every unreadable file gets one clear line on
-stderr, every readable table beside it is still judged, and nothing prints a traceback.
+"""Bad input, end to end through `checkov-pitr`: every unreadable file that may hold a table is one
+FAILED result saying why, every readable table beside it is still judged, and nothing prints a traceback.
 
 The inputs are generated in a temporary folder (some are binary or 50 MB, and do not belong in
 the repository); a good template, Terraform file and plan sit beside the bad files, and their
@@ -144,23 +144,30 @@ def test_a_deeply_nested_value_that_parses_is_judged_and_fails(bad_folder_run) -
     assert "not true" in records[0]["details"][0]
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("malformed.yaml", r"not valid YAML.*line 6"),
-    ("properties_list.yaml", r"Properties of ListTable is a list, not a mapping"),
-    ("truncated_plan.json", r"truncated JSON"),
-    ("state.json", r"Terraform state.*not a plan"),
-    ("empty.json", r"empty file"),
-    ("binary.json", r"binary"),
-    ("deep.yaml", r"nested too deeply|could not be parsed"),
-    ("deep.tf", r"could not be parsed"),
-    ("deep_plan.json", r"nested too deeply"),
+@pytest.mark.parametrize("name, resources, reason", [
+    ("malformed.yaml", ["file"], r"not valid YAML.*line 6"),
+    ("properties_list.yaml", ["AWS::DynamoDB::Table.ListTable"], r"Properties is a list, not a mapping"),
+    ("truncated_plan.json", ["file"], r"truncated JSON"),
+    ("state.json", ["file"], r"Terraform state.*not a plan"),
+    ("deep.yaml", ["file"], r"nested more than 200 levels"),
+    ("deep.tf", ["file", "aws_dynamodb_table.deep"], r"nested too deeply"),
+    ("deep_plan.json", ["file"], r"nested more than 200 levels"),
 ])
-def test_each_bad_file_gets_exactly_one_clear_line(bad_folder_run, name: str, reason: str) -> None:
-    result, _ = bad_folder_run
-    lines = warnings_about(result.stderr, name)
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("checkov-pitr: warning: ") and re.search(reason, lines[0]), lines[0]
-    assert "tables were not judged" in lines[0]
+def test_each_bad_file_is_one_failed_result_saying_why(bad_folder_run, name: str, resources: List[str],
+                                                        reason: str) -> None:
+    """A file that may hold tables and cannot be read is CKV_PITR_001 FAILED, never a warning."""
+    _, report = bad_folder_run
+    records = [r for resource in resources for r in report.get((f"/{name}", resource, "CKV_PITR_001"), [])]
+    assert [r["_verdict"] for r in records] == ["FAILED"], sorted(k for k in report if k[0] == f"/{name}")
+    assert re.search(reason, records[0]["details"][0]), records[0]["details"]
+
+
+@pytest.mark.parametrize("name", ["empty.json", "binary.json"])
+def test_files_that_cannot_hold_a_table_are_not_ours(bad_folder_run, name: str) -> None:
+    """Under -d, an empty or binary .json that mentions no DynamoDB type is not ours to judge (as in checkov)."""
+    result, report = bad_folder_run
+    assert not [k for k in report if k[0] == f"/{name}"]
+    assert not warnings_about(result.stderr, name)
 
 
 def test_stderr_holds_only_our_one_line_messages(bad_folder_run) -> None:
@@ -199,4 +206,4 @@ def test_a_50_mb_plan_is_judged(tmp_path: Path) -> None:
     assert verdict(report, "/big_plan.json", "aws_dynamodb_table.big_good", "CKV_PITR_001") == "PASSED"
     assert verdict(report, "/big_plan.json", "aws_dynamodb_table.big_bad", "CKV_PITR_001") == "FAILED"
     assert verdict(report, "/good.yaml", "AWS::DynamoDB::Table.BadTable", "CKV_PITR_001") == "FAILED"
-    assert result.stderr.strip() == "", result.stderr
+    assert [line for line in result.stderr.splitlines() if "policy in effect" not in line] == [], result.stderr

@@ -127,5 +127,6 @@ def test_checkov_arguments_add_only_what_the_user_did_not_give() -> None:
     assert theirs.count("--check") == 1 and theirs[theirs.index("--check") + 1] == "CKV_AWS_28"
     assert theirs.count("--framework") == 1
     skipping = cli.checkov_arguments(["-d", "x", "--skip-check", "CKV_PITR_002"])
-    assert "--check" not in skipping
+    # skipping one of ours keeps the rest of ours, never checkov's built-in checks
+    assert skipping[skipping.index("--check") + 1] == "CKV_PITR_001,CKV_PITR_003" and "--skip-check" not in skipping
     assert os.path.isabs(cli.checks_dir())

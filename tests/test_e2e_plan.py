@@ -60,26 +60,27 @@ def test_nested_module_results_carry_full_address(scans) -> None:
     assert 'module.tenant["acme"].aws_dynamodb_table.data' in resources  # for_each module
 
 
-def test_unreadable_files_get_one_line_each_and_the_good_plan_is_judged(scans) -> None:
+def test_unreadable_plans_are_failed_results_and_the_good_plan_is_judged(scans) -> None:
     scan = scans("plan_unreadable")
-    lines = [line for line in scan.process.stderr.splitlines() if line.startswith("checkov-pitr:")]
-    truncated = [line for line in lines if "truncated_tfplan.json" in line]
-    state = [line for line in lines if "tfstate_not_a_plan.json" in line]
-    assert len(truncated) == 1 and "truncated JSON" in truncated[0] and "not judged" in truncated[0], lines
-    assert len(state) == 1 and "a Terraform state" in state[0] and "terraform show -json tfplan" in state[0], lines
-    assert not [line for line in lines if "package.json" in line or "good_tfplan.json" in line], lines
+    assert scan.process.returncode == 1
+    truncated = scan.report[("/truncated_tfplan.json", "file", "CKV_PITR_001")]
+    state = scan.report[("/tfstate_not_a_plan.json", "file", "CKV_PITR_001")]
+    assert "truncated JSON" in truncated[0]["details"][0] and "not judged" in truncated[0]["details"][0]
+    assert "a Terraform state" in state[0]["details"][0] and "terraform show -json tfplan" in state[0]["details"][0]
+    assert not [key for key in scan.report if key[0] == "/package.json"]
     assert "Traceback" not in scan.process.stderr
-    assert {key[0] for key in scan.report} == {"/good_tfplan.json"}
+    assert {key[0] for key in scan.report} == {"/good_tfplan.json", "/truncated_tfplan.json", "/tfstate_not_a_plan.json"}
 
 
 @pytest.mark.parametrize("name,message", [
     ("truncated_tfplan.json", "truncated JSON"),
     ("tfstate_not_a_plan.json", "a Terraform state"),
 ])
-def test_single_unreadable_file_gets_a_message(name: str, message: str, tmp_path: Path) -> None:
+def test_single_unreadable_file_fails_the_run_saying_why(name: str, message: str, tmp_path: Path) -> None:
     process = run_pitr("-f", str(UNREADABLE / name), "-o", "json", cwd=tmp_path)
-    ours = [line for line in process.stderr.splitlines() if line.startswith("checkov-pitr:")]
-    assert len(ours) == 1 and message in ours[0] and name in ours[0], process.stderr[-2000:]
+    assert process.returncode == 1, process.stderr[-2000:]
+    records = [r for key, rs in index_report(process.stdout).items() if key[1] == "file" for r in rs]
+    assert [r["_verdict"] for r in records] == ["FAILED"] and message in records[0]["details"][0]
     assert "Traceback" not in process.stderr
 
 

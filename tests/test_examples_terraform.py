@@ -10,6 +10,7 @@ from conftest import REPO, Key, Row, assert_row, index_report, run, run_pitr, to
 
 EXAMPLES = REPO / "examples"
 MODULE_FILE = "/terraform/fail_module_called_twice/modules/game_table/main.tf"
+AFTER_INIT = "/terraform/fail_registry_module_after_init"
 MODULE_PLAN = "/plan/fail_module_creates_table_without_pitr.json"
 OFF_PLAN = "/plan/fail_update_turns_pitr_off.json"
 SCORES = 'module.game_tables["scores"].aws_dynamodb_table.this[0]'
@@ -29,6 +30,10 @@ EXPECTED: List[Row] = [
     ("/terraform/fail_awscc_table_without_pitr/main.tf", "awscc_dynamodb_table.game_scores", "CKV_PITR_001", "FAILED",
      "point_in_time_recovery_specification missing (PITR is off by default)"),
     ("/terraform/fail_awscc_table_without_pitr/main.tf", "awscc_dynamodb_table.game_scores", "CKV_PITR_002", "NONE", ""),
+    (f"{AFTER_INIT}/.terraform/modules/orders/main.tf", "module.orders.aws_dynamodb_table.this", "CKV_PITR_001",
+     "PASSED", "enabled is true"),
+    (f"{AFTER_INIT}/.terraform/modules/sessions/main.tf", "module.sessions.aws_dynamodb_table.this", "CKV_PITR_001",
+     "FAILED", "module.sessions.aws_dynamodb_table.this: point_in_time_recovery.enabled is false"),
     (MODULE_FILE, "module.scores_table.aws_dynamodb_table.this", "CKV_PITR_001", "PASSED", "enabled is true"),
     (MODULE_FILE, "module.scores_table.aws_dynamodb_table.this", "CKV_PITR_002", "PASSED", ""),
     (MODULE_FILE, "module.sessions_table.aws_dynamodb_table.this", "CKV_PITR_001", "FAILED",
@@ -70,7 +75,7 @@ def test_every_fail_example_fails_one_of_our_checks(ours) -> None:
     failed_files = {key[0] for key, records in ours.items() if any(r["_verdict"] == "FAILED" for r in records)}
     fail_examples = {f"/terraform/{p.name}" for p in (EXAMPLES / "terraform").glob("fail_*")}
     fail_examples |= {f"/plan/{p.name}" for p in (EXAMPLES / "plan").glob("fail_*")}
-    assert len(fail_examples) == 5
+    assert len(fail_examples) == 6
     assert {next(e for e in fail_examples if f.startswith(e)) for f in failed_files} == fail_examples
 
 

@@ -46,6 +46,8 @@ def _plans(tmp_path: Path) -> List[Path]:
     tricky.write_text(json.dumps(_tricky_plan(), indent=1))
     found = [tricky]
     for path in sorted(FIXTURES.rglob("*.json")):
+        if "fail_closed" in path.parts or "readers" in path.parts:
+            continue  # plans made to break checkov's own parser: compared with nothing
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError):

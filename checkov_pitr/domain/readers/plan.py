@@ -349,6 +349,15 @@ def _next_wrapper_line(lines: Sequence[str], index: int, offset: int) -> int:
 # Reading the plan's resources
 # ---------------------------------------------------------------------------------------------
 
+def _exemption_ids(address: str, resource_type: str) -> Tuple[str, ...]:
+    """As the checks offer them: `type.name` only for a root-module resource (see policy.exemption_ids)."""
+    from checkov_pitr.domain.policy import exemption_ids
+
+    bare = address.split("[", 1)[0]
+    name = bare.rsplit(".", 1)[-1] if bare.startswith(resource_type + ".") else ""
+    return tuple(exemption_ids(address, resource_type, name))
+
+
 @dataclass
 class _Entry:
     """One in-scope resource as the plan lists it (planned_values, or resource_changes' after)."""
@@ -697,7 +706,8 @@ def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change]
             path=path, framework=TERRAFORM_PLAN, resource_type=entry.resource_type, resource=entry.address,
             label=entry.address, lines=(line, line), config=values, problem=problem,
             tags=values["tags"] if isinstance(values, Mapping) and isinstance(values.get("tags"), dict) else {},
-            resource_ids=(entry.address,), change=change.change if change else None))
+            resource_ids=_exemption_ids(entry.address, entry.resource_type),
+            change=change.change if change else None))
     return tables
 
 
