@@ -31,6 +31,8 @@ FRAMEWORKS = ["--framework", "cloudformation", "serverless", "terraform", "terra
 OFFLINE = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "TRUE", "BC_SKIP_MAPPING": "TRUE"}
 FOLDERS = ["cloudformation", "terraform/local_module_twice", "terraform/table_pitr_values"]
 
+JUNK = {".ci", ".venv", "venv", ".hypothesis", ".pytest_cache", "__pycache__", "build", "dist", "node_modules"}
+
 Verdicts = Dict[Tuple[str, str, str], List[Tuple[str, Tuple[str, ...]]]]
 
 
@@ -71,6 +73,11 @@ def bare_repo(tmp_path_factory: pytest.TempPathFactory) -> str:
     listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
                             capture_output=True, check=True).stdout.decode().split("\0")
     for name in filter(None, listed):
+        parts = Path(name).parts
+        # the project's files only: not a venv, cache or build left in the tree (checkov would run
+        # every .py file of the clone, see plain_checkov.py)
+        if set(parts) & JUNK or any(part.endswith(".egg-info") for part in parts):
+            continue
         source = REPO / name
         if source.is_file():
             (work / name).parent.mkdir(parents=True, exist_ok=True)

@@ -115,7 +115,7 @@ class Inventory:
 # ---------------------------------------------------------------------------------------------
 
 _NEEDLES = ("AWS::DynamoDB::", "AWS::Serverless::SimpleTable", "aws_dynamodb_table", "awscc_dynamodb_",
-            "Fn::ForEach", "${file(")
+            "Fn::ForEach", "${file(", "AWS::Include")
 _ENCODED_NEEDLES = tuple(
     needle.encode(encoding) for needle in _NEEDLES for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
@@ -210,8 +210,25 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
     if raw is None:
         return FileReading(path, CLOUDFORMATION, not_judged=why_not, keep_from_checkov=True)
     if base in _SERVERLESS_NAMES:
-        return reading_of(path, SERVERLESS, read_serverless, raw) if mentions_dynamodb(raw) else None
-    return _template_or_plan(path, raw, named)
+        if mentions_dynamodb(raw):
+            return reading_of(path, SERVERLESS, read_serverless, raw)
+        return _alias_bomb(path, raw)
+    return _template_or_plan(path, raw, named) or _alias_bomb(path, raw)
+
+
+def _alias_bomb(path: str, raw: bytes) -> Optional[FileReading]:
+    """A YAML file that holds no table can still make checkov run for minutes (aliases that expand
+    exponentially): such a file is kept from checkov, with a warning, though it is not ours to judge."""
+    from checkov_pitr.domain.readers.cloudformation import read_template
+
+    if not path.endswith((".yaml", ".yml", ".template")) or b"&" not in raw or b"*" not in raw:
+        return None
+    reading = reading_of(path, CLOUDFORMATION, read_template, raw)
+    if not reading.keep_from_checkov:
+        return None
+    return FileReading(path, CLOUDFORMATION, keep_from_checkov=True,
+                       warning="YAML that would take unbounded time or memory to read (aliases or nesting past "
+                               "the bounds); kept from checkov, it names no DynamoDB table")
 
 
 _TF_DECLARED = re.compile(

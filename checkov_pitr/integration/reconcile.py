@@ -121,7 +121,8 @@ class Reconciler:
             for name in matched:
                 _drop(records.pop(name))
             self._add_table(table, self._report(reading.framework, reports, by_type))
-        if reading.not_judged and not reading.tables and not had_results:
+        # a file nobody read is one FAILED result; so is a part of a file we read that hides tables
+        if reading.not_judged and (reading.tables or not had_results):
             self._add_not_judged(reading, self._report(reading.framework, reports, by_type))
 
     def _matching(self, table: FoundTable, index: "RecordIndex") -> List[str]:

@@ -535,6 +535,21 @@ def unreadable(path: str, framework: str, raw: bytes, text: Optional[str], error
                        keep_from_checkov=error.bounded)
 
 
+def resource_includes(resources: Any) -> List[str]:
+    """The Locations of `Fn::Transform: AWS::Include` directly under Resources (where they add resources)."""
+    found: List[str] = []
+    if not isinstance(resources, Mapping):
+        return found
+    for key, value in resources.items():
+        transforms = value if key == "Fn::Transform" else None
+        for transform in transforms if isinstance(transforms, list) else [transforms]:
+            if isinstance(transform, Mapping) and transform.get("Name") == "AWS::Include":
+                parameters = transform.get("Parameters")
+                location = parameters.get("Location") if isinstance(parameters, Mapping) else None
+                found.append(str(location) if isinstance(location, str) else "a location")
+    return found
+
+
 def read_template(path: str, raw: bytes) -> FileReading:
     """Every DynamoDB resource of a CloudFormation/SAM template (YAML or JSON, any UTF encoding)."""
     abspath = os.path.abspath(path)
@@ -552,6 +567,12 @@ def read_template(path: str, raw: bytes) -> FileReading:
     tables: List[FoundTable] = []
     for template in templates:
         tables.extend(tables_of_template(template, context_for(template, abspath, CLOUDFORMATION, text or "", problem)))
+    included = [where for template in templates for where in resource_includes(template.get("Resources"))]
+    if included:
+        # AWS::Include pastes resources from a template the scan cannot see: tables may hide there
+        return FileReading(abspath, CLOUDFORMATION, tables=tables, not_judged=(
+            f"its Resources include {included[0]} (AWS::Include), which the scan cannot read; inline the "
+            "included resources or scan the included template too"))
     if not tables and isinstance(templates[0].get("Resources"), (list, str)) and mentions_dynamodb_text(text or ""):
         kind = _type_name(templates[0]["Resources"])
         return FileReading(abspath, CLOUDFORMATION,
