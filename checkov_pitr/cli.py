@@ -185,7 +185,8 @@ def run_checkov(argv: Sequence[str], policy: Optional[LoadedPolicy] = None) -> T
     walked = walk(targets)
     inventory = build_inventory(walked)
     policy = policy or load_policy(None)
-    gate.install(Reconciler(inventory, policy, roots_by_path(walked), targets.directories), targets.skip_paths)
+    reconciler = Reconciler(inventory, policy, roots_by_path(walked), targets.directories)
+    gate.install(reconciler, targets.skip_paths)
     args = checkov_arguments(_keep_from_checkov(list(argv), inventory, targets))
     sys.argv = ["checkov", *args]  # checks resolve relative paths against the scan roots
     root = logging.getLogger()
@@ -206,9 +207,10 @@ def run_checkov(argv: Sequence[str], policy: Optional[LoadedPolicy] = None) -> T
         exit_code = ckv.run()
     finally:
         root.removeFilter(parser_log_filter)
-    for reading in inventory.readings:
-        if reading.warning:
-            _warn(f"{reading.path}: {reading.warning}")
+    warnings = [(r.path, r.warning) for r in inventory.readings if r.warning] + reconciler.warnings
+    warnings += [(tf.path, warning) for tf in inventory.terraform for warning in tf.warnings]
+    for path, warning in dict.fromkeys(warnings):
+        _warn(f"{path}: {warning}")
     return int(exit_code or 0), list(getattr(ckv, "scan_reports", []) or [])
 
 

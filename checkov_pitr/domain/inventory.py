@@ -91,6 +91,7 @@ class TerraformFile:
     root: str  # the scan root it was found under
     declared: List[DeclaredTable]
     differs_from_checkov: bool  # its folder has override files, .tofu files or modules from `terraform init`
+    warnings: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -254,6 +255,19 @@ def declared_tables(raw: bytes, path: str) -> List[DeclaredTable]:
     return [DeclaredTable(m.group(1), m.group(2), text.count("\n", 0, m.start()) + 1) for m in _TF_DECLARED.finditer(text)]
 
 
+_MODULE_SOURCE = re.compile(r'^[ \t]*module[ \t]+"([^"]+)"[ \t]*\{[^}]*?\bsource[ \t]*=[ \t]*"([^"]+)"',
+                            re.MULTILINE | re.DOTALL)
+
+
+def remote_modules_not_on_disk(text: str, folder: str) -> List[str]:
+    """Warnings for module calls whose source is a registry or git address while `terraform init` has
+    not put it on disk: the tables such a module creates are seen only in a plan."""
+    if os.path.isfile(os.path.join(folder, ".terraform", "modules", "modules.json")):
+        return []
+    return [f'module "{name}" (source {source}) is not on disk: run terraform init before scanning, or scan the plan'
+            for name, source in _MODULE_SOURCE.findall(text) if not source.startswith(("./", "../"))]
+
+
 def _folder_differs(folder: str, cache: Dict[str, bool]) -> bool:
     if folder not in cache:
         try:
@@ -273,10 +287,12 @@ def terraform_file(path: str, root: str, cache: Dict[str, bool]) -> Optional[Ter
     if raw is None:
         return TerraformFile(path, root, [DeclaredTable("", "", 1)], True)
     declared = declared_tables(raw, path)
-    differs = _folder_differs(os.path.dirname(os.path.abspath(path)), cache)
-    if not declared and not differs:
+    folder = os.path.dirname(os.path.abspath(path))
+    differs = _folder_differs(folder, cache)
+    warnings = remote_modules_not_on_disk(raw.decode("utf-8", "replace"), folder) if b"module" in raw else []
+    if not declared and not differs and not warnings:
         return None
-    return TerraformFile(path, root, declared, differs)
+    return TerraformFile(path, root, declared, differs, warnings)
 
 
 def read_terraform_roots(folders: Iterable[Tuple[str, str]]) -> List[FileReading]:

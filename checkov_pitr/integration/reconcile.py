@@ -12,6 +12,7 @@ result for the file, saying why and what to do.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from checkov.common.bridgecrew.severities import Severities
@@ -60,7 +61,9 @@ class Reconciler:
         self.directories = list(directories)
         self.enabled = enabled
         self.added: List[Record] = []
+        self.warnings: List[Tuple[str, str]] = []  # (path, warning) of readings made after checkov's run
         self._lines: Dict[str, List[str]] = {}
+        self._bases: Dict[str, Dict[str, List[str]]] = {}  # real path -> name before an index -> names
 
     # --- the whole pass -------------------------------------------------------------------------
     def apply(self, reports: List[Report], frameworks: Optional[Set[str]] = None) -> List[Report]:
@@ -68,7 +71,9 @@ class Reconciler:
         index = self._index(reports)
         readings = list(self.inventory.readings)
         if frameworks is None or frameworks & {"terraform", "terraform_json"}:
-            readings += self._terraform_readings(index)
+            terraform = self._terraform_readings(index)
+            self.warnings += [(r.path, r.warning) for r in terraform if r.warning]
+            readings += terraform
         for reading in readings:
             if frameworks is not None and reading.framework not in frameworks and not _framework_family_runs(
                     reading.framework, frameworks):
@@ -126,9 +131,20 @@ class Reconciler:
             self._add_not_judged(reading, self._report(reading.framework, reports, by_type))
 
     def _matching(self, table: FoundTable, index: "RecordIndex") -> List[str]:
-        records = index.get(_real(table.path), {})
-        names = {table.resource, *table.aliases}
-        return [name for name in records if name in names or any(name.startswith(n + "[") for n in names)]
+        """checkov's names for the table in its file: the same name, or one of its count/for_each instances."""
+        real = _real(table.path)
+        records = index.get(real, {})
+        if not records:
+            return []
+        bases = self._bases.get(real)
+        if bases is None:
+            bases = self._bases[real] = _instance_bases(records)
+        matched: List[str] = []
+        for name in (table.resource, *table.aliases):
+            if name in records:
+                matched.append(name)
+            matched.extend(n for n in bases.get(name, ()) if n in records and n not in matched)
+        return matched
 
     def _report(self, framework: str, reports: List[Report], by_type: Dict[str, Report]) -> Report:
         if framework not in by_type:
@@ -224,16 +240,33 @@ class Reconciler:
         return [(number, lines[number - 1] + "\n") for number in range(max(start, 1), last + 1)]
 
 
+def _instance_bases(records: Dict[str, Any]) -> Dict[str, List[str]]:
+    """name-before-`[` -> checkov's names (`aws_x.t` -> [`aws_x.t["a"]`, `aws_x.t["b"]`]), built once per file."""
+    bases: Dict[str, List[str]] = {}
+    for name in records:
+        for position, char in enumerate(name):
+            if char == "[":
+                bases.setdefault(name[:position], []).append(name)
+    return bases
+
+
+_MODULE_PREFIX = re.compile(r'^(?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)+')
+_INSTANCE = re.compile(r'\[[^\]]*\]$')
+
+
+def _resource_part(name: str) -> str:
+    """`module.a["k"].module.b.aws_x.t[0]` -> `aws_x.t`: the resource block a checkov name stands for."""
+    return _INSTANCE.sub("", _MODULE_PREFIX.sub("", name))
+
+
 def _declared_covered(tf: TerraformFile, index: "RecordIndex") -> bool:
     """Whether checkov reported every resource block the file's text declares (module instances,
     count and for_each instances included)."""
-    names = list(index.get(_real(tf.path), {}))
+    covered = {_resource_part(name) for name in index.get(_real(tf.path), {})}
     for declared in tf.declared:
         if not declared.name:
             return False
-        address = f"{declared.resource_type}.{declared.name}"
-        if not any(n == address or n.endswith("." + address) or n.startswith(address + "[")
-                   or ("." + address + "[") in n or n == f"resource.{declared.name}" for n in names):
+        if f"{declared.resource_type}.{declared.name}" not in covered and f"resource.{declared.name}" not in covered:
             return False
     return True
 
