@@ -103,10 +103,21 @@ def _named_files_not_ours(reports: List[Any], argv: Sequence[str]) -> List[str]:
     FAILED results of the inventory, not lines here.)"""
     from checkov_pitr.integration.unreadable import files_named, nothing_read_reason, paths_read
 
+    from checkov_pitr.messages import calls_modules, is_not_ours_multi_document, root_module_file_message
+
     read = paths_read(reports)
     lines = []
     for path in files_named(list(argv)):
-        if os.path.isfile(path) and os.path.realpath(path) not in read:
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(1024 * 1024)
+        except OSError:
+            text = ""
+        if path.endswith((".tf", ".tofu")) and calls_modules(text):
+            lines.append(root_module_file_message(path))
+        elif os.path.realpath(path) not in read and not is_not_ours_multi_document(text):
             lines.append(f"{path}: {nothing_read_reason(path)}; nothing in it was judged")
     return lines
 

@@ -27,7 +27,7 @@ import subprocess
 import sys
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-TERRAFORM_SUFFIXES = (".tf", ".tf.json")
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 # text that a file holding a table must contain somewhere
 TABLE_MARKERS = ("AWS::DynamoDB::", "AWS::Serverless::SimpleTable", "aws_dynamodb_table", "awscc_dynamodb",
@@ -74,7 +74,7 @@ def _local_module_sources(path: str) -> List[str]:
     except OSError:
         return []
     sources: List[str] = []
-    if path.endswith(".tf.json"):
+    if path.endswith((".tf.json", ".tofu.json")):
         try:
             modules = json.loads(text).get("module") or {}
         except (ValueError, AttributeError):

@@ -24,6 +24,12 @@ from conftest import FIXTURES, assert_row, index_report, read_expected, run, run
 
 PR = FIXTURES / "pr"
 ATTACK = PR / "config_attack"
+SMUGGLED_CHECK = '''"""Stands for a check a pull request would smuggle in: importing it leaves a marker file."""
+import os
+
+with open(os.environ["PITR_MARKER_FILE"], "w", encoding="utf-8") as marker:
+    marker.write("imported by checkov\\n")
+'''
 LATER = dt.date.today() + dt.timedelta(days=30)
 
 
@@ -34,7 +40,11 @@ def attack(tmp_path: Path) -> Dict[str, Path]:
     """A local git repository of "checks" whose import writes a marker, and a scanned folder with a
     table that must fail; `config(where)` writes a .checkov.yaml that would switch the gate off."""
     evil = tmp_path / "evil"
-    shutil.copytree(ATTACK / "evil_checks", evil)
+    # written here, never kept in the repository: checkov's --external-checks-git loads every module
+    # of a cloned repository, so a module in our own tree would run for users of that flag
+    (evil / "checks").mkdir(parents=True)
+    (evil / "checks" / "__init__.py").write_text("", encoding="utf-8")
+    (evil / "checks" / "writes_marker.py").write_text(SMUGGLED_CHECK, encoding="utf-8")
     for command in (["init", "-q"], ["add", "."], ["-c", "user.email=t@example.com", "-c", "user.name=t",
                                                    "commit", "-q", "-m", "checks"]):
         subprocess.run(["git", *command], cwd=evil, check=True, capture_output=True)

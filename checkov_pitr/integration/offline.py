@@ -33,6 +33,10 @@ OFFLINE_NOISE = (
     "Failed to download module",
     "Failed to create a new template with enriched resources",
     "Filtering checks by severity is only possible with an API key",
+    # registry modules are never downloaded: the inventory says which calls are not on disk
+    "Unable to load module (",
+    # a `-f` file of no framework's type (a plan without .json): the inventory reports it instead
+    "There are no runners to run",
 )
 
 _MARK = "_checkov_pitr_offline"
