@@ -32,6 +32,8 @@ EXPECTED: List[Row] = [
     ("/terraform/fail_awscc_table_without_pitr/main.tf", "awscc_dynamodb_table.game_scores", "CKV_PITR_002", "NONE", ""),
     (f"{AFTER_INIT}/.terraform/modules/orders/main.tf", "module.orders.aws_dynamodb_table.this", "CKV_PITR_001",
      "PASSED", "enabled is true"),
+    (f"{AFTER_INIT}/.terraform/modules/orders/main.tf", "module.orders.aws_dynamodb_table.this", "CKV_PITR_002",
+     "PASSED", "recovery_period_in_days not set (35 days by default)"),
     (f"{AFTER_INIT}/.terraform/modules/sessions/main.tf", "module.sessions.aws_dynamodb_table.this", "CKV_PITR_001",
      "FAILED", "module.sessions.aws_dynamodb_table.this: point_in_time_recovery.enabled is false"),
     (MODULE_FILE, "module.scores_table.aws_dynamodb_table.this", "CKV_PITR_001", "PASSED", "enabled is true"),

@@ -118,7 +118,7 @@ def test_fixture(name: str, not_judged: Optional[str], warning: Optional[str], t
 def test_found_table_carries_values_change_tags_and_ids() -> None:
     tables = {t.resource: t for t in read_fixture(NESTED).tables}
     root, inner = tables["aws_dynamodb_table.root"], tables[INNER]
-    assert root.label == root.resource and root.resource_ids == (root.resource,) and root.lines == (8, 8)
+    assert root.label == root.resource and root.resource_ids == (root.resource, "resource.root") and root.lines == (8, 8)
     assert root.path == str(HERE / NESTED) and root.framework == TERRAFORM_PLAN
     assert root.tags == {"team": "a"} and root.config["point_in_time_recovery"] == [
         {"enabled": True, "recovery_period_in_days": 35}]

@@ -85,7 +85,8 @@ class _Includes:
 
     def _load(self, path: str, written: str) -> Any:
         try:
-            real = os.path.realpath(path, strict=True)  # a symlink loop raises (ELOOP)
+            os.stat(path)  # a missing file or a symlink loop raises here (realpath's strict= is Python 3.10+)
+            real = os.path.realpath(path)
         except (OSError, RuntimeError) as exc:
             raise IncludeError(f"include {written} cannot be read ({getattr(exc, 'strerror', None) or exc}); fix the path") from None
         if not os.path.isfile(real):
