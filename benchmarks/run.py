@@ -353,14 +353,19 @@ def profile_plan(n: int) -> str:
             "checkov: locate each resource (build_definitions_context)": cumulative("build_definitions_context"),
             "checkov: build the graph (build_graph_from_definitions)": cumulative("build_graph_from_definitions"),
             "checkov: run the resource checks and make records (check_tf_definition)": cumulative("check_tf_definition"),
-            "of which our checks (PitrCheck.run)": cumulative("run", "checkov_pitr/adapter.py"),
+            "of which our checks (PitrCheck.run)": cumulative("run", "checkov_pitr/integration/adapter.py"),
             "of which reading resource_changes for CKV_PITR_003 (sources._resource_changes)":
-                cumulative("_resource_changes", "checkov_pitr/sources.py"),
-            "checkov-pitr after the scan (unreadable files)": cumulative("_report_after_run", "checkov_pitr/cli.py"),
+                cumulative("_resource_changes", "checkov_pitr/integration/sources.py"),
+            "checkov-pitr before the scan: the inventory (build_inventory)":
+                cumulative("build_inventory", "checkov_pitr/domain/inventory.py"),
+            "checkov-pitr after the scan: reconciliation (Reconciler.apply)":
+                cumulative("apply", "checkov_pitr/integration/reconcile.py"),
+            "checkov-pitr after the scan: messages (_report_after_run)":
+                cumulative("_report_after_run", "checkov_pitr/cli.py"),
         }
-        counts[tool] = {"_resource_changes": calls("_resource_changes", "checkov_pitr/sources.py"),
-                        "load_plan": calls("load_plan", "checkov_pitr/plan.py"),
-                        "our check runs": calls("run", "checkov_pitr/adapter.py")}
+        counts[tool] = {"_resource_changes": calls("_resource_changes", "checkov_pitr/integration/sources.py"),
+                        "load_plan": calls("load_plan", "checkov_pitr/domain/plan.py"),
+                        "our check runs": calls("run", "checkov_pitr/integration/adapter.py")}
     for part in columns["ours"]:
         cells = []
         for tool in ("ours", "pitr"):

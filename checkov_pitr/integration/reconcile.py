@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from checkov.common.bridgecrew.severities import Severities
@@ -46,7 +47,9 @@ def _is_ours(record: Record) -> bool:
     return record.check_id in CHECKS
 
 
+@lru_cache(maxsize=None)
 def _real(path: Optional[str]) -> str:
+    # once per distinct path: realpath costs a few system calls, and every table asks for its file's
     return os.path.realpath(path) if path else ""
 
 

@@ -349,6 +349,17 @@ def _next_wrapper_line(lines: Sequence[str], index: int, offset: int) -> int:
 # Reading the plan's resources
 # ---------------------------------------------------------------------------------------------
 
+# What judging a table reads of its values: the rest of a big plan (attributes, GSIs, tags_all)
+# is not kept for the length of checkov's run.
+_PITR_KEYS = ("point_in_time_recovery", "point_in_time_recovery_specification", "replica", "replicas")
+
+
+def _pitr_part(values: Any) -> Any:
+    if not isinstance(values, Mapping):
+        return values  # an odd shape is judged (and reported) as it is
+    return {key: values[key] for key in _PITR_KEYS if key in values}
+
+
 def _exemption_ids(address: str, resource_type: str) -> Tuple[str, ...]:
     """As the checks offer them: `type.name` only for a root-module resource (see policy.exemption_ids)."""
     from checkov_pitr.domain.policy import exemption_ids
@@ -546,7 +557,7 @@ def _change(address: str, rtype: str, change: Any, problems: List[str]) -> _Chan
         problems.append(f"its change.actions is {_kind(actions)}, not a list")
         plan_change = None
     else:
-        plan_change = PlanChange(tuple(actions), change.get("before"), change.get("after"))
+        plan_change = PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
     return _Change(address, rtype, actions, change.get("after"), plan_change,
                    _unreadable("; ".join(problems)) if problems else None)
 
@@ -704,7 +715,7 @@ def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change]
         seen[entry.address] = len(tables)
         tables.append(FoundTable(
             path=path, framework=TERRAFORM_PLAN, resource_type=entry.resource_type, resource=entry.address,
-            label=entry.address, lines=(line, line), config=values, problem=problem,
+            label=entry.address, lines=(line, line), config=_pitr_part(values), problem=problem,
             tags=values["tags"] if isinstance(values, Mapping) and isinstance(values.get("tags"), dict) else {},
             resource_ids=_exemption_ids(entry.address, entry.resource_type),
             change=change.change if change else None))
