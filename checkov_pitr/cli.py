@@ -1,9 +1,14 @@
 """`checkov-pitr`: checkov with the DynamoDB-003 checks loaded, offline, and by default only them.
 
     checkov-pitr --checks-dir
-    checkov-pitr [--policy FILE] [checkov's own arguments]
+    checkov-pitr [--policy FILE] [--config-file FILE] [checkov's own arguments]
+    checkov-pitr fix [--diff] [--policy FILE] -d DIR | -f FILE ...
 
-The exit code is checkov's, except 2 for an invalid policy file or an internal error.
+Before checkov runs, the inventory reads every file that may hold a table (integration/scan.py,
+domain/readers/); around checkov's run, the gate isolates each runner and reconciles checkov's
+records with the inventory before anything is printed (integration/gate.py). The exit code is
+checkov's, counting the results we add; 2 for a missing input, an invalid policy or config file,
+or an internal error.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import inspect
 import logging
 import os
 import sys
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 # Environment checkov reads; "TRUE" is what its convert_str_to_bool accepts.
 OFFLINE_ENVIRONMENT = {
