@@ -67,23 +67,6 @@ def locate(scanned_file: str, conf: Any) -> Optional[str]:
     return None
 
 
-def scanned_json_files(argv: List[str]) -> List[str]:
-    """The .json files a checkov command line scans (-f files, and files under -d folders that
-    checkov does not skip), for messages about files that are no readable plan."""
-    from checkov.common.runners.base_runner import filter_ignored_paths
-
-    directories, files = scan_roots(argv)
-    skip_paths = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--skip-path"]
-    skip_paths += [arg.split("=", 1)[1] for arg in argv if arg.startswith("--skip-path=")]
-    found = [f for f in files if f.endswith(".json") and os.path.isfile(f)]
-    for directory in directories:
-        for root, dir_names, file_names in os.walk(directory):
-            filter_ignored_paths(root, dir_names, skip_paths)
-            filter_ignored_paths(root, file_names, skip_paths)
-            found.extend(os.path.join(root, name) for name in sorted(file_names) if name.endswith(".json"))
-    return found
-
-
 def _identity(path: str) -> Tuple[str, float, int]:
     stat = os.stat(path)
     return path, stat.st_mtime, stat.st_size

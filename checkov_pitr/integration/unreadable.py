@@ -124,16 +124,6 @@ def reason(path: str) -> Optional[str]:
     return _yaml_reason(text)
 
 
-def binary_json_files(paths: Iterable[str]) -> List[str]:
-    """The .json files among `paths` that are not text (checkov skips them without a word)."""
-    found = []
-    for path in paths:
-        head = _head(path)
-        if head and is_binary(head):
-            found.append(path)
-    return found
-
-
 def nothing_read_reason(path: str) -> str:
     """For a file named with -f from which checkov read nothing at all."""
     why = reason(path)
@@ -178,5 +168,5 @@ def files_named(argv: List[str]) -> List[str]:
     return scan_roots(argv)[1]
 
 
-__all__ = ["CheckovParserLogFilter", "binary_json_files", "files_named", "nothing_read_reason", "paths_read",
+__all__ = ["CheckovParserLogFilter", "files_named", "nothing_read_reason", "paths_read",
            "reason", "user_log_level"]
