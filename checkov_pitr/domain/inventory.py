@@ -103,10 +103,6 @@ class Inventory:
     def tables(self) -> List[FoundTable]:
         return [t for r in self.readings for t in r.tables]
 
-    @property
-    def not_judged(self) -> List[FileReading]:
-        return [r for r in self.readings if r.not_judged]
-
     def excluded_from_checkov(self) -> List[str]:
         return [r.path for r in self.readings if r.keep_from_checkov or r.shadowed]
 
@@ -158,20 +154,6 @@ def reading_of(path: str, framework: str, read: Reader, raw: bytes) -> FileReadi
         return FileReading(path, framework, not_judged="too large to read in memory", keep_from_checkov=True)
     except Exception as exc:  # fail closed: a reader's bug makes the file "not judged", never "passed"
         return FileReading(path, framework, not_judged=f"checkov-pitr could not read it ({type(exc).__name__}: {exc})")
-
-
-def group_by_folder(paths: Iterable[str]) -> Dict[str, List[str]]:
-    folders: Dict[str, List[str]] = {}
-    for path in paths:
-        folders.setdefault(os.path.dirname(os.path.abspath(path)), []).append(os.path.abspath(path))
-    return folders
-
-
-def unique(items: Sequence[str]) -> List[str]:
-    seen: Dict[str, None] = {}
-    for item in items:
-        seen.setdefault(item, None)
-    return list(seen)
 
 
 # ---------------------------------------------------------------------------------------------

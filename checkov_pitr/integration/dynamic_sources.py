@@ -114,16 +114,9 @@ def _var_file_values(path: str) -> Optional[Dict[str, Any]]:
 
 
 def _command_line_var_files(argv: Sequence[str]) -> List[str]:
-    found: List[str] = []
-    for i, arg in enumerate(argv):
-        if arg == "--var-file":
-            j = i + 1
-            while j < len(argv) and not argv[j].startswith("-"):
-                found.append(argv[j])
-                j += 1
-        elif arg.startswith("--var-file="):
-            found.append(arg.split("=", 1)[1])
-    return found
+    from checkov_pitr.integration.scan import option_values
+
+    return option_values(argv, "--var-file")
 
 
 def _root_values(folder: str) -> Dict[str, Any]:

@@ -24,7 +24,8 @@ class ScanTargets:
         return gone + [f for f in self.files if not os.path.exists(f)]
 
 
-def _option_values(argv: Sequence[str], name: str) -> List[str]:
+def option_values(argv: Sequence[str], name: str) -> List[str]:
+    """The values of `name VALUE...` and `name=VALUE` in a checkov command line."""
     values: List[str] = []
     for index, arg in enumerate(argv):
         if arg == name:
@@ -39,7 +40,7 @@ def _option_values(argv: Sequence[str], name: str) -> List[str]:
 
 def scan_targets(argv: Sequence[str]) -> ScanTargets:
     directories, files = scan_roots(list(argv))
-    return ScanTargets(directories, files, _option_values(argv, "--skip-path"))
+    return ScanTargets(directories, files, option_values(argv, "--skip-path"))
 
 
 def walk(targets: ScanTargets) -> List[Tuple[str, str, bool]]:
