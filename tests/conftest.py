@@ -30,8 +30,33 @@ def run(args: Sequence[str], cwd: Optional[Path] = None, env: Optional[Dict[str,
                           timeout=timeout)
 
 
-def run_pitr(*args: str, cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+def run_pitr_process(*args: str, cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """A true end-to-end run of the installed console script."""
     return run([tool("checkov-pitr"), *args], cwd=cwd, env=env)
+
+
+def run_pitr(*args: str, cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """`checkov-pitr ARGS` judged in this process (the engine is reentrant: no global state), with the
+    same working folder, environment, output streams and exit code a subprocess would have."""
+    import io
+    from contextlib import redirect_stdout
+
+    from checkov_pitr.cli import main
+
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.pop("CHECKOV_PITR_POLICY", None)
+        os.environ.update(env or {})
+        os.chdir(str(cwd or TESTS))
+        with redirect_stdout(out):  # anything printed directly still lands in the captured stdout
+            code = main(list(args), out, err)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["checkov-pitr", *args], code, out.getvalue(), err.getvalue())
 
 
 def json_documents(text: str) -> List[object]:

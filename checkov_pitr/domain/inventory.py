@@ -304,7 +304,7 @@ def _read_one(item: Tuple[str, bool]) -> Optional[FileReading]:
     return read_file(*item)
 
 
-def _read_files(items: List[Tuple[str, bool]]) -> List[Optional[FileReading]]:
+def read_files(items: List[Tuple[str, bool]]) -> List[Optional[FileReading]]:
     """read_file() for each (path, named), in worker processes when they are big enough to pay."""
     total = 0
     for path, _ in items:
@@ -344,5 +344,5 @@ def build_inventory(files: Sequence[Tuple[str, str, bool]]) -> Inventory:
 __all__ = [
     "CLOUDFORMATION", "SERVERLESS", "TERRAFORM", "TERRAFORM_JSON", "TERRAFORM_PLAN", "NOT_JUDGED_RESOURCE",
     "FileReading", "FoundTable", "Inventory", "PlanChange", "build_inventory", "is_compressed", "mentions_dynamodb",
-    "read_file", "reading_of",
+    "read_file", "read_files", "reading_of",
 ]

@@ -116,6 +116,7 @@ class LoadedPolicy:
     severity: Dict[str, str] = field(default_factory=dict)
     exemptions: Tuple[Exemption, ...] = ()
     max_exemption_days: int = DEFAULT_MAX_EXEMPTION_DAYS
+    deployed_with: str = "both"  # terraform | opentofu | both: which readings of a Terraform folder are judged
 
     @property
     def shown_source(self) -> str:
@@ -329,6 +330,7 @@ def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None
         severity=dict(data.get("severity") or {}),
         exemptions=exemptions,
         max_exemption_days=max_days,
+        deployed_with=data.get("deployed_with", "both"),
     )
 
 

@@ -1,8 +1,5 @@
-"""SARIF 2.1.0 for GitHub code scanning, built in place of checkov's own.
-
-checkov's runner registry builds SARIF with `checkov.common.output.sarif.Sarif` and writes its
-`.json` to stdout, results.sarif or --output-file-path itself; `install()` swaps in `PitrSarif`,
-which differs where code scanning needs it to:
+"""SARIF 2.1.0 for GitHub code scanning: `PitrSarif` is checkov's `Sarif` class with the JSON built
+where code scanning needs it to differ:
 
 - every rule has descriptions, help (text and markdown, with the CloudFormation and Terraform fix
   for our checks), a helpUri, `security-severity` and tags including "security";
@@ -19,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote
 
@@ -29,7 +25,7 @@ from checkov_pitr import __version__
 from checkov_pitr.domain.plan import PlanError, parse_plan_text
 from checkov_pitr.domain.plan_sources import SourceFinder, SourcePlace, plan_address_line
 from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, GUIDELINE_URL, RULE_ID, RULE_TITLE, CheckMeta
-from checkov_pitr.integration.sources import scan_roots
+from checkov_pitr.domain.policy import LoadedPolicy
 
 TOOL_NAME = "checkov-pitr"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -66,17 +62,6 @@ def information_uri() -> str:
     except Exception:  # metadata is a nicety; SARIF still needs a URI
         pass
     return GUIDELINE_URL
-
-
-def _policy_severity(meta: CheckMeta) -> str:
-    """The severity the policy in force gives our check (its override, else the rule's)."""
-    try:
-        from checkov_pitr.domain.policy import active_policy
-
-        policy, _ = active_policy()
-        return severity_name(policy.severity_for(meta.id) if policy else meta.severity)
-    except Exception:
-        return severity_name(meta.severity)
 
 
 def our_rule(meta: CheckMeta, severity: str) -> Dict[str, Any]:
@@ -212,11 +197,12 @@ class PlanFiles:
 class PitrSarif(Sarif):
     """checkov's Sarif class, with JSON built for GitHub code scanning."""
 
-    def __init__(self, reports: List[Any], tool: Optional[str] = None) -> None:
-        directories, files = scan_roots(sys.argv[1:])
-        self.scan_roots = [os.path.abspath(d) for d in directories] + [
-            os.path.dirname(os.path.abspath(f)) for f in files]
-        self.paths = RepositoryPaths(self.scan_roots, os.environ.get("GITHUB_WORKSPACE") or None)
+    def __init__(self, reports: List[Any], scan_roots: Sequence[str], policy: LoadedPolicy,
+                 findings: Sequence[Any] = (), workspace: Optional[str] = None) -> None:
+        self.scan_roots = [os.path.abspath(root) for root in scan_roots]
+        self.policy = policy
+        self.findings = list(findings)
+        self.paths = RepositoryPaths(self.scan_roots, workspace)
         self.plans = PlanFiles()
         self.sources = SourceFinder()
         super().__init__(reports=reports, tool=TOOL_NAME)
@@ -245,7 +231,7 @@ class PitrSarif(Sarif):
 
     # --- rules ----------------------------------------------------------------------------------
     def _rules(self) -> Tuple[List[Dict[str, Any]], Dict[str, int]]:
-        rules = [our_rule(meta, _policy_severity(meta)) for meta in CHECKS.values()]
+        rules = [our_rule(meta, severity_name(self.policy.severity_for(meta.id))) for meta in CHECKS.values()]
         theirs: Dict[str, Dict[str, Any]] = {}
         for report in self.reports:
             for record in report.failed_checks:
@@ -304,12 +290,10 @@ class PitrSarif(Sarif):
             return []
         try:
             from checkov_pitr.domain.fixer import FixCache, sarif_fix
-            from checkov_pitr.domain.policy import active_policy
 
             if not hasattr(self, "fix_cache"):
                 self.fix_cache = FixCache()
-            policy, _ = active_policy()
-            minimum = policy.core.min_recovery_period_days if policy else 35
+            minimum = self.policy.core.min_recovery_period_days
             return sarif_fix(self.fix_cache, path, resource, record.check_id, minimum, uri)
         except Exception:  # a fix is a nicety; the finding stands without it
             return []
@@ -346,26 +330,10 @@ class PitrSarif(Sarif):
 
     # --- notifications --------------------------------------------------------------------------
     def _notifications(self) -> List[Dict[str, Any]]:
-        notes = []
-        for report in self.reports:
-            for path in sorted(set(getattr(report, "parsing_errors", []) or [])):
-                uri = self.paths.uri(path)
-                notes.append({
-                    "level": "error",
-                    "message": {"text": f"{uri}: could not be parsed by checkov ({report.check_type}); "
-                                        "its tables were not judged"},
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
-                })
-        try:  # the policy in effect, matched exemptions, UNKNOWN tables: see visibility.py
-            from checkov_pitr.domain.policy import active_policy
-            from checkov_pitr.integration.visibility import sarif_notifications
+        """The policy in effect, matched exemptions, applied skips, UNKNOWN tables (visibility.py)."""
+        from checkov_pitr.outputs.visibility import sarif_notifications
 
-            policy, _ = active_policy()
-            if policy is not None:
-                notes += sarif_notifications(policy, self.reports, self.paths.uri)
-        except Exception:  # notes are context; the run's results must be written regardless
-            pass
-        return notes
+        return sarif_notifications(self.policy, self.findings, self.paths.uri)
 
 
 def _line_range(line_range: Any) -> Tuple[int, int]:
@@ -387,10 +355,3 @@ def _location(uri: str, start: int, end: int, logical: List[Dict[str, Any]]) -> 
         },
         "logicalLocations": logical,
     }
-
-
-def install() -> None:
-    """Make checkov's runner registry build SARIF with `PitrSarif`."""
-    from checkov.common.runners import runner_registry
-
-    runner_registry.Sarif = PitrSarif  # type: ignore[misc]

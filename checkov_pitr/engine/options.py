@@ -1,0 +1,313 @@
+"""The one parse of a `checkov-pitr` scan command line (and of the `--config-file` it names) into
+`ScanOptions`, the value every later step takes as an argument. No checkov here.
+
+The SPEC's "Command line" lists the checkov arguments a scan takes, with checkov's meaning. Every
+other checkov argument is refused with the reason (exit 2, one line): none is silently ignored.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from checkov_pitr.rule import CHECKS
+
+PROG = "checkov-pitr"
+OUTPUTS = ("cli", "json", "sarif", "junitxml", "github_failed_only", "gitlab_sast", "csv")
+# The frameworks our checks judge, in checkov's names; `terraform` selects .tf.json too, as in checkov.
+FRAMEWORKS = ("cloudformation", "serverless", "terraform", "terraform_json", "terraform_plan")
+# checkov's frameworks that hold no DynamoDB table of ours: selecting only them judges nothing.
+_OTHER_FRAMEWORKS = (
+    "all", "ansible", "argo_workflows", "arm", "azure_pipelines", "bicep", "bitbucket_pipelines", "circleci_pipelines",
+    "dockerfile", "github_actions", "github_configuration", "gitlab_ci", "gitlab_configuration", "helm",
+    "json", "yaml", "kubernetes", "kustomize", "openapi", "sca_package", "sca_image", "secrets", "sast",
+    "cdk", "3d_policy", "bitbucket_configuration", "kics", "policies_3d", "sca",
+)
+MAX_CONFIG_BYTES = 256 * 1024
+
+_LOADS_CHECKS = "it loads checks from elsewhere; checkov-pitr runs its own checks only"
+_NETWORK = "it downloads from or uploads to a vendor service, and checkov-pitr runs offline"
+_SUPPRESSES = ("a baseline file hides findings with no reason or expiry, and a pull request can edit it; "
+               "use the policy file's exemptions (reviewed, with a reason and an expiry date)")
+_NOT_OURS = "it configures checks or outputs checkov-pitr does not run"
+
+# checkov options checkov-pitr refuses, with the reason (any other unknown option is refused too).
+REFUSED: Dict[str, str] = {
+    **{name: _LOADS_CHECKS for name in ("--external-checks-dir", "--external-checks-git", "--external-checks-public-key",
+                                         "--run-all-external-checks", "--include-all-checkov-policies", "--add-check")},
+    **{name: _NETWORK for name in ("--bc-api-key", "--prisma-api-url", "--repo-id", "--branch", "--use-enforcement-rules",
+                                    "--support", "--download-external-modules", "--external-modules-download-path",
+                                    "--ca-certificate", "--no-cert-verify", "--docker-image", "--image",
+                                    "--dockerfile-path", "--policy-metadata-filter", "--policy-metadata-filter-exception",
+                                    "--output-bc-ids", "--skip-results-upload", "--openai-api-key", "--secrets-scan-file-type",
+                                    "--enable-secret-scan-all-files", "--block-list-secret-scan")},
+    **{name: _SUPPRESSES for name in ("--baseline", "--output-baseline-as-skipped", "--create-baseline")},
+    "--no-fail-on-crash": "it turns a crash into a pass, and a gate must fail closed",
+    "--create-config": "it writes a config file rather than scanning",
+    "--show-config": "it prints a config rather than scanning",
+    "--list": "it lists checkov's checks; checkov-pitr's are CKV_PITR_001, CKV_PITR_002 and CKV_PITR_003",
+    "--evaluate-variables": "checkov-pitr always evaluates variables as Terraform does",
+    "--summary-position": _NOT_OURS, "--mask": _NOT_OURS, "--deep-analysis": _NOT_OURS,
+    "--skip-resources-without-violations": _NOT_OURS, "--secrets-history-timeout": _NOT_OURS,
+    "--custom-tool-name": _NOT_OURS, "--framework-filter": _NOT_OURS,
+}
+
+
+class OptionsError(Exception):
+    """A command line or config file checkov-pitr will not run; str() is the one-line message (exit 2)."""
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What to scan and how to report it: the whole state of one run, passed explicitly."""
+
+    directories: Tuple[str, ...] = ()
+    files: Tuple[str, ...] = ()
+    frameworks: Tuple[str, ...] = FRAMEWORKS  # the frameworks judged (checkov's names)
+    checks: Tuple[str, ...] = tuple(CHECKS)  # our check ids that run
+    skip_paths: Tuple[str, ...] = ()
+    var_files: Tuple[str, ...] = ()
+    outputs: Tuple[str, ...] = ("cli",)
+    output_file_path: Optional[str] = None
+    soft_fail: bool = False
+    soft_fail_on: Tuple[str, ...] = ()
+    hard_fail_on: Tuple[str, ...] = ()
+    compact: bool = False
+    quiet: bool = False
+    policy_file: Optional[str] = None
+    repo_root_for_plan_enrichment: Tuple[str, ...] = ()
+    config_file: Optional[str] = None
+    config_lines: Tuple[str, ...] = field(default=(), compare=False)  # what the run says about the config file
+
+    def missing(self) -> List[str]:
+        """The named inputs that do not exist: the run must stop, never scan nothing."""
+        gone = [d for d in self.directories if not os.path.isdir(d)]
+        return gone + [f for f in self.files if not os.path.lexists(f)]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print usage and exit 2 itself
+        raise OptionsError(message)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog=PROG, add_help=False, allow_abbrev=False)
+    add = parser.add_argument
+    add("-d", "--directory", action="append", nargs="+", default=[])
+    add("-f", "--file", action="append", nargs="+", default=[])
+    add("--framework", action="append", nargs="+", default=[])
+    add("--skip-framework", action="append", nargs="+", default=[])
+    add("-o", "--output", action="append", default=[])
+    add("--output-file-path")
+    add("--soft-fail", action="store_true")
+    add("--soft-fail-on", action="append", default=[])
+    add("--hard-fail-on", action="append", default=[])
+    add("--compact", action="store_true")
+    add("--quiet", action="store_true")
+    add("--skip-path", action="append", default=[])
+    add("-c", "--check", action="append", default=[])
+    add("--skip-check", action="append", default=[])
+    add("--var-file", action="append", default=[])
+    add("--repo-root-for-plan-enrichment", action="append", nargs="+", default=[])
+    add("--policy")
+    add("--config-file")
+    # accepted, with checkov's meaning already true of every checkov-pitr run
+    add("--skip-download", action="store_true")  # nothing is ever downloaded
+    add("--no-guide", action="store_true")  # no guidelines are fetched
+    add("-s", action="store_true", dest="soft_fail_short")
+    return parser
+
+
+_PARSER = _parser()
+_SHORT = {"directory": "-d", "file": "-f", "check": "-c", "output": "-o"}
+
+
+def _flatten(values: Sequence[Any]) -> List[str]:
+    flat: List[str] = []
+    for value in values:
+        flat.extend(value if isinstance(value, list) else [value])
+    return flat
+
+
+def _split_commas(values: Sequence[str]) -> List[str]:
+    return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+
+
+def _refuse_unknown(unknown: Sequence[str]) -> None:
+    for arg in unknown:
+        name = arg.split("=", 1)[0]
+        if name in REFUSED:
+            raise OptionsError(f"{name} is not supported: {REFUSED[name]}")
+        if name.startswith("-"):
+            raise OptionsError(f"{name} is not a checkov-pitr scan argument (see checkov-pitr --help)")
+        raise OptionsError(f"unexpected argument {arg!r}: name inputs with -d DIR or -f FILE")
+
+
+def _selected_checks(checks: Sequence[str], skipped: Sequence[str]) -> Tuple[str, ...]:
+    wanted = _split_commas(checks)
+    not_ours = [c for c in wanted + _split_commas(skipped) if c not in CHECKS]
+    if not_ours:
+        raise OptionsError(
+            f"{not_ours[0]} is not a checkov-pitr check (ours: {', '.join(CHECKS)}); for checkov's own checks run "
+            f"plain checkov: checkov --check {not_ours[0]} ...")
+    selected = [c for c in CHECKS if (not wanted or c in wanted) and c not in _split_commas(skipped)]
+    return tuple(selected)
+
+
+def _selected_frameworks(frameworks: Sequence[str], skipped: Sequence[str]) -> Tuple[str, ...]:
+    chosen = _split_commas(frameworks) or ["all"]
+    skip = _split_commas(skipped)
+    for name in chosen + skip:
+        if name not in FRAMEWORKS and name not in _OTHER_FRAMEWORKS:
+            raise OptionsError(f"--framework {name}: not a checkov framework")
+    if "all" in chosen:
+        chosen = list(FRAMEWORKS)
+    if "terraform" in chosen and "terraform_json" not in chosen:
+        chosen.append("terraform_json")  # checkov's `terraform` selects .tf.json files too
+    return tuple(f for f in FRAMEWORKS if f in chosen and f not in skip)
+
+
+def _outputs(values: Sequence[str]) -> Tuple[str, ...]:
+    outputs = _split_commas(values) or ["cli"]
+    for name in outputs:
+        if name not in OUTPUTS:
+            raise OptionsError(f"-o {name}: not an output checkov-pitr writes (choose from {', '.join(OUTPUTS)})")
+    return tuple(dict.fromkeys(outputs))
+
+
+def parse_scan_arguments(argv: Sequence[str]) -> ScanOptions:
+    """The ScanOptions of a scan command line; OptionsError for anything refused or malformed."""
+    argv = list(argv)
+    config_path = _config_path(argv)
+    config_defaults, config_lines = ({}, ()) if config_path is None else read_config_file(config_path, argv)
+    parser = _parser()
+    parser.set_defaults(**config_defaults)
+    namespace, unknown = parser.parse_known_args(argv)
+    _refuse_unknown(unknown)
+    return ScanOptions(
+        directories=tuple(_flatten(namespace.directory)),
+        files=tuple(_flatten(namespace.file)),
+        frameworks=_selected_frameworks(_flatten(namespace.framework), _flatten(namespace.skip_framework)),
+        checks=_selected_checks(namespace.check, namespace.skip_check),
+        skip_paths=tuple(namespace.skip_path),
+        var_files=tuple(namespace.var_file),
+        outputs=_outputs(namespace.output),
+        output_file_path=namespace.output_file_path,
+        soft_fail=bool(namespace.soft_fail or namespace.soft_fail_short),
+        soft_fail_on=tuple(_split_commas(namespace.soft_fail_on)),
+        hard_fail_on=tuple(_split_commas(namespace.hard_fail_on)),
+        compact=bool(namespace.compact),
+        quiet=bool(namespace.quiet),
+        policy_file=namespace.policy,
+        repo_root_for_plan_enrichment=tuple(_flatten(namespace.repo_root_for_plan_enrichment)),
+        config_file=config_path,
+        config_lines=config_lines,
+    )
+
+
+# --- --config-file FILE ------------------------------------------------------------------------------
+# checkov's config files are never discovered (a pull request can add `.checkov.yaml` to the scanned
+# tree); one named with --config-file is read here, and its keys are the long options above.
+
+def _config_path(argv: Sequence[str]) -> Optional[str]:
+    found = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--config-file"]
+    found += [a.split("=", 1)[1] for a in argv if a.startswith("--config-file=")]
+    if "--config-file" in argv[-1:] or any(not f for f in found):
+        raise OptionsError("--config-file needs a file name")
+    if len(found) > 1:
+        raise OptionsError(f"--config-file given {len(found)} times; name one config file")
+    return found[0] if found else None
+
+
+def _config_actions() -> Dict[str, argparse.Action]:
+    return {option[2:]: action for action in _PARSER._actions for option in action.option_strings  # noqa: SLF001
+            if option.startswith("--") and option not in ("--config-file", "--policy")}
+
+
+def _on_command_line(argv: Sequence[str], action: argparse.Action) -> bool:
+    return any(a in action.option_strings or a.split("=", 1)[0] in action.option_strings for a in argv)
+
+
+def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
+    """(argparse defaults from the config file, what the run says about it); the command line wins."""
+    data = _read_config(path)
+    actions = _config_actions()
+    defaults: Dict[str, Any] = {}
+    lines: List[str] = []
+    for raw_key, value in data.items():
+        key = str(raw_key)
+        key = key[2:] if key.startswith("--") else key
+        if f"--{key}" in REFUSED:
+            raise OptionsError(f"config file {path}: `{key}` cannot be set from a config file: {REFUSED['--' + key]}")
+        if key not in actions:
+            from checkov_pitr.domain.policy import excerpt
+
+            raise OptionsError(f"config file {path}: `{excerpt(key)}` is not a setting checkov-pitr takes from a config "
+                               f"file (allowed: {', '.join(sorted(actions))})")
+        if value is None:
+            continue
+        action = actions[key]
+        if _on_command_line(argv, action):
+            lines.append(f"config file {path}: {key}: ignored, the command line sets it")
+            continue
+        parsed, shown = _config_value(path, key, value, action)
+        defaults[action.dest] = parsed
+        lines.append(f"config file {path}: {key}: {shown}")
+    return defaults, tuple(lines or [f"config file {path}: sets nothing"])
+
+
+def _config_value(path: str, key: str, value: Any, action: argparse.Action) -> Tuple[Any, str]:
+    if action.nargs == 0:  # a flag: `soft-fail: true`
+        text = str(value).lower()
+        if text in ("true", "yes", "on", "1"):
+            return True, "true"
+        if text in ("false", "no", "off", "0"):
+            return False, "false"
+        raise OptionsError(f"config file {path}: `{key}` expects true or false")
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(v, (dict, list)) for v in values):
+        raise OptionsError(f"config file {path}: `{key}` expects a value or a list of values")
+    texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
+    if not isinstance(action, argparse._AppendAction):  # noqa: SLF001
+        if len(texts) != 1:
+            raise OptionsError(f"config file {path}: `{key}` expects one value")
+        return texts[0], texts[0]
+    return ([texts] if action.nargs == "+" else texts), ",".join(texts)
+
+
+def _read_config(path: str) -> Mapping[Any, Any]:
+    """The file's top-level mapping, read with the policy file's safe YAML loader (bounded aliases,
+    duplicate keys refused)."""
+    from checkov_pitr.domain.policy import PolicyYamlError, excerpt, parse_policy_yaml
+
+    import yaml
+
+    if not os.path.isfile(path):
+        raise OptionsError(f"config file {path}: does not exist")
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise OptionsError(f"config file {path}: cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise OptionsError(f"config file {path}: is larger than {MAX_CONFIG_BYTES // 1024} KiB")
+    try:
+        data = parse_policy_yaml(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise OptionsError(f"config file {path}: is not UTF-8 text") from None
+    except PolicyYamlError as exc:
+        raise OptionsError(f"config file {path}: is not valid: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise OptionsError(f"config file {path}: is not valid YAML{f' at line {mark.line + 1}' if mark else ''}") from None
+    except Exception as exc:  # e.g. RecursionError, a bad explicit tag: one line, never a traceback
+        raise OptionsError(f"config file {path}: is not valid YAML ({type(exc).__name__}: {excerpt(str(exc))})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise OptionsError(f"config file {path}: expected `key: value` settings at the top level")
+    return data
+
+
+__all__ = ["FRAMEWORKS", "OUTPUTS", "OptionsError", "REFUSED", "ScanOptions", "parse_scan_arguments"]

@@ -1,0 +1,256 @@
+"""The engine: walk the inputs, read each file once with the domain's readers, judge every table,
+apply the policy. Every entry point (the scan, `fix`, the pre-commit hook, the Action) calls
+`scan()` in-process. No checkov here: outputs/ renders the findings with checkov's classes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from checkov_pitr.domain import verdicts
+from checkov_pitr.domain.core import Result
+from checkov_pitr.domain.inventory import (
+    NOT_JUDGED_RESOURCE, FileReading, FoundTable, is_terraform_file, read_files,
+)
+from checkov_pitr.domain.policy import Exemption, LoadedPolicy
+from checkov_pitr.engine.options import ScanOptions
+from checkov_pitr.rule import PITR_ENABLED
+
+PASSED, FAILED, SKIPPED, UNKNOWN = "PASSED", "FAILED", "SKIPPED", "UNKNOWN"
+_VERDICT = {Result.PASSED: PASSED, Result.FAILED: FAILED, Result.UNKNOWN: UNKNOWN}
+# checkov skips these folders by name (CKV_IGNORED_DIRECTORIES' default), and every hidden name
+IGNORED_DIRECTORIES = ("node_modules", ".terraform", ".serverless")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's result on one table (or on a file that could not be read)."""
+
+    check_id: str
+    result: str  # PASSED | FAILED | SKIPPED | UNKNOWN (UNKNOWN: policy `unresolved: unknown`, listed, not counted)
+    framework: str  # checkov's check type
+    resource: str  # the name checkov gives the resource
+    path: str  # the file as joined from its scan root
+    file_path: str  # the file as checkov reports it: relative to its scan root, with a leading /
+    lines: Tuple[int, int]
+    reason: str  # one line
+    severity: str
+    suppress_comment: Optional[str] = None  # SKIPPED: why
+    exemption: Optional[Exemption] = None  # SKIPPED by this policy exemption
+    skipped_by_comment: bool = False  # SKIPPED by a checkov:skip comment or Metadata
+    table: Optional[FoundTable] = None  # None for a file that could not be read
+    calling_file: Optional[str] = None
+
+
+@dataclass
+class ScanResult:
+    findings: List[Finding] = field(default_factory=list)
+    warnings: List[Tuple[str, str]] = field(default_factory=list)  # (path, one line)
+    tables: int = 0  # tables judged (each once, whatever the number of checks)
+    files_judged: Set[str] = field(default_factory=set)  # real paths of files that held a table or a reason
+
+    def counted(self) -> List[Finding]:
+        return [f for f in self.findings if f.result != UNKNOWN]
+
+
+# --- walk --------------------------------------------------------------------------------------------
+
+def _skip_patterns(skip_paths: Sequence[str]) -> List["re.Pattern[str]"]:
+    compiled = []
+    for pattern in skip_paths:
+        try:  # checkov's rule: a pattern like ".x" is literal, others are regexes
+            compiled.append(re.compile(re.escape(pattern) if re.match(r"^\.[^\.]", pattern) else pattern))
+        except re.error:
+            continue
+    return compiled
+
+
+def _kept(root: str, names: List[str], skip_paths: Sequence[str], patterns: Sequence["re.Pattern[str]"]) -> List[str]:
+    """checkov's filter_ignored_paths: hidden names and IGNORED_DIRECTORIES go, then --skip-path
+    (a regex search of, or a substring in, the path joined from the scan root)."""
+    kept = [n for n in names if n not in IGNORED_DIRECTORIES and not n.startswith(".")]
+    if skip_paths:
+        kept = [n for n in kept if not any(p.search(os.path.join(root, n)) for p in patterns)
+                and not any(s in os.path.join(root, n) for s in skip_paths)]
+    return kept
+
+
+def walk(options: ScanOptions) -> List[Tuple[str, str, bool]]:
+    """(path, scan root, named with -f) for each -f file and each file under each -d folder that
+    checkov's skip rules leave; folders are walked in a stable order, symlinked folders not followed."""
+    found: List[Tuple[str, str, bool]] = [(f, os.curdir, True) for f in options.files]
+    patterns = _skip_patterns(options.skip_paths)
+    for directory in options.directories:
+        for root, dir_names, file_names in os.walk(directory):
+            dir_names[:] = sorted(_kept(root, dir_names, options.skip_paths, patterns))
+            found.extend((os.path.join(root, name), directory, False)
+                         for name in sorted(_kept(root, file_names, options.skip_paths, patterns)))
+    return found
+
+
+def reported_path(path: str, root: str) -> str:
+    """The `file_path` checkov reports for a file: relative to its scan root, with a leading /."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    return "/" + relative.replace(os.sep, "/")
+
+
+# --- read --------------------------------------------------------------------------------------------
+
+def _terraform_readings(folders: Sequence[str], root: str, options: ScanOptions,
+                        policy: LoadedPolicy) -> List[FileReading]:
+    # TEMPORARY until the Terraform reader reads a tree of folders itself
+    from checkov_pitr.domain.inventory import read_terraform_roots
+
+    readings = read_terraform_roots([(folder, root) for folder in folders])
+    module_files = {os.path.realpath(t.path) for r in readings for t in r.tables if t.resource.startswith("module.")}
+    for reading in readings:
+        if os.path.realpath(reading.path) in module_files:
+            reading.tables = [t for t in reading.tables if t.resource.startswith("module.")]
+    return readings
+
+
+def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileReading], Dict[str, Tuple[str, str]]]:
+    """Every reading of the inputs, and realpath -> (path as joined from its scan root, scan root)."""
+    walked = walk(options)
+    where = {os.path.realpath(path): (path, root) for path, root, _ in walked}
+    terraform_by_root: Dict[str, List[str]] = {}
+    named_terraform: List[str] = []
+    others: List[Tuple[str, bool]] = []
+    for path, root, named in walked:
+        if is_terraform_file(path):
+            if named:
+                named_terraform.append(path)
+            else:
+                folders = terraform_by_root.setdefault(root, [])
+                folder = os.path.dirname(os.path.abspath(path))
+                if folder not in folders:
+                    folders.append(folder)
+        else:
+            others.append((path, named))
+    readings = [r for r in read_files(others) if r is not None]
+    for root, folders in terraform_by_root.items():
+        readings += _terraform_readings(folders, root, options, policy)
+    for path in named_terraform:  # -f main.tf: its folder is read, and what that file declares or calls is kept
+        real = os.path.realpath(path)
+        for reading in _terraform_readings([os.path.dirname(os.path.abspath(path))], os.curdir, options, policy):
+            if os.path.realpath(reading.path) == real:
+                readings.append(reading)
+            elif any(t.calling_file and os.path.realpath(t.calling_file) == real for t in reading.tables):
+                reading.tables = [t for t in reading.tables if t.calling_file and os.path.realpath(t.calling_file) == real]
+                readings.append(reading)
+    return readings, where
+
+
+# --- judge -------------------------------------------------------------------------------------------
+
+class _Judge:
+    def __init__(self, options: ScanOptions, policy: LoadedPolicy, where: Dict[str, Tuple[str, str]],
+                 today: Optional[dt.date]) -> None:
+        self.options = options
+        self.policy = policy
+        self.where = where
+        self.today = today
+
+    def place(self, path: str) -> Tuple[str, str]:
+        """(path as joined from its scan root, file_path as checkov reports it)."""
+        joined, root = self.where.get(os.path.realpath(path), (None, None))
+        if joined is None:
+            joined, root = path, os.curdir
+            absolute = os.path.abspath(path)
+            for directory in self.options.directories:
+                base = os.path.abspath(directory)
+                if absolute.startswith(base + os.sep):
+                    joined, root = os.path.join(directory, os.path.relpath(absolute, base)), directory
+                    break
+        return joined, reported_path(joined, root)
+
+    def table(self, table: FoundTable) -> List[Finding]:
+        findings = []
+        for check_id in verdicts.checks_for(table):
+            if check_id in self.options.checks:
+                finding = self._finding(table, check_id)
+                if finding is not None:
+                    findings.append(finding)
+        return findings
+
+    def _finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
+        joined, shown = self.place(table.path)
+        base = dict(check_id=check_id, framework=table.framework, resource=table.resource, path=joined,
+                    file_path=shown, lines=table.lines, severity=self.policy.severity_for(check_id), table=table,
+                    calling_file=table.calling_file)
+        skip = table.skips.get(check_id)
+        if skip is not None:
+            return Finding(result=SKIPPED, reason="", suppress_comment=skip or "skipped by a checkov:skip comment",
+                           skipped_by_comment=True, **base)
+        verdict = verdicts.judge(table, check_id, self.policy.core)
+        if verdict.result not in _VERDICT:
+            return None  # NONE: this check has nothing to say about this table
+        reason = " ".join(verdict.reason.splitlines())
+        exemption, expired = self._exemption(table, check_id)
+        if exemption is not None and verdict.result is not Result.UNKNOWN:
+            return Finding(result=SKIPPED, reason=reason, suppress_comment=exemption.comment(), exemption=exemption, **base)
+        if expired is not None and verdict.result is Result.FAILED:
+            reason += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+        return Finding(result=_VERDICT[verdict.result], reason=reason, **base)
+
+    def _exemption(self, table: FoundTable, check_id: str) -> Tuple[Optional[Exemption], Optional[Exemption]]:
+        if not self.policy.exemptions:
+            return None, None
+        try:
+            kwargs = {"today": self.today} if self.today else {}
+            return self.policy.exemption_for(check_id, list(table.resource_ids) or [table.resource], dict(table.tags), **kwargs)
+        except Exception:  # exemption matching must never hide a table
+            return None, None
+
+    def not_judged(self, reading: FileReading) -> Optional[Finding]:
+        if PITR_ENABLED.id not in self.options.checks:
+            return None
+        joined, shown = self.place(reading.path)
+        reason = f"{shown}: not judged: {reading.not_judged}; its DynamoDB tables, if any, were not judged"
+        return Finding(check_id=PITR_ENABLED.id, result=FAILED, framework=reading.framework, resource=NOT_JUDGED_RESOURCE,
+                       path=joined, file_path=shown, lines=(1, 1), reason=" ".join(reason.splitlines()),
+                       severity=self.policy.severity_for(PITR_ENABLED.id))
+
+
+def _in_frameworks(reading: FileReading, frameworks: Iterable[str]) -> bool:
+    return reading.framework in frameworks
+
+
+def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy: LoadedPolicy,
+                   where: Dict[str, Tuple[str, str]], today: Optional[dt.date] = None) -> ScanResult:
+    judge = _Judge(options, policy, where, today)
+    result = ScanResult()
+    for reading in readings:
+        if reading.warning:
+            result.warnings.append((reading.path, reading.warning))
+        if not _in_frameworks(reading, options.frameworks):
+            continue
+        if reading.tables or reading.not_judged:
+            result.files_judged.add(os.path.realpath(reading.path))
+        if reading.shadowed:
+            continue  # the deploying tool does not read it; its tables are judged where they are read
+        seen: Set[str] = set()
+        for table in reading.tables:
+            if table.resource in seen:
+                continue  # a resource written twice (a duplicate logical id) is one table, one result
+            seen.add(table.resource)
+            result.tables += 1
+            result.findings.extend(judge.table(table))
+        if reading.not_judged:
+            finding = judge.not_judged(reading)
+            if finding is not None:
+                result.findings.append(finding)
+    result.warnings = list(dict.fromkeys(result.warnings))
+    return result
+
+
+def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = None) -> ScanResult:
+    """Read and judge everything `options` names, under `policy`."""
+    readings, where = read_inputs(options, policy)
+    return judge_readings(readings, options, policy, where, today)
+
+
+__all__ = ["FAILED", "Finding", "PASSED", "SKIPPED", "ScanResult", "UNKNOWN", "read_inputs", "reported_path", "scan", "walk"]

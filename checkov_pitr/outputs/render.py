@@ -1,0 +1,256 @@
+"""The engine's findings, written in checkov's formats with checkov's own report, record and output
+classes (CLI text, JSON, SARIF, JUnit XML, github_failed_only, gitlab_sast, CSV), and the exit code
+by checkov's convention (`--soft-fail`, `--soft-fail-on`, `--hard-fail-on`).
+
+This mirrors what checkov's `RunnerRegistry.print_reports` does with its reports, without importing
+the runner registry (which loads every runner checkov has: 3 s and 170 MB before the first file).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, TextIO, Tuple
+
+from checkov.common.bridgecrew.severities import Severities
+from checkov.common.models.enums import CheckResult
+from checkov.common.output.record import Record
+from checkov.common.output.report import Report
+from checkov.common.util.json_utils import CustomJSONEncoder
+
+from checkov_pitr import __version__
+from checkov_pitr.domain.policy import LoadedPolicy
+from checkov_pitr.engine.options import FRAMEWORKS, ScanOptions
+from checkov_pitr.engine.scan import FAILED, PASSED, SKIPPED, Finding, ScanResult
+from checkov_pitr.rule import CHECKS
+
+CHECK_CLASS = "checkov_pitr.engine"
+CONSOLE = "console"
+OUTPUT_DELIMITER = "\n--- OUTPUT DELIMITER ---\n"  # checkov's, between two outputs on stdout
+_CODE_BLOCK_LINES = 40  # no more of a file is copied into a record's code block
+_RESULT = {PASSED: CheckResult.PASSED, FAILED: CheckResult.FAILED, SKIPPED: CheckResult.SKIPPED}
+_FILE_NAMES = {  # checkov's names under an --output-file-path folder
+    "cli": "results_cli.txt", "github_failed_only": "results_github_failed_only.md", "sarif": "results_sarif.sarif",
+    "json": "results_json.json", "junitxml": "results_junitxml.xml", "gitlab_sast": "results_gitlab_sast.json",
+}
+# Characters that must not reach an output as themselves: line breaks (a file name with a newline
+# could start a line with `::warning`, a GitHub workflow command) and other control characters.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+def safe_text(text: Any) -> str:
+    """A file name or resource as data: control characters escaped, undecodable bytes as \\xNN, and
+    a leading `::` (a workflow command) escaped."""
+    value = str(text)
+    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    value = _UNSAFE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), value)
+    return "\\:" + value[1:] if value.startswith("::") else value
+
+
+def banner() -> str:
+    from checkov.version import version as checkov_version
+
+    return (f"checkov-pitr {__version__}: DynamoDB point-in-time recovery (Conformity DynamoDB-003), "
+            f"rendered with checkov {checkov_version}\n")
+
+
+# --- findings -> checkov reports ---------------------------------------------------------------------
+
+class _Lines:
+    """Each file's lines read once (code blocks)."""
+
+    def __init__(self) -> None:
+        self.cache: Dict[str, List[str]] = {}
+
+    def block(self, path: str, start: int, end: int) -> List[Tuple[int, str]]:
+        if path not in self.cache:
+            try:
+                with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                    self.cache[path] = handle.read(8 * 1024 * 1024).splitlines()
+            except OSError:
+                self.cache[path] = []
+        lines = self.cache[path]
+        last = min(end, start + _CODE_BLOCK_LINES - 1, len(lines))
+        return [(number, lines[number - 1] + "\n") for number in range(max(start, 1), last + 1)]
+
+
+def _record(finding: Finding, lines: _Lines) -> Record:
+    meta = CHECKS[finding.check_id]
+    check_result: Dict[str, Any] = {"result": _RESULT[finding.result], "evaluated_keys": []}
+    if finding.suppress_comment is not None:
+        check_result["suppress_comment"] = safe_text(finding.suppress_comment)
+    start, end = finding.lines
+    plan = finding.framework == "terraform_plan"
+    record = Record(
+        check_id=finding.check_id, check_name=meta.name, check_result=check_result,
+        code_block=[] if plan or finding.table is None else lines.block(finding.path, start, end),
+        file_path=safe_text(finding.file_path), file_line_range=[start, end], resource=safe_text(finding.resource),
+        evaluations=None, check_class=CHECK_CLASS, file_abs_path=finding.path,
+        severity=Severities[finding.severity], details=[safe_text(finding.reason)] if finding.reason else [],
+        caller_file_path=finding.calling_file,
+    )
+    record.set_guideline(meta.guideline)
+    return record
+
+
+def reports_of(result: ScanResult) -> List[Report]:
+    """One checkov Report per framework that has a finding, in checkov's framework order."""
+    lines = _Lines()
+    by_framework: Dict[str, Report] = {}
+    for finding in result.findings:
+        if finding.result not in _RESULT:
+            continue  # UNKNOWN: no result (listed on stderr and in SARIF)
+        report = by_framework.get(finding.framework)
+        if report is None:
+            report = by_framework[finding.framework] = Report(finding.framework)
+        record = _record(finding, lines)
+        report.add_record(record)
+        report.add_resource(f"{record.file_path}:{record.resource}")
+    return [by_framework[f] for f in FRAMEWORKS if f in by_framework]
+
+
+# --- the exit code -----------------------------------------------------------------------------------
+
+def _thresholds(options: ScanOptions) -> Dict[str, Any]:
+    """checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules)."""
+    soft_threshold = hard_threshold = None
+    soft_checks: List[str] = []
+    hard_checks: List[str] = []
+    for value in options.soft_fail_on:
+        if value.upper() in Severities:
+            if soft_threshold is None or Severities[value.upper()].level > soft_threshold.level:
+                soft_threshold = Severities[value.upper()]
+        else:
+            soft_checks.append(value)
+    for value in options.hard_fail_on:
+        if value.upper() in Severities:
+            if hard_threshold is None or Severities[value.upper()].level < hard_threshold.level:
+                hard_threshold = Severities[value.upper()]
+        else:
+            hard_checks.append(value)
+    return {"soft_fail": options.soft_fail, "soft_fail_checks": soft_checks, "soft_fail_threshold": soft_threshold,
+            "hard_fail_checks": hard_checks, "hard_fail_threshold": hard_threshold}
+
+
+def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
+    thresholds = _thresholds(options)
+    return 1 if any(report.get_exit_code(thresholds) == 1 for report in reports) else 0
+
+
+# --- outputs -----------------------------------------------------------------------------------------
+
+def _cli(reports: Sequence[Report], options: ScanOptions) -> str:
+    text = "" if options.quiet else banner() + "\n"
+    for report in reports:
+        text += report.print_console(is_quiet=options.quiet, is_compact=options.compact)
+    return text
+
+
+def _json(reports: Sequence[Report], options: ScanOptions) -> str:
+    documents = [report.get_dict(is_quiet=options.quiet) for report in reports]
+    if options.compact:
+        for document in documents:
+            for record in document.get("results", {}).get("failed_checks", []):
+                record.pop("code_block", None)
+    output: Any = documents[0] if len(documents) == 1 else documents or Report("").get_summary()
+    return json.dumps(output, indent=4, cls=CustomJSONEncoder)
+
+
+def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult,
+           workspace: Optional[str]) -> str:
+    from checkov_pitr.outputs.sarif import PitrSarif
+
+    roots = list(options.directories) + [os.path.dirname(os.path.abspath(f)) for f in options.files]
+    sarif = PitrSarif(list(reports), roots, policy, result.findings, workspace)
+    return json.dumps(sarif.json, cls=CustomJSONEncoder)
+
+
+def _junit(reports: Sequence[Report], options: ScanOptions) -> str:
+    properties = {"directory": list(options.directories), "file": list(options.files), "output": list(options.outputs)}
+    suites = [report.get_test_suite(properties=properties) for report in reports] or [
+        Report("").get_test_suite(properties=properties)]
+    return Report.get_junit_xml_string(suites)
+
+
+def _gitlab(reports: Sequence[Report]) -> str:
+    from checkov.common.output.gitlab_sast import GitLabSast
+
+    return json.dumps(GitLabSast(reports=list(reports)).sast_json, indent=4)
+
+
+def _csv(reports: Sequence[Report], options: ScanOptions) -> None:
+    from checkov.common.output.csv import CSVSBOM
+
+    csv_report = CSVSBOM()
+    for report in reports:
+        csv_report.add_report(report=report, git_org="", git_repository="")
+    folder = options.output_file_path or ""
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    csv_report.persist_report(is_api_key=False, output_path=folder)
+
+
+def _destinations(options: ScanOptions) -> Dict[str, str]:
+    """Where each output goes: the console, or (`--output-file-path a,b` with one path per output) a file."""
+    path = options.output_file_path
+    if path and "," in path:
+        paths = path.split(",")
+        return {name: paths[i] if i < len(paths) else CONSOLE for i, name in enumerate(options.outputs)}
+    return {name: CONSOLE for name in options.outputs}
+
+
+def _save(path: str, data: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(data, encoding="utf-8")
+
+
+def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: TextIO,
+           workspace: Optional[str] = None) -> int:
+    """Write every output `options` asks for; return checkov's exit code for the findings."""
+    reports = reports_of(result)
+    destinations = _destinations(options)
+    written: Dict[str, str] = {}
+    console: List[str] = []
+
+    def emit(name: str, text: str) -> None:
+        written[name] = text
+        if destinations.get(name) == CONSOLE:
+            console.append(text)
+        else:
+            _save(destinations[name], text)
+
+    for name in options.outputs:
+        if name == "cli":
+            emit(name, _cli(reports, options))
+        elif name == "json":
+            emit(name, _json(reports, options))
+        elif name == "sarif":
+            text = _sarif(reports, options, policy, result, workspace)
+            if destinations["sarif"] == CONSOLE:
+                written[name] = text
+                if "cli" not in options.outputs:
+                    console.append(_cli(reports, options))
+                if not options.output_file_path:  # checkov writes results.sarif in the working folder
+                    _save("results.sarif", text)
+                    console.append("\nWrote output in SARIF format to the file 'results.sarif'")
+            else:
+                emit(name, text)
+        elif name == "junitxml":
+            emit(name, _junit(reports, options))
+        elif name == "github_failed_only":
+            emit(name, "".join(report.print_failed_github_md() for report in reports))
+        elif name == "gitlab_sast":
+            emit(name, _gitlab(reports))
+        elif name == "csv":
+            _csv(reports, options)
+    out.write(OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else "")
+    if options.output_file_path and "," not in options.output_file_path:
+        for name, text in written.items():  # checkov also keeps a copy of each under the folder
+            if name in _FILE_NAMES:
+                _save(os.path.join(options.output_file_path, _FILE_NAMES[name]), text)
+    return exit_code(reports, options)
+
+
+__all__ = ["banner", "exit_code", "render", "reports_of", "safe_text"]

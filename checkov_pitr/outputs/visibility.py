@@ -1,0 +1,112 @@
+"""What every run states, so a reviewer sees what a pull request changed (SPEC "What a pull request
+cannot change"): the policy in effect, each exemption that matched, each skip comment that applied,
+each table left UNKNOWN. The CLI prints `visibility_lines` on stderr; the SARIF run carries
+`sarif_notifications` in `invocations[0].toolExecutionNotifications`. Both read the engine's findings.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from checkov_pitr.domain.policy import Exemption, LoadedPolicy, excerpt
+from checkov_pitr.engine.scan import SKIPPED, UNKNOWN, Finding
+
+PROG = "checkov-pitr"
+DESCRIPTOR_POLICY = "checkov-pitr/policy"
+DESCRIPTOR_EXEMPTION = "checkov-pitr/exemption-matched"
+DESCRIPTOR_SKIP = "checkov-pitr/skip-comment"
+DESCRIPTOR_UNKNOWN = "checkov-pitr/unknown"
+
+
+def matched_exemptions(findings: Sequence[Finding]) -> List[Tuple[Exemption, str, List[str], str]]:
+    """(exemption, resource, check ids, file) for every resource an exemption skipped."""
+    found: Dict[Tuple[int, str], Tuple[Exemption, List[str], str]] = {}
+    for finding in findings:
+        if finding.result == SKIPPED and finding.exemption is not None:
+            _, checks, _ = found.setdefault((finding.exemption.index, finding.resource),
+                                            (finding.exemption, [], finding.path))
+            if finding.check_id not in checks:
+                checks.append(finding.check_id)
+    return [(exemption, resource, sorted(checks), path)
+            for (_, resource), (exemption, checks, path) in sorted(found.items(), key=lambda item: item[0])]
+
+
+def applied_skips(findings: Sequence[Finding]) -> List[Finding]:
+    return [f for f in findings if f.result == SKIPPED and f.skipped_by_comment]
+
+
+def unknown_findings(findings: Sequence[Finding]) -> List[Finding]:
+    return [f for f in findings if f.result == UNKNOWN]
+
+
+def policy_text(policy: LoadedPolicy) -> str:
+    core = policy.core
+    return (f"policy in effect: {policy.shown_source} (min_recovery_period_days {core.min_recovery_period_days}, "
+            f"unresolved {core.unresolved}, max_exemption_days {policy.max_exemption_days}, "
+            f"deployed_with {policy.deployed_with}, {len(policy.exemptions)} exemption(s))")
+
+
+def exemption_text(exemption: Exemption, resource: str, checks: Sequence[str]) -> str:
+    return (f"exemption {exemption.label} skipped {resource} for {', '.join(checks)}: "
+            f"{excerpt(exemption.reason, 200)} (expires {exemption.expires.isoformat()}; "
+            f"covers {exemption.checks_text})")
+
+
+def skip_text(finding: Finding) -> str:
+    return (f"skip comment skipped {finding.resource} for {finding.check_id} in {finding.file_path}: "
+            f"{excerpt(finding.suppress_comment or '', 200)}")
+
+
+def unknown_text(finding: Finding) -> str:
+    return (f"UNKNOWN (policy unresolved: unknown, no result): {finding.resource} {finding.check_id} "
+            f"in {finding.file_path}: {finding.reason}")
+
+
+def visibility_lines(policy: LoadedPolicy, findings: Sequence[Finding]) -> List[str]:
+    """The stderr lines of a run, each starting "checkov-pitr: "."""
+    lines = [policy_text(policy)]
+    lines += [exemption_text(e, resource, checks) for e, resource, checks, _ in matched_exemptions(findings)]
+    lines += [skip_text(f) for f in applied_skips(findings)]
+    lines += [unknown_text(f) for f in unknown_findings(findings)]
+    return [f"{PROG}: {line}" for line in lines]
+
+
+def sarif_notifications(policy: LoadedPolicy, findings: Sequence[Finding],
+                        uri: Optional[Callable[[str], str]] = None) -> List[Dict[str, Any]]:
+    """SARIF 2.1.0 `notification` objects for the same facts; `uri` maps a path to the artifact URI."""
+    uri = uri or (lambda path: path)
+    notes: List[Dict[str, Any]] = [{
+        "level": "note",
+        "descriptor": {"id": DESCRIPTOR_POLICY},
+        "message": {"text": policy_text(policy)},
+        "properties": {"policy": policy.shown_source, "minRecoveryPeriodDays": policy.core.min_recovery_period_days,
+                       "unresolved": policy.core.unresolved, "maxExemptionDays": policy.max_exemption_days,
+                       "deployedWith": policy.deployed_with, "exemptions": len(policy.exemptions)},
+    }]
+    for exemption, resource, checks, path in matched_exemptions(findings):
+        notes.append(_note("note", DESCRIPTOR_EXEMPTION, exemption_text(exemption, resource, checks), uri, path,
+                           {"exemption": exemption.index, "resource": resource, "checks": checks,
+                            "reason": exemption.reason, "expires": exemption.expires.isoformat()}))
+    for finding in applied_skips(findings):
+        notes.append(_note("note", DESCRIPTOR_SKIP, skip_text(finding), uri, finding.path,
+                           {"resource": finding.resource, "checkId": finding.check_id,
+                            "reason": finding.suppress_comment or ""}))
+    for finding in unknown_findings(findings):
+        notes.append(_note("warning", DESCRIPTOR_UNKNOWN, unknown_text(finding), uri, finding.path,
+                           {"resource": finding.resource, "checkId": finding.check_id}))
+    return notes
+
+
+def _note(level: str, descriptor: str, text: str, uri: Callable[[str], str], path: str,
+          properties: Dict[str, Any]) -> Dict[str, Any]:
+    note: Dict[str, Any] = {"level": level, "descriptor": {"id": descriptor}, "message": {"text": text},
+                            "properties": properties}
+    if path:
+        try:
+            shown = uri(path)
+        except Exception:  # a location is a courtesy; the note itself must not be lost
+            shown = path
+        note["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": shown}}}]
+    return note
+
+
+__all__ = ["matched_exemptions", "sarif_notifications", "visibility_lines"]
