@@ -39,7 +39,16 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
     for path in files:
         if os.path.realpath(path) in judged:
             continue
-        if path.endswith(".json"):
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(4096)
+        except OSError as exc:
+            head, why = b"", f"cannot be read ({exc.strerror})"
+        if not head.strip():
+            why = "empty file"
+        elif b"\0" in head:
+            why = "not text (a binary file?)"
+        elif path.endswith(".json"):
             why = "JSON, but neither a Terraform plan nor a CloudFormation template"
         elif path.endswith((".yaml", ".yml", ".template")):
             why = "neither a CloudFormation template with a DynamoDB table nor a serverless.yml"
@@ -58,11 +67,8 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         options = parse_scan_arguments(args)
         policy = load_policy(options.policy_file)
     except (OptionsError, PolicyError) as exc:
-        _say(f"error: {exc}" if isinstance(exc, OptionsError) else str(exc), err)
+        _say(str(exc), err)
         return 2
-    for line in options.config_lines or ["checkov config files: none read (.checkov.yaml/.checkov.yml are ignored; "
-                                         "name one with --config-file)"]:
-        _say(line, err)
     missing = options.missing()
     for path in missing:  # a renamed folder must not turn the gate into a scan of nothing
         _say(f"error: {path}: no such file or directory", err)
@@ -71,6 +77,8 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     if not options.directories and not options.files:
         _say("error: nothing to scan: name a folder with -d DIR or a file with -f FILE", err)
         return 2
+    for line in options.config_lines:  # checkov's .checkov.yaml files are never read unless named
+        _say(line, err)
     from checkov_pitr.engine.scan import scan
     from checkov_pitr.outputs.render import render, safe_text
     from checkov_pitr.outputs.visibility import visibility_lines

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -35,9 +36,17 @@ def run_pitr_process(*args: str, cwd: Optional[Path] = None, env: Optional[Dict[
     return run([tool("checkov-pitr"), *args], cwd=cwd, env=env)
 
 
+_IN_PROCESS = threading.Lock()
+
+
 def run_pitr(*args: str, cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
-    """`checkov-pitr ARGS` judged in this process (the engine is reentrant: no global state), with the
+    """`checkov-pitr ARGS` judged in this process (the engine keeps no state between runs), with the
     same working folder, environment, output streams and exit code a subprocess would have."""
+    with _IN_PROCESS:  # one at a time: a run owns the working folder and the environment
+        return _run_in_process(list(args), cwd, env)
+
+
+def _run_in_process(args: List[str], cwd: Optional[Path], env: Optional[Dict[str, str]]) -> subprocess.CompletedProcess:
     import io
     from contextlib import redirect_stdout
 

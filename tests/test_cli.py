@@ -1,7 +1,7 @@
 """The `checkov-pitr` command line: checks folder, exit codes, only our checks, offline, policy errors.
 
-Three checkov runs in all (module-scoped): a failing file as JSON, the same file with
-`--check CKV_AWS_28,CKV_PITR_001 --soft-fail`, and a passing file with `-o cli`.
+Three in-process runs in all (module-scoped): a failing file as JSON, the same file with
+`--check CKV_PITR_001 --soft-fail`, and a passing file with `-o cli`.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def default_run():
 
 @pytest.fixture(scope="module")
 def builtin_and_soft_fail_run():
-    return run_pitr("-f", str(FAILING), "-o", "json", "--check", "CKV_AWS_28,CKV_PITR_001", "--soft-fail")
+    return run_pitr("-f", str(FAILING), "-o", "json", "--check", "CKV_PITR_001", "--soft-fail")
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +62,20 @@ def test_a_failure_exits_1_with_only_our_checks(default_run) -> None:
     assert not any(key[2] == "CKV_AWS_28" for key in report)
 
 
-def test_check_argument_adds_builtin_checks_and_soft_fail_exits_0(builtin_and_soft_fail_run) -> None:
+def test_check_argument_selects_ours_and_soft_fail_exits_0(builtin_and_soft_fail_run) -> None:
     process = builtin_and_soft_fail_run
     assert process.returncode == 0, process.stderr[-2000:]
     report = index_report(process.stdout)
     verdicts = {key[2]: [r["_verdict"] for r in records] for key, records in report.items()}
-    assert verdicts == {"CKV_AWS_28": ["FAILED"], "CKV_PITR_001": ["FAILED"]}
+    assert verdicts == {"CKV_PITR_001": ["FAILED"]}
+
+
+def test_checkovs_own_check_ids_are_refused_with_the_plain_checkov_command() -> None:
+    process = run_pitr("-f", str(FAILING), "--check", "CKV_AWS_28,CKV_PITR_001")
+    assert process.returncode == 2 and process.stdout == ""
+    assert process.stderr.splitlines() == [
+        "checkov-pitr: CKV_AWS_28 is not a checkov-pitr check (ours: CKV_PITR_001, CKV_PITR_002, CKV_PITR_003); "
+        "for checkov's own checks run plain checkov: checkov --check CKV_AWS_28 ..."]
 
 
 def test_all_passing_exits_0_and_cli_output_shows_severity_and_details(cli_output_run) -> None:
@@ -117,16 +125,5 @@ def test_invalid_policy_found_in_the_current_directory_also_stops_the_run(tmp_pa
     assert len(process.stderr.splitlines()) == 1 and "unresolved" in process.stderr
 
 
-def test_checkov_arguments_add_only_what_the_user_did_not_give() -> None:
-    # pure argument building, no checkov run: the user's --check/--framework win
-    ours = cli.checkov_arguments(["-d", "x"])
-    assert ours[ours.index("--check") + 1] == ",".join(CHECKS)
-    assert "--skip-download" in ours and ours[ours.index("--external-checks-dir") + 1] == cli.checks_dir()
-    assert ours[ours.index("--framework") + 1:][:len(cli.OUR_FRAMEWORKS)] == list(cli.OUR_FRAMEWORKS)
-    theirs = cli.checkov_arguments(["-d", "x", "--check", "CKV_AWS_28", "--framework", "cloudformation"])
-    assert theirs.count("--check") == 1 and theirs[theirs.index("--check") + 1] == "CKV_AWS_28"
-    assert theirs.count("--framework") == 1
-    skipping = cli.checkov_arguments(["-d", "x", "--skip-check", "CKV_PITR_002"])
-    # skipping one of ours keeps the rest of ours, never checkov's built-in checks
-    assert skipping[skipping.index("--check") + 1] == "CKV_PITR_001,CKV_PITR_003" and "--skip-check" not in skipping
+def test_checks_dir_is_absolute() -> None:
     assert os.path.isabs(cli.checks_dir())

@@ -110,12 +110,14 @@ SCANNED_FOLDERS = sorted(
 @pytest.mark.parametrize("folder", SCANNED_FOLDERS)
 def test_every_inventoried_table_has_one_result_per_check(folder):
     from checkov_pitr.domain import verdicts
-    from checkov_pitr.integration.scan import ScanTargets, inventory_of, reported_path
+    from checkov_pitr.domain.policy import load_policy
+    from checkov_pitr.engine.options import parse_scan_arguments
+    from checkov_pitr.engine.scan import read_inputs, reported_path
 
     root = FIXTURES / folder
-    inventory = inventory_of(ScanTargets([str(root)], []))
+    readings, _ = read_inputs(parse_scan_arguments(["-d", str(root)]), load_policy(None))
     report = index_report(run_pitr("-d", ".", "-o", "json", cwd=root).stdout)
-    for table in inventory.tables:
+    for table in [t for r in readings if not r.shadowed for t in r.tables]:
         file = reported_path(table.path, str(root))
         for check_id in verdicts.checks_for(table):
             names = [table.resource, *table.aliases]

@@ -59,7 +59,7 @@ INVALID = [
      "exemptions[0].tags.backup", "expected string or number or boolean"),
     ("wrong_type_top_level_list", "- min_recovery_period_days\n", "(top level)", "expected object"),
     ("unknown_key_top_level", "min_days: 7\n", "min_days",
-     "unknown key; expected one of exemptions, max_exemption_days, min_recovery_period_days, severity, unresolved"),
+     "unknown key; expected one of deployed_with, exemptions, max_exemption_days, min_recovery_period_days, severity, unresolved"),
     ("unknown_key_in_exemption", exemption_yaml(owners="platform"), "exemptions[0].owners",
      "unknown key; expected one of checks, expires, owner, reason, resources, tags, ticket"),
     ("unknown_key_not_text", "1: x\n", "1", "unknown key"),

@@ -139,7 +139,7 @@ def test_the_command_line_wins_over_the_config_file(tmp_path: Path) -> None:
     ("baseline: .checkov.baseline", "hides findings"),
     ("no-fail-on-crash: true", "turns a crash into a pass"),
     ("deep-analysis: true", "is not a setting checkov-pitr takes from a config file"),
-    ("not-an-option: 1", "is not a checkov option"),
+    ("not-an-option: 1", "is not a setting checkov-pitr takes from a config file"),
 ], ids=lambda value: value.split(":")[0] if ":" in value else None)
 def test_config_keys_that_would_weaken_the_gate_stop_the_run(tmp_path: Path, setting: str, reason: str) -> None:
     proc = config_run(tmp_path, f"compact: true\n{setting}\n")

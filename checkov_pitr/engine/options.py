@@ -30,7 +30,6 @@ _LOADS_CHECKS = "it loads checks from elsewhere; checkov-pitr runs its own check
 _NETWORK = "it downloads from or uploads to a vendor service, and checkov-pitr runs offline"
 _SUPPRESSES = ("a baseline file hides findings with no reason or expiry, and a pull request can edit it; "
                "use the policy file's exemptions (reviewed, with a reason and an expiry date)")
-_NOT_OURS = "it configures checks or outputs checkov-pitr does not run"
 
 # checkov options checkov-pitr refuses, with the reason (any other unknown option is refused too).
 REFUSED: Dict[str, str] = {
@@ -48,9 +47,6 @@ REFUSED: Dict[str, str] = {
     "--show-config": "it prints a config rather than scanning",
     "--list": "it lists checkov's checks; checkov-pitr's are CKV_PITR_001, CKV_PITR_002 and CKV_PITR_003",
     "--evaluate-variables": "checkov-pitr always evaluates variables as Terraform does",
-    "--summary-position": _NOT_OURS, "--mask": _NOT_OURS, "--deep-analysis": _NOT_OURS,
-    "--skip-resources-without-violations": _NOT_OURS, "--secrets-history-timeout": _NOT_OURS,
-    "--custom-tool-name": _NOT_OURS, "--framework-filter": _NOT_OURS,
 }
 
 

@@ -16,6 +16,7 @@ from checkov_pitr.domain.inventory import (
     NOT_JUDGED_RESOURCE, FileReading, FoundTable, is_terraform_file, read_files,
 )
 from checkov_pitr.domain.policy import Exemption, LoadedPolicy
+from checkov_pitr.domain.skips import IGNORED_NOTE, named_in_values
 from checkov_pitr.engine.options import ScanOptions
 from checkov_pitr.rule import PITR_ENABLED
 
@@ -194,6 +195,8 @@ class _Judge:
             return Finding(result=SKIPPED, reason=reason, suppress_comment=exemption.comment(), exemption=exemption, **base)
         if expired is not None and verdict.result is Result.FAILED:
             reason += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+        if verdict.result is Result.FAILED and named_in_values(table.config, check_id):
+            reason += IGNORED_NOTE
         return Finding(result=_VERDICT[verdict.result], reason=reason, **base)
 
     def _exemption(self, table: FoundTable, check_id: str) -> Tuple[Optional[Exemption], Optional[Exemption]]:

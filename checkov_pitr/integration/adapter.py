@@ -16,7 +16,6 @@ from checkov.terraform.checks.resource.base_resource_check import BaseResourceCh
 from checkov_pitr.domain import core
 from checkov_pitr.integration import sources
 from checkov_pitr.integration.genuine_skips import genuine_skip
-from checkov_pitr.integration.visibility import record_unknown
 from checkov_pitr.domain.core import Result, Subject, Verdict
 from checkov_pitr.domain.policy import LoadedPolicy, active_policy, exemption_ids
 from checkov_pitr.rule import CHECKS, CheckMeta, PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
@@ -125,8 +124,6 @@ class PitrCheck:
         if verdict.result is Result.FAILED:
             reason += getattr(self, "_expired_note", "")
         self.details = [reason]
-        if verdict.result is Result.UNKNOWN:  # checkov drops UNKNOWN: the run lists it (visibility.py)
-            record_unknown(self.meta.id, label, sources.locate(scanned_file, conf) or scanned_file, reason)
         self.evaluated_keys = self.inspected_keys()
         return _CHECKOV_RESULT[verdict.result]
 

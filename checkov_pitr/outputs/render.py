@@ -48,6 +48,16 @@ def safe_text(text: Any) -> str:
     return "\\:" + value[1:] if value.startswith("::") else value
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except Exception:
+        return False
+
+
 def banner() -> str:
     from checkov.version import version as checkov_version
 
@@ -77,7 +87,7 @@ class _Lines:
 
 def _record(finding: Finding, lines: _Lines) -> Record:
     meta = CHECKS[finding.check_id]
-    check_result: Dict[str, Any] = {"result": _RESULT[finding.result], "evaluated_keys": []}
+    check_result: Dict[str, Any] = {"result": _RESULT[finding.result]}
     if finding.suppress_comment is not None:
         check_result["suppress_comment"] = safe_text(finding.suppress_comment)
     start, end = finding.lines
@@ -245,7 +255,8 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
             emit(name, _gitlab(reports))
         elif name == "csv":
             _csv(reports, options)
-    out.write(OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else "")
+    text = OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else ""
+    out.write(text if _is_terminal(out) else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
         for name, text in written.items():  # checkov also keeps a copy of each under the folder
             if name in _FILE_NAMES:

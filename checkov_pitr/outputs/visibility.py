@@ -40,9 +40,10 @@ def unknown_findings(findings: Sequence[Finding]) -> List[Finding]:
 
 def policy_text(policy: LoadedPolicy) -> str:
     core = policy.core
+    deployed = "" if policy.deployed_with == "both" else f", deployed_with {policy.deployed_with}"
     return (f"policy in effect: {policy.shown_source} (min_recovery_period_days {core.min_recovery_period_days}, "
             f"unresolved {core.unresolved}, max_exemption_days {policy.max_exemption_days}, "
-            f"deployed_with {policy.deployed_with}, {len(policy.exemptions)} exemption(s))")
+            f"{len(policy.exemptions)} exemption(s){deployed})")
 
 
 def exemption_text(exemption: Exemption, resource: str, checks: Sequence[str]) -> str:
