@@ -27,10 +27,10 @@ File names: a root folder scanned with `-d infra/a` would report `/main.tf`, as 
 the repository top, so every finding's `file_path` is rewritten to the path relative to the top, with
 checkov's leading "/": `/infra/a/main.tf`, exactly what `checkov-pitr -d .` run at the top reports.
 
-A root folder is walked like any `-d` folder, so its subfolders are read too; findings from what the
-change cannot alter are dropped: files under a root folder that are not Terraform of that root (its
-templates, unless changed themselves; other roots below it), keeping the root's files and those of
-the local modules it calls (and of `.terraform/modules`, modules `terraform init` put on disk).
+A root folder is scanned as a root and nothing more: its subfolders are kept from the walk (the
+Terraform reader follows the root's module calls, local or installed by `terraform init`, itself;
+another root below it is not what the change can alter), and the templates or plans beside it are
+judged only when they change themselves.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ import json
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, TextIO, Tuple
 
 from checkov_pitr.domain.readers.terraform_modules import is_local_source
 from checkov_pitr.engine.options import OptionsError, ScanOptions
@@ -123,7 +123,7 @@ class Repository:
         self.top = top
         self.options = options
         self._files: Optional[List[str]] = None
-        self._calls: Optional[Dict[str, Set[str]]] = None
+        self._callers: Optional[Dict[str, Set[str]]] = None
         self._includers: Optional[Dict[str, List[str]]] = None
 
     def files(self) -> List[str]:
@@ -134,24 +134,17 @@ class Repository:
             self._files = [path for path, _, _ in walk(everything)]
         return self._files
 
-    def calls(self) -> Dict[str, Set[str]]:
-        """Folder -> the local module folders its Terraform files call (absolute paths)."""
-        if self._calls is None:
-            self._calls = {}
+    def callers(self) -> Dict[str, Set[str]]:
+        """Module folder -> the folders whose Terraform files call it as a local module (absolute paths)."""
+        if self._callers is None:
+            self._callers = {}
             for path in self.files():
                 if path.endswith(TERRAFORM_SUFFIXES):
                     caller = os.path.dirname(os.path.abspath(path))
-                    callees = self._calls.setdefault(caller, set())
-                    callees.update(m for m in _local_module_sources(path) if m != caller)
-        return self._calls
-
-    def callers(self) -> Dict[str, Set[str]]:
-        """Module folder -> the folders that call it."""
-        found: Dict[str, Set[str]] = {}
-        for caller, modules in self.calls().items():
-            for module in modules:
-                found.setdefault(module, set()).add(caller)
-        return found
+                    for module in _local_module_sources(path):
+                        if module != caller:
+                            self._callers.setdefault(module, set()).add(caller)
+        return self._callers
 
     def includers(self) -> Dict[str, List[str]]:
         """Real path of an included file -> the serverless files whose `resources` include it."""
@@ -232,36 +225,26 @@ def choose(changed: Sequence[str], repository: Repository) -> Chosen:
     return Chosen(tuple(sorted(roots)), tuple(dict.fromkeys(os.path.relpath(f, repository.top) for f in files)))
 
 
-# --- which findings the change can alter -------------------------------------------------------------
+# --- what the scan reads, and which findings the change can alter -----------------------------------
 
-def _reachable(roots: Iterable[str], calls: Dict[str, Set[str]]) -> Set[str]:
-    """The root folders and every local module folder they call, transitively (real paths)."""
-    found: Set[str] = set()
-    pending = list(roots)
-    while pending:
-        folder = pending.pop()
-        if folder in found:
+def subfolders_skipped(roots: Sequence[str]) -> Tuple[str, ...]:
+    """--skip-path patterns that keep a `-d` walk of each root folder to the folder itself: its
+    subfolders are modules (the Terraform reader follows the calls it finds, local or installed) or
+    other roots, which the change cannot alter. Each pattern is the exact path the walk joins
+    (checkov's --skip-path regexes), so no file and no other root's walk matches it."""
+    patterns: List[str] = []
+    for root in roots:
+        try:
+            names = sorted(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n)))
+        except OSError:
             continue
-        found.add(folder)
-        pending.extend(calls.get(folder, ()))
-    return {os.path.realpath(f) for f in found}
+        patterns += ["^" + re.escape(os.path.join(root, name)) + "$" for name in names]
+    return tuple(patterns)
 
 
-class Scope:
-    """Whether a finding or warning is about something the chosen inputs stand for."""
-
-    def __init__(self, chosen: Chosen, calls: Dict[str, Set[str]]) -> None:
-        self.files = {os.path.realpath(f) for f in chosen.files}
-        self.folders = _reachable(chosen.roots, calls)
-        self.installed = tuple(os.path.join(os.path.realpath(r), ".terraform") + os.sep for r in chosen.roots)
-
-    def holds(self, path: str, framework: Optional[str] = None) -> bool:
-        real = os.path.realpath(path)
-        if real in self.files:
-            return True
-        terraform = framework in TERRAFORM_FRAMEWORKS if framework else path.endswith(TERRAFORM_SUFFIXES)
-        folder = real if os.path.isdir(real) else os.path.dirname(real)  # a module that could not be read
-        return (terraform or os.path.isdir(real)) and (folder in self.folders or real.startswith(self.installed))
+def in_scope(finding_path: str, framework: str, chosen_files: Set[str]) -> bool:
+    """A root folder stands for its Terraform only: a template or plan beside it is judged when it changes."""
+    return framework in TERRAFORM_FRAMEWORKS or os.path.realpath(finding_path) in chosen_files
 
 
 def from_top(finding: "Finding", top: str) -> "Finding":
@@ -320,11 +303,12 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         _say(str(exc), err)
         return 2
     roots = tuple(os.path.relpath(r) for r in chosen.roots)
-    return judge(dataclasses.replace(options, directories=roots, files=chosen.files), policy,
-                 Scope(chosen, repository.calls()), top, out, err)
+    scanned = dataclasses.replace(options, directories=roots, files=chosen.files,
+                                  skip_paths=options.skip_paths + subfolders_skipped(roots))
+    return judge(scanned, policy, top, out, err)
 
 
-def judge(options: ScanOptions, policy: "LoadedPolicy", scope: Scope, top: str, out: TextIO, err: TextIO) -> int:
+def judge(options: ScanOptions, policy: "LoadedPolicy", top: str, out: TextIO, err: TextIO) -> int:
     """One engine scan of the chosen inputs, its findings named from the top, rendered once."""
     from checkov_pitr.cli import named_files_not_judged
     from checkov_pitr.engine.scan import scan
@@ -335,8 +319,11 @@ def judge(options: ScanOptions, policy: "LoadedPolicy", scope: Scope, top: str, 
         _say(line, err)
     try:
         result = scan(options, policy)
-        result.findings = [from_top(f, top) for f in result.findings if scope.holds(f.path, f.framework)]
-        result.warnings = [(path, warning) for path, warning in result.warnings if scope.holds(path)]
+        chosen = {os.path.realpath(f) for f in options.files}
+        result.findings = [from_top(f, top) for f in result.findings if in_scope(f.path, f.framework, chosen)]
+        result.warnings = [(path, warning) for path, warning in result.warnings
+                           if in_scope(path, "terraform" if os.path.isdir(path) or path.endswith(TERRAFORM_SUFFIXES)
+                                       else "", chosen)]
         code = render(result, options, policy, out, workspace=os.environ.get("GITHUB_WORKSPACE") or None)
     except KeyboardInterrupt:
         return 130

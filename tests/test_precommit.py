@@ -143,6 +143,29 @@ def test_a_root_at_the_top_is_judged_without_the_roots_below_it(tmp_path: Path, 
     assert results(out) == {("/modules/table/main.tf", "module.orders.aws_dynamodb_table.this", "CKV_PITR_001", "PASSED")}
 
 
+def test_a_root_reads_the_modules_it_calls_however_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a one-line call the hook's text search does not see, and a registry module `terraform init` put on disk
+    installed = {"Modules": [{"Key": "", "Source": "", "Dir": "."},
+                             {"Key": "reg", "Source": "registry.terraform.io/x/t/aws", "Dir": ".terraform/modules/reg"}]}
+    build(tmp_path, {"infra/main.tf": 'module "local" { source = "./modules/table" \n pitr = false }\n'
+                                      'module "reg" {\n  source = "x/t/aws"\n  pitr   = false\n}\n',
+                     "infra/modules/table/main.tf": MODULE, "infra/.terraform/modules/reg/main.tf": MODULE,
+                     "infra/.terraform/modules/modules.json": json.dumps(installed)})
+    code, out, _ = hook(tmp_path, monkeypatch, "-o", "json", "--check", "CKV_PITR_001", "infra/main.tf")
+    assert code == 1
+    assert results(out) == {
+        ("/infra/modules/table/main.tf", "module.local.aws_dynamodb_table.this", "CKV_PITR_001", "FAILED"),
+        ("/infra/.terraform/modules/reg/main.tf", "module.reg.aws_dynamodb_table.this", "CKV_PITR_001", "FAILED")}
+
+
+def test_a_file_that_cannot_be_read_is_named_from_the_top(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(tmp_path, {"infra/a/main.tf": 'resource "aws_dynamodb_table" "t" {\n  name = \n'})
+    code, out, _ = hook(tmp_path, monkeypatch, "-o", "json", "infra/a/main.tf")
+    [record] = json.loads(out)["results"]["failed_checks"]
+    assert code == 1 and record["file_path"] == "/infra/a/main.tf"
+    assert record["details"][0].startswith("/infra/a/main.tf: not judged: ")
+
+
 @pytest.mark.parametrize("changed", [["k8s.yaml"], ["package.json"], ["README.md"], ["k8s.yaml", "app.py"]])
 def test_files_that_are_not_ours_say_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed: List[str]) -> None:
     build(tmp_path, {"k8s.yaml": KUBERNETES, "package.json": '{"name": "x"}', "README.md": "# x\n", "app.py": "x = 1\n",
