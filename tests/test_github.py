@@ -282,7 +282,7 @@ def test_hook_definition(hook) -> None:
 @pytest.mark.parametrize("name, matched", [
     ("template.yaml", True), ("stack.yml", True), ("cdk.out/Stack.template.json", True), ("main.tf", True),
     ("main.tf.json", True), ("tfplan.json", True), ("legacy/stack.template", True),
-    ("app.py", False), ("README.md", False), ("main.tfvars", False), ("infra/.terraform/modules/m/main.tf", False),
+    ("main.tfvars", True), ("app.py", False), ("README.md", False), ("infra/.terraform/modules/m/main.tf", False),
 ])
 def test_hook_files_pattern(hook, name: str, matched: bool) -> None:
     selected = bool(re.search(hook["files"], name)) and not re.search(hook.get("exclude", "^$"), name)

@@ -10,7 +10,7 @@ import pytest
 
 from checkov_pitr.domain import core
 from checkov_pitr.domain.inventory import SERVERLESS
-from checkov_pitr.domain.readers.serverless import read_serverless
+from checkov_pitr.domain.readers.serverless import included_files, read_serverless
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 READERS = FIXTURES / "readers" / "serverless"
@@ -120,6 +120,21 @@ def test_javascript_include_is_not_judged(tmp_path: Path) -> None:
     reading = read_serverless(str(path), path.read_bytes())
     assert reading.not_judged == ("include ./resources.js is not YAML or JSON (the scan cannot run JavaScript); "
                                   "include a YAML or JSON file")
+
+
+@pytest.mark.parametrize("files, listed", [
+    ({"serverless.yml": "resources:\n  - ${file(./a.yml)}\n  - Resources:\n      T: ${file(sub/t.yml):Table}\n",
+      "a.yml": "Resources: ${file(./b.json)}\n", "b.json": "{}", "sub/t.yml": "Table: {}\n"},
+     ["a.yml", "b.json", "sub/t.yml"]),  # includes of includes, selectors, relative to the including file
+    ({"serverless.yml": "resources:\n  - ${file(./gone.yml)}\n  - ${file(./bad.yml)}\n  - ${file(./c.yml)}\n",
+      "bad.yml": "a: [\n", "c.yml": "{}\n"}, ["bad.yml", "c.yml"]),  # a broken include does not stop the listing
+    ({"serverless.yml": "functions:\n  f: ${file(./f.yml)}\n", "f.yml": "{}\n"}, []),  # not under resources
+    ({"serverless.yml": "resources: ${file(./a.yml)}\n", "a.yml": "Resources: ${file(./a.yml)}\n"}, ["a.yml"]),
+])
+def test_included_files_lists_every_include_under_resources(tmp_path: Path, files: Dict[str, str],
+                                                            listed: List[str]) -> None:
+    path = _write(tmp_path, files)
+    assert included_files(str(path)) == [str(tmp_path / name) for name in listed]
 
 
 def test_duplicate_keys_fail_every_table(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from checkov_pitr.domain.inventory import SERVERLESS, FileReading
+from checkov_pitr.domain.inventory import MAX_FILE_BYTES, SERVERLESS, FileReading, read_file_bytes
 from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.domain.readers.cloudformation import (
     DYNAMODB_MARKERS, context_for, duplicate_problem, load_text, tables_of_template, unreadable)
@@ -166,6 +166,43 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
     return FileReading(abspath, SERVERLESS, tables=tables)
 
 
+def included_files(path: str) -> List[str]:
+    """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too
+    (the pre-commit hook judges a serverless file when one of them changes). Unlike the reading, a
+    broken include does not stop the listing: every include that exists is listed, whatever the selector."""
+    raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
+    _, loaded, _ = load_text(path, raw or b"", json_line_levels=3)
+    document = loaded.documents[0] if loaded is not None and loaded.documents else None
+    if not isinstance(document, dict) or "resources" not in document:
+        return []
+    service_dir = os.path.dirname(os.path.abspath(path))
+    found: List[str] = []
+    _list_includes(document["resources"], service_dir, _Includes(service_dir, []), 0, found)
+    return found
+
+
+def _list_includes(value: Any, base_dir: str, includes: _Includes, depth: int, found: List[str]) -> None:
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            _list_includes(item, base_dir, includes, depth, found)
+        return
+    match = _FILE_VARIABLE.match(value.strip()) if isinstance(value, str) else None
+    if match is None or depth >= MAX_INCLUDE_DEPTH:
+        return
+    written = match.group("path").strip().strip("'\"")
+    path = includes._locate(written, base_dir)
+    if path is None or path in found:
+        return
+    found.append(path)
+    try:
+        content = includes._load(path, written)
+    except IncludeError:
+        return
+    _list_includes(content, os.path.dirname(path), includes, depth + 1, found)
+
+
 def _merge_sections(sections: List[Tuple[Any, Optional[Lines]]]) -> Tuple[LineMap, Dict[str, Any]]:
     """The Framework merges a list of resources sections into one template; a later logical id replaces
     an earlier one (the scan keeps the later, as a whole)."""
@@ -186,4 +223,4 @@ def _merge_sections(sections: List[Tuple[Any, Optional[Lines]]]) -> Tuple[LineMa
     return merged, conditions
 
 
-__all__ = ["read_serverless"]
+__all__ = ["included_files", "read_serverless"]
