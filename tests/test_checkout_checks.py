@@ -138,7 +138,7 @@ def test_plain_checkovs_sarif_with_our_checks_is_schema_valid(plain_venv: Path, 
 
 
 def test_the_attachment_patch_turns_checkovs_invalid_result_into_a_valid_one() -> None:
-    from checkov_pitr.integration.plain_checkov import _fix_attachments, patch_sarif_attachments
+    from checkov_pitr.integration.patches import _fix_attachments, patch_sarif_attachments
 
     def log(results: list) -> dict:
         return {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "checkov"}}, "results": results}]}

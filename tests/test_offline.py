@@ -17,7 +17,6 @@ from typing import List
 
 import pytest
 
-from checkov_pitr.integration import offline
 from conftest import FIXTURES, REPO, run, tool
 
 SITECUSTOMIZE = """\
@@ -105,28 +104,6 @@ def test_network_calls_flags_dns_and_remote_connects_only() -> None:
         '1 connect(3, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("203.0.113.80")}, 16) = -1',
     ])
     assert [line.split("htons(")[1][:3] for line in network_calls(trace)] == ["53)", "443"]
-
-
-def test_install_turns_off_checkovs_update_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CKV_SKIP_PACKAGE_UPDATE_CHECK", "false")
-    assert offline.install() is True
-    import os
-
-    assert os.environ["CKV_SKIP_PACKAGE_UPDATE_CHECK"] == "TRUE"
-    from checkov.common import version_manager
-
-    assert version_manager.check_for_update("checkov", "0.0.1", False) is None  # would ask PyPI otherwise
-
-
-@pytest.mark.parametrize("message, shown", [
-    ("Failed to download module registry.terraform.io/x/y/aws:1.0", False),
-    ("Failed to create a new template with enriched resources: 'Globals'", False),
-    ("Filtering checks by severity is only possible with an API key", False),
-    ("Cannot load external check 'x'", True),
-])
-def test_offline_noise_is_filtered_and_the_rest_is_not(message: str, shown: bool) -> None:
-    record = logging.LogRecord("root", logging.WARNING, __file__, 1, message, None, None)
-    assert offline.OfflineNoiseFilter().filter(record) is shown
 
 
 def test_severity_filter_warning_is_not_shown(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from conftest import FIXTURES, run_pitr
     (["-d", "a", "--skip-check=CKV_PITR_001,CKV_PITR_003"], "checks", ("CKV_PITR_002",)),
     (["-d", "a", "-c", "CKV_PITR_003"], "checks", ("CKV_PITR_003",)),
     (["-d", "a", "--check", "CKV_PITR_001", "--skip-check", "CKV_PITR_001"], "checks", ()),
+    (["-d", "a", "--check", "HIGH"], "checks", ("CKV_PITR_001", "CKV_PITR_003")),
+    (["-d", "a", "--skip-check", "CRITICAL"], "checks", ("CKV_PITR_001", "CKV_PITR_002")),
     (["-d", "a", "--framework", "terraform"], "frameworks", ("terraform", "terraform_json")),
     (["-d", "a", "--framework", "all", "--skip-framework", "terraform_plan"], "frameworks", FRAMEWORKS[:-1]),
     (["-d", "a", "--framework", "kubernetes"], "frameworks", ()),

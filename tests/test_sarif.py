@@ -49,8 +49,7 @@ class Scan:
 
 SCANS = {
     "cloudformation": ("-d", "tests/fixtures/sarif/cloudformation"),
-    # with one of checkov's own checks too: its rule must be as complete as ours
-    "terraform": ("-d", "tests/fixtures/sarif/terraform", "--check", ALL_OUR_CHECKS + ",CKV_AWS_28"),
+    "terraform": ("-d", "tests/fixtures/sarif/terraform", "--check", ALL_OUR_CHECKS),
     "plan_local": ("-d", "tests/fixtures/sarif/plan_local"),
     "plan_registry": ("-f", "tests/fixtures/sarif/plan_registry/tfplan.json"),
 }
@@ -162,14 +161,6 @@ def test_our_rules_come_from_rule_py(scan, check_id: str) -> None:
         assert meta.remediation in help_text
     assert "```yaml\n" + FIX_CLOUDFORMATION in rule["help"]["markdown"]
     assert "```hcl\n" + FIX_TERRAFORM in rule["help"]["markdown"]
-
-
-def test_checkovs_own_rule_is_included_when_it_ran(scan) -> None:
-    result = scan("terraform")
-    rule = result.rules["CKV_AWS_28"]
-    assert "security" in rule["properties"]["tags"]
-    assert 4.0 <= float(rule["properties"]["security-severity"]) <= 6.9  # no severity offline: MEDIUM
-    assert [r["level"] for r in result.results_for("CKV_AWS_28", "aws_dynamodb_table.orders")] == ["warning"]
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -294,10 +285,12 @@ def _record(**fields: Any) -> Any:
 
 
 def _build(records: List[Any], check_type: str) -> Dict[str, Any]:
-    from checkov_pitr.integration.sarif import PitrSarif
+    from checkov_pitr.outputs.sarif import PitrSarif
+
+    from checkov_pitr.domain.policy import load_policy
 
     report = types.SimpleNamespace(check_type=check_type, failed_checks=records, skipped_checks=[], parsing_errors=[])
-    return PitrSarif(reports=[report], tool="checkov").json
+    return PitrSarif([report], [], load_policy(None)).json
 
 
 def test_plan_fallback_never_uses_another_files_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -336,7 +329,7 @@ def test_line_0_from_checkov_becomes_line_1_and_paths_outside_every_root_lose_th
 
 
 def test_repository_paths_prefer_the_workspace(tmp_path: Path) -> None:
-    from checkov_pitr.integration.sarif import RepositoryPaths
+    from checkov_pitr.outputs.sarif import RepositoryPaths
 
     workspace, other = tmp_path / "repo", tmp_path / "other"
     (workspace / "infra").mkdir(parents=True)
@@ -353,7 +346,7 @@ def test_repository_paths_prefer_the_workspace(tmp_path: Path) -> None:
     ("LOW", "LOW"), ("INFO", "LOW"), (None, "MEDIUM"), ("odd", "MEDIUM"),
 ])
 def test_severity_names_and_their_scores(given, name: str) -> None:
-    from checkov_pitr.integration.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY, severity_name
+    from checkov_pitr.outputs.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY, severity_name
 
     assert severity_name(given) == name
     assert severity_name(types.SimpleNamespace(name=given)) == name
@@ -363,7 +356,7 @@ def test_severity_names_and_their_scores(given, name: str) -> None:
 
 
 def test_fingerprint_is_of_check_resource_and_file_only() -> None:
-    from checkov_pitr.integration.sarif import finding_fingerprint
+    from checkov_pitr.outputs.sarif import finding_fingerprint
 
     base = finding_fingerprint("CKV_PITR_001", "aws_dynamodb_table.t", "infra/main.tf")
     assert base == finding_fingerprint("CKV_PITR_001", "aws_dynamodb_table.t", "infra/main.tf")
@@ -372,35 +365,8 @@ def test_fingerprint_is_of_check_resource_and_file_only() -> None:
                 finding_fingerprint("CKV_PITR_001", "aws_dynamodb_table.t", "infra/other.tf")}) == 4
 
 
-def test_install_replaces_checkovs_sarif_class() -> None:
-    from checkov.common.runners import runner_registry
-
-    from checkov_pitr.integration.sarif import PitrSarif, install
-
-    original = runner_registry.Sarif
-    try:
-        install()
-        assert runner_registry.Sarif is PitrSarif
-    finally:
-        runner_registry.Sarif = original
-
-
-def test_notifications_name_files_checkov_could_not_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from checkov_pitr.integration.sarif import PitrSarif
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
-    report = types.SimpleNamespace(check_type="cloudformation", failed_checks=[], skipped_checks=[],
-                                   parsing_errors=[str(tmp_path / "broken.yaml")])
-    run_ = PitrSarif(reports=[report], tool=None).json["runs"][0]
-    assert run_["results"] == []
-    [note] = [n for n in run_["invocations"][0]["toolExecutionNotifications"] if n["level"] == "error"]
-    assert note["level"] == "error" and note["message"]["text"].startswith("broken.yaml: could not be parsed")
-    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.yaml"
-
-
 def test_readme_severity_table_is_the_one_sarif_uses() -> None:
-    from checkov_pitr.integration.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY
+    from checkov_pitr.outputs.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for name, score in SECURITY_SEVERITY.items():

@@ -8,7 +8,7 @@ except ImportError:  # loaded from a checkout into plain checkov: the package is
     import sys as _sys
 
     _sys.path.append(_os.path.dirname(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))))
-from checkov_pitr.integration import plain_checkov  # noqa: F401,E402  keeps checkov's own SARIF valid
+from checkov_pitr.integration import patches  # noqa: F401,E402  keeps checkov's own outputs right
 from checkov_pitr.integration.adapter import terraform_checks  # noqa: E402
 
 checks = terraform_checks()

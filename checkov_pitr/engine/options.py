@@ -140,14 +140,31 @@ def _refuse_unknown(unknown: Sequence[str]) -> None:
         raise OptionsError(f"unexpected argument {arg!r}: name inputs with -d DIR or -f FILE")
 
 
+_SEVERITY_LEVELS = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+
+def _by_severity(tokens: Sequence[str]) -> List[str]:
+    """checkov's meaning of a severity in --check / --skip-check: every check of that severity or
+    higher (the rule's severity; a policy's severity overrides change how results are shown)."""
+    ids: List[str] = []
+    for token in tokens:
+        if token.upper() in _SEVERITY_LEVELS:
+            floor = _SEVERITY_LEVELS.index(token.upper())
+            ids += [c for c, meta in CHECKS.items() if _SEVERITY_LEVELS.index(meta.severity) >= floor]
+        else:
+            ids.append(token)
+    return ids
+
+
 def _selected_checks(checks: Sequence[str], skipped: Sequence[str]) -> Tuple[str, ...]:
-    wanted = _split_commas(checks)
-    not_ours = [c for c in wanted + _split_commas(skipped) if c not in CHECKS]
+    wanted = _by_severity(_split_commas(checks))
+    skipped = _by_severity(_split_commas(skipped))
+    not_ours = [c for c in wanted + skipped if c not in CHECKS]
     if not_ours:
         raise OptionsError(
             f"{not_ours[0]} is not a checkov-pitr check (ours: {', '.join(CHECKS)}); for checkov's own checks run "
             f"plain checkov: checkov --check {not_ours[0]} ...")
-    selected = [c for c in CHECKS if (not wanted or c in wanted) and c not in _split_commas(skipped)]
+    selected = [c for c in CHECKS if (not wanted or c in wanted) and c not in skipped]
     return tuple(selected)
 
 

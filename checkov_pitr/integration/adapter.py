@@ -28,29 +28,7 @@ _CHECKOV_RESULT = {
 }
 
 
-# checkov's CloudFormation and serverless runners build their Records without the check's
-# `details` (its Terraform runners pass them); the check hands them over in its result instead.
-_DETAILS_KEY = "checkov_pitr_details"
-
-
-def _carry_details_into_records() -> None:
-    from checkov.common.output.record import Record
-
-    original = Record.__init__
-    if getattr(original, "_checkov_pitr", False):
-        return
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        carried = self.check_result.pop(_DETAILS_KEY, None) if isinstance(self.check_result, dict) else None
-        if carried and not self.details:
-            self.details = list(carried)
-
-    __init__._checkov_pitr = True  # type: ignore[attr-defined]
-    Record.__init__ = __init__  # type: ignore[method-assign]
-
-
-_carry_details_into_records()
+from checkov_pitr.integration.patches import DETAILS_KEY as _DETAILS_KEY
 
 
 class PitrCheck:

@@ -31,7 +31,6 @@ TOOL_NAME = "checkov-pitr"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "checkovPitrFinding/v1"
 PLAN_CHECK_TYPE = "terraform_plan"
-CHECKOV_POLICY_INDEX = "https://www.checkov.io/5.Policy%20Index/all.html"
 
 # GitHub ranks alerts by security-severity: critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low < 4.0.
 SECURITY_SEVERITY = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "3.0"}
@@ -92,38 +91,6 @@ def our_rule(meta: CheckMeta, severity: str) -> Dict[str, Any]:
             "tags": ["security", RULE_ID, "aws", "dynamodb", "backup-and-recovery", *meta.frameworks],
         },
     }
-
-
-def checkov_rule(record: Any, check_type: str) -> Dict[str, Any]:
-    """The SARIF rule of one of checkov's own checks, from what its record carries."""
-    severity = severity_name(record.severity)
-    name = record.check_name or record.check_id
-    guideline = record.guideline if isinstance(record.guideline, str) and record.guideline.startswith(
-        ("https://", "http://")) else CHECKOV_POLICY_INDEX
-    description = record.description or name
-    return {
-        "id": record.check_id,
-        "name": pascal_name(record.check_name, record.check_id),
-        "shortDescription": {"text": record.short_description or name},
-        "fullDescription": {"text": description},
-        "help": {
-            "text": f"{name}\n\n{description}\n\nSeverity: {severity}. Guideline: {guideline}",
-            "markdown": f"**{name}**\n\n{description}\n\nSeverity: **{severity}**. [Guideline]({guideline}).",
-        },
-        "helpUri": guideline,
-        "defaultConfiguration": {"level": LEVEL[severity]},
-        "properties": {"security-severity": SECURITY_SEVERITY[severity], "tags": ["security", "checkov", check_type]},
-    }
-
-
-def pascal_name(text: Any, fallback: str) -> str:
-    """A readable PascalCase rule name from a check's title ("Ensure DynamoDB PITR is enabled" ->
-    "EnsureDynamodbPitrIsEnabled"); SARIF viewers show `name` where the id says nothing."""
-    words = re.findall(r"[A-Za-z0-9]+", str(text or ""))
-    name = "".join(w[:1].upper() + w[1:].lower() for w in words)
-    if not name or name == fallback:
-        name = "Check" + "".join(w[:1].upper() + w[1:].lower() for w in re.findall(r"[A-Za-z0-9]+", fallback))
-    return name if not name[0].isdigit() else "Check" + name
 
 
 def result_sort_key(result: Mapping[str, Any]) -> Tuple[str, str, int, str]:
@@ -232,12 +199,6 @@ class PitrSarif(Sarif):
     # --- rules ----------------------------------------------------------------------------------
     def _rules(self) -> Tuple[List[Dict[str, Any]], Dict[str, int]]:
         rules = [our_rule(meta, severity_name(self.policy.severity_for(meta.id))) for meta in CHECKS.values()]
-        theirs: Dict[str, Dict[str, Any]] = {}
-        for report in self.reports:
-            for record in report.failed_checks:
-                if record.check_id not in CHECKS and record.check_id not in theirs:
-                    theirs[record.check_id] = checkov_rule(record, report.check_type)
-        rules += [theirs[check_id] for check_id in sorted(theirs)]  # a stable order, whatever the reports' order
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         self.rule_index_map = dict(index)
         return rules, index

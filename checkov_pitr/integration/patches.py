@@ -1,11 +1,18 @@
-"""Guarded patches for plain checkov (`checkov --external-checks-dir .../checkov_pitr/checks`).
+"""Every patch of checkov's internals, in one module: the few that plain checkov (`checkov
+--external-checks-dir .../checkov_pitr/checks`) needs so that our checks keep its outputs right.
+`checkov-pitr` itself runs no checkov scan and patches nothing.
 
 The check modules import this module, so it is active wherever our checks are loaded: in plain
-checkov (its Docker image, bridgecrewio/checkov-action, its pre-commit hook) and in checkov-pitr
-(where `sarif.PitrSarif` builds SARIF itself and the patch below is simply never called).
+checkov (its Docker image, bridgecrewio/checkov-action, its pre-commit hook).
 
-Each patch checks the shape of what it replaces and does nothing when checkov changed it: a newer
-checkov then behaves as it does without us, it never breaks.
+Each patch checks the shape of what it replaces first. Where one cannot be applied (a checkov whose
+internals changed), `install()` stops the run with exit 2 and one line naming it, rather than let
+checkov run without it and write outputs that are wrong (SARIF that code scanning rejects, details
+missing from CloudFormation results).
+
+- Details: checkov's CloudFormation and serverless runners build their Records without the check's
+  `details` (its Terraform runners pass them); the check hands them over in its result under
+  `DETAILS_KEY` and the Record patch below moves them into `details`.
 
 - SARIF: checkov turns each record's `details` into `{"description": ...}` entries of the result's
   `attachments`; SARIF 2.1.0 requires an `artifactLocation` on every attachment, so any check that
@@ -212,30 +219,32 @@ class CarriedDetail(str):
         return operator.getitem, ((_RUN_THIS_FILE, str(self)), 1)
 
 
-def _in_checkov_pitr() -> bool:
-    # checkov-pitr installs the patches in its own process before the scan; nothing to carry
-    return "checkov_pitr.cli" in sys.modules
+DETAILS_KEY = "checkov_pitr_details"
 
 
 def patch_record_details() -> bool:
-    """Make our records' details CarriedDetail strings (plain checkov only); False when Record's
-    shape is unknown. adapter.py fills CloudFormation details in its own Record.__init__ wrapper,
-    so it is imported first and this wrapper goes around it."""
+    """Records of our checks get the details the check carried in its result, as CarriedDetail
+    strings (see above); False when Record's shape is unknown."""
     try:
         from checkov.common.output.record import Record
-
-        from checkov_pitr.integration import adapter  # noqa: F401  its Record patch goes inside ours
     except Exception:
         return False
     original = Record.__init__
     if getattr(original, _MARK, False):
         return True
+    try:
+        if list(inspect.signature(original).parameters)[:4] != ["self", "check_id", "check_name", "check_result"]:
+            return False
+    except (TypeError, ValueError):
+        return False
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         try:
-            if str(getattr(self, "check_id", "")).startswith(OUR_CHECK_PREFIX) and not _in_checkov_pitr() \
-                    and isinstance(self.details, list):
+            carried = self.check_result.pop(DETAILS_KEY, None) if isinstance(self.check_result, dict) else None
+            if carried and not self.details:
+                self.details = list(carried)
+            if str(getattr(self, "check_id", "")).startswith(OUR_CHECK_PREFIX) and isinstance(self.details, list):
                 self.details = [CarriedDetail(d) if isinstance(d, str) and type(d) is str else d for d in self.details]
         except Exception:  # never lose a record over a nicety
             pass
@@ -245,12 +254,22 @@ def patch_record_details() -> bool:
     return True
 
 
+class PatchError(SystemExit):
+    """A patch could not be applied: the run stops (exit 2) with one line naming it."""
+
+
 def install() -> Dict[str, bool]:
-    """Install every patch; which ones took (for tests and debugging)."""
+    """Install every patch, or stop the run with exit 2 naming the ones this checkov does not allow."""
     took = {"sarif_attachments": patch_sarif_attachments(), "deep_templates": patch_deep_template_parsing(),
             "graph_policies": patch_graph_policy_loading()}
     if __name__ != PARENT_RUN_NAME:  # in checkov's parent only the output patches are needed
         took["record_details"] = patch_record_details()
+    failed = sorted(name for name, ok in took.items() if not ok)
+    if failed:
+        sys.stderr.write(f"checkov-pitr checks: this checkov's internals differ from what the checks were built for "
+                         f"({', '.join(failed)}); stopping rather than writing wrong outputs. Use a checkov version "
+                         f"checkov-pitr supports, or the checkov-pitr command.\n")
+        raise PatchError(2)
     return took
 
 
