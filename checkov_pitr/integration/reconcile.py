@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from functools import lru_cache
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -25,10 +26,10 @@ from checkov_pitr.domain import verdicts
 from checkov_pitr.domain.core import Result
 from checkov_pitr.domain.inventory import (
     NOT_JUDGED_RESOURCE, TERRAFORM_PLAN, FileReading, FoundTable, Inventory, TerraformFile, is_terraform_file,
-    read_terraform_roots,
 )
+from checkov_pitr.domain.readers.terraform import read_terraform_tree
 from checkov_pitr.domain.policy import LoadedPolicy
-from checkov_pitr.integration.scan import reported_path, root_of
+from checkov_pitr.integration.scan import option_values, reported_path, root_of
 from checkov_pitr.rule import CHECKS, PITR_ENABLED
 
 CHECK_CLASS = "checkov_pitr.inventory"
@@ -93,7 +94,11 @@ class Reconciler:
         folders = sorted({(os.path.dirname(os.path.abspath(joined)), root)
                           for joined, root in self.walked.values()
                           if root in roots and is_terraform_file(joined)})
-        return _without_module_copies(read_terraform_roots(folders))
+        var_files = option_values(sys.argv[1:], "--var-file")
+        readings: List[FileReading] = []
+        for root in roots:  # a module folder that another folder calls is read under each call only
+            readings += read_terraform_tree([folder for folder, of in folders if of == root], root, var_files)
+        return readings
 
     def _index(self, reports: Sequence[Report]) -> "RecordIndex":
         index: RecordIndex = {}
@@ -272,19 +277,6 @@ def _declared_covered(tf: TerraformFile, index: "RecordIndex") -> bool:
         if f"{declared.resource_type}.{declared.name}" not in covered and f"resource.{declared.name}" not in covered:
             return False
     return True
-
-
-def _without_module_copies(readings: List[FileReading]) -> List[FileReading]:
-    """A module folder is read once as its own root and once per call: where a file's tables are
-    reached through a module call, its root-module reading is not a real deployment (checkov does
-    the same: a called module is not also reported as a root)."""
-    module_files = {_real(t.path) for r in readings for t in r.tables if t.resource.startswith("module.")}
-    kept: List[FileReading] = []
-    for reading in readings:
-        if _real(reading.path) in module_files:
-            reading.tables = [t for t in reading.tables if t.resource.startswith("module.")]
-        kept.append(reading)
-    return kept
 
 
 def _framework_family_runs(framework: str, frameworks: Set[str]) -> bool:
