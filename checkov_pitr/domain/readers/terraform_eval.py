@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -867,14 +868,23 @@ def _tidy(number: Any) -> Any:
 
 def _sorted_set(values: List[Any]) -> List[Any]:
     """A set of known primitive values in Terraform's order: strings lexically, numbers by value."""
-    unique: List[Any] = []
-    for value in values:
-        if not any(type(value) is type(seen) and value == seen for seen in unique):
-            unique.append(value)
+    unique = _distinct(values)
     if all(isinstance(v, str) for v in unique):
         return sorted(unique)
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in unique):
         return sorted(unique)
+    return unique
+
+
+def _distinct(values: List[Any]) -> List[Any]:
+    """The values without repeats, in order (1 and true, "1" and 1 are different values)."""
+    seen: Set[Any] = set()
+    unique: List[Any] = []
+    for value in values:
+        key = (type(value).__name__, json.dumps(value, sort_keys=True, default=repr))
+        if key not in seen:
+            seen.add(key)
+            unique.append(value)
     return unique
 
 
@@ -1245,7 +1255,7 @@ _FUNCTIONS: Dict[str, Any] = {
     "concat": lambda e, *lists: [item for items in lists for item in _list(items)],
     "merge": _merge,
     "flatten": _flatten,
-    "distinct": lambda e, items: [v for i, v in enumerate(_list(items)) if not any(_equal(v, w) for w in _list(items)[:i])],
+    "distinct": lambda e, items: _distinct(_list(items)),
     "compact": lambda e, items: [v for v in _list(items) if v is not None and v != ""],
     "coalesce": _coalesce,
     "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
