@@ -577,9 +577,10 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
 
 
 def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
-    """(address suffix, iterator names) per instance: [] when count is 0 or for_each is empty,
-    one un-indexed instance when count / for_each cannot be resolved (as checkov reports it); and
-    the reason it is not judged, for a count / for_each too large to expand."""
+    """(address suffix, iterator names) per instance, and the reason the resource is not judged
+    (a count / for_each too large to expand). [] when count is 0 or for_each is empty; one
+    unindexed instance when count / for_each cannot be resolved (as checkov reports it): judged,
+    never dropped."""
     for meta in ("count", "for_each"):
         if meta not in body:
             continue
@@ -605,18 +606,20 @@ def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
         for name, spec in (entry.items() if isinstance(entry, dict) else []):
             if not isinstance(spec, dict):
                 continue
-            items = scope.resolve(_unwrap1(spec.get("for_each")))
+            raw_for_each = _unwrap1(spec.get("for_each"))
+            items = scope.value(raw_for_each)  # known as a collection even where some values are not
             iterator = str(_unwrap1(spec.get("iterator", name))).strip("${} ") or name
             content = spec.get("content", [])
-            pairs = list(items.items()) if isinstance(items, dict) else list(enumerate(items)) if isinstance(items, list) else None
-            if pairs:
+            pairs = (sorted(items.items()) if isinstance(items, dict) else list(enumerate(items))
+                     if isinstance(items, list) else None)
+            if pairs and len(pairs) <= MAX_INSTANCES:
                 blocks = [scope.child(**{iterator: {"key": k, "value": v}}).resolve(content) for k, v in pairs]
                 flat = [b for block in blocks for b in (block if isinstance(block, list) else [block])]
                 if not re.search(rf"\$\{{\s*{re.escape(iterator)}\.", json.dumps(flat, default=str)):
                     rendered.append({name: flat})
                     continue
             unrendered = {k: scope.resolve(v) for k, v in spec.items() if k != "content"}
-            unrendered["for_each"] = [items]
+            unrendered["for_each"] = [scope.resolve(raw_for_each)]
             unrendered["content"] = content
             rendered.append({name: unrendered})
     return rendered

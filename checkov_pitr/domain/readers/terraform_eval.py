@@ -533,10 +533,11 @@ def _close_brace(text: str, pos: int) -> Optional[int]:
 class Unknown:
     """A value the scan cannot know; `text` names what it depends on (`var.x`), where known."""
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "path")
 
-    def __init__(self, text: Optional[str] = None) -> None:
+    def __init__(self, text: Optional[str] = None, path: bool = False) -> None:
         self.text = text
+        self.path = path  # text is a reference (`aws_kms_key.k`): an attribute taken of it extends it
 
     def __repr__(self) -> str:
         return f"UNRESOLVED({self.text})" if self.text else "UNRESOLVED"
@@ -825,9 +826,14 @@ def is_unresolved(value: Any) -> bool:
 
 
 def _first_unknown(*values: Any) -> Optional[Unknown]:
+    """The first Unknown in the values, inside collections too."""
     for value in values:
         if isinstance(value, Unknown):
             return value
+        inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        found = _first_unknown(*inner)
+        if found is not None:
+            return found
     return None
 
 
@@ -941,7 +947,7 @@ class _Evaluator:
             return self.scope.extra[name]
         if name in ("var", "local"):
             return _Namespace(name)
-        return Unknown(None)  # module outputs, data sources, other resources, path, terraform.workspace
+        return Unknown(name, path=True)  # module outputs, data sources, other resources, path, terraform.workspace
 
     def e_attr(self, node: Any, names: Mapping[str, Any]) -> Any:
         target = self.eval(node[1], names)
@@ -960,6 +966,8 @@ class _Evaluator:
                 return self.scope.variable(key)
             return self.scope.local(key, self.depth + 1)
         if isinstance(target, Unknown):
+            if target.path and target.text and isinstance(key, (str, int)) and not isinstance(key, bool):
+                return Unknown(f"{target.text}.{key}" if attribute else f"{target.text}[{json.dumps(key)}]", path=True)
             return target
         if isinstance(key, Unknown):
             return key
@@ -1322,22 +1330,22 @@ class Scope:
     # -- names --
     def variable(self, name: str) -> Any:
         if name not in self.variables:
-            return Unknown(f"var.{name}")
+            return Unknown(f"var.{name}", path=True)
         value = self.variables[name]
-        return Unknown(f"var.{name}") if isinstance(value, Unknown) and not value.text else value
+        return Unknown(f"var.{name}", path=True) if isinstance(value, Unknown) and not value.text else value
 
     def local(self, name: str, depth: int = 0) -> Any:
         if name in self._locals:
             return self._locals[name]
         if name not in self.locals_raw or name in self._resolving or depth > MAX_LOCAL_DEPTH:
-            return Unknown(f"local.{name}")  # unknown, or a cycle (Terraform refuses it)
+            return Unknown(f"local.{name}", path=True)  # unknown, or a cycle (Terraform refuses it)
         self._resolving.add(name)
         try:
             value = self.value(self.locals_raw[name], depth + 1)
         finally:
             self._resolving.discard(name)
         if isinstance(value, Unknown) and not value.text:
-            value = Unknown(f"local.{name}")
+            value = Unknown(f"local.{name}", path=True)
         if not self.extra:  # iterator-free values can be shared by every instance
             self._locals[name] = value
         return value
