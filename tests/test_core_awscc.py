@@ -8,7 +8,7 @@ checkov hands them over (found by printing the conf a check receives, checkov 3.
   list of mappings, JSON null as `[None]`.
 - plan `before` / `after` (CKV_PITR_003): plain JSON.
 
-The second part covers core.evaluate_for_each and the decided-empty dynamic block (issue 12, part 3).
+The second part covers core.evaluate_for_each (the one Terraform evaluator, readers/terraform_eval.py).
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from checkov_pitr.domain import core
 from checkov_pitr.domain.core import (
     AWSCC_GLOBAL_TABLE,
     AWSCC_TABLE,
-    DYNAMIC_FOR_EACH_KEY,
     MISSING,
     Policy,
     Result,
@@ -228,7 +227,9 @@ VARIABLES = {"secondary_region": "", "secondary_region_set": "eu-west-1", "on": 
     ([[]], []),
     ([[1]], [1]),
     ([{}], {}),
-    ('"" == "" ? [] : [1]', []),  # a raw-parser for_each with the variable already substituted
+    ('"" == "" ? [] : [1]', []),
+    (["${[for r in var.regions : r]}"], ["a", "b"]),  # a for expression
+    (["${toset([\"b\", \"a\", \"b\"])}"], ["a", "b"]),  # toset orders strings lexically, as Terraform  # a raw-parser for_each with the variable already substituted
 ])
 def test_evaluate_for_each_decides(expression: Any, value: Any) -> None:
     assert evaluate_for_each(expression, VARIABLES) == value
@@ -238,7 +239,6 @@ def test_evaluate_for_each_decides(expression: Any, value: Any) -> None:
     ['${var.unknown == "" ? [] : [1]}'],  # a variable without a known value
     ["${local.regions}"], ["${each.value.regions}"], ["${module.m.regions}"], ["${aws_x.y.ids}"],
     ['${var.secondary_region == "" ? [] : [1'],  # cut off
-    ["${[for r in var.regions : r]}"],  # a for expression
     ['${var.secondary_region ? [1] : []}'],  # a string is no condition
     ['${"${var.x}" == "" ? [] : [1]}'],  # a template string
     [None], ["${var.on}"],  # not a collection
@@ -260,32 +260,6 @@ def test_checkov_shape_without_decision_judges_the_content_as_before() -> None:
     found = judge_enabled(read_terraform("aws_dynamodb_table.t", "aws_dynamodb_table", hcl_table(dynamic=CHECKOV_UNRENDERED)),
                           FAIL_CLOSED, "terraform")
     assert_verdict(found, Result.FAILED, ["replica #1 of aws_dynamodb_table.t: point_in_time_recovery not set"])
-
-
-@pytest.mark.parametrize("dynamic", [
-    CHECKOV_UNRENDERED,
-    [{"replica": [{"region_name": ["eu-west-1"]}]}],  # rendered content
-    [{"replica": {"for_each": ['${var.secondary_region == "" ? [] : [1]}'], "content": [{"region_name": ["x"]}]}}],  # raw
-    ['{"replica": {"content": {"region_name": "sa-east-1"}}}'],  # a JSON string
-], ids=["checkov-unrendered", "rendered", "raw-parser", "json-string"])
-def test_decided_empty_for_each_means_no_block_in_every_shape(dynamic: Any) -> None:
-    conf = hcl_table(dynamic=dynamic, **{DYNAMIC_FOR_EACH_KEY: {"replica": []}})
-    found = judge_enabled(read_terraform("aws_dynamodb_table.t", "aws_dynamodb_table", conf), FAIL_CLOSED, "terraform")
-    assert_verdict(found, Result.PASSED, ["aws_dynamodb_table.t: point_in_time_recovery.enabled is true"])
-    assert "replica" not in found.reason
-
-
-def test_decided_non_empty_for_each_keeps_the_replica() -> None:
-    conf = hcl_table(dynamic=CHECKOV_UNRENDERED, **{DYNAMIC_FOR_EACH_KEY: {"replica": [1]}})
-    found = judge_enabled(read_terraform("aws_dynamodb_table.t", "aws_dynamodb_table", conf), FAIL_CLOSED, "terraform")
-    assert_verdict(found, Result.FAILED, ["replica #1 of aws_dynamodb_table.t"])
-
-
-def test_decided_empty_point_in_time_recovery_block_means_pitr_off() -> None:
-    conf = {"name": ["t"], "dynamic": [{"point_in_time_recovery": [{"enabled": [True]}]}],
-            DYNAMIC_FOR_EACH_KEY: {"point_in_time_recovery": []}}
-    found = judge_enabled(read_terraform("aws_dynamodb_table.t", "aws_dynamodb_table", conf), FAIL_CLOSED, "terraform")
-    assert_verdict(found, Result.FAILED, ["no point_in_time_recovery block (PITR is off by default)"])
 
 
 def test_raw_parser_for_each_decidable_without_variables() -> None:

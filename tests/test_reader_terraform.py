@@ -11,7 +11,7 @@ import hcl2
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from checkov_pitr.domain import core
+from checkov_pitr.domain import core, verdicts
 from checkov_pitr.domain.inventory import TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable
 from checkov_pitr.domain.readers.terraform import read_terraform_root, terraform_files
 from checkov_pitr.domain.readers.terraform_eval import FastHclParser, Scope, lex_hcl, plain_number
@@ -36,7 +36,7 @@ def reading(name: str, relative: str) -> FileReading:
 
 
 def verdict(table: FoundTable) -> core.Verdict:
-    return core.judge_enabled(core.read_terraform(table.label, table.resource_type, table.config), core.Policy(), "terraform")
+    return verdicts.judge(table, "CKV_PITR_001", core.Policy())  # every reading of the table (variants)
 
 
 def period_verdict(table: FoundTable) -> core.Verdict:
@@ -49,8 +49,8 @@ def period_verdict(table: FoundTable) -> core.Verdict:
 
 FOUND: List[Tuple[str, Dict[str, Tuple[str, bool]]]] = [
     # fixture: {resource name: (file relative to the fixture, authoritative)}
-    ("tofu_shadows_tf", {
-        "aws_dynamodb_table.orders": ("main.tofu", True),
+    ("tofu_shadows_tf", {  # both tools' readings: reported at Terraform's file (variants: both)
+        "aws_dynamodb_table.orders": ("main.tf", True),
         "aws_dynamodb_table.other": ("other.tf", True),
     }),
     ("fail_override_sets_variable_default_false", {"aws_dynamodb_table.orders": ("main.tf", True)}),
@@ -121,12 +121,14 @@ def test_found_tables_names_files_and_authority(fixture: str, expected: Dict[str
 # ---------------------------------------------------------------------------------------------
 
 VERDICTS = [
-    ("tofu_shadows_tf", "aws_dynamodb_table.orders", "PASSED", "enabled is true"),  # main.tofu, not main.tf
+    # OpenTofu reads main.tofu (on), Terraform main.tf (off): it fails under Terraform only
+    ("tofu_shadows_tf", "aws_dynamodb_table.orders", "FAILED", "under Terraform (main.tf): aws_dynamodb_table.orders: no"),
     ("fail_override_sets_variable_default_false", "aws_dynamodb_table.orders", "FAILED", "enabled is false"),
     ("override_replaces_nested_block", "aws_dynamodb_table.orders", "FAILED", "point_in_time_recovery.enabled is false"),
     ("values_resolved", "aws_dynamodb_table.from_tfvars", "PASSED", "enabled is true"),
     ("values_resolved", "aws_dynamodb_table.unresolved", "FAILED", "depends on var.no_default"),
-    ("values_resolved", "aws_dynamodb_table.conditional", "FAILED", "depends on var.env"),
+    # env is "staging" in env.auto.tfvars.json: the conditional is evaluated to false
+    ("values_resolved", "aws_dynamodb_table.conditional", "FAILED", "point_in_time_recovery.enabled is false"),
     ("modules_local_nested_count_for_each", "module.sessions.aws_dynamodb_table.this", "PASSED", "enabled is true"),
     ("modules_local_nested_count_for_each", "module.counted[1].aws_dynamodb_table.this", "FAILED", "enabled is false"),
     ("modules_local_nested_count_for_each", "module.wrapped.module.inner.aws_dynamodb_table.this", "PASSED", ""),
@@ -256,7 +258,9 @@ def test_tf_json_names_and_values() -> None:
 def test_tofu_shadows_tf_of_the_same_name() -> None:
     folder = os.path.join(FIXTURES, "tofu_shadows_tf")
     assert [os.path.basename(p) for p in terraform_files(folder)] == ["main.tofu", "other.tf"]
-    shadowed = reading("tofu_shadows_tf", "main.tf")
+    assert [os.path.basename(p) for p in terraform_files(folder, "terraform")] == ["main.tf", "other.tf"]
+    under_tofu = read_terraform_root(folder, folder, deployed_with="opentofu")
+    shadowed = next(r for r in under_tofu if r.path.endswith("main.tf"))
     assert shadowed.shadowed and shadowed.tables == []
 
 

@@ -415,184 +415,15 @@ def _for_each_items(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# A dynamic block's for_each, decided where the scan can: literals, variables with known values,
-# comparisons and conditionals (`var.secondary_region == "" ? [] : [1]`). Anything else is undecided.
+# A dynamic block's for_each, decided where the scan can, by the one Terraform evaluator
+# (readers/terraform_eval.py). Anything it cannot decide stays undecided.
 # ---------------------------------------------------------------------------------------------
-
-# Set on a Terraform conf by the integration layer (checkov drops a dynamic block's for_each when it
-# cannot render it): block name -> that block's for_each, decided under the scan's variable values.
-DYNAMIC_FOR_EACH_KEY = "__pitr_dynamic_for_each__"
-
-
-class _Undecided(Exception):
-    pass
-
-
-_TOKEN = re.compile(r"""\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<number>\d+(?:\.\d+)?)|"""
-                    r"""(?P<name>[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)|(?P<op>==|!=|>=|<=|&&|\|\||[?:!<>()\[\]{},]))""")
-
-
-def _tokens(text: str) -> List[Tuple[str, Any]]:
-    found: List[Tuple[str, Any]] = []
-    i = 0
-    while i < len(text):
-        if text[i:].strip() == "":
-            break
-        match = _TOKEN.match(text, i)
-        if not match or match.end() == i:
-            raise _Undecided(text[i:])
-        i = match.end()
-        kind = match.lastgroup or ""
-        value: Any = match.group(kind).strip() if kind else ""
-        if kind == "string":
-            if "${" in value or "%{" in value:
-                raise _Undecided(value)  # a template: not a literal
-            import json
-            value = json.loads(value)
-        elif kind == "number":
-            value = float(value) if "." in value else int(value)
-        found.append((kind, value))
-    return found
-
-
-class _ForEachParser:
-    """expr := or ['?' expr ':' expr]; or := and {'||' and}; and := cmp {'&&' cmp};
-    cmp := unary [op unary]; unary := '!' unary | primary."""
-
-    def __init__(self, tokens: List[Tuple[str, Any]], variables: Mapping[str, Any]) -> None:
-        self.tokens, self.variables, self.i = tokens, variables, 0
-
-    def peek(self) -> Tuple[str, Any]:
-        return self.tokens[self.i] if self.i < len(self.tokens) else ("end", None)
-
-    def take(self, op: Optional[str] = None) -> Tuple[str, Any]:
-        token = self.peek()
-        if token[0] == "end" or (op is not None and token != ("op", op)):
-            raise _Undecided(f"expected {op}")
-        self.i += 1
-        return token
-
-    def parse(self) -> Any:
-        value = self.expr()
-        if self.peek()[0] != "end":
-            raise _Undecided("trailing tokens")
-        return value
-
-    def expr(self) -> Any:
-        condition = self.or_()
-        if self.peek() == ("op", "?"):
-            self.take("?")
-            when_true = self.expr()
-            self.take(":")
-            when_false = self.expr()
-            if not isinstance(condition, bool):
-                raise _Undecided("condition is not a bool")
-            return when_true if condition else when_false
-        return condition
-
-    def or_(self) -> Any:
-        value = self.and_()
-        while self.peek() == ("op", "||"):
-            self.take()
-            other = self.and_()
-            if not isinstance(value, bool) or not isinstance(other, bool):
-                raise _Undecided("|| on non-bools")
-            value = value or other
-        return value
-
-    def and_(self) -> Any:
-        value = self.cmp()
-        while self.peek() == ("op", "&&"):
-            self.take()
-            other = self.cmp()
-            if not isinstance(value, bool) or not isinstance(other, bool):
-                raise _Undecided("&& on non-bools")
-            value = value and other
-        return value
-
-    def cmp(self) -> Any:
-        left = self.unary()
-        kind, op = self.peek()
-        if kind == "op" and op in ("==", "!=", ">", "<", ">=", "<="):
-            self.take()
-            right = self.unary()
-            if op in ("==", "!="):
-                equal = type(left) is type(right) and left == right or (
-                    isinstance(left, (int, float)) and isinstance(right, (int, float))
-                    and not isinstance(left, bool) and not isinstance(right, bool) and left == right)
-                return equal if op == "==" else not equal
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right)):
-                raise _Undecided("ordering on non-numbers")
-            return {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[op]
-        return left
-
-    def unary(self) -> Any:
-        if self.peek() == ("op", "!"):
-            self.take()
-            value = self.unary()
-            if not isinstance(value, bool):
-                raise _Undecided("! on a non-bool")
-            return not value
-        return self.primary()
-
-    def primary(self) -> Any:
-        kind, value = self.take()
-        if kind in ("string", "number"):
-            return value
-        if kind == "op" and value == "(":
-            inner = self.expr()
-            self.take(")")
-            return inner
-        if kind == "op" and value == "[":
-            items: List[Any] = []
-            while self.peek() != ("op", "]"):
-                items.append(self.expr())
-                if self.peek() == ("op", ","):
-                    self.take()
-                elif self.peek() != ("op", "]"):
-                    raise _Undecided("list")
-            self.take("]")
-            return items
-        if kind == "op" and value == "{":
-            self.take("}")  # only the empty object
-            return {}
-        if kind == "name":
-            if value in ("true", "false"):
-                return value == "true"
-            if value == "null":
-                return None
-            if self.peek() == ("op", "("):
-                return self.call(value)
-            parts = value.split(".")
-            if parts[0] != "var" or len(parts) < 2 or parts[1] not in self.variables:
-                raise _Undecided(value)  # local, each, data, module, a resource, an unknown variable
-            found = self.variables[parts[1]]
-            for attribute in parts[2:]:
-                if not isinstance(found, Mapping) or attribute not in found:
-                    raise _Undecided(value)
-                found = found[attribute]
-            return found
-        raise _Undecided(str(value))
-
-    def call(self, function: str) -> Any:
-        self.take("(")
-        argument = self.expr()
-        self.take(")")
-        if function in ("toset", "tolist") and isinstance(argument, list):
-            return list(dict.fromkeys(argument)) if function == "toset" and all(
-                isinstance(a, (str, int, float, bool)) for a in argument) else argument
-        if function == "tomap" and isinstance(argument, Mapping):
-            return argument
-        if function == "length" and isinstance(argument, (list, Mapping, str)):
-            return len(argument)
-        if function == "compact" and isinstance(argument, list) and all(isinstance(a, str) for a in argument):
-            return [a for a in argument if a != ""]
-        raise _Undecided(function)
-
 
 def evaluate_for_each(expression: Any, variables: Mapping[str, Any]) -> Any:
     """A for_each expression's value where the scan can decide it, else MISSING. `variables` holds
-    the values the scan knows (a default, a tfvars file, a module argument); others stay undecided."""
+    the values the scan knows; others stay undecided."""
+    from checkov_pitr.domain.readers.terraform_eval import Scope, contains_unknown
+
     # the HCL parser wraps the expression in one list: ["${...}"], [[]], [[1]]; take off that one only
     value = expression[0] if isinstance(expression, list) and len(expression) == 1 else expression
     if isinstance(value, (list, Mapping)):
@@ -600,19 +431,9 @@ def evaluate_for_each(expression: Any, variables: Mapping[str, Any]) -> Any:
     if not isinstance(value, str):
         return MISSING
     text = value.strip()
-    if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
-        text = text[2:-1]
-    try:
-        decided = _ForEachParser(_tokens(text), variables).parse()
-    except (_Undecided, ValueError, RecursionError):
-        return MISSING
-    return decided if isinstance(decided, (list, Mapping)) else MISSING
-
-
-def _decided_empty(conf: Mapping[str, Any], name: str) -> bool:
-    decided = conf.get(DYNAMIC_FOR_EACH_KEY)
-    value = decided.get(name, MISSING) if isinstance(decided, Mapping) else MISSING
-    return isinstance(value, (list, Mapping)) and not value
+    # checkov hands over some for_each as bare expression text, variables substituted (`"" == "" ? [] : [1]`)
+    decided = Scope(dict(variables)).value(text if "${" in text else "${" + text + "}")
+    return decided if isinstance(decided, (list, Mapping)) and not contains_unknown(decided) else MISSING
 
 
 def _dynamic_blocks(conf: Mapping[str, Any], name: str,
@@ -642,8 +463,6 @@ def _dynamic_blocks(conf: Mapping[str, Any], name: str,
                 continue
         if not isinstance(element, Mapping) or name not in element:
             continue
-        if _decided_empty(conf, name):
-            continue  # its for_each is empty under the scan's values: no block, whatever the content says
         value = element[name]
         if not (isinstance(value, Mapping) and "content" in value):
             found.extend(blocks(value) or [])

@@ -57,6 +57,12 @@ class FoundTable:
     globals_spec: Any = MISSING  # SAM: Globals.SimpleTable.PointInTimeRecoverySpecification
     change: Optional[PlanChange] = None  # plans: for CKV_PITR_003
     calling_file: Optional[str] = None  # Terraform modules: the file with the module call
+    # Terraform: which reading this is, named in its messages ("under OpenTofu (main.tofu)",
+    # "called from examples/basic"); empty where there is one reading
+    context: str = ""
+    # Terraform: the readings of one resource that differ (per tool, per caller), each a table with
+    # its context; the table passes only if it passes under each (verdicts.judge)
+    variants: Tuple["FoundTable", ...] = ()
 
 
 @dataclass

@@ -41,7 +41,27 @@ def _problem_verdict(table: FoundTable, check_id: str, policy: Policy) -> Verdic
 
 
 def judge(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
-    """The verdict of one check on one table; never raises (a table that cannot be read is FAILED)."""
+    """The verdict of one check on one table; never raises (a table that cannot be read is FAILED).
+    A table with several readings (variants) passes only if it passes under each."""
+    if table.variants:
+        return _combined([judge(variant, check_id, policy) for variant in table.variants])
+    verdict = _judge_one(table, check_id, policy)
+    if table.context and verdict.reason:
+        return Verdict(verdict.result, f"{table.context}: {verdict.reason}")
+    return verdict
+
+
+def _combined(verdicts: List[Verdict]) -> Verdict:
+    """FAILED where any reading fails, else UNKNOWN where any is unknown, else PASSED where any
+    passes (a reading with nothing to judge, NONE, adds nothing), else NONE."""
+    for result in (Result.FAILED, Result.UNKNOWN, Result.PASSED):
+        chosen = [v.reason for v in verdicts if v.result is result]
+        if chosen:
+            return Verdict(result, " | ".join(dict.fromkeys(chosen)))
+    return Verdict(Result.NONE, " | ".join(dict.fromkeys(v.reason for v in verdicts if v.reason)))
+
+
+def _judge_one(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
     try:
         if table.problem:
             return _problem_verdict(table, check_id, policy)

@@ -16,15 +16,16 @@ import json.decoder
 import json.scanner
 import os
 import re
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+import stat
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import hcl2
 
-from checkov_pitr.domain.inventory import TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable
+from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, FastHclParser, FastParseError, LineIndex, Scope, for_each_value, instance_keys,
-    json_depth, lex_hcl, without_exponents,
+    MAX_DEPTH, MAX_INSTANCES, FastHclParser, FastParseError, LineIndex, Scope, TooManyInstances, Unknown,
+    decode_escapes, for_each_value, instance_keys, json_depth, lex_hcl, normalize_string, without_exponents,
 )
 from checkov_pitr.domain.readers.terraform_modules import installed_modules, module_folder
 
@@ -36,6 +37,9 @@ _MODULE_CALL_TEXT = re.compile(rb'(?m)^[ \t]*module[ \t]+"|"module"[ \t\r\n]*:')
 # bc-python-hcl2 (lark) reads about 700 tables a second; larger files go to the fast parser first
 FAST_PARSE_BYTES = 256 * 1024
 MAX_MODULE_DEPTH = 16
+MAX_WALK_INSTANCES = 5 * MAX_INSTANCES  # table and module instances of one root module, all depths
+TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
+_TOOL_NAMES = {TERRAFORM_TOOL: "Terraform", OPENTOFU_TOOL: "OpenTofu"}
 _MODULE_META = ("source", "version", "count", "for_each", "providers", "depends_on")
 # checkov's own pattern (checkov/common/comment/enum.py), applied to real comments only
 _SKIP = re.compile(r"(?:checkov:skip=|bridgecrew:skip=|cortex:skip=) *([A-Za-z_\d-]+(?:,[A-Za-z_\d-]+)*)?(:[^\n]*)?")
@@ -62,34 +66,100 @@ def _is_override(name: str) -> bool:
     return bool(split) and (split[0] == "override" or split[0].endswith("_override"))
 
 
-def _folder_files(folder: str) -> Tuple[List[str], List[str]]:
-    """(files loaded, files shadowed: x.tf beside x.tofu, which OpenTofu does not read), sorted."""
+def _is_tofu(path: str) -> bool:
+    return path.endswith((".tofu", ".tofu.json"))
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO"),
+                       (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return kind
+    return "not a file"
+
+
+def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> Tuple[Optional[bytes], Optional[str]]:
+    """(bytes, None), or (None, why not): only a regular file (a symlink is followed) of at most
+    `limit` bytes is read, so a device or FIFO named main.tf cannot make the scan hang."""
     try:
-        names = sorted(n for n in os.listdir(folder) if _split_name(n) and os.path.isfile(os.path.join(folder, n)))
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            return None, f"not a regular file ({_file_kind(before.st_mode)}); not read"
+        if before.st_size > limit:
+            return None, f"larger than {limit // (1024 * 1024)} MiB; not read"
+        # O_NONBLOCK: were it swapped for a FIFO after the stat, opening it does not wait for a writer
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(handle, "rb") as opened:
+            mode = os.fstat(opened.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                return None, f"not a regular file ({_file_kind(mode)}); not read"
+            raw = opened.read(limit + 1)
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    if len(raw) > limit:
+        return None, f"larger than {limit // (1024 * 1024)} MiB; not read"
+    return raw, None
+
+
+@dataclass
+class _FolderFiles:
+    loaded: List[str] = field(default_factory=list)  # what the tool reads, sorted by name
+    not_loaded: List[Tuple[str, str]] = field(default_factory=list)  # (path, why the tool does not read it)
+    irregular: List[Tuple[str, str]] = field(default_factory=list)  # (path, why not read): devices, FIFOs
+    has_tofu: bool = False  # Terraform and OpenTofu read this folder differently
+
+
+def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
+    """The configuration files `tool` reads from one folder (not its subfolders). Terraform reads
+    .tf and .tf.json; OpenTofu also .tofu and .tofu.json, and reads x.tofu instead of x.tf
+    (https://opentofu.org/docs/language/files/: "Extension Precedence"; override files too)."""
+    found = _FolderFiles()
+    try:
+        names = sorted(n for n in os.listdir(folder) if _split_name(n))
     except OSError:
-        return [], []
+        return found
     present = set(names)
-    loaded, shadowed = [], []
     for name in names:
+        path = os.path.abspath(os.path.join(folder, name))
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            found.irregular.append((path, f"cannot be read ({exc.strerror or exc})"))
+            continue
+        if stat.S_ISDIR(mode):
+            continue  # Terraform skips a folder whatever its name
+        if not stat.S_ISREG(mode):
+            found.irregular.append((path, f"not a regular file ({_file_kind(mode)}); not read"))
+            continue
         base, extension = _split_name(name)  # type: ignore[misc]
+        found.has_tofu = found.has_tofu or _is_tofu(name)
         twin = _TOFU_TWIN.get(extension)
-        target = shadowed if twin and base + twin in present else loaded
-        target.append(os.path.abspath(os.path.join(folder, name)))
-    return loaded, shadowed
+        if tool == TERRAFORM_TOOL and _is_tofu(name):
+            found.not_loaded.append((path, "not read by Terraform (a .tofu file)"))
+        elif tool == OPENTOFU_TOOL and twin and base + twin in present:
+            found.not_loaded.append((path, "not read by OpenTofu: a .tofu file of the same name replaces it"))
+        else:
+            found.loaded.append(path)
+    return found
 
 
-def terraform_files(folder: str) -> List[str]:
-    """The files Terraform / OpenTofu load from one folder (not its subfolders), sorted by name:
-    .tf, .tf.json, .tofu, .tofu.json, without x.tf where x.tofu exists, hidden and backup files."""
-    return _folder_files(folder)[0]
+def terraform_files(folder: str, tool: str = OPENTOFU_TOOL) -> List[str]:
+    """The files `tool` loads from one folder (not its subfolders), sorted by name: by default
+    OpenTofu's (.tf, .tf.json, .tofu, .tofu.json, without x.tf where x.tofu exists); hidden and
+    backup files, devices and FIFOs are never loaded."""
+    return _folder_files(folder, tool).loaded
+
+
+def may_hold_tables(raw: bytes, path: str = "") -> bool:
+    """Whether a Terraform file's bytes may declare an in-scope resource or call a module. A text
+    check, so it must hold for every way of writing the type: an escape (`\\u0074`, JSON's `\\u`)
+    could spell one, so any `\\u` / `\\U` escape makes it True."""
+    return (any(needle in raw for needle in _IN_SCOPE_TEXT) or bool(_MODULE_CALL_TEXT.search(raw))
+            or b"\\u" in raw or b"\\U" in raw)
 
 
 def _framework(path: str) -> str:
     return TERRAFORM_JSON if path.endswith(".json") else TERRAFORM
-
-
-def _is_tofu(path: str) -> bool:
-    return path.endswith((".tofu", ".tofu.json"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,12 +176,8 @@ class _File:
     rewritten: bool = False  # exponent literals written out so bc-python-hcl2 could read it
 
     @property
-    def mentions_tables(self) -> bool:
-        return any(needle in self.raw for needle in _IN_SCOPE_TEXT)
-
-    @property
-    def mentions_modules(self) -> bool:
-        return bool(_MODULE_CALL_TEXT.search(self.raw))
+    def may_hold_tables(self) -> bool:
+        return may_hold_tables(self.raw, self.path)
 
 
 def _decode(raw: bytes) -> Tuple[Optional[str], Optional[str]]:
@@ -144,7 +210,7 @@ def _parse_hcl_file(parsed: _File, text: str) -> None:
     lines = LineIndex(text)
     parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
     try:
-        parsed.blocks = _load_hcl(text)
+        parsed.blocks = _normalized(_load_hcl(text)) if "\\" in text else _load_hcl(text)
         # the fast parser reads exponents; checkov's parser would have refused the file
         parsed.rewritten = bool(lexed.exponents) and len(text) > FAST_PARSE_BYTES
         return
@@ -156,12 +222,23 @@ def _parse_hcl_file(parsed: _File, text: str) -> None:
     if lexed.exponents:
         # bc-python-hcl2 0.4.3 refuses `1e3`: read the same values written without exponents
         try:
-            parsed.blocks = _load_hcl(without_exponents(text, lexed.exponents))
+            parsed.blocks = _normalized(_load_hcl(without_exponents(text, lexed.exponents)))
             parsed.rewritten = True
             return
         except Exception:  # noqa: BLE001 - the first error is the one to report
             pass
     parsed.problem = f"not valid HCL ({_hcl_error(first_error)}); fix the syntax (terraform validate shows it)"
+
+
+def _normalized(value: Any) -> Any:
+    """Both HCL parsers keep quoted strings as written: decode their escapes (labels, keys, values),
+    so `resource "aws_dynamodb_\\u0074able"` is the aws_dynamodb_table it is to Terraform."""
+    if isinstance(value, dict):
+        return {(decode_escapes(k) if "\\" in k and "${" not in k else k) if isinstance(k, str) else k: _normalized(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalized(v) for v in value]
+    return normalize_string(value) if isinstance(value, str) else value
 
 
 def _load_hcl(text: str) -> Dict[str, Any]:
@@ -326,6 +403,7 @@ class _Module:
     readings: List[FileReading] = field(default_factory=list)  # problems, shadowed and override files
     table_files: List[str] = field(default_factory=list)  # files with in-scope resource text
     authoritative: bool = False  # override files, shadowed files or rewritten numbers: checkov reads it otherwise
+    has_tofu: bool = False  # Terraform and OpenTofu read this folder differently
 
 
 def _unwrap1(value: Any) -> Any:
@@ -385,15 +463,17 @@ def _merge_body(original: Dict[str, Any], override: Dict[str, Any]) -> Dict[str,
 
 def _collect(module: _Module, parsed: _File, override: bool) -> None:
     """Add one file's blocks to the module; an override file's blocks merge into existing ones."""
+    by_name = {(r.type, r.name): i for i, r in enumerate(module.resources)} if override else {}
     for resource in _resources_of(parsed):
         if not override:
             module.resources.append(resource)
             continue
-        for index, original in enumerate(module.resources):
-            if (original.type, original.name) == (resource.type, resource.name):
-                # the table stays where it is written; its lines too. Skips in either block count.
-                module.resources[index] = _Resource(original.type, original.name, _merge_body(original.body, resource.body),
-                                                    original.path, original.lines, {**resource.skips, **original.skips})
+        index = by_name.get((resource.type, resource.name))
+        if index is not None:
+            original = module.resources[index]
+            # the table stays where it is written; its lines too. Skips in either block count.
+            module.resources[index] = _Resource(original.type, original.name, _merge_body(original.body, resource.body),
+                                                original.path, original.lines, {**resource.skips, **original.skips})
     for entry in parsed.blocks.get("variable", []) or []:
         for name, body in (entry.items() if isinstance(entry, dict) else []):
             if isinstance(body, dict) and (not override or name in module.variables):
@@ -413,38 +493,43 @@ def _collect(module: _Module, parsed: _File, override: bool) -> None:
                 module.calls[name] = _Call(name, _merge_body(call.body, body), call.path)
 
 
-def _load_module(folder: str) -> _Module:
+def _load_module(folder: str, tool: str) -> _Module:
+    """One module folder as `tool` reads it: its files parsed, override files merged."""
     module = _Module(folder)
-    loaded, shadowed = _folder_files(folder)
+    files = _folder_files(folder, tool)
+    module.has_tofu = files.has_tofu
+    for path, why_not in files.irregular:
+        module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
     raws: Dict[str, bytes] = {}
-    for path in loaded + shadowed:
-        try:
-            with open(path, "rb") as handle:
-                raws[path] = handle.read()
-        except OSError as exc:
-            raws[path] = b""
-            module.readings.append(FileReading(path, _framework(path), not_judged=f"cannot be read ({exc.strerror or exc})"))
-    for path in shadowed:
-        module.authoritative = True  # checkov read it with the rest of the folder
-        if any(n in raws[path] for n in _IN_SCOPE_TEXT):
-            module.readings.append(FileReading(path, _framework(path), shadowed=True,
-                                               warning="not read by OpenTofu: a .tofu file of the same name replaces it"))
+    for path in files.loaded:
+        raw, why_not = read_regular_file(path)
+        if raw is None:
+            module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
+        raws[path] = raw or b""
+    for path, why_not in files.not_loaded:
+        # checkov reads a .tf beside a .tofu with the rest of the folder (it never reads .tofu files)
+        module.authoritative = module.authoritative or tool == OPENTOFU_TOOL
+        raw, _ = read_regular_file(path)
+        if raw is not None and may_hold_tables(raw, path):
+            module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=why_not))
     # only folders that may hold a table, or call a module that may, are parsed
-    if not any(any(n in raws[p] for n in _IN_SCOPE_TEXT) or _MODULE_CALL_TEXT.search(raws[p]) for p in loaded):
+    if not any(may_hold_tables(raws[p], p) for p in raws):
         return module
-    primaries = [p for p in loaded if not _is_override(os.path.basename(p))]
-    overrides = [p for p in loaded if _is_override(os.path.basename(p))]
+    primaries = [p for p in raws if not _is_override(os.path.basename(p))]
+    # override files are merged after the others, in lexical order of their names
+    overrides = sorted((p for p in raws if _is_override(os.path.basename(p))), key=os.path.basename)
     module.authoritative = module.authoritative or bool(overrides)
     for path in primaries + overrides:
         parsed = _parse_file(path, raws[path])
         is_override = path in overrides
         if parsed.problem:
-            if parsed.mentions_tables or parsed.mentions_modules:
+            if parsed.may_hold_tables:
                 module.readings.append(FileReading(path, _framework(path), not_judged=parsed.problem))
             continue
         module.authoritative = module.authoritative or parsed.rewritten
         _collect(module, parsed, is_override)
-        if parsed.mentions_tables:
+        if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
+                not is_override and parsed.may_hold_tables and not parsed.blocks):
             if is_override:
                 module.readings.append(FileReading(
                     path, _framework(path), shadowed=True,
@@ -458,43 +543,58 @@ def _load_module(folder: str) -> _Module:
 # Instances: count / for_each, values, module calls
 # ---------------------------------------------------------------------------------------------
 
-def _tfvars(folder: str) -> Dict[str, Any]:
-    """Root-module variable values, in the order Terraform loads them (later files win)."""
+def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List[FileReading]]:
+    """Root-module variable values, in the order Terraform loads them (later files win):
+    terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order, then -var-file
+    files in the order given. A file that cannot be read is reported, and sets nothing."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
-        return {}
-    ordered = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
-    ordered += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+        names = []
+    ordered = [os.path.join(folder, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    ordered += [os.path.join(folder, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    ordered += [os.path.abspath(f) for f in var_files]
     values: Dict[str, Any] = {}
-    for name in ordered:
+    problems: List[FileReading] = []
+    for path in ordered:
+        raw, why_not = read_regular_file(path)
         try:
-            with open(os.path.join(folder, name), "rb") as handle:
-                text = handle.read().decode("utf-8-sig")
-            data = json.loads(text) if name.endswith(".json") else {k: _unwrap1(v) for k, v in hcl2.loads(text).items()}
-        except Exception:  # noqa: BLE001 - an unreadable tfvars leaves defaults (Terraform itself would stop)
+            if raw is None:
+                raise ValueError(why_not)
+            text = raw.decode("utf-8-sig")
+            if path.endswith(".json"):
+                data = json.loads(text)
+            else:
+                data = _normalized({k: _unwrap1(v) for k, v in _load_hcl(text).items()})
+                data = {k: Scope().value(v) for k, v in data.items() if not k.startswith("__")}
+        except Exception as exc:  # noqa: BLE001 - Terraform itself would stop: the tables are judged on defaults
+            problems.append(FileReading(os.path.abspath(path), TERRAFORM,
+                                        warning=f"variables file not read ({exc}); defaults used instead"))
             continue
         if isinstance(data, dict):
             values.update(data)
-    return values
+    return values, problems
 
 
-def _instances(body: Dict[str, Any], scope: Scope) -> List[Tuple[str, Dict[str, Any]]]:
-    """(address suffix, iterator names) per instance: [] when count is 0 or for_each is empty,
-    one un-indexed instance when count / for_each cannot be resolved (as checkov reports it)."""
-    if "count" in body:
-        value = scope.resolve(_unwrap1(body["count"]))
-        keys = instance_keys("count", value)
+def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
+    """(address suffix, iterator names) per instance, and the reason the resource is not judged
+    (a count / for_each too large to expand). [] when count is 0 or for_each is empty; one
+    unindexed instance when count / for_each cannot be resolved (as checkov reports it): judged,
+    never dropped."""
+    for meta in ("count", "for_each"):
+        if meta not in body:
+            continue
+        value = scope.value(_unwrap1(body[meta]))
+        try:
+            keys = instance_keys(meta, value)
+        except TooManyInstances as exc:
+            return [("", {})], exc.reason()
         if keys is None:
-            return [("", {})]
-        return [(f"[{i}]", {"count": {"index": i}}) for i in keys]
-    if "for_each" in body:
-        value = scope.resolve(_unwrap1(body["for_each"]))
-        keys = instance_keys("for_each", value)
-        if keys is None:
-            return [("", {})]
-        return [(f'["{k}"]', {"each": {"key": k, "value": for_each_value(value, k)}}) for k in keys]
-    return [("", {})]
+            return [("", {})], None
+        if meta == "count":
+            return [(f"[{i}]", {"count": {"index": i}}) for i in keys], None
+        return [(f'["{k}"]', {"each": {"key": k, "value": for_each_value(value, k)}}) for k in keys], None
+    return [("", {})], None
 
 
 def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
@@ -506,18 +606,20 @@ def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
         for name, spec in (entry.items() if isinstance(entry, dict) else []):
             if not isinstance(spec, dict):
                 continue
-            items = scope.resolve(_unwrap1(spec.get("for_each")))
+            raw_for_each = _unwrap1(spec.get("for_each"))
+            items = scope.value(raw_for_each)  # known as a collection even where some values are not
             iterator = str(_unwrap1(spec.get("iterator", name))).strip("${} ") or name
             content = spec.get("content", [])
-            pairs = list(items.items()) if isinstance(items, dict) else list(enumerate(items)) if isinstance(items, list) else None
-            if pairs:
+            pairs = (sorted(items.items()) if isinstance(items, dict) else list(enumerate(items))
+                     if isinstance(items, list) else None)
+            if pairs and len(pairs) <= MAX_INSTANCES:
                 blocks = [scope.child(**{iterator: {"key": k, "value": v}}).resolve(content) for k, v in pairs]
                 flat = [b for block in blocks for b in (block if isinstance(block, list) else [block])]
                 if not re.search(rf"\$\{{\s*{re.escape(iterator)}\.", json.dumps(flat, default=str)):
                     rendered.append({name: flat})
                     continue
             unrendered = {k: scope.resolve(v) for k, v in spec.items() if k != "content"}
-            unrendered["for_each"] = [items]
+            unrendered["for_each"] = [scope.resolve(raw_for_each)]
             unrendered["content"] = content
             rendered.append({name: unrendered})
     return rendered
@@ -538,17 +640,22 @@ def _unindexed(address: str) -> str:
 
 @dataclass
 class _Walk:
-    """State of one read_terraform_root call."""
+    """State of one reading of one root module by one tool."""
 
     root: str
+    tool: str
     installed: Dict[str, str]
-    modules: Dict[str, _Module] = field(default_factory=dict)
+    modules: Dict[Tuple[str, str], _Module]  # shared by every root of a tree: (folder, tool) -> module
+    var_files: Sequence[str] = ()
     readings: Dict[str, FileReading] = field(default_factory=dict)
+    instances: int = 0  # table and module instances made so far (MAX_WALK_INSTANCES)
+    saw_tofu: bool = False  # a folder of this walk reads differently under Terraform and OpenTofu
 
     def module(self, folder: str) -> _Module:
-        if folder not in self.modules:
-            self.modules[folder] = _load_module(folder)
-        return self.modules[folder]
+        key = (folder, self.tool)
+        if key not in self.modules:
+            self.modules[key] = _load_module(folder, self.tool)
+        return self.modules[key]
 
     def reading(self, path: str) -> FileReading:
         if path not in self.readings:
@@ -563,42 +670,56 @@ class _Walk:
 
 def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any]) -> Scope:
     variables: Dict[str, Any] = {}
+    literal = Scope()  # a default or a tfvars value is a literal: evaluated with no names in scope
     for name, body in module.variables.items():
-        if name in inputs:
-            variables[name] = inputs[name]
+        has_default = "default" in body
+        default = literal.value(_unwrap1(body["default"])) if has_default else None
+        nullable = _unwrap1(body.get("nullable", True)) not in (False, "false")
+        if name in inputs and not (inputs[name] is None and not nullable and has_default):
+            variables[name] = inputs[name]  # null passed to a `nullable = false` variable takes its default
         elif name in tfvars:
             variables[name] = tfvars[name]
-        elif "default" in body:
-            variables[name] = _unwrap1(body["default"])
+        elif has_default:
+            variables[name] = default  # a default of null leaves the argument unset: the provider's default
     return Scope(variables, dict(module.locals))
 
 
 def _walk(walk: _Walk, folder: str, inputs: Dict[str, Any], prefix: str, key: List[str],
-          caller: Optional[str], inherited: bool, chain: Tuple[str, ...]) -> None:
+          caller: Optional[str], inherited: bool, chain: Tuple[str, ...], problem: Optional[str]) -> None:
     module = walk.module(folder)
+    walk.saw_tofu = walk.saw_tofu or module.has_tofu
     for reading in module.readings:
         walk.readings.setdefault(reading.path, reading)
     for path in module.table_files:
         walk.reading(path)
-    scope = _module_scope(module, inputs, _tfvars(folder) if not prefix else {})
+    tfvars: Dict[str, Any] = {}
+    if not prefix:  # tfvars and -var-file set the root module's variables only
+        tfvars, problems = _tfvars(folder, walk.var_files)
+        for found in problems:
+            walk.warn(found.path, found.warning or "")
+    scope = _module_scope(module, inputs, tfvars)
     authoritative = inherited or module.authoritative
     for resource in module.resources:
         if resource.type in IN_SCOPE_TYPES:
-            _add_tables(walk, resource, scope, prefix, caller, authoritative)
+            _add_tables(walk, resource, scope, prefix, caller, authoritative, problem)
     for call in module.calls.values():
-        _follow_call(walk, module, call, scope, prefix, key, authoritative, chain)
+        _follow_call(walk, module, call, scope, prefix, key, authoritative, chain, problem)
 
 
 def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, caller: Optional[str],
-                authoritative: bool) -> None:
+                authoritative: bool, problem: Optional[str]) -> None:
     json_root = resource.path.endswith(".json") and not prefix
-    instances = _instances(resource.body, scope)
+    instances, too_many = _instances(resource.body, scope)
     if json_root and instances:
         # checkov's terraform_json framework does not expand count / for_each: one `resource.NAME`
         instances = [("", instances[0][1] if len(instances) == 1 else {})]
+    walk.instances += len(instances)
+    if walk.instances > MAX_WALK_INSTANCES and not problem:
+        problem = f"more than {MAX_WALK_INSTANCES} table and module instances in this configuration; not judged"
+        instances = [("", {})]
     for suffix, names in instances:
         instance_scope = scope.child(**names) if names else scope
-        config = _config(resource.body, instance_scope, expanded=bool(suffix))
+        config = _config(resource.body, instance_scope, expanded=bool(suffix)) if not (problem or too_many) else {}
         address = f"{prefix}{resource.type}.{resource.name}{suffix}"
         plain = f"{resource.type}.{resource.name}"
         aliases = [plain] if json_root else ([_unindexed(address)] if _unindexed(address) != address else [])
@@ -610,11 +731,21 @@ def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, cal
             tags=dict(tags) if isinstance(tags, dict) else {},
             resource_ids=tuple(dict.fromkeys([address, plain])) if not prefix else (address,),
             authoritative=authoritative or _is_tofu(resource.path), calling_file=caller,
+            problem=problem or too_many,
         ))
 
 
+def _input(scope: Scope, raw: Any) -> Any:
+    """A module argument's value; an unknown one named by the caller's expression."""
+    value = scope.value(raw)
+    if isinstance(value, Unknown) and not value.text and isinstance(raw, str):
+        text = raw.strip()
+        return Unknown(text[2:-1].strip() if text.startswith("${") and text.endswith("}") else text)
+    return value
+
+
 def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix: str, key: List[str],
-                 authoritative: bool, chain: Tuple[str, ...]) -> None:
+                 authoritative: bool, chain: Tuple[str, ...], problem: Optional[str]) -> None:
     source = _unwrap1(call.body.get("source"))
     call_key = key + [call.name]
     target = module_folder(source, module.folder, ".".join(call_key), walk.installed) if isinstance(source, str) else None
@@ -624,39 +755,217 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
     if target in chain or len(call_key) > MAX_MODULE_DEPTH:
         walk.warn(call.path, f"module {call.name} (source {source}) calls itself or nests too deeply: not read")
         return
-    for suffix, names in _instances(call.body, scope):
+    instances, too_many = _instances(call.body, scope)
+    walk.instances += len(instances)
+    if walk.instances > MAX_WALK_INSTANCES and not (problem or too_many):
+        too_many = f"more than {MAX_WALK_INSTANCES} table and module instances in this configuration; not judged"
+        instances = [("", {})]
+    for suffix, names in instances:
         call_scope = scope.child(**names) if names else scope
-        inputs = {arg: call_scope.resolve(_unwrap1(value)) for arg, value in call.body.items()
+        inputs = {arg: _input(call_scope, _unwrap1(value)) for arg, value in call.body.items()
                   if arg not in _MODULE_META and not arg.startswith("__")}
         _walk(walk, target, inputs, f"{prefix}module.{call.name}{suffix}.", call_key, call.path, authoritative,
-              chain + (target,))
+              chain + (target,), problem or too_many)
+
+
+def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set[str]:
+    """Every folder `folder` calls as a module, at any depth, whatever count / for_each make of
+    the calls (under either tool)."""
+    installed = installed_modules(folder)
+    found: Set[str] = set()
+    pending: List[Tuple[str, List[str], int]] = [(folder, [], 0)]
+    while pending:
+        current, key, depth = pending.pop()
+        for tool in (OPENTOFU_TOOL, TERRAFORM_TOOL):
+            if (current, tool) not in modules:
+                modules[(current, tool)] = _load_module(current, tool)
+            for call in modules[(current, tool)].calls.values():
+                source = _unwrap1(call.body.get("source"))
+                call_key = key + [call.name]
+                target = module_folder(source, current, ".".join(call_key), installed) if isinstance(source, str) else None
+                if target and target not in found and target != folder and depth < MAX_MODULE_DEPTH and os.path.isdir(target):
+                    found.add(target)
+                    pending.append((target, call_key, depth + 1))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Readings merged: one table per address, judged under every reading (tool, caller) it has
+# ---------------------------------------------------------------------------------------------
+
+def _same_reading(first: FoundTable, other: FoundTable) -> bool:
+    return (first.path, first.lines, first.config, first.problem, dict(first.skips)) == (
+        other.path, other.lines, other.config, other.problem, dict(other.skips))
+
+
+def _in_context(table: FoundTable, context: str) -> FoundTable:
+    if table.variants:
+        return replace(table, variants=tuple(_in_context(v, context) for v in table.variants))
+    joined = f"{context}, {table.context}" if table.context and context else (context or table.context)
+    return replace(table, context=joined)
+
+
+def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
+    """One table from the same resource as several readings give it ((context, table) pairs, e.g.
+    ("under OpenTofu (main.tofu)", ...)). Readings that agree are one; otherwise the first is the
+    table reported, and `variants` holds every reading, each judged (verdicts.judge): it passes
+    only if it passes under each. A skip counts only where every reading has it."""
+    first = readings[0][1]
+    authoritative = any(table.authoritative for _, table in readings)
+    if all(_same_reading(first, table) for _, table in readings[1:]):
+        first = replace(first, authoritative=authoritative)
+        return first if len(readings) > 1 or not readings[0][0] else _in_context(first, readings[0][0])
+    variants: List[FoundTable] = []
+    for context, table in readings:
+        variants.extend(_in_context(table, context).variants or [_in_context(table, context)])
+    skips = {check: reason for check, reason in first.skips.items()
+             if all(check in variant.skips for variant in variants)}
+    return replace(first, skips=skips, variants=tuple(variants), context="", authoritative=authoritative)
+
+
+def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[FileReading]:
+    """File readings of several readings of the same files, as (context, readings) pairs: one
+    FileReading per path, one table per resource (combine_readings)."""
+    by_path: Dict[str, FileReading] = {}
+    tables: Dict[Tuple[str, str], List[Tuple[str, FoundTable]]] = {}
+    for context, readings in groups:
+        for reading in readings:
+            merged = by_path.setdefault(reading.path, FileReading(reading.path, reading.framework))
+            merged.not_judged = merged.not_judged or reading.not_judged
+            merged.keep_from_checkov = merged.keep_from_checkov or reading.keep_from_checkov
+            for warning in (reading.warning or "").split("; "):
+                if warning and warning not in (merged.warning or ""):
+                    merged.warning = f"{merged.warning}; {warning}" if merged.warning else warning
+            for table in reading.tables:
+                tables.setdefault((reading.path, table.resource), []).append((context, table))
+    shadowed_everywhere = {path for path in by_path if all(
+        any(r.path == path and r.shadowed for r in readings) for _, readings in groups
+        if any(r.path == path for r in readings))}
+    for path in shadowed_everywhere:
+        by_path[path].shadowed = not any(key[0] == path for key in tables)
+    for (path, _), found in tables.items():
+        by_path[path].tables.append(combine_readings(found) if len(found) > 1 else found[0][1])
+    return sorted(by_path.values(), key=lambda r: r.path)
+
+
+def _tool_context(tool: str, table: FoundTable) -> str:
+    return f"under {_TOOL_NAMES[tool]} ({os.path.basename(table.path)})"
+
+
+def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
+    """The Terraform and the OpenTofu reading of one root: a table in both is one result that passes
+    only under both; a table in one only is judged under it. Its file: Terraform's, where it has one."""
+    by_address: Dict[str, List[Tuple[str, FoundTable]]] = {}
+    files: Dict[str, FileReading] = {}
+    for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL):
+        for reading in readings[tool]:
+            merged = files.setdefault(reading.path, replace(reading, tables=[]))
+            merged.shadowed = merged.shadowed and reading.shadowed
+            if reading.warning and reading.warning not in (merged.warning or ""):
+                merged.warning = f"{merged.warning}; {reading.warning}" if merged.warning else reading.warning
+            for table in reading.tables:
+                by_address.setdefault(table.resource, []).append((_tool_context(tool, table), table))
+    for found in by_address.values():
+        # the context names the tool even where the readings agree on a table in only one of them
+        table = combine_readings(found) if len(found) > 1 else _in_context(found[0][1], found[0][0])
+        files[table.path].tables.append(table)
+    for path, reading in files.items():
+        if reading.tables:
+            reading.shadowed = False
+    return sorted(files.values(), key=lambda r: r.path)
 
 
 # ---------------------------------------------------------------------------------------------
 # The public API
 # ---------------------------------------------------------------------------------------------
 
-def read_terraform_root(folder: str, scan_root: str) -> List[FileReading]:
-    """Read `folder` as a root module, following its module calls, and return one FileReading per
-    file that holds an in-scope resource (its tables, maybe none), cannot be read (not_judged), is
-    shadowed (x.tf beside x.tofu; override files, whose blocks are judged where they merge), or
-    calls a module that is not on disk (warning).
+def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: Sequence[str],
+               deployed_with: str) -> List[FileReading]:
+    tools = [OPENTOFU_TOOL, TERRAFORM_TOOL] if deployed_with == BOTH_TOOLS else [deployed_with]
+    readings: Dict[str, List[FileReading]] = {}
+    installed = installed_modules(folder)
+    for tool in tools:
+        walk = _Walk(folder, tool, installed, modules, var_files)
+        _walk(walk, folder, {}, "", [], None, False, (folder,), None)
+        readings[tool] = list(walk.readings.values())
+        if len(tools) > 1 and not walk.saw_tofu:
+            # no folder of this configuration has a .tofu file: both tools read the same files
+            return sorted(readings[tool], key=lambda r: r.path)
+    if len(tools) == 1:
+        return sorted(readings[tools[0]], key=lambda r: r.path)
+    return _merge_tools(readings)
 
-    `scan_root` is the folder the scan started from (kept for the caller's bookkeeping); modules.json
-    is read from `folder`, the root module, where `terraform init` writes it.
-    """
-    folder = os.path.abspath(folder)
-    walk = _Walk(folder, installed_modules(folder))
+
+def _check_deployed_with(deployed_with: str) -> None:
+    if deployed_with not in (TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS):
+        raise ValueError(f"deployed_with must be terraform, opentofu or both, not {deployed_with!r}")
+
+
+def _without_collector(read: Any) -> Any:
     # a large folder makes millions of small objects and no cycles: the cyclic collector would
     # spend more time scanning them than the reading takes
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _walk(walk, folder, {}, "", [], None, False, (folder,))
+        return read()
     finally:
         if collecting:
             gc.enable()
-    return sorted(walk.readings.values(), key=lambda r: r.path)
 
 
-__all__ = ["IN_SCOPE_TYPES", "read_terraform_root", "terraform_files"]
+def read_terraform_root(folder: str, scan_root: str, var_files: Sequence[str] = (),
+                        deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
+    """Read `folder` as a root module, following its module calls, and return one FileReading per
+    file that holds an in-scope resource (its tables, maybe none), cannot be read (not_judged), is
+    not read by the deploying tool (shadowed: x.tf beside x.tofu under OpenTofu; override files,
+    whose blocks are judged where they merge), or calls a module that is not on disk (warning).
+
+    `var_files`: the -var-file files of the command line, applied after the folder's tfvars.
+    `deployed_with`: "terraform", "opentofu", or "both" (the default): where a folder reads
+    differently under the two, each table is judged under both readings (FoundTable.variants).
+    `scan_root` is the folder the scan started from (kept for the caller's bookkeeping); modules.json
+    is read from `folder`, the root module, where `terraform init` writes it.
+    """
+    _check_deployed_with(deployed_with)
+    folder = os.path.abspath(folder)
+    return _without_collector(lambda: _read_root(folder, {}, var_files, deployed_with))
+
+
+def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Sequence[str] = (),
+                        deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
+    """Read every folder of one scan root that holds Terraform files, as Terraform would deploy
+    them: a folder another folder of the set calls as a module is not a root of its own (its tables
+    are judged under each call, with that caller's arguments); every other folder is a root. A
+    table that several roots create at the same address in the same file is one result, judged
+    per caller (FoundTable.variants, "called from <folder>"). One root's failure costs only it."""
+    _check_deployed_with(deployed_with)
+    candidates = sorted({os.path.abspath(f) for f in folders})
+    modules: Dict[Tuple[str, str], _Module] = {}
+
+    def read() -> List[FileReading]:
+        called: Dict[str, Set[str]] = {}
+        groups: List[Tuple[str, List[FileReading]]] = []
+        for folder in candidates:
+            try:
+                called[folder] = _called_folders(folder, modules)
+            except RecursionError:
+                called[folder] = set()
+        roots = [f for f in candidates if not any(f in called[other] for other in candidates if other != f)]
+        reached = set(roots) | {f for root in roots for f in called[root]}
+        roots += [f for f in candidates if f not in reached]  # folders that only call each other
+        for root in roots:
+            context = f"called from {os.path.relpath(root, scan_root) if scan_root else root}"
+            try:
+                groups.append((context, _read_root(root, modules, var_files, deployed_with)))
+            except RecursionError:
+                groups.append((context, [FileReading(root, TERRAFORM, not_judged="nested too deeply to read")]))
+            except Exception as exc:  # fail closed: the folder's files are "not judged"
+                groups.append((context, [FileReading(root, TERRAFORM, not_judged=(
+                    f"checkov-pitr could not read this module ({type(exc).__name__}: {exc})"))]))
+        return _merge_readings(groups)
+
+    return _without_collector(read)
+
+
+__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "may_hold_tables",
+           "read_regular_file", "read_terraform_root", "read_terraform_tree", "terraform_files"]

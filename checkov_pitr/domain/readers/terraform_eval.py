@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
@@ -412,60 +414,107 @@ class FastHclParser:
 
 
 # ---------------------------------------------------------------------------------------------
-# Evaluation: the values a scan can know
+# Strings: HCL escapes and templates
 # ---------------------------------------------------------------------------------------------
 
-_REFERENCE = re.compile(r"([A-Za-z_][\w-]*)((?:\s*\.\s*[A-Za-z_][\w-]*|\s*\.\s*\d+|\s*\[\s*(?:\"[^\"]*\"|-?\d+)\s*\])*)")
-_ACCESSOR = re.compile(r"\.\s*([A-Za-z_][\w-]*|\d+)|\[\s*(?:\"([^\"]*)\"|(-?\d+))\s*\]")
-_CONVERSION = re.compile(r"(toset|tolist|tomap)\s*\((.*)\)", re.S)
+# HCL's escapes in quoted strings (hclsyntax spec, "Template Literals"); heredocs have none.
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def is_unresolved(value: Any) -> bool:
-    """Whether a value still holds an expression the scan did not resolve."""
-    if isinstance(value, str):
-        return "${" in value
-    if isinstance(value, Mapping):
-        return any(is_unresolved(v) for v in value.values())
-    if isinstance(value, list):
-        return any(is_unresolved(v) for v in value)
-    return value is UNRESOLVED
+def _escape_at(text: str, pos: int) -> Tuple[str, int]:
+    """What the escape at text[pos] (a backslash) stands for, and the position after it."""
+    kind = text[pos + 1:pos + 2]
+    if kind in _ESCAPES:
+        return _ESCAPES[kind], pos + 2
+    width = {"u": 4, "U": 8}.get(kind)
+    if width:
+        digits = text[pos + 2:pos + 2 + width]
+        if len(digits) == width and all(c in _HEX for c in digits):
+            code = int(digits, 16)
+            if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+                return chr(code), pos + 2 + width
+    return "\\", pos + 1  # an escape HCL does not know: Terraform refuses the file; the text stays
+
+
+def decode_escapes(text: str) -> str:
+    """A quoted HCL string without templates (a block label, an object key) as it decodes."""
+    if "\\" not in text:
+        return text
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos] == "\\":
+            char, pos = _escape_at(text, pos)
+            out.append(char)
+        else:
+            out.append(text[pos])
+            pos += 1
+    return "".join(out)
+
+
+def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool, str]]]:
+    """A template as (is_expression, text) parts: literal parts decoded (`$${` is `${`, `%%{` is `%{`,
+    and HCL's backslash escapes where `escapes`: a quoted string in HCL, not a .tf.json string),
+    expression parts as written. None for a directive (`%{ if }`) or an unclosed `${`."""
+    parts: List[Tuple[bool, str]] = []
+    literal: List[str] = []
+    pos, size = 0, len(text)
+    while pos < size:
+        char = text[pos]
+        if char == "\\" and escapes:
+            decoded, pos = _escape_at(text, pos)
+            literal.append(decoded)
+        elif char in "$%" and text.startswith(char + char + "{", pos):
+            literal.append(char + "{")
+            pos += 3
+        elif char == "$" and text.startswith("${", pos):
+            end = _close_brace(text, pos + 2)
+            if end is None:
+                return None
+            if literal:
+                parts.append((False, "".join(literal)))
+                literal = []
+            parts.append((True, text[pos + 2:end].strip().strip("~")))
+            pos = end + 1
+        elif char == "%" and text.startswith("%{", pos):
+            return None
+        else:
+            literal.append(char)
+            pos += 1
+    if literal:
+        parts.append((False, "".join(literal)))
+    return parts
 
 
 def template_parts(text: str) -> Optional[List[Tuple[bool, str]]]:
     """A template string as (is_expression, text) parts; None for directives (`%{`) or bad braces."""
-    parts: List[Tuple[bool, str]] = []
-    pos = 0
-    while True:
-        start = text.find("${", pos)
-        while start > 0 and text[start - 1] == "$":  # `$${` is a literal `${`
-            start = text.find("${", start + 2)
-        if start < 0:
-            break
-        if start > pos:
-            parts.append((False, text[pos:start]))
-        end = _close_brace(text, start + 2)
-        if end is None:
-            return None
-        parts.append((True, text[start + 2:end]))
-        pos = end + 1
-    if "%{" in text:
-        return None
-    if pos < len(text):
-        parts.append((False, text[pos:]))
-    return parts
+    return split_template(text)
+
+
+def normalize_string(raw: str) -> str:
+    """A quoted HCL string as written (escapes in it) in the form values are kept in: escapes
+    decoded, a literal `${` / `%{` written `$${` / `%%{`, interpolations as written. Both HCL
+    parsers keep strings as written; this makes `"aws_dynamodb_\\u0074able"` the type it is."""
+    if "\\" not in raw:
+        return raw
+    parts = split_template(raw, escapes=True)
+    if parts is None:
+        return raw
+    return "".join("${" + text + "}" if is_expression else text.replace("${", "$${").replace("%{", "%%{")
+                   for is_expression, text in parts)
 
 
 def _close_brace(text: str, pos: int) -> Optional[int]:
-    depth, in_string = 0, False
+    depth, quote = 0, ""
     while pos < len(text):
         char = text[pos]
-        if in_string:
+        if quote:
             if char == "\\":
                 pos += 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
         elif char == "{":
             depth += 1
         elif char == "}":
@@ -476,10 +525,795 @@ def _close_brace(text: str, pos: int) -> Optional[int]:
     return None
 
 
+# ---------------------------------------------------------------------------------------------
+# Expressions: a parser for Terraform's expression syntax (also in the notation bc-python-hcl2
+# writes nested values in: 'single quoted', None, {'k': v}) and an evaluator of what a scan knows
+# ---------------------------------------------------------------------------------------------
+
+class Unknown:
+    """A value the scan cannot know; `text` names what it depends on (`var.x`), where known."""
+
+    __slots__ = ("text", "path")
+
+    def __init__(self, text: Optional[str] = None, path: bool = False) -> None:
+        self.text = text
+        self.path = path  # text is a reference (`aws_kms_key.k`): an attribute taken of it extends it
+
+    def __repr__(self) -> str:
+        return f"UNRESOLVED({self.text})" if self.text else "UNRESOLVED"
+
+
+UNRESOLVED: Any = Unknown()
+
+
+class _Undecidable(Exception):
+    """Not an expression this evaluator reads (a heredoc inside an expression, a syntax error)."""
+
+
+class EvalError(Exception):
+    """An expression Terraform itself refuses on these values (a missing key, a wrong type): try()
+    moves on to its next argument; elsewhere the value stays unresolved."""
+
+
+MAX_INSTANCES = 10_000  # count / for_each instances of one resource or module call
+MAX_EVALUATION_STEPS = 200_000  # collection elements one evaluation may make or visit
+
+_TOKEN = re.compile(r"""
+ (?P<ws>(?:\s+|\#[^\n]*|//[^\n]*|/\*.*?\*/)+)
+|(?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+|(?P<pystring>'(?:[^'\\]|\\.)*')
+|(?P<name>[A-Za-z_][\w-]*)
+|(?P<op>==|!=|<=|>=|&&|\|\||=>|\.\.\.|\[\s*\*\s*\]|[-+*/%<>!?:()\[\]{},.=])
+""", re.X | re.S)
+_BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
+_KEYWORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
+
+
+def _tokens(text: str) -> List[Tuple[str, Any]]:
+    found: List[Tuple[str, Any]] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos] == '"':
+            end, quoted = pos + 1, False
+            while end < len(text):
+                char = text[end]
+                if char == "\\":
+                    end += 2
+                    continue
+                if char in "$%" and text.startswith(char + "{", end) and not text.startswith(char + char, end - 1):
+                    close = _close_brace(text, end + 2)
+                    if close is None:
+                        raise _Undecidable("unclosed interpolation")
+                    end = close + 1
+                    continue
+                if char == '"':
+                    quoted = True
+                    break
+                end += 1
+            if not quoted:
+                raise _Undecidable("unterminated string")
+            found.append(("string", text[pos + 1:end]))
+            pos = end + 1
+            continue
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise _Undecidable(text[pos:pos + 20])
+        pos = match.end()
+        kind = match.lastgroup or ""
+        if kind == "ws":
+            continue
+        if kind == "pystring":  # bc-python-hcl2 writes a nested string as Python's repr of its HCL text
+            found.append(("string", ast.literal_eval(match.group())))
+        elif kind == "op":
+            found.append(("op", re.sub(r"\s+", "", match.group())))
+        else:
+            found.append((kind, match.group()))
+    return found
+
+
+class _Parser:
+    """expr := binary ['?' expr ':' expr]; binary: || && == != < > <= >= + - * / % by precedence;
+    unary := ('!' | '-') unary | postfix; postfix := primary { .name | [expr] | [*] | .* }."""
+
+    def __init__(self, tokens: List[Tuple[str, Any]]) -> None:
+        self.tokens, self.i = tokens, 0
+
+    def peek(self, ahead: int = 0) -> Tuple[str, Any]:
+        index = self.i + ahead
+        return self.tokens[index] if index < len(self.tokens) else ("end", None)
+
+    def at(self, kind: str, value: Any = None) -> bool:
+        token = self.peek()
+        return token[0] == kind and (value is None or token[1] == value)
+
+    def take(self, kind: Optional[str] = None, value: Any = None) -> Tuple[str, Any]:
+        token = self.peek()
+        if token[0] == "end" or (kind and token[0] != kind) or (value is not None and token[1] != value):
+            raise _Undecidable(f"expected {value or kind}")
+        self.i += 1
+        return token
+
+    def parse(self) -> Any:
+        node = self.expr()
+        if self.peek()[0] != "end":
+            raise _Undecidable("trailing tokens")
+        return node
+
+    def expr(self) -> Any:
+        condition = self.binary(1)
+        if self.at("op", "?"):
+            self.take()
+            when_true = self.expr()
+            self.take("op", ":")
+            return ("cond", condition, when_true, self.expr())
+        return condition
+
+    def binary(self, level: int) -> Any:
+        left = self.unary()
+        while self.peek()[0] == "op" and _BINARY.get(self.peek()[1], 0) >= level:
+            op = self.take()[1]
+            left = ("bin", op, left, self.binary(_BINARY[op] + 1))
+        return left
+
+    def unary(self) -> Any:
+        if self.at("op", "!"):
+            self.take()
+            return ("not", self.unary())
+        if self.at("op", "-"):
+            self.take()
+            return ("neg", self.unary())
+        return self.postfix(self.primary())
+
+    def postfix(self, node: Any) -> Any:
+        while True:
+            if self.at("op", ".") and self.peek(1)[0] in ("name", "number"):
+                self.take()
+                kind, value = self.take()
+                node = ("index", node, ("lit", int(value))) if kind == "number" and value.isdigit() else ("attr", node, value)
+            elif self.at("op", "[*]") or (self.at("op", ".") and self.peek(1) == ("op", "*")):
+                self.i += 1 if self.at("op", "[*]") else 2
+                node = ("splat", node, self.accessors())
+            elif self.at("op", "["):
+                self.take()
+                key = self.expr()
+                self.take("op", "]")
+                node = ("index", node, key)
+            else:
+                return node
+
+    def accessors(self) -> List[Any]:
+        found: List[Any] = []
+        while True:
+            if self.at("op", ".") and self.peek(1)[0] == "name":
+                self.take()
+                found.append(("attr", self.take()[1]))
+            elif self.at("op", "["):
+                self.take()
+                found.append(("index", self.expr()))
+                self.take("op", "]")
+            else:
+                return found
+
+    def primary(self) -> Any:
+        kind, value = self.take()
+        if kind == "number":
+            return ("lit", int(value) if value.isdigit() else _number_literal(value))
+        if kind == "string":
+            return _template_node(value)
+        if kind == "name":
+            if value in _KEYWORDS:
+                return ("lit", _KEYWORDS[value])
+            if self.at("op", "("):
+                return self.call(value)
+            return ("ref", value)
+        if (kind, value) == ("op", "("):
+            inner = self.expr()
+            self.take("op", ")")
+            return ("paren", inner)
+        if (kind, value) == ("op", "["):
+            return self.for_expression("]") if self.at("name", "for") else self.tuple_()
+        if (kind, value) == ("op", "{"):
+            return self.for_expression("}") if self.at("name", "for") else self.object_()
+        raise _Undecidable(f"unexpected {value!r}")
+
+    def call(self, name: str) -> Any:
+        self.take("op", "(")
+        args: List[Any] = []
+        expand = False
+        while not self.at("op", ")"):
+            args.append(self.expr())
+            if self.at("op", "..."):
+                self.take()
+                expand = True
+            if not self.at("op", ")"):
+                self.take("op", ",")
+        self.take("op", ")")
+        return ("call", name.split("::")[-1], args, expand)
+
+    def tuple_(self) -> Any:
+        items: List[Any] = []
+        while not self.at("op", "]"):
+            items.append(self.expr())
+            if not self.at("op", "]"):
+                self.take("op", ",")
+        self.take("op", "]")
+        return ("tuple", items)
+
+    def object_(self) -> Any:
+        items: List[Tuple[Any, Any]] = []
+        while not self.at("op", "}"):
+            if self.peek()[0] == "name" and self.peek(1) in (("op", "="), ("op", ":")):
+                key: Any = ("lit", self.take()[1])
+            else:
+                key = self.expr()
+            if not (self.at("op", "=") or self.at("op", ":")):
+                raise _Undecidable("expected = in an object")
+            self.take()
+            items.append((key, self.expr()))
+            if self.at("op", ","):
+                self.take()
+        self.take("op", "}")
+        return ("object", items)
+
+    def for_expression(self, close: str) -> Any:
+        self.take("name", "for")
+        names = [self.take("name")[1]]
+        if self.at("op", ","):
+            self.take()
+            names.append(self.take("name")[1])
+        self.take("name", "in")
+        collection = self.expr()
+        self.take("op", ":")
+        key = None
+        if close == "}":
+            key = self.expr()
+            self.take("op", "=>")
+        value = self.expr()
+        group = False
+        if self.at("op", "..."):
+            self.take()
+            group = True
+        condition = None
+        if self.at("name", "if"):
+            self.take()
+            condition = self.expr()
+        self.take("op", close)
+        return ("for", names, collection, key, value, condition, group)
+
+
+def _number_literal(text: str) -> Any:
+    number = float(text)
+    return int(number) if number.is_integer() and abs(number) < 2 ** 63 else number
+
+
+def _template_node(raw: str) -> Any:
+    parts = split_template(raw, escapes=True)
+    if parts is None:
+        raise _Undecidable("template directive")
+    if len(parts) == 1 and parts[0][0]:
+        return ("interpolation", parse_expression(parts[0][1]))
+    return ("template", [parse_expression(text) if is_expression else text for is_expression, text in parts])
+
+
+@lru_cache(maxsize=8192)
+def parse_expression(text: str) -> Any:
+    """The syntax tree of one expression; raises _Undecidable for what this parser does not read."""
+    try:
+        return _Parser(_tokens(text)).parse()
+    except (ValueError, SyntaxError, RecursionError, MemoryError) as exc:
+        raise _Undecidable(str(exc)) from None
+
+
+def contains_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def is_unresolved(value: Any) -> bool:
+    """Whether a value still holds an expression the scan did not resolve."""
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, Mapping):
+        return any(is_unresolved(v) for v in value.values())
+    if isinstance(value, list):
+        return any(is_unresolved(v) for v in value)
+    return isinstance(value, Unknown)
+
+
+def _first_unknown(*values: Any) -> Optional[Unknown]:
+    """The first Unknown in the values, inside collections too."""
+    for value in values:
+        if isinstance(value, Unknown):
+            return value
+        inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        found = _first_unknown(*inner)
+        if found is not None:
+            return found
+    return None
+
+
+def _as_bool(value: Any) -> Any:
+    if isinstance(value, (bool, Unknown)):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):  # Terraform converts these strings
+        return value == "true"
+    raise EvalError(f"{_short(value)} is not a bool")
+
+
+def _as_number(value: Any) -> Any:
+    if isinstance(value, Unknown) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?", value.strip()):
+        return _number_literal(value.strip())
+    raise EvalError(f"{_short(value)} is not a number")
+
+
+def _as_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise EvalError(f"{_short(value)} is not a string")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _tidy(number: Any) -> Any:
+    return int(number) if isinstance(number, float) and number.is_integer() and abs(number) < 2 ** 63 else number
+
+
+def _sorted_set(values: List[Any]) -> List[Any]:
+    """A set of known primitive values in Terraform's order: strings lexically, numbers by value."""
+    unique = _distinct(values)
+    if all(isinstance(v, str) for v in unique):
+        return sorted(unique)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in unique):
+        return sorted(unique)
+    return unique
+
+
+def _distinct(values: List[Any]) -> List[Any]:
+    """The values without repeats, in order (1 and true, "1" and 1 are different values)."""
+    seen: Set[Any] = set()
+    unique: List[Any] = []
+    for value in values:
+        key = (type(value).__name__, json.dumps(value, sort_keys=True, default=repr))
+        if key not in seen:
+            seen.add(key)
+            unique.append(value)
+    return unique
+
+
+class _Namespace:
+    """`var` or `local` before its attribute is taken."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+
+class _Evaluator:
+    def __init__(self, scope: "Scope", depth: int) -> None:
+        self.scope, self.depth, self.steps = scope, depth, 0
+
+    def spend(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps > MAX_EVALUATION_STEPS:
+            raise _Undecidable("too large to evaluate")
+
+    # -- nodes --
+    def eval(self, node: Any, names: Mapping[str, Any]) -> Any:
+        kind = node[0]
+        method = getattr(self, "e_" + kind)
+        return method(node, names)
+
+    def e_lit(self, node: Any, names: Mapping[str, Any]) -> Any:
+        return node[1]
+
+    def e_paren(self, node: Any, names: Mapping[str, Any]) -> Any:
+        return self.eval(node[1], names)
+
+    def e_interpolation(self, node: Any, names: Mapping[str, Any]) -> Any:
+        return self.eval(node[1], names)
+
+    def e_template(self, node: Any, names: Mapping[str, Any]) -> Any:
+        pieces: List[str] = []
+        for part in node[1]:
+            if isinstance(part, str):
+                pieces.append(part)
+                continue
+            value = self.eval(part, names)
+            if isinstance(value, Unknown):
+                return value
+            if value is None:
+                raise EvalError("null in a template")
+            pieces.append(_as_string(value))
+        return "".join(pieces)
+
+    def e_ref(self, node: Any, names: Mapping[str, Any]) -> Any:
+        name = node[1]
+        if name in names:
+            return names[name]
+        if name in self.scope.extra:
+            return self.scope.extra[name]
+        if name in ("var", "local"):
+            return _Namespace(name)
+        return Unknown(name, path=True)  # module outputs, data sources, other resources, path, terraform.workspace
+
+    def e_attr(self, node: Any, names: Mapping[str, Any]) -> Any:
+        target = self.eval(node[1], names)
+        return self.step(target, node[2], attribute=True)
+
+    def e_index(self, node: Any, names: Mapping[str, Any]) -> Any:
+        target = self.eval(node[1], names)
+        key = self.eval(node[2], names)
+        return self.step(target, key, attribute=False)
+
+    def step(self, target: Any, key: Any, attribute: bool) -> Any:
+        if isinstance(target, _Namespace):
+            if not isinstance(key, str):
+                raise EvalError("var / local need a name")
+            if target.kind == "var":
+                return self.scope.variable(key)
+            return self.scope.local(key, self.depth + 1)
+        if isinstance(target, Unknown):
+            if target.path and target.text and isinstance(key, (str, int)) and not isinstance(key, bool):
+                return Unknown(f"{target.text}.{key}" if attribute else f"{target.text}[{json.dumps(key)}]", path=True)
+            return target
+        if isinstance(key, Unknown):
+            return key
+        if isinstance(target, Mapping):
+            key = _as_string(key)
+            if key not in target:
+                raise EvalError(f"no key {key!r}")
+            return target[key]
+        if isinstance(target, list) and not attribute:
+            index = _as_number(key)
+            if not isinstance(index, int) or not 0 <= index < len(target):
+                raise EvalError(f"index {key!r} out of range")
+            return target[index]
+        raise EvalError(f"cannot take {key!r} of {_short(target)}")
+
+    def e_splat(self, node: Any, names: Mapping[str, Any]) -> Any:
+        target = self.eval(node[1], names)
+        if isinstance(target, Unknown):
+            return target
+        items = [] if target is None else target if isinstance(target, list) else [target]
+        self.spend(len(items))
+        found = []
+        for item in items:
+            for kind, key in node[2]:
+                item = self.step(item, key if kind == "attr" else self.eval(key, names), attribute=kind == "attr")
+            found.append(item)
+        return found
+
+    def e_not(self, node: Any, names: Mapping[str, Any]) -> Any:
+        value = _as_bool(self.eval(node[1], names))
+        return value if isinstance(value, Unknown) else not value
+
+    def e_neg(self, node: Any, names: Mapping[str, Any]) -> Any:
+        value = _as_number(self.eval(node[1], names))
+        return value if isinstance(value, Unknown) else -value
+
+    def e_cond(self, node: Any, names: Mapping[str, Any]) -> Any:
+        condition = _as_bool(self.eval(node[1], names))
+        if isinstance(condition, Unknown):
+            return condition
+        return self.eval(node[2] if condition else node[3], names)
+
+    def e_bin(self, node: Any, names: Mapping[str, Any]) -> Any:
+        op = node[1]
+        left = self.eval(node[2], names)
+        if op in ("&&", "||"):
+            left = _as_bool(left)
+            if left is (op == "||"):
+                return left  # false && x is false, true || x is true, whatever x is
+            right = _as_bool(self.eval(node[3], names))
+            if isinstance(right, Unknown):
+                return right
+            if isinstance(left, Unknown):
+                return left if right is (op == "&&") else right
+            return right
+        right = self.eval(node[3], names)
+        if op in ("==", "!="):
+            if contains_unknown(left) or contains_unknown(right):
+                return _first_unknown(left, right) or Unknown(None)
+            equal = _equal(left, right)
+            return equal if op == "==" else not equal
+        left, right = _as_number(left), _as_number(right)
+        unknown = _first_unknown(left, right)
+        if unknown:
+            return unknown
+        if op in ("<", ">", "<=", ">="):
+            return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
+        if op in ("/", "%") and right == 0:
+            raise EvalError("division by zero")
+        result = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
+                  "/": lambda: left / right, "%": lambda: left % right}[op]()
+        return _tidy(result)
+
+    def e_tuple(self, node: Any, names: Mapping[str, Any]) -> Any:
+        self.spend(len(node[1]))
+        return [self.eval(item, names) for item in node[1]]
+
+    def e_object(self, node: Any, names: Mapping[str, Any]) -> Any:
+        self.spend(len(node[1]))
+        found: Dict[str, Any] = {}
+        for key_node, value_node in node[1]:
+            key = self.eval(key_node[1] if key_node[0] == "paren" else key_node, names) if key_node[0] != "lit" else key_node[1]
+            if isinstance(key, Unknown):
+                return key
+            found[_as_string(key)] = self.eval(value_node, names)
+        return found
+
+    def e_for(self, node: Any, names: Mapping[str, Any]) -> Any:
+        loop_names, collection_node, key_node, value_node, condition_node, group = node[1:]
+        collection = self.eval(collection_node, names)
+        if isinstance(collection, Unknown):
+            return collection
+        if isinstance(collection, Mapping):
+            pairs = sorted(collection.items())  # Terraform iterates a map in lexical key order
+        elif isinstance(collection, list):
+            pairs = list(enumerate(collection))
+        else:
+            raise EvalError("for needs a collection")
+        self.spend(len(pairs))
+        items: List[Tuple[Any, Any]] = []
+        for key, value in pairs:
+            inner = dict(names)
+            if len(loop_names) == 2:
+                inner[loop_names[0]], inner[loop_names[1]] = key, value
+            else:
+                inner[loop_names[0]] = value
+            if condition_node is not None:
+                keep = _as_bool(self.eval(condition_node, inner))
+                if isinstance(keep, Unknown):
+                    return keep  # which elements are kept is unknown
+                if not keep:
+                    continue
+            made_key = self.eval(key_node, inner) if key_node is not None else None
+            items.append((made_key, self.eval(value_node, inner)))
+        if key_node is None:
+            return [value for _, value in items]
+        result: Dict[str, Any] = {}
+        for key, value in items:
+            if isinstance(key, Unknown):
+                return key
+            key = _as_string(key)
+            if group:
+                result.setdefault(key, []).append(value)
+            elif key in result:
+                raise EvalError(f"duplicate key {key!r} in a for expression")
+            else:
+                result[key] = value
+        return result
+
+    def e_call(self, node: Any, names: Mapping[str, Any]) -> Any:
+        name, arg_nodes, expand = node[1], node[2], node[3]
+        if name in ("try", "can"):
+            return self.try_or_can(name, arg_nodes, names)
+        args = [self.eval(arg, names) for arg in arg_nodes]
+        if expand and args:
+            last = args.pop()
+            if isinstance(last, Unknown):
+                return last
+            if not isinstance(last, list):
+                raise EvalError("... needs a list")
+            args.extend(last)
+        function = _FUNCTIONS.get(name)
+        if function is None:
+            return Unknown(None)  # a function this scan does not evaluate (timestamp(), file(), ...)
+        if name not in _PARTIAL:
+            if any(contains_unknown(arg) for arg in args):
+                return _first_unknown(*args) or Unknown(None)
+        elif any(isinstance(arg, Unknown) for arg in args):
+            return _first_unknown(*args)
+        try:
+            return function(self, *args)
+        except TypeError as exc:
+            raise EvalError(f"{name}: {exc}") from None
+
+    def try_or_can(self, name: str, arg_nodes: List[Any], names: Mapping[str, Any]) -> Any:
+        for arg in arg_nodes:
+            try:
+                value = self.eval(arg, names)
+            except EvalError:
+                continue
+            if contains_unknown(value):
+                return _first_unknown(value) or Unknown(None)  # it might still fail: Terraform waits too
+            return True if name == "can" else value
+        if name == "can":
+            return False
+        raise EvalError("no argument of try() could be evaluated")
+
+
+def _equal(left: Any, right: Any) -> bool:
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    return type(left) is type(right) and left == right
+
+
+def _collection(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, list):
+        return value
+    raise EvalError(f"{_short(value)} is not a collection")
+
+
+def _list(value: Any) -> List[Any]:
+    if not isinstance(value, list):
+        raise EvalError(f"{_short(value)} is not a list")
+    return value
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise EvalError(f"{_short(value)} is not a map")
+    return value
+
+
+def _flatten(evaluator: _Evaluator, value: Any) -> List[Any]:
+    found: List[Any] = []
+    for item in _list(value):
+        evaluator.spend(1)
+        found.extend(_flatten(evaluator, item) if isinstance(item, list) else [item])
+    return found
+
+
+def _range(evaluator: _Evaluator, *args: Any) -> List[Any]:
+    numbers = [_as_number(a) for a in args]
+    start, stop, step = (0, numbers[0], 1) if len(numbers) == 1 else (numbers + [1])[:3]
+    if step == 0 or len(numbers) > 3:
+        raise EvalError("range: bad arguments")
+    count = max(0, int((stop - start + step - (1 if step > 0 else -1)) // step))
+    evaluator.spend(count)
+    return [_tidy(start + i * step) for i in range(count)]
+
+
+def _lookup(evaluator: _Evaluator, mapping: Any, key: Any, *default: Any) -> Any:
+    mapping = _map(mapping)
+    key = _as_string(key)
+    if key in mapping:
+        return mapping[key]
+    if default:
+        return default[0]
+    raise EvalError(f"lookup: no key {key!r}")
+
+
+def _merge(evaluator: _Evaluator, *maps: Any) -> Dict[str, Any]:
+    merged: Dict[str, Any] = {}
+    for mapping in maps:
+        if mapping is not None:
+            merged.update(_map(mapping))
+    evaluator.spend(len(merged))
+    return merged
+
+
+def _coalesce(evaluator: _Evaluator, *args: Any) -> Any:
+    for arg in args:
+        if arg is not None and arg != "":
+            return arg
+    raise EvalError("coalesce: no non-null argument")
+
+
+def _element(evaluator: _Evaluator, items: Any, index: Any) -> Any:
+    items, index = _list(items), _as_number(index)
+    if not items or not isinstance(index, int):
+        raise EvalError("element: empty list or bad index")
+    return items[index % len(items)]
+
+
+def _one(evaluator: _Evaluator, items: Any) -> Any:
+    items = _list(items)
+    if len(items) > 1:
+        raise EvalError("one: more than one element")
+    return items[0] if items else None
+
+
+def _tomap(evaluator: _Evaluator, value: Any) -> Any:
+    return dict(_map(value))
+
+
+def _tobool(evaluator: _Evaluator, value: Any) -> Any:
+    return None if value is None else _as_bool(value)
+
+
+def _tonumber(evaluator: _Evaluator, value: Any) -> Any:
+    return None if value is None else _as_number(value)
+
+
+def _tostring(evaluator: _Evaluator, value: Any) -> Any:
+    return None if value is None else _as_string(value)
+
+
+def _length(evaluator: _Evaluator, value: Any) -> int:
+    if isinstance(value, (list, Mapping, str)):
+        return len(value)
+    raise EvalError(f"length of {_short(value)}")
+
+
+def _split(evaluator: _Evaluator, separator: Any, text: Any) -> List[str]:
+    parts = _as_string(text).split(_as_string(separator)) if _as_string(separator) else list(_as_string(text))
+    evaluator.spend(len(parts))
+    return parts
+
+
+def _strings(values: Any) -> List[str]:
+    return [_as_string(v) for v in _list(values)]
+
+
+_FUNCTIONS: Dict[str, Any] = {
+    "length": _length,
+    "keys": lambda e, m: sorted(_map(m)),
+    "values": lambda e, m: [v for _, v in sorted(_map(m).items())],
+    "lookup": _lookup,
+    "contains": lambda e, items, value: any(_equal(item, value) for item in _list(items)),
+    "concat": lambda e, *lists: [item for items in lists for item in _list(items)],
+    "merge": _merge,
+    "flatten": _flatten,
+    "distinct": lambda e, items: _distinct(_list(items)),
+    "compact": lambda e, items: [v for v in _list(items) if v is not None and v != ""],
+    "coalesce": _coalesce,
+    "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
+    "toset": lambda e, items: _sorted_set(_list(items)),
+    "tolist": lambda e, items: list(_list(items)),
+    "tomap": _tomap,
+    "tobool": _tobool,
+    "tonumber": _tonumber,
+    "tostring": _tostring,
+    "upper": lambda e, text: _as_string(text).upper(),
+    "lower": lambda e, text: _as_string(text).lower(),
+    "trimspace": lambda e, text: _as_string(text).strip(),
+    "trimprefix": lambda e, text, prefix: _as_string(text)[len(_as_string(prefix)):] if _as_string(text).startswith(_as_string(prefix)) else _as_string(text),
+    "trimsuffix": lambda e, text, suffix: _as_string(text)[:-len(_as_string(suffix))] if _as_string(suffix) and _as_string(text).endswith(_as_string(suffix)) else _as_string(text),
+    "startswith": lambda e, text, prefix: _as_string(text).startswith(_as_string(prefix)),
+    "endswith": lambda e, text, suffix: _as_string(text).endswith(_as_string(suffix)),
+    "join": lambda e, separator, *lists: _as_string(separator).join(s for items in lists for s in _strings(items)),
+    "split": _split,
+    "replace": lambda e, text, old, new: _as_string(text).replace(_as_string(old), _as_string(new)) if not _as_string(old).startswith("/") else Unknown(None),
+    "element": _element,
+    "index": lambda e, items, value: next((i for i, v in enumerate(_list(items)) if _equal(v, value)), None),
+    "range": _range,
+    "zipmap": lambda e, ks, vs: dict(zip(_strings(ks), _list(vs))),
+    "min": lambda e, *numbers: _tidy(min(_as_number(n) for n in numbers)),
+    "max": lambda e, *numbers: _tidy(max(_as_number(n) for n in numbers)),
+    "abs": lambda e, number: abs(_as_number(number)),
+    "sum": lambda e, numbers: _tidy(sum(_as_number(n) for n in _list(numbers))),
+    "one": _one,
+    "alltrue": lambda e, items: all(_as_bool(v) for v in _list(items)),
+    "anytrue": lambda e, items: any(_as_bool(v) for v in _list(items)),
+    "sort": lambda e, items: sorted(_strings(items)),
+    "reverse": lambda e, items: list(reversed(_list(items))),
+    "slice": lambda e, items, start, end: _list(items)[_as_number(start):_as_number(end)],
+    "setunion": lambda e, *sets: _sorted_set([v for s in sets for v in _list(s)]),
+    "nonsensitive": lambda e, value: value,
+    "sensitive": lambda e, value: value,
+}
+# functions whose result is known while parts of their arguments are not (length of a list of unknowns)
+_PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "one", "slice",
+            "reverse", "coalescelist", "nonsensitive", "sensitive"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope: what names mean in one module instance
+# ---------------------------------------------------------------------------------------------
+
 @dataclass
 class Scope:
     """What names mean in one module instance: its variables (final values), its locals (raw
-    expressions, resolved on demand), and `each` / `count` / dynamic-block iterators."""
+    expressions, evaluated on demand), and `each` / `count` / dynamic-block iterators."""
 
     variables: Dict[str, Any] = field(default_factory=dict)
     locals_raw: Dict[str, Any] = field(default_factory=dict)
@@ -488,178 +1322,122 @@ class Scope:
     _resolving: Set[str] = field(default_factory=set)
 
     def child(self, **extra: Any) -> "Scope":
-        """The same module scope with more iterator names (locals already resolved are shared)."""
+        """The same module scope with more iterator names (locals already evaluated are shared)."""
         scope = Scope(self.variables, self.locals_raw, {**self.extra, **extra})
         scope._locals, scope._resolving = self._locals, self._resolving
         return scope
 
+    # -- names --
+    def variable(self, name: str) -> Any:
+        if name not in self.variables:
+            return Unknown(f"var.{name}", path=True)
+        value = self.variables[name]
+        return Unknown(f"var.{name}", path=True) if isinstance(value, Unknown) and not value.text else value
+
+    def local(self, name: str, depth: int = 0) -> Any:
+        if name in self._locals:
+            return self._locals[name]
+        if name not in self.locals_raw or name in self._resolving or depth > MAX_LOCAL_DEPTH:
+            return Unknown(f"local.{name}", path=True)  # unknown, or a cycle (Terraform refuses it)
+        self._resolving.add(name)
+        try:
+            value = self.value(self.locals_raw[name], depth + 1)
+        finally:
+            self._resolving.discard(name)
+        if isinstance(value, Unknown) and not value.text:
+            value = Unknown(f"local.{name}", path=True)
+        if not self.extra:  # iterator-free values can be shared by every instance
+            self._locals[name] = value
+        return value
+
     # -- values --
+    def value(self, raw: Any, depth: int = 0) -> Any:
+        """A value in bc-python-hcl2's shape as the value Terraform would compute: Unknown where the
+        scan cannot know it (inside collections too)."""
+        if isinstance(raw, str):
+            return self._template(raw, depth)
+        if isinstance(raw, list):
+            return [self.value(v, depth) for v in raw]
+        if isinstance(raw, Mapping):
+            return {k: (v if isinstance(k, str) and k.startswith("__") else self.value(v, depth)) for k, v in raw.items()}
+        return raw
+
+    def evaluate(self, expression: str, depth: int = 0) -> Any:
+        """The value of one expression (the text inside `${}`), Unknown where the scan cannot know it."""
+        if depth > MAX_LOCAL_DEPTH or not expression.strip():
+            return Unknown(None)
+        try:
+            return _Evaluator(self, depth).eval(parse_expression(expression.strip()), {})
+        except (_Undecidable, EvalError, RecursionError):
+            return Unknown(None)
+
+    def _template(self, text: str, depth: int) -> Any:
+        if "${" not in text:
+            return text  # no interpolation: kept as written (`$${` too)
+        parts = split_template(text)
+        if parts is None:
+            return Unknown(None)
+        if len(parts) == 1 and parts[0][0]:
+            return self.evaluate(parts[0][1], depth)
+        pieces: List[str] = []
+        for is_expression, piece in parts:
+            if not is_expression:
+                pieces.append(piece.replace("${", "$${").replace("%{", "%%{"))
+                continue
+            value = self.evaluate(piece, depth)
+            if isinstance(value, Unknown):
+                return value
+            if not isinstance(value, (str, int, float, bool)):
+                return Unknown(None)
+            pieces.append(_as_string(value))
+        return "".join(pieces)
+
     def resolve(self, value: Any, depth: int = 0) -> Any:
-        """A value with every expression the scan can evaluate replaced by its value."""
+        """A value in bc-python-hcl2's shape with every expression the scan can evaluate replaced by
+        its value; what it cannot stays an expression string ("${var.x}") that names what it
+        depends on, which core.terraform_reference reads."""
         if isinstance(value, str):
-            return self._template(value, depth)
+            if "${" not in value:
+                return value
+            computed = self._template(value, depth)
+            if isinstance(computed, Unknown):
+                return "${" + computed.text + "}" if computed.text else value
+            return value if contains_unknown(computed) else computed
         if isinstance(value, list):
             return [self.resolve(v, depth) for v in value]
         if isinstance(value, Mapping):
             return {k: (v if isinstance(k, str) and k.startswith("__") else self.resolve(v, depth)) for k, v in value.items()}
         return value
 
-    def _template(self, text: str, depth: int) -> Any:
-        if "${" not in text:
-            return text
-        parts = template_parts(text)
-        if not parts:
-            return text
-        if len(parts) == 1 and parts[0][0]:
-            value = self.evaluate(parts[0][1], depth)
-            return text if value is UNRESOLVED else value
-        pieces: List[str] = []
-        for is_expression, piece in parts:
-            if not is_expression:
-                pieces.append(piece)
-                continue
-            value = self.evaluate(piece, depth)
-            if value is UNRESOLVED or is_unresolved(value) or not isinstance(value, (str, int, float, bool)):
-                return text
-            pieces.append(_as_string(value))
-        return "".join(pieces)
 
-    def evaluate(self, expression: str, depth: int = 0) -> Any:
-        """The value of one expression, or UNRESOLVED (functions, conditionals, other resources'
-        attributes, module outputs, unknown variables)."""
-        expression = expression.strip()
-        if depth > MAX_LOCAL_DEPTH or not expression:
-            return UNRESOLVED
-        literal = _literal(expression)
-        if literal is not UNRESOLVED:
-            return literal
-        reference = _REFERENCE.fullmatch(expression)
-        if reference:
-            return self._reference(reference.group(1), reference.group(2), depth)
-        conversion = _CONVERSION.fullmatch(expression)
-        if conversion:
-            return _convert(conversion.group(1), self.evaluate(conversion.group(2), depth + 1))
-        if expression[0] in "[{":
-            parsed = _collection(expression)
-            if parsed is UNRESOLVED:
-                return UNRESOLVED
-            if isinstance(parsed, str):
-                return UNRESOLVED  # not a literal collection (a for expression, ...)
-            return self.resolve(parsed, depth + 1)
-        return UNRESOLVED
+class TooManyInstances(Exception):
+    """A count / for_each past MAX_INSTANCES: not expanded (the message says what it was)."""
 
-    def _reference(self, root: str, accessors: str, depth: int) -> Any:
-        steps = [m.group(1) if m.group(1) is not None else (m.group(2) if m.group(2) is not None else int(m.group(3)))
-                 for m in _ACCESSOR.finditer(accessors)]
-        if root in ("var", "local"):
-            if not steps or not isinstance(steps[0], str):
-                return UNRESOLVED
-            name, steps = steps[0], steps[1:]
-            value = self.variables.get(name, UNRESOLVED) if root == "var" else self._local(name, depth)
-        elif root in self.extra:
-            value = self.extra[root]
-        else:
-            return UNRESOLVED
-        for step in steps:
-            value = _step(value, step)
-            if value is UNRESOLVED:
-                return UNRESOLVED
-        if steps and is_unresolved(value) and isinstance(value, str):
-            return UNRESOLVED
-        return value
-
-    def _local(self, name: str, depth: int) -> Any:
-        if name in self._locals:
-            return self._locals[name]
-        if name not in self.locals_raw or name in self._resolving or depth > MAX_LOCAL_DEPTH:
-            return UNRESOLVED  # unknown, or a cycle: Terraform refuses it, the scan leaves it unresolved
-        self._resolving.add(name)
-        try:
-            value = self.resolve(self.locals_raw[name], depth + 1)
-        finally:
-            self._resolving.discard(name)
-        if not self.extra:  # iterator-free values can be shared by every instance
-            self._locals[name] = value
-        return value
-
-
-def _collection(expression: str) -> Any:
-    """A literal list / object inside an expression. bc-python-hcl2 writes nested collections in
-    Python's notation (`toset(['a', 'b'])`), HCL writes them as HCL: read either."""
-    try:
-        parsed: Any = FastHclParser("x = " + expression + "\n").parse()["x"][0]
-    except FastParseError:
-        parsed = UNRESOLVED
-    if parsed is not UNRESOLVED and not is_unresolved(parsed):
-        return parsed
-    try:
-        value = ast.literal_eval(expression)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return parsed  # HCL with references in it: resolved element by element
-    return value if isinstance(value, (list, dict)) else parsed
-
-
-def _step(value: Any, step: Any) -> Any:
-    if isinstance(value, Mapping) and isinstance(step, str):
-        return value.get(step, UNRESOLVED)
-    if isinstance(value, list) and isinstance(step, int) and -len(value) <= step < len(value):
-        return value[step]
-    if isinstance(value, list) and isinstance(step, str) and step.isdigit() and int(step) < len(value):
-        return value[int(step)]
-    return UNRESOLVED
-
-
-def _literal(expression: str) -> Any:
-    if re.fullmatch(r"-?\d+", expression):
-        return int(expression)
-    if re.fullmatch(r"-?\d+\.\d+(?:[eE][+-]?\d+)?|-?\d+[eE][+-]?\d+", expression):
-        number = float(expression)
-        return int(number) if number.is_integer() and "." not in expression else number
-    if expression in ("true", "false"):
-        return expression == "true"
-    if expression == "null":
-        return None
-    if re.fullmatch(r'"(?:[^"\\$%]|\\.)*"', expression):
-        return expression[1:-1]
-    return UNRESOLVED
-
-
-def _convert(function: str, value: Any) -> Any:
-    if value is UNRESOLVED or is_unresolved(value):
-        return UNRESOLVED
-    if function == "tomap":
-        return value if isinstance(value, Mapping) else UNRESOLVED
-    if not isinstance(value, list):
-        return UNRESOLVED
-    if function == "toset" and all(isinstance(v, str) for v in value):
-        return sorted(set(value))  # Terraform orders a set of strings lexically
-    return list(value)
-
-
-def _as_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    def reason(self) -> str:
+        return f"{self.args[0]} is too large to expand (more than {MAX_INSTANCES} instances); not judged"
 
 
 def instance_keys(meta: str, value: Any) -> Optional[List[Any]]:
-    """The instance keys `count` / `for_each` make (ints, or strings), or None when unresolved."""
-    if value is UNRESOLVED or is_unresolved(value):
+    """The instance keys `count` / `for_each` make (ints, or strings), or None when unresolved.
+    Raises TooManyInstances past MAX_INSTANCES."""
+    if isinstance(value, Unknown) or (isinstance(value, str) and "${" in value):
         return None
     if meta == "count":
-        if isinstance(value, bool):
+        try:
+            number = _as_number(value)
+        except EvalError:
             return None
-        if isinstance(value, (int, float)) and float(value).is_integer() and value >= 0:
-            return list(range(int(value)))
-        if isinstance(value, str) and value.isdigit():
-            return list(range(int(value)))
+        if isinstance(number, (int, float)) and float(number).is_integer() and number >= 0:
+            if number > MAX_INSTANCES:
+                raise TooManyInstances(f"count of {int(number)}")
+            return list(range(int(number)))
         return None
+    if isinstance(value, (Mapping, list)) and len(value) > MAX_INSTANCES:
+        raise TooManyInstances(f"for_each of {len(value)} elements")
     if isinstance(value, Mapping):
-        return [k for k in value if not (isinstance(k, str) and k.startswith("__"))]
+        return sorted(k for k in value if not (isinstance(k, str) and k.startswith("__")))
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return sorted(set(value))
+        return _sorted_set(value)
     return None
 
 
@@ -669,7 +1447,8 @@ def for_each_value(value: Any, key: Any) -> Any:
 
 
 __all__ = [
-    "FastHclParser", "FastParseError", "LineIndex", "Lexed", "MAX_DEPTH", "Scope", "UNRESOLVED",
-    "for_each_value", "instance_keys", "is_unresolved", "json_depth", "lex_hcl", "plain_number",
-    "template_parts", "without_exponents",
+    "EvalError", "FastHclParser", "FastParseError", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
+    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "decode_escapes", "for_each_value", "instance_keys", "is_unresolved",
+    "json_depth", "lex_hcl", "normalize_string", "parse_expression", "plain_number", "split_template", "template_parts",
+    "without_exponents",
 ]
