@@ -145,14 +145,18 @@ def _encoding_without_bom(raw: bytes) -> Tuple[str, str]:
     return "utf-8", "UTF-8"
 
 
+def encoding_of(raw: bytes) -> Tuple[str, str]:
+    """(Python codec, name) of a file's text: by its BOM, else by where its NUL bytes are."""
+    for bom, codec, name in _BOMS:
+        if raw.startswith(bom):
+            return codec, name
+    return _encoding_without_bom(raw)
+
+
 def decode(raw: bytes) -> str:
     """The text of a file in UTF-8 (with or without BOM), UTF-16 or UTF-32 (with BOM, or UTF-16 without).
     Raises LoadError naming the first bad byte."""
-    for bom, codec, name in _BOMS:
-        if raw.startswith(bom):
-            break
-    else:
-        codec, name = _encoding_without_bom(raw)
+    codec, name = encoding_of(raw)
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as exc:
