@@ -257,3 +257,13 @@ def test_json_escapes_in_a_string_body_of_a_stack_set() -> None:
     text = "Resources:\n  S:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      TemplateBody: '" + body + "'\n"
     [table] = read_template("t.yaml", text.encode("utf-8")).tables
     assert table.resource == "AWS::CloudFormation::StackSet.S/T"
+
+
+def test_a_missing_include_whose_fallback_has_a_value_leaves_no_trace(tmp_path: Path) -> None:
+    service = tmp_path / "serverless.yml"
+    service.write_text("resources:\n  Resources:\n    T:\n      Type: AWS::DynamoDB::Table\n      Properties:\n"
+                       "        TableName: ${file(./gone.yml), 'name'}\n        PointInTimeRecoverySpecification:\n"
+                       "          PointInTimeRecoveryEnabled: ${env:PITR}\n")
+    reading = read(service)
+    assert reading.not_judged is None
+    assert "serverless variable ${env:PITR}" in judge(reading.tables[0], "CKV_PITR_001", POLICY).reason

@@ -268,17 +268,18 @@ class Variables:
         if self.depth >= MAX_VARIABLE_DEPTH:
             raise _Unresolved()
         self.depth += 1
+        outer, self.missing = self.missing, None  # an include missing here matters only if no fallback has a value
         try:
             for fallback in _split_fallbacks(placeholder[2:-1]):
                 value = self._fallback(fallback.strip(), at)
                 if value is not _ABSENT and value is not None:
                     return value
+            if self.missing is not None:
+                raise IncludeError(self.missing)
+            raise _Unresolved()
         finally:
             self.depth -= 1
-        if self.missing is not None:
-            missing, self.missing = self.missing, None
-            raise IncludeError(missing)
-        raise _Unresolved()
+            self.missing = outer
 
     def _fallback(self, text: str, at: _At) -> Any:
         if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
