@@ -32,10 +32,6 @@ MAX_CONDITION_DEPTH = 50
 MAX_REF_DEPTH = 250  # above yaml_loader.MAX_DEPTH: every loaded value fits
 
 
-def mentions_dynamodb_text(text: str) -> bool:
-    return any(marker in text for marker in DYNAMODB_MARKERS)
-
-
 # ---------------------------------------------------------------------------------------------
 # The pre-filter: may a file hold a table, as the tool will decode it?
 # ---------------------------------------------------------------------------------------------
@@ -720,4 +716,5 @@ def read_template(path: str, raw: bytes) -> FileReading:
 
 
 __all__ = ["read_template", "tables_of_template", "context_for", "duplicate_problem", "load_text", "unreadable",
-           "resolve_refs", "ConditionEvaluator", "substitute", "mentions_dynamodb_text", "may_hold_tables"]
+           "resolve_refs", "ConditionEvaluator", "substitute", "may_hold_tables", "stack_set_tables",
+           "TEMPLATE_NEEDLES"]
