@@ -38,14 +38,23 @@ MAX_REF_DEPTH = 250  # above yaml_loader.MAX_DEPTH: every loaded value fits
 
 # Text that names a table type, or a construct that can bring one in from elsewhere.
 TEMPLATE_NEEDLES = DYNAMODB_MARKERS + ("Fn::ForEach", "AWS::Include", "TemplateBody", "StackSet", "${file(", "${self:")
-# Text that can decode into a needle: the only escapes that make letters or ':' (YAML double-quoted \x, \u,
-# \U, JSON \u), an escaped line break (a YAML double-quoted line continuation joins without a space), a
-# standard or verbatim tag (`!!binary`), a %TAG directive, and an alias (`*name`).
-_MAY_DECODE = r"""\\(?:[xuU]|\r?\n|\r)|!!|!<|^%TAG|(?:^|[\s\[{,:])\*[^\s,\[\]{}*'"]"""
-_MAY_DECODE_TEXT = re.compile(_MAY_DECODE, re.MULTILINE)
-_MAY_DECODE_BYTES = re.compile(_MAY_DECODE.encode("ascii"), re.MULTILINE)
-_TEMPLATE_NEEDLE_BYTES = tuple(needle.encode("ascii") for needle in TEMPLATE_NEEDLES)
+# Text that can decode into a needle: the only escapes that make letters or ':' (YAML double-quoted \\x, \\u,
+# \\U, JSON \\u), an escaped line break (a YAML double-quoted line continuation joins without a space), a
+# standard or verbatim tag (`!!binary`), a %TAG directive, and an alias (`*name`). Each regex runs only when
+# its first character is in the text at all (a substring search is many times faster than a regex scan).
+_ESCAPE = r"\\(?:[xuU]|\r?\n|\r)"
+_ALIAS = r"(?:^|[\s\[{,:])\*[^\s,\[\]{}*'\"]"
+_MAY_DECODE_TEXT = ((re.compile(_ESCAPE), "\\"), (re.compile(_ALIAS, re.MULTILINE), "*"))
+_MAY_DECODE_BYTES = tuple((re.compile(pattern.encode("ascii"), flags), first.encode("ascii"))
+                          for pattern, flags, first in ((_ESCAPE, 0, "\\"), (_ALIAS, re.MULTILINE, "*")))
+_TAGS = ("!!", "!<", "%TAG")
+_TEMPLATE_NEEDLE_BYTES = tuple(needle.encode("ascii") for needle in TEMPLATE_NEEDLES + _TAGS)
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
+
+
+def _may_decode(text: Any, needles: Sequence[Any], patterns: Sequence[Tuple[Any, Any]]) -> bool:
+    return (any(needle in text for needle in needles)
+            or any(first in text and pattern.search(text) is not None for pattern, first in patterns))
 
 
 def _is_utf8_like(raw: bytes) -> bool:
@@ -65,9 +74,9 @@ def may_hold_tables(raw: bytes, path: str) -> bool:
             text = yaml_loader.decode(raw)
         except LoadError:
             return True  # the reader says why it cannot be read
-        return (any(needle in text for needle in TEMPLATE_NEEDLES) or bool(_MAY_DECODE_TEXT.search(text))
+        return (_may_decode(text, TEMPLATE_NEEDLES + _TAGS, _MAY_DECODE_TEXT)
                 or (serverless and "${" in text and "resources" in text))
-    return (any(needle in raw for needle in _TEMPLATE_NEEDLE_BYTES) or bool(_MAY_DECODE_BYTES.search(raw))
+    return (_may_decode(raw, _TEMPLATE_NEEDLE_BYTES, _MAY_DECODE_BYTES)
             or (serverless and b"${" in raw and b"resources" in raw))
 
 
