@@ -76,10 +76,10 @@ def test_included_values_and_variables() -> None:
     tables = {t.resource_ids[1]: t for t in read(READERS / "includes").tables}
     assert _states(tables["UsersTable"]) == [core.State.ON]
     assert _states(tables["AuditTable"]) == [core.State.OFF]  # `Properties: ${file(...):Audit.Properties}`
-    # ${self:...} is left as text: the core reports it as unresolved
+    # ${self:custom.pitr} is `${opt:pitr, 'false'}`: the file decides 'false' (as a parameter's Default)
     assert tables["TodosDynamoDbTable"].config["PointInTimeRecoverySpecification"] == {
-        "PointInTimeRecoveryEnabled": "${self:custom.pitr}"}
-    assert _states(tables["TodosDynamoDbTable"]) == [core.State.UNRESOLVED]
+        "PointInTimeRecoveryEnabled": "false"}
+    assert _states(tables["TodosDynamoDbTable"]) == [core.State.OFF]
 
 
 def test_condition_from_included_section_is_kept() -> None:

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
 from checkov_pitr.domain.core import Policy
+from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.rule import CHECKS
 
 POLICY_ENV = "CHECKOV_PITR_POLICY"
@@ -24,7 +26,7 @@ POLICY_PACKAGE = "checkov_pitr.policies"
 
 DEFAULT_MAX_EXEMPTION_DAYS = 366
 MAX_POLICY_BYTES = 1024 * 1024  # a policy is a page of settings; more is a mistake or an attack
-MAX_YAML_NODES = 10_000  # nodes after alias expansion: ample for a policy, tiny for an alias bomb
+MAX_YAML_NODES = yaml_loader.PLAIN.max_alias_nodes  # nodes reached through aliases: ample for a policy
 EXCERPT_CHARS = 60  # no message quotes more of a policy file than this
 
 
@@ -152,90 +154,39 @@ def policy_schema() -> Dict[str, Any]:
     return json.loads(_read_packaged("policy.schema.json"))
 
 
-class _PolicyYamlLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text: the schema then judges `expires: 2027-13-45` and names
-    the key, where PyYAML itself would stop with a bare ValueError."""
-
-
-_PolicyYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 class PolicyYamlError(yaml.YAMLError):
-    """A policy YAML problem our loader finds itself; str() is a short, one-line reason."""
+    """A policy YAML problem the loader finds itself (duplicate key, alias bound); str() is a short,
+    one-line reason."""
 
 
-def _construct_mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    # PyYAML keeps the last of two equal keys without a word; a second `exemptions:` or
-    # `unresolved:` further down a file would silently replace the first, so it is an error.
-    seen: Dict[Any, int] = {}
-    for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            continue  # SafeLoader itself reports an unhashable key
-        line = key_node.start_mark.line + 1
-        if key in seen:
-            raise PolicyYamlError(f"duplicate key {excerpt(str(key))} at line {line} (first at line {seen[key]})")
-        seen[key] = line
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+class PolicyYamlSyntaxError(yaml.YAMLError):
+    """Text that is not YAML; `problem_mark.line` is the 0-based line, as PyYAML's own errors have it."""
 
-
-_PolicyYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping_without_duplicates)
-
-
-def _expanded_size(node: yaml.Node, limit: int) -> int:
-    """How many nodes the document has once every alias is expanded, stopping past `limit`.
-
-    An alias is a reference to an already composed node, so composing a "billion laughs" file is
-    cheap; constructing it is not. Sizes are memoised per node, so this walk is linear in the file,
-    and a node that contains itself (`&a [*a]`) is refused."""
-    sizes: Dict[int, int] = {}
-    active: set = set()
-
-    def size(current: yaml.Node) -> int:
-        key = id(current)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            raise PolicyYamlError("a YAML alias refers to itself")
-        active.add(key)
-        total = 1
-        if isinstance(current, yaml.SequenceNode):
-            children: List[yaml.Node] = list(current.value)
-        elif isinstance(current, yaml.MappingNode):
-            children = [part for pair in current.value for part in pair]
-        else:
-            children = []
-        for child in children:
-            total += size(child)
-            if total > limit:
-                break
-        active.discard(key)
-        sizes[key] = total
-        return total
-
-    return size(node)
+    def __init__(self, reason: str, line: Optional[int]) -> None:
+        super().__init__(reason)
+        self.problem_mark = SimpleNamespace(line=line - 1) if line else None
 
 
 def parse_policy_yaml(text: str) -> Any:
-    """The policy's data: SafeLoader rules, dates kept as text, duplicate keys refused, and aliases
-    bounded (the node graph is measured before anything is constructed)."""
-    loader = _PolicyYamlLoader(text)
+    """The policy's data, read by the package's one YAML loader in its plain mode: SafeLoader rules,
+    dates kept as text, duplicate keys refused, aliases bounded (counted before anything is built)."""
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if _expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
-            raise PolicyYamlError(f"YAML aliases expand to more than {MAX_YAML_NODES} nodes")
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
+        loaded = yaml_loader.load_yaml(text, yaml_loader.PLAIN, max_chars=MAX_POLICY_BYTES)
+    except yaml_loader.AliasBomb:
+        raise PolicyYamlError(f"YAML aliases expand to more than {MAX_YAML_NODES} nodes") from None
+    except yaml_loader.DuplicateKey as exc:
+        found = exc.duplicate
+        raise PolicyYamlError(f"duplicate key {excerpt(found.key)} at line {found.second_line} "
+                              f"(first at line {found.first_line})") from None
+    except yaml_loader.AliasToItself:
+        raise PolicyYamlError("a YAML alias refers to itself") from None
+    except yaml_loader.TooDeep:
+        raise PolicyYamlError("YAML nesting too deep") from None
+    except yaml_loader.LoadError as exc:
+        raise PolicyYamlSyntaxError(excerpt(str(exc)), exc.line) from None
+    if len(loaded.documents) > 1:
+        raise PolicyYamlSyntaxError("expected a single document, found more", None)
+    return loaded.documents[0] if loaded.documents else None
 
 
 def _dates_to_text(value: Any) -> Any:

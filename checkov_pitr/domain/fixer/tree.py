@@ -1,127 +1,33 @@
 """Position trees of YAML and JSON texts: every mapping, sequence and scalar with its character
 offsets, for edits that change only what they must. No checkov here.
 
-YAML is read with PyYAML's composer (node marks carry offsets; tags such as !Ref are kept, never
-constructed). JSON is read by a small scanner of its own: the json module gives no positions.
+YAML is read by the package's one bounded loader (readers/yaml_loader.load_positions: node offsets,
+tags such as !Ref kept, never constructed; depth and aliases bounded). JSON is read by a small scanner
+of its own: the json module gives no positions.
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple
+from typing import Any, Tuple
 
-import yaml
+from checkov_pitr.domain.readers.yaml_loader import LoadError, Node, load_positions
 
 
 class TreeError(ValueError):
     pass
 
 
-@dataclass
-class Node:
-    kind: str  # "map" | "seq" | "scalar"
-    start: int
-    end: int
-    flow: bool = False  # YAML flow style ({...} / [...]); JSON nodes are always flow
-    value: Any = None  # scalar: its value (YAML: bool / int / float / None / str as YAML 1.1 resolves it)
-    tag: Optional[str] = None  # an explicit local tag ("!Ref", "!If"), else None
-    block_scalar: bool = False  # YAML | or > scalar
-    shared: bool = False  # YAML: an anchored node, inside one, or an alias: an edit would change other places
-    pairs: List[Tuple["Node", "Node"]] = field(default_factory=list)
-    items: List["Node"] = field(default_factory=list)
-    column: int = 0  # 0-based column of start
-    line: int = 0  # 0-based line of start
-    end_line: int = 0
-
-    def get(self, key: str) -> Optional["Node"]:
-        """The value of the last pair with this key (as YAML and JSON loaders keep it)."""
-        found = None
-        for k, v in self.pairs:
-            if k.kind == "scalar" and k.value == key:
-                found = v
-        return found
-
-    def key_node(self, key: str) -> Optional["Node"]:
-        found = None
-        for k, _ in self.pairs:
-            if k.kind == "scalar" and k.value == key:
-                found = k
-        return found
-
-    def count(self, key: str) -> int:
-        return sum(1 for k, _ in self.pairs if k.kind == "scalar" and k.value == key)
-
-    def keys(self) -> List[Any]:
-        return [k.value for k, _ in self.pairs if k.kind == "scalar"]
-
-
 # ---------------------------------------------------------------------------------------------
 # YAML
 # ---------------------------------------------------------------------------------------------
 
-class _Composer(yaml.SafeLoader):
-    """SafeLoader's composer, remembering which nodes carry an anchor."""
-
-    def compose_document(self):  # type: ignore[override]
-        self.get_event()
-        node = self.compose_node(None, None)
-        self.get_event()
-        self.anchored = {id(n) for n in self.anchors.values()}
-        self.anchors = {}
-        return node
-
-
-_BOOL = "tag:yaml.org,2002:bool"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_NULL = "tag:yaml.org,2002:null"
-
-
-def _scalar_value(node: yaml.ScalarNode) -> Any:
-    if node.style is not None:  # quoted or block: a string
-        return node.value
-    if node.tag == _BOOL:
-        return node.value.lower() in ("true", "yes", "on", "y")
-    if node.tag == _INT:
-        try:
-            return int(node.value.replace("_", ""), 0)
-        except ValueError:
-            return node.value
-    if node.tag == _NULL:
-        return None
-    return node.value
-
-
 def compose_yaml(text: str) -> Node:
     """The position tree of a one-document YAML text."""
-    loader = _Composer(text)
     try:
-        root = loader.get_single_node()
-    except yaml.YAMLError as exc:
-        raise TreeError(f"not readable as YAML ({str(exc).splitlines()[0]})") from None
-    finally:
-        loader.dispose()
-    if root is None:
-        raise TreeError("an empty YAML document")
-    anchored = getattr(loader, "anchored", set())
-    seen: set = set()
-
-    def convert(node: Any, shared: bool) -> Node:
-        shared = shared or id(node) in anchored or id(node) in seen
-        seen.add(id(node))
-        tag = node.tag if isinstance(node.tag, str) and node.tag.startswith("!") else None
-        common = dict(start=node.start_mark.index, end=node.end_mark.index, tag=tag, shared=shared,
-                      column=node.start_mark.column, line=node.start_mark.line, end_line=node.end_mark.line,
-                      flow=bool(getattr(node, "flow_style", False)))
-        if isinstance(node, yaml.MappingNode):
-            return Node("map", pairs=[(convert(k, shared), convert(v, shared)) for k, v in node.value], **common)
-        if isinstance(node, yaml.SequenceNode):
-            return Node("seq", items=[convert(i, shared) for i in node.value], **common)
-        return Node("scalar", value=_scalar_value(node) if tag is None else node.value,
-                    block_scalar=node.style in ("|", ">"), **common)
-
-    return convert(root, False)
+        return load_positions(text)
+    except LoadError as exc:
+        raise TreeError(f"not readable as YAML ({exc})") from None
 
 
 # ---------------------------------------------------------------------------------------------

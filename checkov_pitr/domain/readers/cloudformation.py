@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain import core
-from checkov_pitr.domain.inventory import CLOUDFORMATION, FileReading, FoundTable, mentions_dynamodb
+from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, FileReading, FoundTable, mentions_dynamodb
 from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.domain.readers.yaml_loader import Duplicate, LineMap, LoadError, Loaded, Lines
 
@@ -32,8 +32,52 @@ MAX_CONDITION_DEPTH = 50
 MAX_REF_DEPTH = 250  # above yaml_loader.MAX_DEPTH: every loaded value fits
 
 
-def mentions_dynamodb_text(text: str) -> bool:
-    return any(marker in text for marker in DYNAMODB_MARKERS)
+# ---------------------------------------------------------------------------------------------
+# The pre-filter: may a file hold a table, as the tool will decode it?
+# ---------------------------------------------------------------------------------------------
+
+# Text that names a table type, or a construct that can bring one in from elsewhere.
+TEMPLATE_NEEDLES = DYNAMODB_MARKERS + ("Fn::ForEach", "AWS::Include", "TemplateBody", "StackSet", "${file(", "${self:")
+# Text that can decode into a needle: the only escapes that make letters or ':' (YAML double-quoted \\x, \\u,
+# \\U, JSON \\u), an escaped line break (a YAML double-quoted line continuation joins without a space), a
+# standard or verbatim tag (`!!binary`), a %TAG directive, and an alias (`*name`). Each regex runs only when
+# its first character is in the text at all (a substring search is many times faster than a regex scan).
+_ESCAPE = r"\\(?:[xuU]|\r?\n|\r)"
+_ALIAS = r"(?:^|[\s\[{,:])\*[^\s,\[\]{}*'\"]"
+_MAY_DECODE_TEXT = ((re.compile(_ESCAPE), "\\"), (re.compile(_ALIAS, re.MULTILINE), "*"))
+_MAY_DECODE_BYTES = tuple((re.compile(pattern.encode("ascii"), flags), first.encode("ascii"))
+                          for pattern, flags, first in ((_ESCAPE, 0, "\\"), (_ALIAS, re.MULTILINE, "*")))
+_TAGS = ("!!", "!<", "%TAG")
+_TEMPLATE_NEEDLE_BYTES = tuple(needle.encode("ascii") for needle in TEMPLATE_NEEDLES + _TAGS)
+SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
+
+
+def _may_decode(text: Any, needles: Sequence[Any], patterns: Sequence[Tuple[Any, Any]]) -> bool:
+    return (any(needle in text for needle in needles)
+            or any(first in text and pattern.search(text) is not None for pattern, first in patterns))
+
+
+def _is_utf8_like(raw: bytes) -> bool:
+    """UTF-8 (with or without BOM): byte needles work; UTF-16/32 text is decoded first."""
+    return yaml_loader.encoding_of(raw)[0] in ("utf-8", "utf-8-sig")
+
+
+def may_hold_tables(raw: bytes, path: str) -> bool:
+    """Whether a template or serverless file may hold a DynamoDB table once the tool has decoded it:
+    its text (any UTF encoding) names a table type or a construct that brings one in, or holds
+    something that could decode into one. No parse: a few substring and regex searches over the bytes.
+    A serverless file's variables can build any text (`AWS::${self:custom.db}::Table`), so a serverless
+    file with `resources` and a variable may hold tables too."""
+    serverless = os.path.basename(path) in SERVERLESS_NAMES
+    if not _is_utf8_like(raw):
+        try:
+            text = yaml_loader.decode(raw)
+        except LoadError:
+            return True  # the reader says why it cannot be read
+        return (_may_decode(text, TEMPLATE_NEEDLES + _TAGS, _MAY_DECODE_TEXT)
+                or (serverless and "${" in text and "resources" in text))
+    return (_may_decode(raw, _TEMPLATE_NEEDLE_BYTES, _MAY_DECODE_BYTES)
+            or (serverless and b"${" in raw and b"resources" in raw))
 
 
 def _type_name(value: Any) -> str:
@@ -314,7 +358,9 @@ class TemplateContext:
     conditions: ConditionEvaluator
     globals_spec: Any
     file_problem: Optional[str]  # duplicate keys: every table fails with it
-    lines_override: Optional[Lines] = None  # serverless includes: the include's line in the serverless file
+    lines_override: Optional[Lines] = None  # StackSet bodies: the StackSet resource's lines
+    name_prefix: str = ""  # StackSet bodies: "AWS::CloudFormation::StackSet.<Id>/"
+    depth: int = 0  # StackSet bodies inside bodies
 
 
 def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
@@ -369,15 +415,18 @@ def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optio
 
 
 def _skips(value: Any) -> Dict[str, str]:
-    """Metadata.checkov.skip entries [{id, comment}], as checkov reads them (nothing else is a skip)."""
+    """Metadata.checkov.skip and Metadata.bridgecrew.skip entries [{id, comment}], as checkov reads them
+    (checkov/cloudformation/context_parser.py collect_skip_comments; the first entry for an id counts).
+    Nothing else in a value is a skip."""
     metadata = value.get("Metadata") if isinstance(value, dict) else None
-    checkov = metadata.get("checkov") if isinstance(metadata, dict) else None
-    skip = checkov.get("skip") if isinstance(checkov, dict) else None
     found: Dict[str, str] = {}
-    for item in skip if isinstance(skip, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            comment = item.get("comment", "No comment provided")
-            found[item["id"]] = comment if isinstance(comment, str) else str(comment)
+    for section in ("checkov", "bridgecrew"):
+        holder = metadata.get(section) if isinstance(metadata, dict) else None
+        skip = holder.get("skip") if isinstance(holder, dict) else None
+        for item in skip if isinstance(skip, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                comment = item.get("comment", "No comment provided")
+                found.setdefault(item["id"], comment if isinstance(comment, str) else str(comment))
     return found
 
 
@@ -409,19 +458,32 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
     properties = value.get("Properties")
     config = resolve_refs(properties, context.defaults) if isinstance(properties, dict) else (
         {} if properties is None else yaml_loader.plain(properties))
-    resource = f"{kind}.{entry.logical_id}"
+    variable = core.serverless_variable(properties) if context.framework == SERVERLESS else None
+    if variable:  # `Properties: ${ssm:...}`: what the table is depends on it
+        problem = (f"unresolved: Properties depends on serverless variable {variable}, which the scan cannot "
+                   "resolve; write the PITR settings in the file")
+    if context.name_prefix:
+        resource = f"{context.name_prefix}{entry.logical_id}"
+        label = resource.split(".", 1)[1]
+        return _found(entry, context, kind, resource, label, config, problem, value)
+    return _found(entry, context, kind, f"{kind}.{entry.logical_id}", entry.label or entry.logical_id, config,
+                  problem, value)
+
+
+def _found(entry: Entry, context: TemplateContext, kind: str, resource: str, label: str, config: Any,
+           problem: Optional[str], value: Mapping[str, Any]) -> FoundTable:
     return FoundTable(
         path=context.path,
         framework=context.framework,
         resource_type=kind,
         resource=resource,
-        label=_label(entry.label or entry.logical_id, value, context),
+        label=_label(label, value, context),
         lines=context.lines_override or entry.lines,
         config=config,
         problem=context.file_problem or problem or entry.problem,
         skips=_skips(value),
         tags=_tags(config),
-        resource_ids=(resource, entry.logical_id),
+        resource_ids=(resource, label) if context.name_prefix else (resource, entry.logical_id),
         globals_spec=context.globals_spec if kind == core.SAM_SIMPLE_TABLE else core.MISSING,
     )
 
@@ -456,10 +518,93 @@ def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
     lines = getattr(template, "lines", {}).get("Resources", (1, 1))
     tables: List[FoundTable] = []
     for entry in resources_entries(resources, context.defaults, lines, foreach_problem):
+        if isinstance(entry.value, dict) and entry.value.get("Type") == STACK_SET:
+            tables.extend(stack_set_tables(entry, context))
+            continue
         table = table_of(entry, context)
         if table is not None:
             tables.append(table)
     return tables
+
+
+# ---------------------------------------------------------------------------------------------
+# AWS::CloudFormation::StackSet: the template inside
+# ---------------------------------------------------------------------------------------------
+
+STACK_SET = "AWS::CloudFormation::StackSet"
+MAX_STACK_SET_DEPTH = 3  # a StackSet's body may hold StackSets; deeper bodies are not read
+
+
+def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]:
+    """The tables of a StackSet's inline TemplateBody (a JSON or YAML string, or a mapping), judged like
+    any template's, named `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the StackSet's lines. The
+    StackSet's literal `Parameters` set the body's parameter values; a parameter an instance group
+    overrides is unknown. A TemplateURL body is elsewhere: no result. A body that cannot be read is one
+    table, not judged."""
+    properties = entry.value.get("Properties")
+    body = properties.get("TemplateBody") if isinstance(properties, dict) else None
+    if body is None:
+        return []
+    prefix = f"{context.name_prefix or STACK_SET + '.'}{entry.logical_id}/"
+    where = context.lines_override or entry.lines
+
+    def not_judged(why: str) -> List[FoundTable]:
+        resource = prefix[:-1]
+        return [FoundTable(path=context.path, framework=context.framework, resource_type=STACK_SET,
+                           resource=resource, label=resource.split(".", 1)[1], lines=where, config={},
+                           problem=f"the TemplateBody of StackSet {entry.logical_id} {why}: its tables are not judged",
+                           skips=_skips(entry.value), resource_ids=(resource, entry.logical_id))]
+
+    if context.depth >= MAX_STACK_SET_DEPTH:
+        return not_judged(f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep")
+    if isinstance(body, str):
+        raw = body.encode("utf-8")
+        try:
+            loaded = yaml_loader.load(body, prefer_json=yaml_loader.looks_like_json(body))
+        except LoadError as exc:
+            return not_judged(f"cannot be read ({exc})") if may_hold_tables(raw, "body.yaml") else []
+        documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
+        text = body
+    elif isinstance(body, dict):
+        documents, problem, text = [body], None, ""
+    else:
+        text = repr(body)
+        if may_hold_tables(text.encode("utf-8"), "body.yaml"):
+            return not_judged(f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read")
+        return []
+    template = documents[0] if len(documents) == 1 else None
+    if not is_template(template):
+        return not_judged("is not a template") if may_hold_tables(text.encode("utf-8"), "body.yaml") else []
+    inner = context_for(template, context.path, context.framework, text, context.file_problem or problem)
+    inner.defaults = dict(inner.defaults, **_stack_set_parameters(properties, context.defaults))
+    for name in _overridden_parameters(properties):
+        inner.defaults.pop(name, None)
+    inner.conditions = ConditionEvaluator(inner.conditions.conditions, inner.defaults)
+    inner.lines_override, inner.name_prefix, inner.depth = where, prefix, context.depth + 1
+    return tables_of_template(template, inner)
+
+
+def _stack_set_parameters(properties: Mapping[str, Any], outer_defaults: Mapping[str, Any]) -> Dict[str, Any]:
+    """The body's parameter values the StackSet sets (`Parameters: [{ParameterKey, ParameterValue}]`)."""
+    values: Dict[str, Any] = {}
+    for item in properties.get("Parameters") or [] if isinstance(properties.get("Parameters"), list) else []:
+        if isinstance(item, dict) and isinstance(item.get("ParameterKey"), str):
+            value = resolve_refs(item.get("ParameterValue"), outer_defaults)
+            if isinstance(value, (str, int, float, bool)):
+                values[item["ParameterKey"]] = value
+    return values
+
+
+def _overridden_parameters(properties: Mapping[str, Any]) -> List[str]:
+    """Parameters some stack instances override: their value differs per instance, unknown here."""
+    names: List[str] = []
+    groups = properties.get("StackInstancesGroup")
+    for group in groups if isinstance(groups, list) else []:
+        overrides = group.get("ParameterOverrides") if isinstance(group, dict) else None
+        for item in overrides if isinstance(overrides, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("ParameterKey"), str):
+                names.append(item["ParameterKey"])
+    return names
 
 
 def _has_transform(transform: Any, name: str) -> bool:
@@ -514,23 +659,22 @@ def is_template(document: Any) -> bool:
         or (isinstance(document.get("Transform"), (str, list)) and "Globals" in document))
 
 
-def load_text(path: str, raw: bytes,
-              json_line_levels: int = 2) -> Tuple[Optional[str], Optional[Loaded], Optional[LoadError]]:
+def load_text(path: str, raw: bytes, json_line_levels: int = 2,
+              mode: yaml_loader.Mode = yaml_loader.CLOUDFORMATION) -> Tuple[Optional[str], Optional[Loaded], Optional[LoadError]]:
     """(text, loaded, None) or (text or None, None, why not)."""
     try:
         text = yaml_loader.decode(raw)
     except LoadError as exc:
         return None, None, exc
     try:
-        return text, yaml_loader.load(text, path.lower().endswith(".json"), json_line_levels), None
+        return text, yaml_loader.load(text, path.lower().endswith(".json"), json_line_levels, mode), None
     except LoadError as exc:
         return text, None, exc
 
 
-def unreadable(path: str, framework: str, raw: bytes, text: Optional[str], error: LoadError,
-               markers: Sequence[str] = DYNAMODB_MARKERS) -> FileReading:
+def unreadable(path: str, framework: str, raw: bytes, text: Optional[str], error: LoadError) -> FileReading:
     """A file that cannot be read is not judged when it may hold tables, and silently not ours otherwise."""
-    may_hold = mentions_dynamodb(raw) if text is None else any(marker in text for marker in markers)
+    may_hold = mentions_dynamodb(raw) or may_hold_tables(raw, path)
     return FileReading(os.path.abspath(path), framework, not_judged=str(error) if may_hold else None,
                        keep_from_checkov=error.bounded)
 
@@ -573,7 +717,7 @@ def read_template(path: str, raw: bytes) -> FileReading:
         return FileReading(abspath, CLOUDFORMATION, tables=tables, not_judged=(
             f"its Resources include {included[0]} (AWS::Include), which the scan cannot read; inline the "
             "included resources or scan the included template too"))
-    if not tables and isinstance(templates[0].get("Resources"), (list, str)) and mentions_dynamodb_text(text or ""):
+    if not tables and isinstance(templates[0].get("Resources"), (list, str)) and may_hold_tables(raw, path):
         kind = _type_name(templates[0]["Resources"])
         return FileReading(abspath, CLOUDFORMATION,
                            not_judged=f"Resources is {kind}, not a mapping; CloudFormation rejects the template")
@@ -581,4 +725,5 @@ def read_template(path: str, raw: bytes) -> FileReading:
 
 
 __all__ = ["read_template", "tables_of_template", "context_for", "duplicate_problem", "load_text", "unreadable",
-           "resolve_refs", "ConditionEvaluator", "substitute", "mentions_dynamodb_text"]
+           "resolve_refs", "ConditionEvaluator", "substitute", "may_hold_tables", "stack_set_tables",
+           "TEMPLATE_NEEDLES"]

@@ -1,80 +1,360 @@
 """serverless.yml / serverless.yaml / serverless.json read as the Serverless Framework reads them,
-independent of checkov: the CloudFormation resources under `resources`, with `${file(...)}` includes
-resolved relative to the serverless file's folder.
+independent of checkov: the CloudFormation resources under `resources`.
 
-Where the Framework allows includes, they are followed (at most `MAX_INCLUDE_DEPTH` deep):
-`resources: ${file(x.yml)}`, `resources: [ {Resources: ...}, ${file(x.yml)} ]`,
-`Resources: ${file(x.yml)}`, a single resource `Users: ${file(users.yml)}`, and a value anywhere below
-(`Properties: ${file(props.yml):Table}`), with an optional `:a.b` selector. A table that came from an
-include is reported in the serverless file at the line of the include. Other variables (`${opt:..}`,
-`${self:..}`, `${env:..}`) are left as text; the core reports the values that depend on them as
-unresolved.
+How the Framework builds the template, and how this reader follows it (serverless/serverless,
+packages/serverless and packages/sf-core):
+- YAML is read as js-yaml reads it (YAML 1.2 core scalars, CloudFormation short tags): yaml_loader.SERVERLESS.
+- Variables (sf-core/src/lib/resolvers/placeholders.js): `${source:key, fallback, ...}`, nested
+  `${...}` inside, fallbacks tried in order until one has a value (a quoted literal is text, an
+  unquoted one is JSON: `true`, `7`). A value that is one variable becomes the variable's value (any
+  type); variables inside longer text are interpolated. Resolved here where the file itself decides:
+  `${self:a.b}` (the same document, any depth, lists by index), `${file(x.yml):a.b}` (includes,
+  relative to the including file, then the service folder), `${strToBool(...)}`; `${opt:..}`,
+  `${env:..}` and `${sls:stage}` (= `${opt:stage, self:provider.stage, "dev"}`) only through their
+  literal fallbacks, as a CloudFormation parameter through its Default. Any other source (ssm, param,
+  cf, s3, aws, ...) is unknown: the text stays as written and the core reports the value as
+  depending on that variable (unresolved). `${AWS::Region}`-style CloudFormation text is left alone.
+- `resources:` given as a list is merged in order with lodash `_.merge` (lib/classes/service.js
+  mergeArrays: later elements win, mappings merge recursively, lists merge by index; null elements
+  are skipped, other non-mappings are an error).
+- `resources.extensions.<LogicalId>` is applied after the merge (lib/plugins/aws/package/lib/
+  merge-custom-provider-resources.js): `Properties` and `Metadata` are shallow-assigned
+  (Object.assign: an extension's key replaces the resource's key as a whole), `DependsOn` is
+  appended, `Condition` and the policies are replaced, any other attribute is refused.
+
+A table that came from an include is reported in the serverless file at the line of the include.
+Includes are read only when they are regular files within the size bound.
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+import stat
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
-from checkov_pitr.domain.inventory import MAX_FILE_BYTES, SERVERLESS, FileReading, read_file_bytes
+from checkov_pitr.domain import core
+from checkov_pitr.domain.inventory import SERVERLESS, FileReading, FoundTable
 from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.domain.readers.cloudformation import (
-    DYNAMODB_MARKERS, context_for, duplicate_problem, load_text, tables_of_template, unreadable)
+    context_for, duplicate_problem, load_text, may_hold_tables, tables_of_template, unreadable)
 from checkov_pitr.domain.readers.yaml_loader import Duplicate, LineMap, LoadError, Lines
 
 MAX_INCLUDE_DEPTH = 10
 MAX_INCLUDE_BYTES = 10 * 1024 * 1024
-SERVERLESS_MARKERS = DYNAMODB_MARKERS + ("${file(",)
-
-# `${file(./x.yml)}`, `${file(./x.yml):a.b}`, `${file(x.yml), 'fallback'}`: the whole value is one include
-_FILE_VARIABLE = re.compile(
-    r"^\$\{\s*file\(\s*(?P<path>[^)]+?)\s*\)\s*(?::\s*(?P<selector>[^,}\s]+))?\s*(?:,\s*(?P<fallback>[^}]*))?\}$")
+MAX_INCLUDES = 200  # include reads per serverless file
+MAX_VARIABLE_DEPTH = 25  # variables whose values are variables...
+MAX_VARIABLES = 20_000  # variables resolved per serverless file
+MAX_TEXT = 1024 * 1024  # characters of one interpolated string
 
 
 class IncludeError(LoadError):
-    """An include that cannot be read: the file is not judged, naming it."""
+    """An include (or the variables) cannot be read: the file is not judged, naming it."""
 
 
-@dataclass
-class _Includes:
-    """Reads included files (relative to the including file's folder, then the service's) within bounds."""
+class _Unresolved(Exception):
+    """A variable whose value the file does not decide."""
 
-    service_dir: str
-    duplicates: List[Duplicate]
 
-    def resolve(self, value: Any, base_dir: str, depth: int = 0) -> Any:
-        """`value` with every `${file(...)}` string replaced by what it includes, below any depth."""
+_ABSENT = object()  # a source without a value: the Framework tries the next fallback
+
+# ${provider(params):key} and ${provider:key} (placeholders.js mainRegex)
+_SOURCE = re.compile(r"^([^:()]+)(?:\((.*)\))?(?::(.*))?$", re.DOTALL)
+# Sources the Framework ignores (placeholders.js shouldBeIgnored): CloudFormation's own ${AWS::Region}, ...
+_IGNORED = ("AWS", "PROP", "iot")
+_EXTENSION_REPLACED = ("Condition", "CreationPolicy", "DeletionPolicy", "UpdatePolicy", "UpdateReplacePolicy")
+
+
+def placeholders(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each outermost `${...}` the Framework treats as a variable (placeholders.js
+    extractPlaceholdersFromString: braces counted from `${`; a variable has a ':' or '(...)')."""
+    found: List[Tuple[int, int]] = []
+    depth, start, index = 0, -1, 0
+    while index < len(text):
+        if text.startswith("${", index):
+            if depth == 0:
+                start = index
+            depth += 1
+            index += 2
+            continue
+        if text[index] == "}" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                body = text[start + 2:index]
+                if (":" in body or ("(" in body and ")" in body)) and not _ignored(body):
+                    found.append((start, index + 1))
+        index += 1
+    return found
+
+
+def _ignored(body: str) -> bool:
+    fallbacks = _split_fallbacks(body)
+    provider = _SOURCE.match(fallbacks[0].strip()) if fallbacks else None
+    name = provider.group(1) if provider else ""
+    return (len(fallbacks) == 1 and name in _IGNORED) or name.startswith("!")
+
+
+def _split_fallbacks(body: str) -> List[str]:
+    """The comma-separated fallbacks of a variable, commas inside `(...)` and `${...}` excepted
+    (placeholders.js findIndicesOutsideParenthesesAndBraces)."""
+    parts, depth_braces, depth_parens, last, index = [], 0, 0, 0, 0
+    while index < len(body):
+        char = body[index]
+        if body.startswith("${", index):
+            depth_braces += 1
+            index += 2
+            continue
+        if char == "}" and depth_braces > 0:
+            depth_braces -= 1
+        elif char == "(":
+            depth_parens += 1
+        elif char == ")":
+            depth_parens -= 1
+        elif char == "," and depth_braces == 0 and depth_parens == 0:
+            parts.append(body[last:index])
+            last = index + 1
+        index += 1
+    parts.append(body[last:])
+    return parts
+
+
+def _literal(text: str) -> Any:
+    """A fallback literal: quoted is text, unquoted is JSON (placeholders.js parseLiteralValue)."""
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1]
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise _Unresolved() from None  # the Framework stops with an error
+
+
+def _as_text(value: Any) -> str:
+    """A value interpolated into text, as JavaScript writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise _Unresolved()  # a mapping or list inside text
+
+
+def read_regular_file(path: str, limit: int, written: str) -> bytes:
+    """The bytes of a regular file (links followed) of at most `limit` bytes; IncludeError otherwise.
+    A device, FIFO or socket is refused before it is opened, so nothing can block or stream forever."""
+    try:
+        info = os.stat(path)  # follows links; a loop or a missing target raises
+    except (OSError, RuntimeError) as exc:
+        raise IncludeError(f"include {written} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
+                           "fix the path") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise IncludeError(f"include {written} is not a regular file; include a YAML or JSON file", bounded=True)
+    if info.st_size > limit:
+        raise IncludeError(f"include {written} is larger than {limit // (1024 * 1024)} MiB, not read", bounded=True)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced since the stat
+                raise IncludeError(f"include {written} is not a regular file; include a YAML or JSON file",
+                                   bounded=True)
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise IncludeError(f"include {written} cannot be read ({exc.strerror or exc}); fix the path") from None
+    if len(raw) > limit:
+        raise IncludeError(f"include {written} is larger than {limit // (1024 * 1024)} MiB, not read", bounded=True)
+    return raw
+
+
+class _At(NamedTuple):
+    """Where a value being resolved is: its lines in the serverless file, whether it came from another
+    file (then every entry is reported at `where`), the folder its includes are relative to, and how
+    deep in includes it is."""
+
+    where: Lines
+    foreign: bool
+    base_dir: str
+    includes: int
+
+
+class Variables:
+    """Resolves a serverless document's variables as the Framework does, where the file decides them."""
+
+    def __init__(self, document: Any, service_dir: str, text_lines: List[str], duplicates: List[Duplicate]) -> None:
+        self.document = document
+        self.service_dir = service_dir
+        self.text_lines = text_lines
+        self.duplicates = duplicates
+        self.self_cache: Dict[Tuple[str, ...], Any] = {}
+        self.resolving: Set[Tuple[str, ...]] = set()
+        self.depth = 0
+        self.budget = MAX_VARIABLES
+        self.include_reads = 0
+        self.included: List[str] = []  # every include read, for the pre-commit hook
+        self.missing: Optional[str] = None  # an include that is not there, for the message
+
+    # values ------------------------------------------------------------------------------------
+
+    def resolve(self, value: Any, at: _At) -> Any:
+        """A copy of `value` with every variable the file decides resolved."""
         if isinstance(value, str):
-            match = _FILE_VARIABLE.match(value.strip())
-            return self._include(match, base_dir, depth) if match else value
+            return self.text(value, at) if "${" in value else value
         if isinstance(value, dict):
             resolved = LineMap.new()
+            lines = getattr(value, "lines", {})
             for key, item in value.items():
-                resolved[key] = self.resolve(item, base_dir, depth)
-            resolved.lines = dict(getattr(value, "lines", {}))
-            resolved.replaced = list(getattr(value, "replaced", []))
+                where = at.where if at.foreign else lines.get(key, at.where)
+                resolved[key] = self.resolve(item, at._replace(where=where))
+                resolved.lines[key] = where
+            resolved.replaced = [(key, item, at.where if at.foreign else item_lines)
+                                 for key, item, item_lines in getattr(value, "replaced", [])]
             return resolved
         if isinstance(value, list):
-            return [self.resolve(item, base_dir, depth) for item in value]
+            return [self.resolve(item, self._item_at(item, at)) for item in value]
         return value
 
-    def _include(self, match: "re.Match[str]", base_dir: str, depth: int) -> Any:
-        written = match.group("path").strip().strip("'\"")
-        if depth >= MAX_INCLUDE_DEPTH:
+    def _item_at(self, item: Any, at: _At) -> _At:
+        """A list item has no lines of its own: an include in it is found in the text."""
+        if at.foreign or not isinstance(item, str) or "${" not in item:
+            return at
+        for number in range(at.where[0], min(at.where[1], len(self.text_lines)) + 1):
+            if item.strip() in self.text_lines[number - 1]:
+                return at._replace(where=(number, number))
+        return at
+
+    def text(self, value: str, at: _At) -> Any:
+        """A string with variables: one variable is its value; variables in text are interpolated, and
+        those the file does not decide stay as written."""
+        spans = placeholders(value)
+        if not spans:
+            return value
+        if spans == [(0, len(value))]:
+            try:
+                return self.variable(value, at)
+            except _Unresolved:
+                return value
+        parts: List[str] = []
+        last = 0
+        for start, end in spans:
+            parts.append(value[last:start])
+            try:
+                parts.append(_as_text(self.variable(value[start:end], at)))
+            except _Unresolved:
+                parts.append(value[start:end])
+            last = end
+        parts.append(value[last:])
+        joined = "".join(parts)
+        if len(joined) > MAX_TEXT:
+            raise IncludeError(f"variables make a text longer than {MAX_TEXT:,} characters, not read", bounded=True)
+        return joined
+
+    def _interpolated(self, value: str, at: _At) -> str:
+        """Text whose nested variables must all resolve (a variable's own key or path)."""
+        result = self.text(value, at)
+        if not isinstance(result, str):
+            result = _as_text(result)
+        if placeholders(result):
+            raise _Unresolved()
+        return result
+
+    # one variable --------------------------------------------------------------------------------
+
+    def variable(self, placeholder: str, at: _At) -> Any:
+        """The value of `${...}`: its first fallback that has one. Raises _Unresolved."""
+        self.budget -= 1
+        if self.budget < 0:
+            raise IncludeError(f"more than {MAX_VARIABLES:,} variables to resolve, not read", bounded=True)
+        if self.depth >= MAX_VARIABLE_DEPTH:
+            raise _Unresolved()
+        self.depth += 1
+        outer, self.missing = self.missing, None  # an include missing here matters only if no fallback has a value
+        try:
+            for fallback in _split_fallbacks(placeholder[2:-1]):
+                value = self._fallback(fallback.strip(), at)
+                if value is not _ABSENT and value is not None:
+                    return value
+            if self.missing is not None:
+                raise IncludeError(self.missing)
+            raise _Unresolved()
+        finally:
+            self.depth -= 1
+            self.missing = outer
+
+    def _fallback(self, text: str, at: _At) -> Any:
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            return _literal(text)
+        if placeholders(text) == [(0, len(text))]:
+            return self.variable(text, at)
+        if "${" in text:
+            text = self._interpolated(text, at)
+        match = _SOURCE.match(text)
+        if not match or not (match.group(2) is not None or match.group(3) is not None):
+            return _literal(text)
+        provider, params, key = match.group(1).strip(), match.group(2), match.group(3)
+        if provider == "self":
+            return self.self_value(key or "")
+        if provider in ("opt", "env"):
+            return _ABSENT  # known only at deploy time: the fallback decides, as a parameter's Default
+        if provider == "sls" and key == "stage":
+            stage = self.self_value("provider.stage")
+            return "dev" if stage is _ABSENT or stage is None else stage
+        if provider == "file" and params is not None:
+            return self.include(params, key, at)
+        if provider == "strToBool":
+            flag = str(params if params is not None else key).strip().lower()
+            if flag in ("true", "1", "false", "0"):
+                return flag in ("true", "1")
+        raise _Unresolved()
+
+    def self_value(self, key: str) -> Any:
+        """`${self:a.b.c}`: the document's value there, resolved (lists by index); _ABSENT if none."""
+        path = tuple(part for part in key.split(".") if part != "") if key else ()
+        if path in self.self_cache:
+            return self.self_cache[path]
+        if path in self.resolving:
+            raise _Unresolved()  # a cycle: the Framework stops with an error
+        self.resolving.add(path)
+        try:
+            node: Any = self.document
+            for number, part in enumerate(path):
+                if isinstance(node, str) and "${" in node:  # a variable that makes a mapping (an include)
+                    node = self.self_value(".".join(path[:number]))
+                if isinstance(node, dict):
+                    node = node.get(part, _ABSENT)
+                elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                    node = node[int(part)]
+                else:
+                    node = _ABSENT
+                if node is _ABSENT:
+                    break
+            value = node if node is _ABSENT else self.resolve(
+                node, _At((1, 1), False, self.service_dir, 0))
+        finally:
+            self.resolving.discard(path)
+        self.self_cache[path] = value
+        return value
+
+    # includes ------------------------------------------------------------------------------------
+
+    def include(self, params: str, selector: Optional[str], at: _At) -> Any:
+        written = self._interpolated(params.strip(), at).strip().strip("'\"")
+        if at.includes >= MAX_INCLUDE_DEPTH:
             raise IncludeError(f"include {written}: includes nest more than {MAX_INCLUDE_DEPTH} deep (a loop?), not read")
-        path = self._locate(written, base_dir)
+        path = self._locate(written, at.base_dir)
         if path is None:
-            if match.group("fallback") is not None:
-                return match.group("fallback").strip().strip("'\"")  # the Framework uses the fallback
-            raise IncludeError(f"include {written} cannot be read (no such file); fix the path")
+            self.missing = f"include {written} cannot be read (no such file); fix the path"
+            return _ABSENT
         content = self._load(path, written)
-        selector = match.group("selector")
-        for part in selector.split(".") if selector else []:
-            if not isinstance(content, dict) or part not in content:
-                raise IncludeError(f"include {written}:{selector}: {part!r} is not in {written}; fix the selector")
-            content = content[part]
-        return self.resolve(content, os.path.dirname(path), depth + 1)
+        if selector:
+            selector = self._interpolated(selector.strip(), at)
+            for part in selector.split("."):
+                if not isinstance(content, dict) or part not in content:
+                    self.missing = f"include {written}:{selector}: {part!r} is not in {written}; fix the selector"
+                    return _ABSENT
+                content = content[part]
+        return self.resolve(content, _At(at.where, True, os.path.dirname(path), at.includes + 1))
 
     def _locate(self, written: str, base_dir: str) -> Optional[str]:
         for folder in (base_dir, self.service_dir):
@@ -84,25 +364,18 @@ class _Includes:
         return None
 
     def _load(self, path: str, written: str) -> Any:
-        try:
-            os.stat(path)  # a missing file or a symlink loop raises here (realpath's strict= is Python 3.10+)
-            real = os.path.realpath(path)
-        except (OSError, RuntimeError) as exc:
-            raise IncludeError(f"include {written} cannot be read ({getattr(exc, 'strerror', None) or exc}); fix the path") from None
-        if not os.path.isfile(real):
-            raise IncludeError(f"include {written} is not a regular file; include a YAML or JSON file")
+        self.included.append(os.path.abspath(path))
+        self.include_reads += 1
+        if self.include_reads > MAX_INCLUDES:
+            raise IncludeError(f"include {written}: more than {MAX_INCLUDES} includes, not read", bounded=True)
+        raw = read_regular_file(path, MAX_INCLUDE_BYTES, written)
+        real = os.path.realpath(path)
         if not real.lower().endswith((".yml", ".yaml", ".json")):
             raise IncludeError(f"include {written} is not YAML or JSON (the scan cannot run JavaScript); "
                                "include a YAML or JSON file")
-        if os.path.getsize(real) > MAX_INCLUDE_BYTES:
-            raise IncludeError(f"include {written} is larger than {MAX_INCLUDE_BYTES // (1024 * 1024)} MiB, not read")
         try:
-            with open(real, "rb") as handle:
-                raw = handle.read()
-        except OSError as exc:
-            raise IncludeError(f"include {written} cannot be read ({exc.strerror or exc}); fix the path") from None
-        try:
-            loaded = yaml_loader.load(yaml_loader.decode(raw), real.lower().endswith(".json"), json_line_levels=3)
+            loaded = yaml_loader.load(yaml_loader.decode(raw), real.lower().endswith(".json"), json_line_levels=3,
+                                      mode=yaml_loader.SERVERLESS)
         except LoadError as exc:
             raise IncludeError(f"include {written}: {exc}", bounded=exc.bounded) from None
         self.duplicates.extend(Duplicate(f"{d.key}' in '{written}", d.first_line, d.second_line)
@@ -110,117 +383,169 @@ class _Includes:
         return loaded.documents[0] if loaded.documents else None
 
 
-def _is_include(value: Any) -> bool:
-    return isinstance(value, str) and bool(_FILE_VARIABLE.match(value.strip()))
+# ---------------------------------------------------------------------------------------------
+# What the Framework makes of `resources`
+# ---------------------------------------------------------------------------------------------
+
+def lodash_merge(target: Any, source: Any) -> Any:
+    """lodash `_.merge(target, source)` on YAML data, as a new value: mappings merge recursively
+    (a key already there keeps its lines), lists merge by index, anything else replaces."""
+    if isinstance(source, dict):
+        if isinstance(target, list):
+            return target  # lodash sets the keys on the array; the template's JSON drops them
+        merged = LineMap.new()
+        if isinstance(target, dict):
+            merged.update(target)
+            merged.lines = dict(getattr(target, "lines", {}))
+            merged.replaced = list(getattr(target, "replaced", []))
+        source_lines = getattr(source, "lines", {})
+        for key, value in source.items():
+            merged[key] = lodash_merge(merged.get(key), value)
+            merged.lines.setdefault(key, source_lines.get(key, (1, 1)))
+        merged.replaced.extend(getattr(source, "replaced", []))
+        return merged
+    if isinstance(source, list):
+        result = list(target) if isinstance(target, list) else []
+        for index, item in enumerate(source):
+            if index < len(result):
+                result[index] = lodash_merge(result[index], item)
+            else:
+                result.append(lodash_merge(None, item))
+        return result
+    return source
 
 
-def _line_of(text_lines: List[str], needle: str, within: Lines) -> Lines:
-    """The line in `within` where `needle` (a list item's include) is written; all of `within` if not found."""
-    for number in range(within[0], min(within[1], len(text_lines)) + 1):
-        if needle in text_lines[number - 1]:
-            return number, number
-    return within
+def merge_resources_list(resources: Any) -> Any:
+    """`resources:` as a list: its mappings merged in order (service.js mergeArrays)."""
+    if not isinstance(resources, list):
+        return resources
+    merged: Any = LineMap.new()
+    for item in resources:
+        if item is None:
+            continue
+        if not isinstance(item, dict):
+            raise IncludeError(f"resources is a list holding {core._short(item)}, not a mapping; the Serverless "
+                               "Framework refuses it (Non-object value specified in resources array)")
+        merged = lodash_merge(merged, item)
+    return merged
 
 
-def _sections(resources: Any, lines: Lines, includes: _Includes, base_dir: str,
-              text_lines: List[str]) -> List[Tuple[Any, Optional[Lines]]]:
-    """The mappings that make up `resources` (a mapping, a list of them, or includes of them), includes
-    resolved, each with the lines to report its tables at when they came from an include (None: each
-    entry's own lines). Whether a part is an include is decided before it is resolved."""
-    if _is_include(resources):
-        return [(includes.resolve(resources, base_dir), lines)]
-    sections: List[Tuple[Any, Optional[Lines]]] = []
-    for item in resources if isinstance(resources, list) else [resources]:
-        if _is_include(item):
-            item_lines: Optional[Lines] = _line_of(text_lines, item.strip(), lines)
-        elif isinstance(item, LineMap) and _is_include(item.get("Resources")):
-            item_lines = item.lines.get("Resources")  # `Resources: ${file(x.yml)}`
-        else:
-            item_lines = None
-        sections.append((includes.resolve(item, base_dir), item_lines))
-    return sections
+def apply_extensions(resources: Any, extensions: Any) -> Tuple[Any, Dict[str, str]]:
+    """`resources.extensions` applied to `Resources` (merge-custom-provider-resources.js); returns the new
+    Resources and, per logical id, why the Framework refuses an extension of it."""
+    if not isinstance(extensions, dict) or not isinstance(resources, dict):
+        return resources, {}
+    extended = LineMap.new()
+    extended.update(resources)
+    extended.lines = dict(getattr(resources, "lines", {}))
+    extended.replaced = list(getattr(resources, "replaced", []))
+    refused: Dict[str, str] = {}
+    for name, extension in extensions.items():
+        resource = extended.get(name)
+        if not isinstance(resource, dict) or not isinstance(extension, dict):
+            continue  # a resource the Framework generates (functions, roles): never a table
+        resource = _copy_map(resource)
+        for attribute, value in extension.items():
+            if attribute in _EXTENSION_REPLACED:
+                resource[attribute] = value
+            elif attribute in ("Properties", "Metadata"):
+                assigned = _copy_map(resource.get(attribute) if isinstance(resource.get(attribute), dict) else {})
+                if isinstance(value, dict):
+                    for key, item in value.items():  # Object.assign: each key replaced as a whole
+                        assigned[key] = item
+                        assigned.lines.setdefault(key, getattr(value, "lines", {}).get(key, (1, 1)))
+                resource[attribute] = assigned
+            elif attribute == "DependsOn":
+                current = resource.get("DependsOn")
+                current = [] if current is None else ([current] if isinstance(current, str) else list(current))
+                resource["DependsOn"] = current + (value if isinstance(value, list) else [value])
+            else:
+                refused[str(name)] = (f"resources.extensions.{name}.{attribute}: the Serverless Framework refuses to "
+                                      f"extend {attribute} (only Properties, Metadata, DependsOn, Condition and the "
+                                      "policies); remove it")
+        extended[name] = resource
+    return extended, refused
+
+
+def _copy_map(mapping: Any) -> LineMap:
+    copy = LineMap.new()
+    copy.update(mapping)
+    copy.lines = dict(getattr(mapping, "lines", {}))
+    copy.replaced = list(getattr(mapping, "replaced", []))
+    return copy
 
 
 def read_serverless(path: str, raw: bytes) -> FileReading:
-    """Every DynamoDB resource under a serverless file's `resources` (includes followed)."""
+    """Every DynamoDB resource under a serverless file's `resources` (variables and includes resolved,
+    lists merged, extensions applied)."""
     abspath = os.path.abspath(path)
-    text, loaded, error = load_text(path, raw, json_line_levels=3)
+    text, loaded, error = load_text(path, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
     if error is not None or loaded is None:
-        return unreadable(path, SERVERLESS, raw, text, error or LoadError("cannot be read"), SERVERLESS_MARKERS)
+        return unreadable(path, SERVERLESS, raw, text, error or LoadError("cannot be read"))
     document = loaded.documents[0] if loaded.documents else None
     if not isinstance(document, dict) or "resources" not in document:
         return FileReading(abspath, SERVERLESS)
     service_dir = os.path.dirname(abspath)
-    includes = _Includes(service_dir, list(loaded.duplicates))
+    variables = Variables(document, service_dir, (text or "").splitlines(), list(loaded.duplicates))
     resources_lines = getattr(document, "lines", {}).get("resources", (1, 1))
     try:
-        text_lines = (text or "").splitlines()
-        sections = _sections(document["resources"], resources_lines, includes, service_dir, text_lines)
-        merged, conditions = _merge_sections(sections)
+        resources = variables.resolve(document["resources"], _At(resources_lines, False, service_dir, 0))
+        resources = merge_resources_list(resources)
     except IncludeError as exc:
         return FileReading(abspath, SERVERLESS, not_judged=str(exc), keep_from_checkov=exc.bounded)
-    problem = duplicate_problem(includes.duplicates, who="the Serverless Framework")
-    template = {"Resources": merged, "Conditions": conditions}
+    if not isinstance(resources, dict):
+        return _unknown_resources(abspath, raw, path, "resources", resources)
+    section = resources.get("Resources")
+    if section is not None and not isinstance(section, dict):
+        return _unknown_resources(abspath, raw, path, "resources.Resources", section)
+    section, refused = apply_extensions(section, resources.get("extensions"))
+    problem = duplicate_problem(variables.duplicates, who="the Serverless Framework")
+    template = {"Resources": section or {}, "Conditions": resources.get("Conditions") or {},
+                "Parameters": resources.get("Parameters") or {}}
     context = context_for(template, abspath, SERVERLESS, text or "", problem)
     tables = tables_of_template(template, context, require_transform=False)
+    if refused:
+        tables = [_refused(table, refused) for table in tables]
     return FileReading(abspath, SERVERLESS, tables=tables)
 
 
 def included_files(path: str) -> List[str]:
-    """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too
-    (the pre-commit hook judges a serverless file when one of them changes). Unlike the reading, a
-    broken include does not stop the listing: every include that exists is listed, whatever the selector."""
-    raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
-    _, loaded, _ = load_text(path, raw or b"", json_line_levels=3)
-    document = loaded.documents[0] if loaded is not None and loaded.documents else None
+    """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too,
+    as the reading resolves them (the pre-commit hook judges a serverless file when one of them changes).
+    A broken include ends the listing there; the ones read before it are listed."""
+    try:
+        raw = read_regular_file(path, MAX_INCLUDE_BYTES, path)
+    except IncludeError:
+        return []
+    _, loaded, error = load_text(path, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
+    document = loaded.documents[0] if error is None and loaded is not None and loaded.documents else None
     if not isinstance(document, dict) or "resources" not in document:
         return []
     service_dir = os.path.dirname(os.path.abspath(path))
-    found: List[str] = []
-    _list_includes(document["resources"], service_dir, _Includes(service_dir, []), 0, found)
-    return found
-
-
-def _list_includes(value: Any, base_dir: str, includes: _Includes, depth: int, found: List[str]) -> None:
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        for item in value:
-            _list_includes(item, base_dir, includes, depth, found)
-        return
-    match = _FILE_VARIABLE.match(value.strip()) if isinstance(value, str) else None
-    if match is None or depth >= MAX_INCLUDE_DEPTH:
-        return
-    written = match.group("path").strip().strip("'\"")
-    path = includes._locate(written, base_dir)
-    if path is None or path in found:
-        return
-    found.append(path)
+    variables = Variables(document, service_dir, [], [])
     try:
-        content = includes._load(path, written)
-    except IncludeError:
-        return
-    _list_includes(content, os.path.dirname(path), includes, depth + 1, found)
+        variables.resolve(document["resources"], _At((1, 1), False, service_dir, 0))
+    except Exception:  # a listing for the hook: what was read so far still counts
+        pass
+    return list(dict.fromkeys(variables.included))
 
 
-def _merge_sections(sections: List[Tuple[Any, Optional[Lines]]]) -> Tuple[LineMap, Dict[str, Any]]:
-    """The Framework merges a list of resources sections into one template; a later logical id replaces
-    an earlier one (the scan keeps the later, as a whole)."""
-    merged = LineMap.new()
-    conditions: Dict[str, Any] = {}
-    for section, section_lines in sections:
-        resources = section.get("Resources") if isinstance(section, dict) else None
-        resources = resources if isinstance(resources, dict) else {}
-        include_lines = section_lines
-        entry_lines: Dict[Any, Lines] = getattr(resources, "lines", {})
-        for key, value in resources.items():
-            merged[key] = value
-            merged.lines[key] = include_lines or entry_lines.get(key, (1, 1))
-        for key, value, lines in getattr(resources, "replaced", []):
-            merged.replaced.append((key, value, include_lines or lines))
-        if isinstance(section.get("Conditions") if isinstance(section, dict) else None, dict):
-            conditions.update(section["Conditions"])
-    return merged, conditions
+def _refused(table: FoundTable, refused: Dict[str, str]) -> FoundTable:
+    logical_id = table.resource_ids[1] if len(table.resource_ids) > 1 else ""
+    reason = refused.get(logical_id)
+    return dataclasses.replace(table, problem=table.problem or reason) if reason else table
 
 
-__all__ = ["included_files", "read_serverless"]
+def _unknown_resources(abspath: str, raw: bytes, path: str, where: str, value: Any) -> FileReading:
+    """`resources` (or its Resources) that is not a mapping: a variable the scan cannot resolve hides
+    the tables; anything else holds none the Framework would deploy."""
+    variable = core.serverless_variable(value) if isinstance(value, str) else None
+    if variable and may_hold_tables(raw, path):
+        return FileReading(abspath, SERVERLESS, not_judged=(
+            f"{where} depends on serverless variable {variable}, which the scan cannot resolve; write the "
+            "resources in the file or include them with ${file(...)}"))
+    return FileReading(abspath, SERVERLESS)
+
+
+__all__ = ["read_serverless", "Variables", "lodash_merge", "merge_resources_list", "apply_extensions",
+           "placeholders", "read_regular_file", "included_files"]

@@ -1,28 +1,37 @@
-"""Bounded loading of CloudFormation-style YAML and JSON text, with line numbers. No checkov here.
+"""The one bounded YAML loader of the package (and JSON with line numbers). No checkov here.
 
 Why not `yaml.load` with a constructor subclass: PyYAML's composer and constructor are recursive
 (deep nesting raises RecursionError, and the C composer can overflow the C stack), and they build
-every alias expansion a document asks for. Here the document is built from PyYAML's event stream
-(libyaml's when available, for speed), which is produced without recursion, so nesting depth and
-alias expansion are counted *before* anything is built:
+every alias expansion a document asks for. Here every reading is built from PyYAML's event stream
+(libyaml's when available, for speed), which is produced without recursion, so nesting depth, alias
+expansion and size are bounded *before* anything is built:
 
+- text longer than `MAX_TEXT_CHARS` is not read;
 - nesting deeper than `MAX_DEPTH` stops the reading (`TooDeep`);
-- aliases are counted by the size of what they point at; more than `MAX_ALIAS_NODES` nodes reached
-  through aliases stops the reading (`AliasBomb`). An alias shares the object it points at, so a
-  "billion laughs" file costs only its own size to refuse.
+- aliases are counted by the size of what they point at; more nodes reached through aliases than the
+  mode allows stops the reading (`AliasBomb`); an alias inside its own anchor is refused
+  (`AliasToItself`). An alias shares the object it points at, so a "billion laughs" file costs only
+  its own size to refuse.
 
-What the result looks like, as CloudFormation reads a template:
-- CloudFormation short tags: `!Ref X` is `{"Ref": "X"}`, `!Condition C` is `{"Condition": "C"}`,
-  `!GetAtt a.b` is `{"Fn::GetAtt": ["a", "b"]}`, and any other `!Name v` is `{"Fn::Name": v}`;
-- a mapping key keeps the text it is written with (`On:` is the key "On", never True: logical ids
-  and property names are strings to CloudFormation);
-- values follow YAML 1.1 as checkov's loader does (`true`, `yes`, `on` are booleans), except that
-  timestamps stay strings (`AWSTemplateFormatVersion: 2010-09-09`);
-- merge keys follow YAML: `<<: *base` (or a list of aliases, the earlier winning) adds the keys the
-  mapping does not set itself, so an explicit key beside `<<:` wins;
-- duplicate keys are recorded (with both lines), never silently resolved: CloudFormation rejects them.
+Modes (`Mode`), one per way the package reads YAML:
+- `CLOUDFORMATION` (templates): CloudFormation short tags: `!Ref X` is `{"Ref": "X"}`, `!Condition C`
+  is `{"Condition": "C"}`, `!GetAtt a.b` is `{"Fn::GetAtt": ["a", "b"]}`, any other `!Name v` is
+  `{"Fn::Name": v}`; a mapping key keeps the text it is written with (`On:` is the key "On", never True:
+  logical ids and property names are strings to CloudFormation); values follow YAML 1.1 as checkov's
+  loader does (`true`, `yes`, `on` are booleans), except that timestamps stay strings
+  (`AWSTemplateFormatVersion: 2010-09-09`); merge keys follow YAML: `<<: *base` (or a list of
+  aliases, the earlier winning) adds the keys the mapping does not set itself, so an explicit key
+  beside `<<:` wins; duplicate keys are recorded (with both lines), never silently resolved:
+  CloudFormation rejects them.
+- `SERVERLESS` (serverless.yml and its includes): as CLOUDFORMATION, but plain scalars follow YAML 1.2's
+  core schema, as js-yaml reads them for the Framework (`yes` and `on` are text).
+- `PLAIN` (the policy file, --config-file): safe YAML as SafeLoader reads it (keys are values, an
+  explicit `!!timestamp` is constructed, no local tags), implicit dates kept as text, duplicate keys
+  an error (`DuplicateKey`), and a tighter alias bound.
+- `load_positions` (the fixer): a tree of `Node`s with each node's start/end offsets, nodes as written
+  (tags, merge keys and duplicate keys kept), and whether an edit to a node would change other places.
 
-Mappings are `LineMap`s, dicts that also know the lines of each entry.
+Mappings of the value modes are `LineMap`s, dicts that also know the lines of each entry.
 """
 from __future__ import annotations
 
@@ -30,13 +39,14 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 from yaml import events as ev
 
 MAX_DEPTH = 200
 MAX_ALIAS_NODES = 100_000
+MAX_TEXT_CHARS = 64 * 1024 * 1024  # the inventory reads at most 64 MiB of a file
 
 # libyaml's parser when PyYAML was built with it (several times faster); the pure Python one otherwise.
 # Only the parser is used (events), never the composer or constructor.
@@ -89,9 +99,10 @@ class LoadError(Exception):
     """The text cannot be read; `str()` is a one-line reason with the fix. `bounded` marks a reading that
     was stopped by a bound (checkov must not be given the file either)."""
 
-    def __init__(self, reason: str, bounded: bool = False) -> None:
+    def __init__(self, reason: str, bounded: bool = False, line: Optional[int] = None) -> None:
         super().__init__(reason)
         self.bounded = bounded
+        self.line = line  # 1-based line of a syntax error, when known
 
 
 class TooDeep(LoadError):
@@ -100,8 +111,9 @@ class TooDeep(LoadError):
 
 
 class AliasBomb(LoadError):
-    def __init__(self) -> None:
-        super().__init__(f"YAML aliases expand past {MAX_ALIAS_NODES:,} nodes (an alias bomb?), not read", bounded=True)
+    def __init__(self, limit: int = MAX_ALIAS_NODES) -> None:
+        super().__init__(f"YAML aliases expand past {limit:,} nodes (an alias bomb?), not read", bounded=True)
+        self.limit = limit
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,14 +145,18 @@ def _encoding_without_bom(raw: bytes) -> Tuple[str, str]:
     return "utf-8", "UTF-8"
 
 
+def encoding_of(raw: bytes) -> Tuple[str, str]:
+    """(Python codec, name) of a file's text: by its BOM, else by where its NUL bytes are."""
+    for bom, codec, name in _BOMS:
+        if raw.startswith(bom):
+            return codec, name
+    return _encoding_without_bom(raw)
+
+
 def decode(raw: bytes) -> str:
     """The text of a file in UTF-8 (with or without BOM), UTF-16 or UTF-32 (with BOM, or UTF-16 without).
     Raises LoadError naming the first bad byte."""
-    for bom, codec, name in _BOMS:
-        if raw.startswith(bom):
-            break
-    else:
-        codec, name = _encoding_without_bom(raw)
+    codec, name = encoding_of(raw)
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as exc:
@@ -150,8 +166,50 @@ def decode(raw: bytes) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# YAML
+# YAML: one event-driven reading, four modes
 # ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mode:
+    """How a YAML text is read (see the module docstring for each mode)."""
+
+    name: str
+    keys_as_text: bool = True  # `On:` is the key "On" (CloudFormation reads keys as strings), not True
+    short_tags: bool = True  # `!Ref x` is {"Ref": "x"}; False: a local tag is an error (plain safe YAML)
+    duplicates_are_errors: bool = False  # True: DuplicateKey at the second key; False: recorded in Loaded
+    yaml12: bool = False  # plain scalars by YAML 1.2's core schema (js-yaml: `yes`, `on` are text)
+    construct_explicit_tags: bool = False  # `!!timestamp x` constructed as SafeLoader does (else: its text)
+    max_alias_nodes: int = MAX_ALIAS_NODES
+
+
+CLOUDFORMATION = Mode("cloudformation")
+# The Serverless Framework reads serverless.yml and its YAML includes with js-yaml's DEFAULT_SCHEMA plus
+# CloudFormation's short tags (serverless/serverless: lib/configuration/read.js and
+# sf-core/src/utils/fs/cloudformation-schema.js): YAML 1.2 core scalars, so `enabled: yes` is the text "yes".
+SERVERLESS = Mode("serverless", yaml12=True)
+PLAIN = Mode("plain", keys_as_text=False, short_tags=False, duplicates_are_errors=True, construct_explicit_tags=True,
+             max_alias_nodes=10_000)
+
+
+class DuplicateKey(LoadError):
+    """A duplicate key in a mode where it is an error (`duplicate`: where)."""
+
+    def __init__(self, duplicate: Duplicate) -> None:
+        super().__init__(f"duplicate key {_short_text(duplicate.key)} at line {duplicate.second_line} "
+                         f"(first at line {duplicate.first_line})")
+        self.duplicate = duplicate
+
+
+class AliasToItself(LoadError):
+    def __init__(self, anchor: str, line: int) -> None:
+        super().__init__(f"a YAML alias refers to itself (*{_short_text(anchor)} at line {line}); fix the YAML")
+
+
+def _short_text(value: Any, limit: int = 60) -> str:
+    """Messages quote at most `limit` characters of the file."""
+    text = " ".join(str(value).splitlines())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -160,9 +218,37 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 # First characters of the plain scalars YAML 1.1 may read as something other than a string.
 _IMPLICIT_FIRST = frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
 
+# YAML 1.2 core schema as js-yaml 4 resolves plain scalars (js-yaml: lib/type/{null,bool,int,float}.js).
+_YAML12_NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
+_YAML12_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_YAML12_INT = re.compile(r"^[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
+_YAML12_FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+                           r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
-def _plain_value(value: str) -> Any:
-    """A plain (unquoted, untagged) scalar as YAML 1.1 reads it; timestamps stay text."""
+
+def _yaml12_value(value: str) -> Any:
+    if _YAML12_NULL.match(value):
+        return None
+    if value in _YAML12_BOOL:
+        return _YAML12_BOOL[value]
+    if value[-1:] != "_" and _YAML12_INT.match(value):
+        digits = value.replace("_", "")
+        sign = -1 if digits.startswith("-") else 1
+        digits = digits.lstrip("+-")
+        base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2], 10)
+        return sign * int(digits[2:] if base != 10 else digits, base)
+    if _YAML12_FLOAT.match(value):
+        lowered = value.replace("_", "").lower()
+        if lowered.endswith("nan"):
+            return float("nan")
+        return float(lowered.replace(".inf", "inf"))
+    return value
+
+
+def _plain_value(value: str, mode: Mode = CLOUDFORMATION) -> Any:
+    """A plain (unquoted, untagged) scalar as the mode's YAML version reads it; timestamps stay text."""
+    if mode.yaml12:
+        return _yaml12_value(value)
     if not value:
         return None
     if value[0] not in _IMPLICIT_FIRST:
@@ -192,6 +278,20 @@ def _typed_value(tag: str, value: str) -> Any:
     return value  # timestamps, binary, unknown standard tags: the text, as CloudFormation keeps it
 
 
+def _constructed(tag: str, value: str, line: int) -> Any:
+    """An explicitly tagged standard scalar (`!!timestamp 2027-01-31`), constructed as SafeLoader does."""
+    construct = _CONSTRUCTOR.yaml_constructors.get(tag)
+    if construct is None:
+        raise LoadError(f"not valid YAML: no constructor for the tag {_short_text(tag)} (line {line}); fix the YAML",
+                        line=line)
+    try:
+        return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+    except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+        reason = " ".join(str(exc).split())
+        raise LoadError(f"not valid YAML: {_short_text(tag)} {_short_text(value)} at line {line} ({_short_text(reason)})",
+                        line=line) from None
+
+
 def intrinsic(tag: str, value: Any) -> Dict[str, Any]:
     """A CloudFormation short tag (`!Name value`) as the long form CloudFormation reads."""
     name = tag[1:]
@@ -203,14 +303,23 @@ def intrinsic(tag: str, value: Any) -> Dict[str, Any]:
     return {f"Fn::{name}": value}
 
 
-def _scalar(event: ev.ScalarEvent) -> Any:
+def _local_tag(tag: str, value: Any, mode: Mode, line: int) -> Any:
+    if not mode.short_tags:
+        raise LoadError(f"not valid YAML: no constructor for the tag {_short_text(tag)} (line {line}); fix the YAML",
+                        line=line)
+    return intrinsic(tag, value)
+
+
+def _scalar(event: ev.ScalarEvent, mode: Mode = CLOUDFORMATION) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
-        return _plain_value(event.value) if (tag is None and event.implicit[0]) else event.value
+        return _plain_value(event.value, mode) if (tag is None and event.implicit[0]) else event.value
     if tag.startswith("tag:yaml.org,2002:"):
+        if mode.construct_explicit_tags:
+            return _constructed(tag, event.value, event.start_mark.line + 1)
         return _typed_value(tag, event.value)
     if tag.startswith("!"):
-        return intrinsic(tag, event.value)
+        return _local_tag(tag, event.value, mode, event.start_mark.line + 1)
     return event.value
 
 
@@ -220,14 +329,20 @@ def _last_line(mark: Any, first: int) -> int:
     return max(first, line)
 
 
+_NO_KEY = object()
+_MERGE_KEY = object()
+
+
 class _Frame:
     """A collection being built from events."""
 
-    __slots__ = ("value", "anchor", "tag", "first", "last", "flow", "size", "key", "key_line", "merges", "is_map")
+    __slots__ = ("value", "anchor", "tag", "first", "last", "flow", "size", "key", "key_line", "merges", "is_map",
+                 "event")
 
-    def __init__(self, is_map: bool, event: Any) -> None:
+    def __init__(self, is_map: bool, event: Any, value: Any) -> None:
         self.is_map = is_map
-        self.value: Any = LineMap.new() if is_map else []
+        self.value = value
+        self.event = event
         self.anchor = event.anchor
         self.tag = event.tag
         self.first = event.start_mark.line + 1
@@ -239,14 +354,12 @@ class _Frame:
         self.merges: List[Tuple[Any, int]] = []
 
 
-_NO_KEY = object()
-_MERGE_KEY = object()
+class _Events:
+    """What every reading of the event stream shares: the depth bound, anchors, and the alias bound
+    (the size of what an alias points at is counted before anything is copied)."""
 
-
-class _Builder:
-    """Builds documents from events, counting depth and alias expansion as it goes."""
-
-    def __init__(self) -> None:
+    def __init__(self, mode: Mode) -> None:
+        self.mode = mode
         self.stack: List[_Frame] = []
         self.anchors: Dict[str, Tuple[Any, int]] = {}
         self.alias_nodes = 0
@@ -262,46 +375,87 @@ class _Builder:
     def _document(self, event: Any) -> None:
         self.anchors = {}  # anchors do not cross documents
 
-    def _start_mapping(self, event: Any) -> None:
+    def _push(self, is_map: bool, event: Any) -> None:
         if len(self.stack) >= MAX_DEPTH:
             raise TooDeep()
-        self.stack.append(_Frame(True, event))
+        self.stack.append(_Frame(is_map, event, self._new_collection(is_map, event)))
+
+    def _start_mapping(self, event: Any) -> None:
+        self._push(True, event)
 
     def _start_sequence(self, event: Any) -> None:
-        if len(self.stack) >= MAX_DEPTH:
-            raise TooDeep()
-        self.stack.append(_Frame(False, event))
+        self._push(False, event)
+
+    def _aliased(self, event: ev.AliasEvent) -> Tuple[Any, int]:
+        """The node an alias points at, counted against the bound."""
+        line = event.start_mark.line + 1
+        if event.anchor not in self.anchors:
+            if any(frame.anchor == event.anchor for frame in self.stack):
+                raise AliasToItself(event.anchor, line)
+            raise LoadError(f"not valid YAML: alias *{_short_text(event.anchor)} has no anchor (line {line}); fix the YAML",
+                            line=line)
+        value, size = self.anchors[event.anchor]
+        self.alias_nodes += size
+        if self.alias_nodes > self.mode.max_alias_nodes:
+            raise AliasBomb(self.mode.max_alias_nodes)
+        return value, size
+
+    # what each reading builds
+    def _new_collection(self, is_map: bool, event: Any) -> Any:
+        raise NotImplementedError
+
+    def _scalar(self, event: ev.ScalarEvent) -> None:
+        raise NotImplementedError
+
+    def _alias(self, event: ev.AliasEvent) -> None:
+        raise NotImplementedError
+
+    def _end(self, event: Any) -> None:
+        raise NotImplementedError
+
+
+class _Builder(_Events):
+    """Builds values (LineMaps, lists, scalars) as the mode reads them."""
+
+    def _new_collection(self, is_map: bool, event: Any) -> Any:
+        return LineMap.new() if is_map else []
 
     def _scalar(self, event: ev.ScalarEvent) -> None:
         first = event.start_mark.line + 1
         top = self.stack[-1] if self.stack else None
         if top is not None and top.is_map and top.key is _NO_KEY:
-            # a key keeps its text: `On:` is "On", `1:` is "1"; a plain `<<` is YAML's merge key
+            # `<<` plain is YAML's merge key; other keys keep their text (CloudFormation) or are values (plain)
             is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
-            top.key, top.key_line = (_MERGE_KEY if is_merge else event.value), first
+            key = _MERGE_KEY if is_merge else (event.value if self.mode.keys_as_text else _scalar(event, self.mode))
+            top.key, top.key_line = key, first
             if event.anchor:
-                self.anchors[event.anchor] = (event.value, 1)
+                self.anchors[event.anchor] = ("<<" if key is _MERGE_KEY else key, 1)
             return
-        value = _scalar(event)
+        value = _scalar(event, self.mode)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1)
         last = first if event.value == "" else _last_line(event.end_mark, first)
         self._add(value, 1, first, last)
 
     def _alias(self, event: ev.AliasEvent) -> None:
-        if event.anchor not in self.anchors:
-            line = event.start_mark.line + 1
-            raise LoadError(f"not valid YAML: alias *{event.anchor} has no anchor (line {line}); fix the YAML")
-        value, size = self.anchors[event.anchor]
-        self.alias_nodes += size
-        if self.alias_nodes > MAX_ALIAS_NODES:
-            raise AliasBomb()
+        value, size = self._aliased(event)
         first = event.start_mark.line + 1
         top = self.stack[-1] if self.stack else None
         if top is not None and top.is_map and top.key is _NO_KEY:
-            top.key, top.key_line = (value if isinstance(value, str) else repr(value)), first
+            if self.mode.keys_as_text:
+                top.key, top.key_line = (value if isinstance(value, str) else repr(value)), first
+            else:
+                self._set_key(top, value, first)
             return
         self._add(value, size, first, _last_line(event.end_mark, first))
+
+    def _set_key(self, top: _Frame, key: Any, line: int) -> None:
+        try:
+            hash(key)
+        except TypeError:
+            raise LoadError(f"not valid YAML: a mapping key at line {line} is a collection; fix the YAML",
+                            line=line) from None
+        top.key, top.key_line = key, line
 
     def _end(self, event: Any) -> None:
         frame = self.stack.pop()
@@ -310,7 +464,7 @@ class _Builder:
         last = _last_line(event.end_mark, frame.first) if frame.flow else frame.last
         value = frame.value
         if frame.tag and frame.tag.startswith("!") and frame.tag != "!":
-            value = intrinsic(frame.tag, value)
+            value = _local_tag(frame.tag, value, self.mode, frame.first)
         if frame.anchor:
             self.anchors[frame.anchor] = (value, frame.size)
         self._add(value, frame.size, frame.first, last)
@@ -328,8 +482,11 @@ class _Builder:
             return
         key, key_line = top.key, top.key_line
         top.key = _NO_KEY
-        if key is _NO_KEY:  # a collection used as a key (`? [a, b]`): CloudFormation has none; keep its text
-            top.key, top.key_line = repr(value), first
+        if key is _NO_KEY:  # a collection used as a key (`? [a, b]`)
+            if self.mode.keys_as_text:  # CloudFormation has none; keep its text
+                top.key, top.key_line = repr(value), first
+            else:
+                self._set_key(top, value, first)
             return
         top.last = max(top.last, last)
         if key is _MERGE_KEY:
@@ -337,7 +494,10 @@ class _Builder:
             return
         mapping: LineMap = top.value
         if key in mapping:
-            self.duplicates.append(Duplicate(str(key), mapping.lines[key][0], key_line))
+            duplicate = Duplicate(str(key), mapping.lines[key][0], key_line)
+            if self.mode.duplicates_are_errors:
+                raise DuplicateKey(duplicate)
+            self.duplicates.append(duplicate)
             mapping.replaced.append((key, mapping[key], mapping.lines[key]))
         mapping[key] = value
         mapping.lines[key] = (key_line, max(key_line, last))
@@ -351,11 +511,123 @@ class _Builder:
             for source in sources:
                 if not isinstance(source, dict):
                     raise LoadError(f"not valid YAML: a merge key (<<) at line {line} needs a mapping or a list of "
-                                    "mappings; fix the YAML")
+                                    "mappings; fix the YAML", line=line)
                 for key, item in source.items():
                     if key not in mapping:
                         mapping[key] = item
                         mapping.lines[key] = getattr(source, "lines", {}).get(key, (line, line))
+
+
+@dataclass
+class Node:
+    """A node of a position tree: every mapping, sequence and scalar with its character offsets."""
+
+    kind: str  # "map" | "seq" | "scalar"
+    start: int
+    end: int
+    flow: bool = False  # YAML flow style ({...} / [...]); JSON nodes are always flow
+    value: Any = None  # scalar: its value (YAML: bool / int / float / None / str as YAML 1.1 resolves it)
+    tag: Optional[str] = None  # an explicit local tag ("!Ref", "!If"), else None
+    block_scalar: bool = False  # YAML | or > scalar
+    shared: bool = False  # YAML: an anchored node, inside one, or an alias: an edit would change other places
+    pairs: List[Tuple["Node", "Node"]] = field(default_factory=list)
+    items: List["Node"] = field(default_factory=list)
+    column: int = 0  # 0-based column of start
+    line: int = 0  # 0-based line of start
+    end_line: int = 0
+
+    def get(self, key: str) -> Optional["Node"]:
+        """The value of the last pair with this key (as YAML and JSON loaders keep it)."""
+        found = None
+        for k, v in self.pairs:
+            if k.kind == "scalar" and k.value == key:
+                found = v
+        return found
+
+    def key_node(self, key: str) -> Optional["Node"]:
+        found = None
+        for k, _ in self.pairs:
+            if k.kind == "scalar" and k.value == key:
+                found = k
+        return found
+
+    def count(self, key: str) -> int:
+        return sum(1 for k, _ in self.pairs if k.kind == "scalar" and k.value == key)
+
+    def keys(self) -> List[Any]:
+        return [k.value for k, _ in self.pairs if k.kind == "scalar"]
+
+
+def _position_value(event: ev.ScalarEvent) -> Any:
+    """A scalar's value in a position tree: quoted and block scalars are text; plain ones by YAML 1.1."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if event.style:  # quoted or block (libyaml gives plain scalars the style "", PyYAML None)
+        return event.value
+    if tag == _BOOL:
+        return event.value.lower() in ("true", "yes", "on", "y")
+    if tag == _INT:
+        try:
+            return int(event.value.replace("_", ""), 0)
+        except ValueError:
+            return event.value
+    if tag == _NULL:
+        return None
+    return event.value
+
+
+class _PositionBuilder(_Events):
+    """Builds a position tree: nodes as written (merge keys and duplicate keys kept as pairs, tags kept,
+    never constructed), each with its offsets, and whether an edit to it would change other places."""
+
+    def _new_collection(self, is_map: bool, event: Any) -> Any:
+        shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
+        return Node("map" if is_map else "seq", start=event.start_mark.index, end=event.start_mark.index,
+                    flow=bool(event.flow_style), tag=_local_tag_name(event.tag), shared=shared,
+                    column=event.start_mark.column, line=event.start_mark.line)
+
+    def _scalar(self, event: ev.ScalarEvent) -> None:
+        tag = _local_tag_name(event.tag)
+        shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
+        node = Node("scalar", start=event.start_mark.index, end=event.end_mark.index,
+                    value=event.value if tag else _position_value(event), tag=tag,
+                    block_scalar=event.style in ("|", ">"), shared=shared, column=event.start_mark.column,
+                    line=event.start_mark.line, end_line=event.end_mark.line)
+        if event.anchor:
+            self.anchors[event.anchor] = (node, 1)
+        self._add(node, 1)
+
+    def _alias(self, event: ev.AliasEvent) -> None:
+        node, size = self._aliased(event)
+        self._add(node, size)
+
+    def _end(self, event: Any) -> None:
+        frame = self.stack.pop()
+        node: Node = frame.value
+        node.end, node.end_line = event.end_mark.index, event.end_mark.line
+        if frame.anchor:
+            self.anchors[frame.anchor] = (node, frame.size)
+        self._add(node, frame.size)
+
+    def _add(self, node: Node, size: int) -> None:
+        if not self.stack:
+            self.documents.append(node)
+            return
+        top = self.stack[-1]
+        top.size += size
+        parent: Node = top.value
+        if not top.is_map:
+            parent.items.append(node)
+        elif top.key is _NO_KEY:
+            top.key = node
+        else:
+            parent.pairs.append((top.key, node))
+            top.key = _NO_KEY
+
+
+def _local_tag_name(tag: Optional[str]) -> Optional[str]:
+    return tag if isinstance(tag, str) and tag.startswith("!") and tag != "!" else None
 
 
 def _yaml_error(exc: yaml.YAMLError, text: str) -> LoadError:
@@ -365,12 +637,12 @@ def _yaml_error(exc: yaml.YAMLError, text: str) -> LoadError:
     # libyaml does not name the character; a tab where a token should start is the usual cause
     at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
     hint = "indent with spaces, not tabs" if at_tab or "\\t" in problem else "fix the YAML"
-    return LoadError(f"not valid YAML: {problem}{where}; {hint}")
+    return LoadError(f"not valid YAML: {problem}{where}; {hint}", line=mark.line + 1 if mark is not None else None)
 
 
-def load_yaml(text: str) -> Loaded:
-    """Every document of a YAML text, built within the bounds. Raises LoadError."""
-    builder = _Builder()
+def _read_events(text: str, builder: _Events, max_chars: int) -> None:
+    if len(text) > max_chars:
+        raise LoadError(f"larger than {max_chars // (1024 * 1024)} MiB of text, not read", bounded=True)
     handlers = builder.handlers()
     ignore = lambda event: None  # noqa: E731 (stream and document ends)
     parser = _PARSER_CLASS(text)
@@ -386,7 +658,24 @@ def load_yaml(text: str) -> Loaded:
         raise _yaml_error(exc, text) from None
     finally:
         parser.dispose()
+
+
+def load_yaml(text: str, mode: Mode = CLOUDFORMATION, max_chars: int = MAX_TEXT_CHARS) -> Loaded:
+    """Every document of a YAML text, built within the bounds as `mode` reads it. Raises LoadError."""
+    builder = _Builder(mode)
+    _read_events(text, builder, max_chars)
     return Loaded(builder.documents, builder.duplicates)
+
+
+def load_positions(text: str, max_chars: int = MAX_TEXT_CHARS) -> Node:
+    """The position tree of a one-document YAML text, within the same bounds. Raises LoadError."""
+    builder = _PositionBuilder(CLOUDFORMATION)
+    _read_events(text, builder, max_chars)
+    if len(builder.documents) > 1:
+        raise LoadError("not valid YAML: expected a single document, found more; fix the YAML")
+    if not builder.documents:
+        raise LoadError("an empty YAML document")
+    return builder.documents[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,7 +803,7 @@ def looks_like_json(text: str) -> bool:
     return text.lstrip(" \t\r\n").startswith(("{", "["))
 
 
-def load(text: str, prefer_json: bool = False, json_line_levels: int = 2) -> Loaded:
+def load(text: str, prefer_json: bool = False, json_line_levels: int = 2, mode: Mode = CLOUDFORMATION) -> Loaded:
     """JSON when the text is JSON, else YAML (JSON-looking YAML, such as one-line flow style, falls back
     to YAML). For text that is neither, the error of the form the file claims (`prefer_json`) is raised."""
     if looks_like_json(text):
@@ -524,12 +813,12 @@ def load(text: str, prefer_json: bool = False, json_line_levels: int = 2) -> Loa
             raise
         except LoadError as json_error:
             try:
-                return load_yaml(text)
+                return load_yaml(text, mode)
             except LoadError as yaml_error:
                 if yaml_error.bounded:
                     raise
                 raise (json_error if prefer_json else yaml_error) from None
-    return load_yaml(text)
+    return load_yaml(text, mode)
 
 
 def plain(value: Any) -> Any:
@@ -541,5 +830,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-__all__ = ["LineMap", "Loaded", "LoadError", "TooDeep", "AliasBomb", "Duplicate", "decode", "load", "load_json",
-           "load_yaml", "intrinsic", "plain", "MAX_DEPTH", "MAX_ALIAS_NODES"]
+__all__ = ["LineMap", "Loaded", "LoadError", "TooDeep", "AliasBomb", "AliasToItself", "Duplicate", "DuplicateKey",
+           "Mode", "CLOUDFORMATION", "SERVERLESS", "PLAIN", "Node", "decode", "load", "load_json", "load_yaml",
+           "load_positions", "intrinsic", "plain", "MAX_DEPTH", "MAX_ALIAS_NODES", "MAX_TEXT_CHARS"]
