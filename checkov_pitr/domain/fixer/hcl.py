@@ -230,12 +230,6 @@ def parse_body(text: str, start: int, end: int, object_body: bool = False) -> Li
         raise HclError(f"cannot read the HCL near offset {begin}")
 
 
-def find_resource(text: str, rtype: str, name: str) -> Optional[Item]:
-    found = [item for item in parse_body(text, 0, len(text))
-             if item.kind == "block" and item.name == "resource" and item.labels == [rtype, name]]
-    return found[-1] if found else None
-
-
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +274,10 @@ class _HclFixer:
     def __init__(self, path: str, text: str) -> None:
         self.path, self.text = path, text
         self.nl = newline_of(text)
-        self.top = parse_body(text, 0, len(text))
+        self.top = parse_body(text, 0, len(text))  # the file read once, whatever its number of tables
+        # (type, name) -> the resource block (the last one, when a name is written twice)
+        self.resources = {(item.labels[0], item.labels[1]): item for item in self.top
+                          if item.kind == "block" and item.name == "resource" and len(item.labels) == 2}
         self.step = self._file_step()
 
     def _file_step(self) -> str:
@@ -348,7 +345,7 @@ class _HclFixer:
         if address is None or address.mode != "managed":
             note("not a resource address: nothing to fix")
             return result
-        resource = find_resource(self.text, address.type, address.name)
+        resource = self.resources.get((address.type, address.name))
         if resource is None:
             note(f'no resource "{address.type}" "{address.name}" block in {self.path}: set PITR where it is written')
             return result
@@ -552,16 +549,3 @@ class _HclFixer:
             multiline = self.text.find("\n", i, obj_close) >= 0
             self._awscc_spec(target, i, i, obj_close, inner, label, result, note, inline=not multiline)
             i = obj_close + 1
-
-
-def fix_hcl(path: str, text: str, targets: Sequence[Target]) -> FileFix:
-    """The edits that fix the targets in one Terraform HCL text."""
-    result = FileFix(path)
-    try:
-        fixer = _HclFixer(path, text)
-        for target in targets:
-            result.extend(fixer.fix(target))
-    except HclError as exc:
-        result = FileFix(path, unfixable=[Unfixable(t.resource, f"{path}: the HCL could not be read for fixing ({exc})")
-                                          for t in targets])
-    return result
