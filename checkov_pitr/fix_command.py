@@ -150,7 +150,7 @@ class Scope:
                 "where it is written)")
 
 
-def _not_fixable(finding: Finding, scope: Scope) -> Optional[str]:
+def _not_fixable(finding: Finding) -> Optional[str]:
     """Why a failure is not for the fixer at all, or None."""
     if finding.check_id == "CKV_PITR_003":
         return ("the plan turns PITR off or shortens it on a table that exists today: keep PITR in the configuration "
@@ -165,7 +165,7 @@ def _not_fixable(finding: Finding, scope: Scope) -> Optional[str]:
     path = _source(finding)
     if not path or not os.path.isfile(path):
         return "the result names no file to edit"
-    return scope.why_outside(path)
+    return None
 
 
 def _valid_after(path: str, text: str) -> Optional[str]:
@@ -209,8 +209,11 @@ def _target(finding: Finding, current: Optional[Target], minimum: int) -> Target
 
 
 def _fix_one_file(path: str, targets: Dict[str, Target], failures: Dict[str, List[Finding]],
-                  outcome: Outcome) -> None:
-    """Read and parse the file once, fix every target in it, check the result parses, record it."""
+                  outcome: Outcome, scope: Scope) -> None:
+    """Read and parse the file once, fix every target in it, check the result parses, record it.
+    A file outside the scanned folders and files is never written, but it is still read (the scan
+    read it), so that a value from a module input or a variable says what to change."""
+    writable = scope.contains(path)
     try:
         before = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -227,13 +230,15 @@ def _fix_one_file(path: str, targets: Dict[str, Target], failures: Dict[str, Lis
             per_resource[resource] = FileFix(path, unfixable=[Unfixable(resource, f"{path}: could not be read for "
                                                                                    f"fixing ({exc})")])
         combined.extend(per_resource[resource])
-    try:
-        after = apply_edits(before, combined.edits)
-        problem = _valid_after(path, after) if after != before else None
-    except OverlappingEdits as exc:
-        after, problem = before, str(exc)
-    if problem:
-        after = before
+    after, problem = before, None
+    if writable:
+        try:
+            after = apply_edits(before, combined.edits)
+            problem = _valid_after(path, after) if after != before else None
+        except OverlappingEdits as exc:
+            problem = str(exc)
+        if problem:
+            after = before
     for resource, fix in per_resource.items():
         reasons = [note.reason for note in fix.unfixable]
         for finding in failures[resource]:
@@ -242,6 +247,8 @@ def _fix_one_file(path: str, targets: Dict[str, Target], failures: Dict[str, Lis
                                                    "nothing written; fix it by hand"))
             elif reasons:
                 outcome.remaining.append((finding, "; ".join(reasons)))
+            elif not writable:
+                outcome.remaining.append((finding, scope.why_outside(_source(finding)) or "outside the scanned folders"))
             elif not fix.edits:
                 outcome.remaining.append((finding, f"nothing the fixer can change was found: {finding.reason}"))
     if after != before:
@@ -269,7 +276,7 @@ def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outco
     targets: Dict[str, Dict[str, Target]] = {}  # real path -> resource -> target
     by_resource: Dict[str, Dict[str, List[Finding]]] = {}
     for finding in failures:
-        why = _not_fixable(finding, scope)
+        why = _not_fixable(finding)
         if why:
             outcome.remaining.append((finding, why))
             continue
@@ -278,7 +285,7 @@ def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outco
         targets[path][finding.resource] = _target(finding, current, minimum)
         by_resource.setdefault(path, {}).setdefault(finding.resource, []).append(finding)
     for path in sorted(targets):
-        _fix_one_file(path, targets[path], by_resource[path], outcome)
+        _fix_one_file(path, targets[path], by_resource[path], outcome, scope)
     return outcome
 
 

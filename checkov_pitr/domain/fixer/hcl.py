@@ -184,7 +184,9 @@ def _skip_blank(text: str, i: int, end: int, commas: bool = False) -> int:
 def parse_body(text: str, start: int, end: int, object_body: bool = False) -> List[Item]:
     """The attributes and blocks of a body (or, `object_body`, the elements of an object constructor)."""
     items: List[Item] = []
-    i = start
+    # Terraform's HCL scanner drops a leading UTF-8 BOM (hashicorp/hcl hclsyntax/scan_tokens.rl,
+    # scanTokens: stripUTF8BOM); the fixer keeps it in the text and reads on after it
+    i = 1 if start == 0 and text.startswith("\ufeff") else start
     while True:
         i = _skip_blank(text, i, end, commas=object_body)
         if i >= end:
@@ -293,6 +295,8 @@ class _HclFixer:
     def _indent_of(self, offset: int) -> Optional[str]:
         start = line_start(self.text, offset)
         before = self.text[start:offset]
+        if start == 0:
+            before = before.lstrip("\ufeff")  # a BOM is no indentation
         return before if not before.strip() else None
 
     def _body_indent(self, owner_start: int, items: Sequence[Item]) -> str:
