@@ -54,9 +54,10 @@ class BadInput(Exception):
 @dataclass
 class Outcome:
     diffs: List[str] = field(default_factory=list)
-    fixed: List[str] = field(default_factory=list)  # one line per edit written
+    fixed: Dict[str, List[str]] = field(default_factory=dict)  # real path -> one line per edit
     remaining: List[Tuple[Finding, str]] = field(default_factory=list)
     changed: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # real path -> (before, after)
+    fixing: Dict[str, List[Finding]] = field(default_factory=dict)  # real path -> the failures fixed there
 
 
 @dataclass(frozen=True)
@@ -127,21 +128,30 @@ def _display(path: str) -> str:
 
 class Scope:
     """The scanned folders and files: the only places `fix` writes. A path is in scope when its
-    real path (symlinks resolved) is a -f file or lies under a -d folder."""
+    real path (symlinks resolved) is a -f file or lies under a -d folder, and is not a module
+    copy `terraform init` downloaded (under .terraform/: the next init would undo the edit)."""
 
     def __init__(self, options: ScanOptions) -> None:
         self.folders = [os.path.realpath(d) for d in options.directories]
         self.files = {os.path.realpath(f) for f in options.files}
 
-    def contains(self, real: str) -> bool:
-        return real in self.files or any(real == f or real.startswith(f.rstrip(os.sep) + os.sep) for f in self.folders)
+    def _under_folders(self, real: str) -> List[str]:
+        """real's path below each scanned folder that holds it."""
+        return [os.path.relpath(real, folder) for folder in self.folders
+                if real.startswith(folder.rstrip(os.sep) + os.sep)]
 
-    def why_outside(self, path: str) -> Optional[str]:
-        """Why `path` must not be edited, or None when it is in scope."""
+    def why_not_written(self, path: str) -> Optional[str]:
+        """Why the file at `path` must not be edited, or None when `fix` may write it."""
         real = os.path.realpath(path)
-        if self.contains(real):
+        if real in self.files:
             return None
         shown = _display(path)
+        below = self._under_folders(real)
+        if below and all(".terraform" in relative.split(os.sep) for relative in below):
+            return (f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
+                    "fix the module's source, or pass an input in the module block that calls it")
+        if below:
+            return None
         if os.path.islink(path):
             return f"{shown} is a symlink to a file outside the scanned folders; not edited"
         if real != os.path.abspath(path):
@@ -213,7 +223,7 @@ def _fix_one_file(path: str, targets: Dict[str, Target], failures: Dict[str, Lis
     """Read and parse the file once, fix every target in it, check the result parses, record it.
     A file outside the scanned folders and files is never written, but it is still read (the scan
     read it), so that a value from a module input or a variable says what to change."""
-    writable = scope.contains(path)
+    writable = scope.why_not_written(path) is None
     try:
         before = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -248,13 +258,13 @@ def _fix_one_file(path: str, targets: Dict[str, Target], failures: Dict[str, Lis
             elif reasons:
                 outcome.remaining.append((finding, "; ".join(reasons)))
             elif not writable:
-                outcome.remaining.append((finding, scope.why_outside(_source(finding)) or "outside the scanned folders"))
+                outcome.remaining.append((finding, scope.why_not_written(_source(finding)) or "not edited"))
             elif not fix.edits:
                 outcome.remaining.append((finding, f"nothing the fixer can change was found: {finding.reason}"))
     if after != before:
         outcome.changed[path] = (before, after)
         outcome.diffs.append(edits_diff(path, before, combined.edits, label=safe_text(_display(path))))
-        outcome.fixed += [f"{_display(path)}: {edit.description}" for edit in _distinct(combined.edits)]
+        outcome.fixed[path] = [f"{_display(path)}: {edit.description}" for edit in _distinct(combined.edits)]
 
 
 def _distinct(edits: Sequence[Edit]) -> List[Edit]:
@@ -285,6 +295,7 @@ def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outco
         targets[path][finding.resource] = _target(finding, current, minimum)
         by_resource.setdefault(path, {}).setdefault(finding.resource, []).append(finding)
     for path in sorted(targets):
+        outcome.fixing[path] = [f for findings in by_resource[path].values() for f in findings]
         _fix_one_file(path, targets[path], by_resource[path], outcome, scope)
     return outcome
 
@@ -314,26 +325,37 @@ def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
     except PolicyError as exc:
         err.write(f"{PROG}: {exc}\n")
         return 2
+    for line in options.config_lines:
+        err.write(f"{PROG}: {safe_text(line)}\n")
     scope = Scope(options)
     outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days, scope)
     report = err if arguments.diff else out
     remaining = outcome.remaining
+    written = list(outcome.changed)
     if arguments.diff:
         out.write("".join(outcome.diffs))
     else:
+        why = {_key(f): reason for f, reason in outcome.remaining}
         for path, (_, after) in outcome.changed.items():
-            _write(path, after)
-        for line in outcome.fixed:
-            out.write(safe_text(f"fixed {line}") + "\n")
+            try:
+                _write(path, after)
+            except OSError as exc:  # the file's failures stay, and say why
+                written.remove(path)
+                why.update({_key(f): f"the file could not be written ({exc.strerror or exc})"
+                            for f in outcome.fixing[path]})
+                err.write(safe_text(f"{PROG}: {_display(path)}: could not be written ({exc.strerror or exc})") + "\n")
+        for path in written:
+            for line in outcome.fixed[path]:
+                out.write(safe_text(f"fixed {line}") + "\n")
         if outcome.changed:
             # what the files say now, not what the fixer expects: scan again
-            why = {_key(f): reason for f, reason in outcome.remaining}
             remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
                          for f in failures_of(scan(options, policy).findings)]
     for finding, reason in remaining:
         report.write(_remaining_line(finding, reason) + "\n")
     verb = "would fix" if arguments.diff else "fixed"
-    report.write(f"{PROG}: {verb} {len(outcome.fixed)} setting(s) in {len(outcome.changed)} file(s); "
+    settings = sum(len(outcome.fixed[path]) for path in written)
+    report.write(f"{PROG}: {verb} {settings} setting(s) in {len(written)} file(s); "
                  f"{len(remaining)} failure(s) {'would remain' if arguments.diff else 'remain'}\n")
     return 1 if remaining else 0
 

@@ -375,3 +375,34 @@ def test_sarif_results_carry_the_fixes(tmp_path) -> None:
     assert with_fixes >= 10
     plan_results = [r for r in sarif["runs"][0]["results"] if r["properties"]["checkType"] == "terraform_plan"]
     assert plan_results and not any("fixes" in r for r in plan_results)
+
+
+def test_a_file_that_cannot_be_written_keeps_its_failure(tmp_path, monkeypatch) -> None:
+    from checkov_pitr import fix_command
+
+    (tmp_path / "t.yaml").write_text(NO_PITR_YAML, encoding="utf-8")
+
+    def refuse(path: str, text: str) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fix_command, "_write", refuse)
+    process = run_pitr("fix", "-d", ".", cwd=tmp_path)
+    assert process.returncode == 1
+    assert "checkov-pitr fix: t.yaml: could not be written (Permission denied)" in process.stderr
+    assert process.stdout.splitlines()[-2:] == [
+        "not fixed: CKV_PITR_001 AWS::DynamoDB::Table.T (t.yaml): the file could not be written (Permission denied)",
+        "checkov-pitr fix: fixed 0 setting(s) in 0 file(s); 1 failure(s) remain"]
+
+
+def test_a_module_copy_under_dot_terraform_is_not_edited(tmp_path) -> None:
+    folder = tmp_path / "ws"
+    shutil.copytree(REPO / "examples" / "terraform" / "fail_registry_module_after_init", folder)
+    module = folder / ".terraform" / "modules" / "sessions" / "main.tf"
+    module.write_text(module.read_text(encoding="utf-8").replace("var.point_in_time_recovery_enabled", "false"),
+                      encoding="utf-8")
+    original = module.read_bytes()
+    process = run_pitr("fix", "-d", "ws", cwd=tmp_path)
+    assert process.returncode == 1 and module.read_bytes() == original, process.stdout + process.stderr
+    assert not_fixed(process.stdout)[("CKV_PITR_001", "module.sessions.aws_dynamodb_table.this")] == (
+        "ws/.terraform/modules/sessions/main.tf is a module copy terraform init downloaded (under .terraform/); "
+        "not edited: fix the module's source, or pass an input in the module block that calls it")
