@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/run.py                 # N = 1,000, 5,000 and 10,000 tables (about 4.5 min)
     .venv/bin/python benchmarks/run.py --sizes 1000    # a quick look
     .venv/bin/python benchmarks/run.py --profile       # also: where a plan scan spends its time
+    .venv/bin/python benchmarks/run.py --fix           # only: `fix --diff` vs a scan, -o sarif vs -o json,
+                                                       # on one file of many tables (issue 20, about 1 min)
 
 For each N it generates, under benchmarks/out/ (git-ignored), N DynamoDB tables three ways:
 
