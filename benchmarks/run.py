@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/run.py                 # N = 1,000, 5,000 and 10,000 tables (about 4.5 min)
     .venv/bin/python benchmarks/run.py --sizes 1000    # a quick look
     .venv/bin/python benchmarks/run.py --profile       # also: where a plan scan spends its time
+    .venv/bin/python benchmarks/run.py --fix           # only: `fix --diff` vs a scan, -o sarif vs -o json,
+                                                       # on one file of many tables (issue 20, about 1 min)
 
 For each N it generates, under benchmarks/out/ (git-ignored), N DynamoDB tables three ways:
 
@@ -379,13 +381,120 @@ def profile_plan(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+# ---------------------------------------------------------------------------------------------
+# `fix` and SARIF fixes: one file of many tables (issue 20)
+# ---------------------------------------------------------------------------------------------
+
+FIX_TABLES = 1000
+SARIF_TABLES = 2000
+
+
+def _fix_state(i: int) -> str:
+    """Every table fails: PITR missing, off, or on with a short period, in turn."""
+    return ("missing", "off", "short")[i % 3]
+
+
+def fix_template_yaml(n: int) -> str:
+    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
+    for i in range(n):
+        lines += [f"  Table{i}:  # table {i}", "    Type: AWS::DynamoDB::Table", "    Properties:",
+                  f"      TableName: table-{i}", "      BillingMode: PAY_PER_REQUEST",
+                  "      KeySchema: [{AttributeName: id, KeyType: HASH}]"]
+        state = _fix_state(i)
+        if state != "missing":
+            lines += ["      PointInTimeRecoverySpecification:",
+                      f"        PointInTimeRecoveryEnabled: {'false' if state == 'off' else 'true'}"]
+            if state == "short":
+                lines.append("        RecoveryPeriodInDays: 7")
+    return "\n".join(lines) + "\n"
+
+
+def fix_template_json(n: int) -> str:
+    resources = {}
+    for i in range(n):
+        state = _fix_state(i)
+        properties: Dict[str, Any] = {"TableName": f"table-{i}", "BillingMode": "PAY_PER_REQUEST"}
+        if state != "missing":
+            properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": state != "off"}
+            if state == "short":
+                properties["PointInTimeRecoverySpecification"]["RecoveryPeriodInDays"] = 7
+        resources[f"Table{i}"] = {"Type": "AWS::DynamoDB::Table", "Properties": properties}
+    return json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}, indent=2) + "\n"
+
+
+def fix_hcl(n: int) -> str:
+    blocks = []
+    for i in range(n):
+        state = _fix_state(i)
+        pitr = "" if state == "missing" else (
+            f"\n  point_in_time_recovery {{\n    enabled = {'false' if state == 'off' else 'true'}\n"
+            + ("    recovery_period_in_days = 7\n" if state == "short" else "") + "  }\n")
+        blocks.append(f'resource "aws_dynamodb_table" "t{i}" {{\n  name     = "t{i}"\n  hash_key = "id"\n'
+                      f'  attribute {{\n    name = "id"\n    type = "S"\n  }}\n{pitr}}}\n')
+    return "\n".join(blocks)
+
+
+FIX_FILES = {"template.yaml": fix_template_yaml, "template.json": fix_template_json, "main.tf": fix_hcl}
+
+
+def _time_in_process(args: List[str], repeats: int) -> float:
+    """Median wall time of `checkov-pitr ARGS` run in this process (imports already paid)."""
+    import io
+
+    from checkov_pitr.cli import main as cli_main
+
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        cli_main(args, io.StringIO(), io.StringIO())
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def fix_benchmark(repeats: int = 3) -> str:
+    """`fix --diff` against a scan of the same file of FIX_TABLES tables, and `-o sarif` (which carries
+    each result's fix) against `-o json` on SARIF_TABLES tables in one template, in this process.
+    Targets (issue 20): fix at most 3x the scan, SARIF at most 1.5x JSON."""
+    folder = OUT / "fix"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    lines = [f"`checkov-pitr fix --diff` against a scan (`--quiet --compact`), one file of {FIX_TABLES:,} failing "
+             f"tables; `-o sarif` against `-o json`, one template of {SARIF_TABLES:,} failing tables; median of "
+             f"{repeats}, in one process (imports paid once):", "",
+             "| case | scan / json | fix --diff / sarif | ratio | target |", "|---|---:|---:|---:|---:|"]
+    _time_in_process(["--version"], 1)
+    for name, write in FIX_FILES.items():
+        path = folder / name
+        path.write_text(write(FIX_TABLES))
+        _time_in_process(["-f", str(path), "--quiet", "--compact"], 1)  # warm: every module imported
+        scan = _time_in_process(["-f", str(path), "--quiet", "--compact"], repeats)
+        fix = _time_in_process(["fix", "--diff", "-f", str(path)], repeats)
+        lines.append(f"| fix {name} | {scan:.2f} s | {fix:.2f} s | {fix / scan:.2f}x | 3x |")
+    path = folder / "sarif.yaml"
+    path.write_text(fix_template_yaml(SARIF_TABLES))
+    out = folder / "reports"
+    as_json = _time_in_process(["-f", str(path), "-o", "json", "--output-file-path", str(out)], repeats)
+    as_sarif = _time_in_process(["-f", str(path), "-o", "sarif", "--output-file-path", str(out)], repeats)
+    lines.append(f"| -o sarif, sarif.yaml | {as_json:.2f} s | {as_sarif:.2f} s | {as_sarif / as_json:.2f}x | 1.5x |")
+    shutil.rmtree(folder)
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
     parser.add_argument("--repeat", type=int, help="repetitions for every size (default: 3, 2, 1)")
     parser.add_argument("--profile", action="store_true", help="also profile a plan scan (N=2,000)")
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
+    parser.add_argument("--fix", action="store_true",
+                        help="only time `fix --diff` against a scan, and -o sarif against -o json, on one file "
+                             "of many tables (about 1 min); prints the table, writes nothing else")
     args = parser.parse_args()
+    if args.fix:
+        OUT.mkdir(exist_ok=True)
+        print(fix_benchmark(args.repeat or 3))
+        return 0
     repeats = {n: args.repeat for n in args.sizes} if args.repeat else DEFAULT_REPEATS
     OUT.mkdir(exist_ok=True)
     load_before = os.getloadavg()

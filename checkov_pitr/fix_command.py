@@ -1,29 +1,50 @@
 """`checkov-pitr fix`: scan, then write the smallest edits that make each fixable CKV_PITR_001 /
 CKV_PITR_002 failure pass (or, with --diff, print them as a unified diff and write nothing).
 
-    checkov-pitr fix [--diff] [--policy FILE] (-d DIR | -f FILE) ... [more checkov arguments]
+    checkov-pitr fix [--diff] [--policy FILE] (-d DIR | -f FILE) ... [more scan arguments]
 
 Exit code: 0 when nothing is left failing (with --diff: nothing would be, once the diff is
 applied), 1 while failures remain (each listed with why it was not fixed), 2 on bad input.
-The scan is `checkov-pitr -o json` run as a child process of the same Python; the edits come from
-`checkov_pitr.domain.fixer`, which reads the files itself and edits only literal values."""
+The scan is the engine's (`engine.scan.scan`), in this process, on the command line parsed once by
+`engine.options`; each failure's `FoundTable` names the file and resource to fix. The edits come
+from `checkov_pitr.domain.fixer`, which parses each file once and edits only literal values."""
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
-from checkov_pitr.domain.fixer import FileFix, OverlappingEdits, Target, apply_edits, fix_text, unified_diff
-from checkov_pitr.domain.fixer import read_text
+from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, read_text
+from checkov_pitr.domain.fixer.edits import Edit, FileFix, Unfixable
+from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
+from checkov_pitr.engine.scan import FAILED, Finding
 from checkov_pitr.rule import FIXABLE_CHECKS
 
 PROG = "checkov-pitr fix"
 OUR_FAILURES = ("CKV_PITR_001", "CKV_PITR_002", "CKV_PITR_003")
-_REFUSED = ("-o", "--output", "--output-file-path", "--soft-fail", "--soft-fail-on", "--hard-fail-on")
+# the scan's output options: `fix` prints a diff or writes files, never a scan report
+_REFUSED = ("-o", "--output", "--output-file-path", "--soft-fail", "-s", "--soft-fail-on", "--hard-fail-on")
+HELP = """\
+usage: checkov-pitr fix [--diff] [--policy FILE] (-d DIR | -f FILE) ... [more scan arguments]
+
+Scan, then fix each CKV_PITR_001 / CKV_PITR_002 failure whose setting is written literally in the
+file: turn PITR on (table and every replica) and raise short recovery periods to the policy
+minimum. Values from parameters, variables, module inputs or Fn::If are not edited; the output
+says what to change. Files outside the scanned folders and files (a symlink that leads outside,
+a module source elsewhere) are never edited.
+
+options:
+  -d, --directory DIR   folder to scan and fix (repeatable)
+  -f, --file FILE       file to scan and fix (repeatable)
+  --diff                print a unified diff of the fixes; write nothing
+  --policy FILE         checkov-pitr policy file (minimum recovery period, exemptions, ...)
+  -h, --help            this help
+
+Other scan arguments (--skip-path, --framework, --var-file, --config-file, ...) select what is
+scanned, as for `checkov-pitr`; output options (-o, --output-file-path, --soft-fail...) are refused.
+Exit code: 0 nothing left failing, 1 failures remain (listed with why), 2 bad input.
+"""
 
 
 class BadInput(Exception):
@@ -31,110 +52,73 @@ class BadInput(Exception):
 
 
 @dataclass
-class Failure:
-    check_id: str
-    check_type: str
-    resource: str
-    path: str  # absolute, "" when the result names no file
-    shown: str  # the file as checkov reports it
-    message: str
-
-
-@dataclass
 class Outcome:
     diffs: List[str] = field(default_factory=list)
-    fixed: List[str] = field(default_factory=list)  # one line per edit written
-    remaining: List[Tuple[Failure, str]] = field(default_factory=list)
-    changed: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # path -> (before, after)
+    fixed: Dict[str, List[str]] = field(default_factory=dict)  # real path -> one line per edit
+    remaining: List[Tuple[Finding, str]] = field(default_factory=list)
+    changed: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # real path -> (before, after)
+    fixing: Dict[str, List[Finding]] = field(default_factory=dict)  # real path -> the failures fixed there
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG, add_help=True,
-        description="Scan, then fix each CKV_PITR_001 / CKV_PITR_002 failure whose setting is written literally "
-                    "in the file: turn PITR on (table and every replica) and raise short recovery periods to the "
-                    "policy minimum. Values from parameters, variables, module inputs or Fn::If are not edited; "
-                    "the output says what to change.",
-        epilog="Exit code: 0 nothing left failing, 1 failures remain (listed with why), 2 bad input. "
-               "Other arguments go to the scan (e.g. --skip-path, --framework).")
-    parser.add_argument("-d", "--directory", action="append", default=[], help="folder to scan and fix (repeatable)")
-    parser.add_argument("-f", "--file", action="append", default=[], help="file to scan and fix (repeatable)")
-    parser.add_argument("--diff", action="store_true", help="print a unified diff of the fixes; write nothing")
-    parser.add_argument("--policy", help="checkov-pitr policy file (minimum recovery period, exemptions, ...)")
-    return parser
+@dataclass(frozen=True)
+class FixArguments:
+    options: ScanOptions
+    diff: bool
 
 
-def parse_arguments(argv: Sequence[str]) -> Tuple[argparse.Namespace, List[str]]:
-    parser = _parser()
+def parse_arguments(argv: Sequence[str]) -> Optional[FixArguments]:
+    """The fix command line, or None for --help. BadInput for anything refused or missing."""
+    argv = list(argv)
+    if any(a in ("-h", "--help") for a in argv):
+        return None
+    for arg in argv:
+        name = arg.split("=", 1)[0]
+        if name in _REFUSED:
+            raise BadInput(f"{name} is not for `fix` (it prints a diff or writes files)")
+    diff = "--diff" in argv
     try:
-        args, extra = parser.parse_known_args(list(argv))
-    except SystemExit as exc:  # argparse has printed its message
-        raise BadInput("") if exc.code else SystemExit(0)
-    for arg in extra:
-        if arg.split("=", 1)[0] in _REFUSED:
-            raise BadInput(f"{arg.split('=', 1)[0]} is not for `fix` (it prints a diff or writes files)")
-    if not args.directory and not args.file:
+        options = parse_scan_arguments([a for a in argv if a != "--diff"])
+    except OptionsError as exc:
+        raise BadInput(str(exc)) from None
+    if options.outputs != ("cli",) or options.output_file_path or options.soft_fail or options.soft_fail_on \
+            or options.hard_fail_on:  # set from a --config-file
+        raise BadInput("the config file sets output options, which are not for `fix` (it prints a diff or writes files)")
+    if not options.directories and not options.files:
         raise BadInput("give the folders (-d DIR) or files (-f FILE) to fix")
-    for path in args.directory + args.file:
+    for path in options.directories:
+        if not os.path.isdir(path):
+            raise BadInput(f"no such folder: {path}")
+    for path in options.files:
         if not os.path.exists(path):
-            raise BadInput(f"no such {'folder' if path in args.directory else 'file'}: {path}")
-    return args, extra
+            raise BadInput(f"no such file: {path}")
+    return FixArguments(options, diff)
 
 
-def _scan_arguments(args: argparse.Namespace, extra: Sequence[str]) -> List[str]:
-    scan: List[str] = []
-    for folder in args.directory:
-        scan += ["-d", folder]
-    for path in args.file:
-        scan += ["-f", path]
-    if args.policy:
-        scan += ["--policy", args.policy]
-    return scan + list(extra) + ["-o", "json"]
-
-
-def json_documents(text: str) -> List[object]:
-    decoder = json.JSONDecoder()
-    docs, i = [], 0
-    while True:
-        starts = [p for p in (text.find("{", i), text.find("[", i)) if p >= 0]
-        if not starts:
-            return docs
-        try:
-            obj, i = decoder.raw_decode(text, min(starts))
-        except json.JSONDecodeError:
-            i = min(starts) + 1
-            continue
-        docs.append(obj)
-
-
-def scan(scan_args: Sequence[str]) -> List[Failure]:
-    """Our checks' failures, from `checkov-pitr -o json` run as a child of this Python."""
-    env = dict(os.environ)
-    process = subprocess.run([sys.executable, "-m", "checkov_pitr.cli", *scan_args], capture_output=True, text=True,
-                             env=env)
-    if process.returncode not in (0, 1):
-        lines = [line for line in process.stderr.splitlines() if line.strip()]
-        raise BadInput(lines[-1] if lines else f"the scan failed (exit code {process.returncode})")
-    failures: List[Failure] = []
+def failures_of(findings: Sequence[Finding]) -> List[Finding]:
+    """Our checks' FAILED findings, each (check, resource, file) once."""
+    failures: List[Finding] = []
     seen = set()
-    for doc in json_documents(process.stdout):
-        for report in doc if isinstance(doc, list) else [doc]:
-            if not isinstance(report, dict):
-                continue
-            for record in (report.get("results") or {}).get("failed_checks") or []:
-                if record.get("check_id") not in OUR_FAILURES:
-                    continue
-                shown = record.get("file_path") or ""
-                raw = record.get("file_abs_path") or ""
-                path = os.path.abspath(raw) if raw else ""
-                details = [str(d) for d in record.get("details") or [] if str(d).strip()]
-                failure = Failure(record["check_id"], report.get("check_type") or "", str(record.get("resource") or ""),
-                                  path, shown, details[0] if details else record.get("check_name") or "")
-                key = (failure.check_id, failure.resource, failure.path)
-                if key not in seen:
-                    seen.add(key)
-                    failures.append(failure)
+    for finding in findings:
+        if finding.result != FAILED or finding.check_id not in OUR_FAILURES:
+            continue
+        key = (finding.check_id, finding.resource, _source(finding) or finding.path)
+        if key not in seen:
+            seen.add(key)
+            failures.append(finding)
     return failures
+
+
+def _source(finding: Finding) -> str:
+    """Absolute path of the file the failing table is written in ("" for a file-level result)."""
+    return os.path.abspath(finding.table.path) if finding.table is not None and finding.table.path else ""
+
+
+def safe_text(text: str) -> str:
+    """A line naming files and resources, as data (outputs.render's rule; imported only when used:
+    it loads checkov's report classes)."""
+    from checkov_pitr.outputs.render import safe_text as render_safe_text
+
+    return render_safe_text(text)
 
 
 def _display(path: str) -> str:
@@ -142,146 +126,256 @@ def _display(path: str) -> str:
     return rel if path and not rel.startswith(os.pardir) else path
 
 
-def _not_fixable(failure: Failure) -> Optional[str]:
+class Scope:
+    """The scanned folders and files: the only places `fix` writes. A path is in scope when its
+    real path (symlinks resolved) is a -f file or lies under a -d folder, and is not a module
+    copy `terraform init` downloaded (under .terraform/: the next init would undo the edit)."""
+
+    def __init__(self, options: ScanOptions) -> None:
+        self.folders = [os.path.realpath(d) for d in options.directories]
+        self.files = {os.path.realpath(f) for f in options.files}
+
+    def _under_folders(self, real: str) -> List[str]:
+        """real's path below each scanned folder that holds it."""
+        return [os.path.relpath(real, folder) for folder in self.folders
+                if real.startswith(folder.rstrip(os.sep) + os.sep)]
+
+    def why_not_written(self, path: str) -> Optional[str]:
+        """Why the file at `path` must not be edited, or None when `fix` may write it."""
+        real = os.path.realpath(path)
+        if real in self.files:
+            return None
+        shown = _display(path)
+        below = self._under_folders(real)
+        if below and all(".terraform" in relative.split(os.sep) for relative in below):
+            return (f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
+                    "fix the module's source, or pass an input in the module block that calls it")
+        if below:
+            return None
+        if os.path.islink(path):
+            return f"{shown} is a symlink to a file outside the scanned folders; not edited"
+        if real != os.path.abspath(path):
+            return f"{shown} is reached through a symlink to a folder outside the scanned folders; not edited"
+        return (f"{shown} is outside the scanned folders and files; not edited (scan its folder too, or fix it "
+                "where it is written)")
+
+
+def _not_fixable(finding: Finding) -> Optional[str]:
     """Why a failure is not for the fixer at all, or None."""
-    if failure.check_id == "CKV_PITR_003":
+    if finding.check_id == "CKV_PITR_003":
         return ("the plan turns PITR off or shortens it on a table that exists today: keep PITR in the configuration "
                 "and plan again (the plan file itself is never edited)")
-    if failure.check_type == "terraform_plan":
+    if finding.framework == "terraform_plan":
         return ("a plan result (the plan file is never edited): fix the Terraform source the plan was made from "
                 "(the block, variable or module input named in the message) and plan again")
-    if failure.check_id not in FIXABLE_CHECKS:
+    if finding.check_id not in FIXABLE_CHECKS:
         return "not a check the fixer handles"
-    if not failure.path or not os.path.isfile(failure.path):
+    if finding.table is None:
+        return f"{finding.reason or 'the file could not be read'}: fix the file first"
+    path = _source(finding)
+    if not path or not os.path.isfile(path):
         return "the result names no file to edit"
     return None
 
 
 def _valid_after(path: str, text: str) -> Optional[str]:
-    """Why the fixed text is not readable any more (a safety net: then nothing is written)."""
-    from checkov_pitr.domain.fixer import file_kind
-    from checkov_pitr.domain.fixer.hcl import HclError, parse_body
-    from checkov_pitr.domain.fixer.tree import TreeError, parse_json
-    from checkov_pitr.domain.fixer.cloudformation import parse_template
+    """Why the fixed text is not readable any more (a safety net: then nothing is written). JSON and
+    YAML are checked with the C parsers (json, libyaml's events when PyYAML has them): the fixer has
+    just read the file, so only the syntax of the result is in question, and it must cost little."""
+    import json
 
+    import yaml
+
+    from checkov_pitr.domain.fixer import file_kind
+    from checkov_pitr.domain.fixer.cloudformation import is_json_text
+    from checkov_pitr.domain.fixer.hcl import HclError, parse_body
+
+    kind = file_kind(path)
     try:
-        kind = file_kind(path)
         if kind == "hcl":
             parse_body(text, 0, len(text))
-        elif kind == "tf_json":
-            parse_json(text)
-        else:
-            parse_template(path, text)
-    except (HclError, TreeError) as exc:
+            return None
+        if kind == "tf_json" or is_json_text(path, text):
+            try:
+                json.loads(text[1:] if text.startswith("\ufeff") else text)
+                return None
+            except ValueError as exc:
+                if kind == "tf_json":
+                    return f"not JSON any more ({exc})"
+        for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # a JSON template read as YAML
+            pass
+    except HclError as exc:
         return str(exc)
+    except yaml.YAMLError as exc:
+        return f"not YAML any more ({str(exc).splitlines()[0]})"
     return None
 
 
-def plan_fixes(failures: Sequence[Failure], minimum: int) -> Outcome:
-    """The edits for every fixable failure, file by file, and what stays failing (with why)."""
-    outcome = Outcome()
-    targets: Dict[str, Dict[str, Target]] = {}
-    by_resource: Dict[Tuple[str, str], List[Failure]] = {}
-    for failure in failures:
-        why = _not_fixable(failure)
-        if why:
-            outcome.remaining.append((failure, why))
-            continue
-        current = targets.setdefault(failure.path, {}).get(failure.resource)
-        enable = failure.check_id == "CKV_PITR_001" or bool(current and current.enable)
-        period = failure.check_id == "CKV_PITR_002" or bool(current and current.period)
-        targets[failure.path][failure.resource] = Target(failure.resource, enable, period, minimum)
-        by_resource.setdefault((failure.path, failure.resource), []).append(failure)
-    for path in sorted(targets):
+def _target(finding: Finding, current: Optional[Target], minimum: int) -> Target:
+    table = finding.table
+    enable = finding.check_id == "CKV_PITR_001" or bool(current and current.enable)
+    period = finding.check_id == "CKV_PITR_002" or bool(current and current.period)
+    return Target(finding.resource, enable, period, minimum, resource_type=table.resource_type if table else "")
+
+
+def _fix_one_file(path: str, targets: Dict[str, Target], failures: Dict[str, List[Finding]],
+                  outcome: Outcome, scope: Scope) -> None:
+    """Read and parse the file once, fix every target in it, check the result parses, record it.
+    A file outside the scanned folders and files is never written, but it is still read (the scan
+    read it), so that a value from a module input or a variable says what to change."""
+    writable = scope.why_not_written(path) is None
+    try:
+        before = read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        for resource in targets:
+            outcome.remaining += [(f, f"the file cannot be read as UTF-8 text ({exc})") for f in failures[resource]]
+        return
+    fixer = file_fixer(path, before)
+    combined = FileFix(path)
+    per_resource: Dict[str, FileFix] = {}
+    for resource, target in targets.items():
         try:
-            before = read_text(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            for resource in targets[path]:
-                for failure in by_resource[(path, resource)]:
-                    outcome.remaining.append((failure, f"the file cannot be read as UTF-8 text ({exc})"))
-            continue
-        combined = FileFix(path)
-        per_resource: Dict[str, FileFix] = {}
-        for resource, target in targets[path].items():
-            per_resource[resource] = fix_text(path, before, [target])
-            combined.extend(per_resource[resource])
+            per_resource[resource] = fixer.fix(target)
+        except ValueError as exc:  # an HCL body the scanner cannot read
+            per_resource[resource] = FileFix(path, unfixable=[Unfixable(resource, f"{path}: could not be read for "
+                                                                                   f"fixing ({exc})")])
+        combined.extend(per_resource[resource])
+    after, problem = before, None
+    if writable:
         try:
             after = apply_edits(before, combined.edits)
             problem = _valid_after(path, after) if after != before else None
         except OverlappingEdits as exc:
-            after, problem = before, str(exc)
+            problem = str(exc)
         if problem:
             after = before
-        for resource, fix in per_resource.items():
-            for failure in by_resource[(path, resource)]:
-                reasons = [note.reason for note in fix.unfixable]
-                if problem:
-                    outcome.remaining.append((failure, f"the fix would not leave a readable file ({problem}): "
-                                                       "nothing written; fix it by hand"))
-                elif reasons:
-                    outcome.remaining.append((failure, "; ".join(reasons)))
-                elif not fix.edits:
-                    outcome.remaining.append((failure, f"nothing the fixer can change was found: {failure.message}"))
-        if after != before:
-            outcome.changed[path] = (before, after)
-            outcome.diffs.append(unified_diff(path, before, after, label=_display(path)))
-            for edit in combined.edits:
-                outcome.fixed.append(f"{_display(path)}: {edit.description}")
+    for resource, fix in per_resource.items():
+        reasons = [note.reason for note in fix.unfixable]
+        for finding in failures[resource]:
+            if problem:
+                outcome.remaining.append((finding, f"the fix would not leave a readable file ({problem}): "
+                                                   "nothing written; fix it by hand"))
+            elif reasons:
+                outcome.remaining.append((finding, "; ".join(reasons)))
+            elif not writable:
+                outcome.remaining.append((finding, scope.why_not_written(_source(finding)) or "not edited"))
+            elif not fix.edits:
+                outcome.remaining.append((finding, f"nothing the fixer can change was found: {finding.reason}"))
+    if after != before:
+        outcome.changed[path] = (before, after)
+        outcome.diffs.append(edits_diff(path, before, combined.edits, label=safe_text(_display(path))))
+        outcome.fixed[path] = [f"{_display(path)}: {edit.description}" for edit in _distinct(combined.edits)]
+
+
+def _distinct(edits: Sequence[Edit]) -> List[Edit]:
+    """One edit per change of the text (instances of one block, count/for_each, share their edit)."""
+    seen = set()
+    kept = []
+    for edit in edits:
+        key = (edit.start, edit.end, edit.replacement)
+        if key not in seen:
+            seen.add(key)
+            kept.append(edit)
+    return kept
+
+
+def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outcome:
+    """The edits for every fixable failure, file by file (each file read and parsed once), and what
+    stays failing (with why)."""
+    outcome = Outcome()
+    targets: Dict[str, Dict[str, Target]] = {}  # real path -> resource -> target
+    by_resource: Dict[str, Dict[str, List[Finding]]] = {}
+    for finding in failures:
+        why = _not_fixable(finding)
+        if why:
+            outcome.remaining.append((finding, why))
+            continue
+        path = os.path.realpath(_source(finding))  # two names of one file are one file
+        current = targets.setdefault(path, {}).get(finding.resource)
+        targets[path][finding.resource] = _target(finding, current, minimum)
+        by_resource.setdefault(path, {}).setdefault(finding.resource, []).append(finding)
+    for path in sorted(targets):
+        outcome.fixing[path] = [f for findings in by_resource[path].values() for f in findings]
+        _fix_one_file(path, targets[path], by_resource[path], outcome, scope)
     return outcome
 
 
 def _write(path: str, text: str) -> None:
+    # the text as read: a BOM stays (it is the text's first character), newline="" keeps \r\n
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
 
 
-def _remaining_line(failure: Failure, why: str) -> str:
-    where = _display(failure.path) or failure.shown
-    return f"not fixed: {failure.check_id} {failure.resource} ({where}): {why}"
+def _remaining_line(finding: Finding, why: str) -> str:
+    where = _display(_source(finding)) or finding.path or finding.file_path
+    return safe_text(f"not fixed: {finding.check_id} {finding.resource} ({where}): {why}")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def _key(finding: Finding) -> Tuple[str, str, str]:
+    return finding.check_id, finding.resource, _source(finding) or finding.path
+
+
+def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
     from checkov_pitr.domain.policy import PolicyError, load_policy
+    from checkov_pitr.engine.scan import scan
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    options = arguments.options
     try:
-        args, extra = parse_arguments(argv)
-        policy = load_policy(args.policy)
-        minimum = policy.core.min_recovery_period_days
-        scan_args = _scan_arguments(args, extra)
-        failures = scan(scan_args)
-    except BadInput as exc:
-        if str(exc):
-            print(f"{PROG}: {exc}", file=sys.stderr)
-        return 2
+        policy = load_policy(options.policy_file)
     except PolicyError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        err.write(f"{PROG}: {exc}\n")
         return 2
-    outcome = plan_fixes(failures, minimum)
-    report = sys.stderr if args.diff else sys.stdout
-    if args.diff:
-        sys.stdout.write("".join(outcome.diffs))
-        remaining = outcome.remaining
+    for line in options.config_lines:
+        err.write(f"{PROG}: {safe_text(line)}\n")
+    scope = Scope(options)
+    outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days, scope)
+    report = err if arguments.diff else out
+    remaining = outcome.remaining
+    written = list(outcome.changed)
+    if arguments.diff:
+        out.write("".join(outcome.diffs))
     else:
+        why = {_key(f): reason for f, reason in outcome.remaining}
         for path, (_, after) in outcome.changed.items():
-            _write(path, after)
-        for line in outcome.fixed:
-            print(f"fixed {line}")
-        remaining = outcome.remaining
+            try:
+                _write(path, after)
+            except OSError as exc:  # the file's failures stay, and say why
+                written.remove(path)
+                why.update({_key(f): f"the file could not be written ({exc.strerror or exc})"
+                            for f in outcome.fixing[path]})
+                err.write(safe_text(f"{PROG}: {_display(path)}: could not be written ({exc.strerror or exc})") + "\n")
+        for path in written:
+            for line in outcome.fixed[path]:
+                out.write(safe_text(f"fixed {line}") + "\n")
         if outcome.changed:
             # what the files say now, not what the fixer expects: scan again
-            why = {(f.check_id, f.resource, f.path): reason for f, reason in outcome.remaining}
-            try:
-                after = scan(scan_args)
-            except BadInput as exc:
-                print(f"{PROG}: the scan after fixing failed: {exc}", file=sys.stderr)
-                return 2
-            remaining = [(f, why.get((f.check_id, f.resource, f.path), f"still failing after the fix: {f.message}"))
-                         for f in after]
-    for failure, reason in remaining:
-        print(_remaining_line(failure, reason), file=report)
-    fixed_count = len(outcome.fixed)
-    verb = "would fix" if args.diff else "fixed"
-    print(f"{PROG}: {verb} {fixed_count} setting(s) in {len(outcome.changed)} file(s); "
-          f"{len(remaining)} failure(s) {'would remain' if args.diff else 'remain'}", file=report)
+            remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
+                         for f in failures_of(scan(options, policy).findings)]
+    for finding, reason in remaining:
+        report.write(_remaining_line(finding, reason) + "\n")
+    verb = "would fix" if arguments.diff else "fixed"
+    settings = sum(len(outcome.fixed[path]) for path in written)
+    report.write(f"{PROG}: {verb} {settings} setting(s) in {len(written)} file(s); "
+                 f"{len(remaining)} failure(s) {'would remain' if arguments.diff else 'remain'}\n")
     return 1 if remaining else 0
+
+
+def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        arguments = parse_arguments(argv)
+    except BadInput as exc:
+        err.write(f"{PROG}: {exc}\n")
+        return 2
+    if arguments is None:
+        out.write(HELP)
+        return 0
+    try:
+        return run_fix(arguments, out, err)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a one-line message, never a traceback
+        err.write(f"{PROG}: error: internal error: {type(exc).__name__}: {safe_text(exc)}\n")
+        return 2

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -167,3 +168,31 @@ def assert_row(report: Dict[Key, List[dict]], row: Row, framework: Optional[str]
     elif message:
         assert len(record["details"]) == 1 and message in record["details"][0], record["details"]
         assert "\n" not in record["details"][0]
+
+
+def apply_unified_diff(before: str, diff: str) -> str:
+    """Apply a unified diff of one file (as `patch` would), checking every context and removed line."""
+    old = before.split("\n")
+    old = [line + "\n" for line in old[:-1]] + ([old[-1]] if old[-1] else [])
+    out, position, lines = [], 0, diff.splitlines(keepends=True)[2:]
+    index = 0
+    while index < len(lines):
+        header = re.match(r"@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", lines[index])
+        assert header, lines[index]
+        start = int(header.group(1)) - (0 if header.group(2) == "0" else 1)
+        out += old[position:start]
+        position = start
+        index += 1
+        while index < len(lines) and not lines[index].startswith("@@"):
+            line = lines[index]
+            body = line[1:]
+            if index + 1 < len(lines) and lines[index + 1].startswith("\\ No newline"):
+                body = body[:-1]
+                index += 1
+            if line[0] in " -":
+                assert old[position] == body, (old[position], body)
+                position += 1
+            if line[0] in " +":
+                out.append(body)
+            index += 1
+    return "".join(out + old[position:])

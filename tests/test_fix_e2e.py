@@ -18,7 +18,7 @@ import hcl2
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, REPO, index_report, run_pitr, tool
+from conftest import FIXTURES, REPO, index_report, run_pitr, run_pitr_process, tool
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 COPIED = {
@@ -197,13 +197,15 @@ def test_fixed_hcl_parses_with_hcl2(ws) -> None:
 
 
 def test_fix_exits_0_when_nothing_is_left_and_writes_in_place(tmp_path) -> None:
+    """The two true end-to-end runs of the installed console script (every other test runs
+    `checkov_pitr.cli.main` in this process)."""
     folder = tmp_path / "cfn"
     shutil.copytree(REPO / "examples" / "cloudformation", folder)
-    process = run_pitr("fix", "-d", str(folder))
+    process = run_pitr_process("fix", "-d", str(folder))
     assert process.returncode == 0, process.stdout + process.stderr
     assert "fixed 3 setting(s) in 3 file(s); 0 failure(s) remain" in process.stdout
-    again = run_pitr("fix", "--diff", "-d", str(folder))
-    assert (again.returncode, again.stdout) == (0, "")
+    again = run_pitr_process("fix", "--diff", "-d", str(folder))
+    assert (again.returncode, again.stdout) == (0, ""), again.stderr
 
 
 def test_policy_minimum_is_the_target_period(tmp_path) -> None:
@@ -216,12 +218,123 @@ def test_policy_minimum_is_the_target_period(tmp_path) -> None:
     assert process.returncode == 0
 
 
-@pytest.mark.parametrize("args", [(), ("-d", "no/such/folder"), ("-d", ".", "-o", "json"),
-                                  ("--policy", "no-such-policy.yaml", "-d", ".")])
-def test_bad_input_exits_2(args, tmp_path) -> None:
+@pytest.mark.parametrize("args, message", [
+    ((), "give the folders (-d DIR) or files (-f FILE) to fix"),
+    (("-d", "no/such/folder"), "no such folder: no/such/folder"),
+    (("-f", "no-such.yaml"), "no such file: no-such.yaml"),
+    (("-d", ".", "-o", "json"), "-o is not for `fix`"),
+    (("-d", ".", "--output-file-path", "out"), "--output-file-path is not for `fix`"),
+    (("-d", ".", "--soft-fail"), "--soft-fail is not for `fix`"),
+    (("-d", ".", "--baseline", "b.json"), "--baseline is not supported"),
+    (("-d", ".", "--check", "CKV_AWS_28"), "CKV_AWS_28 is not a checkov-pitr check"),
+    (("--policy", "no-such-policy.yaml", "-d", "."), "no-such-policy.yaml"),
+])
+def test_bad_input_exits_2(args, message, tmp_path) -> None:
     process = run_pitr("fix", *args, cwd=tmp_path)
     assert process.returncode == 2, process.stdout + process.stderr
-    assert "Traceback" not in process.stderr
+    assert message in process.stderr and process.stderr.startswith("checkov-pitr fix: "), process.stderr
+    assert "Traceback" not in process.stderr and process.stdout == ""
+
+
+def test_help_names_the_fix_options() -> None:
+    process = run_pitr("fix", "--help")
+    assert process.returncode == 0
+    assert process.stdout.startswith("usage: checkov-pitr fix [--diff]") and "--policy FILE" in process.stdout
+
+
+def test_scan_arguments_select_what_is_fixed(tmp_path) -> None:
+    """Arguments after the fix options are the scan's (parsed once, by the engine's parser)."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "t.yaml").write_text(NO_PITR_YAML, encoding="utf-8")
+    process = run_pitr("fix", "--diff", "-d", ".", "--skip-path", "b", cwd=tmp_path)
+    assert "+++ b/a/t.yaml" in process.stdout and "b/t.yaml" not in process.stdout, process.stdout
+    only_002 = run_pitr("fix", "--diff", "-d", ".", "--check", "CKV_PITR_002", cwd=tmp_path)
+    assert (only_002.returncode, only_002.stdout) == (0, ""), only_002.stderr
+
+
+NO_PITR_YAML = "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: t\n"
+FIXED_YAML = ("Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n"
+              "      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: true\n      TableName: t\n")
+
+
+def test_a_symlink_leading_outside_the_scanned_folders_is_reported_and_not_written(tmp_path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    target = outside / "t.yaml"
+    target.write_text(NO_PITR_YAML, encoding="utf-8")
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "own.yaml").write_text(NO_PITR_YAML, encoding="utf-8")
+    (folder / "link.yaml").symlink_to(target)
+    (folder / "inside.yaml").symlink_to(folder / "own.yaml")  # a second name of a scanned file: fixed once
+    original = target.read_bytes()
+    diff = run_pitr("fix", "--diff", "-d", "ws", cwd=tmp_path)
+    assert "link.yaml" not in diff.stdout and "elsewhere" not in diff.stdout, diff.stdout
+    process = run_pitr("fix", "-d", "ws", cwd=tmp_path)
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert target.read_bytes() == original
+    assert (folder / "link.yaml").is_symlink() and (folder / "inside.yaml").is_symlink()
+    assert (folder / "own.yaml").read_text(encoding="utf-8") == FIXED_YAML
+    assert process.stdout.splitlines() == [
+        "fixed ws/own.yaml: Turn on point-in-time recovery for T",
+        "not fixed: CKV_PITR_001 AWS::DynamoDB::Table.T (ws/link.yaml): ws/link.yaml is a symlink to a file outside "
+        "the scanned folders; not edited",
+        "checkov-pitr fix: fixed 1 setting(s) in 1 file(s); 1 failure(s) remain",
+    ]
+
+
+def test_a_module_through_a_symlinked_folder_is_read_not_written(tmp_path) -> None:
+    module = tmp_path / "elsewhere" / "tables"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text('variable "pitr" {\n  default = false\n}\n\n'
+                                    'resource "aws_dynamodb_table" "from_input" {\n  name = "a"\n'
+                                    '  point_in_time_recovery {\n    enabled = var.pitr\n  }\n}\n\n'
+                                    'resource "aws_dynamodb_table" "literal" {\n  name = "b"\n}\n', encoding="utf-8")
+    original = (module / "main.tf").read_bytes()
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "tables").symlink_to(module, target_is_directory=True)
+    (folder / "main.tf").write_text('module "t" {\n  source = "./tables"\n}\n', encoding="utf-8")
+    process = run_pitr("fix", "-d", "ws", cwd=tmp_path)
+    assert process.returncode == 1 and (module / "main.tf").read_bytes() == original, process.stdout
+    left = not_fixed(process.stdout)
+    assert 'set pitr = true in the module "t" block' in left[("CKV_PITR_001", "module.t.aws_dynamodb_table.from_input")]
+    assert left[("CKV_PITR_001", "module.t.aws_dynamodb_table.literal")] == (
+        "ws/tables/main.tf is reached through a symlink to a folder outside the scanned folders; not edited")
+
+
+BOM = "\ufeff"
+TF_BOM_CRLF_TABS = (BOM + 'resource "aws_dynamodb_table" "t" {\r\n\tname     = "t"\r\n\thash_key = "id"\r\n'
+                    '\tattribute {\r\n\t\tname = "id"\r\n\t\ttype = "S"\r\n\t}\r\n}\r\n')
+TF_FIXED = (BOM + 'resource "aws_dynamodb_table" "t" {\r\n\tname     = "t"\r\n\thash_key = "id"\r\n'
+            '\tattribute {\r\n\t\tname = "id"\r\n\t\ttype = "S"\r\n\t}\r\n\r\n'
+            '\tpoint_in_time_recovery {\r\n\t\tenabled = true\r\n\t}\r\n}\r\n')
+YAML_BOM_CRLF = BOM + NO_PITR_YAML.replace("\n", "\r\n")
+YAML_FIXED = BOM + FIXED_YAML.replace("\n", "\r\n")
+JSON_BOM_CRLF_TABS = (BOM + '{\r\n\t"Resources": {\r\n\t\t"T": {\r\n\t\t\t"Type": "AWS::DynamoDB::Table",\r\n'
+                      '\t\t\t"Properties": {\r\n\t\t\t\t"TableName": "t"\r\n\t\t\t}\r\n\t\t}\r\n\t}\r\n}\r\n')
+JSON_FIXED = (BOM + '{\r\n\t"Resources": {\r\n\t\t"T": {\r\n\t\t\t"Type": "AWS::DynamoDB::Table",\r\n'
+              '\t\t\t"Properties": {\r\n\t\t\t\t"PointInTimeRecoverySpecification": {\r\n'
+              '\t\t\t\t\t"PointInTimeRecoveryEnabled": true\r\n\t\t\t\t},\r\n'
+              '\t\t\t\t"TableName": "t"\r\n\t\t\t}\r\n\t\t}\r\n\t}\r\n}\r\n')
+
+
+@pytest.mark.parametrize("name, before, after", [
+    ("main.tf", TF_BOM_CRLF_TABS, TF_FIXED),
+    ("template.yaml", YAML_BOM_CRLF, YAML_FIXED),
+    ("template.json", JSON_BOM_CRLF_TABS, JSON_FIXED),
+])
+def test_a_bom_crlf_and_tabs_are_kept(name, before, after, tmp_path) -> None:
+    """Terraform reads a .tf with a BOM (its HCL scanner strips one: hashicorp/hcl
+    hclsyntax/scan_tokens.rl), CloudFormation and PyYAML read templates with one."""
+    path = tmp_path / name
+    path.write_bytes(before.encode("utf-8"))
+    process = run_pitr("fix", "-d", ".", cwd=tmp_path)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert path.read_bytes() == after.encode("utf-8")
+    again = run_pitr("fix", "--diff", "-d", ".", cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (0, ""), again.stdout + again.stderr
 
 
 def test_sarif_results_carry_the_fixes(tmp_path) -> None:
@@ -262,3 +375,34 @@ def test_sarif_results_carry_the_fixes(tmp_path) -> None:
     assert with_fixes >= 10
     plan_results = [r for r in sarif["runs"][0]["results"] if r["properties"]["checkType"] == "terraform_plan"]
     assert plan_results and not any("fixes" in r for r in plan_results)
+
+
+def test_a_file_that_cannot_be_written_keeps_its_failure(tmp_path, monkeypatch) -> None:
+    from checkov_pitr import fix_command
+
+    (tmp_path / "t.yaml").write_text(NO_PITR_YAML, encoding="utf-8")
+
+    def refuse(path: str, text: str) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fix_command, "_write", refuse)
+    process = run_pitr("fix", "-d", ".", cwd=tmp_path)
+    assert process.returncode == 1
+    assert "checkov-pitr fix: t.yaml: could not be written (Permission denied)" in process.stderr
+    assert process.stdout.splitlines()[-2:] == [
+        "not fixed: CKV_PITR_001 AWS::DynamoDB::Table.T (t.yaml): the file could not be written (Permission denied)",
+        "checkov-pitr fix: fixed 0 setting(s) in 0 file(s); 1 failure(s) remain"]
+
+
+def test_a_module_copy_under_dot_terraform_is_not_edited(tmp_path) -> None:
+    folder = tmp_path / "ws"
+    shutil.copytree(REPO / "examples" / "terraform" / "fail_registry_module_after_init", folder)
+    module = folder / ".terraform" / "modules" / "sessions" / "main.tf"
+    module.write_text(module.read_text(encoding="utf-8").replace("var.point_in_time_recovery_enabled", "false"),
+                      encoding="utf-8")
+    original = module.read_bytes()
+    process = run_pitr("fix", "-d", "ws", cwd=tmp_path)
+    assert process.returncode == 1 and module.read_bytes() == original, process.stdout + process.stderr
+    assert not_fixed(process.stdout)[("CKV_PITR_001", "module.sessions.aws_dynamodb_table.this")] == (
+        "ws/.terraform/modules/sessions/main.tf is a module copy terraform init downloaded (under .terraform/); "
+        "not edited: fix the module's source, or pass an input in the module block that calls it")

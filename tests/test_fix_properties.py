@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checkov_pitr.domain.core import Policy, Result, judge_enabled, judge_period, read_cloudformation, read_terraform
-from checkov_pitr.domain.fixer import Target, apply_edits, fix_text
+from checkov_pitr.domain.fixer import Target, apply_edits, edits_diff, fix_text
+from conftest import apply_unified_diff
 
 SETTINGS = settings(max_examples=50, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 STATES = st.sampled_from(["missing", "false", "string_false", "true", "short", "empty"])
@@ -54,8 +55,8 @@ def _yaml_spec(state: str, flow: bool) -> List[str]:
 
 
 @st.composite
-def templates(draw):
-    step = draw(st.sampled_from([2, 4]))
+def templates(draw, step=None):
+    step = step or draw(st.sampled_from([2, 4]))
     flow = draw(st.booleans())
     comment = draw(st.booleans())
     kind = draw(st.sampled_from(["table", "global"]))
@@ -99,6 +100,7 @@ def test_cloudformation_fix_passes_is_idempotent_and_touches_only_pitr(generated
     _check_edits(text, result.edits)
     after = apply_edits(text, result.edits)
     assert fix_text("t.yaml", after, [target]).edits == []
+    assert apply_unified_diff(text, edits_diff("t.yaml", text, result.edits)) == after
     before_data = yaml.load(text, Loader=_CfnLoader)
     after_data = yaml.load(after, Loader=_CfnLoader)
     assert after_data["Outputs"] == before_data["Outputs"]
@@ -156,6 +158,7 @@ def test_hcl_fix_passes_is_idempotent_and_touches_only_pitr(text, minimum) -> No
     _check_edits(text, result.edits)
     after = apply_edits(text, result.edits)
     assert fix_text("m.tf", after, [target]).edits == []
+    assert apply_unified_diff(text, edits_diff("m.tf", text, result.edits)) == after
     parsed = hcl2.load(io.StringIO(after))
     conf = parsed["resource"][0]["aws_dynamodb_table"]["t"]
     subjects = read_terraform("aws_dynamodb_table.t", "aws_dynamodb_table", conf)
@@ -165,3 +168,43 @@ def test_hcl_fix_passes_is_idempotent_and_touches_only_pitr(text, minimum) -> No
     before = hcl2.load(io.StringIO(text))
     assert parsed["output"] == before["output"]
     assert conf["attribute"] == before["resource"][0]["aws_dynamodb_table"]["t"]["attribute"]
+
+
+def _resources_block(text: str, logical_id: str) -> List[str]:
+    """The lines of resource T of a generated template, renamed."""
+    lines = text.split("\n")
+    first = lines.index(next(line for line in lines if line.strip().startswith("T:")))
+    last = lines.index("Outputs:")
+    return [lines[first].replace("T:", f"{logical_id}:", 1)] + lines[first + 1:last]
+
+
+@st.composite
+def many_table_templates(draw):
+    """2 to 5 generated tables (each in its own PITR state and style) in one template."""
+    step = draw(st.sampled_from([2, 4]))
+    tables = [draw(templates(step=step)) for _ in range(draw(st.integers(2, 5)))]
+    lines = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
+    for index, (text, _) in enumerate(tables):
+        lines += _resources_block(text, f"T{index}")
+    rtypes = ["AWS::DynamoDB::Table" if kind == "table" else "AWS::DynamoDB::GlobalTable" for _, kind in tables]
+    return "\n".join(lines) + "\n", rtypes
+
+
+@SETTINGS
+@given(many_table_templates(), st.integers(1, 35))
+def test_fixing_a_file_of_many_tables_at_once_is_fixing_each_and_a_second_fix_changes_nothing(generated,
+                                                                                               minimum) -> None:
+    text, rtypes = generated
+    targets = [Target(f"{rtype}.T{index}", minimum=minimum) for index, rtype in enumerate(rtypes)]
+    together = fix_text("t.yaml", text, targets)  # one parse for every table
+    one_by_one = [edit for target in targets for edit in fix_text("t.yaml", text, [target]).edits]
+    assert sorted(together.edits, key=lambda e: (e.start, e.end)) == sorted(one_by_one, key=lambda e: (e.start, e.end))
+    after = apply_edits(text, together.edits)
+    assert fix_text("t.yaml", after, targets).edits == []
+    assert apply_unified_diff(text, edits_diff("t.yaml", text, together.edits)) == after
+    resources = yaml.load(after, Loader=_CfnLoader)["Resources"]
+    policy = Policy(min_recovery_period_days=minimum)
+    for index, rtype in enumerate(rtypes):
+        subjects = read_cloudformation(f"T{index}", rtype, resources[f"T{index}"]["Properties"])
+        assert judge_enabled(subjects, policy).result is Result.PASSED, judge_enabled(subjects, policy).reason
+        assert judge_period(subjects, policy).result is Result.PASSED

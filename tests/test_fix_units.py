@@ -1,17 +1,20 @@
 """The fixer's edits on texts (no scan, no checkov): formats, styles, never-guess cases, idempotence."""
 from __future__ import annotations
 
+import importlib
 import io
 import json
+from collections import Counter
 
 import hcl2
 import pytest
 import yaml
 
-from checkov_pitr.domain.fixer import (Edit, FixCache, OverlappingEdits, Target, apply_edits, fix_text, sarif_fix,
-                                       unified_diff)
+from checkov_pitr.domain.fixer import (Edit, FixCache, OverlappingEdits, Target, apply_edits, edits_diff, fix_text,
+                                       sarif_fix, unified_diff)
 from checkov_pitr.domain.fixer.hcl import parse_body
 from checkov_pitr.domain.fixer.tree import parse_json
+from conftest import apply_unified_diff, run_pitr
 
 
 class _Loader(yaml.SafeLoader):
@@ -388,6 +391,109 @@ def test_tf_json_block_list_replicas_and_checkov_resource_names() -> None:
     assert [r["point_in_time_recovery"] for r in table["replica"]] == [True, True]
     result = fix_text("m.tf.json", text.replace("false", '"${var.on}"'), [Target("aws_dynamodb_table.t")])
     assert any('variable "on"' in note.reason for note in result.unfixable)
+
+
+def test_tf_json_table_type_from_the_scan_picks_the_resource_of_that_type() -> None:
+    text = json.dumps({"resource": {"aws_dynamodb_table_replica": {"t": {"global_table_arn": "x"}},
+                                    "aws_dynamodb_table": {"t": {"name": "t"}}}}, indent=2)
+    after = fixed("m.tf.json", text, Target("resource.t", resource_type="aws_dynamodb_table"))
+    data = json.loads(after)["resource"]
+    assert data["aws_dynamodb_table"]["t"]["point_in_time_recovery"] == {"enabled": True}
+    assert data["aws_dynamodb_table_replica"]["t"] == {"global_table_arn": "x"}
+
+
+# --- the diff ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path, text, targets", [
+    ("t.yaml", TABLE + "Outputs:\n  X:\n    Value: 1\n", [Target("AWS::DynamoDB::Table.T")]),
+    ("t.yaml", TABLE.replace("\n", "\r\n"), [Target("AWS::DynamoDB::Table.T")]),
+    ("t.yaml", TABLE.rstrip("\n"), [Target("AWS::DynamoDB::Table.T")]),
+    ("m.tf", 'resource "aws_dynamodb_table" "a" {\n  name = "a"\n}\n' + "\n" * 9
+     + 'resource "aws_dynamodb_table" "b" {\n  name = "b"\n  point_in_time_recovery {\n    enabled = false\n  }\n}',
+     [Target("aws_dynamodb_table.a"), Target("aws_dynamodb_table.b")]),
+])
+def test_edits_diff_is_the_diff_of_the_edited_text(path: str, text: str, targets) -> None:
+    edits = fix_text(path, text, targets).edits
+    after = apply_edits(text, edits)
+    diff = edits_diff(path, text, edits, label="x")
+    assert diff.startswith("--- a/x\n+++ b/x\n@@ ")
+    assert apply_unified_diff(text, diff) == after
+    assert apply_unified_diff(text, unified_diff(path, text, after)) == after
+    assert edits_diff(path, text, []) == ""
+
+
+# --- cost: each file parsed once, whatever its number of tables (issue 20) ---------------------
+
+def _yaml_tables(n: int) -> str:
+    return "Resources:\n" + "".join(
+        f"  T{i}:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: t{i}\n"
+        + ("      PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: false}\n" if i % 2 else "")
+        for i in range(n))
+
+
+def _json_tables(n: int) -> str:
+    return json.dumps({"Resources": {f"T{i}": {"Type": "AWS::DynamoDB::Table", "Properties": {
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": False}}} for i in range(n)}}, indent=2)
+
+
+def _hcl_tables(n: int) -> str:
+    return "\n".join(f'resource "aws_dynamodb_table" "t{i}" {{\n  name = "t{i}"\n}}\n' for i in range(n))
+
+
+def _tf_json_tables(n: int) -> str:
+    return json.dumps({"resource": {"aws_dynamodb_table": {f"t{i}": {"name": f"t{i}"} for i in range(n)}}}, indent=2)
+
+
+MANY_TABLES = [("template.yaml", _yaml_tables, "checkov_pitr.domain.fixer.cloudformation", "compose_yaml"),
+               ("template.json", _json_tables, "checkov_pitr.domain.fixer.cloudformation", "parse_json"),
+               ("main.tf", _hcl_tables, "checkov_pitr.domain.fixer.hcl", "parse_body"),
+               ("main.tf.json", _tf_json_tables, "checkov_pitr.domain.fixer.tfjson", "parse_json")]
+
+
+def _count_calls(monkeypatch, module_name: str, name: str, counter: Counter) -> None:
+    """Count calls of module.name (a whole-file parse: for parse_body, a call from offset 0)."""
+    module = importlib.import_module(module_name)
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        if name != "parse_body" or args[1] == 0:
+            counter[name] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+
+
+@pytest.mark.parametrize("name, write, module, parser", MANY_TABLES, ids=[case[0] for case in MANY_TABLES])
+def test_fix_parses_each_file_once_whatever_its_number_of_tables(name, write, module, parser, tmp_path,
+                                                                 monkeypatch) -> None:
+    """Not a timing: the number of whole-file parses and line-start computations, for 3 and 60
+    tables, is the same (issue 20: the fixer parsed the file again for each table)."""
+    counts = {}
+    for tables in (3, 60):
+        folder = tmp_path / str(tables)
+        folder.mkdir()
+        (folder / name).write_text(write(tables), encoding="utf-8")
+        counter: Counter = Counter()
+        with monkeypatch.context() as patch:
+            _count_calls(patch, module, parser, counter)
+            _count_calls(patch, "checkov_pitr.domain.fixer.edits", "line_starts", counter)
+            process = run_pitr("fix", "--diff", "-d", str(folder))
+        assert process.stdout.count("\n+") >= tables and process.returncode == 0, process.stderr
+        counts[tables] = dict(counter)
+    # one parse to fix, and for HCL one more to check the result (JSON and YAML are checked by C parsers)
+    assert counts[3] == counts[60] == {parser: 2 if parser == "parse_body" else 1, "line_starts": 1}
+
+
+def test_sarif_fixes_parse_each_file_once(tmp_path, monkeypatch) -> None:
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "template.yaml").write_text(_yaml_tables(40), encoding="utf-8")
+    counter: Counter = Counter()
+    _count_calls(monkeypatch, "checkov_pitr.domain.fixer.cloudformation", "compose_yaml", counter)
+    _count_calls(monkeypatch, "checkov_pitr.domain.fixer", "line_starts", counter)
+    run_pitr("-d", "tables", "-o", "sarif", "--output-file-path", "out", cwd=tmp_path)
+    results = json.loads((tmp_path / "out" / "results_sarif.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert len(results) == 40 and all(r.get("fixes") for r in results)
+    assert counter == {"compose_yaml": 1, "line_starts": 1}
 
 
 # --- SARIF -------------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target, Unfixable, apply_edits,
-                                             line_column, line_starts, unified_diff)
+                                             edits_diff, line_column, line_starts, unified_diff)
 
 __all__ = [
-    "Edit", "FileFix", "OverlappingEdits", "Target", "Unfixable", "apply_edits", "unified_diff",
+    "Edit", "FileFix", "OverlappingEdits", "Target", "Unfixable", "apply_edits", "edits_diff", "unified_diff",
     "file_kind", "file_fixer", "fix_file", "fix_text", "FixCache", "sarif_fix",
 ]
 
@@ -92,6 +92,16 @@ class FixCache:
         self._texts: Dict[str, Optional[str]] = {}
         self._fixes: Dict[Tuple[str, str, str, int], FileFix] = {}
         self._fixers: Dict[str, Any] = {}
+        self._line_starts: Dict[str, List[int]] = {}
+
+    def line_starts(self, path: str) -> Optional[List[int]]:
+        """The line starts of the file's text, computed once per file (not once per result)."""
+        if path not in self._line_starts:
+            text = self.text(path)
+            if text is None:
+                return None
+            self._line_starts[path] = line_starts(text)
+        return self._line_starts[path]
 
     def text(self, path: str) -> Optional[str]:
         if path not in self._texts:
@@ -122,10 +132,9 @@ def sarif_fix(cache: FixCache, path: str, resource: str, check_id: str, minimum:
               uri: str) -> List[Dict[str, Any]]:
     """The SARIF 2.1.0 `fixes` of one result: [] when the fixer has no edit for it."""
     fix = cache.fix(path, resource, check_id, minimum)
-    text = cache.text(os.path.abspath(path))
-    if not fix or not fix.edits or text is None:
+    starts = cache.line_starts(os.path.abspath(path))
+    if not fix or not fix.edits or starts is None:
         return []
-    starts = line_starts(text)
     replacements = []
     for edit in sorted(fix.edits, key=lambda e: (e.start, e.end)):
         start_line, start_column = line_column(starts, edit.start)

@@ -5,7 +5,7 @@ intrinsic, a serverless variable or a YAML anchor is left alone, and the reason 
 change instead. No checkov here."""
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from checkov_pitr.domain.fixer.edits import FileFix, Target, Unfixable
 from checkov_pitr.domain.fixer.tree import Node, TreeError, compose_yaml, parse_json
@@ -112,6 +112,13 @@ class _TemplateFixer:
         self.root, fmt = parse_template(path, text)
         self.writer = TreeWriter(path, text, self.root, fmt)
         self.fmt = fmt
+        # logical id -> every (Resources mapping, resource) written under it, in file order: the
+        # template is indexed once, so fixing each of its tables costs no more than that table
+        self.written: Dict[Any, List[Tuple[Node, Node]]] = {}
+        for holder in self.resources():
+            for key, value in holder.pairs:
+                if key.kind == "scalar":
+                    self.written.setdefault(key.value, []).append((holder, value))
 
     # --- finding things -------------------------------------------------------------------------
     def resources(self) -> List[Node]:
@@ -140,13 +147,13 @@ class _TemplateFixer:
         result = FileFix(self.path)
         rtype, logical_id = split_resource(target.resource)
         note = lambda reason: result.unfixable.append(Unfixable(target.resource, f"{logical_id}: {reason}"))  # noqa: E731
-        matches = [(holder, holder.get(logical_id)) for holder in self.resources() if holder.get(logical_id) is not None]
+        matches = self.written.get(logical_id, [])
         if not matches:
             note("not written in this file as a resource (made by Fn::ForEach, an include or a transform?): "
                  "set PITR where it is written")
             return result
         holder, resource = matches[-1]
-        if len(matches) > 1 or holder.count(logical_id) > 1:
+        if len(matches) > 1:
             note("the logical id appears more than once (CloudFormation refuses the template): keep one")
             return result
         if resource.kind != "map" or resource.shared:
@@ -316,17 +323,3 @@ def _literal_true_spec(replica: Node) -> bool:
     spec = replica.get(T.cfn_spec) if replica.kind == "map" else None
     flag = spec.get(T.cfn_enabled) if spec is not None and spec.kind == "map" else None
     return flag is not None and _literal_true(flag)
-
-
-def fix_template(path: str, text: str, targets: List[Target]) -> FileFix:
-    """The edits that fix the targets in one CloudFormation template's text."""
-    result = FileFix(path)
-    try:
-        fixer = _TemplateFixer(path, text)
-    except TreeError as exc:
-        for target in targets:
-            result.unfixable.append(Unfixable(target.resource, f"{path}: {exc}: fix the file first"))
-        return result
-    for target in targets:
-        result.extend(fixer.fix(target))
-    return result

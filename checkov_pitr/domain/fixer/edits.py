@@ -1,9 +1,10 @@
 """Edits as ruff makes them: a range of a file's text and what replaces it. Pure functions only."""
 from __future__ import annotations
 
+import bisect
 import difflib
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,14 @@ class Target:
     "module.m.aws_dynamodb_table.t[0]" (Terraform). enable: CKV_PITR_001 failed (turn PITR on
     where it is off). period: CKV_PITR_002 failed (raise every recovery period below `minimum`).
     A period below `minimum` on a table or replica that the fix turns on is raised too, so that
-    fixing CKV_PITR_001 never makes CKV_PITR_002 fail."""
+    fixing CKV_PITR_001 never makes CKV_PITR_002 fail. resource_type: the table's type when the
+    scan knows it ("aws_dynamodb_table"); .tf.json resources are named "resource.NAME" by checkov."""
 
     resource: str
     enable: bool = True
     period: bool = True
     minimum: int = 35
+    resource_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,21 @@ class FileFix:
     edits: List[Edit] = field(default_factory=list)
     unfixable: List[Unfixable] = field(default_factory=list)
 
+    # what `extend` has seen, so that a file of many tables costs no more than their number
+    _seen: Tuple[set, set] = field(default_factory=lambda: (set(), set()), compare=False, repr=False)
+
     def extend(self, other: "FileFix") -> None:
+        """Add other's edits and notes, each once."""
+        edits, notes = self._seen
+        if len(edits) != len(self.edits) or len(notes) != len(self.unfixable):  # appended to directly
+            edits, notes = self._seen = (set(self.edits), set(self.unfixable))
         for edit in other.edits:
-            if edit not in self.edits:
+            if edit not in edits:
+                edits.add(edit)
                 self.edits.append(edit)
         for note in other.unfixable:
-            if note not in self.unfixable:
+            if note not in notes:
+                notes.add(note)
                 self.unfixable.append(note)
 
 
@@ -87,29 +99,128 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 
 def line_starts(text: str) -> List[int]:
+    """Offsets of the first character of each line (lines end at \n; a \r before it is the line's)."""
     starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
+    find = text.find
+    index = find("\n")
+    while index >= 0:
+        starts.append(index + 1)
+        index = find("\n", index + 1)
     return starts
 
 
 def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:
     """1-based (line, column) of a character offset."""
-    import bisect
-
     line = bisect.bisect_right(starts, offset) - 1
     return line + 1, offset - starts[line] + 1
 
 
+def _lines(text: str) -> List[str]:
+    """The text's lines, each with its line break; lines end at \n only (as git and line_starts)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
+
+
+def _range(start: int, stop: int) -> str:
+    """A unified diff range, as difflib writes it."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start if not length else start + 1},{length}"
+
+
+class _KnownOpcodes(difflib.SequenceMatcher):
+    """difflib's hunk grouping (3 lines of context) over opcodes computed elsewhere."""
+
+    def __init__(self, opcodes: List[Tuple[str, int, int, int, int]]) -> None:
+        super().__init__(None, [], [])
+        self.known = opcodes
+
+    def get_opcodes(self) -> List[Tuple[str, int, int, int, int]]:  # type: ignore[override]
+        return list(self.known)
+
+
+def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List[Tuple[str, int, int, int, int]]]) -> str:
+    out: List[str] = []
+    for group in groups:
+        if not out:
+            out += [f"--- a/{name}\n", f"+++ b/{name}\n"]
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in a[i1:i2]]
+                continue
+            if tag in ("replace", "delete"):
+                out += ["-" + line for line in a[i1:i2]]
+            if tag in ("replace", "insert"):
+                out += ["+" + line for line in b[j1:j2]]
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
+
+
 def unified_diff(path: str, before: str, after: str, label: Optional[str] = None) -> str:
-    """A unified diff (git style a/ b/ names) of one file; empty when nothing changed."""
+    """A unified diff (git style a/ b/ names) of one file; empty when nothing changed. It compares
+    the whole texts (difflib): for a fix, `edits_diff` gives the same diff in time linear in the file."""
     if before == after:
         return ""
-    name = (label or path).replace("\\", "/")
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 fromfile=f"a/{name}", tofile=f"b/{name}")
-    out = []
-    for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
+    a, b = _lines(before), _lines(after)
+    return _format((label or path).replace("\\", "/"), a, b, difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(3))
+
+
+def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[str] = None) -> str:
+    """unified_diff(path, before, apply_edits(before, edits), label), in time linear in the text:
+    only the lines the edits touch are compared, the rest is known to be equal."""
+    ordered = _ordered(edits)
+    if not ordered:
+        return ""
+    starts = line_starts(before)
+    a = _lines(before)
+    count = len(a)
+
+    def line_of(offset: int) -> int:
+        return min(bisect.bisect_right(starts, offset) - 1, count)
+
+    regions: List[List[Any]] = []  # [first line, end line (exclusive), edits]
+    for edit in ordered:
+        first, end = line_of(edit.start), min(line_of(edit.end) + 1, count)
+        if regions and first <= regions[-1][1]:
+            regions[-1][1] = max(regions[-1][1], end)
+            regions[-1][2].append(edit)
+        else:
+            regions.append([first, max(first, end), [edit]])
+    opcodes: List[Tuple[str, int, int, int, int]] = []
+    b: List[str] = []
+    done = 0  # lines of `a` accounted for
+
+    def equal(upto: int) -> None:
+        nonlocal done
+        if upto > done:
+            if opcodes and opcodes[-1][0] == "equal":
+                _, i1, _, j1, _ = opcodes.pop()
+            else:
+                i1, j1 = done, len(b)
+            b.extend(a[done:upto])
+            opcodes.append(("equal", i1, upto, j1, len(b)))
+            done = upto
+
+    for first, end, inside in regions:
+        equal(first)
+        offset = starts[first] if first < len(starts) else len(before)
+        stop = starts[end] if end < len(starts) else len(before)
+        old = a[first:end]
+        new = _lines(apply_edits(before[offset:stop], [Edit(e.path, e.start - offset, e.end - offset, e.replacement)
+                                                       for e in inside]))
+        base = len(b)
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
+            if tag == "equal":
+                equal(first + i2)
+            else:
+                opcodes.append((tag, first + i1, first + i2, base + j1, base + j2))
+                b.extend(new[j1:j2])
+                done = first + i2
+            base = len(b) - j2
+    equal(count)
+    if all(code[0] == "equal" for code in opcodes):
+        return ""
+    return _format((label or path).replace("\\", "/"), a, b, _KnownOpcodes(opcodes).get_grouped_opcodes(3))

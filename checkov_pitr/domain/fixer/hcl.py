@@ -184,7 +184,9 @@ def _skip_blank(text: str, i: int, end: int, commas: bool = False) -> int:
 def parse_body(text: str, start: int, end: int, object_body: bool = False) -> List[Item]:
     """The attributes and blocks of a body (or, `object_body`, the elements of an object constructor)."""
     items: List[Item] = []
-    i = start
+    # Terraform's HCL scanner drops a leading UTF-8 BOM (hashicorp/hcl hclsyntax/scan_tokens.rl,
+    # scanTokens: stripUTF8BOM); the fixer keeps it in the text and reads on after it
+    i = 1 if start == 0 and text.startswith("\ufeff") else start
     while True:
         i = _skip_blank(text, i, end, commas=object_body)
         if i >= end:
@@ -228,12 +230,6 @@ def parse_body(text: str, start: int, end: int, object_body: bool = False) -> Li
             i = close + 1
             continue
         raise HclError(f"cannot read the HCL near offset {begin}")
-
-
-def find_resource(text: str, rtype: str, name: str) -> Optional[Item]:
-    found = [item for item in parse_body(text, 0, len(text))
-             if item.kind == "block" and item.name == "resource" and item.labels == [rtype, name]]
-    return found[-1] if found else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +276,10 @@ class _HclFixer:
     def __init__(self, path: str, text: str) -> None:
         self.path, self.text = path, text
         self.nl = newline_of(text)
-        self.top = parse_body(text, 0, len(text))
+        self.top = parse_body(text, 0, len(text))  # the file read once, whatever its number of tables
+        # (type, name) -> the resource block (the last one, when a name is written twice)
+        self.resources = {(item.labels[0], item.labels[1]): item for item in self.top
+                          if item.kind == "block" and item.name == "resource" and len(item.labels) == 2}
         self.step = self._file_step()
 
     def _file_step(self) -> str:
@@ -296,6 +295,8 @@ class _HclFixer:
     def _indent_of(self, offset: int) -> Optional[str]:
         start = line_start(self.text, offset)
         before = self.text[start:offset]
+        if start == 0:
+            before = before.lstrip("\ufeff")  # a BOM is no indentation
         return before if not before.strip() else None
 
     def _body_indent(self, owner_start: int, items: Sequence[Item]) -> str:
@@ -348,7 +349,7 @@ class _HclFixer:
         if address is None or address.mode != "managed":
             note("not a resource address: nothing to fix")
             return result
-        resource = find_resource(self.text, address.type, address.name)
+        resource = self.resources.get((address.type, address.name))
         if resource is None:
             note(f'no resource "{address.type}" "{address.name}" block in {self.path}: set PITR where it is written')
             return result
@@ -552,16 +553,3 @@ class _HclFixer:
             multiline = self.text.find("\n", i, obj_close) >= 0
             self._awscc_spec(target, i, i, obj_close, inner, label, result, note, inline=not multiline)
             i = obj_close + 1
-
-
-def fix_hcl(path: str, text: str, targets: Sequence[Target]) -> FileFix:
-    """The edits that fix the targets in one Terraform HCL text."""
-    result = FileFix(path)
-    try:
-        fixer = _HclFixer(path, text)
-        for target in targets:
-            result.extend(fixer.fix(target))
-    except HclError as exc:
-        result = FileFix(path, unfixable=[Unfixable(t.resource, f"{path}: the HCL could not be read for fixing ({exc})")
-                                          for t in targets])
-    return result

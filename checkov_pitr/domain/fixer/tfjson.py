@@ -2,11 +2,11 @@
 JSON style. Strings with `${...}` are expressions: left alone, with what to change. No checkov here."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Tuple
 
 from checkov_pitr.domain.fixer.edits import FileFix, Target, Unfixable
 from checkov_pitr.domain.fixer.hcl import what_to_change
-from checkov_pitr.domain.fixer.tree import Node, TreeError, parse_json
+from checkov_pitr.domain.fixer.tree import Node, parse_json
 from checkov_pitr.domain.fixer.writer import TreeWriter
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.rule import FIX_TEMPLATES as T
@@ -50,15 +50,18 @@ class _TfJsonFixer:
         self.path = path
         self.root = parse_json(text)
         self.writer = TreeWriter(path, text, self.root, "json")
-
-    def config(self, rtype: str, name: str) -> Optional[Node]:
-        found = None
+        # (type, name) -> the resource's (last) configuration object, indexed once for every table
+        self.configs: Dict[Tuple[Any, Any], Node] = {}
         for top in _objects(self.root):
             for resources in _objects(top.get("resource")):
-                for of_type in _objects(resources.get(rtype)):
-                    for config in _objects(of_type.get(name)):
-                        found = config
-        return found
+                for type_key, of_types in resources.pairs:
+                    for of_type in _objects(of_types):
+                        for name_key, configs in of_type.pairs:
+                            for config in _objects(configs):
+                                self.configs[(type_key.value, name_key.value)] = config
+
+    def config(self, rtype: str, name: str) -> Optional[Node]:
+        return self.configs.get((rtype, name))
 
     def fix(self, target: Target) -> FileFix:
         result = FileFix(self.path)
@@ -69,7 +72,9 @@ class _TfJsonFixer:
             result.unfixable.append(Unfixable(target.resource, f"{label}: {reason}"))
 
         rtype = address.type if address else ""
-        if address and rtype == "resource":
+        if address and rtype == "resource" and target.resource_type:
+            rtype = target.resource_type
+        elif address and rtype == "resource":
             # checkov names .tf.json resources "resource.NAME": find the table type that has NAME
             for candidate in _TYPES:
                 if self.config(candidate, address.name) is not None:
@@ -167,15 +172,3 @@ class _TfJsonFixer:
         if days is None or not target.minimum <= days <= 35:
             result.edits.append(self.writer.set_scalar(
                 period, target.minimum, T.period_description.format(label=label, minimum=target.minimum)))
-
-
-def fix_tf_json(path: str, text: str, targets: Sequence[Target]) -> FileFix:
-    result = FileFix(path)
-    try:
-        fixer = _TfJsonFixer(path, text)
-    except TreeError as exc:
-        result.unfixable += [Unfixable(t.resource, f"{path}: {exc}: fix the file first") for t in targets]
-        return result
-    for target in targets:
-        result.extend(fixer.fix(target))
-    return result

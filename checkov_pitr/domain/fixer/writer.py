@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, List, Mapping
+from typing import Any, List, Mapping, Optional, Set
 
 from checkov_pitr.domain.fixer.edits import Edit
 from checkov_pitr.domain.fixer.tree import Node
@@ -102,6 +102,7 @@ class TreeWriter:
         self.path, self.text, self.root, self.fmt = path, text, root, fmt
         self.nl = newline_of(text)
         self.step = yaml_step(root) if fmt == "yaml" else 2
+        self._flow_keys: Optional[Set[int]] = None
 
     # --- values ---------------------------------------------------------------------------------
     def set_scalar(self, node: Node, value: Any, description: str) -> Edit:
@@ -122,22 +123,19 @@ class TreeWriter:
         return Edit(self.path, value_node.start, value_node.end, rendered, description)
 
     def _inside_flow(self, key: Node) -> bool:
-        found = [False]
-
-        def walk(node: Node, flow: bool) -> None:
-            if found[0]:
-                return
-            flow = flow or node.flow
-            for k, v in node.pairs:
-                if k is key:
-                    found[0] = flow
-                    return
-                walk(v, flow)
-            for item in node.items:
-                walk(item, flow)
-
-        walk(self.root, False)
-        return found[0]
+        """Whether the key is inside a YAML flow collection (the tree walked once per file)."""
+        if self._flow_keys is None:
+            self._flow_keys = set()
+            stack = [(self.root, False)]
+            while stack:
+                node, flow = stack.pop()
+                flow = flow or node.flow
+                for k, v in node.pairs:
+                    if flow:
+                        self._flow_keys.add(id(k))
+                    stack.append((v, flow))
+                stack.extend((item, flow) for item in node.items)
+        return id(key) in self._flow_keys
 
     # --- keys -----------------------------------------------------------------------------------
     def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
