@@ -212,7 +212,11 @@ PINNED = re.compile(r"^\s*-?\s*uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+(
 OUR_ACTION_PLACEHOLDER = "your-org/checkov-pitr@"  # the user's own pin of this repository
 
 
-@pytest.mark.parametrize("path", [ACTION, GATE, CLOUDFORMATION_WORKFLOW], ids=lambda p: p.name)
+# Single-job workflows that run the Action on pull requests (the shard workflow: test_recipes.py).
+RECIPE_WORKFLOWS = [WORKFLOWS / name for name in ("pitr-cdk.yml", "pitr-cdktf.yml", "pitr-serverless.yml")]
+
+
+@pytest.mark.parametrize("path", [ACTION, *sorted(WORKFLOWS.glob("*.yml"))], ids=lambda p: p.name)
 def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None:
     for line in path.read_text(encoding="utf-8").splitlines():
         if re.match(r"^\s*-?\s*uses:", line) and OUR_ACTION_PLACEHOLDER not in line:
@@ -228,7 +232,7 @@ def _pitr_step(workflow: Dict[str, Any], action: Dict[str, Any]) -> Dict[str, An
     return item
 
 
-@pytest.mark.parametrize("path", [GATE, CLOUDFORMATION_WORKFLOW])
+@pytest.mark.parametrize("path", [GATE, CLOUDFORMATION_WORKFLOW, *RECIPE_WORKFLOWS], ids=lambda p: p.name)
 def test_workflows_run_on_pull_requests_and_may_upload_sarif(path: Path, action) -> None:
     workflow = load(path)
     assert "pull_request" in triggers(workflow)
