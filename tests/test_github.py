@@ -322,7 +322,7 @@ ADOPT = REPO / "docs" / "README-adopt.md"
 
 def test_readme_github_section_snippets_parse_and_use_declared_inputs(action) -> None:
     if ADOPT.exists():
-        section = ADOPT.read_text(encoding="utf-8").split("## The GitHub Action", 1)[1].split("\n## ", 1)[0]
+        section = ADOPT.read_text(encoding="utf-8").split("\n## The GitHub Action\n", 1)[1].split("\n## ", 1)[0]
     else:
         readme = (REPO / "README.md").read_text(encoding="utf-8")
         section = readme.split("## GitHub: code scanning, the Action, pre-commit", 1)[1].split("\n## ", 1)[0]
