@@ -400,7 +400,8 @@ def test_directory_and_plan_file_become_d_and_f(tmp_path: Path, workspace: Path,
     ({"plan_file": "infra/missing.json"}, "plan-file 'infra/missing.json' does not exist"),
     ({"directory": "", "plan_file": ""}, "nothing to scan"),
     ({"policy_file": "missing.yaml"}, "policy-file 'missing.yaml' does not exist"),
-])
+    ({"directory": "no/such", "soft_fail": "true"}, "directory 'no/such' does not exist"),  # soft-fail hides no error
+], ids=["directory", "plan_file", "no_input", "policy_file", "soft_fail_does_not_hide_it"])
 def test_a_missing_input_fails_the_job_without_scanning(tmp_path: Path, workspace: Path, inputs: Dict[str, str],
                                                          message: str) -> None:
     run = action(tmp_path, workspace, **inputs)

@@ -160,20 +160,6 @@ def run_scan_step(action: Dict[str, Any], tmp_path: Path, path: str = "", **inpu
     return {"returncode": process.returncode, "outputs": written, "log": process.stdout + process.stderr}
 
 
-@pytest.mark.parametrize("inputs, message", [
-    ({"PITR_DIRECTORY": "no/such/folder"}, "directory 'no/such/folder' does not exist"),
-    ({"PITR_PLAN_FILE": "infra/tfplan.json"}, "plan-file 'infra/tfplan.json' does not exist"),
-    ({"PITR_POLICY_FILE": "missing-policy.yaml"}, "policy-file 'missing-policy.yaml' does not exist"),
-    ({"PITR_DIRECTORY": "", "PITR_PLAN_FILE": ""}, "nothing to scan"),
-    ({"PITR_SOFT_FAIL": "true", "PITR_DIRECTORY": "no/such/folder"}, "directory 'no/such/folder' does not exist"),
-], ids=["directory", "plan_file", "policy_file", "no_input", "soft_fail_does_not_hide_it"])
-def test_action_missing_input_ends_as_exit_code_2(action, tmp_path: Path, inputs: Dict[str, str], message: str) -> None:
-    step_run = run_scan_step(action, tmp_path, **inputs)
-    assert step_run["returncode"] == 0  # the gate step decides
-    assert step_run["outputs"] == {"exit-code": "2"}  # no sarif-file: nothing to upload
-    assert f"::error title=checkov-pitr::{message}" in step_run["log"]
-
-
 def fake_checkov_pitr(tmp_path: Path, script: str) -> str:
     """A PATH whose checkov-pitr is `script` (bash), and whose python is the test environment's."""
     folder = tmp_path / "fake-bin"
