@@ -7,6 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
+# The tool itself: its name, and its home page (SARIF `tool.driver.informationUri`, the package's
+# metadata in setup.cfg: keep the URL equal to setup.cfg's `url`).
+TOOL_NAME = "checkov-pitr"
+PROJECT_URL = "https://github.com/checkov-pitr/checkov-pitr"
+
 RULE_ID = "DynamoDB-003"
 RULE_TITLE = "DynamoDB Continuous Backups"
 RULE_RISK = "High"

@@ -1,24 +1,18 @@
 """What users type and read around a scan: `--help`, `--skip-check` with our IDs, the precise messages,
-and the Action's scan script with its job summary.
+and SARIF rule names (the Action and its job summary: test_action.py, test_summary.py).
 """
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
-import yaml
 
 from checkov_pitr import cli, messages
-from checkov_pitr.integration import summary
 from checkov_pitr.rule import CHECKS
-from conftest import FIXTURES, REPO, index_report, run, run_pitr
-
-BIN = str(Path(sys.executable).parent)
+from conftest import FIXTURES, index_report, run_pitr
 
 
 # --- --help ------------------------------------------------------------------------------------
@@ -48,56 +42,6 @@ def test_skip_check_runs_no_builtin_check() -> None:
 
 # --- precise messages -------------------------------------------------------------------------
 
-# --- the Action's scan step ---------------------------------------------------------------------
-
-def scan_step() -> Dict[str, Any]:
-    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
-    [found] = [s for s in action["runs"]["steps"] if s.get("id") == "scan"]
-    return found
-
-
-def test_no_run_script_expands_a_possibly_empty_array_unguarded() -> None:
-    # bash < 4.4 (macOS runners' 3.2) aborts on "${a[@]}" of an empty array under `set -u`; bash 3.2
-    # is not installable here, so the idiom is checked in the text and the script run with bash 5
-    action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
-    for item in action["runs"]["steps"]:
-        script = item.get("run") or ""
-        unguarded = re.findall(r'(?<!\+)"\$\{(\w+)\[@\]\}"(?!\})', script)
-        assert unguarded == [], (item.get("name"), unguarded)
-
-
-def test_scan_script_runs_with_empty_extra_args_under_set_u_and_writes_a_summary(tmp_path: Path) -> None:
-    step = scan_step()
-    script = tmp_path / "scan.sh"
-    script.write_text(step["run"], encoding="utf-8")
-    output, step_summary = tmp_path / "output", tmp_path / "summary.md"
-    env = {
-        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
-        "PITR_DIRECTORY": str(FIXTURES / "sarif" / "cloudformation"), "PITR_PLAN_FILE": "", "PITR_POLICY_FILE": "",
-        "PITR_SOFT_FAIL": "false", "PITR_SARIF_FILE": str(tmp_path / "out" / "results.sarif"), "PITR_EXTRA_ARGS": "",
-        "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(step_summary), "GITHUB_WORKSPACE": "",
-    }
-    process = run(["bash", "-e", "-u", "-o", "pipefail", str(script)], cwd=tmp_path, env=env)
-    assert process.returncode == 0, process.stderr[-2000:]  # the step never fails itself
-    outputs = dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
-    assert outputs["exit-code"] == "1" and int(outputs["failed-count"]) >= 1
-    text = step_summary.read_text(encoding="utf-8")
-    assert "| Check | Resource | File:line | Message |" in text
-    assert re.search(r"^\| CKV_PITR_001 \| \S+ \| \S+:\d+ \| .+ \|$", text, flags=re.M), text
-
-
-def test_summary_of_a_sarif_file_lists_failures_only() -> None:
-    sarif = {"runs": [{"results": [
-        {"ruleId": "CKV_PITR_001", "message": {"text": "Carts: PITR | off"}, "properties": {"resource": "T.Carts"},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.yaml"}, "region": {"startLine": 4}}}]},
-        {"ruleId": "CKV_PITR_002", "message": {"text": "skipped"}, "suppressions": [{"kind": "inSource"}],
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "b.yaml"}, "region": {"startLine": 1}}}]},
-    ]}]}
-    text = summary.markdown(sarif)
-    assert "| CKV_PITR_001 | T.Carts | a.yaml:4 | Carts: PITR \\| off |" in text
-    assert "CKV_PITR_002" not in text
-    assert "No failed checks." in summary.markdown({"runs": [{"results": []}]})
-    assert summary.main(["/nonexistent.sarif"]) == 0
 
 
 # --- SARIF rule names and result order ------------------------------------------------------------

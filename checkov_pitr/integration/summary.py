@@ -1,84 +1,258 @@
-"""A Markdown summary of the failed tables, from a SARIF file, for GitHub's job summary.
+"""The GitHub Action's job summary and its `failed-count`, from the SARIF and JSON reports.
 
-    python -m checkov_pitr.integration.summary results.sarif >> "$GITHUB_STEP_SUMMARY"
+    python -m checkov_pitr.integration.summary --count results.sarif [--json report.json]
+    python -m checkov_pitr.integration.summary results.sarif [--json report.json] [--directory DIR] [--plan-file FILE]
+    python -m checkov_pitr.integration.summary --fix-diff fix.diff --fix-notes fix.err --fix-exit-code N
 
-One table row per failed check: check, resource, file:line, message. It reads only the SARIF
-(no checkov import), so the Action can write it whatever happened in the scan; a missing or
-unreadable file gives one line saying so and exit code 0 (the summary is advice, never the gate).
+The one place that counts failures: a failure is a distinct (check, file, resource) among the SARIF's
+unsuppressed results, so a finding that both the source and the plan scan report (the SARIF holds it
+once) counts once, in `failed-count`, in the Action's log line and in the summary alike. The JSON
+report says how many tables were judged, and how many failure records checkov's log lists.
+
+It imports neither checkov nor the engine, so the Action can write a summary whatever happened in
+the scan. `--count` is strict (exit 2 when the SARIF cannot be read: the Action then reports exit
+code 2); the Markdown modes are advice and always exit 0, one line saying what could not be read.
 """
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import re
 import sys
-from typing import Any, Dict, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import quote, unquote
 
 TITLE = "### checkov-pitr: DynamoDB point-in-time recovery"
+# The job summary takes at most 1 MiB per step; the diff gets a bounded share of it.
+MAX_DIFF_CHARS = 60_000
+# SARIF `level` back to a severity name, for a result without `properties.severity`.
+_LEVEL_SEVERITY = {"error": "HIGH", "warning": "MEDIUM", "note": "LOW"}
 
 
-def _cell(text: Any) -> str:
-    """One Markdown table cell: no line breaks, pipes escaped."""
-    return " ".join(str(text if text is not None else "").split()).replace("|", "\\|")
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: str
+    resource: str
+    uri: str  # relative to the repository root, percent-encoded as SARIF writes it
+    line: int  # 0 when the result names no line
+    message: str
+
+    @property
+    def key(self) -> Tuple[str, str, str]:
+        return (self.check, self.uri, self.resource)
 
 
-def rows(sarif: Dict[str, Any]) -> List[Dict[str, str]]:
-    """(check, resource, location, message) of every result, sorted like the SARIF's results."""
-    found: List[Dict[str, str]] = []
+def findings(sarif: Mapping[str, Any]) -> List[Finding]:
+    """The failures: unsuppressed results, one per (check, file, resource), in the SARIF's order."""
+    found: Dict[Tuple[str, str, str], Finding] = {}
     for run in sarif.get("runs") or []:
         for result in run.get("results") or []:
             if result.get("suppressions"):
                 continue  # skipped checks are not failures
-            location = ((result.get("locations") or [{}])[0]).get("physicalLocation") or {}
-            uri = (location.get("artifactLocation") or {}).get("uri", "")
-            line = (location.get("region") or {}).get("startLine")
-            logical = ((result.get("locations") or [{}])[0]).get("logicalLocations") or [{}]
-            resource = (result.get("properties") or {}).get("resource") or logical[0].get("fullyQualifiedName", "")
-            found.append({
-                "check": str(result.get("ruleId", "")),
-                "resource": str(resource),
-                "location": f"{uri}:{line}" if line else str(uri),
-                "message": str((result.get("message") or {}).get("text", "")),
-            })
-    return found
+            location = (result.get("locations") or [{}])[0]
+            physical = location.get("physicalLocation") or {}
+            logical = location.get("logicalLocations") or [{}]
+            properties = result.get("properties") or {}
+            finding = Finding(
+                check=str(result.get("ruleId", "")),
+                severity=str(properties.get("severity") or _LEVEL_SEVERITY.get(result.get("level", ""), "")),
+                resource=str(properties.get("resource") or logical[0].get("fullyQualifiedName", "")),
+                uri=str((physical.get("artifactLocation") or {}).get("uri", "")),
+                line=int((physical.get("region") or {}).get("startLine") or 0),
+                message=str((result.get("message") or {}).get("text", "")),
+            )
+            found.setdefault(finding.key, finding)
+    return list(found.values())
 
 
-def markdown(sarif: Optional[Dict[str, Any]], problem: str = "") -> str:
-    """The summary text: a title, then the table of failures (or why there is none)."""
+def failed_count(sarif: Mapping[str, Any]) -> int:
+    """The Action's `failed-count`: the number of rows the summary lists."""
+    return len(findings(sarif))
+
+
+def _reports(report: Any) -> List[Mapping[str, Any]]:
+    """checkov's JSON output: one report, a list of them, or a bare summary when nothing was found."""
+    return [r for r in (report if isinstance(report, list) else [report]) if isinstance(r, dict)]
+
+
+def tables_judged(report: Any) -> int:
+    """Tables with a result (passed, failed or skipped), per report: the distinct (file, resource) of
+    its results, or its `resource_count` when larger (`--quiet` leaves passed results out)."""
+    total = 0
+    for item in _reports(report):
+        results = item.get("results") or {}
+        seen = {(r.get("file_path"), r.get("resource"))
+                for key in ("passed_checks", "failed_checks", "skipped_checks") for r in results.get(key) or []}
+        total += max(len(seen), int((item.get("summary") or item).get("resource_count") or 0))
+    return total
+
+
+def failure_records(report: Any) -> int:
+    """How many FAILED results checkov's log lists (a finding of both the source and the plan twice)."""
+    return sum(len((item.get("results") or {}).get("failed_checks") or []) for item in _reports(report))
+
+
+def file_link(uri: str, line: int, env: Mapping[str, str]) -> str:
+    """`path:line`, as a link to the file at the scanned commit when the run is on GitHub."""
+    shown = _escape(f"{unquote(uri)}:{line}" if line else unquote(uri))
+    repository, sha = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_SHA", "")
+    if not (uri and repository and sha):
+        return shown
+    server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+    anchor = f"#L{line}" if line else ""
+    return f"[{shown}]({server}/{repository}/blob/{sha}/{quote(unquote(uri))}{anchor})"
+
+
+def _escape(text: Any) -> str:
+    """Text for one Markdown table cell: one line, and nothing a file or message could inject
+    (table pipes, links, HTML)."""
+    flat = " ".join(str(text if text is not None else "").split())
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([|\[\]`*\\])", r"\\\1", flat)
+
+
+def _where(directory: str, plan_file: str) -> Tuple[str, str]:
+    """('`infra` or `infra/tfplan.json`', 'the directory and plan-file inputs') for the no-table line."""
+    named = [(f"`{_escape(p)}`", what) for p, what in ((directory, "directory"), (plan_file, "plan-file")) if p]
+    if not named:
+        return "the scanned inputs", "the directory and plan-file inputs"
+    places = " or ".join(place for place, _ in named)
+    inputs = " and ".join(what for _, what in named)
+    return places, f"the {inputs} input{'s' if len(named) > 1 else ''}"
+
+
+def markdown(sarif: Optional[Mapping[str, Any]], problem: str = "", report: Any = None, directory: str = "",
+             plan_file: str = "", env: Optional[Mapping[str, str]] = None) -> str:
+    """The summary: a title, how many tables were judged, then one row per failure (or why there is none)."""
+    env = os.environ if env is None else env
     lines = [TITLE, ""]
     if sarif is None:
         lines.append(f"No results: {problem or 'no SARIF file was written'}.")
         return "\n".join(lines) + "\n"
-    failed = rows(sarif)
+    failed = findings(sarif)
+    judged = tables_judged(report) if report is not None else None
+    if judged == 0 and not failed:
+        places, inputs = _where(directory, plan_file)
+        lines.append(f"No DynamoDB table found in {places}: check {inputs}.")
+        return "\n".join(lines) + "\n"
+    if judged is not None:
+        lines.append(f"{judged} table(s) judged.")
     if not failed:
         lines.append("No failed checks.")
         return "\n".join(lines) + "\n"
-    lines.append(f"{len(failed)} failed check(s):")
-    lines.append("")
-    lines.append("| Check | Resource | File:line | Message |")
-    lines.append("| --- | --- | --- | --- |")
-    for row in failed:
-        lines.append("| " + " | ".join(_cell(row[k]) for k in ("check", "resource", "location", "message")) + " |")
+    records = failure_records(report) if report is not None else len(failed)
+    merged = (f" (the log lists {records} failure records: a finding that both the source and the plan scan "
+              "report counts once)") if records > len(failed) else ""
+    lines += [f"{len(failed)} failed check(s){merged}:", "",
+              "| Severity | Check | Resource | File:line | Message |", "| --- | --- | --- | --- | --- |"]
+    for item in failed:
+        cells = (_escape(item.severity), _escape(item.check), _escape(item.resource),
+                 file_link(item.uri, item.line, env), _escape(item.message))
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def read_sarif(path: str) -> Dict[str, Any]:
+def _fence(text: str) -> str:
+    """A backtick fence longer than any backtick run in the text, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def fix_markdown(diff: str, notes: str, exit_code: int, limit: int = MAX_DIFF_CHARS) -> str:
+    """`checkov-pitr fix --diff`: the diff (fenced, cut at a line boundary past `limit` characters),
+    then the failures it cannot fix, one bullet each."""
+    lines = ["", "#### Fixes `checkov-pitr fix` would make", ""]  # a blank line ends the table above
+    note_lines = [line for line in notes.splitlines() if line.strip()]
+    if exit_code not in (0, 1):
+        fence = _fence(notes)
+        return "\n".join(lines + [f"`checkov-pitr fix --diff` could not run (exit code {exit_code}):", "",
+                                  fence, *note_lines[-20:], fence]) + "\n"
+    if diff.strip():
+        shown = diff
+        if len(diff) > limit:
+            shown = diff[:limit].rsplit("\n", 1)[0] + "\n"
+        fence = _fence(shown)
+        lines += [f"{fence}diff", shown.rstrip("\n"), fence]
+        if shown is not diff:
+            lines += ["", f"The diff is cut after {shown.count(chr(10))} of {diff.count(chr(10))} lines: run "
+                          "`checkov-pitr fix --diff` with the same inputs to see all of it."]
+    else:
+        lines.append("No fix to suggest.")
+    not_fixed = [line[len("not fixed: "):] for line in note_lines if line.startswith("not fixed: ")]
+    if not_fixed:
+        lines += ["", "Not fixed by `checkov-pitr fix`:", ""] + [f"- {_escape(line)}" for line in not_fixed]
+    return "\n".join(lines) + "\n"
+
+
+def read_json(path: str) -> Any:
     with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
-    if not isinstance(data, dict):
+        return json.load(handle)
+
+
+def read_sarif(path: str) -> Dict[str, Any]:
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
         raise ValueError("not a SARIF log")
     return data
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        print("usage: python -m checkov_pitr.integration.summary FILE.sarif", file=sys.stderr)
-        return 2
+def _read_text(path: str) -> str:
     try:
-        sarif: Optional[Dict[str, Any]] = read_sarif(args[0])
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m checkov_pitr.integration.summary",
+                                     description="The Action's job summary and failed-count.")
+    parser.add_argument("sarif", nargs="?", help="the SARIF file the scan wrote")
+    parser.add_argument("--json", default="", help="the JSON report the scan wrote (tables judged)")
+    parser.add_argument("--count", action="store_true", help="print the failed-count only (exit 2: SARIF unreadable)")
+    parser.add_argument("--directory", default="", help="the folder scanned (for the no-table line)")
+    parser.add_argument("--plan-file", default="", help="the plan file scanned (for the no-table line)")
+    parser.add_argument("--fix-diff", default=None, help="stdout of `checkov-pitr fix --diff`")
+    parser.add_argument("--fix-notes", default="", help="stderr of `checkov-pitr fix --diff`")
+    parser.add_argument("--fix-exit-code", type=int, default=1)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.fix_diff is not None:
+        sys.stdout.write(fix_markdown(_read_text(args.fix_diff), _read_text(args.fix_notes), args.fix_exit_code))
+        return 0
+    if not args.sarif:
+        print("summary: a SARIF file is needed", file=sys.stderr)
+        return 2
+    report = None
+    if args.json:
+        try:
+            report = read_json(args.json)
+        except (OSError, ValueError):
+            report = None  # the table count is advice: the SARIF alone still gives the failures
+    try:
+        sarif: Optional[Dict[str, Any]] = read_sarif(args.sarif)
         problem = ""
     except (OSError, ValueError) as exc:
-        sarif, problem = None, f"{args[0]} could not be read ({type(exc).__name__})"
-    sys.stdout.write(markdown(sarif, problem))
+        if args.count:
+            print(f"summary: {args.sarif} could not be read ({type(exc).__name__})", file=sys.stderr)
+            return 2
+        sarif, problem = None, f"{args.sarif} could not be read ({type(exc).__name__})"
+    if args.count:
+        assert sarif is not None
+        count = failed_count(sarif)
+        records = failure_records(report) if report is not None else count
+        print(count)
+        if records > count:
+            print(f"checkov-pitr: the log lists {records} failure records; a finding that both the source and "
+                  f"the plan scan report counts once: {count} failed check(s)", file=sys.stderr)
+        return 0
+    sys.stdout.write(markdown(sarif, problem, report, args.directory, args.plan_file))
     return 0
 
 
