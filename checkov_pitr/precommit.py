@@ -185,13 +185,12 @@ def root_folders(changed: Sequence[str], callers: Dict[str, Set[str]]) -> List[s
 
 def can_hold_tables(path: str) -> bool:
     """The engine's text pre-filter: whether a changed template or JSON file may hold a table or is a plan."""
-    from checkov_pitr.domain.inventory import MAX_FILE_BYTES, mentions_dynamodb, read_file_bytes
-    from checkov_pitr.domain.readers.plan import looks_like_plan
+    from checkov_pitr.domain.inventory import MAX_FILE_BYTES, may_hold_tables, read_file_bytes
 
     raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
     if raw is None:  # too large or unreadable: the engine judges it as "not judged", saying why
         return True
-    return mentions_dynamodb(raw) or looks_like_plan(raw)
+    return may_hold_tables(path, raw)
 
 
 @dataclasses.dataclass(frozen=True)

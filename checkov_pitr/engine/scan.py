@@ -102,15 +102,9 @@ def reported_path(path: str, root: str) -> str:
 
 def _terraform_readings(folders: Sequence[str], root: str, options: ScanOptions,
                         policy: LoadedPolicy) -> List[FileReading]:
-    # TEMPORARY until the Terraform reader reads a tree of folders itself
-    from checkov_pitr.domain.inventory import read_terraform_roots
+    from checkov_pitr.domain.readers.terraform import read_terraform_tree
 
-    readings = read_terraform_roots([(folder, root) for folder in folders])
-    module_files = {os.path.realpath(t.path) for r in readings for t in r.tables if t.resource.startswith("module.")}
-    for reading in readings:
-        if os.path.realpath(reading.path) in module_files:
-            reading.tables = [t for t in reading.tables if t.resource.startswith("module.")]
-    return readings
+    return read_terraform_tree(folders, root, var_files=options.var_files, deployed_with=policy.deployed_with)
 
 
 def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileReading], Dict[str, Tuple[str, str]]]:

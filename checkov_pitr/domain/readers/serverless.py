@@ -35,7 +35,7 @@ import stat
 from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from checkov_pitr.domain import core
-from checkov_pitr.domain.inventory import SERVERLESS, FileReading, FoundTable
+from checkov_pitr.domain.inventory import SERVERLESS, FileReading, FoundTable, read_file_bytes
 from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.domain.readers.cloudformation import (
     context_for, duplicate_problem, load_text, may_hold_tables, tables_of_template, unreadable)
@@ -142,29 +142,13 @@ def _as_text(value: Any) -> str:
     raise _Unresolved()  # a mapping or list inside text
 
 
-def read_regular_file(path: str, limit: int, written: str) -> bytes:
-    """The bytes of a regular file (links followed) of at most `limit` bytes; IncludeError otherwise.
-    A device, FIFO or socket is refused before it is opened, so nothing can block or stream forever."""
-    try:
-        info = os.stat(path)  # follows links; a loop or a missing target raises
-    except (OSError, RuntimeError) as exc:
-        raise IncludeError(f"include {written} cannot be read ({getattr(exc, 'strerror', None) or exc}); "
-                           "fix the path") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise IncludeError(f"include {written} is not a regular file; include a YAML or JSON file", bounded=True)
-    if info.st_size > limit:
-        raise IncludeError(f"include {written} is larger than {limit // (1024 * 1024)} MiB, not read", bounded=True)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced since the stat
-                raise IncludeError(f"include {written} is not a regular file; include a YAML or JSON file",
-                                   bounded=True)
-            raw = handle.read(limit + 1)
-    except OSError as exc:
-        raise IncludeError(f"include {written} cannot be read ({exc.strerror or exc}); fix the path") from None
-    if len(raw) > limit:
-        raise IncludeError(f"include {written} is larger than {limit // (1024 * 1024)} MiB, not read", bounded=True)
+def read_include(path: str, limit: int, written: str) -> bytes:
+    """The bytes of an include: a regular file (links followed) of at most `limit` bytes, read by the
+    one bounded reader (inventory.read_file_bytes); IncludeError otherwise."""
+    raw, why_not = read_file_bytes(path, limit)
+    if raw is None:
+        bounded = not why_not.startswith("cannot be read")
+        raise IncludeError(f"include {written}: {why_not}" + ("" if bounded else "; fix the path"), bounded=bounded)
     return raw
 
 
@@ -368,7 +352,7 @@ class Variables:
         self.include_reads += 1
         if self.include_reads > MAX_INCLUDES:
             raise IncludeError(f"include {written}: more than {MAX_INCLUDES} includes, not read", bounded=True)
-        raw = read_regular_file(path, MAX_INCLUDE_BYTES, written)
+        raw = read_include(path, MAX_INCLUDE_BYTES, written)
         real = os.path.realpath(path)
         if not real.lower().endswith((".yml", ".yaml", ".json")):
             raise IncludeError(f"include {written} is not YAML or JSON (the scan cannot run JavaScript); "
@@ -514,7 +498,7 @@ def included_files(path: str) -> List[str]:
     as the reading resolves them (the pre-commit hook judges a serverless file when one of them changes).
     A broken include ends the listing there; the ones read before it are listed."""
     try:
-        raw = read_regular_file(path, MAX_INCLUDE_BYTES, path)
+        raw = read_include(path, MAX_INCLUDE_BYTES, path)
     except IncludeError:
         return []
     _, loaded, error = load_text(path, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
@@ -548,4 +532,4 @@ def _unknown_resources(abspath: str, raw: bytes, path: str, where: str, value: A
 
 
 __all__ = ["read_serverless", "Variables", "lodash_merge", "merge_resources_list", "apply_extensions",
-           "placeholders", "read_regular_file", "included_files"]
+           "placeholders", "read_include", "included_files"]

@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import hcl2
 
-from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable
+from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
     MAX_DEPTH, MAX_INSTANCES, FastHclParser, FastParseError, LineIndex, Scope, TooManyInstances, Unknown,
     decode_escapes, for_each_value, instance_keys, json_depth, lex_hcl, normalize_string, without_exponents,
@@ -70,37 +70,6 @@ def _is_tofu(path: str) -> bool:
     return path.endswith((".tofu", ".tofu.json"))
 
 
-def _file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO"),
-                       (stat.S_ISSOCK, "socket")):
-        if test(mode):
-            return kind
-    return "not a file"
-
-
-def read_regular_file(path: str, limit: int = MAX_FILE_BYTES) -> Tuple[Optional[bytes], Optional[str]]:
-    """(bytes, None), or (None, why not): only a regular file (a symlink is followed) of at most
-    `limit` bytes is read, so a device or FIFO named main.tf cannot make the scan hang."""
-    try:
-        before = os.stat(path)
-        if not stat.S_ISREG(before.st_mode):
-            return None, f"not a regular file ({_file_kind(before.st_mode)}); not read"
-        if before.st_size > limit:
-            return None, f"larger than {limit // (1024 * 1024)} MiB; not read"
-        # O_NONBLOCK: were it swapped for a FIFO after the stat, opening it does not wait for a writer
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(handle, "rb") as opened:
-            mode = os.fstat(opened.fileno()).st_mode
-            if not stat.S_ISREG(mode):
-                return None, f"not a regular file ({_file_kind(mode)}); not read"
-            raw = opened.read(limit + 1)
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror or exc})"
-    if len(raw) > limit:
-        return None, f"larger than {limit // (1024 * 1024)} MiB; not read"
-    return raw, None
-
-
 @dataclass
 class _FolderFiles:
     loaded: List[str] = field(default_factory=list)  # what the tool reads, sorted by name
@@ -129,7 +98,7 @@ def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
         if stat.S_ISDIR(mode):
             continue  # Terraform skips a folder whatever its name
         if not stat.S_ISREG(mode):
-            found.irregular.append((path, f"not a regular file ({_file_kind(mode)}); not read"))
+            found.irregular.append((path, f"not a regular file ({file_kind(mode)}); not read"))
             continue
         base, extension = _split_name(name)  # type: ignore[misc]
         found.has_tofu = found.has_tofu or _is_tofu(name)
@@ -502,14 +471,14 @@ def _load_module(folder: str, tool: str) -> _Module:
         module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
     raws: Dict[str, bytes] = {}
     for path in files.loaded:
-        raw, why_not = read_regular_file(path)
+        raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
         if raw is None:
             module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
         raws[path] = raw or b""
     for path, why_not in files.not_loaded:
         # checkov reads a .tf beside a .tofu with the rest of the folder (it never reads .tofu files)
         module.authoritative = module.authoritative or tool == OPENTOFU_TOOL
-        raw, _ = read_regular_file(path)
+        raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
         if raw is not None and may_hold_tables(raw, path):
             module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=why_not))
     # only folders that may hold a table, or call a module that may, are parsed
@@ -557,7 +526,7 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
     values: Dict[str, Any] = {}
     problems: List[FileReading] = []
     for path in ordered:
-        raw, why_not = read_regular_file(path)
+        raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
         try:
             if raw is None:
                 raise ValueError(why_not)
@@ -968,4 +937,4 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
 
 
 __all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "may_hold_tables",
-           "read_regular_file", "read_terraform_root", "read_terraform_tree", "terraform_files"]
+           "read_terraform_root", "read_terraform_tree", "terraform_files"]
