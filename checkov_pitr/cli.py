@@ -95,7 +95,7 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         _say(f"warning: {safe_text(path)}: {safe_text(warning)}", err)
     for line in named_files_not_judged(options.files, result.files_judged):
         _say(safe_text(line), err)
-    used = {f.exemption.index for f in result.findings if f.exemption is not None}
+    used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
     for exemption in policy.exemptions:
         if exemption.index not in used:
             _say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "

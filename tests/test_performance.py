@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import builtins
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -63,12 +64,21 @@ def test_the_engine_reads_each_file_once_and_parses_only_candidates(tmp_path, mo
             opened[file] += 1
         return original_open(file, *args, **kwargs)
 
+    original_os_open = os.open
+
+    def counting_os_open(file, *args, **kwargs):
+        if isinstance(file, str) and file.startswith(str(tmp_path)):
+            opened[file] += 1
+        return original_os_open(file, *args, **kwargs)
+
     parsed = []
     original_read_template = cloudformation.read_template
     monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(os, "open", counting_os_open)
     monkeypatch.setattr(cloudformation, "read_template",
                         lambda path, raw: parsed.append(path) or original_read_template(path, raw))
     result = scan(parse_scan_arguments(["-d", str(tmp_path)]), load_policy(None))
     assert result.tables > 10
-    assert opened and max(opened.values()) == 1, [p for p, n in opened.items() if n > 1]
+    assert len([p for p in opened if p.endswith((".tf", ".json", ".yaml"))]) > 10
+    assert max(opened.values()) == 1, [p for p, n in opened.items() if n > 1]
     assert not [p for p in parsed if "workflow_" in p]

@@ -86,14 +86,6 @@ def test_a_checkov_config_in_the_tree_is_not_read(attack: Dict[str, Path], where
     assert not list(attack["work"].glob("*_checks")) and not list(attack["scanned"].glob("*_checks"))  # no clone
 
 
-def test_default_config_files_are_off_once_patched() -> None:
-    from checkov_pitr.integration.checkov_config import default_config_files_are_off, no_default_config_files
-
-    no_default_config_files()
-    no_default_config_files()  # idempotent
-    assert default_config_files_are_off()
-
-
 # --- --config-file FILE -----------------------------------------------------------------------------
 
 def config_run(tmp_path: Path, text: str, *extra: str) -> subprocess.CompletedProcess:

@@ -117,20 +117,20 @@ def read_file_bytes(path: str, limit: int) -> Tuple[Optional[bytes], Optional[st
     try:
         before = os.stat(path)
         if not stat.S_ISREG(before.st_mode):
-            return None, f"not a regular file ({file_kind(before.st_mode)}); not read"
+            return None, f"is not a regular file ({file_kind(before.st_mode)}); not read"
         if before.st_size > limit:
-            return None, f"larger than {limit // (1024 * 1024)} MiB; not read"
+            return None, f"is larger than {limit // (1024 * 1024)} MiB, not read"
         # O_NONBLOCK: were it swapped for a FIFO after the stat, opening it does not wait for a writer
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(handle, "rb") as opened:
             mode = os.fstat(opened.fileno()).st_mode
             if not stat.S_ISREG(mode):
-                return None, f"not a regular file ({file_kind(mode)}); not read"
+                return None, f"is not a regular file ({file_kind(mode)}); not read"
             raw = opened.read(limit + 1)
     except OSError as exc:
         return None, f"cannot be read ({exc.strerror or exc})"
     if len(raw) > limit:
-        return None, f"larger than {limit // (1024 * 1024)} MiB; not read"
+        return None, f"is larger than {limit // (1024 * 1024)} MiB, not read"
     return raw, None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -84,6 +85,10 @@ class ScanOptions:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse would print usage and exit 2 itself
+        needs = re.match(r"argument ([-\w]+)(?:/[-\w]+)*: expected (?:one|at least one) argument", message)
+        if needs:
+            what = "a file name" if needs.group(1) in ("--policy", "--config-file", "--output-file-path") else "a value"
+            raise OptionsError(f"{needs.group(1)} needs {what}")
         raise OptionsError(message)
 
 

@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from checkov_pitr.domain import verdicts
 from checkov_pitr.domain.core import Result
 from checkov_pitr.domain.inventory import (
-    NOT_JUDGED_RESOURCE, FileReading, FoundTable, is_terraform_file, read_files,
+    NOT_JUDGED_RESOURCE, TERRAFORM_PLAN, FileReading, FoundTable, is_terraform_file, read_files,
 )
 from checkov_pitr.domain.policy import Exemption, LoadedPolicy
 from checkov_pitr.domain.skips import IGNORED_NOTE, named_in_values
@@ -41,6 +41,7 @@ class Finding:
     severity: str
     suppress_comment: Optional[str] = None  # SKIPPED: why
     exemption: Optional[Exemption] = None  # SKIPPED by this policy exemption
+    expired: Optional[Exemption] = None  # an exemption that matched but has expired (named in the reason)
     skipped_by_comment: bool = False  # SKIPPED by a checkov:skip comment or Metadata
     table: Optional[FoundTable] = None  # None for a file that could not be read
     calling_file: Optional[str] = None
@@ -149,9 +150,12 @@ class _Judge:
         self.where = where
         self.today = today
 
-    def place(self, path: str) -> Tuple[str, str]:
-        """(path as joined from its scan root, file_path as checkov reports it)."""
+    def place(self, path: str, framework: str = "") -> Tuple[str, str]:
+        """(path as joined from its scan root, file_path as checkov reports it). checkov reports a -f
+        file relative to the working folder, except a plan: relative to the folder all -f files share."""
         joined, root = self.where.get(os.path.realpath(path), (None, None))
+        if framework == TERRAFORM_PLAN and root == os.curdir and joined is not None and self.options.files:
+            root = os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in self.options.files])
         if joined is None:
             joined, root = path, os.curdir
             absolute = os.path.abspath(path)
@@ -172,7 +176,7 @@ class _Judge:
         return findings
 
     def _finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
-        joined, shown = self.place(table.path)
+        joined, shown = self.place(table.path, table.framework)
         base = dict(check_id=check_id, framework=table.framework, resource=table.resource, path=joined,
                     file_path=shown, lines=table.lines, severity=self.policy.severity_for(check_id), table=table,
                     calling_file=table.calling_file)
@@ -189,6 +193,7 @@ class _Judge:
             return Finding(result=SKIPPED, reason=reason, suppress_comment=exemption.comment(), exemption=exemption, **base)
         if expired is not None and verdict.result is Result.FAILED:
             reason += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+            base["expired"] = expired
         if verdict.result is Result.FAILED and named_in_values(table.config, check_id):
             reason += IGNORED_NOTE
         return Finding(result=_VERDICT[verdict.result], reason=reason, **base)
@@ -205,7 +210,7 @@ class _Judge:
     def not_judged(self, reading: FileReading) -> Optional[Finding]:
         if PITR_ENABLED.id not in self.options.checks:
             return None
-        joined, shown = self.place(reading.path)
+        joined, shown = self.place(reading.path, reading.framework)
         reason = f"{shown}: not judged: {reading.not_judged}; its DynamoDB tables, if any, were not judged"
         return Finding(check_id=PITR_ENABLED.id, result=FAILED, framework=reading.framework, resource=NOT_JUDGED_RESOURCE,
                        path=joined, file_path=shown, lines=(1, 1), reason=" ".join(reason.splitlines()),

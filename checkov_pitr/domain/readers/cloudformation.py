@@ -72,8 +72,8 @@ def may_hold_tables(raw: bytes, path: str) -> bool:
     if not _is_utf8_like(raw):
         try:
             text = yaml_loader.decode(raw)
-        except LoadError:
-            return True  # the reader says why it cannot be read
+        except LoadError:  # not text in any encoding: only a needle in its bytes makes it one of ours
+            return mentions_dynamodb(raw)
         return (_may_decode(text, TEMPLATE_NEEDLES + _TAGS, _MAY_DECODE_TEXT)
                 or (serverless and "${" in text and "resources" in text))
     return (_may_decode(raw, _TEMPLATE_NEEDLE_BYTES, _MAY_DECODE_BYTES)

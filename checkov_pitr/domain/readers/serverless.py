@@ -148,7 +148,7 @@ def read_include(path: str, limit: int, written: str) -> bytes:
     raw, why_not = read_file_bytes(path, limit)
     if raw is None:
         bounded = not why_not.startswith("cannot be read")
-        raise IncludeError(f"include {written}: {why_not}" + ("" if bounded else "; fix the path"), bounded=bounded)
+        raise IncludeError(f"include {written} {why_not}" + ("" if bounded else "; fix the path"), bounded=bounded)
     return raw
 
 
@@ -177,6 +177,7 @@ class Variables:
         self.budget = MAX_VARIABLES
         self.include_reads = 0
         self.included: List[str] = []  # every include read, for the pre-commit hook
+        self.listing = False  # listing includes: a broken include is skipped, not an error
         self.missing: Optional[str] = None  # an include that is not there, for the message
 
     # values ------------------------------------------------------------------------------------
@@ -330,7 +331,12 @@ class Variables:
         if path is None:
             self.missing = f"include {written} cannot be read (no such file); fix the path"
             return _ABSENT
-        content = self._load(path, written)
+        try:
+            content = self._load(path, written)
+        except IncludeError:
+            if not self.listing:
+                raise
+            return _ABSENT
         if selector:
             selector = self._interpolated(selector.strip(), at)
             for part in selector.split("."):
@@ -507,10 +513,13 @@ def included_files(path: str) -> List[str]:
         return []
     service_dir = os.path.dirname(os.path.abspath(path))
     variables = Variables(document, service_dir, [], [])
-    try:
-        variables.resolve(document["resources"], _At((1, 1), False, service_dir, 0))
-    except Exception:  # a listing for the hook: what was read so far still counts
-        pass
+    variables.listing = True
+    sections = document["resources"]
+    for section in sections if isinstance(sections, list) else [sections]:
+        try:
+            variables.resolve(section, _At((1, 1), False, service_dir, 0))
+        except Exception:  # a listing for the hook: one broken section does not end it
+            continue
     return list(dict.fromkeys(variables.included))
 
 

@@ -27,7 +27,7 @@ from checkov_pitr.domain.readers.terraform_eval import (
     MAX_DEPTH, MAX_INSTANCES, FastHclParser, FastParseError, LineIndex, Scope, TooManyInstances, Unknown,
     decode_escapes, for_each_value, instance_keys, json_depth, lex_hcl, normalize_string, without_exponents,
 )
-from checkov_pitr.domain.readers.terraform_modules import installed_modules, module_folder
+from checkov_pitr.domain.readers.terraform_modules import MODULES_JSON, installed_modules, module_folder
 
 IN_SCOPE_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
 _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf.json" is JSON, not ".json"
@@ -462,6 +462,17 @@ def _collect(module: _Module, parsed: _File, override: bool) -> None:
                 module.calls[name] = _Call(name, _merge_body(call.body, body), call.path)
 
 
+def _module(modules: Dict[Tuple[str, str], Any], folder: str, tool: str) -> _Module:
+    """A folder as `tool` reads it, loaded once per tree: a folder without .tofu files reads the same
+    under both tools, so one reading serves both."""
+    if (folder, tool) not in modules:
+        module = _load_module(folder, tool)
+        modules[(folder, tool)] = module
+        if not module.has_tofu:
+            modules.setdefault((folder, OPENTOFU_TOOL if tool == TERRAFORM_TOOL else TERRAFORM_TOOL), module)
+    return modules[(folder, tool)]
+
+
 def _load_module(folder: str, tool: str) -> _Module:
     """One module folder as `tool` reads it: its files parsed, override files merged."""
     module = _Module(folder)
@@ -621,10 +632,7 @@ class _Walk:
     saw_tofu: bool = False  # a folder of this walk reads differently under Terraform and OpenTofu
 
     def module(self, folder: str) -> _Module:
-        key = (folder, self.tool)
-        if key not in self.modules:
-            self.modules[key] = _load_module(folder, self.tool)
-        return self.modules[key]
+        return _module(self.modules, folder, self.tool)
 
     def reading(self, path: str) -> FileReading:
         if path not in self.readings:
@@ -737,18 +745,24 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
               chain + (target,), problem or too_many)
 
 
+def _installed(folder: str, modules: Dict[Tuple[str, str], Any]) -> Dict[str, str]:
+    """A root's modules.json, read once per tree (kept beside the modules read)."""
+    key = (folder, MODULES_JSON)
+    if key not in modules:
+        modules[key] = installed_modules(folder)
+    return modules[key]
+
+
 def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set[str]:
     """Every folder `folder` calls as a module, at any depth, whatever count / for_each make of
     the calls (under either tool)."""
-    installed = installed_modules(folder)
+    installed = _installed(folder, modules)
     found: Set[str] = set()
     pending: List[Tuple[str, List[str], int]] = [(folder, [], 0)]
     while pending:
         current, key, depth = pending.pop()
         for tool in (OPENTOFU_TOOL, TERRAFORM_TOOL):
-            if (current, tool) not in modules:
-                modules[(current, tool)] = _load_module(current, tool)
-            for call in modules[(current, tool)].calls.values():
+            for call in _module(modules, current, tool).calls.values():
                 source = _unwrap1(call.body.get("source"))
                 call_key = key + [call.name]
                 target = module_folder(source, current, ".".join(call_key), installed) if isinstance(source, str) else None
@@ -852,7 +866,7 @@ def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: 
                deployed_with: str) -> List[FileReading]:
     tools = [OPENTOFU_TOOL, TERRAFORM_TOOL] if deployed_with == BOTH_TOOLS else [deployed_with]
     readings: Dict[str, List[FileReading]] = {}
-    installed = installed_modules(folder)
+    installed = _installed(folder, modules)
     for tool in tools:
         walk = _Walk(folder, tool, installed, modules, var_files)
         _walk(walk, folder, {}, "", [], None, False, (folder,), None)
