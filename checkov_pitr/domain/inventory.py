@@ -154,6 +154,8 @@ MAX_FILE_BYTES = 64 * 1024 * 1024  # past checkov's own 50 MB limit: such a file
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template", ".json")
 _TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tf.json", ".tofu.json")
 _SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
+# The Serverless Framework also takes a configuration in JavaScript or TypeScript; the scan cannot run it.
+_SERVERLESS_CODE_NAMES = ("serverless.js", "serverless.ts", "serverless.mjs", "serverless.cjs")
 
 
 def is_terraform_file(path: str) -> bool:
@@ -190,11 +192,19 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
     from checkov_pitr.domain.readers.serverless import read_serverless
 
     base = os.path.basename(path)
-    if not named and not (base.endswith(_TEMPLATE_SUFFIXES) or base in _SERVERLESS_NAMES):
+    # CloudFormation and SAM take a template of any name (`--template-file t.YAML`): the case of the
+    # suffix does not matter
+    if not named and not (base.lower().endswith(_TEMPLATE_SUFFIXES) or base in _SERVERLESS_NAMES + _SERVERLESS_CODE_NAMES):
         return None
     raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
     if raw is None:
         return FileReading(path, CLOUDFORMATION, not_judged=why_not)
+    if base in _SERVERLESS_CODE_NAMES:
+        if not mentions_dynamodb(raw):
+            return None
+        return FileReading(path, SERVERLESS, not_judged=(
+            "a Serverless Framework configuration in JavaScript or TypeScript, which the scan cannot run; run "
+            "`serverless print > serverless-printed.yml` and scan that file (see the Serverless recipe)"))
     if base in _SERVERLESS_NAMES:
         return reading_of(path, SERVERLESS, read_serverless, raw) if template_may_hold_tables(raw, path) else None
     return _template_or_plan(path, raw, named)

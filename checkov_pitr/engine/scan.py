@@ -82,12 +82,20 @@ def _kept(root: str, names: List[str], skip_paths: Sequence[str], patterns: Sequ
 
 def walk(options: ScanOptions) -> List[Tuple[str, str, bool]]:
     """(path, scan root, named with -f) for each -f file and each file under each -d folder that
-    checkov's skip rules leave; folders are walked in a stable order, symlinked folders not followed."""
+    checkov's skip rules leave, in a stable order. A symlinked folder is followed (a pull request
+    could otherwise hide a deployable folder behind a link into a skipped one), each real folder once."""
     found: List[Tuple[str, str, bool]] = [(f, os.curdir, True) for f in options.files]
     patterns = _skip_patterns(options.skip_paths)
     for directory in options.directories:
-        for root, dir_names, file_names in os.walk(directory):
-            dir_names[:] = sorted(_kept(root, dir_names, options.skip_paths, patterns))
+        seen = {os.path.realpath(directory)}
+        for root, dir_names, file_names in os.walk(directory, followlinks=True):
+            kept = []
+            for name in sorted(_kept(root, dir_names, options.skip_paths, patterns)):
+                real = os.path.realpath(os.path.join(root, name))
+                if real not in seen:
+                    seen.add(real)
+                    kept.append(name)
+            dir_names[:] = kept
             found.extend((os.path.join(root, name), directory, False)
                          for name in sorted(_kept(root, file_names, options.skip_paths, patterns)))
     return found
