@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, TextIO
 
 from checkov_pitr import __version__
+
+if TYPE_CHECKING:
+    from checkov_pitr.domain.policy import LoadedPolicy
+    from checkov_pitr.engine.options import ScanOptions
+    from checkov_pitr.engine.scan import ScanResult
 
 PROG = "checkov-pitr"
 
@@ -77,29 +82,42 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     if not options.directories and not options.files:
         _say("error: nothing to scan: name a folder with -d DIR or a file with -f FILE", err)
         return 2
-    for line in options.config_lines:  # checkov's .checkov.yaml files are never read unless named
-        _say(line, err)
+    return scan_and_report(options, policy, out, err)
+
+
+def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO, err: TextIO,
+                    narrow: Optional[Callable[["ScanResult"], None]] = None, prog: str = PROG,
+                    stale_exemptions: bool = True) -> int:
+    """Judge, render, and state on stderr what the run used (every entry point's last step).
+    `narrow` may drop findings and warnings before anything is written (the pre-commit hook's)."""
     from checkov_pitr.engine.scan import scan
     from checkov_pitr.outputs.render import render, safe_text
     from checkov_pitr.outputs.visibility import visibility_lines
 
+    def say(message: str) -> None:
+        err.write(f"{prog}: {safe_text(message)}\n")
+
+    for line in options.config_lines:  # checkov's .checkov.yaml files are never read unless named
+        say(line)
     try:
         result = scan(options, policy)
+        if narrow is not None:
+            narrow(result)
         code = render(result, options, policy, out, workspace=os.environ.get("GITHUB_WORKSPACE") or None)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
-        _say(f"error: internal error: {type(exc).__name__}: {safe_text(exc)}", err)
+        say(f"error: internal error: {type(exc).__name__}: {exc}")
         return 2
     for path, warning in result.warnings:
-        _say(f"warning: {safe_text(path)}: {safe_text(warning)}", err)
+        say(f"warning: {path}: {warning}")
     for line in named_files_not_judged(options.files, result.files_judged):
-        _say(safe_text(line), err)
+        say(line)
     used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
-    for exemption in policy.exemptions:
+    for exemption in policy.exemptions if stale_exemptions else ():
         if exemption.index not in used:
-            _say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
-                 "remove it if it is stale", err)
+            say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
+                "remove it if it is stale")
     for line in visibility_lines(policy, result.findings):
         err.write(safe_text(line) + "\n")
     return code

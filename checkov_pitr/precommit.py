@@ -46,7 +46,7 @@ from checkov_pitr.engine.options import OptionsError, ScanOptions
 
 if TYPE_CHECKING:
     from checkov_pitr.domain.policy import LoadedPolicy
-    from checkov_pitr.engine.scan import Finding
+    from checkov_pitr.engine.scan import Finding, ScanResult
 
 PROG = "checkov-pitr-pre-commit"
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
@@ -54,33 +54,12 @@ TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
 TERRAFORM_FRAMEWORKS = ("terraform", "terraform_json")
-# The engine's options that take no value (engine/options.py; a test keeps the two in step). Every
-# other option takes the next argument as its value, never a changed file's name.
-FLAGS = frozenset({"--quiet", "--compact", "--soft-fail", "-s", "--skip-download", "--no-guide"})
 # Options that name the inputs: the hook's inputs are the changed files.
 INPUT_OPTIONS = ("-d", "--directory", "-f", "--file")
 
 _MODULE_BLOCK = re.compile(r'(?m)^\s*module\s+"[^"]*"\s*\{')
 _SOURCE = re.compile(r'(?m)^\s*source\s*=\s*"([^"]+)"')
 _BLOCK_START = re.compile(r'(?m)^\S')  # the next top-level line ends a block
-
-
-def split_arguments(argv: Sequence[str]) -> Tuple[List[str], List[str]]:
-    """(options, files): pre-commit appends the changed file names after the hook's `args:`."""
-    options: List[str] = []
-    files: List[str] = []
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg.startswith("-") and len(arg) > 1:
-            options.append(arg)
-            if "=" not in arg and arg not in FLAGS and i + 1 < len(argv):
-                options.append(argv[i + 1])  # its value (`--policy p.yaml`), never a changed file
-                i += 1
-        else:
-            files.append(arg)
-        i += 1
-    return options, files
 
 
 # --- the repository: Terraform module calls and serverless includes ----------------------------------
@@ -263,15 +242,16 @@ def _say(message: str, err: TextIO) -> None:
     err.write(f"{PROG}: {message}\n")
 
 
-def hook_options(options: Sequence[str]) -> ScanOptions:
-    """The hook's `args:` as checkov-pitr scan options; the inputs are the changed files, never -d / -f."""
-    from checkov_pitr.engine.options import parse_scan_arguments
+def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
+    """(the hook's `args:` as checkov-pitr scan options, the changed files pre-commit appends); the
+    inputs are the changed files, never -d / -f."""
+    from checkov_pitr.engine.options import parse_arguments_and_files
 
-    named = [o for o in options if o.split("=", 1)[0] in INPUT_OPTIONS]
+    named = [o for o in argv if o.split("=", 1)[0] in INPUT_OPTIONS]
     if named:
         raise OptionsError(f"{named[0].split('=', 1)[0]} is not a hook argument: the hook judges the files a commit "
                            "changes (see .pre-commit-hooks.yaml)")
-    return parse_scan_arguments(options)
+    return parse_arguments_and_files(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
@@ -279,9 +259,8 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
 
     out = out or sys.stdout
     err = err or sys.stderr
-    arguments, changed = split_arguments(sys.argv[1:] if argv is None else argv)
     try:
-        options = hook_options(arguments)
+        options, changed = hook_options(sys.argv[1:] if argv is None else argv)
     except OptionsError as exc:
         _say(f"error: {exc}", err)
         return 2
@@ -309,34 +288,18 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
 
 def judge(options: ScanOptions, policy: "LoadedPolicy", top: str, out: TextIO, err: TextIO) -> int:
     """One engine scan of the chosen inputs, its findings named from the top, rendered once."""
-    from checkov_pitr.cli import named_files_not_judged
-    from checkov_pitr.engine.scan import scan
-    from checkov_pitr.outputs.render import render, safe_text
-    from checkov_pitr.outputs.visibility import visibility_lines
+    from checkov_pitr.cli import scan_and_report
 
-    for line in options.config_lines:
-        _say(line, err)
-    try:
-        result = scan(options, policy)
-        chosen = {os.path.realpath(f) for f in options.files}
+    chosen = {os.path.realpath(f) for f in options.files}
+
+    def narrow(result: "ScanResult") -> None:
         result.findings = [from_top(f, top) for f in result.findings if in_scope(f.path, f.framework, chosen)]
         result.warnings = [(path, warning) for path, warning in result.warnings
                            if in_scope(path, "terraform" if os.path.isdir(path) or path.endswith(TERRAFORM_SUFFIXES)
                                        else "", chosen)]
-        code = render(result, options, policy, out, workspace=os.environ.get("GITHUB_WORKSPACE") or None)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # a one-line message, never a traceback
-        _say(f"error: internal error: {type(exc).__name__}: {safe_text(exc)}", err)
-        return 2
-    for path, warning in result.warnings:
-        _say(f"warning: {safe_text(path)}: {safe_text(warning)}", err)
-    for line in named_files_not_judged(options.files, result.files_judged):
-        _say(safe_text(line), err)
-    # (unlike checkov-pitr, no "exemption matched no resource" warnings: a commit's scan is partial)
-    for line in visibility_lines(policy, result.findings):
-        err.write(safe_text(line) + "\n")
-    return code
+
+    # no "exemption matched no resource" warnings: a commit's scan is partial
+    return scan_and_report(options, policy, out, err, narrow=narrow, prog=PROG, stale_exemptions=False)
 
 
 if __name__ == "__main__":

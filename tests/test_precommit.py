@@ -200,15 +200,10 @@ def test_root_folders_walks_up_to_the_callers(tmp_path: Path, monkeypatch: pytes
     assert roots == sorted(str(tmp_path / f) for f in ("live/dev", "live/prod", "standalone"))
 
 
-def test_split_arguments_keeps_option_values_apart_from_the_files() -> None:
-    options, files = precommit.split_arguments(["--quiet", "--policy", "p.yaml", "--compact", "-o", "json", "a.tf", "b.yaml"])
-    assert options == ["--quiet", "--policy", "p.yaml", "--compact", "-o", "json"] and files == ["a.tf", "b.yaml"]
-
-
-def test_the_hooks_flags_are_the_engines_options_that_take_no_value() -> None:
-    flags = {name for action in engine_options._parser()._actions if action.nargs == 0  # noqa: SLF001
-             for name in action.option_strings}
-    assert precommit.FLAGS == flags
+def test_one_parse_keeps_option_values_apart_from_the_files() -> None:
+    options, files = precommit.hook_options(["--quiet", "--policy", "p.yaml", "--compact", "-o", "json", "a.tf", "b.yaml"])
+    assert files == ["a.tf", "b.yaml"] and options.policy_file == "p.yaml" and options.outputs == ("json",)
+    assert options.quiet and options.compact
 
 
 @pytest.mark.parametrize("name, selected", [

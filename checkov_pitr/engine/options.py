@@ -196,13 +196,20 @@ def _outputs(values: Sequence[str]) -> Tuple[str, ...]:
 
 def parse_scan_arguments(argv: Sequence[str]) -> ScanOptions:
     """The ScanOptions of a scan command line; OptionsError for anything refused or malformed."""
+    options, _ = parse_arguments_and_files(argv, files_allowed=False)
+    return options
+
+
+def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -> Tuple[ScanOptions, List[str]]:
+    """(ScanOptions, the plain file names among the arguments: the pre-commit hook's changed files)."""
     argv = list(argv)
     config_path = _config_path(argv)
     config_defaults, config_lines = ({}, ()) if config_path is None else read_config_file(config_path, argv)
     parser = _parser()
     parser.set_defaults(**config_defaults)
     namespace, unknown = parser.parse_known_args(argv)
-    _refuse_unknown(unknown)
+    files = [arg for arg in unknown if files_allowed and not arg.startswith("-")]
+    _refuse_unknown([arg for arg in unknown if arg not in files])
     return ScanOptions(
         directories=tuple(_flatten(namespace.directory)),
         files=tuple(_flatten(namespace.file)),
@@ -221,7 +228,7 @@ def parse_scan_arguments(argv: Sequence[str]) -> ScanOptions:
         repo_root_for_plan_enrichment=tuple(_flatten(namespace.repo_root_for_plan_enrichment)),
         config_file=config_path,
         config_lines=config_lines,
-    )
+    ), files
 
 
 # --- --config-file FILE ------------------------------------------------------------------------------
