@@ -6,6 +6,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
+from checkov_pitr.domain.readers.yaml_loader import line_starts
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -96,17 +98,6 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         position = edit.end
     out.append(text[position:])
     return "".join(out)
-
-
-def line_starts(text: str) -> List[int]:
-    """Offsets of the first character of each line (lines end at \n; a \r before it is the line's)."""
-    starts = [0]
-    find = text.find
-    index = find("\n")
-    while index >= 0:
-        starts.append(index + 1)
-        index = find("\n", index + 1)
-    return starts
 
 
 def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:
