@@ -39,7 +39,6 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
-_MERGE = "tag:yaml.org,2002:merge"
 
 Lines = Tuple[int, int]
 
@@ -60,6 +59,15 @@ class LineMap(dict):
         mapping.lines = {}
         mapping.replaced = []
         return mapping
+
+    @classmethod
+    def of(cls, mapping: Any) -> "LineMap":
+        """A copy of a mapping, with its lines and replaced entries when it has them."""
+        copy = cls.new()
+        copy.update(mapping)
+        copy.lines = dict(getattr(mapping, "lines", {}))
+        copy.replaced = list(getattr(mapping, "replaced", []))
+        return copy
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,6 @@ class TooDeep(LoadError):
 class AliasBomb(LoadError):
     def __init__(self, limit: int = MAX_ALIAS_NODES) -> None:
         super().__init__(f"YAML aliases expand past {limit:,} nodes (an alias bomb?), not read", bounded=True)
-        self.limit = limit
 
 
 # ---------------------------------------------------------------------------------------------
