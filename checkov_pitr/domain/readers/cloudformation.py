@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain import core
@@ -353,7 +354,7 @@ class TemplateContext:
 
     path: str
     framework: str
-    text_lines: Sequence[str]
+    text: str
     defaults: Mapping[str, Any]
     conditions: ConditionEvaluator
     globals_spec: Any
@@ -361,6 +362,15 @@ class TemplateContext:
     lines_override: Optional[Lines] = None  # StackSet bodies: the StackSet resource's lines
     name_prefix: str = ""  # StackSet bodies: "AWS::CloudFormation::StackSet.<Id>/"
     depth: int = 0  # StackSet bodies inside bodies
+
+    @cached_property
+    def text_lines(self) -> List[str]:
+        """The text's lines, split only when a resource needs its source text (odd shapes only)."""
+        return self.text.splitlines()
+
+
+def _type_named(text: str) -> Optional[str]:
+    return next((kind for kind in core.CFN_TYPES if kind in text), core.CFN_TABLE if "AWS::DynamoDB::" in text else None)
 
 
 def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
@@ -370,21 +380,14 @@ def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
     while stack and seen < 10_000:
         item = stack.pop()
         seen += 1
-        if isinstance(item, str):
-            for kind in core.CFN_TYPES:
-                if kind in item:
-                    return kind
-            if "AWS::DynamoDB::" in item:
-                return core.CFN_TABLE
-        elif isinstance(item, dict):
+        if isinstance(item, str) and _type_named(item):
+            return _type_named(item)
+        if isinstance(item, dict):
             stack.extend(item.values())
             stack.extend(k for k in item if isinstance(k, str))
         elif isinstance(item, list):
             stack.extend(item)
-    for kind in core.CFN_TYPES:
-        if kind in text:
-            return kind
-    return core.CFN_TABLE if "AWS::DynamoDB::" in text else None
+    return _type_named(text)
 
 
 def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optional[str]]:
@@ -401,7 +404,7 @@ def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optio
         if properties is not None and not isinstance(properties, dict):
             return kind, f"Properties is {_type_name(properties)}, not a mapping; CloudFormation rejects it"
         return kind, None
-    source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text_lines else ""
+    source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text else ""
     mentioned = dynamodb_type_in(value, source)
     if mentioned is None:
         return None, None
@@ -465,13 +468,8 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
     if context.name_prefix:
         resource = f"{context.name_prefix}{entry.logical_id}"
         label = resource.split(".", 1)[1]
-        return _found(entry, context, kind, resource, label, config, problem, value)
-    return _found(entry, context, kind, f"{kind}.{entry.logical_id}", entry.label or entry.logical_id, config,
-                  problem, value)
-
-
-def _found(entry: Entry, context: TemplateContext, kind: str, resource: str, label: str, config: Any,
-           problem: Optional[str], value: Mapping[str, Any]) -> FoundTable:
+    else:
+        resource, label = f"{kind}.{entry.logical_id}", entry.label or entry.logical_id
     return FoundTable(
         path=context.path,
         framework=context.framework,
@@ -512,7 +510,9 @@ def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
     if not isinstance(resources, dict):
         return []
     foreach_problem = None
-    if require_transform and not _has_transform(template.get("Transform"), LANGUAGE_EXTENSIONS):
+    transform = template.get("Transform")
+    if require_transform and not (transform == LANGUAGE_EXTENSIONS
+                                  or (isinstance(transform, list) and LANGUAGE_EXTENSIONS in transform)):
         foreach_problem = (f"made by Fn::ForEach without Transform: {LANGUAGE_EXTENSIONS}; CloudFormation rejects "
                            f"the template; add the transform")
     lines = getattr(template, "lines", {}).get("Resources", (1, 1))
@@ -607,45 +607,15 @@ def _overridden_parameters(properties: Mapping[str, Any]) -> List[str]:
     return names
 
 
-def _has_transform(transform: Any, name: str) -> bool:
-    if isinstance(transform, str):
-        return transform == name
-    if isinstance(transform, list):
-        return name in transform
-    return False
-
-
 def context_for(template: Mapping[str, Any], path: str, framework: str, text: str,
                 file_problem: Optional[str]) -> TemplateContext:
     defaults = parameter_defaults(template.get("Parameters"))
     conditions = template.get("Conditions")
     return TemplateContext(
-        path=path, framework=framework, text_lines=_LazyLines(text), defaults=defaults,
+        path=path, framework=framework, text=text, defaults=defaults,
         conditions=ConditionEvaluator(conditions if isinstance(conditions, dict) else {}, defaults),
         globals_spec=globals_spec_of(template, defaults), file_problem=file_problem,
     )
-
-
-class _LazyLines(Sequence[str]):
-    """The text's lines, split only when a resource needs its source text (odd shapes only)."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._lines: Optional[List[str]] = None
-
-    def _get(self) -> List[str]:
-        if self._lines is None:
-            self._lines = self._text.splitlines()
-        return self._lines
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._get()[index]
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-    def __bool__(self) -> bool:
-        return bool(self._text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -722,8 +692,3 @@ def read_template(path: str, raw: bytes) -> FileReading:
         return FileReading(abspath, CLOUDFORMATION,
                            not_judged=f"Resources is {kind}, not a mapping; CloudFormation rejects the template")
     return FileReading(abspath, CLOUDFORMATION, tables=tables)
-
-
-__all__ = ["read_template", "tables_of_template", "context_for", "duplicate_problem", "load_text", "unreadable",
-           "resolve_refs", "ConditionEvaluator", "substitute", "may_hold_tables", "stack_set_tables",
-           "TEMPLATE_NEEDLES"]

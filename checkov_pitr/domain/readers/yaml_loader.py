@@ -158,19 +158,22 @@ class DuplicateKey(LoadError):
     """A duplicate key in a mode where it is an error (`duplicate`: where)."""
 
     def __init__(self, duplicate: Duplicate) -> None:
-        super().__init__(f"duplicate key {_short_text(duplicate.key)} at line {duplicate.second_line} "
+        super().__init__(f"duplicate key {excerpt(duplicate.key)} at line {duplicate.second_line} "
                          f"(first at line {duplicate.first_line})")
         self.duplicate = duplicate
 
 
 class AliasToItself(LoadError):
     def __init__(self, anchor: str, line: int) -> None:
-        super().__init__(f"a YAML alias refers to itself (*{_short_text(anchor)} at line {line}); fix the YAML")
+        super().__init__(f"a YAML alias refers to itself (*{excerpt(anchor)} at line {line}); fix the YAML")
 
 
-def _short_text(value: Any, limit: int = 60) -> str:
-    """Messages quote at most `limit` characters of the file."""
-    text = " ".join(str(value).splitlines())
+EXCERPT_CHARS = 60  # no message quotes more of a file than this
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """A value from a file (repr() unless text) in one line of at most `limit` characters."""
+    text = " ".join((value if isinstance(value, str) else repr(value)).splitlines())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -245,13 +248,13 @@ def _constructed(tag: str, value: str, line: int) -> Any:
     """An explicitly tagged standard scalar (`!!timestamp 2027-01-31`), constructed as SafeLoader does."""
     construct = _CONSTRUCTOR.yaml_constructors.get(tag)
     if construct is None:
-        raise LoadError(f"not valid YAML: no constructor for the tag {_short_text(tag)} (line {line}); fix the YAML",
+        raise LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
                         line=line)
     try:
         return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
     except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
         reason = " ".join(str(exc).split())
-        raise LoadError(f"not valid YAML: {_short_text(tag)} {_short_text(value)} at line {line} ({_short_text(reason)})",
+        raise LoadError(f"not valid YAML: {excerpt(tag)} {excerpt(value)} at line {line} ({excerpt(reason)})",
                         line=line) from None
 
 
@@ -268,7 +271,7 @@ def intrinsic(tag: str, value: Any) -> Dict[str, Any]:
 
 def _local_tag(tag: str, value: Any, mode: Mode, line: int) -> Any:
     if not mode.short_tags:
-        raise LoadError(f"not valid YAML: no constructor for the tag {_short_text(tag)} (line {line}); fix the YAML",
+        raise LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
                         line=line)
     return intrinsic(tag, value)
 
@@ -348,7 +351,7 @@ class _Events:
         if event.anchor not in self.anchors:
             if any(frame.anchor == event.anchor for frame in self.stack):
                 raise AliasToItself(event.anchor, line)
-            raise LoadError(f"not valid YAML: alias *{_short_text(event.anchor)} has no anchor (line {line}); fix the YAML",
+            raise LoadError(f"not valid YAML: alias *{excerpt(event.anchor)} has no anchor (line {line}); fix the YAML",
                             line=line)
         value, size = self.anchors[event.anchor]
         self.alias_nodes += size
