@@ -151,12 +151,8 @@ def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List
 
 
 def unified_diff(path: str, before: str, after: str, label: Optional[str] = None) -> str:
-    """A unified diff (git style a/ b/ names) of one file; empty when nothing changed. It compares
-    the whole texts (difflib): for a fix, `edits_diff` gives the same diff in time linear in the file."""
-    if before == after:
-        return ""
-    a, b = _lines(before), _lines(after)
-    return _format((label or path).replace("\\", "/"), a, b, difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(3))
+    """A unified diff (git style a/ b/ names) of one file; empty when nothing changed."""
+    return edits_diff(path, before, [Edit(path, 0, len(before), after)], label)
 
 
 def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[str] = None) -> str:

@@ -33,9 +33,7 @@ MAX_CONDITION_DEPTH = 50
 MAX_REF_DEPTH = 250  # above yaml_loader.MAX_DEPTH: every loaded value fits
 
 
-# ---------------------------------------------------------------------------------------------
-# The pre-filter: may a file hold a table, as the tool will decode it?
-# ---------------------------------------------------------------------------------------------
+# --- The pre-filter: may a file hold a table, as the tool will decode it? ---
 
 # Text that names a table type, or a construct that can bring one in from elsewhere.
 TEMPLATE_NEEDLES = DYNAMODB_MARKERS + ("Fn::ForEach", "AWS::Include", "TemplateBody", "StackSet", "${file(", "${self:")
@@ -92,9 +90,7 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-# ---------------------------------------------------------------------------------------------
-# Parameters and Ref
-# ---------------------------------------------------------------------------------------------
+# --- Parameters and Ref ---
 
 def parameter_defaults(parameters: Any) -> Dict[str, Any]:
     """{name: Default} of the parameters that have one."""
@@ -127,9 +123,7 @@ def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any
 _SCALARS = (str, int, float, bool)
 
 
-# ---------------------------------------------------------------------------------------------
-# Conditions
-# ---------------------------------------------------------------------------------------------
+# --- Conditions ---
 
 class _Unknown(Exception):
     """A condition the scan cannot evaluate (pseudo parameters, parameters without Default, cycles)."""
@@ -197,9 +191,7 @@ class ConditionEvaluator:
         raise _Unknown()
 
 
-# ---------------------------------------------------------------------------------------------
-# Fn::ForEach
-# ---------------------------------------------------------------------------------------------
+# --- Fn::ForEach ---
 
 _PLACEHOLDER = re.compile(r"([$&])\{([^{}]+)\}")
 
@@ -344,9 +336,7 @@ def _mentioned_entries(spec: Any, lines: Lines) -> Iterator[Tuple[str, Any, Line
                     stack.append(value)
 
 
-# ---------------------------------------------------------------------------------------------
-# Resources to tables
-# ---------------------------------------------------------------------------------------------
+# --- Resources to tables ---
 
 @dataclass
 class TemplateContext:
@@ -527,9 +517,7 @@ def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
     return tables
 
 
-# ---------------------------------------------------------------------------------------------
-# AWS::CloudFormation::StackSet: the template inside
-# ---------------------------------------------------------------------------------------------
+# --- AWS::CloudFormation::StackSet: the template inside ---
 
 STACK_SET = "AWS::CloudFormation::StackSet"
 MAX_STACK_SET_DEPTH = 3  # a StackSet's body may hold StackSets; deeper bodies are not read
@@ -618,9 +606,7 @@ def context_for(template: Mapping[str, Any], path: str, framework: str, text: st
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# The reader
-# ---------------------------------------------------------------------------------------------
+# --- The reader ---
 
 def is_template(document: Any) -> bool:
     """A CloudFormation template has a Resources mapping, or at least a template's own keys."""

@@ -350,9 +350,7 @@ class Variables:
         return loaded.documents[0] if loaded.documents else None
 
 
-# ---------------------------------------------------------------------------------------------
-# What the Framework makes of `resources`
-# ---------------------------------------------------------------------------------------------
+# --- What the Framework makes of `resources` ---
 
 def lodash_merge(target: Any, source: Any) -> Any:
     """lodash `_.merge(target, source)` on YAML data, as a new value: mappings merge recursively

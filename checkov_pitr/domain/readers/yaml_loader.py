@@ -105,9 +105,7 @@ class AliasBomb(LoadError):
         super().__init__(f"YAML aliases expand past {limit:,} nodes (an alias bomb?), not read", bounded=True)
 
 
-# ---------------------------------------------------------------------------------------------
-# Text
-# ---------------------------------------------------------------------------------------------
+# --- Text ---
 
 def encoding_of(raw: bytes) -> Tuple[str, str]:
     """(Python codec, name) of a file's text: by its BOM, else by where its NUL bytes are (the one
@@ -128,9 +126,7 @@ def decode(raw: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-# ---------------------------------------------------------------------------------------------
-# YAML: one event-driven reading, four modes
-# ---------------------------------------------------------------------------------------------
+# --- YAML: one event-driven reading, four modes ---
 
 @dataclass(frozen=True)
 class Mode:
@@ -199,10 +195,7 @@ def _yaml12_value(value: str) -> Any:
         return _YAML12_BOOL[value]
     if value[-1:] != "_" and _YAML12_INT.match(value):
         digits = value.replace("_", "")
-        sign = -1 if digits.startswith("-") else 1
-        digits = digits.lstrip("+-")
-        base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2], 10)
-        return sign * int(digits[2:] if base != 10 else digits, base)
+        return int(digits, 0 if digits.lstrip("+-")[:2] in ("0b", "0o", "0x") else 10)
     if _YAML12_FLOAT.match(value):
         lowered = value.replace("_", "").lower()
         if lowered.endswith("nan"):
@@ -605,9 +598,7 @@ def load_positions(text: str, max_chars: int = MAX_TEXT_CHARS, is_json: bool = F
     return builder.documents[0]
 
 
-# ---------------------------------------------------------------------------------------------
-# JSON
-# ---------------------------------------------------------------------------------------------
+# --- JSON ---
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
@@ -804,8 +795,3 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(item) for item in value]
     return value
-
-
-__all__ = ["LineMap", "Loaded", "LoadError", "TooDeep", "AliasBomb", "AliasToItself", "Duplicate", "DuplicateKey",
-           "Mode", "CLOUDFORMATION", "SERVERLESS", "PLAIN", "Node", "decode", "load", "load_json", "load_yaml",
-           "load_positions", "intrinsic", "plain", "MAX_DEPTH", "MAX_ALIAS_NODES", "MAX_TEXT_CHARS"]
