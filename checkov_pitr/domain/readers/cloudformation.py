@@ -1,14 +1,11 @@
 """CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov.
 
-`read_template(path, raw)` finds every DynamoDB resource (`core.CFN_TYPES`) a template may hold:
-after decoding any UTF encoding, loading YAML or JSON within bounds (see yaml_loader), expanding
-`Fn::ForEach`, resolving `Ref`s to parameters with a Default (as checkov does), and evaluating each
-resource's `Condition` under the parameter defaults (a table whose condition is false there is still
-found: it exists in other deployments). A resource CloudFormation would reject, or a template with
-duplicate keys, is still found, with `FoundTable.problem` saying why it fails.
-
-`problem` values starting with "unresolved: " mean the table may exist but its settings depend on
-something the scan cannot resolve (e.g. a Fn::ForEach collection from a parameter without Default).
+`read_template(path, raw)` finds every DynamoDB resource (`core.CFN_TYPES`) of a template in any UTF
+encoding, YAML or JSON (yaml_loader), with `Fn::ForEach` expanded, `Ref`s to parameters with a Default
+resolved (as checkov does) and `Condition`s evaluated under the defaults (a table whose condition is
+false there is still found). A resource CloudFormation would reject, or duplicate keys, still yield the
+table, with `FoundTable.problem` saying why it fails ("unresolved: ..." when it depends on something
+the scan cannot resolve).
 """
 from __future__ import annotations
 
