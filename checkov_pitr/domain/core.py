@@ -274,6 +274,11 @@ def _labelled(base: str, condition: str) -> str:
     return f"{base} ({condition})" if condition else base
 
 
+def _cfn_unset_period(label: str, key: str, enabled: Reading, fix_period: str = "") -> Subject:
+    """A subject whose period is not set (or not read): its enabled reading decides."""
+    return Subject(label, key, enabled, read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, fix_period)
+
+
 def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING, context: str = "") -> List[Subject]:
     """`context` is the branch the specification sits in (a GlobalTable replica's Fn::If)."""
     subjects: List[Subject] = []
@@ -287,16 +292,14 @@ def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING,
             spec_condition = _join(spec_condition, "from Globals.SimpleTable")
         subject_label = _labelled(label, spec_condition)
         if branch is MISSING or branch is None or is_no_value(branch):
-            enabled = Reading(State.OFF, f"{CFN_SPEC} missing (PITR is off by default)")
-            subjects.append(Subject(subject_label, key, enabled, read_period(MISSING, CFN_PERIOD, "cloudformation"),
-                                    CFN_FIX_ENABLE, fix_period))
+            subjects.append(_cfn_unset_period(subject_label, key, Reading(
+                State.OFF, f"{CFN_SPEC} missing (PITR is off by default)"), fix_period))
             continue
         dependency = cfn_dependency(branch)
         if dependency or not isinstance(branch, Mapping):
             found = f"{CFN_SPEC} depends on {dependency}" if dependency else f"{CFN_SPEC} is {_short(branch)}, not a mapping"
-            state = State.UNRESOLVED if dependency else State.OFF
-            subjects.append(Subject(subject_label, key, Reading(state, found), read_period(MISSING, CFN_PERIOD, "cloudformation"),
-                                    CFN_FIX_ENABLE, fix_period))
+            subjects.append(_cfn_unset_period(subject_label, key, Reading(
+                State.UNRESOLVED if dependency else State.OFF, found), fix_period))
             continue
         body = clean(branch)
         if not body:
@@ -326,8 +329,7 @@ def read_cloudformation(
     if properties is MISSING or properties is None:
         properties = {}
     if not isinstance(properties, Mapping):
-        return [Subject(logical_id, "table", Reading(State.OFF, f"Properties is {_short(properties)}, not a mapping"),
-                        read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, "")]
+        return [_cfn_unset_period(logical_id, "table", Reading(State.OFF, f"Properties is {_short(properties)}, not a mapping"))]
     if resource_type == CFN_GLOBAL_TABLE:
         return _cfn_global_table(logical_id, properties)
     fallback = globals_spec if resource_type == SAM_SIMPLE_TABLE else MISSING
@@ -341,8 +343,7 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
         if not isinstance(replicas, list) or not replicas:
             dependency = cfn_dependency(replicas)
             found = f"Replicas depends on {dependency}" if dependency else "no Replicas to read"
-            subjects.append(Subject(label, "table", Reading(State.UNRESOLVED if dependency else State.OFF, found),
-                                    read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, ""))
+            subjects.append(_cfn_unset_period(label, "table", Reading(State.UNRESOLVED if dependency else State.OFF, found)))
             continue
         judged_before = len(subjects)
         for index, replica in enumerate(replicas, start=1):
@@ -356,15 +357,13 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
                     continue  # contradicts the branch of Replicas it sits in
                 replica_name = f"replica {name} of {logical_id}"
                 if not isinstance(replica_body, Mapping):
-                    subjects.append(Subject(_labelled(replica_name, replica_context), f"replica:{name}",
-                                            Reading(State.OFF, f"replica is {_short(replica_body)}, not a mapping"),
-                                            read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, ""))
+                    subjects.append(_cfn_unset_period(_labelled(replica_name, replica_context), f"replica:{name}",
+                                                      Reading(State.OFF, f"replica is {_short(replica_body)}, not a mapping")))
                     continue
                 subjects.extend(_cfn_spec_subjects(replica_name, f"replica:{name}", replica_body.get(CFN_SPEC, MISSING),
                                                    context=replica_context))
         if len(subjects) == judged_before:  # every entry is AWS::NoValue: the table is still judged
-            subjects.append(Subject(label, "table", Reading(State.OFF, "no Replicas to read (every entry is AWS::NoValue)"),
-                                    read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, ""))
+            subjects.append(_cfn_unset_period(label, "table", Reading(State.OFF, "no Replicas to read (every entry is AWS::NoValue)")))
     return subjects
 
 

@@ -6,18 +6,16 @@ import fnmatch
 import json
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
-
 from checkov_pitr.domain.core import Policy
+from checkov_pitr.domain.inventory import read_file_bytes
 from checkov_pitr.domain.readers import yaml_loader
+from checkov_pitr.domain.readers.yaml_loader import EXCERPT_CHARS, excerpt  # noqa: F401 (excerpt: for others)
 from checkov_pitr.rule import CHECKS
 
 POLICY_ENV = "CHECKOV_PITR_POLICY"
@@ -27,14 +25,6 @@ POLICY_PACKAGE = "checkov_pitr.policies"
 DEFAULT_MAX_EXEMPTION_DAYS = 366
 MAX_POLICY_BYTES = 1024 * 1024  # a policy is a page of settings; more is a mistake or an attack
 MAX_YAML_NODES = yaml_loader.PLAIN.max_alias_nodes  # nodes reached through aliases: ample for a policy
-EXCERPT_CHARS = 60  # no message quotes more of a policy file than this
-
-
-def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
-    """repr() of a value from the file, cut to `limit` characters: messages never echo a whole file."""
-    text = value if isinstance(value, str) else repr(value)
-    text = " ".join(text.splitlines())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def names_nothing(pattern: str) -> bool:
@@ -154,17 +144,9 @@ def policy_schema() -> Dict[str, Any]:
     return json.loads(_read_packaged("policy.schema.json"))
 
 
-class PolicyYamlError(yaml.YAMLError):
-    """A policy YAML problem the loader finds itself (duplicate key, alias bound); str() is a short,
-    one-line reason."""
-
-
-class PolicyYamlSyntaxError(yaml.YAMLError):
-    """Text that is not YAML; `problem_mark.line` is the 0-based line, as PyYAML's own errors have it."""
-
-    def __init__(self, reason: str, line: Optional[int]) -> None:
-        super().__init__(reason)
-        self.problem_mark = SimpleNamespace(line=line - 1) if line else None
+class PolicyYamlError(ValueError):
+    """A policy or config file that is not valid YAML; str() is what follows the file's name:
+    "is not valid YAML at line 3", "is not valid: duplicate key ..."."""
 
 
 def parse_policy_yaml(text: str) -> Any:
@@ -173,19 +155,21 @@ def parse_policy_yaml(text: str) -> Any:
     try:
         loaded = yaml_loader.load_yaml(text, yaml_loader.PLAIN, max_chars=MAX_POLICY_BYTES)
     except yaml_loader.AliasBomb:
-        raise PolicyYamlError(f"YAML aliases expand to more than {MAX_YAML_NODES} nodes") from None
+        raise PolicyYamlError(f"is not valid: YAML aliases expand to more than {MAX_YAML_NODES} nodes") from None
     except yaml_loader.DuplicateKey as exc:
         found = exc.duplicate
-        raise PolicyYamlError(f"duplicate key {excerpt(found.key)} at line {found.second_line} "
+        raise PolicyYamlError(f"is not valid: duplicate key {excerpt(found.key)} at line {found.second_line} "
                               f"(first at line {found.first_line})") from None
     except yaml_loader.AliasToItself:
-        raise PolicyYamlError("a YAML alias refers to itself") from None
+        raise PolicyYamlError("is not valid: a YAML alias refers to itself") from None
     except yaml_loader.TooDeep:
-        raise PolicyYamlError("YAML nesting too deep") from None
+        raise PolicyYamlError("is not valid: YAML nesting too deep") from None
     except yaml_loader.LoadError as exc:
-        raise PolicyYamlSyntaxError(excerpt(str(exc)), exc.line) from None
+        raise PolicyYamlError(f"is not valid YAML{f' at line {exc.line}' if exc.line else ''}") from None
+    except Exception as exc:  # still one line, never a traceback
+        raise PolicyYamlError(f"is not valid YAML ({type(exc).__name__}: {excerpt(str(exc))})") from None
     if len(loaded.documents) > 1:
-        raise PolicyYamlSyntaxError("expected a single document, found more", None)
+        raise PolicyYamlError("is not valid YAML")  # one document only
     return loaded.documents[0] if loaded.documents else None
 
 
@@ -298,51 +282,24 @@ def _check_exemption_bounds(exemption: Exemption, source: str, max_days: int, to
                           f"({max_days}) after today; the latest allowed is {latest.isoformat()}")
 
 
-def _read_policy_text(path: str, discovered: bool) -> str:
-    """The file's text, at most MAX_POLICY_BYTES. A discovered policy (./.checkov-pitr.yaml) must be
-    a regular file and no symlink: a pull request could otherwise point it at any file on the runner
-    or at a FIFO; a policy named on the command line or in the environment may be a symlink."""
-    flags = os.O_RDONLY | (getattr(os, "O_NOFOLLOW", 0) if discovered else 0) | getattr(os, "O_NONBLOCK", 0)
+def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.date] = None) -> LoadedPolicy:
+    """A policy file of at most MAX_POLICY_BYTES, read by the one bounded reader. A discovered policy
+    (./.checkov-pitr.yaml) must be no symlink: a pull request could otherwise point it at any file on
+    the runner; a policy named on the command line or in the environment may be one."""
     if discovered and os.path.islink(path):
         raise PolicyError(f"policy {path}: is a symlink; a discovered {LOCAL_POLICY_FILE} must be a regular file "
                           "(name the policy with --policy to use a link)")
+    if os.path.isdir(path):
+        raise PolicyError(f"policy {path}: cannot be read (Is a directory)")
+    raw, why_not = read_file_bytes(path, MAX_POLICY_BYTES)
+    if raw is None:
+        raise PolicyError(f"policy {path}: {why_not}")
     try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise PolicyError(f"policy {path}: cannot be read ({exc.strerror or exc})") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        why = "cannot be read (Is a directory)" if stat.S_ISDIR(mode) else "is not a regular file"
-        raise PolicyError(f"policy {path}: {why}")
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            data = handle.read(MAX_POLICY_BYTES + 1)
-        except OSError as exc:
-            raise PolicyError(f"policy {path}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_POLICY_BYTES:
-        raise PolicyError(f"policy {path}: is larger than {MAX_POLICY_BYTES // (1024 * 1024)} MiB; a policy is a short settings file")
-    try:
-        return data.decode("utf-8")
+        return validate_policy_data(parse_policy_yaml(raw.decode("utf-8")), path, today)
     except UnicodeDecodeError:
         raise PolicyError(f"policy {path}: is not UTF-8 text") from None
-
-
-def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.date] = None) -> LoadedPolicy:
-    text = _read_policy_text(path, discovered)
-    try:
-        data = parse_policy_yaml(text)
     except PolicyYamlError as exc:
-        raise PolicyError(f"policy {path}: is not valid: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise PolicyError(f"policy {path}: is not valid YAML{where}") from None
-    except RecursionError:
-        raise PolicyError(f"policy {path}: is not valid: YAML nesting too deep") from None
-    except Exception as exc:  # e.g. an explicit `!!int abc`: still one line, never a traceback
-        raise PolicyError(f"policy {path}: is not valid YAML ({type(exc).__name__}: {excerpt(str(exc))})") from None
-    return validate_policy_data(data, path, today)
+        raise PolicyError(f"policy {path}: {exc}") from None
 
 
 def discover_policy_path(explicit: Optional[str] = None) -> Optional[str]:

@@ -304,9 +304,7 @@ def _config_value(path: str, key: str, value: Any, action: argparse.Action) -> T
 def _read_config(path: str) -> Mapping[Any, Any]:
     """The file's top-level mapping, read with the policy file's safe YAML loader (bounded aliases,
     duplicate keys refused)."""
-    from checkov_pitr.domain.policy import PolicyYamlError, excerpt, parse_policy_yaml
-
-    import yaml
+    from checkov_pitr.domain.policy import PolicyYamlError, parse_policy_yaml
 
     if not os.path.isfile(path):
         raise OptionsError(f"config file {path}: does not exist")
@@ -322,12 +320,7 @@ def _read_config(path: str) -> Mapping[Any, Any]:
     except UnicodeDecodeError:
         raise OptionsError(f"config file {path}: is not UTF-8 text") from None
     except PolicyYamlError as exc:
-        raise OptionsError(f"config file {path}: is not valid: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise OptionsError(f"config file {path}: is not valid YAML{f' at line {mark.line + 1}' if mark else ''}") from None
-    except Exception as exc:  # e.g. RecursionError, a bad explicit tag: one line, never a traceback
-        raise OptionsError(f"config file {path}: is not valid YAML ({type(exc).__name__}: {excerpt(str(exc))})") from None
+        raise OptionsError(f"config file {path}: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, Mapping):

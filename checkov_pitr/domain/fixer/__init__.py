@@ -1,22 +1,13 @@
-"""`checkov-pitr fix`'s edits, computed from a file's text and a description of what fails, in the
-style of ruff's fixes: `fix_file` gives `Edit`s (offsets into the text, and the replacement),
-`apply_edits` applies them (a pure function), and a second fix of the fixed text gives none.
-
-Formats: CloudFormation / SAM / serverless.yml in YAML (block and flow style, short tags,
-comments) or JSON; Terraform HCL (.tf, .tofu) and JSON (.tf.json, .tofu.json). Nothing here
-imports checkov."""
+"""`checkov-pitr fix`'s edits in the style of ruff's fixes: `fix_text` gives `Edit`s (offsets into the
+text, and the replacement) for CloudFormation / SAM / serverless.yml (YAML or JSON) and Terraform (HCL,
+.tf.json); `apply_edits` applies them; a second fix of the fixed text gives none. No checkov here."""
 from __future__ import annotations
 
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target, Unfixable, apply_edits,
-                                             edits_diff, line_column, line_starts, unified_diff)
-
-__all__ = [
-    "Edit", "FileFix", "OverlappingEdits", "Target", "Unfixable", "apply_edits", "edits_diff", "unified_diff",
-    "file_kind", "file_fixer", "fix_file", "fix_text", "FixCache", "sarif_fix",
-]
+from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target, Unfixable,  # noqa: F401
+                                             apply_edits, edits_diff, line_column, line_starts, unified_diff)
 
 
 def file_kind(path: str) -> str:
@@ -79,12 +70,6 @@ def read_text(path: str) -> str:
         return handle.read()
 
 
-def fix_file(path: str, targets: Sequence[Target]) -> Tuple[str, FileFix]:
-    """(the file's text, the edits that fix `targets` in it)."""
-    text = read_text(path)
-    return text, fix_text(path, text, targets)
-
-
 class FixCache:
     """Each file read and parsed for fixing once, for SARIF `fixes` on many results."""
 
@@ -144,10 +129,7 @@ def sarif_fix(cache: FixCache, path: str, resource: str, check_id: str, minimum:
                               "endLine": end_line, "endColumn": end_column},
             "insertedContent": {"text": edit.replacement},
         })
-    descriptions = []
-    for edit in fix.edits:
-        if edit.description and edit.description not in descriptions:
-            descriptions.append(edit.description)
+    descriptions = dict.fromkeys(edit.description for edit in fix.edits if edit.description)
     return [{
         "description": {"text": "; ".join(descriptions) or "Turn on point-in-time recovery"},
         "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}],

@@ -7,62 +7,35 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from checkov_pitr.domain.core import CFN_GLOBAL_TABLE as GLOBAL_TABLE, SAM_SIMPLE_TABLE as SIMPLE_TABLE
 from checkov_pitr.domain.fixer.edits import FileFix, Target, Unfixable
 from checkov_pitr.domain.fixer.tree import Node, TreeError, compose_yaml, parse_json
 from checkov_pitr.domain.fixer.writer import TreeWriter
+from checkov_pitr.domain.readers.yaml_loader import intrinsic
 from checkov_pitr.rule import FIX_TEMPLATES as T
-
-TABLE = "AWS::DynamoDB::Table"
-GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
-SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
-TYPES = (TABLE, GLOBAL_TABLE, SIMPLE_TABLE)
-_MERGE = "<<"
-
-
-def split_resource(resource: str) -> Tuple[str, str]:
-    """("AWS::DynamoDB::Table", "MyTable") from checkov's "AWS::DynamoDB::Table.MyTable"."""
-    rtype, _, logical_id = resource.partition(".")
-    return rtype, logical_id
 
 
 def is_json_text(path: str, text: str) -> bool:
     return path.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n").startswith("{")
 
 
-def parse_template(path: str, text: str) -> Tuple[Node, str]:
-    if is_json_text(path, text):
-        try:
-            return parse_json(text), "json"
-        except TreeError:
-            pass
-    return compose_yaml(text), "yaml"
-
-
 def dependency(node: Node) -> Optional[Tuple[str, str]]:
     """(kind, name) when the node's value comes from elsewhere: ("parameter", P), ("if", C),
     ("intrinsic", "Fn::GetAtt"), ("serverless", "${opt:x}"); None for a literal."""
-    if node.tag:
-        name = node.tag[1:]
-        if name == "Ref":
-            return ("novalue", "AWS::NoValue") if node.value == "AWS::NoValue" else ("parameter", str(node.value))
-        if name == "If":
-            condition = node.items[0].value if node.kind == "seq" and node.items and node.items[0].kind == "scalar" else "?"
-            return "if", str(condition)
-        return "intrinsic", "Fn::" + name if name not in ("Condition",) else name
-    if node.kind == "map" and len(node.pairs) == 1 and node.pairs[0][0].kind == "scalar":
-        key, value = node.pairs[0]
-        name = str(key.value)
-        if name == "Ref":
-            target = value.value if value.kind == "scalar" else "?"
-            return ("novalue", "AWS::NoValue") if target == "AWS::NoValue" else ("parameter", str(target))
-        if name == "Fn::If":
-            condition = value.items[0].value if value.kind == "seq" and value.items and value.items[0].kind == "scalar" else "?"
-            return "if", str(condition)
-        if name.startswith("Fn::") or name == "Condition":
-            return "intrinsic", name
-    if node.kind == "scalar" and isinstance(node.value, str) and "${" in node.value:
-        return "serverless", node.value.strip()
-    return None
+    if node.tag:  # a short tag, named as its long form (`!If` is Fn::If)
+        name, value = next(iter(intrinsic(node.tag, None))), node
+    elif node.kind == "map" and len(node.pairs) == 1 and node.pairs[0][0].kind == "scalar":
+        name, value = str(node.pairs[0][0].value), node.pairs[0][1]
+    else:
+        return ("serverless", node.value.strip()) if node.kind == "scalar" and isinstance(node.value, str) \
+            and "${" in node.value else None
+    if name == "Ref":
+        target = value.value if value.kind == "scalar" else "?"
+        return ("novalue", "AWS::NoValue") if target == "AWS::NoValue" else ("parameter", str(target))
+    if name == "Fn::If":
+        first = value.items[0] if value.kind == "seq" and value.items else None
+        return "if", str(first.value if first is not None and first.kind == "scalar" else "?")
+    return ("intrinsic", name) if name.startswith("Fn::") or name == "Condition" else None
 
 
 def _what_to_change(found: Tuple[str, str], setting: str, want: str) -> str:
@@ -99,7 +72,7 @@ def _literal_days(node: Node) -> Optional[int]:
 
 def _merged(mapping: Node, key: str) -> bool:
     """Whether `key` reaches the mapping through a YAML merge key."""
-    merge = mapping.get(_MERGE)
+    merge = mapping.get("<<")
     if merge is None:
         return False
     sources = merge.items if merge.kind == "seq" else [merge]
@@ -109,9 +82,14 @@ def _merged(mapping: Node, key: str) -> bool:
 class _TemplateFixer:
     def __init__(self, path: str, text: str) -> None:
         self.path, self.text = path, text
-        self.root, fmt = parse_template(path, text)
-        self.writer = TreeWriter(path, text, self.root, fmt)
-        self.fmt = fmt
+        root = None
+        if is_json_text(path, text):
+            try:
+                root = parse_json(text)
+            except TreeError:
+                pass  # JSON-looking YAML (one-line flow style)
+        self.root = root if root is not None else compose_yaml(text)
+        self.writer = TreeWriter(path, text, self.root, "yaml" if root is None else "json")
         # logical id -> every (Resources mapping, resource) written under it, in file order: the
         # template is indexed once, so fixing each of its tables costs no more than that table
         self.written: Dict[Any, List[Tuple[Node, Node]]] = {}
@@ -145,7 +123,7 @@ class _TemplateFixer:
     # --- fixing ---------------------------------------------------------------------------------
     def fix(self, target: Target) -> FileFix:
         result = FileFix(self.path)
-        rtype, logical_id = split_resource(target.resource)
+        rtype, _, logical_id = target.resource.partition(".")
         note = lambda reason: result.unfixable.append(Unfixable(target.resource, f"{logical_id}: {reason}"))  # noqa: E731
         matches = self.written.get(logical_id, [])
         if not matches:
@@ -165,46 +143,50 @@ class _TemplateFixer:
             return result
         properties = resource.get("Properties")
         fallback = self.globals_spec() if rtype == SIMPLE_TABLE else None
-        if properties is None and fallback is not None and fallback.kind == "map" and \
-                fallback.get(T.cfn_enabled) is not None and _literal_true(fallback.get(T.cfn_enabled)):
-            if target.period:  # Globals.SimpleTable applies, and turns PITR on: only its period can be short
-                self._fix_period(f"Globals.SimpleTable (for {logical_id})", fallback, target.minimum, result,
-                                 target.resource)
-            return result
-        if properties is None:
-            if target.enable and rtype != GLOBAL_TABLE:
-                if _merged(resource, "Properties"):
-                    note("Properties comes from a YAML merge key (<<): set PITR in the merged mapping, or here")
-                else:
-                    label = logical_id
-                    result.edits.append(self.writer.insert_pair(
-                        resource, "Properties", {T.cfn_spec: {T.cfn_enabled: True}},
-                        T.enable_description.format(label=label)))
-            elif rtype == GLOBAL_TABLE:
-                note("no Replicas to read: add Replicas, each with PointInTimeRecoverySpecification")
-            return result
-        found = dependency(properties)
-        if found or properties.kind != "map" or properties.shared:
+        if rtype == GLOBAL_TABLE:
+            found = dependency(properties) if properties is not None else None
+            if found or (properties is not None and (properties.kind != "map" or properties.shared)):
+                note(_what_to_change(found, "Properties", "a mapping with PITR enabled") if found
+                     else "Properties is not a plain mapping in this file: set PITR by hand")
+            else:
+                self._fix_replicas(logical_id, properties, target, result)
+        elif properties is None:
+            if self._globals_on(fallback, logical_id, target, result) or not target.enable:
+                return result
+            if _merged(resource, "Properties"):
+                note("Properties comes from a YAML merge key (<<): set PITR in the merged mapping, or here")
+            else:
+                result.edits.append(self.writer.insert_pair(resource, "Properties", {T.cfn_spec: {T.cfn_enabled: True}},
+                                                            T.enable_description.format(label=logical_id)))
+        elif dependency(properties) or properties.kind != "map" or properties.shared:
+            found = dependency(properties)
             note(_what_to_change(found, "Properties", "a mapping with PITR enabled") if found
                  else "Properties is not a plain mapping in this file: set PITR by hand")
-            return result
-        if rtype == GLOBAL_TABLE:
-            self._fix_replicas(logical_id, properties, target, result)
         else:
             self._fix_holder(logical_id, properties, target, result, fallback)
         return result
 
-    def _fix_replicas(self, logical_id: str, properties: Node, target: Target, result: FileFix) -> None:
-        replicas = properties.get("Replicas")
+    def _globals_on(self, fallback: Optional[Node], label: str, target: Target, result: FileFix) -> bool:
+        """Whether SAM's Globals.SimpleTable turns PITR on for a table without its own specification;
+        then only its period can be short, and it is fixed there."""
+        flag = fallback.get(T.cfn_enabled) if fallback is not None and fallback.kind == "map" else None
+        if flag is None or not _literal_true(flag):
+            return False
+        if target.period:
+            self._fix_period(f"Globals.SimpleTable (for {label})", fallback, target.minimum, result, target.resource)
+        return True
+
+    def _fix_replicas(self, logical_id: str, properties: Optional[Node], target: Target, result: FileFix) -> None:
+        def note(label: str, reason: str) -> None:
+            result.unfixable.append(Unfixable(target.resource, f"{label}: {reason}"))
+
+        replicas = properties.get("Replicas") if properties is not None else None
         if replicas is None or (replicas.kind == "seq" and not replicas.items):
-            result.unfixable.append(Unfixable(target.resource, f"{logical_id}: no Replicas to read: add Replicas, "
-                                                               "each with PointInTimeRecoverySpecification"))
-            return
+            return note(logical_id, "no Replicas to read: add Replicas, each with PointInTimeRecoverySpecification")
         found = dependency(replicas)
         if found or replicas.kind != "seq":
-            reason = _what_to_change(found, "Replicas", "replicas with PITR enabled") if found else "Replicas is not a list"
-            result.unfixable.append(Unfixable(target.resource, f"{logical_id}: {reason}"))
-            return
+            return note(logical_id, _what_to_change(found, "Replicas", "replicas with PITR enabled") if found
+                        else "Replicas is not a list")
         for index, replica in enumerate(replicas.items, start=1):
             region = replica.get("Region") if replica.kind == "map" else None
             name = region.value if region is not None and region.kind == "scalar" and region.tag is None and \
@@ -212,10 +194,11 @@ class _TemplateFixer:
             label = f"replica {name} of {logical_id}"
             found = dependency(replica)
             if found or replica.kind != "map" or replica.shared:
-                reason = _what_to_change(found, "the replica", "a replica with PITR enabled") if found else \
-                    "not a plain mapping in this file"
-                if found or not _literal_true_spec(replica):
-                    result.unfixable.append(Unfixable(target.resource, f"{label}: {reason}"))
+                spec = replica.get(T.cfn_spec) if replica.kind == "map" else None
+                flag = spec.get(T.cfn_enabled) if spec is not None and spec.kind == "map" else None
+                if found or flag is None or not _literal_true(flag):
+                    note(label, _what_to_change(found, "the replica", "a replica with PITR enabled") if found
+                         else "not a plain mapping in this file")
                 continue
             self._fix_holder(label, replica, target, result)
 
@@ -233,16 +216,8 @@ class _TemplateFixer:
         if spec is None:
             if _merged(holder, T.cfn_spec):
                 note(f"{T.cfn_spec} comes from a YAML merge key (<<): set PITR in the merged mapping")
-                return
-            if fallback is not None and fallback.kind == "map" and not dependency(fallback):
-                # SAM's Globals.SimpleTable applies: judge and fix that one where only its period is short
-                flag = fallback.get(T.cfn_enabled)
-                if flag is not None and _literal_true(flag):
-                    if target.period:
-                        self._fix_period(f"Globals.SimpleTable (for {label})", fallback, target.minimum, result,
-                                         target.resource)
-                    return
-            if target.enable:
+            elif (fallback is None or dependency(fallback) or not self._globals_on(fallback, label, target, result)) \
+                    and target.enable:
                 result.edits.append(self.writer.insert_pair(holder, T.cfn_spec, {T.cfn_enabled: True}, enable_text))
             return
         found = dependency(spec)
@@ -318,8 +293,3 @@ class _TemplateFixer:
         result.edits.append(self.writer.set_scalar(period, minimum,
                                                    T.period_description.format(label=label, minimum=minimum)))
 
-
-def _literal_true_spec(replica: Node) -> bool:
-    spec = replica.get(T.cfn_spec) if replica.kind == "map" else None
-    flag = spec.get(T.cfn_enabled) if spec is not None and spec.kind == "map" else None
-    return flag is not None and _literal_true(flag)

@@ -6,6 +6,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
+from checkov_pitr.domain.readers.yaml_loader import line_starts
+
 
 @dataclass(frozen=True)
 class Edit:
@@ -98,17 +100,6 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     return "".join(out)
 
 
-def line_starts(text: str) -> List[int]:
-    """Offsets of the first character of each line (lines end at \n; a \r before it is the line's)."""
-    starts = [0]
-    find = text.find
-    index = find("\n")
-    while index >= 0:
-        starts.append(index + 1)
-        index = find("\n", index + 1)
-    return starts
-
-
 def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:
     """1-based (line, column) of a character offset."""
     line = bisect.bisect_right(starts, offset) - 1
@@ -160,12 +151,8 @@ def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List
 
 
 def unified_diff(path: str, before: str, after: str, label: Optional[str] = None) -> str:
-    """A unified diff (git style a/ b/ names) of one file; empty when nothing changed. It compares
-    the whole texts (difflib): for a fix, `edits_diff` gives the same diff in time linear in the file."""
-    if before == after:
-        return ""
-    a, b = _lines(before), _lines(after)
-    return _format((label or path).replace("\\", "/"), a, b, difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(3))
+    """A unified diff (git style a/ b/ names) of one file; empty when nothing changed."""
+    return edits_diff(path, before, [Edit(path, 0, len(before), after)], label)
 
 
 def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[str] = None) -> str:

@@ -1,20 +1,18 @@
 """CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov.
 
-`read_template(path, raw)` finds every DynamoDB resource (`core.CFN_TYPES`) a template may hold:
-after decoding any UTF encoding, loading YAML or JSON within bounds (see yaml_loader), expanding
-`Fn::ForEach`, resolving `Ref`s to parameters with a Default (as checkov does), and evaluating each
-resource's `Condition` under the parameter defaults (a table whose condition is false there is still
-found: it exists in other deployments). A resource CloudFormation would reject, or a template with
-duplicate keys, is still found, with `FoundTable.problem` saying why it fails.
-
-`problem` values starting with "unresolved: " mean the table may exist but its settings depend on
-something the scan cannot resolve (e.g. a Fn::ForEach collection from a parameter without Default).
+`read_template(path, raw)` finds every DynamoDB resource (`core.CFN_TYPES`) of a template in any UTF
+encoding, YAML or JSON (yaml_loader), with `Fn::ForEach` expanded, `Ref`s to parameters with a Default
+resolved (as checkov does) and `Condition`s evaluated under the defaults (a table whose condition is
+false there is still found). A resource CloudFormation would reject, or duplicate keys, still yield the
+table, with `FoundTable.problem` saying why it fails ("unresolved: ..." when it depends on something
+the scan cannot resolve).
 """
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain import core
@@ -32,9 +30,7 @@ MAX_CONDITION_DEPTH = 50
 MAX_REF_DEPTH = 250  # above yaml_loader.MAX_DEPTH: every loaded value fits
 
 
-# ---------------------------------------------------------------------------------------------
-# The pre-filter: may a file hold a table, as the tool will decode it?
-# ---------------------------------------------------------------------------------------------
+# --- The pre-filter: may a file hold a table, as the tool will decode it? ---
 
 # Text that names a table type, or a construct that can bring one in from elsewhere.
 TEMPLATE_NEEDLES = DYNAMODB_MARKERS + ("Fn::ForEach", "AWS::Include", "TemplateBody", "StackSet", "${file(", "${self:")
@@ -91,9 +87,7 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-# ---------------------------------------------------------------------------------------------
-# Parameters and Ref
-# ---------------------------------------------------------------------------------------------
+# --- Parameters and Ref ---
 
 def parameter_defaults(parameters: Any) -> Dict[str, Any]:
     """{name: Default} of the parameters that have one."""
@@ -126,9 +120,7 @@ def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any
 _SCALARS = (str, int, float, bool)
 
 
-# ---------------------------------------------------------------------------------------------
-# Conditions
-# ---------------------------------------------------------------------------------------------
+# --- Conditions ---
 
 class _Unknown(Exception):
     """A condition the scan cannot evaluate (pseudo parameters, parameters without Default, cycles)."""
@@ -196,9 +188,7 @@ class ConditionEvaluator:
         raise _Unknown()
 
 
-# ---------------------------------------------------------------------------------------------
-# Fn::ForEach
-# ---------------------------------------------------------------------------------------------
+# --- Fn::ForEach ---
 
 _PLACEHOLDER = re.compile(r"([$&])\{([^{}]+)\}")
 
@@ -343,9 +333,7 @@ def _mentioned_entries(spec: Any, lines: Lines) -> Iterator[Tuple[str, Any, Line
                     stack.append(value)
 
 
-# ---------------------------------------------------------------------------------------------
-# Resources to tables
-# ---------------------------------------------------------------------------------------------
+# --- Resources to tables ---
 
 @dataclass
 class TemplateContext:
@@ -353,7 +341,7 @@ class TemplateContext:
 
     path: str
     framework: str
-    text_lines: Sequence[str]
+    text: str
     defaults: Mapping[str, Any]
     conditions: ConditionEvaluator
     globals_spec: Any
@@ -361,6 +349,15 @@ class TemplateContext:
     lines_override: Optional[Lines] = None  # StackSet bodies: the StackSet resource's lines
     name_prefix: str = ""  # StackSet bodies: "AWS::CloudFormation::StackSet.<Id>/"
     depth: int = 0  # StackSet bodies inside bodies
+
+    @cached_property
+    def text_lines(self) -> List[str]:
+        """The text's lines, split only when a resource needs its source text (odd shapes only)."""
+        return self.text.splitlines()
+
+
+def _type_named(text: str) -> Optional[str]:
+    return next((kind for kind in core.CFN_TYPES if kind in text), core.CFN_TABLE if "AWS::DynamoDB::" in text else None)
 
 
 def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
@@ -370,21 +367,14 @@ def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
     while stack and seen < 10_000:
         item = stack.pop()
         seen += 1
-        if isinstance(item, str):
-            for kind in core.CFN_TYPES:
-                if kind in item:
-                    return kind
-            if "AWS::DynamoDB::" in item:
-                return core.CFN_TABLE
-        elif isinstance(item, dict):
+        if isinstance(item, str) and _type_named(item):
+            return _type_named(item)
+        if isinstance(item, dict):
             stack.extend(item.values())
             stack.extend(k for k in item if isinstance(k, str))
         elif isinstance(item, list):
             stack.extend(item)
-    for kind in core.CFN_TYPES:
-        if kind in text:
-            return kind
-    return core.CFN_TABLE if "AWS::DynamoDB::" in text else None
+    return _type_named(text)
 
 
 def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optional[str]]:
@@ -401,7 +391,7 @@ def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optio
         if properties is not None and not isinstance(properties, dict):
             return kind, f"Properties is {_type_name(properties)}, not a mapping; CloudFormation rejects it"
         return kind, None
-    source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text_lines else ""
+    source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text else ""
     mentioned = dynamodb_type_in(value, source)
     if mentioned is None:
         return None, None
@@ -465,13 +455,8 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
     if context.name_prefix:
         resource = f"{context.name_prefix}{entry.logical_id}"
         label = resource.split(".", 1)[1]
-        return _found(entry, context, kind, resource, label, config, problem, value)
-    return _found(entry, context, kind, f"{kind}.{entry.logical_id}", entry.label or entry.logical_id, config,
-                  problem, value)
-
-
-def _found(entry: Entry, context: TemplateContext, kind: str, resource: str, label: str, config: Any,
-           problem: Optional[str], value: Mapping[str, Any]) -> FoundTable:
+    else:
+        resource, label = f"{kind}.{entry.logical_id}", entry.label or entry.logical_id
     return FoundTable(
         path=context.path,
         framework=context.framework,
@@ -512,7 +497,9 @@ def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
     if not isinstance(resources, dict):
         return []
     foreach_problem = None
-    if require_transform and not _has_transform(template.get("Transform"), LANGUAGE_EXTENSIONS):
+    transform = template.get("Transform")
+    if require_transform and not (transform == LANGUAGE_EXTENSIONS
+                                  or (isinstance(transform, list) and LANGUAGE_EXTENSIONS in transform)):
         foreach_problem = (f"made by Fn::ForEach without Transform: {LANGUAGE_EXTENSIONS}; CloudFormation rejects "
                            f"the template; add the transform")
     lines = getattr(template, "lines", {}).get("Resources", (1, 1))
@@ -527,9 +514,7 @@ def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
     return tables
 
 
-# ---------------------------------------------------------------------------------------------
-# AWS::CloudFormation::StackSet: the template inside
-# ---------------------------------------------------------------------------------------------
+# --- AWS::CloudFormation::StackSet: the template inside ---
 
 STACK_SET = "AWS::CloudFormation::StackSet"
 MAX_STACK_SET_DEPTH = 3  # a StackSet's body may hold StackSets; deeper bodies are not read
@@ -607,50 +592,18 @@ def _overridden_parameters(properties: Mapping[str, Any]) -> List[str]:
     return names
 
 
-def _has_transform(transform: Any, name: str) -> bool:
-    if isinstance(transform, str):
-        return transform == name
-    if isinstance(transform, list):
-        return name in transform
-    return False
-
-
 def context_for(template: Mapping[str, Any], path: str, framework: str, text: str,
                 file_problem: Optional[str]) -> TemplateContext:
     defaults = parameter_defaults(template.get("Parameters"))
     conditions = template.get("Conditions")
     return TemplateContext(
-        path=path, framework=framework, text_lines=_LazyLines(text), defaults=defaults,
+        path=path, framework=framework, text=text, defaults=defaults,
         conditions=ConditionEvaluator(conditions if isinstance(conditions, dict) else {}, defaults),
         globals_spec=globals_spec_of(template, defaults), file_problem=file_problem,
     )
 
 
-class _LazyLines(Sequence[str]):
-    """The text's lines, split only when a resource needs its source text (odd shapes only)."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._lines: Optional[List[str]] = None
-
-    def _get(self) -> List[str]:
-        if self._lines is None:
-            self._lines = self._text.splitlines()
-        return self._lines
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._get()[index]
-
-    def __len__(self) -> int:
-        return len(self._get())
-
-    def __bool__(self) -> bool:
-        return bool(self._text)
-
-
-# ---------------------------------------------------------------------------------------------
-# The reader
-# ---------------------------------------------------------------------------------------------
+# --- The reader ---
 
 def is_template(document: Any) -> bool:
     """A CloudFormation template has a Resources mapping, or at least a template's own keys."""
@@ -722,8 +675,3 @@ def read_template(path: str, raw: bytes) -> FileReading:
         return FileReading(abspath, CLOUDFORMATION,
                            not_judged=f"Resources is {kind}, not a mapping; CloudFormation rejects the template")
     return FileReading(abspath, CLOUDFORMATION, tables=tables)
-
-
-__all__ = ["read_template", "tables_of_template", "context_for", "duplicate_problem", "load_text", "unreadable",
-           "resolve_refs", "ConditionEvaluator", "substitute", "may_hold_tables", "stack_set_tables",
-           "TEMPLATE_NEEDLES"]

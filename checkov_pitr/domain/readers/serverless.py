@@ -1,29 +1,16 @@
-"""serverless.yml / serverless.yaml / serverless.json read as the Serverless Framework reads them,
-independent of checkov: the CloudFormation resources under `resources`.
+"""serverless.yml / serverless.yaml / serverless.json read as the Serverless Framework reads them
+(serverless/serverless, packages/serverless and packages/sf-core): the resources under `resources`.
 
-How the Framework builds the template, and how this reader follows it (serverless/serverless,
-packages/serverless and packages/sf-core):
-- YAML is read as js-yaml reads it (YAML 1.2 core scalars, CloudFormation short tags): yaml_loader.SERVERLESS.
-- Variables (sf-core/src/lib/resolvers/placeholders.js): `${source:key, fallback, ...}`, nested
-  `${...}` inside, fallbacks tried in order until one has a value (a quoted literal is text, an
-  unquoted one is JSON: `true`, `7`). A value that is one variable becomes the variable's value (any
-  type); variables inside longer text are interpolated. Resolved here where the file itself decides:
-  `${self:a.b}` (the same document, any depth, lists by index), `${file(x.yml):a.b}` (includes,
-  relative to the including file, then the service folder), `${strToBool(...)}`; `${opt:..}`,
-  `${env:..}` and `${sls:stage}` (= `${opt:stage, self:provider.stage, "dev"}`) only through their
-  literal fallbacks, as a CloudFormation parameter through its Default. Any other source (ssm, param,
-  cf, s3, aws, ...) is unknown: the text stays as written and the core reports the value as
-  depending on that variable (unresolved). `${AWS::Region}`-style CloudFormation text is left alone.
-- `resources:` given as a list is merged in order with lodash `_.merge` (lib/classes/service.js
-  mergeArrays: later elements win, mappings merge recursively, lists merge by index; null elements
-  are skipped, other non-mappings are an error).
-- `resources.extensions.<LogicalId>` is applied after the merge (lib/plugins/aws/package/lib/
-  merge-custom-provider-resources.js): `Properties` and `Metadata` are shallow-assigned
-  (Object.assign: an extension's key replaces the resource's key as a whole), `DependsOn` is
-  appended, `Condition` and the policies are replaced, any other attribute is refused.
-
-A table that came from an include is reported in the serverless file at the line of the include.
-Includes are read only when they are regular files within the size bound.
+- YAML as js-yaml reads it: yaml_loader.SERVERLESS.
+- Variables (sf-core/src/lib/resolvers/placeholders.js): `${source:key, fallback, ...}`, fallbacks tried
+  in order (a quoted literal is text, an unquoted one JSON). One variable is its value (any type); in
+  longer text it is interpolated. Resolved where the file decides: `${self:a.b}`, `${file(x.yml):a.b}`
+  (relative to the including file, then the service folder), `${strToBool(...)}`; `${opt:..}`, `${env:..}`
+  and `${sls:stage}` only through their literal fallbacks (as a parameter through its Default). Other
+  sources (ssm, param, cf, ...) stay as written: the core reports the value as unresolved.
+- `resources:` as a list is merged with lodash `_.merge`; `resources.extensions` is applied after.
+A table from an include is reported at the line of the include; includes are read only when they
+are regular files within the size bound.
 """
 from __future__ import annotations
 
@@ -31,7 +18,6 @@ import dataclasses
 import json
 import os
 import re
-import stat
 from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from checkov_pitr.domain import core
@@ -142,25 +128,13 @@ def _as_text(value: Any) -> str:
     raise _Unresolved()  # a mapping or list inside text
 
 
-def read_include(path: str, limit: int, written: str) -> bytes:
-    """The bytes of an include: a regular file (links followed) of at most `limit` bytes, read by the
-    one bounded reader (inventory.read_file_bytes); IncludeError otherwise."""
-    raw, why_not = read_file_bytes(path, limit)
-    if raw is None:
-        bounded = not why_not.startswith("cannot be read")
-        raise IncludeError(f"include {written} {why_not}" + ("" if bounded else "; fix the path"), bounded=bounded)
-    return raw
-
-
 class _At(NamedTuple):
-    """Where a value being resolved is: its lines in the serverless file, whether it came from another
-    file (then every entry is reported at `where`), the folder its includes are relative to, and how
-    deep in includes it is."""
+    """Where a value being resolved is."""
 
-    where: Lines
-    foreign: bool
-    base_dir: str
-    includes: int
+    where: Lines  # its lines in the serverless file
+    foreign: bool  # from another file: every entry is reported at `where`
+    base_dir: str  # what its includes are relative to
+    includes: int  # how deep in includes
 
 
 class Variables:
@@ -358,7 +332,10 @@ class Variables:
         self.include_reads += 1
         if self.include_reads > MAX_INCLUDES:
             raise IncludeError(f"include {written}: more than {MAX_INCLUDES} includes, not read", bounded=True)
-        raw = read_include(path, MAX_INCLUDE_BYTES, written)
+        raw, why_not = read_file_bytes(path, MAX_INCLUDE_BYTES)
+        if raw is None:
+            bounded = not why_not.startswith("cannot be read")
+            raise IncludeError(f"include {written} {why_not}" + ("" if bounded else "; fix the path"), bounded=bounded)
         real = os.path.realpath(path)
         if not real.lower().endswith((".yml", ".yaml", ".json")):
             raise IncludeError(f"include {written} is not YAML or JSON (the scan cannot run JavaScript); "
@@ -373,9 +350,7 @@ class Variables:
         return loaded.documents[0] if loaded.documents else None
 
 
-# ---------------------------------------------------------------------------------------------
-# What the Framework makes of `resources`
-# ---------------------------------------------------------------------------------------------
+# --- What the Framework makes of `resources` ---
 
 def lodash_merge(target: Any, source: Any) -> Any:
     """lodash `_.merge(target, source)` on YAML data, as a new value: mappings merge recursively
@@ -383,11 +358,7 @@ def lodash_merge(target: Any, source: Any) -> Any:
     if isinstance(source, dict):
         if isinstance(target, list):
             return target  # lodash sets the keys on the array; the template's JSON drops them
-        merged = LineMap.new()
-        if isinstance(target, dict):
-            merged.update(target)
-            merged.lines = dict(getattr(target, "lines", {}))
-            merged.replaced = list(getattr(target, "replaced", []))
+        merged = LineMap.of(target if isinstance(target, dict) else {})
         source_lines = getattr(source, "lines", {})
         for key, value in source.items():
             merged[key] = lodash_merge(merged.get(key), value)
@@ -425,21 +396,18 @@ def apply_extensions(resources: Any, extensions: Any) -> Tuple[Any, Dict[str, st
     Resources and, per logical id, why the Framework refuses an extension of it."""
     if not isinstance(extensions, dict) or not isinstance(resources, dict):
         return resources, {}
-    extended = LineMap.new()
-    extended.update(resources)
-    extended.lines = dict(getattr(resources, "lines", {}))
-    extended.replaced = list(getattr(resources, "replaced", []))
+    extended = LineMap.of(resources)
     refused: Dict[str, str] = {}
     for name, extension in extensions.items():
         resource = extended.get(name)
         if not isinstance(resource, dict) or not isinstance(extension, dict):
             continue  # a resource the Framework generates (functions, roles): never a table
-        resource = _copy_map(resource)
+        resource = LineMap.of(resource)
         for attribute, value in extension.items():
             if attribute in _EXTENSION_REPLACED:
                 resource[attribute] = value
             elif attribute in ("Properties", "Metadata"):
-                assigned = _copy_map(resource.get(attribute) if isinstance(resource.get(attribute), dict) else {})
+                assigned = LineMap.of(resource.get(attribute) if isinstance(resource.get(attribute), dict) else {})
                 if isinstance(value, dict):
                     for key, item in value.items():  # Object.assign: each key replaced as a whole
                         assigned[key] = item
@@ -455,14 +423,6 @@ def apply_extensions(resources: Any, extensions: Any) -> Tuple[Any, Dict[str, st
                                       "policies); remove it")
         extended[name] = resource
     return extended, refused
-
-
-def _copy_map(mapping: Any) -> LineMap:
-    copy = LineMap.new()
-    copy.update(mapping)
-    copy.lines = dict(getattr(mapping, "lines", {}))
-    copy.replaced = list(getattr(mapping, "replaced", []))
-    return copy
 
 
 def read_serverless(path: str, raw: bytes) -> FileReading:
@@ -503,12 +463,9 @@ def included_files(path: str) -> List[str]:
     """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too,
     as the reading resolves them (the pre-commit hook judges a serverless file when one of them changes).
     A broken include ends the listing there; the ones read before it are listed."""
-    try:
-        raw = read_include(path, MAX_INCLUDE_BYTES, path)
-    except IncludeError:
-        return []
-    _, loaded, error = load_text(path, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
-    document = loaded.documents[0] if error is None and loaded is not None and loaded.documents else None
+    raw, _ = read_file_bytes(path, MAX_INCLUDE_BYTES)
+    _, loaded, _ = load_text(path, raw or b"", json_line_levels=3, mode=yaml_loader.SERVERLESS)
+    document = loaded.documents[0] if loaded is not None and loaded.documents else None
     if not isinstance(document, dict) or "resources" not in document:
         return []
     service_dir = os.path.dirname(os.path.abspath(path))
@@ -538,7 +495,3 @@ def _unknown_resources(abspath: str, raw: bytes, path: str, where: str, value: A
             f"{where} depends on serverless variable {variable}, which the scan cannot resolve; write the "
             "resources in the file or include them with ${file(...)}"))
     return FileReading(abspath, SERVERLESS)
-
-
-__all__ = ["read_serverless", "Variables", "lodash_merge", "merge_resources_list", "apply_extensions",
-           "placeholders", "read_include", "included_files"]

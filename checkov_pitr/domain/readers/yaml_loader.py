@@ -1,36 +1,18 @@
-"""The one bounded YAML loader of the package (and JSON with line numbers). No checkov here.
+"""The one bounded YAML loader of the package, and JSON with line numbers. No checkov here.
 
-Why not `yaml.load` with a constructor subclass: PyYAML's composer and constructor are recursive
-(deep nesting raises RecursionError, and the C composer can overflow the C stack), and they build
-every alias expansion a document asks for. Here every reading is built from PyYAML's event stream
-(libyaml's when available, for speed), which is produced without recursion, so nesting depth, alias
-expansion and size are bounded *before* anything is built:
-
-- text longer than `MAX_TEXT_CHARS` is not read;
-- nesting deeper than `MAX_DEPTH` stops the reading (`TooDeep`);
-- aliases are counted by the size of what they point at; more nodes reached through aliases than the
-  mode allows stops the reading (`AliasBomb`); an alias inside its own anchor is refused
-  (`AliasToItself`). An alias shares the object it points at, so a "billion laughs" file costs only
-  its own size to refuse.
-
-Modes (`Mode`), one per way the package reads YAML:
-- `CLOUDFORMATION` (templates): CloudFormation short tags: `!Ref X` is `{"Ref": "X"}`, `!Condition C`
-  is `{"Condition": "C"}`, `!GetAtt a.b` is `{"Fn::GetAtt": ["a", "b"]}`, any other `!Name v` is
-  `{"Fn::Name": v}`; a mapping key keeps the text it is written with (`On:` is the key "On", never True:
-  logical ids and property names are strings to CloudFormation); values follow YAML 1.1 as checkov's
-  loader does (`true`, `yes`, `on` are booleans), except that timestamps stay strings
-  (`AWSTemplateFormatVersion: 2010-09-09`); merge keys follow YAML: `<<: *base` (or a list of
-  aliases, the earlier winning) adds the keys the mapping does not set itself, so an explicit key
-  beside `<<:` wins; duplicate keys are recorded (with both lines), never silently resolved:
-  CloudFormation rejects them.
-- `SERVERLESS` (serverless.yml and its includes): as CLOUDFORMATION, but plain scalars follow YAML 1.2's
-  core schema, as js-yaml reads them for the Framework (`yes` and `on` are text).
-- `PLAIN` (the policy file, --config-file): safe YAML as SafeLoader reads it (keys are values, an
-  explicit `!!timestamp` is constructed, no local tags), implicit dates kept as text, duplicate keys
-  an error (`DuplicateKey`), and a tighter alias bound.
-- `load_positions` (the fixer): a tree of `Node`s with each node's start/end offsets, nodes as written
-  (tags, merge keys and duplicate keys kept), and whether an edit to a node would change other places.
-
+Every reading is built from PyYAML's event stream (libyaml's when available), which is produced without
+recursion, so depth (`MAX_DEPTH`, `TooDeep`), alias expansion (`AliasBomb`, `AliasToItself`: an alias is
+counted by the size of what it points at, and shares it) and size (`MAX_TEXT_CHARS`) are bounded before
+anything is built. Modes (`Mode`):
+- `CLOUDFORMATION`: short tags as their long form (`!Ref X` is {"Ref": "X"}, `!GetAtt a.b` is
+  {"Fn::GetAtt": ["a", "b"]}); keys keep their text (`On:` is "On"); values by YAML 1.1 as checkov reads
+  them, timestamps kept as text; merge keys (`<<`) add what the mapping does not set; duplicate keys
+  recorded with both lines (CloudFormation rejects them).
+- `SERVERLESS`: as CLOUDFORMATION with YAML 1.2 core scalars, as js-yaml reads them (`yes` is text).
+- `PLAIN` (policy and config files): SafeLoader's rules, implicit dates kept as text, duplicate keys an
+  error (`DuplicateKey`), a tighter alias bound.
+- `load_positions` (the fixer): a tree of `Node`s with offsets, as written (tags, merge and duplicate keys
+  kept), and whether an edit to a node would change other places; JSON too.
 Mappings of the value modes are `LineMap`s, dicts that also know the lines of each entry.
 """
 from __future__ import annotations
@@ -57,7 +39,6 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
-_MERGE = "tag:yaml.org,2002:merge"
 
 Lines = Tuple[int, int]
 
@@ -78,6 +59,15 @@ class LineMap(dict):
         mapping.lines = {}
         mapping.replaced = []
         return mapping
+
+    @classmethod
+    def of(cls, mapping: Any) -> "LineMap":
+        """A copy of a mapping, with its lines and replaced entries when it has them."""
+        copy = cls.new()
+        copy.update(mapping)
+        copy.lines = dict(getattr(mapping, "lines", {}))
+        copy.replaced = list(getattr(mapping, "replaced", []))
+        return copy
 
 
 @dataclass(frozen=True)
@@ -113,44 +103,15 @@ class TooDeep(LoadError):
 class AliasBomb(LoadError):
     def __init__(self, limit: int = MAX_ALIAS_NODES) -> None:
         super().__init__(f"YAML aliases expand past {limit:,} nodes (an alias bomb?), not read", bounded=True)
-        self.limit = limit
 
 
-# ---------------------------------------------------------------------------------------------
-# Text
-# ---------------------------------------------------------------------------------------------
-
-_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
-    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
-    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
-    (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"),
-    (b"\xfe\xff", "utf-16", "UTF-16"),
-    (b"\xff\xfe", "utf-16", "UTF-16"),
-)
-
-
-def _encoding_without_bom(raw: bytes) -> Tuple[str, str]:
-    """Templates start with ASCII, so UTF-16/32 without a BOM show as NUL bytes around the first character."""
-    head = raw[:4]
-    if len(head) == 4:
-        if head[:3] == b"\x00\x00\x00" and head[3]:
-            return "utf-32-be", "UTF-32"
-        if head[0] and head[1:] == b"\x00\x00\x00":
-            return "utf-32-le", "UTF-32"
-    if len(head) >= 2:
-        if not head[0] and head[1]:
-            return "utf-16-be", "UTF-16"
-        if head[0] and not head[1]:
-            return "utf-16-le", "UTF-16"
-    return "utf-8", "UTF-8"
-
+# --- Text ---
 
 def encoding_of(raw: bytes) -> Tuple[str, str]:
-    """(Python codec, name) of a file's text: by its BOM, else by where its NUL bytes are."""
-    for bom, codec, name in _BOMS:
-        if raw.startswith(bom):
-            return codec, name
-    return _encoding_without_bom(raw)
+    """(Python codec, name) of a file's text: by its BOM, else by where its NUL bytes are (the one
+    detection: json.detect_encoding, which the plan reader uses too)."""
+    codec = json.detect_encoding(raw[:4])
+    return codec, codec[:6].rstrip("-").upper()
 
 
 def decode(raw: bytes) -> str:
@@ -165,9 +126,7 @@ def decode(raw: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-# ---------------------------------------------------------------------------------------------
-# YAML: one event-driven reading, four modes
-# ---------------------------------------------------------------------------------------------
+# --- YAML: one event-driven reading, four modes ---
 
 @dataclass(frozen=True)
 class Mode:
@@ -195,19 +154,22 @@ class DuplicateKey(LoadError):
     """A duplicate key in a mode where it is an error (`duplicate`: where)."""
 
     def __init__(self, duplicate: Duplicate) -> None:
-        super().__init__(f"duplicate key {_short_text(duplicate.key)} at line {duplicate.second_line} "
+        super().__init__(f"duplicate key {excerpt(duplicate.key)} at line {duplicate.second_line} "
                          f"(first at line {duplicate.first_line})")
         self.duplicate = duplicate
 
 
 class AliasToItself(LoadError):
     def __init__(self, anchor: str, line: int) -> None:
-        super().__init__(f"a YAML alias refers to itself (*{_short_text(anchor)} at line {line}); fix the YAML")
+        super().__init__(f"a YAML alias refers to itself (*{excerpt(anchor)} at line {line}); fix the YAML")
 
 
-def _short_text(value: Any, limit: int = 60) -> str:
-    """Messages quote at most `limit` characters of the file."""
-    text = " ".join(str(value).splitlines())
+EXCERPT_CHARS = 60  # no message quotes more of a file than this
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """A value from a file (repr() unless text) in one line of at most `limit` characters."""
+    text = " ".join((value if isinstance(value, str) else repr(value)).splitlines())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -233,10 +195,7 @@ def _yaml12_value(value: str) -> Any:
         return _YAML12_BOOL[value]
     if value[-1:] != "_" and _YAML12_INT.match(value):
         digits = value.replace("_", "")
-        sign = -1 if digits.startswith("-") else 1
-        digits = digits.lstrip("+-")
-        base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2], 10)
-        return sign * int(digits[2:] if base != 10 else digits, base)
+        return int(digits, 0 if digits.lstrip("+-")[:2] in ("0b", "0o", "0x") else 10)
     if _YAML12_FLOAT.match(value):
         lowered = value.replace("_", "").lower()
         if lowered.endswith("nan"):
@@ -282,13 +241,13 @@ def _constructed(tag: str, value: str, line: int) -> Any:
     """An explicitly tagged standard scalar (`!!timestamp 2027-01-31`), constructed as SafeLoader does."""
     construct = _CONSTRUCTOR.yaml_constructors.get(tag)
     if construct is None:
-        raise LoadError(f"not valid YAML: no constructor for the tag {_short_text(tag)} (line {line}); fix the YAML",
+        raise LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
                         line=line)
     try:
         return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
     except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
         reason = " ".join(str(exc).split())
-        raise LoadError(f"not valid YAML: {_short_text(tag)} {_short_text(value)} at line {line} ({_short_text(reason)})",
+        raise LoadError(f"not valid YAML: {excerpt(tag)} {excerpt(value)} at line {line} ({excerpt(reason)})",
                         line=line) from None
 
 
@@ -305,7 +264,7 @@ def intrinsic(tag: str, value: Any) -> Dict[str, Any]:
 
 def _local_tag(tag: str, value: Any, mode: Mode, line: int) -> Any:
     if not mode.short_tags:
-        raise LoadError(f"not valid YAML: no constructor for the tag {_short_text(tag)} (line {line}); fix the YAML",
+        raise LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
                         line=line)
     return intrinsic(tag, value)
 
@@ -367,24 +326,17 @@ class _Events:
         self.duplicates: List[Duplicate] = []
 
     def handlers(self) -> Dict[type, Any]:
-        """The handler of each event type (a dict lookup: this is the hot loop)."""
-        return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: self._start_mapping,
-                ev.SequenceStartEvent: self._start_sequence, ev.MappingEndEvent: self._end,
-                ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias, ev.DocumentStartEvent: self._document}
-
-    def _document(self, event: Any) -> None:
-        self.anchors = {}  # anchors do not cross documents
+        """The handler of each event type (a dict lookup: this is the hot loop). Each reading defines
+        _new_collection, _scalar, _alias and _end."""
+        return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: lambda event: self._push(True, event),
+                ev.SequenceStartEvent: lambda event: self._push(False, event), ev.MappingEndEvent: self._end,
+                ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias,
+                ev.DocumentStartEvent: lambda event: self.anchors.clear()}  # anchors do not cross documents
 
     def _push(self, is_map: bool, event: Any) -> None:
         if len(self.stack) >= MAX_DEPTH:
             raise TooDeep()
-        self.stack.append(_Frame(is_map, event, self._new_collection(is_map, event)))
-
-    def _start_mapping(self, event: Any) -> None:
-        self._push(True, event)
-
-    def _start_sequence(self, event: Any) -> None:
-        self._push(False, event)
+        self.stack.append(_Frame(is_map, event, self._new_collection(is_map, event)))  # type: ignore[attr-defined]
 
     def _aliased(self, event: ev.AliasEvent) -> Tuple[Any, int]:
         """The node an alias points at, counted against the bound."""
@@ -392,26 +344,13 @@ class _Events:
         if event.anchor not in self.anchors:
             if any(frame.anchor == event.anchor for frame in self.stack):
                 raise AliasToItself(event.anchor, line)
-            raise LoadError(f"not valid YAML: alias *{_short_text(event.anchor)} has no anchor (line {line}); fix the YAML",
+            raise LoadError(f"not valid YAML: alias *{excerpt(event.anchor)} has no anchor (line {line}); fix the YAML",
                             line=line)
         value, size = self.anchors[event.anchor]
         self.alias_nodes += size
         if self.alias_nodes > self.mode.max_alias_nodes:
             raise AliasBomb(self.mode.max_alias_nodes)
         return value, size
-
-    # what each reading builds
-    def _new_collection(self, is_map: bool, event: Any) -> Any:
-        raise NotImplementedError
-
-    def _scalar(self, event: ev.ScalarEvent) -> None:
-        raise NotImplementedError
-
-    def _alias(self, event: ev.AliasEvent) -> None:
-        raise NotImplementedError
-
-    def _end(self, event: Any) -> None:
-        raise NotImplementedError
 
 
 class _Builder(_Events):
@@ -536,45 +475,20 @@ class Node:
     line: int = 0  # 0-based line of start
     end_line: int = 0
 
+    def _pairs_of(self, key: str) -> List[Tuple["Node", "Node"]]:
+        return [pair for pair in self.pairs if pair[0].kind == "scalar" and pair[0].value == key]
+
     def get(self, key: str) -> Optional["Node"]:
         """The value of the last pair with this key (as YAML and JSON loaders keep it)."""
-        found = None
-        for k, v in self.pairs:
-            if k.kind == "scalar" and k.value == key:
-                found = v
-        return found
+        pairs = self._pairs_of(key)
+        return pairs[-1][1] if pairs else None
 
     def key_node(self, key: str) -> Optional["Node"]:
-        found = None
-        for k, _ in self.pairs:
-            if k.kind == "scalar" and k.value == key:
-                found = k
-        return found
+        pairs = self._pairs_of(key)
+        return pairs[-1][0] if pairs else None
 
     def count(self, key: str) -> int:
-        return sum(1 for k, _ in self.pairs if k.kind == "scalar" and k.value == key)
-
-    def keys(self) -> List[Any]:
-        return [k.value for k, _ in self.pairs if k.kind == "scalar"]
-
-
-def _position_value(event: ev.ScalarEvent) -> Any:
-    """A scalar's value in a position tree: quoted and block scalars are text; plain ones by YAML 1.1."""
-    tag = event.tag
-    if tag is None or tag == "!":
-        tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
-    if event.style:  # quoted or block (libyaml gives plain scalars the style "", PyYAML None)
-        return event.value
-    if tag == _BOOL:
-        return event.value.lower() in ("true", "yes", "on", "y")
-    if tag == _INT:
-        try:
-            return int(event.value.replace("_", ""), 0)
-        except ValueError:
-            return event.value
-    if tag == _NULL:
-        return None
-    return event.value
+        return len(self._pairs_of(key))
 
 
 class _PositionBuilder(_Events):
@@ -591,7 +505,7 @@ class _PositionBuilder(_Events):
         tag = _local_tag_name(event.tag)
         shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
         node = Node("scalar", start=event.start_mark.index, end=event.end_mark.index,
-                    value=event.value if tag else _position_value(event), tag=tag,
+                    value=event.value if tag else _scalar(event), tag=tag,
                     block_scalar=event.style in ("|", ">"), shared=shared, column=event.start_mark.column,
                     line=event.start_mark.line, end_line=event.end_mark.line)
         if event.anchor:
@@ -667,8 +581,14 @@ def load_yaml(text: str, mode: Mode = CLOUDFORMATION, max_chars: int = MAX_TEXT_
     return Loaded(builder.documents, builder.duplicates)
 
 
-def load_positions(text: str, max_chars: int = MAX_TEXT_CHARS) -> Node:
-    """The position tree of a one-document YAML text, within the same bounds. Raises LoadError."""
+def load_positions(text: str, max_chars: int = MAX_TEXT_CHARS, is_json: bool = False) -> Node:
+    """The position tree of a one-document YAML (or JSON, a leading BOM allowed) text, within the same
+    bounds. Raises LoadError."""
+    if is_json:
+        reader = _JsonReader(text)
+        root, end = reader.node(1 if text.startswith("\ufeff") else 0)
+        reader.end(end)
+        return root
     builder = _PositionBuilder(CLOUDFORMATION)
     _read_events(text, builder, max_chars)
     if len(builder.documents) > 1:
@@ -678,27 +598,36 @@ def load_positions(text: str, max_chars: int = MAX_TEXT_CHARS) -> Node:
     return builder.documents[0]
 
 
-# ---------------------------------------------------------------------------------------------
-# JSON
-# ---------------------------------------------------------------------------------------------
+# --- JSON ---
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
+def line_starts(text: str) -> List[int]:
+    """Offsets of the first character of each line (lines end at \n; a \r before it is the line's)."""
+    starts = [0]
+    find = text.find
+    index = find("\n")
+    while index >= 0:
+        starts.append(index + 1)
+        index = find("\n", index + 1)
+    return starts
+
+
 class _JsonReader:
-    """JSON with the lines of the entries of the first few object levels (a template's resources),
-    duplicate keys recorded, and the same depth bound as YAML. Values below those levels are read by the
-    json module (C speed) and then measured for depth without recursion."""
+    """JSON with positions: `value` gives the first few object levels as LineMaps with the lines of
+    their entries (duplicate keys recorded; deeper values by the json module, at C speed, measured for
+    depth after), `node` a position tree of every value."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.starts = line_starts(text)
         self.duplicates: List[Duplicate] = []
         self.deep_duplicates: List[str] = []
         self.decoder = json.JSONDecoder(object_pairs_hook=self._pairs)
 
     def line(self, offset: int) -> int:
-        return bisect.bisect_right(self.newlines, offset - 1) + 1
+        return bisect.bisect_right(self.starts, offset)
 
     def _pairs(self, pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
         result: Dict[str, Any] = {}
@@ -713,51 +642,86 @@ class _JsonReader:
 
     def _fail(self, message: str, index: int) -> LoadError:
         line = self.line(index)
-        column = index - (self.newlines[line - 2] if line >= 2 else -1)
-        return LoadError(f"not valid JSON: {message} at line {line}, column {column}; fix the JSON")
+        return LoadError(f"not valid JSON: {message} at line {line}, column {index - self.starts[line - 1] + 1}; "
+                         "fix the JSON")
 
-    def value(self, index: int, levels: int) -> Tuple[Any, int]:
-        """The value at `index`; the first `levels` object levels become LineMaps."""
-        index = self._skip(index)
-        if levels > 0 and self.text.startswith("{", index):
-            return self._object(index, levels)
+    def _scalar(self, index: int) -> Tuple[Any, int]:
         try:
-            value, end = self.decoder.raw_decode(self.text, index)
+            return self.decoder.raw_decode(self.text, index)
         except json.JSONDecodeError as exc:
             raise self._fail(exc.msg, exc.pos) from None
         except RecursionError:
             raise TooDeep() from None
-        return value, end
 
-    def _object(self, index: int, levels: int) -> Tuple[LineMap, int]:
-        mapping = LineMap.new()
-        index = self._skip(index + 1)
-        if self.text.startswith("}", index):
-            return mapping, index + 1
+    def _members(self, index: int, close: str, read: Any) -> Tuple[List[Tuple[Any, ...]], int]:
+        """The members of the object (close "}": (key, key start, key end, value, value end)) or array
+        (close "]": (value, value end)) whose bracket is just before `index`."""
+        members: List[Tuple[Any, ...]] = []
+        index = self._skip(index)
+        if self.text.startswith(close, index):
+            return members, index + 1
         while True:
-            if not self.text.startswith('"', index):
-                raise self._fail("Expecting property name enclosed in double quotes", index)
             key_start = index
-            try:
-                key, index = json.decoder.scanstring(self.text, index + 1)
-            except json.JSONDecodeError as exc:
-                raise self._fail(exc.msg, exc.pos) from None
+            if close == "}":
+                if not self.text.startswith('"', index):
+                    raise self._fail("Expecting property name enclosed in double quotes", index)
+                try:
+                    key, key_end = json.decoder.scanstring(self.text, index + 1)
+                except json.JSONDecodeError as exc:
+                    raise self._fail(exc.msg, exc.pos) from None
+                index = self._skip(key_end)
+                if not self.text.startswith(":", index):
+                    raise self._fail("Expecting ':' delimiter", index)
+                value, index = read(index + 1)
+                members.append((key, key_start, key_end, value, index))
+            else:
+                value, index = read(index)
+                members.append((value, index))
             index = self._skip(index)
-            if not self.text.startswith(":", index):
-                raise self._fail("Expecting ':' delimiter", index)
-            value, index = self.value(index + 1, levels - 1)
-            lines = (self.line(key_start), self.line(index - 1))
+            if self.text.startswith(",", index):
+                index = self._skip(index + 1)
+            elif self.text.startswith(close, index):
+                return members, index + 1
+            else:
+                raise self._fail("Expecting ',' delimiter", index)
+
+    def value(self, index: int, levels: int) -> Tuple[Any, int]:
+        """The value at `index`; the first `levels` object levels become LineMaps."""
+        index = self._skip(index)
+        if levels <= 0 or not self.text.startswith("{", index):
+            return self._scalar(index)
+        members, end = self._members(index + 1, "}", lambda at: self.value(at, levels - 1))
+        mapping = LineMap.new()
+        for key, key_start, _, value, value_end in members:
+            lines = (self.line(key_start), self.line(value_end - 1))
             if key in mapping:
                 self.duplicates.append(Duplicate(key, mapping.lines[key][0], lines[0]))
                 mapping.replaced.append((key, mapping[key], mapping.lines[key]))
             mapping[key], mapping.lines[key] = value, lines
-            index = self._skip(index)
-            if self.text.startswith(",", index):
-                index = self._skip(index + 1)
-                continue
-            if self.text.startswith("}", index):
-                return mapping, index + 1
-            raise self._fail("Expecting ',' delimiter", index)
+        return mapping, end
+
+    def _node(self, kind: str, start: int, end: int, **parts: Any) -> Node:
+        line = self.line(start) - 1
+        return Node(kind, start, end, flow=True, line=line, column=start - self.starts[line],
+                    end_line=self.line(max(end - 1, start)) - 1, **parts)
+
+    def node(self, index: int, depth: int = 0) -> Tuple[Node, int]:
+        """The position tree of the value at `index` (duplicate keys kept as pairs)."""
+        if depth > MAX_DEPTH:
+            raise TooDeep()
+        index = self._skip(index)
+        bracket = self.text[index:index + 1]
+        if bracket not in ("{", "["):
+            value, end = self._scalar(index)
+            return self._node("scalar", index, end, value=value), end
+        read = lambda at: self.node(at, depth + 1)  # noqa: E731
+        if bracket == "[":
+            members, end = self._members(index + 1, "]", read)
+            return self._node("seq", index, end, items=[item for item, _ in members]), end
+        members, end = self._members(index + 1, "}", read)
+        pairs = [(self._node("scalar", key_start, key_end, value=key), value)
+                 for key, key_start, key_end, value, _ in members]
+        return self._node("map", index, end, pairs=pairs), end
 
     def deep_duplicate_lines(self) -> List[Duplicate]:
         """Lines of duplicate keys the json module saw below the second level (it gives no positions)."""
@@ -768,6 +732,10 @@ class _JsonReader:
             if len(lines) == 2:
                 found.append(Duplicate(key, lines[0], lines[1]))
         return found
+
+    def end(self, index: int) -> None:
+        if self._skip(index) != len(self.text):
+            raise self._fail("Extra data", self._skip(index))
 
 
 def max_depth_exceeded(value: Any, limit: int = MAX_DEPTH) -> bool:
@@ -792,8 +760,7 @@ def load_json(text: str, line_levels: int = 2) -> Loaded:
     its sections; serverless.json: one more, for resources.Resources). Raises LoadError."""
     reader = _JsonReader(text)
     value, end = reader.value(0, line_levels)
-    if reader._skip(end) != len(text):
-        raise reader._fail("Extra data", reader._skip(end))
+    reader.end(end)
     if max_depth_exceeded(value):
         raise TooDeep()
     return Loaded([value], reader.duplicates + reader.deep_duplicate_lines())
@@ -828,8 +795,3 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(item) for item in value]
     return value
-
-
-__all__ = ["LineMap", "Loaded", "LoadError", "TooDeep", "AliasBomb", "AliasToItself", "Duplicate", "DuplicateKey",
-           "Mode", "CLOUDFORMATION", "SERVERLESS", "PLAIN", "Node", "decode", "load", "load_json", "load_yaml",
-           "load_positions", "intrinsic", "plain", "MAX_DEPTH", "MAX_ALIAS_NODES", "MAX_TEXT_CHARS"]
