@@ -17,6 +17,7 @@ import sys
 from typing import List, Optional, Sequence, TextIO
 
 from checkov_pitr import __version__
+from checkov_pitr.outputs import safe_text
 
 PROG = "checkov-pitr"
 
@@ -28,8 +29,9 @@ def checks_dir() -> str:
     return os.path.dirname(os.path.abspath(checks.__file__))
 
 
-def _say(message: str, err: TextIO) -> None:
-    err.write(f"{PROG}: {message}\n")
+def say(message: str, err: TextIO, prog: str = PROG) -> None:
+    """One stderr line; a file name in it is data (never a second line, never a workflow command)."""
+    err.write(f"{prog}: {safe_text(message)}\n")
 
 
 def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
@@ -67,20 +69,20 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         options = parse_scan_arguments(args)
         policy = load_policy(options.policy_file)
     except (OptionsError, PolicyError) as exc:
-        _say(str(exc), err)
+        say(str(exc), err)
         return 2
     missing = options.missing()
     for path in missing:  # a renamed folder must not turn the gate into a scan of nothing
-        _say(f"error: {path}: no such file or directory", err)
+        say(f"error: {path}: no such file or directory", err)
     if missing:
         return 2
     if not options.directories and not options.files:
-        _say("error: nothing to scan: name a folder with -d DIR or a file with -f FILE", err)
+        say("error: nothing to scan: name a folder with -d DIR or a file with -f FILE", err)
         return 2
     for line in options.config_lines:  # checkov's .checkov.yaml files are never read unless named
-        _say(line, err)
+        say(line, err)
     from checkov_pitr.engine.scan import scan
-    from checkov_pitr.outputs.render import render, safe_text
+    from checkov_pitr.outputs.render import render
     from checkov_pitr.outputs.visibility import visibility_lines
 
     try:
@@ -89,16 +91,16 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
-        _say(f"error: internal error: {type(exc).__name__}: {safe_text(exc)}", err)
+        say(f"error: internal error: {type(exc).__name__}: {exc}", err)
         return 2
     for path, warning in result.warnings:
-        _say(f"warning: {safe_text(path)}: {safe_text(warning)}", err)
+        say(f"warning: {path}: {warning}", err)
     for line in named_files_not_judged(options.files, result.files_judged):
-        _say(safe_text(line), err)
+        say(line, err)
     used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
     for exemption in policy.exemptions:
         if exemption.index not in used:
-            _say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
+            say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
                  "remove it if it is stale", err)
     for line in visibility_lines(policy, result.findings):
         err.write(safe_text(line) + "\n")

@@ -260,7 +260,9 @@ def from_top(finding: "Finding", top: str) -> "Finding":
 # --- the run -----------------------------------------------------------------------------------------
 
 def _say(message: str, err: TextIO) -> None:
-    err.write(f"{PROG}: {message}\n")
+    from checkov_pitr.cli import say
+
+    say(message, err, PROG)
 
 
 def hook_options(options: Sequence[str]) -> ScanOptions:
@@ -311,7 +313,8 @@ def judge(options: ScanOptions, policy: "LoadedPolicy", top: str, out: TextIO, e
     """One engine scan of the chosen inputs, its findings named from the top, rendered once."""
     from checkov_pitr.cli import named_files_not_judged
     from checkov_pitr.engine.scan import scan
-    from checkov_pitr.outputs.render import render, safe_text
+    from checkov_pitr.outputs import safe_text
+    from checkov_pitr.outputs.render import render
     from checkov_pitr.outputs.visibility import visibility_lines
 
     for line in options.config_lines:
@@ -327,12 +330,12 @@ def judge(options: ScanOptions, policy: "LoadedPolicy", top: str, out: TextIO, e
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
-        _say(f"error: internal error: {type(exc).__name__}: {safe_text(exc)}", err)
+        _say(f"error: internal error: {type(exc).__name__}: {exc}", err)
         return 2
     for path, warning in result.warnings:
-        _say(f"warning: {safe_text(path)}: {safe_text(warning)}", err)
+        _say(f"warning: {path}: {warning}", err)
     for line in named_files_not_judged(options.files, result.files_judged):
-        _say(safe_text(line), err)
+        _say(line, err)
     # (unlike checkov-pitr, no "exemption matched no resource" warnings: a commit's scan is partial)
     for line in visibility_lines(policy, result.findings):
         err.write(safe_text(line) + "\n")
