@@ -37,6 +37,8 @@ def say(message: str, err: TextIO, prog: str = PROG) -> None:
 def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
     """One line per -f file that holds nothing checkov-pitr judges: -f names a file on purpose, so
     silence would read as a pass. (Files that may hold tables and cannot be read are FAILED results.)"""
+    from checkov_pitr.domain.readers.plan import looks_like_plan
+
     lines = []
     for path in files:
         if os.path.realpath(path) in judged:
@@ -50,6 +52,8 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
             why = "empty file"
         elif b"\0" in head:
             why = "not text (a binary file?)"
+        elif looks_like_plan(head):
+            why = "a Terraform plan that leaves no DynamoDB table in place (a deleted or forgotten table has no result)"
         elif path.endswith(".json"):
             why = "JSON, but neither a Terraform plan nor a CloudFormation template"
         elif path.endswith((".yaml", ".yml", ".template")):
