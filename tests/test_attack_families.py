@@ -76,3 +76,108 @@ def test_file_names_are_data_on_stderr(named_tree: Path) -> None:
     assert process.returncode == 2
     assert_clean(process.stdout, process.stderr)
     assert len(process.stderr.splitlines()) == 1, process.stderr
+
+
+# --- one fixture per family, scanned as a pull request would be -------------------------------------
+
+GATE_FAILS = sorted(p.name for p in FAMILIES.iterdir() if p.is_dir() and p.name not in ("skip_comment", "plan_forget"))
+
+
+def scan_family(folder: Path, *extra: str):
+    process = run_pitr("-d", ".", "-o", "json", *extra, cwd=folder)
+    assert_clean(process.stdout, process.stderr)
+    return process, index_report(process.stdout)
+
+
+@pytest.mark.parametrize("family", GATE_FAILS)
+def test_the_gate_fails_for_every_family(family: str) -> None:
+    process, report = scan_family(FAMILIES / family)
+    assert process.returncode == 1, (process.stdout[-2000:], process.stderr)
+    rows = read_expected(FAMILIES / family / "expected.tsv")
+    assert any(row[3] == "FAILED" for row in rows)
+    for row in rows:
+        assert_row(report, row)
+
+
+def test_a_skip_comment_is_listed_on_stderr_and_in_sarif(tmp_path: Path) -> None:
+    folder = FAMILIES / "skip_comment"
+    sarif_file = tmp_path / "out.sarif"
+    process = run_pitr("-d", ".", "-o", "json", "-o", "sarif", "--output-file-path", f"console,{sarif_file}",
+                       cwd=folder)
+    assert_clean(process.stdout, process.stderr)
+    assert process.returncode == 0
+    for row in read_expected(folder / "expected.tsv"):
+        assert_row(index_report(process.stdout), row)
+    assert "skip comment skipped aws_dynamodb_table.t for CKV_PITR_001 in /main.tf: restored from backups nightly" \
+        in process.stderr
+    sarif = json.loads(sarif_file.read_text(encoding="utf-8"))
+    jsonschema.validate(sarif, SARIF_SCHEMA)
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    skips = [n for n in notes if n["descriptor"]["id"] == "checkov-pitr/skip-comment"]
+    assert [n["properties"]["resource"] for n in skips] == ["aws_dynamodb_table.t"]
+    assert sarif["runs"][0]["results"] == []
+
+
+def test_a_forgotten_table_has_no_result_and_is_named(tmp_path: Path) -> None:
+    folder = FAMILIES / "plan_forget"
+    process, report = scan_family(folder)
+    assert process.returncode == 0
+    for row in read_expected(folder / "expected.tsv"):
+        assert_row(report, row)
+    assert "aws_dynamodb_table.t forgotten (a `removed` block with destroy = false)" in process.stderr
+    named = run_pitr("-f", "tfplan.json", "-o", "json", cwd=folder)
+    assert "neither a Terraform plan" not in named.stderr
+    assert "a Terraform plan that leaves no DynamoDB table in place" in named.stderr
+
+
+def test_a_forgotten_table_planned_values_still_lists_has_no_result(tmp_path: Path) -> None:
+    """Terraform listed forgotten resources in planned_values until hashicorp/terraform#38665."""
+    plan = json.loads((FAMILIES / "plan_forget" / "tfplan.json").read_text(encoding="utf-8"))
+    change = plan["resource_changes"][0]
+    plan["planned_values"]["root_module"]["resources"] = [
+        {key: change[key] for key in ("address", "mode", "type", "name", "provider_name")} | {
+            "values": change["change"]["before"]}]
+    (tmp_path / "tfplan.json").write_text(json.dumps(plan), encoding="utf-8")
+    process, report = scan_family(tmp_path)
+    assert process.returncode == 0 and report == {}, process.stdout
+
+
+def test_baseline_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "baseline.json").write_text("{}", encoding="utf-8")
+    process = run_pitr("-d", str(FAMILIES / "hcl_unicode_escapes"), "--baseline", str(tmp_path / "baseline.json"))
+    assert process.returncode == 2
+    assert_clean(process.stdout, process.stderr)
+    assert "--baseline" in process.stderr and len(process.stderr.splitlines()) == 1
+
+
+# --- unbounded reads: device symlinks are made at test time, never committed -------------------------
+
+def _device_tree(tmp_path: Path, family: str) -> Path:
+    folder = tmp_path / family
+    shutil.copytree(FAMILIES / "hcl_unicode_escapes", folder)
+    return folder
+
+
+def test_a_tf_symlink_to_a_device_is_not_judged_and_costs_nothing_else(tmp_path: Path) -> None:
+    folder = _device_tree(tmp_path, "tf_device")
+    (folder / "zero.tf").symlink_to("/dev/zero")
+    process, report = scan_family(folder)
+    assert process.returncode == 1
+    for row in read_expected(folder / "expected.tsv"):
+        assert_row(report, row)  # the other file keeps its result
+    not_judged = [r for key, records in report.items() for r in records if "not judged" in " ".join(r["details"])]
+    assert not_judged and all(r["_verdict"] == "FAILED" for r in not_judged), report.keys()
+
+
+def test_a_file_include_symlink_to_a_device_is_not_judged(tmp_path: Path) -> None:
+    folder = tmp_path / "include_device"
+    shutil.copytree(FAMILIES / "serverless_extensions", folder)
+    (folder / "serverless.yml").write_text(
+        (folder / "serverless.yml").read_text(encoding="utf-8") + "custom:\n  more: ${file(./zero.yml)}\n",
+        encoding="utf-8")
+    (folder / "zero.yml").symlink_to("/dev/zero")
+    process, report = scan_family(folder)
+    assert process.returncode == 1
+    records = [r for records in report.values() for r in records]
+    assert records and all(r["_verdict"] == "FAILED" for r in records if r["check_id"] == "CKV_PITR_001")
+    assert any("zero.yml" in " ".join(r["details"]) for r in records), [r["details"] for r in records]
