@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Optional, Sequence, TextIO
+from typing import Any, List, Optional, Sequence, TextIO
 
 from checkov_pitr import __version__
 from checkov_pitr.outputs import safe_text
@@ -64,6 +64,25 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
     return lines
 
 
+def write_notes(result: Any, options: Any, policy: Any, err: TextIO, prog: str = PROG,
+                stale_exemptions: bool = True) -> None:
+    """A scan's stderr lines after its outputs: reading warnings, -f files with nothing judged, stale
+    exemptions, then what every run states (outputs/visibility.py)."""
+    from checkov_pitr.outputs.visibility import visibility_lines
+
+    for path, warning in result.warnings:
+        say(f"warning: {path}: {warning}", err, prog)
+    for line in named_files_not_judged(options.files, result.files_judged):
+        say(line, err, prog)
+    used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
+    for exemption in policy.exemptions if stale_exemptions else ():
+        if exemption.index not in used:
+            say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
+                "remove it if it is stale", err, prog)
+    for line in visibility_lines(policy, result.findings):
+        err.write(safe_text(line) + "\n")
+
+
 def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     """A scan command line, from argv to exit code."""
     from checkov_pitr.domain.policy import PolicyError, load_policy
@@ -87,7 +106,6 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         say(line, err)
     from checkov_pitr.engine.scan import scan
     from checkov_pitr.outputs.render import render
-    from checkov_pitr.outputs.visibility import visibility_lines
 
     try:
         result = scan(options, policy)
@@ -97,17 +115,7 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     except Exception as exc:  # a one-line message, never a traceback
         say(f"error: internal error: {type(exc).__name__}: {exc}", err)
         return 2
-    for path, warning in result.warnings:
-        say(f"warning: {path}: {warning}", err)
-    for line in named_files_not_judged(options.files, result.files_judged):
-        say(line, err)
-    used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
-    for exemption in policy.exemptions:
-        if exemption.index not in used:
-            say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
-                 "remove it if it is stale", err)
-    for line in visibility_lines(policy, result.findings):
-        err.write(safe_text(line) + "\n")
+    write_notes(result, options, policy, err)
     return code
 
 

@@ -41,6 +41,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, TextIO, Tuple
 
+from checkov_pitr.cli import say
 from checkov_pitr.domain.readers.terraform_modules import is_local_source
 from checkov_pitr.engine.options import OptionsError, ScanOptions
 
@@ -259,12 +260,6 @@ def from_top(finding: "Finding", top: str) -> "Finding":
 
 # --- the run -----------------------------------------------------------------------------------------
 
-def _say(message: str, err: TextIO) -> None:
-    from checkov_pitr.cli import say
-
-    say(message, err, PROG)
-
-
 def hook_options(options: Sequence[str]) -> ScanOptions:
     """The hook's `args:` as checkov-pitr scan options; the inputs are the changed files, never -d / -f."""
     from checkov_pitr.engine.options import parse_scan_arguments
@@ -285,7 +280,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     try:
         options = hook_options(arguments)
     except OptionsError as exc:
-        _say(f"error: {exc}", err)
+        say(f"error: {exc}", err, PROG)
         return 2
     top = os.curdir  # pre-commit runs hooks from the repository's top folder
     try:
@@ -294,14 +289,14 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # fail closed, in one line
-        _say(f"error: internal error: {type(exc).__name__}: {exc}", err)
+        say(f"error: internal error: {type(exc).__name__}: {exc}", err, PROG)
         return 2
     if not chosen:
         return 0  # nothing the commit changes is ours: say nothing
     try:
         policy = load_policy(options.policy_file)
     except PolicyError as exc:
-        _say(str(exc), err)
+        say(str(exc), err, PROG)
         return 2
     roots = tuple(os.path.relpath(r) for r in chosen.roots)
     scanned = dataclasses.replace(options, directories=roots, files=chosen.files,
@@ -311,14 +306,12 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
 
 def judge(options: ScanOptions, policy: "LoadedPolicy", top: str, out: TextIO, err: TextIO) -> int:
     """One engine scan of the chosen inputs, its findings named from the top, rendered once."""
-    from checkov_pitr.cli import named_files_not_judged
+    from checkov_pitr.cli import write_notes
     from checkov_pitr.engine.scan import scan
-    from checkov_pitr.outputs import safe_text
     from checkov_pitr.outputs.render import render
-    from checkov_pitr.outputs.visibility import visibility_lines
 
     for line in options.config_lines:
-        _say(line, err)
+        say(line, err, PROG)
     try:
         result = scan(options, policy)
         chosen = {os.path.realpath(f) for f in options.files}
@@ -330,15 +323,10 @@ def judge(options: ScanOptions, policy: "LoadedPolicy", top: str, out: TextIO, e
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
-        _say(f"error: internal error: {type(exc).__name__}: {exc}", err)
+        say(f"error: internal error: {type(exc).__name__}: {exc}", err, PROG)
         return 2
-    for path, warning in result.warnings:
-        _say(f"warning: {path}: {warning}", err)
-    for line in named_files_not_judged(options.files, result.files_judged):
-        _say(line, err)
     # (unlike checkov-pitr, no "exemption matched no resource" warnings: a commit's scan is partial)
-    for line in visibility_lines(policy, result.findings):
-        err.write(safe_text(line) + "\n")
+    write_notes(result, options, policy, err, PROG, stale_exemptions=False)
     return code
 
 
