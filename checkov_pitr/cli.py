@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TextIO
 
 from checkov_pitr import __version__
+from checkov_pitr.outputs import safe_text
 
 if TYPE_CHECKING:
     from checkov_pitr.domain.policy import LoadedPolicy
@@ -33,13 +34,16 @@ def checks_dir() -> str:
     return os.path.dirname(os.path.abspath(checks.__file__))
 
 
-def _say(message: str, err: TextIO) -> None:
-    err.write(f"{PROG}: {message}\n")
+def say(message: str, err: TextIO, prog: str = PROG) -> None:
+    """One stderr line; a file name in it is data (never a second line, never a workflow command)."""
+    err.write(f"{prog}: {safe_text(message)}\n")
 
 
 def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
     """One line per -f file that holds nothing checkov-pitr judges: -f names a file on purpose, so
     silence would read as a pass. (Files that may hold tables and cannot be read are FAILED results.)"""
+    from checkov_pitr.domain.readers.plan import looks_like_plan
+
     lines = []
     for path in files:
         if os.path.realpath(path) in judged:
@@ -53,6 +57,8 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
             why = "empty file"
         elif b"\0" in head:
             why = "not text (a binary file?)"
+        elif looks_like_plan(head):
+            why = "a Terraform plan that leaves no DynamoDB table in place (a deleted or forgotten table has no result)"
         elif path.endswith(".json"):
             why = "JSON, but neither a Terraform plan nor a CloudFormation template"
         elif path.endswith((".yaml", ".yml", ".template")):
@@ -61,6 +67,25 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
             why = "no DynamoDB table checkov-pitr reads"
         lines.append(f"warning: {path}: {why}; nothing in it was judged")
     return lines
+
+
+def write_notes(result: Any, options: Any, policy: Any, err: TextIO, prog: str = PROG,
+                stale_exemptions: bool = True) -> None:
+    """A scan's stderr lines after its outputs: reading warnings, -f files with nothing judged, stale
+    exemptions, then what every run states (outputs/visibility.py)."""
+    from checkov_pitr.outputs.visibility import visibility_lines
+
+    for path, warning in result.warnings:
+        say(f"warning: {path}: {warning}", err, prog)
+    for line in named_files_not_judged(options.files, result.files_judged):
+        say(line, err, prog)
+    used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
+    for exemption in policy.exemptions if stale_exemptions else ():
+        if exemption.index not in used:
+            say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
+                "remove it if it is stale", err, prog)
+    for line in visibility_lines(policy, result.findings):
+        err.write(safe_text(line) + "\n")
 
 
 def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -72,15 +97,15 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         options = parse_scan_arguments(args)
         policy = load_policy(options.policy_file)
     except (OptionsError, PolicyError) as exc:
-        _say(str(exc), err)
+        say(str(exc), err)
         return 2
     missing = options.missing()
     for path in missing:  # a renamed folder must not turn the gate into a scan of nothing
-        _say(f"error: {path}: no such file or directory", err)
+        say(f"error: {path}: no such file or directory", err)
     if missing:
         return 2
     if not options.directories and not options.files:
-        _say("error: nothing to scan: name a folder with -d DIR or a file with -f FILE", err)
+        say("error: nothing to scan: name a folder with -d DIR or a file with -f FILE", err)
         return 2
     return scan_and_report(options, policy, out, err)
 
@@ -91,14 +116,10 @@ def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO,
     """Judge, render, and state on stderr what the run used (every entry point's last step).
     `narrow` may drop findings and warnings before anything is written (the pre-commit hook's)."""
     from checkov_pitr.engine.scan import scan
-    from checkov_pitr.outputs.render import render, safe_text
-    from checkov_pitr.outputs.visibility import visibility_lines
-
-    def say(message: str) -> None:
-        err.write(f"{prog}: {safe_text(message)}\n")
+    from checkov_pitr.outputs.render import render
 
     for line in options.config_lines:  # checkov's .checkov.yaml files are never read unless named
-        say(line)
+        say(line, err, prog)
     try:
         result = scan(options, policy)
         if narrow is not None:
@@ -107,19 +128,9 @@ def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO,
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
-        say(f"error: internal error: {type(exc).__name__}: {exc}")
+        say(f"error: internal error: {type(exc).__name__}: {exc}", err, prog)
         return 2
-    for path, warning in result.warnings:
-        say(f"warning: {path}: {warning}")
-    for line in named_files_not_judged(options.files, result.files_judged):
-        say(line)
-    used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
-    for exemption in policy.exemptions if stale_exemptions else ():
-        if exemption.index not in used:
-            say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
-                "remove it if it is stale")
-    for line in visibility_lines(policy, result.findings):
-        err.write(safe_text(line) + "\n")
+    write_notes(result, options, policy, err, prog, stale_exemptions)
     return code
 
 

@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, read_text
 from checkov_pitr.domain.fixer.edits import Edit, FileFix, Unfixable
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
+from checkov_pitr.outputs import safe_text
 from checkov_pitr.engine.scan import FAILED, Finding
 from checkov_pitr.rule import FIXABLE_CHECKS
 
@@ -111,14 +112,6 @@ def failures_of(findings: Sequence[Finding]) -> List[Finding]:
 def _source(finding: Finding) -> str:
     """Absolute path of the file the failing table is written in ("" for a file-level result)."""
     return os.path.abspath(finding.table.path) if finding.table is not None and finding.table.path else ""
-
-
-def safe_text(text: str) -> str:
-    """A line naming files and resources, as data (outputs.render's rule; imported only when used:
-    it loads checkov's report classes)."""
-    from checkov_pitr.outputs.render import safe_text as render_safe_text
-
-    return render_safe_text(text)
 
 
 def _display(path: str) -> str:
@@ -323,7 +316,7 @@ def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
     try:
         policy = load_policy(options.policy_file)
     except PolicyError as exc:
-        err.write(f"{PROG}: {exc}\n")
+        err.write(f"{PROG}: {safe_text(exc)}\n")
         return 2
     for line in options.config_lines:
         err.write(f"{PROG}: {safe_text(line)}\n")
@@ -367,7 +360,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     try:
         arguments = parse_arguments(argv)
     except BadInput as exc:
-        err.write(f"{PROG}: {exc}\n")
+        err.write(f"{PROG}: {safe_text(exc)}\n")
         return 2
     if arguments is None:
         out.write(HELP)

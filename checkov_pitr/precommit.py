@@ -41,6 +41,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, TextIO, Tuple
 
+from checkov_pitr.cli import say
 from checkov_pitr.domain.readers.terraform_modules import is_local_source
 from checkov_pitr.engine.options import OptionsError, ScanOptions
 
@@ -238,10 +239,6 @@ def from_top(finding: "Finding", top: str) -> "Finding":
 
 # --- the run -----------------------------------------------------------------------------------------
 
-def _say(message: str, err: TextIO) -> None:
-    err.write(f"{PROG}: {message}\n")
-
-
 def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
     """(the hook's `args:` as checkov-pitr scan options, the changed files pre-commit appends); the
     inputs are the changed files, never -d / -f."""
@@ -262,7 +259,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     try:
         options, changed = hook_options(sys.argv[1:] if argv is None else argv)
     except OptionsError as exc:
-        _say(f"error: {exc}", err)
+        say(f"error: {exc}", err, PROG)
         return 2
     top = os.curdir  # pre-commit runs hooks from the repository's top folder
     try:
@@ -271,14 +268,14 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # fail closed, in one line
-        _say(f"error: internal error: {type(exc).__name__}: {exc}", err)
+        say(f"error: internal error: {type(exc).__name__}: {exc}", err, PROG)
         return 2
     if not chosen:
         return 0  # nothing the commit changes is ours: say nothing
     try:
         policy = load_policy(options.policy_file)
     except PolicyError as exc:
-        _say(str(exc), err)
+        say(str(exc), err, PROG)
         return 2
     roots = tuple(os.path.relpath(r) for r in chosen.roots)
     scanned = dataclasses.replace(options, directories=roots, files=chosen.files,

@@ -20,6 +20,7 @@ from checkov.common.output.report import Report
 from checkov.common.util.json_utils import CustomJSONEncoder
 
 from checkov_pitr import __version__
+from checkov_pitr.outputs import safe_text
 from checkov_pitr.domain.policy import LoadedPolicy
 from checkov_pitr.engine.options import FRAMEWORKS, ScanOptions
 from checkov_pitr.engine.scan import FAILED, PASSED, SKIPPED, Finding, ScanResult
@@ -34,20 +35,6 @@ _FILE_NAMES = {  # checkov's names under an --output-file-path folder
     "cli": "results_cli.txt", "github_failed_only": "results_github_failed_only.md", "sarif": "results_sarif.sarif",
     "json": "results_json.json", "junitxml": "results_junitxml.xml", "gitlab_sast": "results_gitlab_sast.json",
 }
-# Characters that must not reach an output as themselves: line breaks (a file name with a newline
-# could start a line with `::warning`, a GitHub workflow command) and other control characters.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
-
-
-def safe_text(text: Any) -> str:
-    """A file name or resource as data: control characters escaped, undecodable bytes as \\xNN, and
-    a leading `::` (a workflow command) escaped."""
-    value = str(text)
-    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    value = _UNSAFE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), value)
-    return "\\:" + value[1:] if value.startswith("::") else value
-
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -101,6 +88,7 @@ def _record(finding: Finding, lines: _Lines) -> Record:
         caller_file_path=finding.calling_file,
     )
     record.set_guideline(meta.guideline)
+    record.repo_file_path = safe_text(record.repo_file_path)  # gitlab_sast and JSON write it
     return record
 
 
@@ -159,10 +147,13 @@ def _cli(reports: Sequence[Report], options: ScanOptions) -> str:
 
 def _json(reports: Sequence[Report], options: ScanOptions) -> str:
     documents = [report.get_dict(is_quiet=options.quiet) for report in reports]
-    if options.compact:
-        for document in documents:
-            for record in document.get("results", {}).get("failed_checks", []):
-                record.pop("code_block", None)
+    for document in documents:
+        for kind, records in document.get("results", {}).items():
+            for record in records:
+                # the record keeps the true path (SARIF URIs, fixes); JSON shows it as data
+                record["file_abs_path"] = safe_text(record.get("file_abs_path", ""))
+                if options.compact and kind == "failed_checks":
+                    record.pop("code_block", None)
     output: Any = documents[0] if len(documents) == 1 else documents or Report("").get_summary()
     return json.dumps(output, indent=4, cls=CustomJSONEncoder)
 

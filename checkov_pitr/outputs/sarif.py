@@ -137,7 +137,8 @@ class RepositoryPaths:
         return os.path.basename(absolute)
 
     def uri(self, path: str) -> str:
-        return quote(self.relative(path))
+        # the name's bytes, percent-encoded: a non-UTF-8 byte (a surrogate in the str) is %XX, not a crash
+        return quote(self.relative(path).encode("utf-8", "surrogateescape"))
 
 
 class PlanFiles:

@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.policy import Exemption, LoadedPolicy, excerpt
 from checkov_pitr.engine.scan import SKIPPED, UNKNOWN, Finding
+from checkov_pitr.outputs.render import safe_text
 
 PROG = "checkov-pitr"
 DESCRIPTOR_POLICY = "checkov-pitr/policy"
@@ -47,19 +48,19 @@ def policy_text(policy: LoadedPolicy) -> str:
 
 
 def exemption_text(exemption: Exemption, resource: str, checks: Sequence[str]) -> str:
-    return (f"exemption {exemption.label} skipped {resource} for {', '.join(checks)}: "
+    return (f"exemption {exemption.label} skipped {safe_text(resource)} for {', '.join(checks)}: "
             f"{excerpt(exemption.reason, 200)} (expires {exemption.expires.isoformat()}; "
             f"covers {exemption.checks_text})")
 
 
 def skip_text(finding: Finding) -> str:
-    return (f"skip comment skipped {finding.resource} for {finding.check_id} in {finding.file_path}: "
+    return (f"skip comment skipped {safe_text(finding.resource)} for {finding.check_id} in {safe_text(finding.file_path)}: "
             f"{excerpt(finding.suppress_comment or '', 200)}")
 
 
 def unknown_text(finding: Finding) -> str:
-    return (f"UNKNOWN (policy unresolved: unknown, no result): {finding.resource} {finding.check_id} "
-            f"in {finding.file_path}: {finding.reason}")
+    return (f"UNKNOWN (policy unresolved: unknown, no result): {safe_text(finding.resource)} {finding.check_id} "
+            f"in {safe_text(finding.file_path)}: {safe_text(finding.reason)}")
 
 
 def visibility_lines(policy: LoadedPolicy, findings: Sequence[Finding]) -> List[str]:
@@ -89,11 +90,11 @@ def sarif_notifications(policy: LoadedPolicy, findings: Sequence[Finding],
                             "reason": exemption.reason, "expires": exemption.expires.isoformat()}))
     for finding in applied_skips(findings):
         notes.append(_note("note", DESCRIPTOR_SKIP, skip_text(finding), uri, finding.path,
-                           {"resource": finding.resource, "checkId": finding.check_id,
-                            "reason": finding.suppress_comment or ""}))
+                           {"resource": safe_text(finding.resource), "checkId": finding.check_id,
+                            "reason": safe_text(finding.suppress_comment or "")}))
     for finding in unknown_findings(findings):
         notes.append(_note("warning", DESCRIPTOR_UNKNOWN, unknown_text(finding), uri, finding.path,
-                           {"resource": finding.resource, "checkId": finding.check_id}))
+                           {"resource": safe_text(finding.resource), "checkId": finding.check_id}))
     return notes
 
 

@@ -56,7 +56,12 @@ WRAPPER_ONLY_REASON = ("hashicorp/setup-terraform's output lines without a compl
                        f"set terraform_wrapper: false and {RERUN}")
 
 # Actions after which the resource is not in the planned state, so it has no result (SPEC: deleted).
+# "forget" (Terraform 1.7+, a `removed` block with `destroy = false`) leaves the table in AWS as it is,
+# no longer managed: it has no result either, whether or not planned_values still lists it (Terraform
+# listed forgotten resources there until hashicorp/terraform#38665), and a warning names it.
 _GONE_ACTIONS = (("delete",), ("forget",))
+FORGOTTEN_WARNING = ("forgotten (a `removed` block with destroy = false): Terraform stops managing it and the "
+                     "table stays in AWS as it is; no result")
 
 # How far into a file `looks_like_plan` looks: Terraform writes format_version first; `jq -S` sorts keys,
 # which puts applyable / complete / configuration first, so known keys are searched in a bounded head.
@@ -682,6 +687,10 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
             f"the plan's structure cannot be read ({unidentified[0]}) where it mentions a DynamoDB resource; "
             "scan the complete terraform show -json output"), warning="; ".join(warnings) or None)
     entries = _with_orphan_changes(findings.entries, changes) if section == "planned_values" else findings.entries
+    entries = [e for e in entries if e.address not in changes or not _is_gone(changes[e.address].actions)]
+    forgotten = [address for address, change in changes.items() if change.actions == ["forget"]]
+    if forgotten:
+        warnings.append(f"{', '.join(forgotten[:5])}{' and more' if len(forgotten) > 5 else ''} {FORGOTTEN_WARNING}")
     lines = _address_lines(document, [e.address for e in entries], section)
     tables = _tables(path, entries, changes, changes_problem, lines)
     return FileReading(path, TERRAFORM_PLAN, tables=tables, warning="; ".join(warnings) or None)

@@ -235,10 +235,13 @@ def _hcl_error(exc: Exception) -> str:
 # -- .tf.json --
 
 class _JsonObject(dict):
-    """A JSON object that remembers where it is in the text."""
+    """A JSON object that remembers where it is in the text, and every property in order: HCL's JSON
+    syntax keeps duplicate property names (two "resource" keys define the resources of both;
+    https://github.com/hashicorp/hcl/blob/main/json/spec.md "Blocks")."""
 
     start = 0
     end = 0
+    pairs: List[Tuple[str, Any]] = []
 
 
 def _positioned_decoder() -> json.JSONDecoder:
@@ -248,7 +251,7 @@ def _positioned_decoder() -> json.JSONDecoder:
                      object_pairs_hook: Any, memo: Any = None) -> Tuple[Any, int]:
         pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
         obj = _JsonObject(pairs)
-        obj.start, obj.end = s_and_end[1] - 1, end
+        obj.start, obj.end, obj.pairs = s_and_end[1] - 1, end, pairs
         return obj, end
 
     decoder.parse_object = parse_object  # type: ignore[assignment]
@@ -272,8 +275,14 @@ def _parse_json_file(parsed: _File, text: str) -> None:
     parsed.blocks = _json_blocks(document, LineIndex(text))
 
 
+def _properties(value: dict) -> List[Tuple[str, Any]]:
+    return value.pairs if isinstance(value, _JsonObject) else list(value.items())
+
+
 def _objects(value: Any) -> List[dict]:
-    """Terraform JSON allows an object, or an array of objects, at every level of a block."""
+    """Terraform JSON allows an object, or an array of objects, at every level of a block (the HCL
+    JSON spec, "Blocks": "a nested JSON object or JSON array of objects is required for each labelling
+    level", then "a JSON object representing a single block body, or a JSON array of JSON objects")."""
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
@@ -292,12 +301,12 @@ def _plain(value: Any) -> Any:
 def _json_blocks(document: Any, lines: LineIndex) -> Dict[str, Any]:
     blocks: Dict[str, Any] = {"resource": [], "variable": [], "locals": [], "module": []}
     for top in _objects(document):
-        for kind, value in top.items():
+        for kind, value in _properties(top):
             for item in _objects(value):
                 if kind == "resource":
-                    for resource_type, named in item.items():
+                    for resource_type, named in _properties(item):
                         for names in _objects(named):
-                            for name, bodies in names.items():
+                            for name, bodies in _properties(names):
                                 for body in _objects(bodies):
                                     converted = _json_body(body, resource_type.startswith("aws_"))
                                     converted["__start_line__"] = lines.line(getattr(body, "start", 0))
@@ -305,7 +314,7 @@ def _json_blocks(document: Any, lines: LineIndex) -> Dict[str, Any]:
                                     converted["__json_comments__"] = _json_comments(body)
                                     blocks["resource"].append({resource_type: {name: converted}})
                 elif kind in ("variable", "module"):
-                    for name, bodies in item.items():
+                    for name, bodies in _properties(item):
                         for body in _objects(bodies):
                             blocks[kind].append({name: {k: [_plain(v)] for k, v in body.items() if k != "//"}})
                 elif kind == "locals":
@@ -324,18 +333,19 @@ def _json_body(body: dict, blocks_by_shape: bool) -> Dict[str, Any]:
     lists of bodies. Which objects are blocks needs the provider schema: for the aws provider's
     DynamoDB types every nested object except maps such as `tags` is a block; awscc has none."""
     converted: Dict[str, Any] = {}
-    for key, value in body.items():
+    for key, value in _properties(body):
         if key == "//":
             continue
         if key == "dynamic":
-            converted["dynamic"] = [
+            converted.setdefault("dynamic", []).extend(
                 {name: {**{k: [_plain(v)] for k, v in spec.items() if k not in ("content", "//")},
                         "content": [_json_body(c, blocks_by_shape) for c in _objects(spec.get("content"))]}}
-                for item in _objects(value) for name, specs in item.items() for spec in _objects(specs)
-            ]
+                for item in _objects(value) for name, specs in _properties(item) for spec in _objects(specs)
+            )
         elif blocks_by_shape and key not in _JSON_MAP_ARGUMENTS and _objects(value) and (
                 isinstance(value, dict) or all(isinstance(v, dict) for v in value)):
-            converted[key] = [_json_body(v, blocks_by_shape) for v in _objects(value)]
+            # a repeated block property adds blocks (two "replica" keys are two replicas)
+            converted.setdefault(key, []).extend(_json_body(v, blocks_by_shape) for v in _objects(value))
         else:
             converted[key] = [_plain(value)]
     return converted
