@@ -20,13 +20,11 @@ CFN_GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
 SAM_SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
 TF_TABLE = "aws_dynamodb_table"
 TF_TABLE_REPLICA = "aws_dynamodb_table_replica"
-TF_GLOBAL_TABLE_2017 = "aws_dynamodb_global_table"
 AWSCC_TABLE = "awscc_dynamodb_table"  # hashicorp/awscc (AWS Cloud Control provider)
 AWSCC_GLOBAL_TABLE = "awscc_dynamodb_global_table"
 
 CFN_TYPES = (CFN_TABLE, CFN_GLOBAL_TABLE, SAM_SIMPLE_TABLE)
 TF_TYPES = (TF_TABLE, TF_TABLE_REPLICA, AWSCC_TABLE, AWSCC_GLOBAL_TABLE)
-AWSCC_TYPES = (AWSCC_TABLE, AWSCC_GLOBAL_TABLE)
 
 
 class Result(Enum):

@@ -20,14 +20,6 @@ MAX_DEPTH = 100  # brackets deeper than this are refused before any recursive pa
 MAX_LOCAL_DEPTH = 32  # locals referring to locals: deeper chains stay unresolved
 
 
-class _Unresolved:
-    def __repr__(self) -> str:
-        return "UNRESOLVED"
-
-
-UNRESOLVED: Any = _Unresolved()
-
-
 # ---------------------------------------------------------------------------------------------
 # The lexer: what is code, string or comment
 # ---------------------------------------------------------------------------------------------
@@ -486,11 +478,6 @@ def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool
     return parts
 
 
-def template_parts(text: str) -> Optional[List[Tuple[bool, str]]]:
-    """A template string as (is_expression, text) parts; None for directives (`%{`) or bad braces."""
-    return split_template(text)
-
-
 def normalize_string(raw: str) -> str:
     """A quoted HCL string as written (escapes in it) in the form values are kept in: escapes
     decoded, a literal `${` / `%{` written `$${` / `%%{`, interpolations as written. Both HCL
@@ -697,7 +684,7 @@ class _Parser:
     def primary(self) -> Any:
         kind, value = self.take()
         if kind == "number":
-            return ("lit", int(value) if value.isdigit() else _number_literal(value))
+            return ("lit", int(value) if value.isdigit() else _tidy(float(value)))
         if kind == "string":
             return _template_node(value)
         if kind == "name":
@@ -781,11 +768,6 @@ class _Parser:
         return ("for", names, collection, key, value, condition, group)
 
 
-def _number_literal(text: str) -> Any:
-    number = float(text)
-    return int(number) if number.is_integer() and abs(number) < 2 ** 63 else number
-
-
 def _template_node(raw: str) -> Any:
     parts = split_template(raw, escapes=True)
     if parts is None:
@@ -814,17 +796,6 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-def is_unresolved(value: Any) -> bool:
-    """Whether a value still holds an expression the scan did not resolve."""
-    if isinstance(value, str):
-        return "${" in value
-    if isinstance(value, Mapping):
-        return any(is_unresolved(v) for v in value.values())
-    if isinstance(value, list):
-        return any(is_unresolved(v) for v in value)
-    return isinstance(value, Unknown)
-
-
 def _first_unknown(*values: Any) -> Optional[Unknown]:
     """The first Unknown in the values, inside collections too."""
     for value in values:
@@ -849,7 +820,7 @@ def _as_number(value: Any) -> Any:
     if isinstance(value, Unknown) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         return value
     if isinstance(value, str) and re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?", value.strip()):
-        return _number_literal(value.strip())
+        return _tidy(float(value))
     raise EvalError(f"{_short(value)} is not a number")
 
 
@@ -1144,14 +1115,6 @@ def _equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def _collection(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return value
-    if isinstance(value, list):
-        return value
-    raise EvalError(f"{_short(value)} is not a collection")
-
-
 def _list(value: Any) -> List[Any]:
     if not isinstance(value, list):
         raise EvalError(f"{_short(value)} is not a list")
@@ -1222,22 +1185,6 @@ def _one(evaluator: _Evaluator, items: Any) -> Any:
     return items[0] if items else None
 
 
-def _tomap(evaluator: _Evaluator, value: Any) -> Any:
-    return dict(_map(value))
-
-
-def _tobool(evaluator: _Evaluator, value: Any) -> Any:
-    return None if value is None else _as_bool(value)
-
-
-def _tonumber(evaluator: _Evaluator, value: Any) -> Any:
-    return None if value is None else _as_number(value)
-
-
-def _tostring(evaluator: _Evaluator, value: Any) -> Any:
-    return None if value is None else _as_string(value)
-
-
 def _length(evaluator: _Evaluator, value: Any) -> int:
     if isinstance(value, (list, Mapping, str)):
         return len(value)
@@ -1269,10 +1216,10 @@ _FUNCTIONS: Dict[str, Any] = {
     "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
     "toset": lambda e, items: _sorted_set(_list(items)),
     "tolist": lambda e, items: list(_list(items)),
-    "tomap": _tomap,
-    "tobool": _tobool,
-    "tonumber": _tonumber,
-    "tostring": _tostring,
+    "tomap": lambda e, value: dict(_map(value)),
+    "tobool": lambda e, value: None if value is None else _as_bool(value),
+    "tonumber": lambda e, value: None if value is None else _as_number(value),
+    "tostring": lambda e, value: None if value is None else _as_string(value),
     "upper": lambda e, text: _as_string(text).upper(),
     "lower": lambda e, text: _as_string(text).lower(),
     "trimspace": lambda e, text: _as_string(text).strip(),
@@ -1448,7 +1395,7 @@ def for_each_value(value: Any, key: Any) -> Any:
 
 __all__ = [
     "EvalError", "FastHclParser", "FastParseError", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
-    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "decode_escapes", "for_each_value", "instance_keys", "is_unresolved",
-    "json_depth", "lex_hcl", "normalize_string", "parse_expression", "plain_number", "split_template", "template_parts",
+    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "decode_escapes", "for_each_value", "instance_keys",
+    "json_depth", "lex_hcl", "normalize_string", "parse_expression", "plain_number", "split_template",
     "without_exponents",
 ]
