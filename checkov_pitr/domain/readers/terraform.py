@@ -20,12 +20,10 @@ import stat
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-import hcl2
-
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, FastHclParser, FastParseError, LineIndex, Scope, TooManyInstances, Unknown,
-    decode_escapes, for_each_value, instance_keys, json_depth, lex_hcl, normalize_string, without_exponents,
+    MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, TooManyInstances, Unknown, decode_escapes, for_each_value,
+    instance_keys, json_depth, lex_hcl, normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.readers.terraform_modules import MODULES_JSON, installed_modules, module_folder
 
@@ -34,8 +32,6 @@ _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf
 _TOFU_TWIN = {".tf": ".tofu", ".tf.json": ".tofu.json"}
 _IN_SCOPE_TEXT = (b"aws_dynamodb_table", b"awscc_dynamodb_table", b"awscc_dynamodb_global_table")
 _MODULE_CALL_TEXT = re.compile(rb'(?m)^[ \t]*module[ \t]+"|"module"[ \t\r\n]*:')
-# bc-python-hcl2 (lark) reads about 700 tables a second; larger files go to the fast parser first
-FAST_PARSE_BYTES = 256 * 1024
 MAX_MODULE_DEPTH = 16
 MAX_WALK_INSTANCES = 5 * MAX_INSTANCES  # table and module instances of one root module, all depths
 TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
@@ -142,7 +138,7 @@ class _File:
     blocks: Dict[str, Any] = field(default_factory=dict)
     comments: List[Tuple[int, str]] = field(default_factory=list)  # (line, comment text)
     problem: Optional[str] = None
-    rewritten: bool = False  # exponent literals written out so bc-python-hcl2 could read it
+    rewritten: bool = False  # exponent literals, which checkov's parser refuses
 
     @property
     def may_hold_tables(self) -> bool:
@@ -179,28 +175,16 @@ def _parse_hcl_file(parsed: _File, text: str) -> None:
     lines = LineIndex(text)
     parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
     try:
-        parsed.blocks = _normalized(_load_hcl(text)) if "\\" in text else _load_hcl(text)
-        # the fast parser reads exponents; checkov's parser would have refused the file
-        parsed.rewritten = bool(lexed.exponents) and len(text) > FAST_PARSE_BYTES
-        return
+        parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
+        parsed.rewritten = lexed.exponents
     except RecursionError:
         parsed.problem = _too_deep()
-        return
-    except Exception as exc:  # lark raises many types; any of them means "not HCL it can read"
-        first_error = exc
-    if lexed.exponents:
-        # bc-python-hcl2 0.4.3 refuses `1e3`: read the same values written without exponents
-        try:
-            parsed.blocks = _normalized(_load_hcl(without_exponents(text, lexed.exponents)))
-            parsed.rewritten = True
-            return
-        except Exception:  # noqa: BLE001 - the first error is the one to report
-            pass
-    parsed.problem = f"not valid HCL ({_hcl_error(first_error)}); fix the syntax (terraform validate shows it)"
+    except HclError as exc:
+        parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
 
 
 def _normalized(value: Any) -> Any:
-    """Both HCL parsers keep quoted strings as written: decode their escapes (labels, keys, values),
+    """The parser keeps quoted strings as written: decode their escapes (labels, keys, values),
     so `resource "aws_dynamodb_\\u0074able"` is the aws_dynamodb_table it is to Terraform."""
     if isinstance(value, dict):
         return {(decode_escapes(k) if "\\" in k and "${" not in k else k) if isinstance(k, str) else k: _normalized(v)
@@ -208,28 +192,6 @@ def _normalized(value: Any) -> Any:
     if isinstance(value, list):
         return [_normalized(v) for v in value]
     return normalize_string(value) if isinstance(value, str) else value
-
-
-def _load_hcl(text: str) -> Dict[str, Any]:
-    if len(text) > FAST_PARSE_BYTES:
-        try:
-            return FastHclParser(text).parse()
-        except FastParseError:
-            pass  # bc-python-hcl2 reads it, or reports the error
-    return hcl2.loads(text)
-
-
-def _hcl_error(exc: Exception) -> str:
-    line = getattr(exc, "line", None)
-    token = getattr(exc, "token", None)
-    char = getattr(exc, "char", None)
-    if token is not None:
-        what = "unexpected end of file" if str(getattr(token, "type", "")) == "$END" else f"unexpected {str(token)[:40]!r}"
-    elif char is not None:
-        what = f"unexpected character {char!r}"
-    else:
-        what = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:80]
-    return f"line {line}: {what}" if isinstance(line, int) and line > 0 else what
 
 
 # -- .tf.json --
@@ -545,7 +507,7 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
             if path.endswith(".json"):
                 data = json.loads(text)
             else:
-                data = _normalized({k: _unwrap1(v) for k, v in _load_hcl(text).items()})
+                data = _normalized({k: _unwrap1(v) for k, v in parse_hcl(text).items()})
                 data = {k: Scope().value(v) for k, v in data.items() if not k.startswith("__")}
         except Exception as exc:  # noqa: BLE001 - Terraform itself would stop: the tables are judged on defaults
             problems.append(FileReading(os.path.abspath(path), TERRAFORM,
