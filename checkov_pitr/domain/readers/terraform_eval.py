@@ -233,51 +233,29 @@ class Lexed:
 
 
 def lex_hcl(text: str) -> Lexed:
-    """One pass over HCL text. Strings (with their `${}` interpolations) and heredocs are skipped,
-    so a `#` or `checkov:skip=` inside a value is never taken for a comment. Tolerant: the parser
-    reports what is wrong."""
-    found = Lexed()
-    frames: List[Any] = []  # "S" for a string; an int (the depth it opened at) for an interpolation
-    pos, depth = 0, 0
-    while pos < len(text):
-        if frames and frames[-1] == "S":
-            match = _IN_STRING.search(text, pos)
+    """One pass over HCL text: strings (with their `${}` interpolations) and heredocs are skipped, so
+    a `#` or `checkov:skip=` inside a value is never taken for a comment. It stops at the first
+    error, which the parser reports."""
+    found, pos, depth = Lexed(), 0, 0
+    try:
+        while True:
+            match = _BRACKETS.search(text, pos)
+            found.exponents = found.exponents or bool(_EXPONENT.search(text, pos, match.start() if match else len(text)))
             if not match:
-                break
-            if match.group() in ('"', "\n"):  # a newline ends an unterminated string: the parser reports it
-                frames.pop()
-            elif match.group() in ("${", "%{"):
-                frames.append(depth)
-                depth += 1
-                found.max_depth = max(found.max_depth, depth)
-            pos = match.end()
-            continue
-        match = _BRACKETS.search(text, pos)
-        found.exponents = found.exponents or bool(_EXPONENT.search(text, pos, match.start() if match else len(text)))
-        if not match:
-            break
-        token, pos = match.group(), match.end()
-        if token == '"':
-            frames.append("S")
-        elif token in ("#", "//", "/*"):
-            try:
+                return found
+            token, pos = match.group(), match.end()
+            if token == '"':
+                pos = skip_string(text, match.start())
+            elif token in ("#", "//", "/*"):
                 pos = skip_comment(text, match.start())  # type: ignore[assignment]
-            except HclError:
-                pos = len(text)
-            found.comments.append((match.start(), text[match.start():pos]))
-        elif token == "<<":
-            try:
+                found.comments.append((match.start(), text[match.start():pos]))
+            elif token == "<<":
                 pos = skip_heredoc(text, match.start()) or pos
-            except HclError:
-                pos = len(text)
-        elif token in "([{":
-            depth += 1
-            found.max_depth = max(found.max_depth, depth)
-        elif token in ")]}":
-            depth -= 1
-            if token == "}" and frames and frames[-1] == depth:
-                frames.pop()  # closes an interpolation: back inside its string
-    return found
+            else:
+                depth += 1 if token in "([{" else -1
+                found.max_depth = max(found.max_depth, depth)
+    except (HclError, RecursionError):
+        return found
 
 
 def json_depth(text: str) -> int:
