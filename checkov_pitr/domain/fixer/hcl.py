@@ -17,9 +17,7 @@ _LITERAL = re.compile(r'(?:true|false|null|-?\d+(?:\.\d+)?|"[^"$%\\]*")\Z')
 _REFERENCE = re.compile(r"\b(var|local|module|each|count|data|self)\.([A-Za-z_][A-Za-z0-9_-]*)")
 
 
-# ---------------------------------------------------------------------------------------------
-# Writing
-# ---------------------------------------------------------------------------------------------
+# --- Writing ---
 
 def literal(text: str) -> Optional[str]:
     """The expression's text when it is a literal (true, false, null, a number, a plain string)."""

@@ -1,12 +1,7 @@
-"""The Terraform reader of the inventory: every DynamoDB resource a Terraform / OpenTofu configuration
-holds, read as Terraform reads it, independent of checkov. No checkov here.
-
-`read_terraform_root(folder, scan_root)` reads one folder as a root module (checkov treats every
-folder it scans as one), follows its module calls (local ones, and registry / git ones that
-`terraform init` installed), merges override files, and resolves the values a scan can know
-(literals, variable defaults and tfvars, locals, module arguments). Everything else stays an
-unresolved "${...}" string that `core.terraform_reference` names in the verdict.
-"""
+"""Every DynamoDB resource a Terraform / OpenTofu configuration holds, read as Terraform reads it:
+module calls followed (local ones, and those `terraform init` installed), override files merged,
+the values a scan can know resolved (literals, defaults, tfvars, locals, module arguments); the
+rest stays an unresolved "${...}" string that `core.terraform_reference` names. No checkov here."""
 from __future__ import annotations
 
 import bisect
@@ -43,9 +38,7 @@ _SKIP = re.compile(r"(?:checkov:skip=|bridgecrew:skip=|cortex:skip=) *([A-Za-z_\
 _JSON_MAP_ARGUMENTS = ("tags", "tags_all", "for_each", "count", "depends_on", "provider", "triggers")
 
 
-# ---------------------------------------------------------------------------------------------
-# Which files Terraform / OpenTofu load
-# ---------------------------------------------------------------------------------------------
+# --- Which files Terraform / OpenTofu load ---
 
 def _split_name(name: str) -> Optional[Tuple[str, str]]:
     """("main", ".tf") for main.tf; None for a file no Terraform tool loads."""
@@ -75,9 +68,8 @@ class _FolderFiles:
 
 
 def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
-    """The configuration files `tool` reads from one folder (not its subfolders). Terraform reads
-    .tf and .tf.json; OpenTofu also .tofu and .tofu.json, and reads x.tofu instead of x.tf
-    (https://opentofu.org/docs/language/files/: "Extension Precedence"; override files too)."""
+    """The files `tool` reads from one folder: Terraform .tf and .tf.json; OpenTofu also .tofu and
+    .tofu.json, and x.tofu instead of x.tf (https://opentofu.org/docs/language/files/)."""
     found = _FolderFiles()
     try:
         names = sorted(n for n in os.listdir(folder) if _split_name(n))
@@ -109,16 +101,13 @@ def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
 
 
 def terraform_files(folder: str, tool: str = OPENTOFU_TOOL) -> List[str]:
-    """The files `tool` loads from one folder (not its subfolders), sorted by name: by default
-    OpenTofu's (.tf, .tf.json, .tofu, .tofu.json, without x.tf where x.tofu exists); hidden and
-    backup files, devices and FIFOs are never loaded."""
+    """The files `tool` loads from one folder (not its subfolders), sorted by name."""
     return _folder_files(folder, tool).loaded
 
 
 def may_hold_tables(raw: bytes, path: str = "") -> bool:
-    """Whether a Terraform file's bytes may declare an in-scope resource or call a module. A text
-    check, so it must hold for every way of writing the type: an escape (`\\u0074`, JSON's `\\u`)
-    could spell one, so any `\\u` / `\\U` escape makes it True."""
+    """Whether a Terraform file's bytes may declare an in-scope resource or call a module (any `\\u`
+    escape could spell a type)."""
     return (any(needle in raw for needle in _IN_SCOPE_TEXT) or bool(_MODULE_CALL_TEXT.search(raw))
             or b"\\u" in raw or b"\\U" in raw)
 
@@ -127,9 +116,7 @@ def _framework(path: str) -> str:
     return TERRAFORM_JSON if path.endswith(".json") else TERRAFORM
 
 
-# ---------------------------------------------------------------------------------------------
-# Parsing one file into bc-python-hcl2's shape
-# ---------------------------------------------------------------------------------------------
+# --- Parsing one file into bc-python-hcl2's shape ---
 
 @dataclass
 class _File:
@@ -140,26 +127,15 @@ class _File:
     problem: Optional[str] = None
     rewritten: bool = False  # exponent literals, which checkov's parser refuses
 
-    @property
-    def may_hold_tables(self) -> bool:
-        return may_hold_tables(self.raw, self.path)
-
-
-def _decode(raw: bytes) -> Tuple[Optional[str], Optional[str]]:
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        return None, f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
-
 
 def _parse_file(path: str, raw: bytes) -> _File:
     parsed = _File(path, raw)
-    text, parsed.problem = _decode(raw)
-    if text is not None:
-        if path.endswith(".json"):
-            _parse_json_file(parsed, text)
-        else:
-            _parse_hcl_file(parsed, text)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        parsed.problem = f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
+        return parsed
+    (_parse_json_file if path.endswith(".json") else _parse_hcl_file)(parsed, text)
     return parsed
 
 
@@ -206,9 +182,8 @@ class _JsonObject(dict):
 def _positioned_decoder() -> json.JSONDecoder:
     decoder = json.JSONDecoder()
 
-    def parse_object(s_and_end: Tuple[str, int], strict: bool, scan_once: Any, object_hook: Any,
-                     object_pairs_hook: Any, memo: Any = None) -> Tuple[Any, int]:
-        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+    def parse_object(s_and_end: Tuple[str, int], strict: bool, scan_once: Any, *hooks_and_memo: Any) -> Tuple[Any, int]:
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, hooks_and_memo[-1])
         obj = _JsonObject(pairs)
         obj.start, obj.end = s_and_end[1] - 1, end
         return obj, end
@@ -282,9 +257,8 @@ def _json_comments(body: Any) -> List[str]:
 
 
 def _json_body(body: dict, blocks_by_shape: bool) -> Dict[str, Any]:
-    """A .tf.json resource body in the HCL shape: attributes wrapped in one list, nested blocks as
-    lists of bodies. Which objects are blocks needs the provider schema: for the aws provider's
-    DynamoDB types every nested object except maps such as `tags` is a block; awscc has none."""
+    """A .tf.json resource body in the HCL shape. Which objects are blocks needs the provider schema:
+    for aws DynamoDB types every nested object but maps such as `tags`; awscc has none."""
     converted: Dict[str, Any] = {}
     for key, value in body.items():
         if key == "//":
@@ -303,9 +277,7 @@ def _json_body(body: dict, blocks_by_shape: bool) -> Dict[str, Any]:
     return converted
 
 
-# ---------------------------------------------------------------------------------------------
-# One module folder: its blocks, override files merged
-# ---------------------------------------------------------------------------------------------
+# --- One module folder: its blocks, override files merged ---
 
 @dataclass
 class _Resource:
@@ -465,13 +437,13 @@ def _load_module(folder: str, tool: str) -> _Module:
         parsed = _parse_file(path, raws[path])
         is_override = path in overrides
         if parsed.problem:
-            if parsed.may_hold_tables:
+            if may_hold_tables(parsed.raw, path):
                 module.readings.append(FileReading(path, _framework(path), not_judged=parsed.problem))
             continue
         module.authoritative = module.authoritative or parsed.rewritten
         _collect(module, parsed, is_override)
         if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
-                not is_override and parsed.may_hold_tables and not parsed.blocks):
+                not is_override and may_hold_tables(parsed.raw, path) and not parsed.blocks):
             if is_override:
                 module.readings.append(FileReading(
                     path, _framework(path), shadowed=True,
@@ -481,14 +453,11 @@ def _load_module(folder: str, tool: str) -> _Module:
     return module
 
 
-# ---------------------------------------------------------------------------------------------
-# Instances: count / for_each, values, module calls
-# ---------------------------------------------------------------------------------------------
+# --- Instances: count / for_each, values, module calls ---
 
 def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List[FileReading]]:
-    """Root-module variable values, in the order Terraform loads them (later files win):
-    terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order, then -var-file
-    files in the order given. A file that cannot be read is reported, and sets nothing."""
+    """Root-module variable values in Terraform's order (later wins): terraform.tfvars(.json),
+    *.auto.tfvars(.json) by name, then -var-file files. A file that cannot be read sets nothing."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
@@ -519,10 +488,8 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
 
 
 def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
-    """(address suffix, iterator names) per instance, and the reason the resource is not judged
-    (a count / for_each too large to expand). [] when count is 0 or for_each is empty; one
-    unindexed instance when count / for_each cannot be resolved (as checkov reports it): judged,
-    never dropped."""
+    """(address suffix, iterator names) per instance ([] for count 0; one unindexed instance where
+    count / for_each is unresolved), and why the resource is not judged (too many instances)."""
     for meta in ("count", "for_each"):
         if meta not in body:
             continue
@@ -540,9 +507,8 @@ def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict
 
 
 def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
-    """`dynamic` blocks: rendered (`{"replica": [block, ...]}`, as checkov hands them over) where
-    for_each and the content resolve; otherwise kept unrendered (`{"replica": {"for_each": [...],
-    "content": [...]}}`) with for_each resolved as far as it goes, which core._dynamic_blocks reads."""
+    """`dynamic` blocks rendered (`{"replica": [block, ...]}`) where for_each and content resolve,
+    else kept unrendered (`{"replica": {"for_each": [...], "content": [...]}}`) for core._dynamic_blocks."""
     rendered: List[Dict[str, Any]] = []
     for entry in entries if isinstance(entries, list) else []:
         for name, spec in (entry.items() if isinstance(entry, dict) else []):
@@ -602,9 +568,7 @@ class _Walk:
         return self.readings[path]
 
     def warn(self, path: str, warning: str) -> None:
-        reading = self.reading(path)
-        if warning not in (reading.warning or ""):
-            reading.warning = f"{reading.warning}; {warning}" if reading.warning else warning
+        _add_warning(self.reading(path), warning)
 
 
 def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any]) -> Scope:
@@ -716,8 +680,7 @@ def _installed(folder: str, modules: Dict[Tuple[str, str], Any]) -> Dict[str, st
 
 
 def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set[str]:
-    """Every folder `folder` calls as a module, at any depth, whatever count / for_each make of
-    the calls (under either tool)."""
+    """Every folder `folder` calls as a module, at any depth, under either tool."""
     installed = _installed(folder, modules)
     found: Set[str] = set()
     pending: List[Tuple[str, List[str], int]] = [(folder, [], 0)]
@@ -734,9 +697,13 @@ def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set
     return found
 
 
-# ---------------------------------------------------------------------------------------------
-# Readings merged: one table per address, judged under every reading (tool, caller) it has
-# ---------------------------------------------------------------------------------------------
+# --- Readings merged: one table per address, judged under every reading (tool, caller) ---
+
+def _add_warning(reading: FileReading, warnings: Optional[str]) -> None:
+    for warning in (warnings or "").split("; "):
+        if warning and warning not in (reading.warning or ""):
+            reading.warning = f"{reading.warning}; {warning}" if reading.warning else warning
+
 
 def _same_reading(first: FoundTable, other: FoundTable) -> bool:
     return (first.path, first.lines, first.config, first.problem, dict(first.skips)) == (
@@ -751,10 +718,9 @@ def _in_context(table: FoundTable, context: str) -> FoundTable:
 
 
 def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
-    """One table from the same resource as several readings give it ((context, table) pairs, e.g.
-    ("under OpenTofu (main.tofu)", ...)). Readings that agree are one; otherwise the first is the
-    table reported, and `variants` holds every reading, each judged (verdicts.judge): it passes
-    only if it passes under each. A skip counts only where every reading has it."""
+    """One table from (context, table) readings of the same resource: readings that agree are one;
+    otherwise the first is reported, with every reading in `variants` (judged each, verdicts.judge).
+    A skip counts only where every reading has it."""
     first = readings[0][1]
     authoritative = any(table.authoritative for _, table in readings)
     if all(_same_reading(first, table) for _, table in readings[1:]):
@@ -769,8 +735,7 @@ def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
 
 
 def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[FileReading]:
-    """File readings of several readings of the same files, as (context, readings) pairs: one
-    FileReading per path, one table per resource (combine_readings)."""
+    """(context, readings) of the same files as one FileReading per path, one table per resource."""
     by_path: Dict[str, FileReading] = {}
     tables: Dict[Tuple[str, str], List[Tuple[str, FoundTable]]] = {}
     for context, readings in groups:
@@ -778,9 +743,7 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[Fil
             merged = by_path.setdefault(reading.path, FileReading(reading.path, reading.framework))
             merged.not_judged = merged.not_judged or reading.not_judged
             merged.keep_from_checkov = merged.keep_from_checkov or reading.keep_from_checkov
-            for warning in (reading.warning or "").split("; "):
-                if warning and warning not in (merged.warning or ""):
-                    merged.warning = f"{merged.warning}; {warning}" if merged.warning else warning
+            _add_warning(merged, reading.warning)
             for table in reading.tables:
                 tables.setdefault((reading.path, table.resource), []).append((context, table))
     shadowed_everywhere = {path for path in by_path if all(
@@ -798,16 +761,15 @@ def _tool_context(tool: str, table: FoundTable) -> str:
 
 
 def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
-    """The Terraform and the OpenTofu reading of one root: a table in both is one result that passes
-    only under both; a table in one only is judged under it. Its file: Terraform's, where it has one."""
+    """The Terraform and the OpenTofu reading of one root: a table in both passes only under both;
+    a table in one is judged under it (in Terraform's file, where it has one)."""
     by_address: Dict[str, List[Tuple[str, FoundTable]]] = {}
     files: Dict[str, FileReading] = {}
     for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL):
         for reading in readings[tool]:
             merged = files.setdefault(reading.path, replace(reading, tables=[]))
             merged.shadowed = merged.shadowed and reading.shadowed
-            if reading.warning and reading.warning not in (merged.warning or ""):
-                merged.warning = f"{merged.warning}; {reading.warning}" if merged.warning else reading.warning
+            _add_warning(merged, reading.warning)
             for table in reading.tables:
                 by_address.setdefault(table.resource, []).append((_tool_context(tool, table), table))
     for found in by_address.values():
@@ -820,9 +782,7 @@ def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
     return sorted(files.values(), key=lambda r: r.path)
 
 
-# ---------------------------------------------------------------------------------------------
-# The public API
-# ---------------------------------------------------------------------------------------------
+# --- The public API ---
 
 def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: Sequence[str],
                deployed_with: str) -> List[FileReading]:
@@ -860,17 +820,10 @@ def _without_collector(read: Any) -> Any:
 
 def read_terraform_root(folder: str, scan_root: str, var_files: Sequence[str] = (),
                         deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
-    """Read `folder` as a root module, following its module calls, and return one FileReading per
-    file that holds an in-scope resource (its tables, maybe none), cannot be read (not_judged), is
-    not read by the deploying tool (shadowed: x.tf beside x.tofu under OpenTofu; override files,
-    whose blocks are judged where they merge), or calls a module that is not on disk (warning).
-
-    `var_files`: the -var-file files of the command line, applied after the folder's tfvars.
-    `deployed_with`: "terraform", "opentofu", or "both" (the default): where a folder reads
-    differently under the two, each table is judged under both readings (FoundTable.variants).
-    `scan_root` is the folder the scan started from (kept for the caller's bookkeeping); modules.json
-    is read from `folder`, the root module, where `terraform init` writes it.
-    """
+    """`folder` read as a root module: one FileReading per file that holds an in-scope resource,
+    cannot be read (not_judged), is not read by the tool (shadowed: x.tf beside x.tofu, override
+    files), or calls a module not on disk (warning). `var_files` apply after the folder's tfvars;
+    `deployed_with` "both" judges each table under both tools' readings (FoundTable.variants)."""
     _check_deployed_with(deployed_with)
     folder = os.path.abspath(folder)
     return _without_collector(lambda: _read_root(folder, {}, var_files, deployed_with))
@@ -878,11 +831,9 @@ def read_terraform_root(folder: str, scan_root: str, var_files: Sequence[str] = 
 
 def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Sequence[str] = (),
                         deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
-    """Read every folder of one scan root that holds Terraform files, as Terraform would deploy
-    them: a folder another folder of the set calls as a module is not a root of its own (its tables
-    are judged under each call, with that caller's arguments); every other folder is a root. A
-    table that several roots create at the same address in the same file is one result, judged
-    per caller (FoundTable.variants, "called from <folder>"). One root's failure costs only it."""
+    """Every folder of one scan root that holds Terraform files, as deployed: a folder another one
+    calls is no root of its own (judged per caller, FoundTable.variants "called from <folder>").
+    One root's failure costs only it."""
     _check_deployed_with(deployed_with)
     candidates = sorted({os.path.abspath(f) for f in folders})
     modules: Dict[Tuple[str, str], _Module] = {}

@@ -20,9 +20,7 @@ MAX_DEPTH = 100  # brackets deeper than this are refused before any recursive pa
 MAX_LOCAL_DEPTH = 32  # locals referring to locals: deeper chains stay unresolved
 
 
-# ---------------------------------------------------------------------------------------------
-# The scanner: what is code, string, heredoc or comment, with offsets
-# ---------------------------------------------------------------------------------------------
+# --- The scanner: what is code, string, heredoc or comment, with offsets ---
 
 class HclError(ValueError):
     """Text that is not HCL; `offset` is where the scanner stopped."""
@@ -218,9 +216,7 @@ def parse_body(text: str, start: int, end: int, object_body: bool = False) -> Li
         raise HclError(f"unexpected {text[j]!r}" if j < end else "unexpected end of file", j)
 
 
-# ---------------------------------------------------------------------------------------------
-# The parser: a file into bc-python-hcl2's shape (literals as values, other expressions "${text}")
-# ---------------------------------------------------------------------------------------------
+# --- The parser: a file into bc-python-hcl2's shape ---
 
 @dataclass
 class Lexed:
@@ -344,9 +340,7 @@ def hcl_value(text: str, start: int, end: int) -> Any:
     return "${" + expression.strip() + "}"
 
 
-# ---------------------------------------------------------------------------------------------
-# Strings: HCL escapes and templates
-# ---------------------------------------------------------------------------------------------
+# --- Strings: HCL escapes and templates ---
 
 # HCL's escapes in quoted strings (hclsyntax spec, "Template Literals"); heredocs have none.
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
@@ -431,10 +425,7 @@ def normalize_string(raw: str) -> str:
                    for is_expression, text in parts)
 
 
-# ---------------------------------------------------------------------------------------------
-# Expressions: a parser for Terraform's expression syntax (also in the notation bc-python-hcl2
-# writes nested values in: 'single quoted', None, {'k': v}) and an evaluator of what a scan knows
-# ---------------------------------------------------------------------------------------------
+# --- Expressions: Terraform's syntax (and checkov's Python notation: 'quoted', None), evaluated ---
 
 class Unknown:
     """A value the scan cannot know; `text` names what it depends on (`var.x`), where known."""
@@ -1155,9 +1146,7 @@ _PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "
             "reverse", "coalescelist", "nonsensitive", "sensitive"}
 
 
-# ---------------------------------------------------------------------------------------------
-# Scope: what names mean in one module instance
-# ---------------------------------------------------------------------------------------------
+# --- Scope: what names mean in one module instance ---
 
 @dataclass
 class Scope:
