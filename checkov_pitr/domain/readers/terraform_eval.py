@@ -413,9 +413,8 @@ def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool
 
 
 def normalize_string(raw: str) -> str:
-    """A quoted HCL string as written (escapes in it) in the form values are kept in: escapes
-    decoded, a literal `${` / `%{` written `$${` / `%%{`, interpolations as written. Both HCL
-    parsers keep strings as written; this makes `"aws_dynamodb_\\u0074able"` the type it is."""
+    """A quoted HCL string as written in the form values are kept in: escapes decoded, a literal
+    `${` / `%{` written `$${` / `%%{`, interpolations as written."""
     if "\\" not in raw:
         return raw
     parts = split_template(raw, escapes=True)
@@ -786,8 +785,7 @@ class _Evaluator:
     def e_paren(self, node: Any, names: Mapping[str, Any]) -> Any:
         return self.eval(node[1], names)
 
-    def e_interpolation(self, node: Any, names: Mapping[str, Any]) -> Any:
-        return self.eval(node[1], names)
+    e_interpolation = e_paren
 
     def e_template(self, node: Any, names: Mapping[str, Any]) -> Any:
         pieces: List[str] = []
