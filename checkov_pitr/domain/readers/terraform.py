@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, TooManyInstances, Unknown, decode_escapes, for_each_value,
+    MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, TooManyInstances, Unknown, for_each_value,
     instance_keys, json_depth, lex_hcl, normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.readers.terraform_modules import MODULES_JSON, installed_modules, module_folder
@@ -163,8 +163,7 @@ def _normalized(value: Any) -> Any:
     """The parser keeps quoted strings as written: decode their escapes (labels, keys, values),
     so `resource "aws_dynamodb_\\u0074able"` is the aws_dynamodb_table it is to Terraform."""
     if isinstance(value, dict):
-        return {(decode_escapes(k) if "\\" in k and "${" not in k else k) if isinstance(k, str) else k: _normalized(v)
-                for k, v in value.items()}
+        return {normalize_string(k) if isinstance(k, str) and "${" not in k else k: _normalized(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_normalized(v) for v in value]
     return normalize_string(value) if isinstance(value, str) else value

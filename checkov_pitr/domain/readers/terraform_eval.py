@@ -362,21 +362,6 @@ def _escape_at(text: str, pos: int) -> Tuple[str, int]:
     return "\\", pos + 1  # an escape HCL does not know: Terraform refuses the file; the text stays
 
 
-def decode_escapes(text: str) -> str:
-    """A quoted HCL string without templates (a block label, an object key) as it decodes."""
-    if "\\" not in text:
-        return text
-    out, pos = [], 0
-    while pos < len(text):
-        if text[pos] == "\\":
-            char, pos = _escape_at(text, pos)
-            out.append(char)
-        else:
-            out.append(text[pos])
-            pos += 1
-    return "".join(out)
-
-
 def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool, str]]]:
     """A template as (is_expression, text) parts: literal parts decoded (`$${` is `${`, `%%{` is `%{`,
     and HCL's backslash escapes where `escapes`: a quoted string in HCL, not a .tf.json string),
@@ -1284,7 +1269,7 @@ def for_each_value(value: Any, key: Any) -> Any:
 
 __all__ = [
     "EvalError", "HclError", "Item", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
-    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "decode_escapes", "for_each_value", "instance_keys",
+    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "for_each_value", "instance_keys",
     "expression_end", "hcl_value", "json_depth", "lex_hcl", "matching_close", "normalize_string", "parse_body",
     "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
