@@ -21,7 +21,7 @@ from checkov_pitr.domain.policy import load_policy
 from checkov_pitr.domain.readers.terraform import (
     IN_SCOPE_TYPES, _normalized, may_hold_tables, read_terraform_root, read_terraform_tree,
 )
-from checkov_pitr.domain.readers.terraform_eval import FastHclParser, Scope
+from checkov_pitr.domain.readers.terraform_eval import Scope, parse_hcl
 from tests.conftest import read_expected
 
 CASES = Path(__file__).resolve().parent / "fixtures" / "terraform_tool_reading"
@@ -168,6 +168,6 @@ def test_escaped_type_and_label_read_as_themselves(resource_type: str, label: st
     label_mask = data.draw(st.lists(st.booleans(), min_size=len(label), max_size=len(label)))
     text = f'resource "{_escaped(resource_type, type_mask)}" "{_escaped(label, label_mask)}" {{\n  name = "x"\n}}\n'
     assert may_hold_tables(text.encode(), "main.tf")
-    for parsed in (hcl2.loads(text), FastHclParser(text).parse()):  # both parsers agree
+    for parsed in (hcl2.loads(text), parse_hcl(text)):  # both parsers agree
         (entry,) = _normalized(parsed)["resource"]
         assert list(entry) == [resource_type] and list(entry[resource_type]) == [label]

@@ -7,6 +7,7 @@ Nothing here knows checkov. Inputs are plain dicts as CloudFormation, Terraform 
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -20,13 +21,11 @@ CFN_GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
 SAM_SIMPLE_TABLE = "AWS::Serverless::SimpleTable"
 TF_TABLE = "aws_dynamodb_table"
 TF_TABLE_REPLICA = "aws_dynamodb_table_replica"
-TF_GLOBAL_TABLE_2017 = "aws_dynamodb_global_table"
 AWSCC_TABLE = "awscc_dynamodb_table"  # hashicorp/awscc (AWS Cloud Control provider)
 AWSCC_GLOBAL_TABLE = "awscc_dynamodb_global_table"
 
 CFN_TYPES = (CFN_TABLE, CFN_GLOBAL_TABLE, SAM_SIMPLE_TABLE)
 TF_TYPES = (TF_TABLE, TF_TABLE_REPLICA, AWSCC_TABLE, AWSCC_GLOBAL_TABLE)
-AWSCC_TYPES = (AWSCC_TABLE, AWSCC_GLOBAL_TABLE)
 
 
 class Result(Enum):
@@ -406,21 +405,10 @@ def _mentions_iterator(value: Any, iterator: str) -> bool:
     return False
 
 
-def _for_each_items(value: Any) -> Any:
-    # checkov wraps the expression in one list: [[]] is an empty for_each, ["var.x"] an unresolved one
-    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (list, dict, str)):
-        return value[0]
-    return value
-
-
-# ---------------------------------------------------------------------------------------------
-# A dynamic block's for_each, decided where the scan can, by the one Terraform evaluator
-# (readers/terraform_eval.py). Anything it cannot decide stays undecided.
-# ---------------------------------------------------------------------------------------------
+# --- A dynamic block's for_each, decided by the one Terraform evaluator (readers/terraform_eval.py) ---
 
 def evaluate_for_each(expression: Any, variables: Mapping[str, Any]) -> Any:
-    """A for_each expression's value where the scan can decide it, else MISSING. `variables` holds
-    the values the scan knows; others stay undecided."""
+    """A for_each expression's value where the scan can decide it from `variables`, else MISSING."""
     from checkov_pitr.domain.readers.terraform_eval import Scope, contains_unknown
 
     # the HCL parser wraps the expression in one list: ["${...}"], [[]], [[1]]; take off that one only
@@ -437,18 +425,10 @@ def evaluate_for_each(expression: Any, variables: Mapping[str, Any]) -> Any:
 
 def _dynamic_blocks(conf: Mapping[str, Any], name: str,
                     existence_matters: bool = False) -> Tuple[List[Mapping[str, Any]], List[str]]:
-    """Blocks `name` that a `dynamic "name"` block makes, in the shapes checkov hands over, and what
-    the scan could not resolve about them.
-
-    Rendered, checkov puts the content under `dynamic` as it would appear in the resource. Unrendered,
-    it keeps `{"content": ..., "for_each": ...}`: an empty for_each makes no block at all (checkov's
-    own handle_dynamic_values would still copy the content into the resource); content that still
-    refers to the iterator is unresolved; otherwise every block it makes looks like the content.
-    Where the block's absence itself turns PITR off (`existence_matters`), a for_each the scan could
-    not resolve leaves the block's existence unresolved, whatever its content.
-    """
-    import json
-
+    """Blocks `name` that `dynamic "name"` blocks make, and what the scan could not resolve about them.
+    Rendered: the blocks under `dynamic`. Unrendered (`{"content": ..., "for_each": ...}`): an empty
+    for_each makes none; content still naming the iterator is unresolved; else each block is the
+    content. With `existence_matters`, an unresolved for_each leaves the block's existence unresolved."""
     found: List[Mapping[str, Any]] = []
     unresolved: List[str] = []
     dynamic = unwrap(conf.get("dynamic", MISSING))
@@ -470,7 +450,8 @@ def _dynamic_blocks(conf: Mapping[str, Any], name: str,
         if "for_each" not in value:
             found.extend(content)  # content alone: as rendered
             continue
-        items = _for_each_items(value["for_each"])
+        items = value["for_each"]  # wrapped in one list: [[]] is an empty for_each, ["var.x"] an unresolved one
+        items = items[0] if isinstance(items, list) and len(items) == 1 and isinstance(items[0], (list, dict, str)) else items
         if isinstance(items, str):
             decided = evaluate_for_each(items, {})  # e.g. `"" == "" ? [] : [1]`, variables substituted
             items = items if decided is MISSING else decided

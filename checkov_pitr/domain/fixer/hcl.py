@@ -1,240 +1,23 @@
-"""Edits that turn PITR on in Terraform HCL (.tf / .tofu): a scanner of HCL bodies with the
-offsets of every attribute and block (strings, `${}` templates, heredocs and comments skipped),
-and the fixes for aws_dynamodb_table, aws_dynamodb_table_replica, awscc_dynamodb_table and
-awscc_dynamodb_global_table. Only literal values are edited; a value from a variable, a local,
+"""Edits that turn PITR on in Terraform HCL (.tf / .tofu), on the offsets of the reader's HCL scanner
+(readers/terraform_eval.parse_body), for aws_dynamodb_table, aws_dynamodb_table_replica, awscc_dynamodb_table
+and awscc_dynamodb_global_table. Only literal values are edited; a value from a variable, a local,
 a module input or for_each is left alone, and the reason says what to change. No checkov here."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
 from checkov_pitr.domain.fixer.edits import Edit, FileFix, Target, Unfixable
 from checkov_pitr.domain.fixer.writer import leading_space, line_end, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
+from checkov_pitr.domain.readers.terraform_eval import HclError, Item, expression_end, matching_close, parse_body, skip_blank
 from checkov_pitr.rule import FIX_TEMPLATES as T
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)[ \t]*\r?\n")
 _LITERAL = re.compile(r'(?:true|false|null|-?\d+(?:\.\d+)?|"[^"$%\\]*")\Z')
 _REFERENCE = re.compile(r"\b(var|local|module|each|count|data|self)\.([A-Za-z_][A-Za-z0-9_-]*)")
 
 
-class HclError(ValueError):
-    pass
-
-
-@dataclass
-class Item:
-    kind: str  # "attr" | "block"
-    name: str
-    start: int
-    end: int  # after the value (attr) or the closing brace (block)
-    labels: List[str] = field(default_factory=list)
-    value_start: int = 0
-    value_end: int = 0
-    equals: int = 0  # offset of `=` (attr)
-    open: int = 0  # offset of `{` (block)
-    close: int = 0  # offset of `}` (block)
-
-
-# ---------------------------------------------------------------------------------------------
-# Scanner
-# ---------------------------------------------------------------------------------------------
-
-def _skip_template(text: str, i: int) -> int:
-    """From just inside `${` to just after its `}`."""
-    depth = 1
-    while i < len(text):
-        char = text[i]
-        if char == '"':
-            i = _skip_string(text, i)
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise HclError("a template interpolation is not closed")
-
-
-def _skip_string(text: str, i: int) -> int:
-    i += 1
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == '"':
-            return i + 1
-        if text.startswith("$${", i) or text.startswith("%%{", i):
-            i += 3
-            continue
-        if char in "$%" and text.startswith("{", i + 1):
-            i = _skip_template(text, i + 2)
-            continue
-        if char == "\n":
-            raise HclError("a string is not closed on its line")
-        i += 1
-    raise HclError("a string is not closed")
-
-
-def _skip_heredoc(text: str, i: int) -> Optional[int]:
-    match = _HEREDOC.match(text, i)
-    if not match:
-        return None
-    marker, position = match.group(1), match.end()
-    while position <= len(text):
-        end = text.find("\n", position)
-        line = text[position:] if end < 0 else text[position:end]
-        if line.strip() == marker:
-            return position + len(line.rstrip("\r"))
-        if end < 0:
-            break
-        position = end + 1
-    raise HclError(f"heredoc {marker} is not closed")
-
-
-def _skip_comment(text: str, i: int) -> Optional[int]:
-    if text.startswith("#", i) or text.startswith("//", i):
-        end = text.find("\n", i)
-        return len(text) if end < 0 else end
-    if text.startswith("/*", i):
-        end = text.find("*/", i + 2)
-        if end < 0:
-            raise HclError("a /* comment is not closed")
-        return end + 2
-    return None
-
-
-def matching_close(text: str, i: int) -> int:
-    """Offset of the bracket closing the one at text[i]."""
-    depth = 0
-    while i < len(text):
-        char = text[i]
-        if char == '"':
-            i = _skip_string(text, i)
-            continue
-        skipped = _skip_comment(text, i) if char in "#/" else None
-        if skipped is None and char == "<":
-            skipped = _skip_heredoc(text, i)
-        if skipped is not None:
-            i = skipped
-            continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise HclError("a bracket is not closed")
-
-
-def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
-    """Where the expression starting at i ends (trailing blanks and comments not included)."""
-    depth, last = 0, i
-    while i < end:
-        char = text[i]
-        if char == '"':
-            i = last = _skip_string(text, i)
-            continue
-        if char == "<":
-            skipped = _skip_heredoc(text, i)
-            if skipped is not None:
-                i = last = skipped
-                continue
-        if char in "#/":
-            skipped = _skip_comment(text, i)
-            if skipped is not None:
-                if depth == 0:
-                    break
-                i = skipped
-                continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            if depth == 0:
-                break
-            depth -= 1
-        elif char == "\n" and depth == 0:
-            break
-        elif char == "," and depth == 0 and commas:
-            break
-        if not char.isspace():
-            last = i + 1
-        i += 1
-    return last
-
-
-def _skip_blank(text: str, i: int, end: int, commas: bool = False) -> int:
-    while i < end:
-        if text[i].isspace() or (commas and text[i] == ","):
-            i += 1
-            continue
-        skipped = _skip_comment(text, i) if text[i] in "#/" else None
-        if skipped is None:
-            return i
-        i = skipped
-    return i
-
-
-def parse_body(text: str, start: int, end: int, object_body: bool = False) -> List[Item]:
-    """The attributes and blocks of a body (or, `object_body`, the elements of an object constructor)."""
-    items: List[Item] = []
-    # Terraform's HCL scanner drops a leading UTF-8 BOM (hashicorp/hcl hclsyntax/scan_tokens.rl,
-    # scanTokens: stripUTF8BOM); the fixer keeps it in the text and reads on after it
-    i = 1 if start == 0 and text.startswith("\ufeff") else start
-    while True:
-        i = _skip_blank(text, i, end, commas=object_body)
-        if i >= end:
-            return items
-        begin = i
-        if object_body and text[i] == '"':
-            j = _skip_string(text, i)
-            name = text[i + 1:j - 1]
-        else:
-            match = _IDENT.match(text, i)
-            if not match:
-                raise HclError(f"unexpected {text[i]!r} at offset {i}")
-            name, j = match.group(0), match.end()
-        while j < end and text[j] in " \t":
-            j += 1
-        if j < end and (text[j] == "=" and not text.startswith("==", j) or (object_body and text[j] == ":")):
-            value_start = j + 1
-            while value_start < end and text[value_start] in " \t":
-                value_start += 1
-            value_end = expression_end(text, value_start, end, commas=object_body)
-            items.append(Item("attr", name, begin, value_end, value_start=value_start, value_end=value_end, equals=j))
-            i = value_end
-            continue
-        labels: List[str] = []
-        while j < end and not object_body:
-            if text[j] == '"':
-                k = _skip_string(text, j)
-                labels.append(text[j + 1:k - 1])
-            else:
-                match = _IDENT.match(text, j)
-                if not match:
-                    break
-                labels.append(match.group(0))
-                k = match.end()
-            j = k
-            while j < end and text[j] in " \t":
-                j += 1
-        if j < end and text[j] == "{" and not object_body:
-            close = matching_close(text, j)
-            items.append(Item("block", name, begin, close + 1, labels=labels, open=j, close=close))
-            i = close + 1
-            continue
-        raise HclError(f"cannot read the HCL near offset {begin}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-# ---------------------------------------------------------------------------------------------
+# --- Writing ---
 
 def literal(text: str) -> Optional[str]:
     """The expression's text when it is a literal (true, false, null, a number, a plain string)."""
@@ -535,7 +318,7 @@ class _HclFixer:
         close = matching_close(self.text, value_start)
         i, index = value_start + 1, 0
         while True:
-            i = _skip_blank(self.text, i, close, commas=True)
+            i = skip_blank(self.text, i, close, commas=True)
             if i >= close:
                 break
             end = expression_end(self.text, i, close, commas=True)

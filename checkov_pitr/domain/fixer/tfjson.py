@@ -2,6 +2,7 @@
 JSON style. Strings with `${...}` are expressions: left alone, with what to change. No checkov here."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Dict, List, Optional, Tuple
 
 from checkov_pitr.domain.fixer.edits import FileFix, Target, Unfixable
@@ -9,10 +10,8 @@ from checkov_pitr.domain.fixer.hcl import what_to_change
 from checkov_pitr.domain.fixer.tree import Node, parse_json
 from checkov_pitr.domain.fixer.writer import TreeWriter
 from checkov_pitr.domain.plan_sources import parse_address
+from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
 from checkov_pitr.rule import FIX_TEMPLATES as T
-
-
-_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
 
 
 def _objects(node: Optional[Node]) -> List[Node]:
@@ -76,7 +75,7 @@ class _TfJsonFixer:
             rtype = target.resource_type
         elif address and rtype == "resource":
             # checkov names .tf.json resources "resource.NAME": find the table type that has NAME
-            for candidate in _TYPES:
+            for candidate in IN_SCOPE_TYPES:
                 if self.config(candidate, address.name) is not None:
                     rtype = candidate
         config = self.config(rtype, address.name) if address else None
@@ -84,8 +83,6 @@ class _TfJsonFixer:
             note(f"not written in {self.path} as a resource: set PITR where it is written")
             return result
         if address.type == "resource":  # labels name the table as Terraform does
-            import dataclasses
-
             target = dataclasses.replace(target, resource=f"{rtype}.{address.name}")
         if rtype == "aws_dynamodb_table":
             self._table(target, config, result, note)

@@ -1,12 +1,7 @@
-"""The Terraform reader of the inventory: every DynamoDB resource a Terraform / OpenTofu configuration
-holds, read as Terraform reads it, independent of checkov. No checkov here.
-
-`read_terraform_root(folder, scan_root)` reads one folder as a root module (checkov treats every
-folder it scans as one), follows its module calls (local ones, and registry / git ones that
-`terraform init` installed), merges override files, and resolves the values a scan can know
-(literals, variable defaults and tfvars, locals, module arguments). Everything else stays an
-unresolved "${...}" string that `core.terraform_reference` names in the verdict.
-"""
+"""Every DynamoDB resource a Terraform / OpenTofu configuration holds, read as Terraform reads it:
+module calls followed (local ones, and those `terraform init` installed), override files merged,
+the values a scan can know resolved (literals, defaults, tfvars, locals, module arguments); the
+rest stays an unresolved "${...}" string that `core.terraform_reference` names. No checkov here."""
 from __future__ import annotations
 
 import bisect
@@ -20,12 +15,10 @@ import stat
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-import hcl2
-
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, FastHclParser, FastParseError, LineIndex, Scope, TooManyInstances, Unknown,
-    decode_escapes, for_each_value, instance_keys, json_depth, lex_hcl, normalize_string, without_exponents,
+    MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, TooManyInstances, Unknown, for_each_value,
+    instance_keys, json_depth, lex_hcl, normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.readers.terraform_modules import MODULES_JSON, installed_modules, module_folder
 
@@ -34,8 +27,6 @@ _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf
 _TOFU_TWIN = {".tf": ".tofu", ".tf.json": ".tofu.json"}
 _IN_SCOPE_TEXT = (b"aws_dynamodb_table", b"awscc_dynamodb_table", b"awscc_dynamodb_global_table")
 _MODULE_CALL_TEXT = re.compile(rb'(?m)^[ \t]*module[ \t]+"|"module"[ \t\r\n]*:')
-# bc-python-hcl2 (lark) reads about 700 tables a second; larger files go to the fast parser first
-FAST_PARSE_BYTES = 256 * 1024
 MAX_MODULE_DEPTH = 16
 MAX_WALK_INSTANCES = 5 * MAX_INSTANCES  # table and module instances of one root module, all depths
 TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
@@ -47,9 +38,7 @@ _SKIP = re.compile(r"(?:checkov:skip=|bridgecrew:skip=|cortex:skip=) *([A-Za-z_\
 _JSON_MAP_ARGUMENTS = ("tags", "tags_all", "for_each", "count", "depends_on", "provider", "triggers")
 
 
-# ---------------------------------------------------------------------------------------------
-# Which files Terraform / OpenTofu load
-# ---------------------------------------------------------------------------------------------
+# --- Which files Terraform / OpenTofu load ---
 
 def _split_name(name: str) -> Optional[Tuple[str, str]]:
     """("main", ".tf") for main.tf; None for a file no Terraform tool loads."""
@@ -79,9 +68,8 @@ class _FolderFiles:
 
 
 def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
-    """The configuration files `tool` reads from one folder (not its subfolders). Terraform reads
-    .tf and .tf.json; OpenTofu also .tofu and .tofu.json, and reads x.tofu instead of x.tf
-    (https://opentofu.org/docs/language/files/: "Extension Precedence"; override files too)."""
+    """The files `tool` reads from one folder: Terraform .tf and .tf.json; OpenTofu also .tofu and
+    .tofu.json, and x.tofu instead of x.tf (https://opentofu.org/docs/language/files/)."""
     found = _FolderFiles()
     try:
         names = sorted(n for n in os.listdir(folder) if _split_name(n))
@@ -113,16 +101,13 @@ def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
 
 
 def terraform_files(folder: str, tool: str = OPENTOFU_TOOL) -> List[str]:
-    """The files `tool` loads from one folder (not its subfolders), sorted by name: by default
-    OpenTofu's (.tf, .tf.json, .tofu, .tofu.json, without x.tf where x.tofu exists); hidden and
-    backup files, devices and FIFOs are never loaded."""
+    """The files `tool` loads from one folder (not its subfolders), sorted by name."""
     return _folder_files(folder, tool).loaded
 
 
 def may_hold_tables(raw: bytes, path: str = "") -> bool:
-    """Whether a Terraform file's bytes may declare an in-scope resource or call a module. A text
-    check, so it must hold for every way of writing the type: an escape (`\\u0074`, JSON's `\\u`)
-    could spell one, so any `\\u` / `\\U` escape makes it True."""
+    """Whether a Terraform file's bytes may declare an in-scope resource or call a module (any `\\u`
+    escape could spell a type)."""
     return (any(needle in raw for needle in _IN_SCOPE_TEXT) or bool(_MODULE_CALL_TEXT.search(raw))
             or b"\\u" in raw or b"\\U" in raw)
 
@@ -131,9 +116,7 @@ def _framework(path: str) -> str:
     return TERRAFORM_JSON if path.endswith(".json") else TERRAFORM
 
 
-# ---------------------------------------------------------------------------------------------
-# Parsing one file into bc-python-hcl2's shape
-# ---------------------------------------------------------------------------------------------
+# --- Parsing one file into bc-python-hcl2's shape ---
 
 @dataclass
 class _File:
@@ -142,28 +125,17 @@ class _File:
     blocks: Dict[str, Any] = field(default_factory=dict)
     comments: List[Tuple[int, str]] = field(default_factory=list)  # (line, comment text)
     problem: Optional[str] = None
-    rewritten: bool = False  # exponent literals written out so bc-python-hcl2 could read it
-
-    @property
-    def may_hold_tables(self) -> bool:
-        return may_hold_tables(self.raw, self.path)
-
-
-def _decode(raw: bytes) -> Tuple[Optional[str], Optional[str]]:
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        return None, f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
+    rewritten: bool = False  # exponent literals, which checkov's parser refuses
 
 
 def _parse_file(path: str, raw: bytes) -> _File:
     parsed = _File(path, raw)
-    text, parsed.problem = _decode(raw)
-    if text is not None:
-        if path.endswith(".json"):
-            _parse_json_file(parsed, text)
-        else:
-            _parse_hcl_file(parsed, text)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        parsed.problem = f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
+        return parsed
+    (_parse_json_file if path.endswith(".json") else _parse_hcl_file)(parsed, text)
     return parsed
 
 
@@ -179,57 +151,22 @@ def _parse_hcl_file(parsed: _File, text: str) -> None:
     lines = LineIndex(text)
     parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
     try:
-        parsed.blocks = _normalized(_load_hcl(text)) if "\\" in text else _load_hcl(text)
-        # the fast parser reads exponents; checkov's parser would have refused the file
-        parsed.rewritten = bool(lexed.exponents) and len(text) > FAST_PARSE_BYTES
-        return
+        parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
+        parsed.rewritten = lexed.exponents
     except RecursionError:
         parsed.problem = _too_deep()
-        return
-    except Exception as exc:  # lark raises many types; any of them means "not HCL it can read"
-        first_error = exc
-    if lexed.exponents:
-        # bc-python-hcl2 0.4.3 refuses `1e3`: read the same values written without exponents
-        try:
-            parsed.blocks = _normalized(_load_hcl(without_exponents(text, lexed.exponents)))
-            parsed.rewritten = True
-            return
-        except Exception:  # noqa: BLE001 - the first error is the one to report
-            pass
-    parsed.problem = f"not valid HCL ({_hcl_error(first_error)}); fix the syntax (terraform validate shows it)"
+    except HclError as exc:
+        parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
 
 
 def _normalized(value: Any) -> Any:
-    """Both HCL parsers keep quoted strings as written: decode their escapes (labels, keys, values),
+    """The parser keeps quoted strings as written: decode their escapes (labels, keys, values),
     so `resource "aws_dynamodb_\\u0074able"` is the aws_dynamodb_table it is to Terraform."""
     if isinstance(value, dict):
-        return {(decode_escapes(k) if "\\" in k and "${" not in k else k) if isinstance(k, str) else k: _normalized(v)
-                for k, v in value.items()}
+        return {normalize_string(k) if isinstance(k, str) and "${" not in k else k: _normalized(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_normalized(v) for v in value]
     return normalize_string(value) if isinstance(value, str) else value
-
-
-def _load_hcl(text: str) -> Dict[str, Any]:
-    if len(text) > FAST_PARSE_BYTES:
-        try:
-            return FastHclParser(text).parse()
-        except FastParseError:
-            pass  # bc-python-hcl2 reads it, or reports the error
-    return hcl2.loads(text)
-
-
-def _hcl_error(exc: Exception) -> str:
-    line = getattr(exc, "line", None)
-    token = getattr(exc, "token", None)
-    char = getattr(exc, "char", None)
-    if token is not None:
-        what = "unexpected end of file" if str(getattr(token, "type", "")) == "$END" else f"unexpected {str(token)[:40]!r}"
-    elif char is not None:
-        what = f"unexpected character {char!r}"
-    else:
-        what = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:80]
-    return f"line {line}: {what}" if isinstance(line, int) and line > 0 else what
 
 
 # -- .tf.json --
@@ -247,9 +184,8 @@ class _JsonObject(dict):
 def _positioned_decoder() -> json.JSONDecoder:
     decoder = json.JSONDecoder()
 
-    def parse_object(s_and_end: Tuple[str, int], strict: bool, scan_once: Any, object_hook: Any,
-                     object_pairs_hook: Any, memo: Any = None) -> Tuple[Any, int]:
-        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+    def parse_object(s_and_end: Tuple[str, int], strict: bool, scan_once: Any, *hooks_and_memo: Any) -> Tuple[Any, int]:
+        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, hooks_and_memo[-1])
         obj = _JsonObject(pairs)
         obj.start, obj.end, obj.pairs = s_and_end[1] - 1, end, pairs
         return obj, end
@@ -329,9 +265,8 @@ def _json_comments(body: Any) -> List[str]:
 
 
 def _json_body(body: dict, blocks_by_shape: bool) -> Dict[str, Any]:
-    """A .tf.json resource body in the HCL shape: attributes wrapped in one list, nested blocks as
-    lists of bodies. Which objects are blocks needs the provider schema: for the aws provider's
-    DynamoDB types every nested object except maps such as `tags` is a block; awscc has none."""
+    """A .tf.json resource body in the HCL shape. Which objects are blocks needs the provider schema:
+    for aws DynamoDB types every nested object but maps such as `tags`; awscc has none."""
     converted: Dict[str, Any] = {}
     for key, value in _properties(body):
         if key == "//":
@@ -351,9 +286,7 @@ def _json_body(body: dict, blocks_by_shape: bool) -> Dict[str, Any]:
     return converted
 
 
-# ---------------------------------------------------------------------------------------------
-# One module folder: its blocks, override files merged
-# ---------------------------------------------------------------------------------------------
+# --- One module folder: its blocks, override files merged ---
 
 @dataclass
 class _Resource:
@@ -513,13 +446,13 @@ def _load_module(folder: str, tool: str) -> _Module:
         parsed = _parse_file(path, raws[path])
         is_override = path in overrides
         if parsed.problem:
-            if parsed.may_hold_tables:
+            if may_hold_tables(parsed.raw, path):
                 module.readings.append(FileReading(path, _framework(path), not_judged=parsed.problem))
             continue
         module.authoritative = module.authoritative or parsed.rewritten
         _collect(module, parsed, is_override)
         if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
-                not is_override and parsed.may_hold_tables and not parsed.blocks):
+                not is_override and may_hold_tables(parsed.raw, path) and not parsed.blocks):
             if is_override:
                 module.readings.append(FileReading(
                     path, _framework(path), shadowed=True,
@@ -529,14 +462,11 @@ def _load_module(folder: str, tool: str) -> _Module:
     return module
 
 
-# ---------------------------------------------------------------------------------------------
-# Instances: count / for_each, values, module calls
-# ---------------------------------------------------------------------------------------------
+# --- Instances: count / for_each, values, module calls ---
 
 def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List[FileReading]]:
-    """Root-module variable values, in the order Terraform loads them (later files win):
-    terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in lexical order, then -var-file
-    files in the order given. A file that cannot be read is reported, and sets nothing."""
+    """Root-module variable values in Terraform's order (later wins): terraform.tfvars(.json),
+    *.auto.tfvars(.json) by name, then -var-file files. A file that cannot be read sets nothing."""
     try:
         names = sorted(os.listdir(folder))
     except OSError:
@@ -555,7 +485,7 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
             if path.endswith(".json"):
                 data = json.loads(text)
             else:
-                data = _normalized({k: _unwrap1(v) for k, v in _load_hcl(text).items()})
+                data = _normalized({k: _unwrap1(v) for k, v in parse_hcl(text).items()})
                 data = {k: Scope().value(v) for k, v in data.items() if not k.startswith("__")}
         except Exception as exc:  # noqa: BLE001 - Terraform itself would stop: the tables are judged on defaults
             problems.append(FileReading(os.path.abspath(path), TERRAFORM,
@@ -567,10 +497,8 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
 
 
 def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
-    """(address suffix, iterator names) per instance, and the reason the resource is not judged
-    (a count / for_each too large to expand). [] when count is 0 or for_each is empty; one
-    unindexed instance when count / for_each cannot be resolved (as checkov reports it): judged,
-    never dropped."""
+    """(address suffix, iterator names) per instance ([] for count 0; one unindexed instance where
+    count / for_each is unresolved), and why the resource is not judged (too many instances)."""
     for meta in ("count", "for_each"):
         if meta not in body:
             continue
@@ -588,9 +516,8 @@ def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict
 
 
 def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
-    """`dynamic` blocks: rendered (`{"replica": [block, ...]}`, as checkov hands them over) where
-    for_each and the content resolve; otherwise kept unrendered (`{"replica": {"for_each": [...],
-    "content": [...]}}`) with for_each resolved as far as it goes, which core._dynamic_blocks reads."""
+    """`dynamic` blocks rendered (`{"replica": [block, ...]}`) where for_each and content resolve,
+    else kept unrendered (`{"replica": {"for_each": [...], "content": [...]}}`) for core._dynamic_blocks."""
     rendered: List[Dict[str, Any]] = []
     for entry in entries if isinstance(entries, list) else []:
         for name, spec in (entry.items() if isinstance(entry, dict) else []):
@@ -650,9 +577,7 @@ class _Walk:
         return self.readings[path]
 
     def warn(self, path: str, warning: str) -> None:
-        reading = self.reading(path)
-        if warning not in (reading.warning or ""):
-            reading.warning = f"{reading.warning}; {warning}" if reading.warning else warning
+        _add_warning(self.reading(path), warning)
 
 
 def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any]) -> Scope:
@@ -764,8 +689,7 @@ def _installed(folder: str, modules: Dict[Tuple[str, str], Any]) -> Dict[str, st
 
 
 def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set[str]:
-    """Every folder `folder` calls as a module, at any depth, whatever count / for_each make of
-    the calls (under either tool)."""
+    """Every folder `folder` calls as a module, at any depth, under either tool."""
     installed = _installed(folder, modules)
     found: Set[str] = set()
     pending: List[Tuple[str, List[str], int]] = [(folder, [], 0)]
@@ -782,9 +706,13 @@ def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set
     return found
 
 
-# ---------------------------------------------------------------------------------------------
-# Readings merged: one table per address, judged under every reading (tool, caller) it has
-# ---------------------------------------------------------------------------------------------
+# --- Readings merged: one table per address, judged under every reading (tool, caller) ---
+
+def _add_warning(reading: FileReading, warnings: Optional[str]) -> None:
+    for warning in (warnings or "").split("; "):
+        if warning and warning not in (reading.warning or ""):
+            reading.warning = f"{reading.warning}; {warning}" if reading.warning else warning
+
 
 def _same_reading(first: FoundTable, other: FoundTable) -> bool:
     return (first.path, first.lines, first.config, first.problem, dict(first.skips)) == (
@@ -799,10 +727,9 @@ def _in_context(table: FoundTable, context: str) -> FoundTable:
 
 
 def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
-    """One table from the same resource as several readings give it ((context, table) pairs, e.g.
-    ("under OpenTofu (main.tofu)", ...)). Readings that agree are one; otherwise the first is the
-    table reported, and `variants` holds every reading, each judged (verdicts.judge): it passes
-    only if it passes under each. A skip counts only where every reading has it."""
+    """One table from (context, table) readings of the same resource: readings that agree are one;
+    otherwise the first is reported, with every reading in `variants` (judged each, verdicts.judge).
+    A skip counts only where every reading has it."""
     first = readings[0][1]
     authoritative = any(table.authoritative for _, table in readings)
     if all(_same_reading(first, table) for _, table in readings[1:]):
@@ -817,8 +744,7 @@ def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
 
 
 def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[FileReading]:
-    """File readings of several readings of the same files, as (context, readings) pairs: one
-    FileReading per path, one table per resource (combine_readings)."""
+    """(context, readings) of the same files as one FileReading per path, one table per resource."""
     by_path: Dict[str, FileReading] = {}
     tables: Dict[Tuple[str, str], List[Tuple[str, FoundTable]]] = {}
     for context, readings in groups:
@@ -826,9 +752,7 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[Fil
             merged = by_path.setdefault(reading.path, FileReading(reading.path, reading.framework))
             merged.not_judged = merged.not_judged or reading.not_judged
             merged.keep_from_checkov = merged.keep_from_checkov or reading.keep_from_checkov
-            for warning in (reading.warning or "").split("; "):
-                if warning and warning not in (merged.warning or ""):
-                    merged.warning = f"{merged.warning}; {warning}" if merged.warning else warning
+            _add_warning(merged, reading.warning)
             for table in reading.tables:
                 tables.setdefault((reading.path, table.resource), []).append((context, table))
     shadowed_everywhere = {path for path in by_path if all(
@@ -846,16 +770,15 @@ def _tool_context(tool: str, table: FoundTable) -> str:
 
 
 def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
-    """The Terraform and the OpenTofu reading of one root: a table in both is one result that passes
-    only under both; a table in one only is judged under it. Its file: Terraform's, where it has one."""
+    """The Terraform and the OpenTofu reading of one root: a table in both passes only under both;
+    a table in one is judged under it (in Terraform's file, where it has one)."""
     by_address: Dict[str, List[Tuple[str, FoundTable]]] = {}
     files: Dict[str, FileReading] = {}
     for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL):
         for reading in readings[tool]:
             merged = files.setdefault(reading.path, replace(reading, tables=[]))
             merged.shadowed = merged.shadowed and reading.shadowed
-            if reading.warning and reading.warning not in (merged.warning or ""):
-                merged.warning = f"{merged.warning}; {reading.warning}" if merged.warning else reading.warning
+            _add_warning(merged, reading.warning)
             for table in reading.tables:
                 by_address.setdefault(table.resource, []).append((_tool_context(tool, table), table))
     for found in by_address.values():
@@ -868,9 +791,7 @@ def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
     return sorted(files.values(), key=lambda r: r.path)
 
 
-# ---------------------------------------------------------------------------------------------
-# The public API
-# ---------------------------------------------------------------------------------------------
+# --- The public API ---
 
 def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: Sequence[str],
                deployed_with: str) -> List[FileReading]:
@@ -908,17 +829,10 @@ def _without_collector(read: Any) -> Any:
 
 def read_terraform_root(folder: str, scan_root: str, var_files: Sequence[str] = (),
                         deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
-    """Read `folder` as a root module, following its module calls, and return one FileReading per
-    file that holds an in-scope resource (its tables, maybe none), cannot be read (not_judged), is
-    not read by the deploying tool (shadowed: x.tf beside x.tofu under OpenTofu; override files,
-    whose blocks are judged where they merge), or calls a module that is not on disk (warning).
-
-    `var_files`: the -var-file files of the command line, applied after the folder's tfvars.
-    `deployed_with`: "terraform", "opentofu", or "both" (the default): where a folder reads
-    differently under the two, each table is judged under both readings (FoundTable.variants).
-    `scan_root` is the folder the scan started from (kept for the caller's bookkeeping); modules.json
-    is read from `folder`, the root module, where `terraform init` writes it.
-    """
+    """`folder` read as a root module: one FileReading per file that holds an in-scope resource,
+    cannot be read (not_judged), is not read by the tool (shadowed: x.tf beside x.tofu, override
+    files), or calls a module not on disk (warning). `var_files` apply after the folder's tfvars;
+    `deployed_with` "both" judges each table under both tools' readings (FoundTable.variants)."""
     _check_deployed_with(deployed_with)
     folder = os.path.abspath(folder)
     return _without_collector(lambda: _read_root(folder, {}, var_files, deployed_with))
@@ -926,11 +840,9 @@ def read_terraform_root(folder: str, scan_root: str, var_files: Sequence[str] = 
 
 def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Sequence[str] = (),
                         deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
-    """Read every folder of one scan root that holds Terraform files, as Terraform would deploy
-    them: a folder another folder of the set calls as a module is not a root of its own (its tables
-    are judged under each call, with that caller's arguments); every other folder is a root. A
-    table that several roots create at the same address in the same file is one result, judged
-    per caller (FoundTable.variants, "called from <folder>"). One root's failure costs only it."""
+    """Every folder of one scan root that holds Terraform files, as deployed: a folder another one
+    calls is no root of its own (judged per caller, FoundTable.variants "called from <folder>").
+    One root's failure costs only it."""
     _check_deployed_with(deployed_with)
     candidates = sorted({os.path.abspath(f) for f in folders})
     modules: Dict[Tuple[str, str], _Module] = {}

@@ -1,5 +1,6 @@
-"""Terraform text and values, without checkov: a lexer (comments, bracket depth, exponent literals),
-a fast parser for large HCL files, and the evaluation of the few expressions a scan can resolve.
+"""Terraform text and values, without checkov: one HCL scanner (strings, `${}` templates, heredocs,
+comments, brackets) with the offsets of every attribute and block, the parser built on it, and the
+evaluation of the few expressions a scan can resolve.
 
 Values are kept in the shape bc-python-hcl2 (the parser checkov uses) gives them: block-body
 attributes wrapped in one list, expressions as "${...}" strings. A value the scan cannot resolve
@@ -13,84 +14,244 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
 MAX_DEPTH = 100  # brackets deeper than this are refused before any recursive parser sees them
 MAX_LOCAL_DEPTH = 32  # locals referring to locals: deeper chains stay unresolved
 
 
-class _Unresolved:
-    def __repr__(self) -> str:
-        return "UNRESOLVED"
+# --- The scanner: what is code, string, heredoc or comment, with offsets ---
 
+class HclError(ValueError):
+    """Text that is not HCL; `offset` is where the scanner stopped."""
 
-UNRESOLVED: Any = _Unresolved()
-
-
-# ---------------------------------------------------------------------------------------------
-# The lexer: what is code, string or comment
-# ---------------------------------------------------------------------------------------------
-
-_CODE = re.compile(
-    r'"|#[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z)|<<-?[ \t]*"?([A-Za-z_][\w-]*)"?[ \t]*\r?\n|[{}\[\]()]'
-    r'|(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])',
-    re.S,
-)
-_STRING = re.compile(r'\\.|"|\$\{|%\{|\n', re.S)
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.offset = offset
 
 
 @dataclass
+class Item:
+    kind: str  # "attr" | "block"
+    name: str
+    start: int
+    end: int  # after the value (attr) or the closing brace (block)
+    labels: List[str] = field(default_factory=list)
+    value_start: int = 0
+    value_end: int = 0
+    equals: int = 0  # offset of `=` (attr)
+    open: int = 0  # offset of `{` (block)
+    close: int = 0  # offset of `}` (block)
+
+
+_IDENT = re.compile(r"[A-Za-z_][\w-]*")
+_IN_STRING = re.compile(r'\\.|"|\$\$\{|%%\{|[$%]\{|\n', re.S)
+# template code: strings, braces; a '...' run is the Python notation bc-python-hcl2 (checkov) writes
+_IN_TEMPLATE = re.compile(r"\"|'(?:[^'\\\n]|\\.)*'|[{}]")
+_HEREDOC = re.compile(r'<<(-?)[ \t]*"?([A-Za-z_][\w-]*)"?[ \t]*\r?\n')
+_BRACKETS = re.compile(r'"|#|//|/\*|<<|[()\[\]{}]')
+_CODE = re.compile(r'"|#|//|/\*|<<|[()\[\]{}]|\n|,')
+_BLANK = re.compile(r"(?:\s+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+_BLANK_COMMAS = re.compile(r"(?:[\s,]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+_SPACE = re.compile(r"[ \t]*")
+_EXPONENT = re.compile(r'(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])')
+
+
+def skip_string(text: str, i: int) -> int:
+    """From the `"` at i to just after its closing quote (templates inside skipped)."""
+    pos = i + 1
+    while True:
+        match = _IN_STRING.search(text, pos)
+        if not match or match.group() == "\n":
+            raise HclError("a string is not closed on its line", i)
+        pos = match.end()
+        if match.group() == '"':
+            return pos
+        if match.group() in ("${", "%{"):
+            pos = skip_template(text, pos)
+
+
+def skip_template(text: str, i: int) -> int:
+    """From just inside `${` (or `%{`) to just after its `}`."""
+    depth, start = 1, i
+    while True:
+        match = _IN_TEMPLATE.search(text, i)
+        if not match:
+            raise HclError("a template interpolation is not closed", start)
+        token, i = match.group(), match.end()
+        if token == '"':
+            i = skip_string(text, match.start())
+        elif token in "{}":
+            depth += 1 if token == "{" else -1
+            if depth == 0:
+                return i
+
+
+def skip_heredoc(text: str, i: int) -> Optional[int]:
+    """The end of the heredoc starting at i (after its closing marker), None if none starts there."""
+    match = _HEREDOC.match(text, i)
+    if not match:
+        return None
+    end = re.compile(rf"^[ \t]*{re.escape(match.group(2))}[ \t]*(?=\r?$)", re.M).search(text, match.end())
+    if not end:
+        raise HclError(f"heredoc {match.group(2)} is not closed", i)
+    return end.end()
+
+
+def skip_comment(text: str, i: int) -> Optional[int]:
+    if text.startswith("#", i) or text.startswith("//", i):
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end
+    if text.startswith("/*", i):
+        end = text.find("*/", i + 2)
+        if end < 0:
+            raise HclError("a /* comment is not closed", i)
+        return end + 2
+    return None
+
+
+def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
+    """Where the expression starting at i ends (trailing blanks and comments not included)."""
+    depth, last = 0, i
+    while True:
+        match = _CODE.search(text, i, end)
+        stop = match.start() if match else end
+        code = text[i:stop].rstrip()
+        last = i + len(code) if code else last
+        if not match:
+            return last
+        token, i = match.group(), match.end()
+        if token == '"':
+            i = last = skip_string(text, stop)
+        elif token == "<<":
+            i = last = skip_heredoc(text, stop) or i
+        elif token in ("#", "//", "/*"):
+            if depth == 0:
+                return last
+            i = skip_comment(text, stop)  # type: ignore[assignment]
+        elif token in "([{":
+            depth, last = depth + 1, i
+        elif token in ")]}":
+            if depth == 0:
+                return last
+            depth, last = depth - 1, i
+        elif depth == 0 and (token == "\n" or commas):
+            return last
+        elif token == ",":
+            last = i
+
+
+def matching_close(text: str, i: int) -> int:
+    """Offset of the bracket closing the one at text[i]."""
+    depth = 0
+    while True:
+        match = _BRACKETS.search(text, i)
+        if not match:
+            raise HclError("unexpected end of file", len(text.rstrip()) - 1)
+        token, i = match.group(), match.end()
+        if token == '"':
+            i = skip_string(text, match.start())
+        elif token == "<<":
+            i = skip_heredoc(text, match.start()) or i
+        elif token in ("#", "//", "/*"):
+            i = skip_comment(text, match.start())  # type: ignore[assignment]
+        elif token in "([{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return match.start()
+
+
+def skip_blank(text: str, i: int, end: int, commas: bool = False) -> int:
+    """Past blanks and comments (and commas, with `commas`)."""
+    return (_BLANK_COMMAS if commas else _BLANK).match(text, i, end).end()  # type: ignore[union-attr]
+
+
+def parse_body(text: str, start: int, end: int, object_body: bool = False) -> List[Item]:
+    """The attributes and blocks of a body (or, `object_body`, the elements of an object constructor)."""
+    items: List[Item] = []
+    # Terraform's HCL scanner drops a leading UTF-8 BOM (hashicorp/hcl hclsyntax/scan_tokens.rl,
+    # scanTokens: stripUTF8BOM); the fixer keeps it in the text and reads on after it
+    i = 1 if start == 0 and text.startswith("\ufeff") else start
+    while True:
+        i = skip_blank(text, i, end, commas=object_body)
+        if i >= end:
+            return items
+        begin = i
+        if object_body and text[i] == '"':
+            j = skip_string(text, i)
+            name = text[i + 1:j - 1]
+        else:
+            match = _IDENT.match(text, i)
+            if not match:
+                raise HclError(f"unexpected {text[i]!r}", i)
+            name, j = match.group(0), match.end()
+        j = _SPACE.match(text, j, end).end()  # type: ignore[union-attr]
+        if j < end and (text[j] == "=" and not text.startswith("==", j) or (object_body and text[j] == ":")):
+            value_start = _SPACE.match(text, j + 1, end).end()  # type: ignore[union-attr]
+            value_end = expression_end(text, value_start, end, commas=object_body)
+            if value_end == value_start:
+                raise HclError("expected a value", value_start)
+            items.append(Item("attr", name, begin, value_end, value_start=value_start, value_end=value_end, equals=j))
+            i = value_end
+            continue
+        labels: List[str] = []
+        while j < end and not object_body:
+            if text[j] == '"':
+                k = skip_string(text, j)
+                labels.append(text[j + 1:k - 1])
+            else:
+                match = _IDENT.match(text, j)
+                if not match:
+                    break
+                labels.append(match.group(0))
+                k = match.end()
+            j = _SPACE.match(text, k, end).end()  # type: ignore[union-attr]
+        if j < end and text[j] == "{" and not object_body:
+            close = matching_close(text, j)
+            items.append(Item("block", name, begin, close + 1, labels=labels, open=j, close=close))
+            i = close + 1
+            continue
+        raise HclError(f"unexpected {text[j]!r}" if j < end else "unexpected end of file", j)
+
+
+# --- The parser: a file into bc-python-hcl2's shape ---
+
+@dataclass
 class Lexed:
-    """What the lexer found: comments (offset, text), the deepest bracket nesting, exponent literals."""
+    """What a pass over the text found: comments (offset, text), the deepest bracket nesting, and
+    whether it has exponent literals (`1e3`, which checkov's parser refuses)."""
 
     comments: List[Tuple[int, str]] = field(default_factory=list)
     max_depth: int = 0
-    exponents: List[Tuple[int, int]] = field(default_factory=list)  # (start, end) offsets
+    exponents: bool = False
 
 
 def lex_hcl(text: str) -> Lexed:
-    """One pass over HCL text. Strings (with their `${}` interpolations) and heredocs are skipped,
-    so a `#` or `checkov:skip=` inside a value is never taken for a comment."""
-    found = Lexed()
-    frames: List[Any] = []  # "S" for a string; an int (the depth it opened at) for an interpolation
-    pos, depth = 0, 0
-    while pos < len(text):
-        if frames and frames[-1] == "S":
-            match = _STRING.search(text, pos)
+    """One pass over HCL text: strings (with their `${}` interpolations) and heredocs are skipped, so
+    a `#` or `checkov:skip=` inside a value is never taken for a comment. It stops at the first
+    error, which the parser reports."""
+    found, pos, depth = Lexed(), 0, 0
+    try:
+        while True:
+            match = _BRACKETS.search(text, pos)
+            found.exponents = found.exponents or bool(_EXPONENT.search(text, pos, match.start() if match else len(text)))
             if not match:
-                break
-            token = match.group()
-            if token == '"' or token == "\n":  # a newline ends an unterminated string: the parser reports it
-                frames.pop()
-            elif token in ("${", "%{"):
-                frames.append(depth)
-                depth += 1
+                return found
+            token, pos = match.group(), match.end()
+            if token == '"':
+                pos = skip_string(text, match.start())
+            elif token in ("#", "//", "/*"):
+                pos = skip_comment(text, match.start())  # type: ignore[assignment]
+                found.comments.append((match.start(), text[match.start():pos]))
+            elif token == "<<":
+                pos = skip_heredoc(text, match.start()) or pos
+            else:
+                depth += 1 if token in "([{" else -1
                 found.max_depth = max(found.max_depth, depth)
-            pos = match.end()
-            continue
-        match = _CODE.search(text, pos)
-        if not match:
-            break
-        token, pos = match.group(), match.end()
-        first = token[0]
-        if first == '"':
-            frames.append("S")
-        elif first in "#/" and (token.startswith("#") or token.startswith("//") or token.startswith("/*")):
-            found.comments.append((match.start(), token))
-        elif token.startswith("<<"):
-            end = re.compile(rf"^[ \t]*{re.escape(match.group(1))}[ \t]*$", re.M).search(text, pos)
-            pos = end.end() if end else len(text)
-        elif first in "{[(":
-            depth += 1
-            found.max_depth = max(found.max_depth, depth)
-        elif first in "}])":
-            depth -= 1
-            if first == "}" and frames and frames[-1] == depth:
-                frames.pop()  # closes an interpolation: back inside its string
-        else:
-            found.exponents.append((match.start(), match.end()))
-    return found
+    except (HclError, RecursionError):
+        return found
 
 
 def json_depth(text: str) -> int:
@@ -106,28 +267,6 @@ def json_depth(text: str) -> int:
     return deepest
 
 
-def plain_number(literal: str) -> str:
-    """`1e3` as `1000`, `2.5e-1` as `0.25`: the same value without an exponent."""
-    try:
-        value = Decimal(literal)
-    except InvalidOperation:
-        return literal
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
-
-
-def without_exponents(text: str, spans: List[Tuple[int, int]]) -> str:
-    """The text with every exponent literal (outside strings and comments) written out."""
-    parts, last = [], 0
-    for start, end in spans:
-        parts.append(text[last:start])
-        parts.append(plain_number(text[start:end]))
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
-
-
 class LineIndex:
     """Offsets to 1-based line numbers."""
 
@@ -138,284 +277,70 @@ class LineIndex:
         return bisect.bisect_left(self._newlines, offset) + 1
 
 
-# ---------------------------------------------------------------------------------------------
-# A fast HCL parser, for files too large for bc-python-hcl2 (lark) to read in seconds
-# ---------------------------------------------------------------------------------------------
+def parse_hcl(text: str) -> Dict[str, Any]:
+    """A file's blocks and attributes in bc-python-hcl2's shape; top-level blocks carry their lines.
+    Raises HclError."""
+    lines = LineIndex(text)
 
-class FastParseError(ValueError):
-    """The fast parser does not understand the text: bc-python-hcl2 reads it (and reports errors)."""
-
-
-class _NotLiteral(Exception):
-    pass
-
-
-_WS = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
-_WS_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
-_IDENT = re.compile(r"[A-Za-z_][\w-]*")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_RAW = re.compile(r'"|#|//|/\*|<<-?[ \t]*"?[A-Za-z_]|[{}\[\]()]|\n|,')
-_HEREDOC = re.compile(r'<<(-?)[ \t]*"?([A-Za-z_][\w-]*)"?[ \t]*\r?\n')
-_TERMINATORS = "\n,}])"
-
-
-class FastHclParser:
-    """The subset of HCL that Terraform files use, into bc-python-hcl2's shape. Literal values
-    (strings, numbers, bools, null, lists, objects) are values; any other expression is kept as
-    "${text}". Anything unexpected raises FastParseError (the caller then uses bc-python-hcl2)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.lines = LineIndex(text)
-
-    # -- helpers --
-    def _skip(self, newlines: bool = False) -> None:
-        self.pos = (_WS_NL if newlines else _WS).match(self.text, self.pos).end()
-
-    def _peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def _fail(self, what: str) -> FastParseError:
-        return FastParseError(f"line {self.lines.line(self.pos)}: {what}")
-
-    # -- structure --
-    def parse(self) -> Dict[str, Any]:
-        body = self._body(top=True)
-        if self.pos < len(self.text):
-            raise self._fail("unexpected '}'")
-        return body
-
-    def _body(self, top: bool = False) -> Dict[str, Any]:
-        body: Dict[str, Any] = {}
-        while True:
-            self._skip(newlines=True)
-            if self._peek() in ("", "}"):
-                return body
-            start = self.pos
-            ident = _IDENT.match(self.text, self.pos)
-            if not ident:
-                raise self._fail(f"unexpected {self._peek()!r}")
-            self.pos = ident.end()
-            self._skip()
-            if self._peek() == "=" and self.text[self.pos:self.pos + 2] != "==":
-                self.pos += 1
-                self._skip()
-                value = self._expression()
-                self._skip()
-                if self._peek() not in ("\n", "}", ""):
-                    raise self._fail(f"unexpected {self._peek()!r} after the value of {ident.group()}")
-                body[ident.group()] = [value]
+    def body(start: int, end: int, top: bool) -> Dict[str, Any]:
+        found: Dict[str, Any] = {}
+        for item in parse_body(text, start, end):
+            if item.kind == "attr":
+                found[item.name] = [hcl_value(text, item.value_start, item.value_end)]
                 continue
-            self._block(body, ident.group(), start, top)
+            inner: Dict[str, Any] = body(item.open + 1, item.close, False)
+            if top:
+                inner["__start_line__"], inner["__end_line__"] = lines.line(item.start), lines.line(item.close)
+            for label in reversed(item.labels):
+                inner = {label: inner}
+            found.setdefault(item.name, []).append(inner)
+        return found
 
-    def _block(self, body: Dict[str, Any], kind: str, start: int, top: bool) -> None:
-        labels: List[str] = []
-        while self._peek() != "{":
-            if self._peek() == '"':
-                label, interpolated = self._string()
-                if interpolated:
-                    raise self._fail("a block label cannot be a template")
-                labels.append(label)
+    return body(0, len(text), True)
+
+
+_LITERALS = {"true": True, "false": False, "null": None}
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?\Z")
+
+
+def hcl_value(text: str, start: int, end: int) -> Any:
+    """The expression text[start:end] as a value where it is a literal (a string as written, escapes
+    kept), a list or an object; any other expression as "${expression}"."""
+    expression = text[start:end]
+    number = _NUMBER.match(expression)
+    if expression in _LITERALS or number:
+        return _LITERALS[expression] if not number else (
+            _tidy(float(expression)) if number.group(2) else float(expression) if number.group(1) else int(expression))
+    try:
+        if expression[0] == '"' and skip_string(text, start) == end:
+            return expression[1:-1]
+        if expression[0] == "<" and skip_heredoc(text, start) == end:
+            match = _HEREDOC.match(text, start)
+            content = text[match.end():text.rfind("\n", 0, end) + 1][:-1]  # type: ignore[union-attr]
+            if match.group(1):  # type: ignore[union-attr]  # <<- trims the common indentation
+                cut = min((len(line) - len(line.lstrip()) for line in content.split("\n") if line.strip()), default=0)
+                content = "\n".join(line[cut:] for line in content.split("\n"))
+            return content
+        if expression[0] in "[{" and matching_close(text, start) == end - 1 and not re.match(r".\s*for\s", expression):
+            if expression[0] == "{":
+                items = parse_body(text, start + 1, end - 1, object_body=True)
+                if not any("${" in item.name or "%{" in item.name for item in items):
+                    return {item.name: hcl_value(text, item.value_start, item.value_end) for item in items}
             else:
-                ident = _IDENT.match(self.text, self.pos)
-                if not ident:
-                    raise self._fail(f"unexpected {self._peek()!r} in the header of block {kind}")
-                labels.append(ident.group())
-                self.pos = ident.end()
-            self._skip()
-        self.pos += 1
-        inner = self._body()
-        if self._peek() != "}":
-            raise self._fail(f"block {kind} is not closed")
-        if top:
-            inner["__start_line__"] = self.lines.line(start)
-            inner["__end_line__"] = self.lines.line(self.pos)
-        self.pos += 1
-        value: Any = inner
-        for label in reversed(labels):
-            value = {label: value}
-        body.setdefault(kind, []).append(value)
-
-    # -- values --
-    def _expression(self) -> Any:
-        start = self.pos
-        try:
-            value = self._literal()
-            self._skip()
-            if self._peek() in _TERMINATORS or self._peek() == "":
-                return value
-        except _NotLiteral:
-            pass
-        self.pos = start
-        return self._raw()
-
-    def _literal(self) -> Any:
-        char = self._peek()
-        if char == '"':
-            return self._string()[0]
-        if self.text.startswith("<<", self.pos):
-            return self._heredoc()
-        if char == "[":
-            return self._list()
-        if char == "{":
-            return self._object()
-        number = _NUMBER.match(self.text, self.pos)
-        if number:
-            self.pos = number.end()
-            literal = number.group()
-            return int(literal) if re.fullmatch(r"-?\d+", literal) else float(literal)
-        ident = _IDENT.match(self.text, self.pos)
-        if ident and ident.group() in ("true", "false", "null"):
-            self.pos = ident.end()
-            return {"true": True, "false": False, "null": None}[ident.group()]
-        raise _NotLiteral()
-
-    def _list(self) -> List[Any]:
-        self.pos += 1
-        self._skip(newlines=True)
-        if self.text.startswith("for ", self.pos):
-            raise _NotLiteral()
-        items: List[Any] = []
-        while True:
-            self._skip(newlines=True)
-            if self._peek() == "]":
-                self.pos += 1
-                return items
-            items.append(self._expression())
-            self._skip(newlines=True)
-            if self._peek() == ",":
-                self.pos += 1
-            elif self._peek() != "]":
-                raise _NotLiteral()
-
-    def _object(self) -> Dict[str, Any]:
-        self.pos += 1
-        self._skip(newlines=True)
-        if self.text.startswith("for ", self.pos):
-            raise _NotLiteral()
-        items: Dict[str, Any] = {}
-        while True:
-            self._skip(newlines=True)
-            if self._peek() == "}":
-                self.pos += 1
-                return items
-            if self._peek() == '"':
-                key, interpolated = self._string()
-                if interpolated:
-                    raise _NotLiteral()
-            else:
-                ident = _IDENT.match(self.text, self.pos)
-                if not ident:
-                    raise _NotLiteral()
-                key, self.pos = ident.group(), ident.end()
-            self._skip()
-            if self._peek() not in ("=", ":"):
-                raise _NotLiteral()
-            self.pos += 1
-            self._skip()
-            items[key] = self._expression()
-            self._skip()
-            if self._peek() == ",":
-                self.pos += 1
-
-    def _string(self) -> Tuple[str, bool]:
-        """A quoted string at pos: its raw content (escapes kept, as bc-python-hcl2 keeps them) and
-        whether it interpolates."""
-        start = self.pos
-        self.pos += 1
-        interpolated = False
-        while True:
-            match = _STRING.search(self.text, self.pos)
-            if not match or match.group() == "\n":
-                raise self._fail("unterminated string")
-            token = match.group()
-            self.pos = match.end()
-            if token == '"':
-                return self.text[start + 1:self.pos - 1], interpolated
-            if token in ("${", "%{"):
-                interpolated = True
-                self._skip_template_code()
-
-    def _skip_template_code(self) -> None:
-        depth = 0
-        while True:
-            match = re.compile(r'"|[{}]').search(self.text, self.pos)
-            if not match:
-                raise self._fail("unterminated interpolation")
-            self.pos = match.end()
-            if match.group() == '"':
-                self.pos -= 1
-                self._string()
-            elif match.group() == "{":
-                depth += 1
-            elif depth == 0:
-                return
-            else:
-                depth -= 1
-
-    def _heredoc(self) -> str:
-        match = _HEREDOC.match(self.text, self.pos)
-        if not match:
-            raise self._fail("invalid heredoc")
-        end = re.compile(rf"^[ \t]*{re.escape(match.group(2))}[ \t]*$", re.M).search(self.text, match.end())
-        if not end:
-            raise self._fail("unterminated heredoc")
-        content = self.text[match.end():end.start()]
-        content = content[:-1] if content.endswith("\n") else content  # as bc-python-hcl2 gives it
-        self.pos = end.end()
-        if match.group(1):
-            lines = content.split("\n")
-            indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
-            cut = min(indents) if indents else 0
-            content = "\n".join(line[cut:] for line in lines)
-        return content
-
-    def _raw(self) -> str:
-        """Any other expression, as text, up to the end of its line (or its enclosing bracket)."""
-        start, depth = self.pos, 0
-        while True:
-            match = _RAW.search(self.text, self.pos)
-            if not match:
-                end = self.pos = len(self.text)
-                break
-            token = match.group()
-            if token == '"':
-                self.pos = match.start()
-                self._string()
-                continue
-            if token.startswith("<<"):
-                self.pos = match.start()
-                self._heredoc()
-                continue
-            if token in "({[":
-                depth += 1
-                self.pos = match.end()
-                continue
-            if token == "/*":
-                close = self.text.find("*/", match.end())
-                self.pos = len(self.text) if close < 0 else close + 2
-                continue
-            if depth > 0 and token in ")}]":
-                depth -= 1
-                self.pos = match.end()
-                continue
-            if depth > 0 and token in ("\n", ","):
-                self.pos = match.end()
-                continue
-            end = self.pos = match.start()
-            if token in ("#", "//"):
-                self.pos = self.text.find("\n", end) if "\n" in self.text[end:] else len(self.text)
-            break
-        text = self.text[start:end].strip()
-        if not text:
-            raise self._fail("expected a value")
-        return "${" + text + "}"
+                values, i = [], skip_blank(text, start + 1, end - 1, commas=True)
+                while i < end - 1:
+                    stop = expression_end(text, i, end - 1, commas=True)
+                    if stop == i:
+                        raise HclError("unexpected " + repr(text[i]), i)
+                    values.append(hcl_value(text, i, stop))
+                    i = skip_blank(text, stop, end - 1, commas=True)
+                return values
+    except HclError:
+        pass
+    return "${" + expression.strip() + "}"
 
 
-# ---------------------------------------------------------------------------------------------
-# Strings: HCL escapes and templates
-# ---------------------------------------------------------------------------------------------
+# --- Strings: HCL escapes and templates ---
 
 # HCL's escapes in quoted strings (hclsyntax spec, "Template Literals"); heredocs have none.
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
@@ -437,21 +362,6 @@ def _escape_at(text: str, pos: int) -> Tuple[str, int]:
     return "\\", pos + 1  # an escape HCL does not know: Terraform refuses the file; the text stays
 
 
-def decode_escapes(text: str) -> str:
-    """A quoted HCL string without templates (a block label, an object key) as it decodes."""
-    if "\\" not in text:
-        return text
-    out, pos = [], 0
-    while pos < len(text):
-        if text[pos] == "\\":
-            char, pos = _escape_at(text, pos)
-            out.append(char)
-        else:
-            out.append(text[pos])
-            pos += 1
-    return "".join(out)
-
-
 def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool, str]]]:
     """A template as (is_expression, text) parts: literal parts decoded (`$${` is `${`, `%%{` is `%{`,
     and HCL's backslash escapes where `escapes`: a quoted string in HCL, not a .tf.json string),
@@ -468,8 +378,9 @@ def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool
             literal.append(char + "{")
             pos += 3
         elif char == "$" and text.startswith("${", pos):
-            end = _close_brace(text, pos + 2)
-            if end is None:
+            try:
+                end = skip_template(text, pos + 2) - 1
+            except HclError:
                 return None
             if literal:
                 parts.append((False, "".join(literal)))
@@ -486,15 +397,9 @@ def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool
     return parts
 
 
-def template_parts(text: str) -> Optional[List[Tuple[bool, str]]]:
-    """A template string as (is_expression, text) parts; None for directives (`%{`) or bad braces."""
-    return split_template(text)
-
-
 def normalize_string(raw: str) -> str:
-    """A quoted HCL string as written (escapes in it) in the form values are kept in: escapes
-    decoded, a literal `${` / `%{` written `$${` / `%%{`, interpolations as written. Both HCL
-    parsers keep strings as written; this makes `"aws_dynamodb_\\u0074able"` the type it is."""
+    """A quoted HCL string as written in the form values are kept in: escapes decoded, a literal
+    `${` / `%{` written `$${` / `%%{`, interpolations as written."""
     if "\\" not in raw:
         return raw
     parts = split_template(raw, escapes=True)
@@ -504,31 +409,7 @@ def normalize_string(raw: str) -> str:
                    for is_expression, text in parts)
 
 
-def _close_brace(text: str, pos: int) -> Optional[int]:
-    depth, quote = 0, ""
-    while pos < len(text):
-        char = text[pos]
-        if quote:
-            if char == "\\":
-                pos += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            if depth == 0:
-                return pos
-            depth -= 1
-        pos += 1
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Expressions: a parser for Terraform's expression syntax (also in the notation bc-python-hcl2
-# writes nested values in: 'single quoted', None, {'k': v}) and an evaluator of what a scan knows
-# ---------------------------------------------------------------------------------------------
+# --- Expressions: Terraform's syntax (and checkov's Python notation: 'quoted', None), evaluated ---
 
 class Unknown:
     """A value the scan cannot know; `text` names what it depends on (`var.x`), where known."""
@@ -574,26 +455,9 @@ def _tokens(text: str) -> List[Tuple[str, Any]]:
     pos = 0
     while pos < len(text):
         if text[pos] == '"':
-            end, quoted = pos + 1, False
-            while end < len(text):
-                char = text[end]
-                if char == "\\":
-                    end += 2
-                    continue
-                if char in "$%" and text.startswith(char + "{", end) and not text.startswith(char + char, end - 1):
-                    close = _close_brace(text, end + 2)
-                    if close is None:
-                        raise _Undecidable("unclosed interpolation")
-                    end = close + 1
-                    continue
-                if char == '"':
-                    quoted = True
-                    break
-                end += 1
-            if not quoted:
-                raise _Undecidable("unterminated string")
-            found.append(("string", text[pos + 1:end]))
-            pos = end + 1
+            end = skip_string(text, pos)
+            found.append(("string", text[pos + 1:end - 1]))
+            pos = end
             continue
         match = _TOKEN.match(text, pos)
         if not match:
@@ -697,7 +561,7 @@ class _Parser:
     def primary(self) -> Any:
         kind, value = self.take()
         if kind == "number":
-            return ("lit", int(value) if value.isdigit() else _number_literal(value))
+            return ("lit", int(value) if value.isdigit() else _tidy(float(value)))
         if kind == "string":
             return _template_node(value)
         if kind == "name":
@@ -781,11 +645,6 @@ class _Parser:
         return ("for", names, collection, key, value, condition, group)
 
 
-def _number_literal(text: str) -> Any:
-    number = float(text)
-    return int(number) if number.is_integer() and abs(number) < 2 ** 63 else number
-
-
 def _template_node(raw: str) -> Any:
     parts = split_template(raw, escapes=True)
     if parts is None:
@@ -814,17 +673,6 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-def is_unresolved(value: Any) -> bool:
-    """Whether a value still holds an expression the scan did not resolve."""
-    if isinstance(value, str):
-        return "${" in value
-    if isinstance(value, Mapping):
-        return any(is_unresolved(v) for v in value.values())
-    if isinstance(value, list):
-        return any(is_unresolved(v) for v in value)
-    return isinstance(value, Unknown)
-
-
 def _first_unknown(*values: Any) -> Optional[Unknown]:
     """The first Unknown in the values, inside collections too."""
     for value in values:
@@ -849,7 +697,7 @@ def _as_number(value: Any) -> Any:
     if isinstance(value, Unknown) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         return value
     if isinstance(value, str) and re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?", value.strip()):
-        return _number_literal(value.strip())
+        return _tidy(float(value))
     raise EvalError(f"{_short(value)} is not a number")
 
 
@@ -922,8 +770,7 @@ class _Evaluator:
     def e_paren(self, node: Any, names: Mapping[str, Any]) -> Any:
         return self.eval(node[1], names)
 
-    def e_interpolation(self, node: Any, names: Mapping[str, Any]) -> Any:
-        return self.eval(node[1], names)
+    e_interpolation = e_paren
 
     def e_template(self, node: Any, names: Mapping[str, Any]) -> Any:
         pieces: List[str] = []
@@ -1144,14 +991,6 @@ def _equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def _collection(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return value
-    if isinstance(value, list):
-        return value
-    raise EvalError(f"{_short(value)} is not a collection")
-
-
 def _list(value: Any) -> List[Any]:
     if not isinstance(value, list):
         raise EvalError(f"{_short(value)} is not a list")
@@ -1222,22 +1061,6 @@ def _one(evaluator: _Evaluator, items: Any) -> Any:
     return items[0] if items else None
 
 
-def _tomap(evaluator: _Evaluator, value: Any) -> Any:
-    return dict(_map(value))
-
-
-def _tobool(evaluator: _Evaluator, value: Any) -> Any:
-    return None if value is None else _as_bool(value)
-
-
-def _tonumber(evaluator: _Evaluator, value: Any) -> Any:
-    return None if value is None else _as_number(value)
-
-
-def _tostring(evaluator: _Evaluator, value: Any) -> Any:
-    return None if value is None else _as_string(value)
-
-
 def _length(evaluator: _Evaluator, value: Any) -> int:
     if isinstance(value, (list, Mapping, str)):
         return len(value)
@@ -1269,10 +1092,10 @@ _FUNCTIONS: Dict[str, Any] = {
     "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
     "toset": lambda e, items: _sorted_set(_list(items)),
     "tolist": lambda e, items: list(_list(items)),
-    "tomap": _tomap,
-    "tobool": _tobool,
-    "tonumber": _tonumber,
-    "tostring": _tostring,
+    "tomap": lambda e, value: dict(_map(value)),
+    "tobool": lambda e, value: None if value is None else _as_bool(value),
+    "tonumber": lambda e, value: None if value is None else _as_number(value),
+    "tostring": lambda e, value: None if value is None else _as_string(value),
     "upper": lambda e, text: _as_string(text).upper(),
     "lower": lambda e, text: _as_string(text).lower(),
     "trimspace": lambda e, text: _as_string(text).strip(),
@@ -1306,9 +1129,7 @@ _PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "
             "reverse", "coalescelist", "nonsensitive", "sensitive"}
 
 
-# ---------------------------------------------------------------------------------------------
-# Scope: what names mean in one module instance
-# ---------------------------------------------------------------------------------------------
+# --- Scope: what names mean in one module instance ---
 
 @dataclass
 class Scope:
@@ -1447,8 +1268,8 @@ def for_each_value(value: Any, key: Any) -> Any:
 
 
 __all__ = [
-    "EvalError", "FastHclParser", "FastParseError", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
-    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "decode_escapes", "for_each_value", "instance_keys", "is_unresolved",
-    "json_depth", "lex_hcl", "normalize_string", "parse_expression", "plain_number", "split_template", "template_parts",
-    "without_exponents",
+    "EvalError", "HclError", "Item", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
+    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "for_each_value", "instance_keys",
+    "expression_end", "hcl_value", "json_depth", "lex_hcl", "matching_close", "normalize_string", "parse_body",
+    "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
