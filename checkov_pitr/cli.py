@@ -12,6 +12,7 @@ an invalid policy or config file, or an internal error.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import List, Optional, Sequence, TextIO
@@ -83,14 +84,20 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     from checkov_pitr.outputs.render import render, safe_text
     from checkov_pitr.outputs.visibility import visibility_lines
 
+    # What is alive before the scan (the imports) and after it (the readings) lives to the end: frozen,
+    # the garbage collector stops walking it on every collection (a third of SARIF's time on 2,000 tables).
+    gc.freeze()
     try:
         result = scan(options, policy)
+        gc.freeze()
         code = render(result, options, policy, out, workspace=os.environ.get("GITHUB_WORKSPACE") or None)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
         _say(f"error: internal error: {type(exc).__name__}: {safe_text(exc)}", err)
         return 2
+    finally:
+        gc.unfreeze()  # in-process callers (the hook, tests) keep a collectable heap
     for path, warning in result.warnings:
         _say(f"warning: {safe_text(path)}: {safe_text(warning)}", err)
     for line in named_files_not_judged(options.files, result.files_judged):

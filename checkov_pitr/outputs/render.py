@@ -49,6 +49,7 @@ def safe_text(text: Any) -> str:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_NO_COLOUR = "ANSI_COLORS_DISABLED"  # termcolor's switch
 
 
 def _is_terminal(out: TextIO) -> bool:
@@ -150,10 +151,22 @@ def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
 
 # --- outputs -----------------------------------------------------------------------------------------
 
-def _cli(reports: Sequence[Report], options: ScanOptions) -> str:
+def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
     text = "" if options.quiet else banner() + "\n"
-    for report in reports:
-        text += report.print_console(is_quiet=options.quiet, is_compact=options.compact)
+    # Colour that render would strip is not made: termcolor reads the environment (a missing key raises
+    # inside os.environ) and asks isatty on every colored() call, five a record; its own switch,
+    # ANSI_COLORS_DISABLED, is the first thing it reads.
+    saved = os.environ.get(_NO_COLOUR)
+    if not colour:
+        os.environ[_NO_COLOUR] = "1"
+    try:
+        for report in reports:
+            text += report.print_console(is_quiet=options.quiet, is_compact=options.compact)
+    finally:
+        if saved is None:
+            os.environ.pop(_NO_COLOUR, None)
+        else:
+            os.environ[_NO_COLOUR] = saved
     return text
 
 
@@ -220,6 +233,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
            workspace: Optional[str] = None) -> int:
     """Write every output `options` asks for; return checkov's exit code for the findings."""
     reports = reports_of(result)
+    colour = _is_terminal(out)
     destinations = _destinations(options)
     written: Dict[str, str] = {}
     console: List[str] = []
@@ -233,7 +247,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
 
     for name in options.outputs:
         if name == "cli":
-            emit(name, _cli(reports, options))
+            emit(name, _cli(reports, options, colour))
         elif name == "json":
             emit(name, _json(reports, options))
         elif name == "sarif":
@@ -241,7 +255,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
             if destinations["sarif"] == CONSOLE:
                 written[name] = text
                 if "cli" not in options.outputs:
-                    console.append(_cli(reports, options))
+                    console.append(_cli(reports, options, colour))
                 if not options.output_file_path:  # checkov writes results.sarif in the working folder
                     _save("results.sarif", text)
                     console.append("\nWrote output in SARIF format to the file 'results.sarif'")
@@ -256,7 +270,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
         elif name == "csv":
             _csv(reports, options)
     text = OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else ""
-    out.write(text if _is_terminal(out) else _ANSI.sub("", text))
+    out.write(text if colour else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
         for name, text in written.items():  # checkov also keeps a copy of each under the folder
             if name in _FILE_NAMES:

@@ -123,6 +123,7 @@ class RepositoryPaths:
         bases = [workspace] if workspace else []
         bases += [cwd or os.getcwd(), *scan_roots]
         self.bases = [os.path.abspath(b) for b in bases if b]
+        self._uris: Dict[str, str] = {}
 
     def relative(self, path: str) -> str:
         absolute = os.path.abspath(path)
@@ -137,7 +138,10 @@ class RepositoryPaths:
         return os.path.basename(absolute)
 
     def uri(self, path: str) -> str:
-        return quote(self.relative(path))
+        """Computed once per file, not once per result (realpath and relpath are system calls)."""
+        if path not in self._uris:
+            self._uris[path] = quote(self.relative(path))
+        return self._uris[path]
 
 
 class PlanFiles:
