@@ -540,12 +540,6 @@ class Node:
         self.items: List["Node"] = [] if items is None else items
         self.column, self.line, self.end_line = column, line, end_line  # 0-based
 
-    def __repr__(self) -> str:
-        return f"Node({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__slots__)})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Node) and all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
-
     def get(self, key: str) -> Optional["Node"]:
         """The value of the last pair with this key (as YAML and JSON loaders keep it)."""
         found = None
