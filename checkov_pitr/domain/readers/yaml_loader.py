@@ -564,11 +564,11 @@ class Node:
 
 def _position_value(event: ev.ScalarEvent) -> Any:
     """A scalar's value in a position tree: quoted and block scalars are text; plain ones by YAML 1.1."""
-    if event.style:  # quoted or block (libyaml gives plain scalars the style "", PyYAML None)
-        return event.value
     tag = event.tag
     if tag is None or tag == "!":
         tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if event.style:  # quoted or block (libyaml gives plain scalars the style "", PyYAML None)
+        return event.value
     if tag == _BOOL:
         return event.value.lower() in ("true", "yes", "on", "y")
     if tag == _INT:
