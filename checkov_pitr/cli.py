@@ -12,6 +12,7 @@ an invalid policy or config file, or an internal error.
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TextIO
@@ -120,16 +121,22 @@ def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO,
 
     for line in options.config_lines:  # checkov's .checkov.yaml files are never read unless named
         say(line, err, prog)
+    # What is alive before the scan (the imports) and after it (the readings) lives to the end: frozen,
+    # the garbage collector stops walking it on every collection (a third of SARIF's time on 2,000 tables).
+    gc.freeze()
     try:
         result = scan(options, policy)
         if narrow is not None:
             narrow(result)
+        gc.freeze()
         code = render(result, options, policy, out, workspace=os.environ.get("GITHUB_WORKSPACE") or None)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
         say(f"error: internal error: {type(exc).__name__}: {exc}", err, prog)
         return 2
+    finally:
+        gc.unfreeze()  # in-process callers (the hook, tests) keep a collectable heap
     write_notes(result, options, policy, err, prog, stale_exemptions)
     return code
 

@@ -5,6 +5,7 @@ apply the policy. Every entry point (the scan, `fix`, the pre-commit hook, the A
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -157,8 +158,9 @@ class _Judge:
         self.policy = policy
         self.where = where
         self.today = today
+        self.place = functools.lru_cache(maxsize=None)(self._place)  # once per file, not once per finding
 
-    def place(self, path: str, framework: str = "") -> Tuple[str, str]:
+    def _place(self, path: str, framework: str = "") -> Tuple[str, str]:
         """(path as joined from its scan root, file_path as checkov reports it). checkov reports a -f
         file relative to the working folder, except a plan: relative to the folder all -f files share."""
         joined, root = self.where.get(os.path.realpath(path), (None, None))

@@ -36,6 +36,7 @@ _FILE_NAMES = {  # checkov's names under an --output-file-path folder
     "json": "results_json.json", "junitxml": "results_junitxml.xml", "gitlab_sast": "results_gitlab_sast.json",
 }
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_NO_COLOUR = "ANSI_COLORS_DISABLED"  # termcolor's switch
 
 
 def _is_terminal(out: TextIO) -> bool:
@@ -138,10 +139,18 @@ def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
 
 # --- outputs -----------------------------------------------------------------------------------------
 
-def _cli(reports: Sequence[Report], options: ScanOptions) -> str:
+def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
     text = "" if options.quiet else banner() + "\n"
-    for report in reports:
-        text += report.print_console(is_quiet=options.quiet, is_compact=options.compact)
+    # Colour that render strips is not made: termcolor reads the environment (a missing key raises inside
+    # os.environ) and isatty on each of a record's colored() calls; its switch is the first thing it reads.
+    saved = os.environ.get(_NO_COLOUR)
+    os.environ.update({} if colour else {_NO_COLOUR: "1"})
+    try:
+        text += "".join(report.print_console(is_quiet=options.quiet, is_compact=options.compact) for report in reports)
+    finally:
+        os.environ.update({_NO_COLOUR: saved} if saved is not None else {})
+        if saved is None:
+            os.environ.pop(_NO_COLOUR, None)
     return text
 
 
@@ -211,6 +220,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
            workspace: Optional[str] = None) -> int:
     """Write every output `options` asks for; return checkov's exit code for the findings."""
     reports = reports_of(result)
+    colour = _is_terminal(out)
     destinations = _destinations(options)
     written: Dict[str, str] = {}
     console: List[str] = []
@@ -224,7 +234,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
 
     for name in options.outputs:
         if name == "cli":
-            emit(name, _cli(reports, options))
+            emit(name, _cli(reports, options, colour))
         elif name == "json":
             emit(name, _json(reports, options))
         elif name == "sarif":
@@ -232,7 +242,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
             if destinations["sarif"] == CONSOLE:
                 written[name] = text
                 if "cli" not in options.outputs:
-                    console.append(_cli(reports, options))
+                    console.append(_cli(reports, options, colour))
                 if not options.output_file_path:  # checkov writes results.sarif in the working folder
                     _save("results.sarif", text)
                     console.append("\nWrote output in SARIF format to the file 'results.sarif'")
@@ -247,7 +257,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
         elif name == "csv":
             _csv(reports, options)
     text = OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else ""
-    out.write(text if _is_terminal(out) else _ANSI.sub("", text))
+    out.write(text if colour else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
         for name, text in written.items():  # checkov also keeps a copy of each under the folder
             if name in _FILE_NAMES:

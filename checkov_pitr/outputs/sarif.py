@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote
 
@@ -24,10 +23,9 @@ from checkov.common.output.sarif import Sarif
 from checkov_pitr import __version__
 from checkov_pitr.domain.plan import PlanError, parse_plan_text
 from checkov_pitr.domain.plan_sources import SourceFinder, SourcePlace, plan_address_line
-from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, GUIDELINE_URL, RULE_ID, RULE_TITLE, CheckMeta
+from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, GUIDELINE_URL, PROJECT_URL, RULE_ID, RULE_TITLE, TOOL_NAME, CheckMeta
 from checkov_pitr.domain.policy import LoadedPolicy
 
-TOOL_NAME = "checkov-pitr"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "checkovPitrFinding/v1"
 PLAN_CHECK_TYPE = "terraform_plan"
@@ -47,20 +45,6 @@ def severity_name(severity: Any) -> str:
     name = str(name).upper() if name else UNKNOWN_SEVERITY
     name = _SEVERITY_ALIASES.get(name, name)
     return name if name in SECURITY_SEVERITY else UNKNOWN_SEVERITY
-
-
-def information_uri() -> str:
-    """The project's home page from the installed package metadata, else the rule's guideline."""
-    try:
-        from importlib.metadata import metadata
-
-        meta = metadata(TOOL_NAME)
-        for url in [meta.get("Home-page")] + [u.split(",", 1)[-1].strip() for u in meta.get_all("Project-URL") or []]:
-            if url and url.startswith(("https://", "http://")):
-                return url
-    except Exception:  # metadata is a nicety; SARIF still needs a URI
-        pass
-    return GUIDELINE_URL
 
 
 def our_rule(meta: CheckMeta, severity: str) -> Dict[str, Any]:
@@ -123,6 +107,7 @@ class RepositoryPaths:
         bases = [workspace] if workspace else []
         bases += [cwd or os.getcwd(), *scan_roots]
         self.bases = [os.path.abspath(b) for b in bases if b]
+        self._uris: Dict[str, str] = {}
 
     def relative(self, path: str) -> str:
         absolute = os.path.abspath(path)
@@ -137,8 +122,11 @@ class RepositoryPaths:
         return os.path.basename(absolute)
 
     def uri(self, path: str) -> str:
-        # the name's bytes, percent-encoded: a non-UTF-8 byte (a surrogate in the str) is %XX, not a crash
-        return quote(self.relative(path).encode("utf-8", "surrogateescape"))
+        """Computed once per file, not once per result (realpath and relpath are system calls); the
+        name's bytes percent-encoded: a non-UTF-8 byte (a surrogate in the str) is %XX, not a crash."""
+        if path not in self._uris:
+            self._uris[path] = quote(self.relative(path).encode("utf-8", "surrogateescape"))
+        return self._uris[path]
 
 
 class PlanFiles:
@@ -188,7 +176,7 @@ class PitrSarif(Sarif):
                     "name": TOOL_NAME,
                     "version": __version__,
                     "semanticVersion": __version__,
-                    "informationUri": information_uri(),
+                    "informationUri": PROJECT_URL,
                     "rules": rules,
                     "properties": {"checkovVersion": checkov_version},
                 }},

@@ -457,23 +457,27 @@ class _Builder(_Events):
                         mapping.lines[key] = getattr(source, "lines", {}).get(key, (line, line))
 
 
-@dataclass
 class Node:
-    """A node of a position tree: every mapping, sequence and scalar with its character offsets."""
+    """A node of a position tree: every mapping, sequence and scalar with its character offsets.
+    A slotted class, not a dataclass: a template of thousands of tables makes tens of thousands."""
 
-    kind: str  # "map" | "seq" | "scalar"
-    start: int
-    end: int
-    flow: bool = False  # YAML flow style ({...} / [...]); JSON nodes are always flow
-    value: Any = None  # scalar: its value (YAML: bool / int / float / None / str as YAML 1.1 resolves it)
-    tag: Optional[str] = None  # an explicit local tag ("!Ref", "!If"), else None
-    block_scalar: bool = False  # YAML | or > scalar
-    shared: bool = False  # YAML: an anchored node, inside one, or an alias: an edit would change other places
-    pairs: List[Tuple["Node", "Node"]] = field(default_factory=list)
-    items: List["Node"] = field(default_factory=list)
-    column: int = 0  # 0-based column of start
-    line: int = 0  # 0-based line of start
-    end_line: int = 0
+    __slots__ = ("kind", "start", "end", "flow", "value", "tag", "block_scalar", "shared", "pairs", "items", "column",
+                 "line", "end_line")
+
+    def __init__(self, kind: str, start: int, end: int, flow: bool = False, value: Any = None,
+                 tag: Optional[str] = None, block_scalar: bool = False, shared: bool = False,
+                 pairs: Optional[List[Tuple["Node", "Node"]]] = None, items: Optional[List["Node"]] = None,
+                 column: int = 0, line: int = 0, end_line: int = 0) -> None:
+        self.kind = kind  # "map" | "seq" | "scalar"
+        self.start, self.end = start, end
+        self.flow = flow  # YAML flow style ({...} / [...]); JSON nodes are always flow
+        self.value = value  # scalar: its value (YAML: bool / int / float / None / str as YAML 1.1 resolves it)
+        self.tag = tag  # an explicit local tag ("!Ref", "!If"), else None
+        self.block_scalar = block_scalar  # YAML | or > scalar
+        self.shared = shared  # YAML: an anchored node, inside one, or an alias: an edit would change other places
+        self.pairs: List[Tuple["Node", "Node"]] = [] if pairs is None else pairs
+        self.items: List["Node"] = [] if items is None else items
+        self.column, self.line, self.end_line = column, line, end_line  # 0-based
 
     def _pairs_of(self, key: str) -> List[Tuple["Node", "Node"]]:
         return [pair for pair in self.pairs if pair[0].kind == "scalar" and pair[0].value == key]
@@ -497,20 +501,34 @@ class _PositionBuilder(_Events):
 
     def _new_collection(self, is_map: bool, event: Any) -> Any:
         shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
-        return Node("map" if is_map else "seq", start=event.start_mark.index, end=event.start_mark.index,
-                    flow=bool(event.flow_style), tag=_local_tag_name(event.tag), shared=shared,
-                    column=event.start_mark.column, line=event.start_mark.line)
+        mark = event.start_mark
+        return Node("map" if is_map else "seq", mark.index, mark.index, bool(event.flow_style),
+                    None, _local_tag_name(event.tag), False, shared, None, None, mark.column, mark.line)
 
     def _scalar(self, event: ev.ScalarEvent) -> None:
-        tag = _local_tag_name(event.tag)
-        shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
-        node = Node("scalar", start=event.start_mark.index, end=event.end_mark.index,
-                    value=event.value if tag else _scalar(event), tag=tag,
-                    block_scalar=event.style in ("|", ">"), shared=shared, column=event.start_mark.column,
-                    line=event.start_mark.line, end_line=event.end_mark.line)
+        # the hot path of a position tree (most nodes are scalars): few calls, positional arguments
+        tag = _local_tag_name(event.tag) if event.tag else None
+        stack, text, style = self.stack, event.value, event.style
+        shared = bool(event.anchor) or bool(stack and stack[-1].value.shared)
+        if not (tag or style or (event.tag is None and text and text[0] not in _IMPLICIT_FIRST)):
+            text = _scalar(event)
+        start, end = event.start_mark, event.end_mark
+        node = Node("scalar", start.index, end.index, False, text, tag, style in ("|", ">"), shared, None, None,
+                    start.column, start.line, end.line)
         if event.anchor:
             self.anchors[event.anchor] = (node, 1)
-        self._add(node, 1)
+        if stack:
+            top = stack[-1]
+            top.size += 1
+            if not top.is_map:
+                top.value.items.append(node)
+            elif top.key is _NO_KEY:
+                top.key = node
+            else:
+                top.value.pairs.append((top.key, node))
+                top.key = _NO_KEY
+        else:
+            self.documents.append(node)
 
     def _alias(self, event: ev.AliasEvent) -> None:
         node, size = self._aliased(event)
