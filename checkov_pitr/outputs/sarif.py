@@ -23,7 +23,7 @@ from checkov.common.output.sarif import Sarif
 from checkov_pitr import __version__
 from checkov_pitr.domain.plan import PlanError, parse_plan_text
 from checkov_pitr.domain.plan_sources import SourceFinder, SourcePlace, plan_address_line
-from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, GUIDELINE_URL, PROJECT_URL, RULE_ID, RULE_TITLE, TOOL_NAME, CheckMeta
+from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, PROJECT_URL, RULE_ID, RULE_TITLE, TOOL_NAME, CheckMeta
 from checkov_pitr.domain.policy import LoadedPolicy
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
