@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from checkov_pitr.domain.fixer.cloudformation import literal_days, literal_true
 from checkov_pitr.domain.fixer.edits import Edit
 from checkov_pitr.domain.fixer.hcl import TerraformFixer
 from checkov_pitr.domain.fixer.tree import Node, parse_json
@@ -49,15 +50,10 @@ class _TfJsonFixer(TerraformFixer):
         return node.value if node.kind == "scalar" and isinstance(node.value, str) and "${" in node.value else None
 
     def is_true(self, node: Node) -> bool:
-        return node.kind == "scalar" and (node.value is True or (isinstance(node.value, str) and node.value.lower() == "true"))
+        return literal_true(node)
 
     def days(self, node: Node) -> Optional[int]:
-        value = node.value
-        if node.kind != "scalar" or isinstance(value, bool):
-            return None
-        if isinstance(value, int):
-            return value
-        return int(value) if isinstance(value, str) and value.strip().isdigit() else None
+        return literal_days(node)
 
     def string(self, node: Node) -> Optional[str]:
         return node.value if isinstance(node.value, str) and self.expression(node) is None else None
