@@ -1,13 +1,6 @@
-"""`checkov-pitr fix`: scan, then write the smallest edits that make each fixable CKV_PITR_001 /
-CKV_PITR_002 failure pass (or, with --diff, print them as a unified diff and write nothing).
-
-    checkov-pitr fix [--diff] [--policy FILE] (-d DIR | -f FILE) ... [more scan arguments]
-
-Exit code: 0 when nothing is left failing (with --diff: nothing would be, once the diff is
-applied), 1 while failures remain (each listed with why it was not fixed), 2 on bad input.
-The scan is the engine's (`engine.scan.scan`), in this process, on the command line parsed once by
-`engine.options`; each failure's `FoundTable` names the file and resource to fix. The edits come
-from `checkov_pitr.domain.fixer`, which parses each file once and edits only literal values."""
+"""`checkov-pitr fix` (HELP says what it does): the engine's scan (`engine.scan.scan`), in this
+process, names each failure's file and resource (`Finding.table`); `checkov_pitr.domain.fixer` parses
+each file once and edits only literal values; a second scan says what is left failing."""
 from __future__ import annotations
 
 import os
@@ -16,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
 from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, read_text
-from checkov_pitr.domain.fixer.edits import Edit, FileFix, Unfixable
+from checkov_pitr.domain.fixer.edits import distinct
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
 from checkov_pitr.outputs import safe_text
 from checkov_pitr.engine.scan import FAILED, Finding
@@ -57,8 +50,8 @@ class Outcome:
     diffs: List[str] = field(default_factory=list)
     fixed: Dict[str, List[str]] = field(default_factory=dict)  # real path -> one line per edit
     remaining: List[Tuple[Finding, str]] = field(default_factory=list)
-    changed: Dict[str, Tuple[str, str]] = field(default_factory=dict)  # real path -> (before, after)
-    fixing: Dict[str, List[Finding]] = field(default_factory=dict)  # real path -> the failures fixed there
+    # real path -> (text before, text after, the failures fixed there)
+    changed: Dict[str, Tuple[str, str, List[Finding]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,16 +90,11 @@ def parse_arguments(argv: Sequence[str]) -> Optional[FixArguments]:
 
 def failures_of(findings: Sequence[Finding]) -> List[Finding]:
     """Our checks' FAILED findings, each (check, resource, file) once."""
-    failures: List[Finding] = []
-    seen = set()
+    failures: Dict[Tuple[str, str, str], Finding] = {}
     for finding in findings:
-        if finding.result != FAILED or finding.check_id not in OUR_FAILURES:
-            continue
-        key = (finding.check_id, finding.resource, _source(finding) or finding.path)
-        if key not in seen:
-            seen.add(key)
-            failures.append(finding)
-    return failures
+        if finding.result == FAILED and finding.check_id in OUR_FAILURES:
+            failures.setdefault(_key(finding), finding)
+    return list(failures.values())
 
 
 def _source(finding: Finding) -> str:
@@ -128,18 +116,14 @@ class Scope:
         self.folders = [os.path.realpath(d) for d in options.directories]
         self.files = {os.path.realpath(f) for f in options.files}
 
-    def _under_folders(self, real: str) -> List[str]:
-        """real's path below each scanned folder that holds it."""
-        return [os.path.relpath(real, folder) for folder in self.folders
-                if real.startswith(folder.rstrip(os.sep) + os.sep)]
-
     def why_not_written(self, path: str) -> Optional[str]:
         """Why the file at `path` must not be edited, or None when `fix` may write it."""
         real = os.path.realpath(path)
         if real in self.files:
             return None
         shown = _display(path)
-        below = self._under_folders(real)
+        below = [os.path.relpath(real, folder) for folder in self.folders  # real's path below each folder holding it
+                 if real.startswith(folder.rstrip(os.sep) + os.sep)]
         if below and all(".terraform" in relative.split(os.sep) for relative in below):
             return (f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
                     "fix the module's source, or pass an input in the module block that calls it")
@@ -180,7 +164,6 @@ def _valid_after(path: str, text: str) -> Optional[str]:
     import yaml
 
     from checkov_pitr.domain.fixer import file_kind
-    from checkov_pitr.domain.fixer.cloudformation import is_json_text
     from checkov_pitr.domain.fixer.hcl import HclError, parse_body
 
     kind = file_kind(path)
@@ -188,15 +171,13 @@ def _valid_after(path: str, text: str) -> Optional[str]:
         if kind == "hcl":
             parse_body(text, 0, len(text))
             return None
-        if kind == "tf_json" or is_json_text(path, text):
-            try:
-                json.loads(text[1:] if text.startswith("\ufeff") else text)
-                return None
-            except ValueError as exc:
-                if kind == "tf_json":
-                    return f"not JSON any more ({exc})"
-        for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # a JSON template read as YAML
-            pass
+        try:
+            json.loads(text[1:] if text.startswith("\ufeff") else text)
+        except ValueError as exc:
+            if kind == "tf_json":
+                return f"not JSON any more ({exc})"
+            for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # YAML, or JSON read as YAML
+                pass
     except HclError as exc:
         return str(exc)
     except yaml.YAMLError as exc:
@@ -204,93 +185,59 @@ def _valid_after(path: str, text: str) -> Optional[str]:
     return None
 
 
-def _target(finding: Finding, current: Optional[Target], minimum: int) -> Target:
-    table = finding.table
-    enable = finding.check_id == "CKV_PITR_001" or bool(current and current.enable)
-    period = finding.check_id == "CKV_PITR_002" or bool(current and current.period)
-    return Target(finding.resource, enable, period, minimum, resource_type=table.resource_type if table else "")
-
-
-def _fix_one_file(path: str, targets: Dict[str, Target], failures: Dict[str, List[Finding]],
-                  outcome: Outcome, scope: Scope) -> None:
-    """Read and parse the file once, fix every target in it, check the result parses, record it.
-    A file outside the scanned folders and files is never written, but it is still read (the scan
-    read it), so that a value from a module input or a variable says what to change."""
-    writable = scope.why_not_written(path) is None
-    try:
-        before = read_text(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        for resource in targets:
-            outcome.remaining += [(f, f"the file cannot be read as UTF-8 text ({exc})") for f in failures[resource]]
-        return
-    fixer = file_fixer(path, before)
-    combined = FileFix(path)
-    per_resource: Dict[str, FileFix] = {}
-    for resource, target in targets.items():
-        try:
-            per_resource[resource] = fixer.fix(target)
-        except ValueError as exc:  # an HCL body the scanner cannot read
-            per_resource[resource] = FileFix(path, unfixable=[Unfixable(resource, f"{path}: could not be read for "
-                                                                                   f"fixing ({exc})")])
-        combined.extend(per_resource[resource])
-    after, problem = before, None
-    if writable:
-        try:
-            after = apply_edits(before, combined.edits)
-            problem = _valid_after(path, after) if after != before else None
-        except OverlappingEdits as exc:
-            problem = str(exc)
-        if problem:
-            after = before
-    for resource, fix in per_resource.items():
-        reasons = [note.reason for note in fix.unfixable]
-        for finding in failures[resource]:
-            if problem:
-                outcome.remaining.append((finding, f"the fix would not leave a readable file ({problem}): "
-                                                   "nothing written; fix it by hand"))
-            elif reasons:
-                outcome.remaining.append((finding, "; ".join(reasons)))
-            elif not writable:
-                outcome.remaining.append((finding, scope.why_not_written(_source(finding)) or "not edited"))
-            elif not fix.edits:
-                outcome.remaining.append((finding, f"nothing the fixer can change was found: {finding.reason}"))
-    if after != before:
-        outcome.changed[path] = (before, after)
-        outcome.diffs.append(edits_diff(path, before, combined.edits, label=safe_text(_display(path))))
-        outcome.fixed[path] = [f"{_display(path)}: {edit.description}" for edit in _distinct(combined.edits)]
-
-
-def _distinct(edits: Sequence[Edit]) -> List[Edit]:
-    """One edit per change of the text (instances of one block, count/for_each, share their edit)."""
-    seen = set()
-    kept = []
-    for edit in edits:
-        key = (edit.start, edit.end, edit.replacement)
-        if key not in seen:
-            seen.add(key)
-            kept.append(edit)
-    return kept
-
-
 def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outcome:
     """The edits for every fixable failure, file by file (each file read and parsed once), and what
     stays failing (with why)."""
     outcome = Outcome()
-    targets: Dict[str, Dict[str, Target]] = {}  # real path -> resource -> target
-    by_resource: Dict[str, Dict[str, List[Finding]]] = {}
+    by_file: Dict[str, Dict[str, List[Finding]]] = {}  # real path -> resource -> its failures
     for finding in failures:
         why = _not_fixable(finding)
         if why:
             outcome.remaining.append((finding, why))
-            continue
-        path = os.path.realpath(_source(finding))  # two names of one file are one file
-        current = targets.setdefault(path, {}).get(finding.resource)
-        targets[path][finding.resource] = _target(finding, current, minimum)
-        by_resource.setdefault(path, {}).setdefault(finding.resource, []).append(finding)
-    for path in sorted(targets):
-        outcome.fixing[path] = [f for findings in by_resource[path].values() for f in findings]
-        _fix_one_file(path, targets[path], by_resource[path], outcome, scope)
+        else:  # two names of one file are one file
+            by_file.setdefault(os.path.realpath(_source(finding)), {}).setdefault(finding.resource, []).append(finding)
+    for path in sorted(by_file):
+        _fix_one_file(path, by_file[path], minimum, outcome, scope)
     return outcome
+
+
+def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, outcome: Outcome, scope: Scope) -> None:
+    """Read and parse the file once, fix every failing resource in it, check the result parses, record it.
+    A file outside the scanned folders and files is never written, but it is still read (the scan
+    read it), so that a value from a module input or a variable says what to change."""
+    why_not_written = scope.why_not_written(path)
+    try:
+        before = read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        outcome.remaining += [(f, f"the file cannot be read as UTF-8 text ({exc})") for fs in failures.values() for f in fs]
+        return
+    fix = file_fixer(path, before)
+    fixes = {resource: fix(Target(resource, enable=any(f.check_id == "CKV_PITR_001" for f in found),
+                                  period=any(f.check_id == "CKV_PITR_002" for f in found), minimum=minimum,
+                                  resource_type=found[0].table.resource_type))
+             for resource, found in failures.items()}
+    edits = distinct(edit for resource_fix in fixes.values() for edit in resource_fix.edits)
+    after, problem = before, None
+    if why_not_written is None and edits:
+        try:
+            after = apply_edits(before, edits)
+            problem = _valid_after(path, after)
+        except OverlappingEdits as exc:
+            problem = str(exc)
+        if problem:
+            after = before
+    for resource, resource_fix in fixes.items():
+        reasons = "; ".join(note.reason for note in resource_fix.unfixable)
+        for finding in failures[resource]:
+            why = (f"the fix would not leave a readable file ({problem}): nothing written; fix it by hand" if problem
+                   else reasons or (why_not_written and (scope.why_not_written(_source(finding)) or "not edited"))
+                   or ("" if resource_fix.edits else f"nothing the fixer can change was found: {finding.reason}"))
+            if why:
+                outcome.remaining.append((finding, why))
+    if after != before:
+        outcome.changed[path] = (before, after, [f for found in failures.values() for f in found])
+        outcome.diffs.append(edits_diff(path, before, edits, label=safe_text(_display(path))))
+        outcome.fixed[path] = [f"{_display(path)}: {edit.description}" for edit in edits]
 
 
 def _write(path: str, text: str) -> None:
@@ -329,13 +276,13 @@ def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
         out.write("".join(outcome.diffs))
     else:
         why = {_key(f): reason for f, reason in outcome.remaining}
-        for path, (_, after) in outcome.changed.items():
+        for path, (_, after, fixing) in outcome.changed.items():
             try:
                 _write(path, after)
             except OSError as exc:  # the file's failures stay, and say why
                 written.remove(path)
                 why.update({_key(f): f"the file could not be written ({exc.strerror or exc})"
-                            for f in outcome.fixing[path]})
+                            for f in fixing})
                 err.write(safe_text(f"{PROG}: {_display(path)}: could not be written ({exc.strerror or exc})") + "\n")
         for path in written:
             for line in outcome.fixed[path]:

@@ -52,12 +52,12 @@ def _what_to_change(found: Tuple[str, str], setting: str, want: str) -> str:
     return f"{setting} comes from {name}: replace it with {want}"
 
 
-def _literal_true(node: Node) -> bool:
+def literal_true(node: Node) -> bool:
     return node.kind == "scalar" and node.tag is None and (
         node.value is True or (isinstance(node.value, str) and node.value.lower() == "true"))
 
 
-def _literal_days(node: Node) -> Optional[int]:
+def literal_days(node: Node) -> Optional[int]:
     value = node.value
     if node.kind != "scalar" or node.tag is not None or isinstance(value, bool):
         return None
@@ -143,34 +143,28 @@ class _TemplateFixer:
             return result
         properties = resource.get("Properties")
         fallback = self.globals_spec() if rtype == SIMPLE_TABLE else None
-        if rtype == GLOBAL_TABLE:
-            found = dependency(properties) if properties is not None else None
-            if found or (properties is not None and (properties.kind != "map" or properties.shared)):
-                note(_what_to_change(found, "Properties", "a mapping with PITR enabled") if found
-                     else "Properties is not a plain mapping in this file: set PITR by hand")
-            else:
-                self._fix_replicas(logical_id, properties, target, result)
-        elif properties is None:
-            if self._globals_on(fallback, logical_id, target, result) or not target.enable:
-                return result
-            if _merged(resource, "Properties"):
-                note("Properties comes from a YAML merge key (<<): set PITR in the merged mapping, or here")
-            else:
-                result.edits.append(self.writer.insert_pair(resource, "Properties", {T.cfn_spec: {T.cfn_enabled: True}},
-                                                            T.enable_description.format(label=logical_id)))
-        elif dependency(properties) or properties.kind != "map" or properties.shared:
-            found = dependency(properties)
+        found = dependency(properties) if properties is not None else None
+        if found or (properties is not None and (properties.kind != "map" or properties.shared)):
             note(_what_to_change(found, "Properties", "a mapping with PITR enabled") if found
                  else "Properties is not a plain mapping in this file: set PITR by hand")
-        else:
+        elif rtype == GLOBAL_TABLE:
+            self._fix_replicas(logical_id, properties, target, result)
+        elif properties is not None:
             self._fix_holder(logical_id, properties, target, result, fallback)
+        elif self._globals_on(fallback, logical_id, target, result) or not target.enable:
+            pass
+        elif _merged(resource, "Properties"):
+            note("Properties comes from a YAML merge key (<<): set PITR in the merged mapping, or here")
+        else:
+            result.edits.append(self.writer.insert_pair(resource, "Properties", {T.cfn_spec: {T.cfn_enabled: True}},
+                                                        T.enable_description.format(label=logical_id)))
         return result
 
     def _globals_on(self, fallback: Optional[Node], label: str, target: Target, result: FileFix) -> bool:
         """Whether SAM's Globals.SimpleTable turns PITR on for a table without its own specification;
         then only its period can be short, and it is fixed there."""
         flag = fallback.get(T.cfn_enabled) if fallback is not None and fallback.kind == "map" else None
-        if flag is None or not _literal_true(flag):
+        if flag is None or not literal_true(flag):
             return False
         if target.period:
             self._fix_period(f"Globals.SimpleTable (for {label})", fallback, target.minimum, result, target.resource)
@@ -196,7 +190,7 @@ class _TemplateFixer:
             if found or replica.kind != "map" or replica.shared:
                 spec = replica.get(T.cfn_spec) if replica.kind == "map" else None
                 flag = spec.get(T.cfn_enabled) if spec is not None and spec.kind == "map" else None
-                if found or flag is None or not _literal_true(flag):
+                if found or flag is None or not literal_true(flag):
                     note(label, _what_to_change(found, "the replica", "a replica with PITR enabled") if found
                          else "not a plain mapping in this file")
                 continue
@@ -248,7 +242,7 @@ class _TemplateFixer:
                 return
             result.edits.append(self.writer.insert_pair(spec, T.cfn_enabled, True, enable_text))
             newly_on = True
-        elif _literal_true(flag):
+        elif literal_true(flag):
             pass
         else:
             found = dependency(flag)
@@ -283,7 +277,7 @@ class _TemplateFixer:
             result.unfixable.append(Unfixable(resource, f"{label}: " + _what_to_change(
                 found, T.cfn_period, f"at least {minimum}")))
             return
-        days = _literal_days(period)
+        days = literal_days(period)
         if days is not None and minimum <= days <= 35:
             return
         if period.shared or period.kind != "scalar":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import bisect
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.readers.yaml_loader import line_starts
 
@@ -52,38 +52,26 @@ class FileFix:
     edits: List[Edit] = field(default_factory=list)
     unfixable: List[Unfixable] = field(default_factory=list)
 
-    # what `extend` has seen, so that a file of many tables costs no more than their number
-    _seen: Tuple[set, set] = field(default_factory=lambda: (set(), set()), compare=False, repr=False)
-
     def extend(self, other: "FileFix") -> None:
-        """Add other's edits and notes, each once."""
-        edits, notes = self._seen
-        if len(edits) != len(self.edits) or len(notes) != len(self.unfixable):  # appended to directly
-            edits, notes = self._seen = (set(self.edits), set(self.unfixable))
-        for edit in other.edits:
-            if edit not in edits:
-                edits.add(edit)
-                self.edits.append(edit)
-        for note in other.unfixable:
-            if note not in notes:
-                notes.add(note)
-                self.unfixable.append(note)
+        self.edits += other.edits
+        self.unfixable += other.unfixable
 
 
 class OverlappingEdits(ValueError):
     pass
 
 
-def _ordered(edits: Iterable[Edit]) -> List[Edit]:
-    unique: List[Edit] = []
-    seen = set()
+def distinct(edits: Iterable[Edit]) -> List[Edit]:
+    """One edit per change of the text (instances of one block, count/for_each, share their edit)."""
+    kept: Dict[Tuple[int, int, str], Edit] = {}
     for edit in edits:
-        key = (edit.start, edit.end, edit.replacement)
-        if key not in seen:
-            seen.add(key)
-            unique.append(edit)
+        kept.setdefault((edit.start, edit.end, edit.replacement), edit)
+    return list(kept.values())
+
+
+def _ordered(edits: Iterable[Edit]) -> List[Edit]:
     # stable: insertions at one offset keep the order they were made in
-    return sorted(unique, key=lambda e: (e.start, e.end))
+    return sorted(distinct(edits), key=lambda e: (e.start, e.end))
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:

@@ -1,38 +1,30 @@
-"""Edits that turn PITR on in Terraform HCL (.tf / .tofu), on the offsets of the reader's HCL scanner
-(readers/terraform_eval.parse_body), for aws_dynamodb_table, aws_dynamodb_table_replica, awscc_dynamodb_table
-and awscc_dynamodb_global_table. Only literal values are edited; a value from a variable, a local,
-a module input or for_each is left alone, and the reason says what to change. No checkov here."""
+"""Edits that turn PITR on in Terraform configuration, for aws_dynamodb_table, aws_dynamodb_table_replica,
+awscc_dynamodb_table and awscc_dynamodb_global_table. `TerraformFixer` holds what to change, once for
+both syntaxes; `_HclFixer` (.tf / .tofu, on the offsets of the reader's HCL scanner
+readers/terraform_eval.parse_body) and tfjson._TfJsonFixer say how it is read and written. Only
+literal values are edited; a value from a variable, a local, a module input or for_each is left
+alone, and the reason says what to change. No checkov here."""
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from checkov_pitr.domain.fixer.edits import Edit, FileFix, Target, Unfixable
 from checkov_pitr.domain.fixer.writer import leading_space, line_end, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
-from checkov_pitr.domain.readers.terraform_eval import HclError, Item, expression_end, matching_close, parse_body, skip_blank
+from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
+from checkov_pitr.domain.readers.terraform_eval import HclError, Item, expression_end, matching_close, parse_body, skip_blank  # noqa: F401
 from checkov_pitr.rule import FIX_TEMPLATES as T
 
 _LITERAL = re.compile(r'(?:true|false|null|-?\d+(?:\.\d+)?|"[^"$%\\]*")\Z')
 _REFERENCE = re.compile(r"\b(var|local|module|each|count|data|self)\.([A-Za-z_][A-Za-z0-9_-]*)")
 
 
-# --- Writing ---
-
 def literal(text: str) -> Optional[str]:
     """The expression's text when it is a literal (true, false, null, a number, a plain string)."""
     stripped = text.strip()
     return stripped if _LITERAL.match(stripped) else None
-
-
-def is_true(expression: str) -> bool:
-    stripped = expression.strip()
-    return stripped == "true" or (stripped.startswith('"') and stripped[1:-1].lower() == "true")
-
-
-def literal_days(expression: str) -> Optional[int]:
-    value = expression.strip().strip('"')
-    return int(value) if value.isdigit() else None
 
 
 def what_to_change(expression: str, setting: str, want: str, modules: Sequence[str]) -> str:
@@ -55,7 +47,138 @@ def what_to_change(expression: str, setting: str, want: str, modules: Sequence[s
     return f"{setting} is {expression}: make it {want}"
 
 
-class _HclFixer:
+class TerraformFixer:
+    """What to change in a Terraform resource, whatever its syntax. An owner is a block or object
+    (the syntax's own type), an entry one attribute or block in it; the syntax gives:
+    resource(type, name), get(owner, key) -> entries, objects(entry) -> owners, expression(entry)
+    (the text of a value that is not a literal), is_true, days, string (a literal string),
+    replica_blocks(owner) -> [(owner, dynamic)], list_items(entry) -> owners or texts (None: not a
+    list), set(entry, value, description) and insert(owner, key, value, description) -> Edit."""
+
+    path = ""
+
+    def fix(self, target: Target) -> FileFix:
+        self.result, self.target = FileFix(self.path), target
+        address = parse_address(target.resource)
+        self.modules = address.modules if address else ()
+        rtype = address.type if address and address.mode == "managed" else ""
+        if rtype == "resource":  # checkov names .tf.json resources "resource.NAME": the scan's type, or the one written
+            written = [t for t in IN_SCOPE_TYPES if self.resource(t, address.name) is not None]
+            rtype = target.resource_type or (written[-1] if written else "")
+        config = self.resource(rtype, address.name) if rtype else None
+        if config is None:
+            self.note(f"not written in {self.path} as a resource: set PITR where it is written", target.resource)
+            return self.result
+        label = f"{rtype}.{address.name}" if address.type == "resource" else target.resource
+        if rtype == "aws_dynamodb_table":
+            self._spec(config, T.tf_block, T.tf_enabled, T.tf_period, label)
+            for index, (replica, dynamic) in enumerate(self.replica_blocks(config) if target.enable else [], start=1):
+                name = self._string(replica, "region_name") or f"#{index}"
+                self._flag(replica, T.tf_replica, f'dynamic "replica" of {label}' if dynamic else f"replica {name} of {label}")
+        elif rtype == "aws_dynamodb_table_replica":
+            self._flag(config, T.tf_replica, label)
+        elif rtype == "awscc_dynamodb_table":
+            self._spec(config, T.awscc_spec, T.awscc_enabled, T.awscc_period, label)
+        elif rtype == "awscc_dynamodb_global_table":
+            self._global_replicas(config, label)
+        return self.result
+
+    def note(self, reason: str, label: str) -> None:
+        self.result.unfixable.append(Unfixable(self.target.resource, f"{label}: {reason}"))
+
+    def _string(self, owner: Any, key: str) -> Optional[str]:
+        found = self.get(owner, key)
+        return self.string(found[-1]) if found else None
+
+    def _flag(self, owner: Any, key: str, label: str) -> None:
+        """A boolean setting (a replica's point_in_time_recovery) made true."""
+        if not self.target.enable:
+            return
+        description = T.enable_description.format(label=label)
+        found = self.get(owner, key)
+        if not found:
+            self.result.edits.append(self.insert(owner, key, True, description))
+        elif not self.is_true(found[-1]):
+            expression = self.expression(found[-1])
+            if expression is not None:
+                self.note(what_to_change(expression, key, "true", self.modules), label)
+            else:
+                self.result.edits.append(self.set(found[-1], True, description))
+
+    def _spec(self, owner: Any, key: str, enabled_key: str, period_key: str, label: str) -> None:
+        """PITR's block or object turned on, and its period raised, where they are literal."""
+        target, description = self.target, T.enable_description.format(label=label)
+        problem = self.shape_problem(owner, key)
+        if problem:
+            return self.note(problem, label)
+        found = self.get(owner, key)
+        if not found:
+            if target.enable:
+                self.result.edits.append(self.insert(owner, key, {enabled_key: True}, description))
+            return None
+        specs = [spec for entry in found for spec in self.objects(entry)]
+        if len(specs) != 1:
+            expression = self.expression(found[-1]) if not specs else None
+            return self.note(what_to_change(expression, key, f"{{ {enabled_key} = true }}", self.modules) if expression
+                             else f"{key} is not one object: keep one, with {enabled_key} = true", label)
+        flags = self.get(specs[0], enabled_key)
+        newly_on = False
+        if not flags or not self.is_true(flags[-1]):
+            expression = self.expression(flags[-1]) if flags else None
+            if expression is not None:
+                return self.note(what_to_change(expression, f"{key}.{enabled_key}", "true", self.modules), label)
+            if not target.enable:
+                return None
+            self.result.edits.append(self.set(flags[-1], True, description) if flags
+                                     else self.insert(specs[0], enabled_key, True, description))
+            newly_on = True
+        periods = self.get(specs[0], period_key)
+        if not periods or not (target.period or newly_on):
+            return None
+        days = self.days(periods[-1])
+        if days is not None and target.minimum <= days <= 35:
+            return None
+        expression = self.expression(periods[-1])
+        if expression is not None:
+            return self.note(what_to_change(expression, period_key, str(target.minimum), self.modules), label)
+        self.result.edits.append(self.set(periods[-1], target.minimum,
+                                          T.period_description.format(label=label, minimum=target.minimum)))
+        return None
+
+    def _global_replicas(self, config: Any, label: str) -> None:
+        found = self.get(config, T.awscc_replicas)
+        items = self.list_items(found[-1]) if found else None
+        if items is None:
+            expression = self.expression(found[-1]) if found else None
+            return self.note(what_to_change(expression, T.awscc_replicas, "a list of replicas with PITR enabled",
+                                            self.modules) if expression
+                             else f"no {T.awscc_replicas} list to read: add {T.awscc_replicas}, each with {T.awscc_spec}",
+                             label)
+        for index, item in enumerate(items, start=1):
+            if isinstance(item, str):
+                self.note(what_to_change(item, "the replica", "an object with PITR enabled", self.modules),
+                          f"replica #{index} of {label}")
+            else:
+                name = self._string(item, "region") or f"#{index}"
+                self._spec(item, T.awscc_spec, T.awscc_enabled, T.awscc_period, f"replica {name} of {label}")
+        return None
+
+    def shape_problem(self, owner: Any, key: str) -> Optional[str]:
+        return None
+
+
+@dataclass
+class _Body:
+    """A block's body or an object's elements: `start` is where its owner's line indentation is read."""
+
+    start: int
+    open: int
+    close: int
+    items: List[Item]
+    is_object: bool = False
+
+
+class _HclFixer(TerraformFixer):
     def __init__(self, path: str, text: str) -> None:
         self.path, self.text = path, text
         self.nl = newline_of(text)
@@ -82,257 +205,131 @@ class _HclFixer:
             before = before.lstrip("\ufeff")  # a BOM is no indentation
         return before if not before.strip() else None
 
-    def _body_indent(self, owner_start: int, items: Sequence[Item]) -> str:
-        for item in items:
-            indent = self._indent_of(item.start)
-            if indent is not None:
-                return indent
-        return leading_space(self.text, owner_start) + self.step
+    # --- reading ----------------------------------------------------------------------------------
+    def _block(self, item: Item) -> _Body:
+        return _Body(item.start, item.open, item.close, parse_body(self.text, item.open + 1, item.close))
 
-    # --- insertions -----------------------------------------------------------------------------
-    def _insert_lines(self, owner_start: int, open_: int, close: int, items: Sequence[Item],
-                      lines: List[str], description: str, blank_before: bool = False) -> Edit:
-        """Insert lines (relative indentation with {step}) as the last items of a body or object."""
-        text, nl = self.text, self.nl
-        indent = self._body_indent(owner_start, items)
-        body = nl.join(indent + line.replace("{step}", self.step) for line in lines)
-        if items:
-            end = line_end(text, items[-1].end)
-            if end < close:  # the body goes on after the last item's line
-                position = end + len(nl) if text.startswith("\r\n", end) else end + 1
-                return Edit(self.path, position, position, (nl if blank_before else "") + body + nl, description)
-            close_indent = leading_space(text, owner_start)
-            return Edit(self.path, items[-1].end, close, nl + body + nl + close_indent, description)
-        newline = text.find("\n", open_, close)
-        if newline >= 0:
-            return Edit(self.path, newline + 1, newline + 1, body + nl, description)
-        close_indent = leading_space(text, owner_start)
-        return Edit(self.path, open_ + 1, close, nl + body + nl + close_indent, description)
+    def _object(self, start: int, open_: int) -> _Body:
+        close = matching_close(self.text, open_)
+        return _Body(start, open_, close, parse_body(self.text, open_ + 1, close, object_body=True), is_object=True)
 
-    def _aligned(self, key: str, items: Sequence[Item]) -> str:
-        """`key = ` padded to the `=` column of the last attribute, terraform fmt's way."""
-        if items and items[-1].kind == "attr":
-            last = items[-1]
-            width = last.equals - last.start
-            if width > len(key):
-                return key.ljust(width) + "= "
-        return key + " = "
+    def resource(self, rtype: str, name: str) -> Optional[_Body]:
+        item = self.resources.get((rtype, name))
+        return self._block(item) if item else None
 
-    def _set(self, item: Item, value: str, description: str) -> Edit:
-        return Edit(self.path, item.value_start, item.value_end, value, description)
-
-    # --- the resources --------------------------------------------------------------------------
-    def fix(self, target: Target) -> FileFix:
-        result = FileFix(self.path)
-        address = parse_address(target.resource)
-
-        def note(reason: str, label: str = target.resource) -> None:
-            result.unfixable.append(Unfixable(target.resource, f"{label}: {reason}"))
-
-        if address is None or address.mode != "managed":
-            note("not a resource address: nothing to fix")
-            return result
-        resource = self.resources.get((address.type, address.name))
-        if resource is None:
-            note(f'no resource "{address.type}" "{address.name}" block in {self.path}: set PITR where it is written')
-            return result
-        self.modules = address.modules
-        items = parse_body(self.text, resource.open + 1, resource.close)
-        if address.type == "aws_dynamodb_table":
-            self._table(target, resource, items, result, note)
-        elif address.type == "aws_dynamodb_table_replica":
-            self._flag_attr(target, resource, items, T.tf_replica, target.resource, result, note)
-        elif address.type == "awscc_dynamodb_table":
-            self._awscc_spec(target, resource.start, resource.open, resource.close, items, target.resource, result, note)
-        elif address.type == "awscc_dynamodb_global_table":
-            self._awscc_replicas(target, items, result, note)
-        return result
-
-    def _table(self, target: Target, resource: Item, items: List[Item], result: FileFix, note) -> None:
-        label = target.resource
-        enable_text = T.enable_description.format(label=label)
-        blocks = [i for i in items if i.kind == "block" and i.name == T.tf_block]
-        dynamic = [i for i in items if i.kind == "block" and i.name == "dynamic" and i.labels == [T.tf_block]]
-        attrs = [i for i in items if i.kind == "attr" and i.name == T.tf_block]
-        if attrs:
-            note(f"{T.tf_block} is an attribute here, not a block: write {T.tf_block} {{ enabled = true }}")
-        elif len(blocks) > 1:
-            note(f"{len(blocks)} {T.tf_block} blocks (Terraform allows one): keep one, with enabled = true")
-        elif not blocks and dynamic:
-            note(f'{T.tf_block} is a dynamic block: make its for_each non-empty and its content enabled = true, '
-                 f"or replace it with a {T.tf_block} {{ enabled = true }} block")
-        elif not blocks:
-            if target.enable:
-                lines = T.tf_block_text.split("\n")
-                blank = bool(items) and items[-1].kind == "block"
-                result.edits.append(self._insert_lines(resource.start, resource.open, resource.close, items, lines,
-                                                       enable_text, blank_before=blank))
-        else:
-            block = blocks[0]
-            inner = parse_body(self.text, block.open + 1, block.close)
-            enabled = [i for i in inner if i.kind == "attr" and i.name == T.tf_enabled]
-            newly_on = False
-            ok = True
-            if not enabled:
-                if target.enable:
-                    result.edits.append(self._insert_first(block, inner, T.tf_enabled, "true", enable_text))
-                    newly_on = True
-                else:
-                    ok = False
-            elif not is_true(self._value(enabled[-1])):
-                expression = self._value(enabled[-1])
-                if literal(expression) is None:
-                    note(what_to_change(expression, f"{T.tf_block}.enabled", "true", self.modules))
-                    ok = False
-                elif target.enable:
-                    result.edits.append(self._set(enabled[-1], "true", enable_text))
-                    newly_on = True
-                else:
-                    ok = False
-            if ok and (target.period or newly_on):
-                self._period(target, inner, label, result, note)
-        if target.enable:
-            self._replicas(target, items, result, note)
-
-    def _insert_first(self, block: Item, inner: List[Item], key: str, value: str, description: str) -> Edit:
-        """`key = value` as the first line of a block (`enabled` leads in the rule's own example)."""
-        text, nl = self.text, self.nl
-        if inner:
-            first = inner[0]
-            indent = self._indent_of(first.start)
-            if indent is not None:
-                width = first.equals - first.start if first.kind == "attr" else 0
-                head = key.ljust(width) + "= " if width > len(key) and text[first.start:first.equals].rstrip() == first.name else key + " = "
-                position = line_start(text, first.start)
-                return Edit(self.path, position, position, indent + head + value + nl, description)
-        return self._insert_lines(block.start, block.open, block.close, inner, [f"{key} = {value}"], description)
-
-    def _period(self, target: Target, inner: List[Item], label: str, result: FileFix, note) -> None:
-        periods = [i for i in inner if i.kind == "attr" and i.name == T.tf_period]
-        if not periods:
-            return
-        expression = self._value(periods[-1])
-        days = literal_days(expression)
-        if days is not None and target.minimum <= days <= 35:
-            return
-        if literal(expression) is None:
-            note(what_to_change(expression, T.tf_period, str(target.minimum), self.modules))
-            return
-        result.edits.append(self._set(periods[-1], str(target.minimum),
-                                      T.period_description.format(label=label, minimum=target.minimum)))
+    def get(self, owner: _Body, key: str) -> List[Item]:
+        return [i for i in owner.items if i.name == key]
 
     def _value(self, item: Item) -> str:
         return self.text[item.value_start:item.value_end]
 
-    def _replicas(self, target: Target, items: List[Item], result: FileFix, note) -> None:
-        replicas = [(i, None) for i in items if i.kind == "block" and i.name == "replica"]
-        for dynamic in (i for i in items if i.kind == "block" and i.name == "dynamic" and i.labels == ["replica"]):
-            for content in parse_body(self.text, dynamic.open + 1, dynamic.close):
-                if content.kind == "block" and content.name == "content":
-                    replicas.append((content, dynamic))
-        for index, (block, dynamic) in enumerate(replicas, start=1):
-            inner = parse_body(self.text, block.open + 1, block.close)
-            region = [i for i in inner if i.kind == "attr" and i.name == "region_name"]
-            region_text = literal(self._value(region[-1])) if region else None
-            name = region_text.strip('"') if region_text else f"#{index}"
-            label = f'dynamic "replica" of {target.resource}' if dynamic else f"replica {name} of {target.resource}"
-            self._flag_attr(target, block, inner, T.tf_replica, label, result, note)
+    def objects(self, item: Item) -> List[_Body]:
+        if item.kind == "block":
+            return [self._block(item)]
+        return [self._object(item.start, item.value_start)] if self._value(item).startswith("{") else []
 
-    def _flag_attr(self, target: Target, owner: Item, inner: List[Item], key: str, label: str, result: FileFix,
-                   note) -> None:
-        if not target.enable:
-            return
-        text = T.enable_description.format(label=label)
-        found = [i for i in inner if i.kind == "attr" and i.name == key]
-        if not found:
-            line = self._aligned(key, inner) + "true"
-            result.edits.append(self._insert_lines(owner.start, owner.open, owner.close, inner, [line], text))
-            return
-        expression = self._value(found[-1])
-        if is_true(expression):
-            return
-        if literal(expression) is None:
-            note(what_to_change(expression, key, "true", self.modules), label)
-            return
-        result.edits.append(self._set(found[-1], "true", text))
+    def expression(self, item: Item) -> Optional[str]:
+        if item.kind == "block":
+            return f"a {item.name} block"
+        value = self._value(item)
+        return value if literal(value) is None else None
 
-    # --- awscc ----------------------------------------------------------------------------------
-    def _awscc_spec(self, target: Target, owner_start: int, open_: int, close: int, items: List[Item], label: str,
-                    result: FileFix, note, inline: bool = False) -> None:
-        text = T.enable_description.format(label=label)
-        found = [i for i in items if i.kind == "attr" and i.name == T.awscc_spec]
-        if not found:
-            if not target.enable:
-                return
-            if inline:
-                result.edits.append(self._object_insert(open_, close, items, T.awscc_inline_text, text))
+    def is_true(self, item: Item) -> bool:
+        value = self._value(item).strip() if item.kind == "attr" else ""
+        return value == "true" or (value.startswith('"') and value[1:-1].lower() == "true")
+
+    def days(self, item: Item) -> Optional[int]:
+        value = self._value(item).strip().strip('"')
+        return int(value) if value.isdigit() else None
+
+    def string(self, item: Item) -> Optional[str]:
+        value = literal(self._value(item)) if item.kind == "attr" else None
+        return value.strip('"') if value else None
+
+    def shape_problem(self, owner: _Body, key: str) -> Optional[str]:
+        if key != T.tf_block:
+            return None
+        if any(i.kind == "attr" for i in self.get(owner, key)):
+            return f"{key} is an attribute here, not a block: write {key} {{ enabled = true }}"
+        if not self.get(owner, key) and any(i.name == "dynamic" and i.labels == [key] for i in owner.items):
+            return (f"{key} is a dynamic block: make its for_each non-empty and its content enabled = true, "
+                    f"or replace it with a {key} {{ enabled = true }} block")
+        return None
+
+    def replica_blocks(self, owner: _Body) -> List[Tuple[_Body, bool]]:
+        blocks = [(self._block(i), False) for i in owner.items if i.kind == "block" and i.name == "replica"]
+        for dynamic in (i for i in owner.items if i.kind == "block" and i.name == "dynamic" and i.labels == ["replica"]):
+            blocks += [(self._block(c), True) for c in parse_body(self.text, dynamic.open + 1, dynamic.close)
+                       if c.kind == "block" and c.name == "content"]
+        return blocks
+
+    def list_items(self, item: Item) -> Optional[List[Union[_Body, str]]]:
+        if item.kind != "attr" or not self.text.startswith("[", item.value_start):
+            return None
+        text, close = self.text, matching_close(self.text, item.value_start)
+        items: List[Union[_Body, str]] = []
+        i = skip_blank(text, item.value_start + 1, close, commas=True)
+        while i < close:
+            if text.startswith("{", i):
+                element = self._object(i, i)
+                items.append(element)
+                end = element.close + 1
             else:
-                result.edits.append(self._insert_lines(owner_start, open_, close, items, T.awscc_text.split("\n"), text))
-            return
-        spec = found[-1]
-        value = self._value(spec)
-        if not value.startswith("{"):
-            note(what_to_change(value, T.awscc_spec, f"{{ {T.awscc_enabled} = true }}", self.modules), label)
-            return
-        spec_close = matching_close(self.text, spec.value_start)
-        inner = parse_body(self.text, spec.value_start + 1, spec_close, object_body=True)
-        flag = [i for i in inner if i.kind == "attr" and i.name == T.awscc_enabled]
-        newly_on = False
-        if not flag:
-            if not target.enable:
-                return
-            result.edits.append(self._object_insert(spec.value_start, spec_close, inner,
-                                                    f"{T.awscc_enabled} = true", text, owner_start=spec.start))
-            newly_on = True
-        elif not is_true(self._value(flag[-1])):
-            expression = self._value(flag[-1])
-            if literal(expression) is None:
-                note(what_to_change(expression, T.awscc_enabled, "true", self.modules), label)
-                return
-            if not target.enable:
-                return
-            result.edits.append(self._set(flag[-1], "true", text))
-            newly_on = True
-        if target.period or newly_on:
-            self._period(target, inner, label, result, lambda reason: note(reason, label))
+                end = expression_end(text, i, close, commas=True)
+                items.append(text[i:end])
+            i = skip_blank(text, end, close, commas=True)
+        return items
 
-    def _object_insert(self, open_: int, close: int, items: List[Item], entry: str, description: str,
-                       owner_start: Optional[int] = None) -> Edit:
-        if self.text.find("\n", open_, close) >= 0:
-            return self._insert_lines(owner_start if owner_start is not None else open_, open_, close, items,
-                                      entry.split("\n"), description)
+    # --- writing ----------------------------------------------------------------------------------
+    def set(self, item: Item, value: Any, description: str) -> Edit:
+        return Edit(self.path, item.value_start, item.value_end, "true" if value is True else str(value), description)
+
+    def insert(self, owner: _Body, key: str, value: Any, description: str) -> Edit:
+        """`key = value` (a mapping: the rule's block or object text) as the last item of owner, or, for
+        `enabled` in PITR's block, as its first (`enabled` leads in the rule's own example)."""
+        if isinstance(value, dict):
+            lines, inline = (T.tf_block_text if key == T.tf_block else T.awscc_text).split("\n"), T.awscc_inline_text
+        else:
+            plain = owner.is_object or key == T.tf_enabled
+            lines, inline = [(f"{key} = " if plain else self._aligned(key, owner.items)) + "true"], f"{key} = true"
+        if owner.is_object and self.text.find("\n", owner.open, owner.close) < 0:  # a one-line object stays one line
+            if owner.items:
+                return Edit(self.path, owner.items[-1].end, owner.items[-1].end, ", " + inline, description)
+            return Edit(self.path, owner.open + 1, owner.close, " " + inline + " ", description)
+        if key == T.tf_enabled and not owner.is_object and owner.items:
+            first = owner.items[0]
+            indent = self._indent_of(first.start)
+            if indent is not None:
+                width = first.equals - first.start if first.kind == "attr" else 0
+                aligned = width > len(key) and self.text[first.start:first.equals].rstrip() == first.name
+                position = line_start(self.text, first.start)
+                return Edit(self.path, position, position,
+                            indent + (key.ljust(width) + "= " if aligned else key + " = ") + "true" + self.nl, description)
+        blank = key == T.tf_block and bool(owner.items) and owner.items[-1].kind == "block"
+        return self._insert_lines(owner, lines, description, blank_before=blank)
+
+    def _insert_lines(self, owner: _Body, lines: List[str], description: str, blank_before: bool = False) -> Edit:
+        """Insert lines (relative indentation with {step}) as the last items of a body or object."""
+        text, nl, items = self.text, self.nl, owner.items
+        indent = next((i for i in map(self._indent_of, (item.start for item in items)) if i is not None),
+                      leading_space(text, owner.start) + self.step)
+        body = nl.join(indent + line.replace("{step}", self.step) for line in lines)
+        close_indent = leading_space(text, owner.start)
         if items:
-            return Edit(self.path, items[-1].end, items[-1].end, ", " + entry, description)
-        return Edit(self.path, open_ + 1, close, " " + entry + " ", description)
+            end = line_end(text, items[-1].end)
+            if end < owner.close:  # the body goes on after the last item's line
+                position = end + len(nl) if text.startswith("\r\n", end) else end + 1
+                return Edit(self.path, position, position, (nl if blank_before else "") + body + nl, description)
+            return Edit(self.path, items[-1].end, owner.close, nl + body + nl + close_indent, description)
+        newline = text.find("\n", owner.open, owner.close)
+        if newline >= 0:
+            return Edit(self.path, newline + 1, newline + 1, body + nl, description)
+        return Edit(self.path, owner.open + 1, owner.close, nl + body + nl + close_indent, description)
 
-    def _awscc_replicas(self, target: Target, items: List[Item], result: FileFix, note) -> None:
-        found = [i for i in items if i.kind == "attr" and i.name == T.awscc_replicas]
-        if not found:
-            note("no replicas to read: add replicas, each with point_in_time_recovery_specification")
-            return
-        value_start = found[-1].value_start
-        if not self.text.startswith("[", value_start):
-            note(what_to_change(self._value(found[-1]), T.awscc_replicas, "a list of replicas with PITR enabled",
-                                self.modules))
-            return
-        close = matching_close(self.text, value_start)
-        i, index = value_start + 1, 0
-        while True:
-            i = skip_blank(self.text, i, close, commas=True)
-            if i >= close:
-                break
-            end = expression_end(self.text, i, close, commas=True)
-            index += 1
-            if not self.text.startswith("{", i):
-                note(what_to_change(self.text[i:end], "the replica", "an object with PITR enabled", self.modules),
-                     f"replica #{index} of {target.resource}")
-                i = end
-                continue
-            obj_close = matching_close(self.text, i)
-            inner = parse_body(self.text, i + 1, obj_close, object_body=True)
-            region = [x for x in inner if x.kind == "attr" and x.name == "region"]
-            region_text = literal(self._value(region[-1])) if region else None
-            label = f"replica {region_text.strip(chr(34)) if region_text else '#' + str(index)} of {target.resource}"
-            multiline = self.text.find("\n", i, obj_close) >= 0
-            self._awscc_spec(target, i, i, obj_close, inner, label, result, note, inline=not multiline)
-            i = obj_close + 1
+    def _aligned(self, key: str, items: Sequence[Item]) -> str:
+        """`key = ` padded to the `=` column of the last attribute, terraform fmt's way."""
+        if items and items[-1].kind == "attr":
+            width = items[-1].equals - items[-1].start
+            if width > len(key):
+                return key.ljust(width) + "= "
+        return key + " = "
