@@ -14,10 +14,11 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
 from checkov_pitr.domain import core
-from checkov_pitr.integration import sources
-from checkov_pitr.integration.genuine_skips import genuine_skip
 from checkov_pitr.domain.core import Result, Subject, Verdict
 from checkov_pitr.domain.policy import LoadedPolicy, active_policy, exemption_ids
+from checkov_pitr.domain.skips import IGNORED_NOTE
+from checkov_pitr.integration import sources
+from checkov_pitr.integration.patches import DETAILS_KEY as _DETAILS_KEY
 from checkov_pitr.rule import CHECKS, CheckMeta, PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
 
 _CHECKOV_RESULT = {
@@ -26,9 +27,6 @@ _CHECKOV_RESULT = {
     Result.UNKNOWN: CheckResult.UNKNOWN,  # checkov reports no result for UNKNOWN
     Result.NONE: CheckResult.UNKNOWN,
 }
-
-
-from checkov_pitr.integration.patches import DETAILS_KEY as _DETAILS_KEY
 
 
 class PitrCheck:
@@ -62,8 +60,15 @@ class PitrCheck:
     def run(self, scanned_file: str, entity_configuration: Dict[str, Any], entity_name: str,
             entity_type: str, skip_info: Any) -> Any:
         self._entity = (scanned_file, entity_name, entity_type)
-        # checkov's skip regex also fires on values (a tag saying checkov:skip=...): honour comments only
-        skip_info, self._expired_note = genuine_skip(self.dialect, self.meta.id, scanned_file, entity_configuration, skip_info)
+        # checkov's skip regex also fires on values (a tag saying checkov:skip=...): a skip counts only
+        # where the domain's reading of the file finds it (a comment, Metadata); otherwise the table is judged
+        self._expired_note = ""
+        if skip_info:
+            try:
+                genuine = self.meta.id in self.skips(entity_configuration, scanned_file)
+            except Exception:  # reading the file again must never hide a table
+                genuine = False
+            skip_info, self._expired_note = (skip_info, "") if genuine else (None, IGNORED_NOTE)
         exemption = None
         policy, _ = active_policy()
         if not skip_info and policy and policy.exemptions:
@@ -130,6 +135,9 @@ class PitrCheck:
     def resource_ids(self, conf: Mapping[str, Any], name: str, entity_type: str) -> List[str]:
         raise NotImplementedError
 
+    def skips(self, conf: Mapping[str, Any], scanned_file: str) -> Mapping[str, str]:
+        raise NotImplementedError
+
     def resource_tags(self, conf: Mapping[str, Any]) -> Dict[str, Any]:
         raise NotImplementedError
 
@@ -154,9 +162,16 @@ class CloudFormationPitrCheck(PitrCheck, CfnResourceCheck):
             isinstance(properties, Mapping) and core.CFN_SPEC in properties
         ):
             # checkov merges Globals into SimpleTables, but not when any SimpleTable in the template
-            # has no Properties; read Globals.SimpleTable ourselves then.
-            globals_spec = sources.simple_table_globals_spec(scanned_file, conf)
+            # has no Properties; take Globals.SimpleTable from the domain's reading then.
+            path = sources.locate(scanned_file, conf)
+            table = (sources.template_tables(path) or {}).get(f"{entity_type}.{label}") if path else None
+            globals_spec = table.globals_spec if table is not None else core.MISSING
         return core.read_cloudformation(label, entity_type, properties, globals_spec)
+
+    def skips(self, conf: Mapping[str, Any], scanned_file: str) -> Mapping[str, str]:
+        from checkov_pitr.domain.readers.cloudformation import metadata_skips
+
+        return metadata_skips(conf)
 
     def inspected_keys(self) -> List[str]:
         if self.meta is PITR_PERIOD:
@@ -213,6 +228,13 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
         in_plan = "__change_actions__" in conf or (scanned_file.endswith(".json") and not scanned_file.endswith(".tf.json"))
         return "terraform_plan" if in_plan else self.dialect
 
+    def skips(self, conf: Mapping[str, Any], scanned_file: str) -> Mapping[str, str]:
+        # HCL and .tf.json: the block's comments as the domain reads them; a plan: none (checkov-pitr
+        # takes no skips from a plan's sources)
+        path = None if self.dialect_for(conf, scanned_file) == "terraform_plan" else sources.locate(scanned_file, conf)
+        start = core.unwrap(conf.get("__start_line__", conf.get("__startline__")))
+        return ((sources.terraform_skips(path) or {}).get(start) or {}) if path else {}
+
     def inspected_keys(self) -> List[str]:
         if self.meta is PITR_PERIOD:
             return ["point_in_time_recovery/[0]/recovery_period_in_days"]
@@ -243,14 +265,13 @@ class PlanPitrChangeCheck(TerraformPitrCheck):
         if set(actions) <= {"create", "no-op", "read"}:
             return core.judge_change(actions, [], [], label)
         plan_path = sources.locate(scanned_file, conf)
-        change = sources.plan_resource_change(plan_path, label) if plan_path else None
+        change = (sources.plan_changes(plan_path) or {}).get(label) if plan_path else None
         if change is None:
             return Verdict(Result.FAILED, f"{label}: the plan's resource_changes entry could not be read, so a "
                                           "PITR change cannot be ruled out; scan the complete `terraform show -json` output")
-        body = change.get("change") if isinstance(change.get("change"), Mapping) else {}
-        before = core.read_terraform(label, entity_type, body.get("before") or {})
-        after = core.read_terraform(label, entity_type, body.get("after") or {})
-        return core.judge_change(body.get("actions") or actions, before, after, label)
+        before = core.read_terraform(label, entity_type, change.before or {})
+        after = core.read_terraform(label, entity_type, change.after or {})
+        return core.judge_change(list(change.actions) or actions, before, after, label)
 
     def inspected_keys(self) -> List[str]:
         return ["point_in_time_recovery"]
