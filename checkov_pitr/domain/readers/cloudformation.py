@@ -430,7 +430,7 @@ def metadata_skips(value: Any) -> Dict[str, str]:
     return found
 
 
-def _tags(properties: Any) -> Dict[str, Any]:
+def template_tags(properties: Any) -> Dict[str, Any]:
     """Tags as a dict: a list of {Key, Value} (DynamoDB::Table) or a map (SAM)."""
     tags = properties.get("Tags") if isinstance(properties, dict) else None
     if isinstance(tags, dict):
@@ -482,7 +482,7 @@ def _found(entry: Entry, context: TemplateContext, kind: str, resource: str, lab
         config=config,
         problem=context.file_problem or problem or entry.problem,
         skips=metadata_skips(value),
-        tags=_tags(config),
+        tags=template_tags(config),
         resource_ids=(resource, label) if context.name_prefix else (resource, entry.logical_id),
         globals_spec=context.globals_spec if kind == core.SAM_SIMPLE_TABLE else core.MISSING,
     )
@@ -726,4 +726,4 @@ def read_template(path: str, raw: bytes) -> FileReading:
 
 __all__ = ["read_template", "tables_of_template", "context_for", "duplicate_problem", "load_text", "unreadable",
            "resolve_refs", "ConditionEvaluator", "substitute", "may_hold_tables", "stack_set_tables",
-           "TEMPLATE_NEEDLES", "metadata_skips"]
+           "TEMPLATE_NEEDLES", "metadata_skips", "template_tags"]
