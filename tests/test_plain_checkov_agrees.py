@@ -156,3 +156,23 @@ def test_the_readme_lists_every_difference_and_skipped_folder() -> None:
     readme = (REPO / "docs" / "README-plain-checkov.md").read_text(encoding="utf-8")
     for reason in [entry[3] for entry in DIFFERENCES] + [f"`{folder}` | {why}" for folder, why in SKIPPED.items()]:
         assert reason in readme
+
+
+@pytest.mark.parametrize("module, owner, attribute, patch", [
+    ("checkov.common.output.sarif", "Sarif", "_create_results", "sarif_attachments"),
+    ("checkov.cloudformation.parser", None, "parse", "deep_templates"),
+    ("checkov.common.checks_infra.registry", "Registry", "load_external_checks", "graph_policies"),
+    ("checkov.common.output.record", "Record", "__init__", "record_details"),
+])
+def test_a_patch_checkov_no_longer_allows_stops_the_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,
+                                                         module: str, owner: str, attribute: str, patch: str) -> None:
+    import importlib
+
+    from checkov_pitr.integration import patches
+
+    target = importlib.import_module(module)
+    monkeypatch.setattr(getattr(target, owner) if owner else target, attribute, lambda *args: None)
+    with pytest.raises(SystemExit) as stopped:
+        patches.install()
+    assert stopped.value.code == 2
+    assert f"({patch})" in capsys.readouterr().err
