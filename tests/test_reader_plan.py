@@ -15,10 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkov_pitr.domain import plan as plan_module
 from checkov_pitr.domain.inventory import TERRAFORM_PLAN, FileReading
 from checkov_pitr.domain.plan_sources import plan_address_line
-from checkov_pitr.domain.readers.plan import MAX_DEPTH, WRAPPER_WARNING, looks_like_plan, read_plan
+from checkov_pitr.domain.readers.plan import MAX_DEPTH, decode_plan_text, WRAPPER_WARNING, looks_like_plan, read_plan
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "readers" / "plan"
 sys.path.insert(0, str(HERE))
@@ -259,29 +258,9 @@ def test_every_fixture_looks_like_a_plan(name: str) -> None:
     assert looks_like_plan((HERE / name).read_bytes())
 
 
-@pytest.mark.parametrize("name, not_judged", [(c[0], c[1]) for c in CASES])
-def test_plan_module_agrees_with_the_reader(tmp_path: Path, name: str, not_judged: Optional[str]) -> None:
-    path = tmp_path / "tfplan.json"
-    path.write_bytes((HERE / name).read_bytes())
-    reading = read_plan(str(path), path.read_bytes())
-    problem = plan_module.plan_problem(str(path))
-    if name == "empty.json":  # nothing says an empty file is a plan: unreadable.py names it "empty file"
-        assert problem is None
-    else:
-        assert problem == (f"{path}: {reading.not_judged}" if reading.not_judged else None)
-    if not_judged is None or UNREADABLE in not_judged or "structure cannot be read" in not_judged:
-        data = plan_module.load_plan(str(path))
-        assert plan_module.is_plan(data)
-        if "utf16" not in name:
-            assert plan_module.parse_plan_text(path.read_text(encoding="utf-8"), str(path)) == data
-    else:
-        with pytest.raises(plan_module.PlanError, match=r"^" + str(path).replace("\\", "\\\\") + ": "):
-            plan_module.load_plan(str(path))
-
-
 def test_wrapped_plan_loads_the_json_inside() -> None:
     text = (HERE / "wrapped_setup_terraform_command_and_debug_lines.json").read_text(encoding="utf-8")
-    data = plan_module.parse_plan_text(text, "wrapped.json")
+    data = decode_plan_text(text).data
     assert data == json.loads(text.splitlines()[1])
 
 

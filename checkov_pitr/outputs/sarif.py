@@ -22,7 +22,7 @@ from urllib.parse import quote
 from checkov.common.output.sarif import Sarif
 
 from checkov_pitr import __version__
-from checkov_pitr.domain.plan import PlanError, parse_plan_text
+from checkov_pitr.domain.readers.plan import NotAPlan, decode_plan_text
 from checkov_pitr.domain.plan_sources import SourceFinder, SourcePlace, plan_address_line
 from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, GUIDELINE_URL, RULE_ID, RULE_TITLE, CheckMeta
 from checkov_pitr.domain.policy import LoadedPolicy
@@ -154,8 +154,8 @@ class PlanFiles:
             except OSError:
                 text = ""
             try:
-                data: Optional[Mapping[str, Any]] = parse_plan_text(text, path)
-            except PlanError:
+                data: Optional[Mapping[str, Any]] = decode_plan_text(text).data
+            except NotAPlan:
                 data = None
             self._plans[path] = (text, data)
         return self._plans[path]
