@@ -15,7 +15,6 @@ from checkov_pitr.domain.plan_sources import (
     is_local_source,
     module_folder,
     parse_address,
-    plan_address_line,
 )
 
 
@@ -141,20 +140,6 @@ def test_find_block_in_tf_json() -> None:
     assert find_block_in_tf_json("not json", "aws_dynamodb_table", "t") is None
     one_line = json.dumps({"resource": [{"aws_dynamodb_table": [{"t": {}}]}]})
     assert find_block_in_tf_json(one_line, "aws_dynamodb_table", "t") == (1, 1)
-
-
-def test_plan_address_line() -> None:
-    plan = {"planned_values": {"root_module": {"resources": [
-        {"address": 'aws_dynamodb_table.t["a"]', "values": {}},
-        {"address": 'aws_dynamodb_table.t["b"]', "values": {}},
-    ]}}}
-    pretty = json.dumps(plan, indent=2)
-    line_b = next(i for i, line in enumerate(pretty.splitlines()) if '[\\"b\\"]' in line) + 1
-    assert line_b > 1
-    assert plan_address_line(pretty, 'aws_dynamodb_table.t["b"]') == line_b
-    assert plan_address_line(json.dumps(plan), 'aws_dynamodb_table.t["b"]') == 1
-    assert plan_address_line(pretty, "aws_dynamodb_table.absent") == 1
-    assert plan_address_line("", "aws_dynamodb_table.t") == 1
 
 
 def _write(path: Path, text: str) -> Path:

@@ -207,16 +207,6 @@ def _tf_json_has(document: Any, keyword: str, rtype: str, name: str) -> bool:
     return False
 
 
-def plan_address_line(plan_text: str, address: str) -> int:
-    """1-based line of the resource's `"address": "..."` in the plan text (planned_values comes
-    first in terraform's output); 1 when it is not found, e.g. a one-line plan always gives 1."""
-    needle = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
-    match = needle.search(plan_text)
-    if not match:
-        return 1
-    return plan_text.count("\n", 0, match.start()) + 1
-
-
 class SourceFinder:
     """Finds resource blocks in Terraform folders; each folder's files are read once."""
 
