@@ -45,9 +45,9 @@ def _cached(read: Any) -> Any:
 @_cached
 def terraform_skips(path: str) -> Dict[int, Dict[str, str]]:
     """Skip comments of each resource block, by its first line."""
-    from checkov_pitr.domain.readers.terraform import resource_skips
+    from checkov_pitr.domain.readers.terraform import resource_blocks
 
-    return resource_skips(path)
+    return {block.lines[0]: block.skips for block in resource_blocks(path)}
 
 
 @_cached

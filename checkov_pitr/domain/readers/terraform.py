@@ -395,11 +395,11 @@ def _resources_of(parsed: _File) -> List[_Resource]:
     return found
 
 
-def resource_skips(path: str) -> Dict[int, Dict[str, str]]:
-    """The skip comments of each `resource` block of one file, by the block's first line (what plain
-    checkov's skips are checked against: a skip text outside a comment skips nothing)."""
+def resource_blocks(path: str) -> List[_Resource]:
+    """Each `resource` block of one file (.tf, .tofu, .tf.json) with its type, name, lines and skip
+    comments, unevaluated; none when the file cannot be read or parsed."""
     raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
-    return {resource.lines[0]: resource.skips for resource in _resources_of(_parse_file(path, raw or b""))}
+    return _resources_of(_parse_file(path, raw or b""))
 
 
 def _merge_body(original: Dict[str, Any], override: Dict[str, Any]) -> Dict[str, Any]:
@@ -946,4 +946,4 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
 
 
 __all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "may_hold_tables",
-           "read_terraform_root", "read_terraform_tree", "resource_skips", "terraform_files"]
+           "read_terraform_root", "read_terraform_tree", "resource_blocks", "terraform_files"]
