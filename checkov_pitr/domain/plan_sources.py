@@ -6,8 +6,8 @@ registry / git address). From the folder terraform ran in, local sources lead to
 folder; the `resource "TYPE" "NAME"` block in that folder's .tf (or .tf.json) files is the place a
 code-scanning alert should point at. Registry and remote modules are not on disk: no source place.
 
-The pure parts (address parsing, module folders, block search in a text) take plain data; the
-`SourceFinder` reads each folder's files once and remembers what it found.
+The pure parts (address parsing, module folders) take plain data; the `SourceFinder` reads each
+folder's files once with the Terraform reader and remembers the blocks it found.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 
 @dataclass(frozen=True)
@@ -108,147 +108,27 @@ def module_folder(configuration: Any, modules: Sequence[str], root_folder: str) 
     return folder
 
 
-def _block_end(lines: Sequence[str], start: int) -> int:
-    """The 0-based line of the `}` closing the block whose `{` is on lines[start]; `start` when it
-    cannot be told. Skips strings, comments and heredocs, which may hold braces."""
-    depth = 0
-    heredoc: Optional[str] = None
-    in_comment = False
-    for number in range(start, len(lines)):
-        line = lines[number]
-        if heredoc is not None:
-            if line.strip() == heredoc:
-                heredoc = None
-            continue
-        i = 0
-        while i < len(line):
-            char = line[i]
-            if in_comment:
-                end = line.find("*/", i)
-                if end < 0:
-                    break
-                in_comment, i = False, end + 2
-                continue
-            if char == "#" or line.startswith("//", i):
-                break
-            if line.startswith("/*", i):
-                in_comment, i = True, i + 2
-                continue
-            if char == '"':
-                i += 1
-                while i < len(line) and line[i] != '"':
-                    i += 2 if line[i] == "\\" else 1
-            elif line.startswith("<<", i):
-                match = re.match(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$", line[i:])
-                if match:
-                    heredoc = match.group(1)
-                    break
-            elif char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    return number
-            i += 1
-    return start
-
-
-def find_block_in_hcl(text: str, rtype: str, name: str, mode: str = "managed") -> Optional[Tuple[int, int]]:
-    """1-based (start, end) lines of `resource "TYPE" "NAME" {` in HCL text, or None."""
-    keyword = "data" if mode == "data" else "resource"
-    pattern = re.compile(
-        rf'^[ \t]*{keyword}[ \t]+"?{re.escape(rtype)}"?[ \t]+"?{re.escape(name)}"?[ \t]*\{{', re.MULTILINE
-    )
-    match = pattern.search(text)
-    if not match:
-        return None
-    lines = text.splitlines()
-    start = text.count("\n", 0, match.start())
-    return start + 1, _block_end(lines, start) + 1
-
-
-def find_block_in_tf_json(text: str, rtype: str, name: str, mode: str = "managed") -> Optional[Tuple[int, int]]:
-    """1-based lines of the resource in a .tf.json text: the line of its name key under its type key."""
-    keyword = "data" if mode == "data" else "resource"
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return None
-    if not _tf_json_has(document, keyword, rtype, name):
-        return None
-    lines = text.splitlines()
-    type_key = re.compile(rf'"{re.escape(rtype)}"\s*:')
-    name_key = re.compile(rf'"{re.escape(name)}"\s*:')
-    for number, line in enumerate(lines):
-        match = type_key.search(line)
-        if not match:
-            continue
-        rest = line[match.end():]
-        if name_key.search(rest):
-            return number + 1, number + 1
-        for later in range(number + 1, len(lines)):
-            if name_key.search(lines[later]):
-                return later + 1, later + 1
-    return 1, 1
-
-
-def _tf_json_has(document: Any, keyword: str, rtype: str, name: str) -> bool:
-    # .tf.json allows each level to be an object or a list of objects
-    def items(value: Any) -> Iterable[Mapping[str, Any]]:
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, Mapping):
-                yield item
-
-    for top in items(document):
-        for blocks in items(top.get(keyword)):
-            for by_name in items(blocks.get(rtype)):
-                if name in by_name:
-                    return True
-    return False
-
-
-def plan_address_line(plan_text: str, address: str) -> int:
-    """1-based line of the resource's `"address": "..."` in the plan text (planned_values comes
-    first in terraform's output); 1 when it is not found, e.g. a one-line plan always gives 1."""
-    needle = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
-    match = needle.search(plan_text)
-    if not match:
-        return 1
-    return plan_text.count("\n", 0, match.start()) + 1
-
-
 class SourceFinder:
     """Finds resource blocks in Terraform folders; each folder's files are read once."""
 
     def __init__(self) -> None:
-        self._folders: Dict[str, List[Tuple[str, str]]] = {}
+        self._folders: Dict[str, Dict[Tuple[str, str], SourcePlace]] = {}
 
-    def _files(self, folder: str) -> List[Tuple[str, str]]:
+    def find_block(self, folder: str, rtype: str, name: str) -> Optional[SourcePlace]:
+        """The `resource "TYPE" "NAME"` block in the folder's .tf / .tf.json files, as the Terraform reader finds it."""
         if folder not in self._folders:
-            found: List[Tuple[str, str]] = []
+            from checkov_pitr.domain.readers.terraform import resource_blocks
+
             try:
-                names = sorted(os.listdir(folder))
+                names = sorted(n for n in os.listdir(folder) if n.endswith((".tf", ".tf.json")))
             except OSError:
                 names = []
-            for name in names:
-                if not (name.endswith(".tf") or name.endswith(".tf.json")):
-                    continue
-                path = os.path.join(folder, name)
-                try:
-                    with open(path, encoding="utf-8-sig", errors="replace") as handle:
-                        found.append((path, handle.read()))
-                except OSError:
-                    continue
-            self._folders[folder] = found
-        return self._folders[folder]
-
-    def find_block(self, folder: str, rtype: str, name: str, mode: str = "managed") -> Optional[SourcePlace]:
-        for path, text in self._files(folder):
-            finder = find_block_in_tf_json if path.endswith(".tf.json") else find_block_in_hcl
-            lines = finder(text, rtype, name, mode)
-            if lines:
-                return SourcePlace(path, lines[0], max(lines))
-        return None
+            blocks: Dict[Tuple[str, str], SourcePlace] = {}
+            for path in (os.path.join(folder, n) for n in names):
+                for block in resource_blocks(path):
+                    blocks.setdefault((block.type, block.name), SourcePlace(path, block.lines[0], max(block.lines)))
+            self._folders[folder] = blocks
+        return self._folders[folder].get((rtype, name))
 
     def locate(self, plan: Mapping[str, Any], address: str, root_folders: Sequence[str]) -> Optional[SourcePlace]:
         """The source place of a plan resource: the first root folder (the folder terraform ran in,
@@ -267,7 +147,7 @@ class SourceFinder:
             if folder in seen:
                 continue
             seen.add(folder)
-            place = self.find_block(folder, parsed.type, parsed.name, parsed.mode)
+            place = None if parsed.mode == "data" else self.find_block(folder, parsed.type, parsed.name)
             if place:
                 return place
         return None

@@ -1,8 +1,7 @@
-"""Thin checkov adapters around the core: one small class per check and framework family.
-
-checkov calls `run()` with the resource's configuration; we add policy exemptions there, call the
-core, put the core's one-line reason into `details`, and never let an exception escape (checkov
-would drop the table from the report).
+"""Thin checkov adapters around the core, for plain checkov (`--external-checks-dir`): one class per
+framework family. checkov calls `run()` with the resource's configuration; we honour skips only where
+the domain's reading finds them, add policy exemptions, call the core, put its one-line reason into
+`details`, and never let an exception escape (checkov would drop the table from the report).
 """
 from __future__ import annotations
 
@@ -14,46 +13,36 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck as TfResourceCheck
 
 from checkov_pitr.domain import core
-from checkov_pitr.integration import sources
-from checkov_pitr.integration.genuine_skips import genuine_skip
 from checkov_pitr.domain.core import Result, Subject, Verdict
 from checkov_pitr.domain.policy import LoadedPolicy, active_policy, exemption_ids
+from checkov_pitr.domain.readers.cloudformation import metadata_skips, template_tags
+from checkov_pitr.domain.skips import IGNORED_NOTE
+from checkov_pitr.integration import sources
+from checkov_pitr.integration.patches import DETAILS_KEY
 from checkov_pitr.rule import CHECKS, CheckMeta, PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
 
-_CHECKOV_RESULT = {
-    Result.PASSED: CheckResult.PASSED,
-    Result.FAILED: CheckResult.FAILED,
-    Result.UNKNOWN: CheckResult.UNKNOWN,  # checkov reports no result for UNKNOWN
-    Result.NONE: CheckResult.UNKNOWN,
-}
-
-
-from checkov_pitr.integration.patches import DETAILS_KEY as _DETAILS_KEY
+_CHECKOV_RESULT = {Result.PASSED: CheckResult.PASSED, Result.FAILED: CheckResult.FAILED,
+                   Result.UNKNOWN: CheckResult.UNKNOWN, Result.NONE: CheckResult.UNKNOWN}  # no result for UNKNOWN
 
 
 class PitrCheck:
-    """What every checkov-pitr check shares; mixed in before checkov's base resource check."""
+    """What every checkov-pitr check shares; mixed in before checkov's base resource check. A subclass
+    gives `label`, `subjects`, `skips`, `resource_ids`, `resource_tags` and `EVALUATED_KEYS`."""
 
     meta: CheckMeta
     dialect: str  # "cloudformation" | "terraform"
+    EVALUATED_KEYS: Dict[str, List[str]]
 
-    def _init_check(self, meta: CheckMeta, supported_resources: Sequence[str], base: type) -> None:
+    def __init__(self, meta: CheckMeta, supported_resources: Sequence[str], base: type) -> None:
         self.meta = meta
-        base.__init__(  # type: ignore[misc]
-            self,
-            name=meta.name,
-            id=meta.id,
-            categories=[CheckCategories.BACKUP_AND_RECOVERY],
-            supported_resources=list(supported_resources),
-            guideline=meta.guideline,
-        )
+        base.__init__(self, name=meta.name, id=meta.id, categories=[CheckCategories.BACKUP_AND_RECOVERY],  # type: ignore[misc]
+                      supported_resources=list(supported_resources), guideline=meta.guideline)
 
     # checkov reads `check.severity` when it filters and reports; ours follows the policy.
     @property
     def severity(self) -> Any:
         policy, _ = active_policy()
-        name = policy.severity_for(self.meta.id) if policy else self.meta.severity
-        return Severities[name]
+        return Severities[policy.severity_for(self.meta.id) if policy else self.meta.severity]
 
     @severity.setter
     def severity(self, value: Any) -> None:
@@ -61,30 +50,35 @@ class PitrCheck:
 
     def run(self, scanned_file: str, entity_configuration: Dict[str, Any], entity_name: str,
             entity_type: str, skip_info: Any) -> Any:
+        conf = entity_configuration
         self._entity = (scanned_file, entity_name, entity_type)
-        # checkov's skip regex also fires on values (a tag saying checkov:skip=...): honour comments only
-        skip_info, self._expired_note = genuine_skip(self.dialect, self.meta.id, scanned_file, entity_configuration, skip_info)
+        # checkov's skip regex also fires on values (a tag saying checkov:skip=...): a skip counts only
+        # where the domain's reading of the file finds it (a comment, Metadata); otherwise the table is judged
+        self._note = ""
+        if skip_info:
+            try:
+                genuine = self.meta.id in self.skips(conf, scanned_file)
+            except Exception:  # reading the file again must never hide a table
+                genuine = False
+            skip_info, self._note = (skip_info, "") if genuine else (None, IGNORED_NOTE)
         exemption = None
         policy, _ = active_policy()
         if not skip_info and policy and policy.exemptions:
             try:
                 exemption, expired = policy.exemption_for(
-                    self.meta.id,
-                    self.resource_ids(entity_configuration, entity_name, entity_type),
-                    self.resource_tags(entity_configuration),
-                )
+                    self.meta.id, self.resource_ids(conf, entity_name, entity_type), self.resource_tags(conf))
             except Exception:  # exemption matching must never hide a table
                 exemption, expired = None, None
             if expired:
-                self._expired_note += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+                self._note += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
         self.details = []
-        result = super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
+        result = super().run(scanned_file, conf, entity_name, entity_type, skip_info)  # type: ignore[misc]
         # A policy exemption skips only what the check judges here: where it gives no result
         # (CKV_PITR_003 outside a plan, CKV_PITR_002 where PITR is off) it stays silent.
         if exemption and result.get("result") in (CheckResult.PASSED, CheckResult.FAILED):
             result = {"result": CheckResult.SKIPPED, "suppress_comment": exemption.comment()}
         if self.details:
-            result[_DETAILS_KEY] = list(self.details)
+            result[DETAILS_KEY] = list(self.details)
         return result
 
     def scan_resource_conf(self, conf: Dict[str, Any]) -> CheckResult:
@@ -99,22 +93,13 @@ class PitrCheck:
             except Exception as exc:  # fail closed: an unreadable table is FAILED, never dropped
                 verdict = Verdict(Result.FAILED, f"{label}: PITR settings could not be read ({type(exc).__name__}: {exc})")
         reason = " ".join(verdict.reason.splitlines())  # one line, whatever the values held
-        if verdict.result is Result.FAILED:
-            reason += getattr(self, "_expired_note", "")
-        self.details = [reason]
-        self.evaluated_keys = self.inspected_keys()
+        self.details = [reason + getattr(self, "_note", "") if verdict.result is Result.FAILED else reason]
+        self.evaluated_keys = self.EVALUATED_KEYS[self.meta.id]
         return _CHECKOV_RESULT[verdict.result]
-
-    # --- per framework -------------------------------------------------------------------------
-    def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
-        raise NotImplementedError
-
-    def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
-        raise NotImplementedError
 
     def judge(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str,
               policy: LoadedPolicy) -> Verdict:
-        subjects = self.read(conf, label, entity_type, scanned_file)
+        subjects = self.subjects(conf, label, entity_type, scanned_file)  # type: ignore[attr-defined]
         dialect = self.dialect_for(conf, scanned_file)
         if self.meta is PITR_ENABLED:
             return core.judge_enabled(subjects, policy.core, dialect)
@@ -124,69 +109,52 @@ class PitrCheck:
         """How the messages word an unresolved value for this resource."""
         return self.dialect
 
-    def inspected_keys(self) -> List[str]:
-        return []
-
-    def resource_ids(self, conf: Mapping[str, Any], name: str, entity_type: str) -> List[str]:
-        raise NotImplementedError
-
-    def resource_tags(self, conf: Mapping[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
-
-
-# -------------------------------------------------------------------------------------------------
-# CloudFormation, SAM, CDK output, serverless.yml resources
-# -------------------------------------------------------------------------------------------------
 
 class CloudFormationPitrCheck(PitrCheck, CfnResourceCheck):
+    """CloudFormation, SAM, CDK output, serverless.yml resources."""
+
     dialect = "cloudformation"
+    EVALUATED_KEYS = {PITR_ENABLED.id: ["Properties/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled"],
+                      PITR_PERIOD.id: ["Properties/PointInTimeRecoverySpecification/RecoveryPeriodInDays"]}
 
     def __init__(self, meta: CheckMeta) -> None:
-        self._init_check(meta, core.CFN_TYPES, CfnResourceCheck)
+        super().__init__(meta, core.CFN_TYPES, CfnResourceCheck)
 
     def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
         return name
 
-    def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
+    def subjects(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
         properties = conf.get("Properties", core.MISSING)
         globals_spec = core.MISSING
-        if entity_type == core.SAM_SIMPLE_TABLE and not (
-            isinstance(properties, Mapping) and core.CFN_SPEC in properties
-        ):
+        if entity_type == core.SAM_SIMPLE_TABLE and not (isinstance(properties, Mapping) and core.CFN_SPEC in properties):
             # checkov merges Globals into SimpleTables, but not when any SimpleTable in the template
-            # has no Properties; read Globals.SimpleTable ourselves then.
-            globals_spec = sources.simple_table_globals_spec(scanned_file, conf)
+            # has no Properties; take Globals.SimpleTable from the domain's reading then.
+            path = sources.locate(scanned_file, conf)
+            table = (sources.template_tables(path) or {}).get(f"{entity_type}.{label}") if path else None
+            globals_spec = table.globals_spec if table is not None else core.MISSING
         return core.read_cloudformation(label, entity_type, properties, globals_spec)
 
-    def inspected_keys(self) -> List[str]:
-        if self.meta is PITR_PERIOD:
-            return ["Properties/PointInTimeRecoverySpecification/RecoveryPeriodInDays"]
-        return ["Properties/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled"]
+    def skips(self, conf: Mapping[str, Any], scanned_file: str) -> Mapping[str, str]:
+        return metadata_skips(conf)
 
     def resource_ids(self, conf: Mapping[str, Any], name: str, entity_type: str) -> List[str]:
         return [f"{entity_type}.{name}", name]
 
     def resource_tags(self, conf: Mapping[str, Any]) -> Dict[str, Any]:
-        properties = conf.get("Properties")
-        tags = properties.get("Tags") if isinstance(properties, Mapping) else None
-        if isinstance(tags, Mapping):  # SAM SimpleTable: a map
-            return {str(k): v for k, v in core.clean(tags).items()}
-        found: Dict[str, Any] = {}
-        for tag in tags if isinstance(tags, list) else []:
-            if isinstance(tag, Mapping) and isinstance(tag.get("Key"), str):
-                found[tag["Key"]] = tag.get("Value")
-        return found
+        return template_tags(conf.get("Properties"))
 
-
-# -------------------------------------------------------------------------------------------------
-# Terraform HCL, .tf.json and plans
-# -------------------------------------------------------------------------------------------------
 
 class TerraformPitrCheck(PitrCheck, TfResourceCheck):
+    """Terraform HCL, .tf.json and plans."""
+
     dialect = "terraform"
+    EVALUATED_KEYS = {PITR_ENABLED.id: ["point_in_time_recovery/[0]/enabled", "replica/*/point_in_time_recovery",
+                                        "point_in_time_recovery"],
+                      PITR_PERIOD.id: ["point_in_time_recovery/[0]/recovery_period_in_days"],
+                      PITR_NOT_LOST.id: ["point_in_time_recovery"]}
 
     def __init__(self, meta: CheckMeta) -> None:
-        self._init_check(meta, core.TF_TYPES, TfResourceCheck)
+        super().__init__(meta, core.TF_TYPES, TfResourceCheck)
 
     def scan_entity_conf(self, conf: Dict[str, Any], entity_type: str) -> CheckResult:
         # checkov's base class runs handle_dynamic_values here, which copies a dynamic block's content
@@ -203,9 +171,7 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
         address = conf.get("__address__")
         return address if isinstance(address, str) and address else f"{entity_type}.{name}"
 
-    def read(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
-        # checkov drops a dynamic block's for_each when it cannot render it; the core judges what it
-        # is handed (checkov-pitr's own reading evaluates the for_each: a README-listed difference)
+    def subjects(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
         return core.read_terraform(label, entity_type, conf)
 
     def dialect_for(self, conf: Mapping[str, Any], scanned_file: str) -> str:
@@ -213,10 +179,12 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
         in_plan = "__change_actions__" in conf or (scanned_file.endswith(".json") and not scanned_file.endswith(".tf.json"))
         return "terraform_plan" if in_plan else self.dialect
 
-    def inspected_keys(self) -> List[str]:
-        if self.meta is PITR_PERIOD:
-            return ["point_in_time_recovery/[0]/recovery_period_in_days"]
-        return ["point_in_time_recovery/[0]/enabled", "replica/*/point_in_time_recovery", "point_in_time_recovery"]
+    def skips(self, conf: Mapping[str, Any], scanned_file: str) -> Mapping[str, str]:
+        # HCL and .tf.json: the block's comments as the domain reads them; a plan: none (checkov-pitr
+        # takes no skips from a plan's sources)
+        path = None if self.dialect_for(conf, scanned_file) == "terraform_plan" else sources.locate(scanned_file, conf)
+        start = core.unwrap(conf.get("__start_line__", conf.get("__startline__")))
+        return ((sources.terraform_skips(path) or {}).get(start) or {}) if path else {}
 
     def resource_ids(self, conf: Mapping[str, Any], name: str, entity_type: str) -> List[str]:
         # type.name only for a root-module table: a glob matches the whole address (see policy.exemption_ids)
@@ -224,9 +192,7 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
 
     def resource_tags(self, conf: Mapping[str, Any]) -> Dict[str, Any]:
         tags = core.unwrap(conf.get("tags"))
-        if not isinstance(tags, Mapping):
-            return {}
-        return {str(k): core.unwrap(v) for k, v in core.clean(tags).items()}
+        return {str(k): core.unwrap(v) for k, v in core.clean(tags).items()} if isinstance(tags, Mapping) else {}
 
 
 class PlanPitrChangeCheck(TerraformPitrCheck):
@@ -243,17 +209,13 @@ class PlanPitrChangeCheck(TerraformPitrCheck):
         if set(actions) <= {"create", "no-op", "read"}:
             return core.judge_change(actions, [], [], label)
         plan_path = sources.locate(scanned_file, conf)
-        change = sources.plan_resource_change(plan_path, label) if plan_path else None
+        change = (sources.plan_changes(plan_path) or {}).get(label) if plan_path else None
         if change is None:
             return Verdict(Result.FAILED, f"{label}: the plan's resource_changes entry could not be read, so a "
                                           "PITR change cannot be ruled out; scan the complete `terraform show -json` output")
-        body = change.get("change") if isinstance(change.get("change"), Mapping) else {}
-        before = core.read_terraform(label, entity_type, body.get("before") or {})
-        after = core.read_terraform(label, entity_type, body.get("after") or {})
-        return core.judge_change(body.get("actions") or actions, before, after, label)
-
-    def inspected_keys(self) -> List[str]:
-        return ["point_in_time_recovery"]
+        before = core.read_terraform(label, entity_type, change.before or {})
+        after = core.read_terraform(label, entity_type, change.after or {})
+        return core.judge_change(list(change.actions) or actions, before, after, label)
 
 
 def cloudformation_checks() -> Tuple[CloudFormationPitrCheck, ...]:

@@ -44,19 +44,35 @@ import operator
 import os
 import runpy
 import sys
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 _MARK = "_checkov_pitr_plain"
 
 
+def _wrap(owner: Any, name: str, parameters: Sequence[str], wrapper: Callable[[Callable[..., Any]], Callable[..., Any]],
+          prefix: bool = False) -> bool:
+    """Replace `owner.name` by `wrapper(original)`, once, if its parameters are `parameters` (or start
+    with them); False when checkov's shape is not the one the patch was built for."""
+    original = getattr(owner, name, None)
+    if original is None or getattr(original, _MARK, False):
+        return original is not None  # already patched: this module may run twice (see the check modules)
+    try:
+        found = list(inspect.signature(original).parameters)
+    except (TypeError, ValueError):
+        return False
+    if (found[:len(parameters)] if prefix else found) != list(parameters):
+        return False
+    wrapped = wrapper(original)
+    wrapped.__doc__ = original.__doc__
+    setattr(wrapped, _MARK, True)
+    setattr(owner, name, wrapped)
+    return True
+
+
 def _fix_attachments(results: Any) -> Any:
     """Give every attachment without an artifactLocation the result's first location's artifact."""
-    if not isinstance(results, list):
-        return results
-    for result in results:
-        if not isinstance(result, dict):
-            continue
-        attachments = result.get("attachments")
+    for result in results if isinstance(results, list) else []:
+        attachments = result.get("attachments") if isinstance(result, dict) else None
         if not isinstance(attachments, list):
             continue
         artifact = _result_artifact(result)
@@ -68,9 +84,8 @@ def _fix_attachments(results: Any) -> Any:
                 if artifact is None:
                     continue  # nowhere to point: dropping the attachment keeps the log valid
                 attachment = {"artifactLocation": dict(artifact), **attachment}
-            description = attachment.get("description")
-            if isinstance(description, str):  # checkov puts the bare string; SARIF wants a message
-                attachment["description"] = {"text": description}
+            if isinstance(attachment.get("description"), str):  # checkov puts the bare string; SARIF wants a message
+                attachment["description"] = {"text": attachment["description"]}
             fixed.append(attachment)
         if fixed:
             result["attachments"] = fixed
@@ -88,29 +103,10 @@ def _result_artifact(result: Dict[str, Any]) -> Any:
 
 
 def patch_sarif_attachments() -> bool:
-    """Wrap `checkov.common.output.sarif.Sarif._create_results`; False when its shape is unknown."""
-    try:
-        from checkov.common.output.sarif import Sarif
-    except Exception:
-        return False
-    original: Callable[..., Any] = getattr(Sarif, "_create_results", None)  # type: ignore[assignment]
-    if original is None:
-        return False
-    if getattr(original, _MARK, False):
-        return True  # already patched (this module may run twice: see the check modules)
-    try:
-        if list(inspect.signature(original).parameters) != ["self"]:
-            return False
-    except (TypeError, ValueError):
-        return False
+    """Wrap `checkov.common.output.sarif.Sarif._create_results`."""
+    from checkov.common.output.sarif import Sarif
 
-    def _create_results(self: Any) -> Any:
-        return _fix_attachments(original(self))
-
-    _create_results.__doc__ = original.__doc__
-    setattr(_create_results, _MARK, True)
-    Sarif._create_results = _create_results  # type: ignore[method-assign]
-    return True
+    return _wrap(Sarif, "_create_results", ["self"], lambda original: lambda self: _fix_attachments(original(self)))
 
 
 NESTING_ERROR = "exceeded maximum nesting depth (RecursionError)"
@@ -125,34 +121,19 @@ def _parse_without_recursion_error(original: Callable[..., Any]) -> Callable[...
                 out_parsing_errors[str(filename)] = f"Parsing error in file: {filename} - {NESTING_ERROR}"
             return None, None
 
-    parse.__doc__ = original.__doc__
-    setattr(parse, _MARK, True)
     return parse
 
 
 def patch_deep_template_parsing() -> bool:
-    """Wrap checkov's CloudFormation `parse` where it is called (cfn_utils imports it by name);
-    False when its shape is unknown."""
-    try:
-        from checkov.cloudformation import cfn_utils
-        from checkov.cloudformation import parser as cfn_parser
-    except Exception:
+    """Wrap checkov's CloudFormation `parse` where it is called (cfn_utils imports it by name)."""
+    from checkov.cloudformation import cfn_utils
+    from checkov.cloudformation import parser as cfn_parser
+
+    if getattr(cfn_utils, "parse", None) is not getattr(cfn_parser, "parse", None):
         return False
-    original = getattr(cfn_parser, "parse", None)
-    if original is None or getattr(cfn_utils, "parse", None) is not original and \
-            not getattr(getattr(cfn_utils, "parse", None), _MARK, False):
-        return False
-    if getattr(original, _MARK, False):
-        return True
-    try:
-        if list(inspect.signature(original).parameters)[:2] != ["filename", "out_parsing_errors"]:
-            return False
-    except (TypeError, ValueError):
-        return False
-    wrapped = _parse_without_recursion_error(original)
-    cfn_parser.parse = wrapped  # type: ignore[assignment]
-    cfn_utils.parse = wrapped  # type: ignore[attr-defined]
-    return True
+    patched = _wrap(cfn_parser, "parse", ["filename", "out_parsing_errors"], _parse_without_recursion_error, prefix=True)
+    cfn_utils.parse = cfn_parser.parse  # type: ignore[attr-defined]
+    return patched
 
 
 CHECKOUT_MARKER = os.path.join("checkov_pitr", "checks", "checkov_pitr_cloudformation_checks.py")
@@ -167,31 +148,17 @@ def is_checkov_pitr_checkout(directory: Any) -> bool:
 
 
 def patch_graph_policy_loading() -> bool:
-    """Wrap `checkov.common.checks_infra.registry.Registry.load_external_checks`; False when its
-    shape is unknown."""
-    try:
-        from checkov.common.checks_infra.registry import Registry
-    except Exception:
-        return False
-    original = getattr(Registry, "load_external_checks", None)
-    if original is None:
-        return False
-    if getattr(original, _MARK, False):
-        return True
-    try:
-        if list(inspect.signature(original).parameters) != ["self", "dir"]:
-            return False
-    except (TypeError, ValueError):
-        return False
+    """Wrap `checkov.common.checks_infra.registry.Registry.load_external_checks`."""
+    from checkov.common.checks_infra.registry import Registry
 
-    def load_external_checks(self: Any, dir: str) -> None:  # noqa: A002 - checkov's parameter name
-        if is_checkov_pitr_checkout(dir):
-            return  # our repository holds no graph policies: its YAML and JSON are fixtures and docs
-        original(self, dir)
+    def wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
+        def load_external_checks(self: Any, dir: str) -> None:  # noqa: A002 - checkov's parameter name
+            if not is_checkov_pitr_checkout(dir):  # our repository holds no graph policies: its YAML is fixtures and docs
+                original(self, dir)
 
-    setattr(load_external_checks, _MARK, True)
-    Registry.load_external_checks = load_external_checks  # type: ignore[method-assign]
-    return True
+        return load_external_checks
+
+    return _wrap(Registry, "load_external_checks", ["self", "dir"], wrapper)
 
 
 PARENT_RUN_NAME = "checkov_pitr_plain_checkov_in_parent"
@@ -222,22 +189,7 @@ class CarriedDetail(str):
 DETAILS_KEY = "checkov_pitr_details"
 
 
-def patch_record_details() -> bool:
-    """Records of our checks get the details the check carried in its result, as CarriedDetail
-    strings (see above); False when Record's shape is unknown."""
-    try:
-        from checkov.common.output.record import Record
-    except Exception:
-        return False
-    original = Record.__init__
-    if getattr(original, _MARK, False):
-        return True
-    try:
-        if list(inspect.signature(original).parameters)[:4] != ["self", "check_id", "check_name", "check_result"]:
-            return False
-    except (TypeError, ValueError):
-        return False
-
+def _record_with_details(original: Callable[..., Any]) -> Callable[..., Any]:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         try:
@@ -245,25 +197,38 @@ def patch_record_details() -> bool:
             if carried and not self.details:
                 self.details = list(carried)
             if str(getattr(self, "check_id", "")).startswith(OUR_CHECK_PREFIX) and isinstance(self.details, list):
-                self.details = [CarriedDetail(d) if isinstance(d, str) and type(d) is str else d for d in self.details]
+                self.details = [CarriedDetail(d) if type(d) is str else d for d in self.details]
         except Exception:  # never lose a record over a nicety
             pass
 
-    setattr(__init__, _MARK, True)
-    Record.__init__ = __init__  # type: ignore[method-assign]
-    return True
+    return __init__
+
+
+def patch_record_details() -> bool:
+    """Records of our checks get the details the check carried in its result, as CarriedDetail strings."""
+    from checkov.common.output.record import Record
+
+    return _wrap(Record, "__init__", ["self", "check_id", "check_name", "check_result"], _record_with_details, prefix=True)
 
 
 class PatchError(SystemExit):
     """A patch could not be applied: the run stops (exit 2) with one line naming it."""
 
 
+def _applied(patch: Callable[[], bool]) -> bool:
+    try:
+        return patch()
+    except Exception:  # checkov moved what the patch wraps
+        return False
+
+
 def install() -> Dict[str, bool]:
     """Install every patch, or stop the run with exit 2 naming the ones this checkov does not allow."""
-    took = {"sarif_attachments": patch_sarif_attachments(), "deep_templates": patch_deep_template_parsing(),
-            "graph_policies": patch_graph_policy_loading()}
+    patches = {"sarif_attachments": patch_sarif_attachments, "deep_templates": patch_deep_template_parsing,
+               "graph_policies": patch_graph_policy_loading}
     if __name__ != PARENT_RUN_NAME:  # in checkov's parent only the output patches are needed
-        took["record_details"] = patch_record_details()
+        patches["record_details"] = patch_record_details
+    took = {name: _applied(patch) for name, patch in patches.items()}
     failed = sorted(name for name, ok in took.items() if not ok)
     if failed:
         sys.stderr.write(f"checkov-pitr checks: this checkov's internals differ from what the checks were built for "

@@ -1,115 +1,65 @@
-"""The few things a check needs from the scanned file itself, read once per file and run.
-
-checkov hands a check one resource and a path relative to the scan root; two checks need more:
-SAM SimpleTables need the template's Globals when checkov could not merge them, and CKV_PITR_003
-needs the plan's `resource_changes` (checkov keeps only the after-apply values).
-"""
+"""What a check in plain checkov needs beyond the resource checkov hands it, taken from the domain's
+reading of the scanned file (read once per file and run): the skip comments of a Terraform block, a
+SAM template's Globals.SimpleTable, a plan's resource_changes entry (checkov keeps only the
+after-apply values)."""
 from __future__ import annotations
 
 import os
 import sys
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional
 
 from checkov_pitr.domain import core
-from checkov_pitr.domain.plan import PlanError, load_plan
-
-
-def _file_marks(conf: Any, depth: int = 0) -> Iterable[str]:
-    """checkov stamps `__file__` on parsed mappings (a string, or a one-element list in plans)."""
-    if depth > 3 or not isinstance(conf, Mapping):
-        return
-    mark = core.unwrap(conf.get("__file__"))
-    if isinstance(mark, str) and mark:
-        yield mark
-    for value in conf.values():
-        for item in value if isinstance(value, list) else [value]:
-            yield from _file_marks(item, depth + 1)
-
-
-def scan_roots(argv: List[str]) -> Tuple[List[str], List[str]]:
-    """The -d directories and -f files of the checkov command line this process runs."""
-    directories: List[str] = []
-    files: List[str] = []
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        for flags, target in ((("-d", "--directory"), directories), (("-f", "--file"), files)):
-            if arg in flags:
-                j = i + 1
-                while j < len(argv) and not argv[j].startswith("-"):
-                    target.append(argv[j])
-                    j += 1
-            elif any(arg.startswith(f + "=") for f in flags if f.startswith("--")):
-                target.append(arg.split("=", 1)[1])
-        i += 1
-    return directories, files
+from checkov_pitr.domain.inventory import MAX_FILE_BYTES, PlanChange, read_file, read_file_bytes
 
 
 def locate(scanned_file: str, conf: Any) -> Optional[str]:
-    """The absolute path of the file checkov reports as `scanned_file` (relative to its scan root)."""
-    for mark in _file_marks(conf):
-        path = os.path.abspath(mark)
-        if os.path.isfile(path):
-            return path
-    relative = scanned_file.lstrip("/")
-    if os.path.isabs(scanned_file) and os.path.isfile(scanned_file):
-        return scanned_file
-    directories, files = scan_roots(sys.argv[1:])
-    for candidate in files:
-        path = os.path.abspath(candidate)
-        if path.endswith(os.sep + relative) or os.path.basename(path) == relative:
-            return path
-    for root in directories + [os.getcwd()]:
-        path = os.path.abspath(os.path.join(root, relative))
-        if os.path.isfile(path):
-            return path
+    """The file checkov reports as `scanned_file`, relative to the folder it scans: a plan resource
+    carries its path (`__file__`); otherwise the `root_folder` of the checkov runner that called the
+    check (with several -d, one runner per folder), else the working folder."""
+    mark = core.unwrap(conf.get("__file__")) if isinstance(conf, Mapping) else None
+    frame = sys._getframe(1)
+    while frame is not None and "root_folder" not in frame.f_locals:
+        frame = frame.f_back
+    root = frame.f_locals["root_folder"] if frame is not None else None
+    for path in (mark, os.path.join(root if isinstance(root, str) else os.getcwd(), scanned_file.lstrip("/"))):
+        if isinstance(path, str) and os.path.isfile(path):
+            return os.path.abspath(path)
     return None
 
 
-def _identity(path: str) -> Tuple[str, float, int]:
-    stat = os.stat(path)
-    return path, stat.st_mtime, stat.st_size
+def _cached(read: Any) -> Any:
+    """read(path) once per file version and run; None when the file is gone or cannot be read."""
+    cached = lru_cache(maxsize=64)(lambda path, mtime, size: read(path))
+
+    def get(path: str) -> Any:
+        try:
+            info = os.stat(path)
+            return cached(path, info.st_mtime, info.st_size)
+        except Exception:  # an unreadable file: the caller fails closed
+            return None
+
+    return get
 
 
-@lru_cache(maxsize=64)
-def _globals_spec(identity: Tuple[str, float, int]) -> Any:
-    from checkov.cloudformation.parser import parse
+@_cached
+def terraform_skips(path: str) -> Dict[int, Dict[str, str]]:
+    """Skip comments of each resource block, by its first line."""
+    from checkov_pitr.domain.readers.terraform import resource_blocks
 
-    template, _ = parse(identity[0])
-    globals_section = template.get("Globals") if isinstance(template, Mapping) else None
-    simple_table = globals_section.get("SimpleTable") if isinstance(globals_section, Mapping) else None
-    if not isinstance(simple_table, Mapping):
-        return core.MISSING
-    return simple_table.get(core.CFN_SPEC, core.MISSING)
+    return {block.lines[0]: block.skips for block in resource_blocks(path)}
 
 
-def simple_table_globals_spec(scanned_file: str, conf: Any) -> Any:
-    """Globals.SimpleTable.PointInTimeRecoverySpecification of the template, or MISSING."""
-    path = locate(scanned_file, conf)
-    if path is None or os.path.basename(path).startswith("serverless."):
-        return core.MISSING
-    try:
-        return _globals_spec(_identity(path))
-    except Exception:  # an unreadable Globals section is no fallback: the table is judged on its own
-        return core.MISSING
+@_cached
+def plan_changes(path: str) -> Dict[str, Optional[PlanChange]]:
+    from checkov_pitr.domain.readers.plan import plan_changes as changes_of
+
+    raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
+    return changes_of(raw or b"")
 
 
-@lru_cache(maxsize=16)
-def _resource_changes(identity: Tuple[str, float, int]) -> Dict[str, Mapping[str, Any]]:
-    plan = load_plan(identity[0])
-    changes: Dict[str, Mapping[str, Any]] = {}
-    for change in plan.get("resource_changes") or []:
-        # keep only what CKV_PITR_003 can ask for: the rest of a big plan is freed right away
-        if isinstance(change, Mapping) and isinstance(change.get("address"), str) and (
-                change.get("type") in core.TF_TYPES or not isinstance(change.get("type"), str)):
-            changes[change["address"]] = change
-    return changes
-
-
-def plan_resource_change(path: str, address: str) -> Optional[Mapping[str, Any]]:
-    """The resource_changes entry for `address`; the plan is parsed once per run."""
-    try:
-        return _resource_changes(_identity(path)).get(address)
-    except (OSError, PlanError):
-        return None
+@_cached
+def template_tables(path: str) -> Dict[str, Any]:
+    """The domain's tables of a template by resource name."""
+    reading = read_file(path, named=True)
+    return {table.resource: table for table in (reading.tables if reading else [])}

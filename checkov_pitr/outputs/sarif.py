@@ -21,8 +21,8 @@ from urllib.parse import quote
 from checkov.common.output.sarif import Sarif
 
 from checkov_pitr import __version__
-from checkov_pitr.domain.plan import PlanError, parse_plan_text
-from checkov_pitr.domain.plan_sources import SourceFinder, SourcePlace, plan_address_line
+from checkov_pitr.domain.readers.plan import NotAPlan, decode_plan_text
+from checkov_pitr.domain.plan_sources import SourceFinder, SourcePlace
 from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, PROJECT_URL, RULE_ID, RULE_TITLE, TOOL_NAME, CheckMeta
 from checkov_pitr.domain.policy import LoadedPolicy
 
@@ -143,8 +143,8 @@ class PlanFiles:
             except OSError:
                 text = ""
             try:
-                data: Optional[Mapping[str, Any]] = parse_plan_text(text, path)
-            except PlanError:
+                data: Optional[Mapping[str, Any]] = decode_plan_text(text).data
+            except NotAPlan:
                 data = None
             self._plans[path] = (text, data)
         return self._plans[path]
@@ -253,17 +253,16 @@ class PitrSarif(Sarif):
         logical = [{"fullyQualifiedName": str(record.resource or ""), "kind": "resource"}]
         if check_type == PLAN_CHECK_TYPE and path:
             try:
-                return self._plan_locations(path, str(record.resource or ""), logical)
+                return self._plan_locations(path, str(record.resource or ""), _line_range(record.file_line_range)[0], logical)
             except Exception:  # a lookup problem must not lose the finding: point at the plan file
                 pass
             return _location(self.paths.uri(path), 1, 1, logical), []
         start, end = _line_range(record.file_line_range)
         return _location(self.paths.uri(path), start, end, logical), []
 
-    def _plan_locations(self, plan_path: str, address: str,
+    def _plan_locations(self, plan_path: str, address: str, plan_line: int,
                         logical: List[Dict[str, Any]]) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
-        text, plan = self.plans.get(plan_path)
-        plan_line = plan_address_line(text, address)
+        _, plan = self.plans.get(plan_path)  # plan_line: the plan reader's line of the resource's address
         place: Optional[SourcePlace] = None
         if plan is not None:
             roots = [os.path.dirname(os.path.abspath(plan_path)), *self.scan_roots, os.getcwd()]

@@ -404,7 +404,7 @@ def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optio
     return mentioned, f"Type is {_type_name(kind)} ({core._short(kind)}), not a string; CloudFormation rejects it"
 
 
-def _skips(value: Any) -> Dict[str, str]:
+def metadata_skips(value: Any) -> Dict[str, str]:
     """Metadata.checkov.skip and Metadata.bridgecrew.skip entries [{id, comment}], as checkov reads them
     (checkov/cloudformation/context_parser.py collect_skip_comments; the first entry for an id counts).
     Nothing else in a value is a skip."""
@@ -420,7 +420,7 @@ def _skips(value: Any) -> Dict[str, str]:
     return found
 
 
-def _tags(properties: Any) -> Dict[str, Any]:
+def template_tags(properties: Any) -> Dict[str, Any]:
     """Tags as a dict: a list of {Key, Value} (DynamoDB::Table) or a map (SAM)."""
     tags = properties.get("Tags") if isinstance(properties, dict) else None
     if isinstance(tags, dict):
@@ -466,8 +466,8 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
         lines=context.lines_override or entry.lines,
         config=config,
         problem=context.file_problem or problem or entry.problem,
-        skips=_skips(value),
-        tags=_tags(config),
+        skips=metadata_skips(value),
+        tags=template_tags(config),
         resource_ids=(resource, label) if context.name_prefix else (resource, entry.logical_id),
         globals_spec=context.globals_spec if kind == core.SAM_SIMPLE_TABLE else core.MISSING,
     )
@@ -538,7 +538,7 @@ def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]
         return [FoundTable(path=context.path, framework=context.framework, resource_type=STACK_SET,
                            resource=resource, label=resource.split(".", 1)[1], lines=where, config={},
                            problem=f"the TemplateBody of StackSet {entry.logical_id} {why}: its tables are not judged",
-                           skips=_skips(entry.value), resource_ids=(resource, entry.logical_id))]
+                           skips=metadata_skips(entry.value), resource_ids=(resource, entry.logical_id))]
 
     if context.depth >= MAX_STACK_SET_DEPTH:
         return not_judged(f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep")

@@ -662,6 +662,14 @@ def read_plan(path: str, raw: bytes) -> FileReading:
         return _reading(path, document)
 
 
+def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
+    """Each in-scope resource_changes entry's change by address (None: unreadable); plain checkov's
+    CKV_PITR_003 asks, as checkov keeps only the after-apply values."""
+    with _gc_paused():
+        changes, _, _ = _changes(decode_plan_bytes(raw).data.get("resource_changes"))
+    return {address: change.change for address, change in changes.items()}
+
+
 def _reading(path: str, document: PlanDocument) -> FileReading:
     """The tables of a plan document: from planned_values (with their resource_changes entry), or, when
     the plan has none, from resource_changes' after values; not judged when a part that mentions a
@@ -736,4 +744,4 @@ def _replace_problem(table: FoundTable, problem: str) -> FoundTable:
 
 
 __all__ = ["PLAN_TYPES", "MAX_DEPTH", "NotAPlan", "PlanDocument", "decode_plan_bytes", "decode_plan_text",
-           "is_plan", "looks_like_plan", "read_plan"]
+           "is_plan", "looks_like_plan", "plan_changes", "read_plan"]

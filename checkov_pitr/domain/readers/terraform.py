@@ -20,6 +20,7 @@ from checkov_pitr.domain.readers.terraform_eval import (
     MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, TooManyInstances, Unknown, for_each_value,
     instance_keys, json_depth, lex_hcl, normalize_string, parse_hcl,
 )
+from checkov_pitr.domain.skips import skips_in_comments
 from checkov_pitr.domain.readers.terraform_modules import MODULES_JSON, installed_modules, module_folder
 
 IN_SCOPE_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
@@ -32,8 +33,6 @@ MAX_WALK_INSTANCES = 5 * MAX_INSTANCES  # table and module instances of one root
 TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _TOOL_NAMES = {TERRAFORM_TOOL: "Terraform", OPENTOFU_TOOL: "OpenTofu"}
 _MODULE_META = ("source", "version", "count", "for_each", "providers", "depends_on")
-# checkov's own pattern (checkov/common/comment/enum.py), applied to real comments only
-_SKIP = re.compile(r"(?:checkov:skip=|bridgecrew:skip=|cortex:skip=) *([A-Za-z_\d-]+(?:,[A-Za-z_\d-]+)*)?(:[^\n]*)?")
 # .tf.json: object values of these arguments are attributes (maps), not nested blocks
 _JSON_MAP_ARGUMENTS = ("tags", "tags_all", "for_each", "count", "depends_on", "provider", "triggers")
 
@@ -323,17 +322,6 @@ def _unwrap1(value: Any) -> Any:
     return value[0] if isinstance(value, list) and len(value) == 1 else value
 
 
-def _skips(comments: List[str]) -> Dict[str, str]:
-    found: Dict[str, str] = {}
-    for comment in comments:
-        for match in _SKIP.finditer(comment):
-            reason = match.group(2)[1:].strip() if match.group(2) else "No comment provided"
-            for check_id in (match.group(1) or "").split(","):
-                if check_id.strip():
-                    found.setdefault(check_id.strip(), reason)
-    return found
-
-
 def _resources_of(parsed: _File) -> List[_Resource]:
     found: List[_Resource] = []
     comment_lines = [line for line, _ in parsed.comments]  # in file order: sorted
@@ -346,8 +334,15 @@ def _resources_of(parsed: _File) -> List[_Resource]:
                 first, last = bisect.bisect_left(comment_lines, lines[0]), bisect.bisect_right(comment_lines, lines[1])
                 comments = [text for _, text in parsed.comments[first:last]]
                 comments += body.get("__json_comments__", [])
-                found.append(_Resource(resource_type, name, body, parsed.path, lines, _skips(comments)))
+                found.append(_Resource(resource_type, name, body, parsed.path, lines, skips_in_comments(comments)))
     return found
+
+
+def resource_blocks(path: str) -> List[_Resource]:
+    """Each `resource` block of one file (.tf, .tofu, .tf.json) with its type, name, lines and skip
+    comments, unevaluated; none when the file cannot be read or parsed."""
+    raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
+    return _resources_of(_parse_file(path, raw or b""))
 
 
 def _merge_body(original: Dict[str, Any], override: Dict[str, Any]) -> Dict[str, Any]:
@@ -873,4 +868,4 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
 
 
 __all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "may_hold_tables",
-           "read_terraform_root", "read_terraform_tree", "terraform_files"]
+           "read_terraform_root", "read_terraform_tree", "resource_blocks", "terraform_files"]
