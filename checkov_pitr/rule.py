@@ -14,7 +14,6 @@ PROJECT_URL = "https://github.com/checkov-pitr/checkov-pitr"
 
 RULE_ID = "DynamoDB-003"
 RULE_TITLE = "DynamoDB Continuous Backups"
-RULE_RISK = "High"
 GUIDELINE_URL = (
     "https://www.trendmicro.com/cloudoneconformity/knowledge-base/aws/DynamoDB/continuous-backups.html"
 )
@@ -167,15 +166,9 @@ class FixTemplates:
     awscc_enabled: str = "point_in_time_recovery_enabled"
     awscc_period: str = "recovery_period_in_days"
     awscc_replicas: str = "replicas"
-    cfn_yaml_block_text: str = "PointInTimeRecoverySpecification:\n{step}PointInTimeRecoveryEnabled: true"
-    cfn_yaml_flow_text: str = "PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}"
-    cfn_json_text: str = '"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}'
     tf_block_text: str = "point_in_time_recovery {\n{step}enabled = true\n}"
-    tf_replica_text: str = "point_in_time_recovery = true"
     awscc_text: str = "point_in_time_recovery_specification = {\n{step}point_in_time_recovery_enabled = true\n}"
     awscc_inline_text: str = "point_in_time_recovery_specification = { point_in_time_recovery_enabled = true }"
-    tf_json_text: str = '"point_in_time_recovery": {"enabled": true}'
-    tf_json_replica_text: str = '"point_in_time_recovery": true'
     # SARIF `fixes[].description` and the fix command's lines
     enable_description: str = "Turn on point-in-time recovery for {label}"
     period_description: str = "Raise the point-in-time recovery period of {label} to {minimum} days"
