@@ -146,9 +146,9 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         out.write(checks_dir() + "\n")
         return 0
     if any(a in ("-h", "--help") for a in args):
-        from checkov_pitr.messages import help_text
+        from checkov_pitr.messages import HELP
 
-        out.write(help_text())
+        out.write(HELP)
         return 0
     if args in (["--version"], ["-v"]):
         from importlib.metadata import version

@@ -59,10 +59,3 @@ checkov's own check IDs are refused with the plain-checkov command to use instea
 Exit code: 1 when a check failed, 0 otherwise (--soft-fail: 0); 2 for a missing input, a refused
 argument, an invalid policy or config file, or an internal error.
 """
-
-
-def help_text() -> str:
-    return HELP
-
-
-__all__ = ["HELP", "help_text"]

@@ -74,7 +74,6 @@ class ScanOptions:
     quiet: bool = False
     policy_file: Optional[str] = None
     repo_root_for_plan_enrichment: Tuple[str, ...] = ()
-    config_file: Optional[str] = None
     config_lines: Tuple[str, ...] = field(default=(), compare=False)  # what the run says about the config file
 
     def missing(self) -> List[str]:
@@ -121,7 +120,6 @@ def _parser() -> _Parser:
 
 
 _PARSER = _parser()
-_SHORT = {"directory": "-d", "file": "-f", "check": "-c", "output": "-o"}
 
 
 def _flatten(values: Sequence[Any]) -> List[str]:
@@ -169,8 +167,7 @@ def _selected_checks(checks: Sequence[str], skipped: Sequence[str]) -> Tuple[str
         raise OptionsError(
             f"{not_ours[0]} is not a checkov-pitr check (ours: {', '.join(CHECKS)}); for checkov's own checks run "
             f"plain checkov: checkov --check {not_ours[0]} ...")
-    selected = [c for c in CHECKS if (not wanted or c in wanted) and c not in skipped]
-    return tuple(selected)
+    return tuple(c for c in CHECKS if (not wanted or c in wanted) and c not in skipped)
 
 
 def _selected_frameworks(frameworks: Sequence[str], skipped: Sequence[str]) -> Tuple[str, ...]:
@@ -196,8 +193,7 @@ def _outputs(values: Sequence[str]) -> Tuple[str, ...]:
 
 def parse_scan_arguments(argv: Sequence[str]) -> ScanOptions:
     """The ScanOptions of a scan command line; OptionsError for anything refused or malformed."""
-    options, _ = parse_arguments_and_files(argv, files_allowed=False)
-    return options
+    return parse_arguments_and_files(argv, files_allowed=False)[0]
 
 
 def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -> Tuple[ScanOptions, List[str]]:
@@ -226,7 +222,6 @@ def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -
         quiet=bool(namespace.quiet),
         policy_file=namespace.policy,
         repo_root_for_plan_enrichment=tuple(_flatten(namespace.repo_root_for_plan_enrichment)),
-        config_file=config_path,
         config_lines=config_lines,
     ), files
 

@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from checkov_pitr.domain import verdicts
 from checkov_pitr.domain.core import Result
@@ -53,9 +53,6 @@ class ScanResult:
     warnings: List[Tuple[str, str]] = field(default_factory=list)  # (path, one line)
     tables: int = 0  # tables judged (each once, whatever the number of checks)
     files_judged: Set[str] = field(default_factory=set)  # real paths of files that held a table or a reason
-
-    def counted(self) -> List[Finding]:
-        return [f for f in self.findings if f.result != UNKNOWN]
 
 
 # --- walk --------------------------------------------------------------------------------------------
@@ -225,10 +222,6 @@ class _Judge:
                        severity=self.policy.severity_for(PITR_ENABLED.id))
 
 
-def _in_frameworks(reading: FileReading, frameworks: Iterable[str]) -> bool:
-    return reading.framework in frameworks
-
-
 def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy: LoadedPolicy,
                    where: Dict[str, Tuple[str, str]], today: Optional[dt.date] = None) -> ScanResult:
     judge = _Judge(options, policy, where, today)
@@ -236,7 +229,7 @@ def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy
     for reading in readings:
         if reading.warning:
             result.warnings.append((reading.path, reading.warning))
-        if not _in_frameworks(reading, options.frameworks):
+        if reading.framework not in options.frameworks:
             continue
         if reading.tables or reading.not_judged:
             result.files_judged.add(os.path.realpath(reading.path))

@@ -111,24 +111,14 @@ def reports_of(result: ScanResult) -> List[Report]:
 # --- the exit code -----------------------------------------------------------------------------------
 
 def _thresholds(options: ScanOptions) -> Dict[str, Any]:
-    """checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules)."""
-    soft_threshold = hard_threshold = None
-    soft_checks: List[str] = []
-    hard_checks: List[str] = []
-    for value in options.soft_fail_on:
-        if value.upper() in Severities:
-            if soft_threshold is None or Severities[value.upper()].level > soft_threshold.level:
-                soft_threshold = Severities[value.upper()]
-        else:
-            soft_checks.append(value)
-    for value in options.hard_fail_on:
-        if value.upper() in Severities:
-            if hard_threshold is None or Severities[value.upper()].level < hard_threshold.level:
-                hard_threshold = Severities[value.upper()]
-        else:
-            hard_checks.append(value)
-    return {"soft_fail": options.soft_fail, "soft_fail_checks": soft_checks, "soft_fail_threshold": soft_threshold,
-            "hard_fail_checks": hard_checks, "hard_fail_threshold": hard_threshold}
+    """checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules):
+    the highest --soft-fail-on severity, the lowest --hard-fail-on one, and the check ids of each."""
+    thresholds: Dict[str, Any] = {"soft_fail": options.soft_fail}
+    for kind, values, pick in (("soft", options.soft_fail_on, max), ("hard", options.hard_fail_on, min)):
+        levels = [Severities[v.upper()] for v in values if v.upper() in Severities]
+        thresholds[f"{kind}_fail_checks"] = [v for v in values if v.upper() not in Severities]
+        thresholds[f"{kind}_fail_threshold"] = pick(levels, key=lambda s: s.level) if levels else None
+    return thresholds
 
 
 def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
@@ -215,37 +205,26 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
     written: Dict[str, str] = {}
     console: List[str] = []
 
-    def emit(name: str, text: str) -> None:
-        written[name] = text
-        if destinations.get(name) == CONSOLE:
-            console.append(text)
-        else:
-            _save(destinations[name], text)
-
+    texts = {"cli": lambda: _cli(reports, options), "json": lambda: _json(reports, options),
+             "sarif": lambda: _sarif(reports, options, policy, result, workspace),
+             "junitxml": lambda: _junit(reports, options), "gitlab_sast": lambda: _gitlab(reports),
+             "github_failed_only": lambda: "".join(report.print_failed_github_md() for report in reports)}
     for name in options.outputs:
-        if name == "cli":
-            emit(name, _cli(reports, options))
-        elif name == "json":
-            emit(name, _json(reports, options))
-        elif name == "sarif":
-            text = _sarif(reports, options, policy, result, workspace)
-            if destinations["sarif"] == CONSOLE:
-                written[name] = text
-                if "cli" not in options.outputs:
-                    console.append(_cli(reports, options))
-                if not options.output_file_path:  # checkov writes results.sarif in the working folder
-                    _save("results.sarif", text)
-                    console.append("\nWrote output in SARIF format to the file 'results.sarif'")
-            else:
-                emit(name, text)
-        elif name == "junitxml":
-            emit(name, _junit(reports, options))
-        elif name == "github_failed_only":
-            emit(name, "".join(report.print_failed_github_md() for report in reports))
-        elif name == "gitlab_sast":
-            emit(name, _gitlab(reports))
-        elif name == "csv":
+        if name == "csv":
             _csv(reports, options)
+        elif name == "sarif" and destinations["sarif"] == CONSOLE:
+            written[name] = text = texts[name]()
+            if "cli" not in options.outputs:
+                console.append(_cli(reports, options))
+            if not options.output_file_path:  # checkov writes results.sarif in the working folder
+                _save("results.sarif", text)
+                console.append("\nWrote output in SARIF format to the file 'results.sarif'")
+        else:
+            written[name] = text = texts[name]()
+            if destinations[name] == CONSOLE:
+                console.append(text)
+            else:
+                _save(destinations[name], text)
     text = OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else ""
     out.write(text if _is_terminal(out) else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
