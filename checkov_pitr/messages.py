@@ -3,9 +3,7 @@ meaning), then what is refused. Built from engine/options.py, so the help and th
 from __future__ import annotations
 
 from checkov_pitr.engine.options import FRAMEWORKS, OUTPUTS, REFUSED
-from checkov_pitr.rule import CHECKS
-
-PROG = "checkov-pitr"
+from checkov_pitr.rule import CHECKS, TOOL_NAME as PROG
 
 HELP = f"""\
 usage: {PROG} [--policy FILE] [--config-file FILE] [scan arguments]

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from checkov_pitr.rule import CHECKS
+from checkov_pitr.rule import CHECKS, TOOL_NAME as PROG
 
-PROG = "checkov-pitr"
 OUTPUTS = ("cli", "json", "sarif", "junitxml", "github_failed_only", "gitlab_sast", "csv")
 # The frameworks our checks judge, in checkov's names; `terraform` selects .tf.json too, as in checkov.
 FRAMEWORKS = ("cloudformation", "serverless", "terraform", "terraform_json", "terraform_plan")
