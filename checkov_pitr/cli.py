@@ -1,14 +1,6 @@
-"""`checkov-pitr`: the DynamoDB-003 gate.
-
-    checkov-pitr --checks-dir
-    checkov-pitr [--policy FILE] [--config-file FILE] [checkov's scan arguments]
-    checkov-pitr fix [--diff] [--policy FILE] -d DIR | -f FILE ...
-
-One scan, from argv to exit code: the command line is parsed once (engine/options.py), the policy
-loaded (domain/policy.py), the inputs walked, read and judged by the engine (engine/scan.py), and
-the findings written in checkov's formats (outputs/render.py). checkov's own scan never runs.
-Exit code: checkov's convention (1 when a check failed), 2 for a missing input, a refused argument,
-an invalid policy or config file, or an internal error.
+"""`checkov-pitr` (usage and exit codes: messages.HELP): one scan, from argv to exit code. The command
+line is parsed once (engine/options.py), the policy loaded (domain/policy.py), the inputs read and
+judged by the engine (engine/scan.py), the findings written in checkov's formats (outputs/render.py).
 """
 from __future__ import annotations
 

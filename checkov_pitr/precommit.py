@@ -1,19 +1,13 @@
-"""`checkov-pitr-pre-commit [OPTIONS] FILES...`: the pre-commit hook (SPEC "The pre-commit hook").
+"""`checkov-pitr-pre-commit [OPTIONS] FILES...` (SPEC "The pre-commit hook"), run by pre-commit from
+the repository top with the changed files. It judges them and what their change can alter:
 
-pre-commit runs the hook from the repository's top folder and appends the changed files to its
-`args:`. The hook judges them and everything whose reading they can alter:
+- a Terraform file: the roots that read its folder, as the Terraform reader finds them (the folder,
+  or its callers: a module is judged with its callers' arguments); a tfvars file: its folder;
+- a serverless `${file(...)}` include: the serverless files including it (not the include alone);
+- a template, serverless file or plan that may hold a table: itself. Other files: nothing is said.
 
-- a changed Terraform file (.tf, .tf.json, .tofu, .tofu.json): the root folders that read its folder,
-  as the Terraform reader finds them (the folder itself, or the folders that call it as a module,
-  whose arguments a scan of the module alone cannot see); a changed tfvars file: its folder, as a root;
-- a changed `${file(...)}` include of a serverless file: the serverless files that include it (the
-  include deploys as part of its service, not as a template of its own);
-- a changed template, serverless file or plan that may hold a table (the engine's text pre-filter):
-  itself. Other files are not ours, and the hook says nothing about them.
-
-It is all one engine scan (the roots as -d with their subfolders skipped, the files as -f), with
-`checkov-pitr`'s options, output and exit code; every file is named from the top
-(`/infra/a/main.tf`), as `checkov-pitr -d .` run at the top names it.
+One engine scan (roots as -d, their subfolders skipped; files as -f) with `checkov-pitr`'s options,
+output and exit code; files are named from the top (`/infra/a/main.tf`), as `checkov-pitr -d .` does.
 """
 from __future__ import annotations
 

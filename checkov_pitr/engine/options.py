@@ -244,10 +244,6 @@ def _config_actions() -> Dict[str, argparse.Action]:
             if option.startswith("--") and option not in ("--config-file", "--policy")}
 
 
-def _on_command_line(argv: Sequence[str], action: argparse.Action) -> bool:
-    return any(a in action.option_strings or a.split("=", 1)[0] in action.option_strings for a in argv)
-
-
 def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
     """(argparse defaults from the config file, what the run says about it); the command line wins."""
     data = _read_config(path)
@@ -267,7 +263,7 @@ def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tu
         if value is None:
             continue
         action = actions[key]
-        if _on_command_line(argv, action):
+        if any(a.split("=", 1)[0] in action.option_strings for a in argv):
             lines.append(f"config file {path}: {key}: ignored, the command line sets it")
             continue
         parsed, shown = _config_value(path, key, value, action)

@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from checkov_pitr.domain import verdicts
 from checkov_pitr.domain.core import Result
@@ -106,37 +106,31 @@ def reported_path(path: str, root: str) -> str:
 
 # --- read --------------------------------------------------------------------------------------------
 
-def _terraform_readings(folders: Sequence[str], root: str, options: ScanOptions,
-                        policy: LoadedPolicy) -> List[FileReading]:
-    from checkov_pitr.domain.readers.terraform import read_terraform_tree
-
-    return read_terraform_tree(folders, root, var_files=options.var_files, deployed_with=policy.deployed_with)
-
-
 def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileReading], Dict[str, Tuple[str, str]]]:
     """Every reading of the inputs, and realpath -> (path as joined from its scan root, scan root)."""
+    from checkov_pitr.domain.readers.terraform import read_terraform_tree
+
+    def terraform(folders: Iterable[str], root: str) -> List[FileReading]:
+        return read_terraform_tree(folders, root, var_files=options.var_files, deployed_with=policy.deployed_with)
+
     walked = walk(options)
     where = {os.path.realpath(path): (path, root) for path, root, _ in walked}
-    terraform_by_root: Dict[str, List[str]] = {}
+    terraform_by_root: Dict[str, Set[str]] = {}
     named_terraform: List[str] = []
     others: List[Tuple[str, bool]] = []
     for path, root, named in walked:
-        if is_terraform_file(path):
-            if named:
-                named_terraform.append(path)
-            else:
-                folders = terraform_by_root.setdefault(root, [])
-                folder = os.path.dirname(os.path.abspath(path))
-                if folder not in folders:
-                    folders.append(folder)
-        else:
+        if not is_terraform_file(path):
             others.append((path, named))
+        elif named:
+            named_terraform.append(path)
+        else:
+            terraform_by_root.setdefault(root, set()).add(os.path.dirname(os.path.abspath(path)))
     readings = [r for r in read_files(others) if r is not None]
     for root, folders in terraform_by_root.items():
-        readings += _terraform_readings(folders, root, options, policy)
+        readings += terraform(folders, root)
     for path in named_terraform:  # -f main.tf: its folder is read, and what that file declares or calls is kept
         real = os.path.realpath(path)
-        for reading in _terraform_readings([os.path.dirname(os.path.abspath(path))], os.curdir, options, policy):
+        for reading in terraform([os.path.dirname(os.path.abspath(path))], os.curdir):
             if os.path.realpath(reading.path) == real:
                 readings.append(reading)
             elif any(t.calling_file and os.path.realpath(t.calling_file) == real for t in reading.tables):
@@ -172,13 +166,8 @@ class _Judge:
         return joined, reported_path(joined, root)
 
     def table(self, table: FoundTable) -> List[Finding]:
-        findings = []
-        for check_id in verdicts.checks_for(table):
-            if check_id in self.options.checks:
-                finding = self._finding(table, check_id)
-                if finding is not None:
-                    findings.append(finding)
-        return findings
+        findings = [self._finding(table, c) for c in verdicts.checks_for(table) if c in self.options.checks]
+        return [f for f in findings if f is not None]
 
     def _finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
         joined, shown = self.place(table.path, table.framework)

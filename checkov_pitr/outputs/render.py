@@ -1,9 +1,6 @@
-"""The engine's findings, written in checkov's formats with checkov's own report, record and output
-classes (CLI text, JSON, SARIF, JUnit XML, github_failed_only, gitlab_sast, CSV), and the exit code
-by checkov's convention (`--soft-fail`, `--soft-fail-on`, `--hard-fail-on`).
-
-This mirrors what checkov's `RunnerRegistry.print_reports` does with its reports, without importing
-the runner registry (which loads every runner checkov has: 3 s and 170 MB before the first file).
+"""The engine's findings in checkov's formats, written with checkov's own report, record and output
+classes, and checkov's exit code: what `RunnerRegistry.print_reports` does, without importing the
+runner registry (it loads every runner checkov has: 3 s and 170 MB before the first file).
 """
 from __future__ import annotations
 
