@@ -141,13 +141,12 @@ def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileRe
 
 # --- judge -------------------------------------------------------------------------------------------
 
+@dataclass
 class _Judge:
-    def __init__(self, options: ScanOptions, policy: LoadedPolicy, where: Dict[str, Tuple[str, str]],
-                 today: Optional[dt.date]) -> None:
-        self.options = options
-        self.policy = policy
-        self.where = where
-        self.today = today
+    options: ScanOptions
+    policy: LoadedPolicy
+    where: Dict[str, Tuple[str, str]]
+    today: Optional[dt.date]
 
     def place(self, path: str, framework: str = "") -> Tuple[str, str]:
         """(path as joined from its scan root, file_path as checkov reports it). checkov reports a -f

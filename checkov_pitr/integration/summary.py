@@ -169,7 +169,7 @@ def _read(path: str, errors: str = "replace") -> str:
         return handle.read()
 
 
-def _parser() -> argparse.ArgumentParser:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checkov_pitr.integration.summary",
                                      description="The Action's job summary and failed-count.")
     parser.add_argument("sarif", nargs="?", help="the SARIF file the scan wrote")
@@ -180,11 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--fix-diff", default=None, help="stdout of `checkov-pitr fix --diff`")
     parser.add_argument("--fix-notes", default="", help="stderr of `checkov-pitr fix --diff`")
     parser.add_argument("--fix-exit-code", type=int, default=1)
-    return parser
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.fix_diff is not None:
         texts = []
         for path in (args.fix_diff, args.fix_notes):
