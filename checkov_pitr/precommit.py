@@ -19,13 +19,13 @@ import sys
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from checkov_pitr.cli import say
+from checkov_pitr.domain.inventory import is_terraform_file
 from checkov_pitr.engine.options import OptionsError, ScanOptions
 
 if TYPE_CHECKING:
     from checkov_pitr.engine.scan import Finding, ScanResult
 
 PROG = "checkov-pitr-pre-commit"
-TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 TFVARS_SUFFIXES = (".tfvars", ".tfvars.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 TERRAFORM_FRAMEWORKS = ("terraform", "terraform_json")
@@ -54,7 +54,7 @@ class Repository:
         """The Terraform root folders (absolute) that read the folders of the changed Terraform files."""
         from checkov_pitr.domain.readers.terraform import roots_reading
 
-        terraform = {_folder(p) for p in self.files if p.endswith(TERRAFORM_SUFFIXES)}
+        terraform = {_folder(p) for p in self.files if is_terraform_file(p)}
         return roots_reading(terraform, {_folder(p) for p in changed})
 
     @functools.cached_property
@@ -80,14 +80,14 @@ def choose(changed: Sequence[str], repository: Repository) -> Tuple[List[str], L
     from checkov_pitr.domain.inventory import MAX_FILE_BYTES, may_hold_tables, read_file_bytes
     from checkov_pitr.domain.readers.cloudformation import SERVERLESS_NAMES
 
-    terraform = [p for p in changed if p.endswith(TERRAFORM_SUFFIXES)]
+    terraform = [p for p in changed if is_terraform_file(p)]
     roots = set(repository.roots(terraform)) if terraform else set()
     roots.update(_folder(p) for p in changed if p.endswith(TFVARS_SUFFIXES))
     files: List[str] = []
     for path in changed:
         serverless = os.path.basename(path) in SERVERLESS_NAMES
-        if (path.endswith(TERRAFORM_SUFFIXES + TFVARS_SUFFIXES) or not (serverless or path.endswith(TEMPLATE_SUFFIXES))
-                or not os.path.isfile(path)):
+        if (is_terraform_file(path) or path.endswith(TFVARS_SUFFIXES)
+                or not (serverless or path.endswith(TEMPLATE_SUFFIXES)) or not os.path.isfile(path)):
             continue
         including = None if serverless else repository.includers.get(os.path.realpath(path))
         if including:
@@ -169,7 +169,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     def narrow(result: "ScanResult") -> None:
         result.findings = [from_top(f) for f in result.findings if in_scope(f.path, f.framework in TERRAFORM_FRAMEWORKS)]
         result.warnings = [(path, warning) for path, warning in result.warnings
-                           if in_scope(path, os.path.isdir(path) or path.endswith(TERRAFORM_SUFFIXES))]
+                           if in_scope(path, os.path.isdir(path) or is_terraform_file(path))]
 
     scanned = dataclasses.replace(options, directories=directories, files=tuple(files),
                                   skip_paths=options.skip_paths + subfolders_skipped(directories))

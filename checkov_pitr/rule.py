@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
-# The tool itself: its name, and its home page (SARIF `tool.driver.informationUri`, the package's
-# metadata in setup.cfg: keep the URL equal to setup.cfg's `url`).
+# The tool's name, and its home page (keep it equal to setup.cfg's `url`, which SARIF reads).
 TOOL_NAME = "checkov-pitr"
 PROJECT_URL = "https://github.com/checkov-pitr/checkov-pitr"
 
@@ -149,11 +148,8 @@ CHECKS: Dict[str, CheckMeta] = {c.id: c for c in (PITR_ENABLED, PITR_PERIOD, PIT
 
 @dataclass(frozen=True)
 class FixTemplates:
-    """What `checkov-pitr fix` writes, per format; the fixer, SARIF `fixes` and the README share it.
-
-    Keys are the settings the fixer adds or sets; `*_text` are the inserted texts, where `{step}`
-    stands for one indentation step of the file being fixed (the fixer indents every line to where
-    it goes)."""
+    """What `checkov-pitr fix` writes: the settings it adds or sets, and the inserted `*_text`s, where
+    `{step}` is one indentation step of the file being fixed."""
 
     cfn_spec: str = "PointInTimeRecoverySpecification"
     cfn_enabled: str = "PointInTimeRecoveryEnabled"
