@@ -28,10 +28,9 @@ CONSOLE = "console"
 OUTPUT_DELIMITER = "\n--- OUTPUT DELIMITER ---\n"  # checkov's, between two outputs on stdout
 _CODE_BLOCK_LINES = 40  # no more of a file is copied into a record's code block
 _RESULT = {PASSED: CheckResult.PASSED, FAILED: CheckResult.FAILED, SKIPPED: CheckResult.SKIPPED}
-_FILE_NAMES = {  # checkov's names under an --output-file-path folder
-    "cli": "results_cli.txt", "github_failed_only": "results_github_failed_only.md", "sarif": "results_sarif.sarif",
-    "json": "results_json.json", "junitxml": "results_junitxml.xml", "gitlab_sast": "results_gitlab_sast.json",
-}
+# checkov's names under an --output-file-path folder: results_<output>.<extension>
+_EXTENSIONS = {"cli": "txt", "github_failed_only": "md", "sarif": "sarif", "json": "json", "junitxml": "xml",
+               "gitlab_sast": "json"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -172,15 +171,6 @@ def _csv(reports: Sequence[Report], options: ScanOptions) -> None:
     csv_report.persist_report(is_api_key=False, output_path=folder)
 
 
-def _destinations(options: ScanOptions) -> Dict[str, str]:
-    """Where each output goes: the console, or (`--output-file-path a,b` with one path per output) a file."""
-    path = options.output_file_path
-    if path and "," in path:
-        paths = path.split(",")
-        return {name: paths[i] if i < len(paths) else CONSOLE for i, name in enumerate(options.outputs)}
-    return {name: CONSOLE for name in options.outputs}
-
-
 def _save(path: str, data: str) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +181,9 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
            workspace: Optional[str] = None) -> int:
     """Write every output `options` asks for; return checkov's exit code for the findings."""
     reports = reports_of(result)
-    destinations = _destinations(options)
+    # each output to the console, or with `--output-file-path a,b` (one path per output) to a file
+    paths = options.output_file_path.split(",") if "," in (options.output_file_path or "") else []
+    destinations = {name: paths[i] if i < len(paths) else CONSOLE for i, name in enumerate(options.outputs)}
     written: Dict[str, str] = {}
     console: List[str] = []
 
@@ -219,8 +211,8 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
     out.write(text if getattr(out, "isatty", lambda: False)() else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
         for name, text in written.items():  # checkov also keeps a copy of each under the folder
-            if name in _FILE_NAMES:
-                _save(os.path.join(options.output_file_path, _FILE_NAMES[name]), text)
+            if name in _EXTENSIONS:
+                _save(os.path.join(options.output_file_path, f"results_{name}.{_EXTENSIONS[name]}"), text)
     return exit_code(reports, options)
 
 
