@@ -239,15 +239,11 @@ def _config_path(argv: Sequence[str]) -> Optional[str]:
     return found[0] if found else None
 
 
-def _config_actions() -> Dict[str, argparse.Action]:
-    return {option[2:]: action for action in _PARSER._actions for option in action.option_strings  # noqa: SLF001
-            if option.startswith("--") and option not in ("--config-file", "--policy")}
-
-
 def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
     """(argparse defaults from the config file, what the run says about it); the command line wins."""
     data = _read_config(path)
-    actions = _config_actions()
+    actions = {option[2:]: action for action in _PARSER._actions for option in action.option_strings  # noqa: SLF001
+               if option.startswith("--") and option not in ("--config-file", "--policy")}
     defaults: Dict[str, Any] = {}
     lines: List[str] = []
     for raw_key, value in data.items():

@@ -43,25 +43,20 @@ def banner() -> str:
 
 # --- findings -> checkov reports ---------------------------------------------------------------------
 
-class _Lines:
-    """Each file's lines read once (code blocks)."""
-
-    def __init__(self) -> None:
-        self.cache: Dict[str, List[str]] = {}
-
-    def block(self, path: str, start: int, end: int) -> List[Tuple[int, str]]:
-        if path not in self.cache:
-            try:
-                with open(path, encoding="utf-8-sig", errors="replace") as handle:
-                    self.cache[path] = handle.read(8 * 1024 * 1024).splitlines()
-            except OSError:
-                self.cache[path] = []
-        lines = self.cache[path]
-        last = min(end, start + _CODE_BLOCK_LINES - 1, len(lines))
-        return [(number, lines[number - 1] + "\n") for number in range(max(start, 1), last + 1)]
+def _code_block(files: Dict[str, List[str]], path: str, start: int, end: int) -> List[Tuple[int, str]]:
+    """A record's code block; `files` keeps each file's lines, read once."""
+    if path not in files:
+        try:
+            with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                files[path] = handle.read(8 * 1024 * 1024).splitlines()
+        except OSError:
+            files[path] = []
+    lines = files[path]
+    last = min(end, start + _CODE_BLOCK_LINES - 1, len(lines))
+    return [(number, lines[number - 1] + "\n") for number in range(max(start, 1), last + 1)]
 
 
-def _record(finding: Finding, lines: _Lines) -> Record:
+def _record(finding: Finding, files: Dict[str, List[str]]) -> Record:
     meta = CHECKS[finding.check_id]
     check_result: Dict[str, Any] = {"result": _RESULT[finding.result]}
     if finding.suppress_comment is not None:
@@ -70,7 +65,7 @@ def _record(finding: Finding, lines: _Lines) -> Record:
     plan = finding.framework == "terraform_plan"
     record = Record(
         check_id=finding.check_id, check_name=meta.name, check_result=check_result,
-        code_block=[] if plan or finding.table is None else lines.block(finding.path, start, end),
+        code_block=[] if plan or finding.table is None else _code_block(files, finding.path, start, end),
         file_path=safe_text(finding.file_path), file_line_range=[start, end], resource=safe_text(finding.resource),
         evaluations=None, check_class=CHECK_CLASS, file_abs_path=finding.path,
         severity=Severities[finding.severity], details=[safe_text(finding.reason)] if finding.reason else [],
@@ -83,7 +78,7 @@ def _record(finding: Finding, lines: _Lines) -> Record:
 
 def reports_of(result: ScanResult) -> List[Report]:
     """One checkov Report per framework that has a finding, in checkov's framework order."""
-    lines = _Lines()
+    files: Dict[str, List[str]] = {}
     by_framework: Dict[str, Report] = {}
     for finding in result.findings:
         if finding.result not in _RESULT:
@@ -91,7 +86,7 @@ def reports_of(result: ScanResult) -> List[Report]:
         report = by_framework.get(finding.framework)
         if report is None:
             report = by_framework[finding.framework] = Report(finding.framework)
-        record = _record(finding, lines)
+        record = _record(finding, files)
         report.add_record(record)
         report.add_resource(f"{record.file_path}:{record.resource}")
     return [by_framework[f] for f in FRAMEWORKS if f in by_framework]
