@@ -112,17 +112,6 @@ def subfolders_skipped(roots: Sequence[str]) -> Tuple[str, ...]:
     return tuple(patterns)
 
 
-def from_top(finding: "Finding") -> "Finding":
-    """The finding with its file named from the repository top, with checkov's leading "/"."""
-    from checkov_pitr.engine.scan import reported_path
-
-    shown = reported_path(finding.path, os.curdir)
-    reason = finding.reason
-    if finding.table is None and reason.startswith(finding.file_path + ":"):  # "<file>: not judged: ..."
-        reason = shown + reason[len(finding.file_path):]
-    return dataclasses.replace(finding, file_path=shown, reason=reason)
-
-
 def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
     """(the hook's `args:` as scan options, the changed files); the inputs are never -d / -f."""
     from checkov_pitr.engine.options import parse_arguments_and_files
@@ -137,6 +126,7 @@ def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
     from checkov_pitr.cli import scan_and_report
     from checkov_pitr.domain.policy import PolicyError, load_policy
+    from checkov_pitr.engine.scan import reported_path
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -165,6 +155,12 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     def in_scope(path: str, terraform: bool) -> bool:
         # a root folder stands for its Terraform only: a template or plan beside it is judged when it changes
         return terraform or os.path.realpath(path) in chosen
+
+    def from_top(finding: "Finding") -> "Finding":  # its file named from the top, with checkov's leading "/"
+        shown, reason = reported_path(finding.path, os.curdir), finding.reason
+        if finding.table is None and reason.startswith(finding.file_path + ":"):  # "<file>: not judged: ..."
+            reason = shown + reason[len(finding.file_path):]
+        return dataclasses.replace(finding, file_path=shown, reason=reason)
 
     def narrow(result: "ScanResult") -> None:
         result.findings = [from_top(f) for f in result.findings if in_scope(f.path, f.framework in TERRAFORM_FRAMEWORKS)]

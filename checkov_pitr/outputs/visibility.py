@@ -11,11 +11,6 @@ from checkov_pitr.domain.policy import Exemption, LoadedPolicy, excerpt
 from checkov_pitr.engine.scan import SKIPPED, UNKNOWN, Finding
 from checkov_pitr.outputs import safe_text
 
-DESCRIPTOR_POLICY = "checkov-pitr/policy"
-DESCRIPTOR_EXEMPTION = "checkov-pitr/exemption-matched"
-DESCRIPTOR_SKIP = "checkov-pitr/skip-comment"
-DESCRIPTOR_UNKNOWN = "checkov-pitr/unknown"
-
 
 def matched_exemptions(findings: Sequence[Finding]) -> List[Tuple[Exemption, str, List[str], str]]:
     """(exemption, resource, check ids, file) for every resource an exemption skipped."""
@@ -67,26 +62,26 @@ def sarif_notifications(policy: LoadedPolicy, findings: Sequence[Finding],
                         uri: Optional[Callable[[str], str]] = None) -> List[Dict[str, Any]]:
     """SARIF 2.1.0 `notification` objects for the same facts; `uri` maps a path to the artifact URI."""
     uri = uri or (lambda path: path)
-    notes = [_note("note", DESCRIPTOR_POLICY, policy_text(policy), uri, "", {
+    notes = [_note("note", "policy", policy_text(policy), uri, "", {
         "policy": policy.shown_source, "minRecoveryPeriodDays": policy.core.min_recovery_period_days,
         "unresolved": policy.core.unresolved, "maxExemptionDays": policy.max_exemption_days,
         "deployedWith": policy.deployed_with, "exemptions": len(policy.exemptions)})]
     for exemption, resource, checks, path in matched_exemptions(findings):
-        notes.append(_note("note", DESCRIPTOR_EXEMPTION, exemption_text(exemption, resource, checks), uri, path,
+        notes.append(_note("note", "exemption-matched", exemption_text(exemption, resource, checks), uri, path,
                            {"exemption": exemption.index, "resource": resource, "checks": checks,
                             "reason": exemption.reason, "expires": exemption.expires.isoformat()}))
-    notes += [_note("note", DESCRIPTOR_SKIP, skip_text(f), uri, f.path, {
+    notes += [_note("note", "skip-comment", skip_text(f), uri, f.path, {
         "resource": safe_text(f.resource), "checkId": f.check_id, "reason": safe_text(f.suppress_comment or "")})
         for f in findings if f.result == SKIPPED and f.skipped_by_comment]
-    notes += [_note("warning", DESCRIPTOR_UNKNOWN, unknown_text(f), uri, f.path,
+    notes += [_note("warning", "unknown", unknown_text(f), uri, f.path,
                     {"resource": safe_text(f.resource), "checkId": f.check_id}) for f in findings if f.result == UNKNOWN]
     return notes
 
 
 def _note(level: str, descriptor: str, text: str, uri: Callable[[str], str], path: str,
           properties: Dict[str, Any]) -> Dict[str, Any]:
-    note: Dict[str, Any] = {"level": level, "descriptor": {"id": descriptor}, "message": {"text": text},
-                            "properties": properties}
+    note: Dict[str, Any] = {"level": level, "descriptor": {"id": f"checkov-pitr/{descriptor}"},
+                            "message": {"text": text}, "properties": properties}
     if path:
         try:
             shown = uri(path)
