@@ -1,31 +1,22 @@
-"""`checkov-pitr`: the DynamoDB-003 gate.
-
-    checkov-pitr --checks-dir
-    checkov-pitr [--policy FILE] [--config-file FILE] [checkov's scan arguments]
-    checkov-pitr fix [--diff] [--policy FILE] -d DIR | -f FILE ...
-
-One scan, from argv to exit code: the command line is parsed once (engine/options.py), the policy
-loaded (domain/policy.py), the inputs walked, read and judged by the engine (engine/scan.py), and
-the findings written in checkov's formats (outputs/render.py). checkov's own scan never runs.
-Exit code: checkov's convention (1 when a check failed), 2 for a missing input, a refused argument,
-an invalid policy or config file, or an internal error.
+"""`checkov-pitr` (usage and exit codes: messages.HELP): one scan, from argv to exit code. The command
+line is parsed once (engine/options.py), the policy loaded (domain/policy.py), the inputs read and
+judged by the engine (engine/scan.py), the findings written in checkov's formats (outputs/render.py).
 """
 from __future__ import annotations
 
 import gc
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, TextIO
 
 from checkov_pitr import __version__
 from checkov_pitr.outputs import safe_text
+from checkov_pitr.rule import TOOL_NAME as PROG
 
 if TYPE_CHECKING:
     from checkov_pitr.domain.policy import LoadedPolicy
     from checkov_pitr.engine.options import ScanOptions
     from checkov_pitr.engine.scan import ScanResult
-
-PROG = "checkov-pitr"
 
 
 def checks_dir() -> str:
@@ -53,7 +44,8 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
             with open(path, "rb") as handle:
                 head = handle.read(4096)
         except OSError as exc:
-            head, why = b"", f"cannot be read ({exc.strerror})"
+            lines.append(f"warning: {path}: cannot be read ({exc.strerror}); nothing in it was judged")
+            continue
         if not head.strip():
             why = "empty file"
         elif b"\0" in head:
@@ -68,25 +60,6 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
             why = "no DynamoDB table checkov-pitr reads"
         lines.append(f"warning: {path}: {why}; nothing in it was judged")
     return lines
-
-
-def write_notes(result: Any, options: Any, policy: Any, err: TextIO, prog: str = PROG,
-                stale_exemptions: bool = True) -> None:
-    """A scan's stderr lines after its outputs: reading warnings, -f files with nothing judged, stale
-    exemptions, then what every run states (outputs/visibility.py)."""
-    from checkov_pitr.outputs.visibility import visibility_lines
-
-    for path, warning in result.warnings:
-        say(f"warning: {path}: {warning}", err, prog)
-    for line in named_files_not_judged(options.files, result.files_judged):
-        say(line, err, prog)
-    used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
-    for exemption in policy.exemptions if stale_exemptions else ():
-        if exemption.index not in used:
-            say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
-                "remove it if it is stale", err, prog)
-    for line in visibility_lines(policy, result.findings):
-        err.write(safe_text(line) + "\n")
 
 
 def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -114,10 +87,11 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
 def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO, err: TextIO,
                     narrow: Optional[Callable[["ScanResult"], None]] = None, prog: str = PROG,
                     stale_exemptions: bool = True) -> int:
-    """Judge, render, and state on stderr what the run used (every entry point's last step).
+    """Judge, render, then state on stderr what the run used (every entry point's last step).
     `narrow` may drop findings and warnings before anything is written (the pre-commit hook's)."""
     from checkov_pitr.engine.scan import scan
     from checkov_pitr.outputs.render import render
+    from checkov_pitr.outputs.visibility import visibility_lines
 
     for line in options.config_lines:  # checkov's .checkov.yaml files are never read unless named
         say(line, err, prog)
@@ -137,7 +111,18 @@ def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO,
         return 2
     finally:
         gc.unfreeze()  # in-process callers (the hook, tests) keep a collectable heap
-    write_notes(result, options, policy, err, prog, stale_exemptions)
+    # after the outputs: reading warnings, -f files with nothing judged, stale exemptions, visibility.py's lines
+    for path, warning in result.warnings:
+        say(f"warning: {path}: {warning}", err, prog)
+    for line in named_files_not_judged(options.files, result.files_judged):
+        say(line, err, prog)
+    used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
+    for exemption in policy.exemptions if stale_exemptions else ():
+        if exemption.index not in used:
+            say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
+                "remove it if it is stale", err, prog)
+    for line in visibility_lines(policy, result.findings):
+        say(line, err)  # "checkov-pitr: ", whatever the entry point
     return code
 
 
@@ -153,9 +138,9 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         out.write(checks_dir() + "\n")
         return 0
     if any(a in ("-h", "--help") for a in args):
-        from checkov_pitr.messages import help_text
+        from checkov_pitr.messages import HELP
 
-        out.write(help_text())
+        out.write(HELP)
         return 0
     if args in (["--version"], ["-v"]):
         from importlib.metadata import version

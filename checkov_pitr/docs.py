@@ -16,17 +16,10 @@ END = "<!-- checks-table:end -->"
 
 
 def checks_table() -> str:
-    lines = [
-        f"Rule: **{RULE_ID} ({RULE_TITLE})**, guideline: <{GUIDELINE_URL}>",
-        "",
-        "| check | severity | frameworks | what fails | fix |",
-        "|---|---|---|---|---|",
-    ]
-    for meta in CHECKS.values():
-        lines.append(
-            f"| `{meta.id}` | {meta.severity} | {', '.join(meta.frameworks)} | {meta.description} | {meta.remediation} |"
-        )
-    return "\n".join(lines)
+    rows = [f"| `{m.id}` | {m.severity} | {', '.join(m.frameworks)} | {m.description} | {m.remediation} |"
+            for m in CHECKS.values()]
+    return "\n".join([f"Rule: **{RULE_ID} ({RULE_TITLE})**, guideline: <{GUIDELINE_URL}>", "",
+                      "| check | severity | frameworks | what fails | fix |", "|---|---|---|---|---|", *rows])
 
 
 def render(readme: str) -> str:

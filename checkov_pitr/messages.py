@@ -3,9 +3,7 @@ meaning), then what is refused. Built from engine/options.py, so the help and th
 from __future__ import annotations
 
 from checkov_pitr.engine.options import FRAMEWORKS, OUTPUTS, REFUSED
-from checkov_pitr.rule import CHECKS
-
-PROG = "checkov-pitr"
+from checkov_pitr.rule import CHECKS, TOOL_NAME as PROG
 
 HELP = f"""\
 usage: {PROG} [--policy FILE] [--config-file FILE] [scan arguments]
@@ -59,10 +57,3 @@ checkov's own check IDs are refused with the plain-checkov command to use instea
 Exit code: 1 when a check failed, 0 otherwise (--soft-fail: 0); 2 for a missing input, a refused
 argument, an invalid policy or config file, or an internal error.
 """
-
-
-def help_text() -> str:
-    return HELP
-
-
-__all__ = ["HELP", "help_text"]

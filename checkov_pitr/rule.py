@@ -7,14 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
-# The tool itself: its name, and its home page (SARIF `tool.driver.informationUri`, the package's
-# metadata in setup.cfg: keep the URL equal to setup.cfg's `url`).
+# The tool's name, and its home page (keep it equal to setup.cfg's `url`, which SARIF reads).
 TOOL_NAME = "checkov-pitr"
 PROJECT_URL = "https://github.com/checkov-pitr/checkov-pitr"
 
 RULE_ID = "DynamoDB-003"
 RULE_TITLE = "DynamoDB Continuous Backups"
-RULE_RISK = "High"
 GUIDELINE_URL = (
     "https://www.trendmicro.com/cloudoneconformity/knowledge-base/aws/DynamoDB/continuous-backups.html"
 )
@@ -150,11 +148,8 @@ CHECKS: Dict[str, CheckMeta] = {c.id: c for c in (PITR_ENABLED, PITR_PERIOD, PIT
 
 @dataclass(frozen=True)
 class FixTemplates:
-    """What `checkov-pitr fix` writes, per format; the fixer, SARIF `fixes` and the README share it.
-
-    Keys are the settings the fixer adds or sets; `*_text` are the inserted texts, where `{step}`
-    stands for one indentation step of the file being fixed (the fixer indents every line to where
-    it goes)."""
+    """What `checkov-pitr fix` writes: the settings it adds or sets, and the inserted `*_text`s, where
+    `{step}` is one indentation step of the file being fixed."""
 
     cfn_spec: str = "PointInTimeRecoverySpecification"
     cfn_enabled: str = "PointInTimeRecoveryEnabled"
@@ -167,15 +162,9 @@ class FixTemplates:
     awscc_enabled: str = "point_in_time_recovery_enabled"
     awscc_period: str = "recovery_period_in_days"
     awscc_replicas: str = "replicas"
-    cfn_yaml_block_text: str = "PointInTimeRecoverySpecification:\n{step}PointInTimeRecoveryEnabled: true"
-    cfn_yaml_flow_text: str = "PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}"
-    cfn_json_text: str = '"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}'
     tf_block_text: str = "point_in_time_recovery {\n{step}enabled = true\n}"
-    tf_replica_text: str = "point_in_time_recovery = true"
     awscc_text: str = "point_in_time_recovery_specification = {\n{step}point_in_time_recovery_enabled = true\n}"
     awscc_inline_text: str = "point_in_time_recovery_specification = { point_in_time_recovery_enabled = true }"
-    tf_json_text: str = '"point_in_time_recovery": {"enabled": true}'
-    tf_json_replica_text: str = '"point_in_time_recovery": true'
     # SARIF `fixes[].description` and the fix command's lines
     enable_description: str = "Turn on point-in-time recovery for {label}"
     period_description: str = "Raise the point-in-time recovery period of {label} to {minimum} days"

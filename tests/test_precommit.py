@@ -196,8 +196,15 @@ def test_root_folders_walks_up_to_the_callers(tmp_path: Path, monkeypatch: pytes
                      "modules/table/main.tf": MODULE, "standalone/main.tf": 'resource "aws_dynamodb_table" "x" {}\n'})
     monkeypatch.chdir(tmp_path)
     repository = precommit.Repository(os.curdir, engine_options.ScanOptions())
-    roots = precommit.root_folders(["modules/table/main.tf", "standalone/main.tf"], repository.callers())
+    roots = repository.roots(["modules/table/main.tf", "standalone/main.tf"])
     assert roots == sorted(str(tmp_path / f) for f in ("live/dev", "live/prod", "standalone"))
+
+
+def test_folders_that_only_call_each_other_are_judged_as_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(tmp_path, {"a/main.tf": 'module "b" {\n  source = "../b"\n}\nresource "aws_dynamodb_table" "t" {}\n',
+                     "b/main.tf": 'module "a" {\n  source = "../a"\n}\n'})
+    code, out, _ = hook(tmp_path, monkeypatch, "a/main.tf")
+    assert code == 1 and "aws_dynamodb_table.t" in out
 
 
 def test_one_parse_keeps_option_values_apart_from_the_files() -> None:

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from checkov_pitr.rule import CHECKS
+from checkov_pitr.rule import CHECKS, TOOL_NAME as PROG
 
-PROG = "checkov-pitr"
 OUTPUTS = ("cli", "json", "sarif", "junitxml", "github_failed_only", "gitlab_sast", "csv")
 # The frameworks our checks judge, in checkov's names; `terraform` selects .tf.json too, as in checkov.
 FRAMEWORKS = ("cloudformation", "serverless", "terraform", "terraform_json", "terraform_plan")
@@ -74,7 +73,6 @@ class ScanOptions:
     quiet: bool = False
     policy_file: Optional[str] = None
     repo_root_for_plan_enrichment: Tuple[str, ...] = ()
-    config_file: Optional[str] = None
     config_lines: Tuple[str, ...] = field(default=(), compare=False)  # what the run says about the config file
 
     def missing(self) -> List[str]:
@@ -121,7 +119,6 @@ def _parser() -> _Parser:
 
 
 _PARSER = _parser()
-_SHORT = {"directory": "-d", "file": "-f", "check": "-c", "output": "-o"}
 
 
 def _flatten(values: Sequence[Any]) -> List[str]:
@@ -169,8 +166,7 @@ def _selected_checks(checks: Sequence[str], skipped: Sequence[str]) -> Tuple[str
         raise OptionsError(
             f"{not_ours[0]} is not a checkov-pitr check (ours: {', '.join(CHECKS)}); for checkov's own checks run "
             f"plain checkov: checkov --check {not_ours[0]} ...")
-    selected = [c for c in CHECKS if (not wanted or c in wanted) and c not in skipped]
-    return tuple(selected)
+    return tuple(c for c in CHECKS if (not wanted or c in wanted) and c not in skipped)
 
 
 def _selected_frameworks(frameworks: Sequence[str], skipped: Sequence[str]) -> Tuple[str, ...]:
@@ -196,8 +192,7 @@ def _outputs(values: Sequence[str]) -> Tuple[str, ...]:
 
 def parse_scan_arguments(argv: Sequence[str]) -> ScanOptions:
     """The ScanOptions of a scan command line; OptionsError for anything refused or malformed."""
-    options, _ = parse_arguments_and_files(argv, files_allowed=False)
-    return options
+    return parse_arguments_and_files(argv, files_allowed=False)[0]
 
 
 def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -> Tuple[ScanOptions, List[str]]:
@@ -226,7 +221,6 @@ def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -
         quiet=bool(namespace.quiet),
         policy_file=namespace.policy,
         repo_root_for_plan_enrichment=tuple(_flatten(namespace.repo_root_for_plan_enrichment)),
-        config_file=config_path,
         config_lines=config_lines,
     ), files
 
@@ -245,19 +239,11 @@ def _config_path(argv: Sequence[str]) -> Optional[str]:
     return found[0] if found else None
 
 
-def _config_actions() -> Dict[str, argparse.Action]:
-    return {option[2:]: action for action in _PARSER._actions for option in action.option_strings  # noqa: SLF001
-            if option.startswith("--") and option not in ("--config-file", "--policy")}
-
-
-def _on_command_line(argv: Sequence[str], action: argparse.Action) -> bool:
-    return any(a in action.option_strings or a.split("=", 1)[0] in action.option_strings for a in argv)
-
-
 def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
     """(argparse defaults from the config file, what the run says about it); the command line wins."""
     data = _read_config(path)
-    actions = _config_actions()
+    actions = {option[2:]: action for action in _PARSER._actions for option in action.option_strings  # noqa: SLF001
+               if option.startswith("--") and option not in ("--config-file", "--policy")}
     defaults: Dict[str, Any] = {}
     lines: List[str] = []
     for raw_key, value in data.items():
@@ -273,7 +259,7 @@ def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tu
         if value is None:
             continue
         action = actions[key]
-        if _on_command_line(argv, action):
+        if any(a.split("=", 1)[0] in action.option_strings for a in argv):
             lines.append(f"config file {path}: {key}: ignored, the command line sets it")
             continue
         parsed, shown = _config_value(path, key, value, action)

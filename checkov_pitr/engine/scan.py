@@ -55,9 +55,6 @@ class ScanResult:
     tables: int = 0  # tables judged (each once, whatever the number of checks)
     files_judged: Set[str] = field(default_factory=set)  # real paths of files that held a table or a reason
 
-    def counted(self) -> List[Finding]:
-        return [f for f in self.findings if f.result != UNKNOWN]
-
 
 # --- walk --------------------------------------------------------------------------------------------
 
@@ -110,37 +107,31 @@ def reported_path(path: str, root: str) -> str:
 
 # --- read --------------------------------------------------------------------------------------------
 
-def _terraform_readings(folders: Sequence[str], root: str, options: ScanOptions,
-                        policy: LoadedPolicy) -> List[FileReading]:
-    from checkov_pitr.domain.readers.terraform import read_terraform_tree
-
-    return read_terraform_tree(folders, root, var_files=options.var_files, deployed_with=policy.deployed_with)
-
-
 def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileReading], Dict[str, Tuple[str, str]]]:
     """Every reading of the inputs, and realpath -> (path as joined from its scan root, scan root)."""
+    from checkov_pitr.domain.readers.terraform import read_terraform_tree
+
+    def terraform(folders: Iterable[str], root: str) -> List[FileReading]:
+        return read_terraform_tree(folders, root, var_files=options.var_files, deployed_with=policy.deployed_with)
+
     walked = walk(options)
     where = {os.path.realpath(path): (path, root) for path, root, _ in walked}
-    terraform_by_root: Dict[str, List[str]] = {}
+    terraform_by_root: Dict[str, Set[str]] = {}
     named_terraform: List[str] = []
     others: List[Tuple[str, bool]] = []
     for path, root, named in walked:
-        if is_terraform_file(path):
-            if named:
-                named_terraform.append(path)
-            else:
-                folders = terraform_by_root.setdefault(root, [])
-                folder = os.path.dirname(os.path.abspath(path))
-                if folder not in folders:
-                    folders.append(folder)
-        else:
+        if not is_terraform_file(path):
             others.append((path, named))
+        elif named:
+            named_terraform.append(path)
+        else:
+            terraform_by_root.setdefault(root, set()).add(os.path.dirname(os.path.abspath(path)))
     readings = [r for r in read_files(others) if r is not None]
     for root, folders in terraform_by_root.items():
-        readings += _terraform_readings(folders, root, options, policy)
+        readings += terraform(folders, root)
     for path in named_terraform:  # -f main.tf: its folder is read, and what that file declares or calls is kept
         real = os.path.realpath(path)
-        for reading in _terraform_readings([os.path.dirname(os.path.abspath(path))], os.curdir, options, policy):
+        for reading in terraform([os.path.dirname(os.path.abspath(path))], os.curdir):
             if os.path.realpath(reading.path) == real:
                 readings.append(reading)
             elif any(t.calling_file and os.path.realpath(t.calling_file) == real for t in reading.tables):
@@ -151,13 +142,14 @@ def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileRe
 
 # --- judge -------------------------------------------------------------------------------------------
 
+@dataclass
 class _Judge:
-    def __init__(self, options: ScanOptions, policy: LoadedPolicy, where: Dict[str, Tuple[str, str]],
-                 today: Optional[dt.date]) -> None:
-        self.options = options
-        self.policy = policy
-        self.where = where
-        self.today = today
+    options: ScanOptions
+    policy: LoadedPolicy
+    where: Dict[str, Tuple[str, str]]
+    today: Optional[dt.date]
+
+    def __post_init__(self) -> None:
         self.place = functools.lru_cache(maxsize=None)(self._place)  # once per file, not once per finding
 
     def _place(self, path: str, framework: str = "") -> Tuple[str, str]:
@@ -177,13 +169,8 @@ class _Judge:
         return joined, reported_path(joined, root)
 
     def table(self, table: FoundTable) -> List[Finding]:
-        findings = []
-        for check_id in verdicts.checks_for(table):
-            if check_id in self.options.checks:
-                finding = self._finding(table, check_id)
-                if finding is not None:
-                    findings.append(finding)
-        return findings
+        findings = [self._finding(table, c) for c in verdicts.checks_for(table) if c in self.options.checks]
+        return [f for f in findings if f is not None]
 
     def _finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
         joined, shown = self.place(table.path, table.framework)
@@ -227,10 +214,6 @@ class _Judge:
                        severity=self.policy.severity_for(PITR_ENABLED.id))
 
 
-def _in_frameworks(reading: FileReading, frameworks: Iterable[str]) -> bool:
-    return reading.framework in frameworks
-
-
 def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy: LoadedPolicy,
                    where: Dict[str, Tuple[str, str]], today: Optional[dt.date] = None) -> ScanResult:
     judge = _Judge(options, policy, where, today)
@@ -238,7 +221,7 @@ def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy
     for reading in readings:
         if reading.warning:
             result.warnings.append((reading.path, reading.warning))
-        if not _in_frameworks(reading, options.frameworks):
+        if reading.framework not in options.frameworks:
             continue
         if reading.tables or reading.not_judged:
             result.files_judged.add(os.path.realpath(reading.path))

@@ -1,17 +1,11 @@
 """The GitHub Action's job summary and its `failed-count`, from the SARIF and JSON reports.
 
-    python -m checkov_pitr.integration.summary --count results.sarif [--json report.json]
-    python -m checkov_pitr.integration.summary results.sarif [--json report.json] [--directory DIR] [--plan-file FILE]
+    python -m checkov_pitr.integration.summary [--count] results.sarif [--json report.json] [--directory DIR] [--plan-file FILE]
     python -m checkov_pitr.integration.summary --fix-diff fix.diff --fix-notes fix.err --fix-exit-code N
 
-The one place that counts failures: a failure is a distinct (check, file, resource) among the SARIF's
-unsuppressed results, so a finding that both the source and the plan scan report (the SARIF holds it
-once) counts once, in `failed-count`, in the Action's log line and in the summary alike. The JSON
-report says how many tables were judged, and how many failure records checkov's log lists.
-
-It imports neither checkov nor the engine, so the Action can write a summary whatever happened in
-the scan. `--count` is strict (exit 2 when the SARIF cannot be read: the Action then reports exit
-code 2); the Markdown modes are advice and always exit 0, one line saying what could not be read.
+The one place that counts failures: a distinct (check, file, resource) among the SARIF's unsuppressed
+results, so a finding of both the source and the plan scan counts once everywhere. It imports neither
+checkov nor the engine. `--count` exits 2 when the SARIF cannot be read; the Markdown is advice (exit 0).
 """
 from __future__ import annotations
 
@@ -20,8 +14,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote
 
 TITLE = "### checkov-pitr: DynamoDB point-in-time recovery"
@@ -31,18 +24,13 @@ MAX_DIFF_CHARS = 60_000
 _LEVEL_SEVERITY = {"error": "HIGH", "warning": "MEDIUM", "note": "LOW"}
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     check: str
     severity: str
     resource: str
     uri: str  # relative to the repository root, percent-encoded as SARIF writes it
     line: int  # 0 when the result names no line
     message: str
-
-    @property
-    def key(self) -> Tuple[str, str, str]:
-        return (self.check, self.uri, self.resource)
 
 
 def findings(sarif: Mapping[str, Any]) -> List[Finding]:
@@ -64,7 +52,7 @@ def findings(sarif: Mapping[str, Any]) -> List[Finding]:
                 line=int((physical.get("region") or {}).get("startLine") or 0),
                 message=str((result.get("message") or {}).get("text", "")),
             )
-            found.setdefault(finding.key, finding)
+            found.setdefault((finding.check, finding.uri, finding.resource), finding)
     return list(found.values())
 
 
@@ -116,43 +104,32 @@ def _escape(text: Any) -> str:
 
 def _where(directory: str, plan_file: str) -> Tuple[str, str]:
     """('`infra` or `infra/tfplan.json`', 'the directory and plan-file inputs') for the no-table line."""
-    named = [(f"`{_escape(p)}`", what) for p, what in ((directory, "directory"), (plan_file, "plan-file")) if p]
+    named = {what: f"`{_escape(p)}`" for p, what in ((directory, "directory"), (plan_file, "plan-file")) if p}
     if not named:
         return "the scanned inputs", "the directory and plan-file inputs"
-    places = " or ".join(place for place, _ in named)
-    inputs = " and ".join(what for _, what in named)
-    return places, f"the {inputs} input{'s' if len(named) > 1 else ''}"
+    return " or ".join(named.values()), f"the {' and '.join(named)} input{'s' if len(named) > 1 else ''}"
 
 
 def markdown(sarif: Optional[Mapping[str, Any]], problem: str = "", report: Any = None, directory: str = "",
              plan_file: str = "", env: Optional[Mapping[str, str]] = None) -> str:
     """The summary: a title, how many tables were judged, then one row per failure (or why there is none)."""
     env = os.environ if env is None else env
-    lines = [TITLE, ""]
-    if sarif is None:
-        lines.append(f"No results: {problem or 'no SARIF file was written'}.")
-        return "\n".join(lines) + "\n"
-    failed = findings(sarif)
+    failed = findings(sarif) if sarif is not None else []
     judged = tables_judged(report) if report is not None else None
-    if judged == 0 and not failed:
-        places, inputs = _where(directory, plan_file)
-        lines.append(f"No DynamoDB table found in {places}: check {inputs}.")
-        return "\n".join(lines) + "\n"
-    if judged is not None:
-        lines.append(f"{judged} table(s) judged.")
-    if not failed:
-        lines.append("No failed checks.")
-        return "\n".join(lines) + "\n"
-    records = failure_records(report) if report is not None else len(failed)
-    merged = (f" (the log lists {records} failure records: a finding that both the source and the plan scan "
-              "report counts once)") if records > len(failed) else ""
-    lines += [f"{len(failed)} failed check(s){merged}:", "",
-              "| Severity | Check | Resource | File:line | Message |", "| --- | --- | --- | --- | --- |"]
-    for item in failed:
-        cells = (_escape(item.severity), _escape(item.check), _escape(item.resource),
-                 file_link(item.uri, item.line, env), _escape(item.message))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    if sarif is None:
+        lines = [f"No results: {problem or 'no SARIF file was written'}."]
+    elif judged == 0 and not failed:
+        lines = ["No DynamoDB table found in {}: check {}.".format(*_where(directory, plan_file))]
+    else:
+        lines = [] if judged is None else [f"{judged} table(s) judged."]
+        records = failure_records(report) if report is not None else len(failed)
+        merged = (f" (the log lists {records} failure records: a finding that both the source and the plan scan "
+                  "report counts once)") if records > len(failed) else ""
+        lines += [f"{len(failed)} failed check(s){merged}:", "", "| Severity | Check | Resource | File:line | Message |",
+                  "| --- | --- | --- | --- | --- |"] if failed else ["No failed checks."]
+        lines += ["| " + " | ".join((_escape(f.severity), _escape(f.check), _escape(f.resource),
+                                     file_link(f.uri, f.line, env), _escape(f.message))) + " |" for f in failed]
+    return "\n".join([TITLE, "", *lines]) + "\n"
 
 
 def _fence(text: str) -> str:
@@ -187,27 +164,12 @@ def fix_markdown(diff: str, notes: str, exit_code: int, limit: int = MAX_DIFF_CH
     return "\n".join(lines) + "\n"
 
 
-def read_json(path: str) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+def _read(path: str, errors: str = "replace") -> str:
+    with open(path, encoding="utf-8", errors=errors) as handle:
+        return handle.read()
 
 
-def read_sarif(path: str) -> Dict[str, Any]:
-    data = read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
-        raise ValueError("not a SARIF log")
-    return data
-
-
-def _read_text(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def _parser() -> argparse.ArgumentParser:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checkov_pitr.integration.summary",
                                      description="The Action's job summary and failed-count.")
     parser.add_argument("sarif", nargs="?", help="the SARIF file the scan wrote")
@@ -218,41 +180,42 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--fix-diff", default=None, help="stdout of `checkov-pitr fix --diff`")
     parser.add_argument("--fix-notes", default="", help="stderr of `checkov-pitr fix --diff`")
     parser.add_argument("--fix-exit-code", type=int, default=1)
-    return parser
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.fix_diff is not None:
-        sys.stdout.write(fix_markdown(_read_text(args.fix_diff), _read_text(args.fix_notes), args.fix_exit_code))
+        texts = []
+        for path in (args.fix_diff, args.fix_notes):
+            try:
+                texts.append(_read(path))
+            except OSError:  # no diff or notes written: the summary says what it has
+                texts.append("")
+        sys.stdout.write(fix_markdown(texts[0], texts[1], args.fix_exit_code))
         return 0
     if not args.sarif:
         print("summary: a SARIF file is needed", file=sys.stderr)
         return 2
-    report = None
-    if args.json:
-        try:
-            report = read_json(args.json)
-        except (OSError, ValueError):
-            report = None  # the table count is advice: the SARIF alone still gives the failures
     try:
-        sarif: Optional[Dict[str, Any]] = read_sarif(args.sarif)
-        problem = ""
+        report = json.loads(_read(args.json, "strict")) if args.json else None
+    except (OSError, ValueError):
+        report = None  # the table count is advice: the SARIF alone still gives the failures
+    sarif: Optional[Dict[str, Any]] = None
+    try:
+        sarif, problem = json.loads(_read(args.sarif, "strict")), ""
+        if not isinstance(sarif, dict) or not isinstance(sarif.get("runs"), list):
+            raise ValueError("not a SARIF log")
     except (OSError, ValueError) as exc:
-        if args.count:
-            print(f"summary: {args.sarif} could not be read ({type(exc).__name__})", file=sys.stderr)
-            return 2
         sarif, problem = None, f"{args.sarif} could not be read ({type(exc).__name__})"
-    if args.count:
-        assert sarif is not None
-        count = failed_count(sarif)
-        records = failure_records(report) if report is not None else count
-        print(count)
-        if records > count:
-            print(f"checkov-pitr: the log lists {records} failure records; a finding that both the source and "
-                  f"the plan scan report counts once: {count} failed check(s)", file=sys.stderr)
+    if not args.count:
+        sys.stdout.write(markdown(sarif, problem, report, args.directory, args.plan_file))
         return 0
-    sys.stdout.write(markdown(sarif, problem, report, args.directory, args.plan_file))
+    if sarif is None:
+        print(f"summary: {problem}", file=sys.stderr)
+        return 2
+    count = failed_count(sarif)
+    records = failure_records(report) if report is not None else count
+    print(count)
+    if records > count:
+        print(f"checkov-pitr: the log lists {records} failure records; a finding that both the source and "
+              f"the plan scan report counts once: {count} failed check(s)", file=sys.stderr)
     return 0
 
 

@@ -1,9 +1,6 @@
-"""The engine's findings, written in checkov's formats with checkov's own report, record and output
-classes (CLI text, JSON, SARIF, JUnit XML, github_failed_only, gitlab_sast, CSV), and the exit code
-by checkov's convention (`--soft-fail`, `--soft-fail-on`, `--hard-fail-on`).
-
-This mirrors what checkov's `RunnerRegistry.print_reports` does with its reports, without importing
-the runner registry (which loads every runner checkov has: 3 s and 170 MB before the first file).
+"""The engine's findings in checkov's formats, written with checkov's own report, record and output
+classes, and checkov's exit code: what `RunnerRegistry.print_reports` does, without importing the
+runner registry (it loads every runner checkov has: 3 s and 170 MB before the first file).
 """
 from __future__ import annotations
 
@@ -31,19 +28,11 @@ CONSOLE = "console"
 OUTPUT_DELIMITER = "\n--- OUTPUT DELIMITER ---\n"  # checkov's, between two outputs on stdout
 _CODE_BLOCK_LINES = 40  # no more of a file is copied into a record's code block
 _RESULT = {PASSED: CheckResult.PASSED, FAILED: CheckResult.FAILED, SKIPPED: CheckResult.SKIPPED}
-_FILE_NAMES = {  # checkov's names under an --output-file-path folder
-    "cli": "results_cli.txt", "github_failed_only": "results_github_failed_only.md", "sarif": "results_sarif.sarif",
-    "json": "results_json.json", "junitxml": "results_junitxml.xml", "gitlab_sast": "results_gitlab_sast.json",
-}
+# checkov's names under an --output-file-path folder: results_<output>.<extension>
+_EXTENSIONS = {"cli": "txt", "github_failed_only": "md", "sarif": "sarif", "json": "json", "junitxml": "xml",
+               "gitlab_sast": "json"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NO_COLOUR = "ANSI_COLORS_DISABLED"  # termcolor's switch
-
-
-def _is_terminal(out: TextIO) -> bool:
-    try:
-        return out.isatty()
-    except Exception:
-        return False
 
 
 def banner() -> str:
@@ -55,25 +44,20 @@ def banner() -> str:
 
 # --- findings -> checkov reports ---------------------------------------------------------------------
 
-class _Lines:
-    """Each file's lines read once (code blocks)."""
-
-    def __init__(self) -> None:
-        self.cache: Dict[str, List[str]] = {}
-
-    def block(self, path: str, start: int, end: int) -> List[Tuple[int, str]]:
-        if path not in self.cache:
-            try:
-                with open(path, encoding="utf-8-sig", errors="replace") as handle:
-                    self.cache[path] = handle.read(8 * 1024 * 1024).splitlines()
-            except OSError:
-                self.cache[path] = []
-        lines = self.cache[path]
-        last = min(end, start + _CODE_BLOCK_LINES - 1, len(lines))
-        return [(number, lines[number - 1] + "\n") for number in range(max(start, 1), last + 1)]
+def _code_block(files: Dict[str, List[str]], path: str, start: int, end: int) -> List[Tuple[int, str]]:
+    """A record's code block; `files` keeps each file's lines, read once."""
+    if path not in files:
+        try:
+            with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                files[path] = handle.read(8 * 1024 * 1024).splitlines()
+        except OSError:
+            files[path] = []
+    lines = files[path]
+    last = min(end, start + _CODE_BLOCK_LINES - 1, len(lines))
+    return [(number, lines[number - 1] + "\n") for number in range(max(start, 1), last + 1)]
 
 
-def _record(finding: Finding, lines: _Lines) -> Record:
+def _record(finding: Finding, files: Dict[str, List[str]]) -> Record:
     meta = CHECKS[finding.check_id]
     check_result: Dict[str, Any] = {"result": _RESULT[finding.result]}
     if finding.suppress_comment is not None:
@@ -82,7 +66,7 @@ def _record(finding: Finding, lines: _Lines) -> Record:
     plan = finding.framework == "terraform_plan"
     record = Record(
         check_id=finding.check_id, check_name=meta.name, check_result=check_result,
-        code_block=[] if plan or finding.table is None else lines.block(finding.path, start, end),
+        code_block=[] if plan or finding.table is None else _code_block(files, finding.path, start, end),
         file_path=safe_text(finding.file_path), file_line_range=[start, end], resource=safe_text(finding.resource),
         evaluations=None, check_class=CHECK_CLASS, file_abs_path=finding.path,
         severity=Severities[finding.severity], details=[safe_text(finding.reason)] if finding.reason else [],
@@ -95,7 +79,7 @@ def _record(finding: Finding, lines: _Lines) -> Record:
 
 def reports_of(result: ScanResult) -> List[Report]:
     """One checkov Report per framework that has a finding, in checkov's framework order."""
-    lines = _Lines()
+    files: Dict[str, List[str]] = {}
     by_framework: Dict[str, Report] = {}
     for finding in result.findings:
         if finding.result not in _RESULT:
@@ -103,7 +87,7 @@ def reports_of(result: ScanResult) -> List[Report]:
         report = by_framework.get(finding.framework)
         if report is None:
             report = by_framework[finding.framework] = Report(finding.framework)
-        record = _record(finding, lines)
+        record = _record(finding, files)
         report.add_record(record)
         report.add_resource(f"{record.file_path}:{record.resource}")
     return [by_framework[f] for f in FRAMEWORKS if f in by_framework]
@@ -112,24 +96,14 @@ def reports_of(result: ScanResult) -> List[Report]:
 # --- the exit code -----------------------------------------------------------------------------------
 
 def _thresholds(options: ScanOptions) -> Dict[str, Any]:
-    """checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules)."""
-    soft_threshold = hard_threshold = None
-    soft_checks: List[str] = []
-    hard_checks: List[str] = []
-    for value in options.soft_fail_on:
-        if value.upper() in Severities:
-            if soft_threshold is None or Severities[value.upper()].level > soft_threshold.level:
-                soft_threshold = Severities[value.upper()]
-        else:
-            soft_checks.append(value)
-    for value in options.hard_fail_on:
-        if value.upper() in Severities:
-            if hard_threshold is None or Severities[value.upper()].level < hard_threshold.level:
-                hard_threshold = Severities[value.upper()]
-        else:
-            hard_checks.append(value)
-    return {"soft_fail": options.soft_fail, "soft_fail_checks": soft_checks, "soft_fail_threshold": soft_threshold,
-            "hard_fail_checks": hard_checks, "hard_fail_threshold": hard_threshold}
+    """checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules):
+    the highest --soft-fail-on severity, the lowest --hard-fail-on one, and the check ids of each."""
+    thresholds: Dict[str, Any] = {"soft_fail": options.soft_fail}
+    for kind, values, pick in (("soft", options.soft_fail_on, max), ("hard", options.hard_fail_on, min)):
+        levels = [Severities[v.upper()] for v in values if v.upper() in Severities]
+        thresholds[f"{kind}_fail_checks"] = [v for v in values if v.upper() not in Severities]
+        thresholds[f"{kind}_fail_threshold"] = pick(levels, key=lambda s: s.level) if levels else None
+    return thresholds
 
 
 def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
@@ -184,7 +158,7 @@ def _junit(reports: Sequence[Report], options: ScanOptions) -> str:
 
 
 def _gitlab(reports: Sequence[Report]) -> str:
-    from checkov.common.output.gitlab_sast import GitLabSast
+    from checkov.common.output.gitlab_sast import GitLabSast  # 0.2 s of imports: only when asked for
 
     return json.dumps(GitLabSast(reports=list(reports)).sast_json, indent=4)
 
@@ -201,15 +175,6 @@ def _csv(reports: Sequence[Report], options: ScanOptions) -> None:
     csv_report.persist_report(is_api_key=False, output_path=folder)
 
 
-def _destinations(options: ScanOptions) -> Dict[str, str]:
-    """Where each output goes: the console, or (`--output-file-path a,b` with one path per output) a file."""
-    path = options.output_file_path
-    if path and "," in path:
-        paths = path.split(",")
-        return {name: paths[i] if i < len(paths) else CONSOLE for i, name in enumerate(options.outputs)}
-    return {name: CONSOLE for name in options.outputs}
-
-
 def _save(path: str, data: str) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -220,48 +185,39 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
            workspace: Optional[str] = None) -> int:
     """Write every output `options` asks for; return checkov's exit code for the findings."""
     reports = reports_of(result)
-    colour = _is_terminal(out)
-    destinations = _destinations(options)
+    colour = bool(getattr(out, "isatty", lambda: False)())
+    # each output to the console, or with `--output-file-path a,b` (one path per output) to a file
+    paths = options.output_file_path.split(",") if "," in (options.output_file_path or "") else []
+    destinations = {name: paths[i] if i < len(paths) else CONSOLE for i, name in enumerate(options.outputs)}
     written: Dict[str, str] = {}
     console: List[str] = []
 
-    def emit(name: str, text: str) -> None:
-        written[name] = text
-        if destinations.get(name) == CONSOLE:
-            console.append(text)
-        else:
-            _save(destinations[name], text)
-
+    texts = {"cli": lambda: _cli(reports, options, colour), "json": lambda: _json(reports, options),
+             "sarif": lambda: _sarif(reports, options, policy, result, workspace),
+             "junitxml": lambda: _junit(reports, options), "gitlab_sast": lambda: _gitlab(reports),
+             "github_failed_only": lambda: "".join(report.print_failed_github_md() for report in reports)}
     for name in options.outputs:
-        if name == "cli":
-            emit(name, _cli(reports, options, colour))
-        elif name == "json":
-            emit(name, _json(reports, options))
-        elif name == "sarif":
-            text = _sarif(reports, options, policy, result, workspace)
-            if destinations["sarif"] == CONSOLE:
-                written[name] = text
-                if "cli" not in options.outputs:
-                    console.append(_cli(reports, options, colour))
-                if not options.output_file_path:  # checkov writes results.sarif in the working folder
-                    _save("results.sarif", text)
-                    console.append("\nWrote output in SARIF format to the file 'results.sarif'")
-            else:
-                emit(name, text)
-        elif name == "junitxml":
-            emit(name, _junit(reports, options))
-        elif name == "github_failed_only":
-            emit(name, "".join(report.print_failed_github_md() for report in reports))
-        elif name == "gitlab_sast":
-            emit(name, _gitlab(reports))
-        elif name == "csv":
+        if name == "csv":
             _csv(reports, options)
+        elif name == "sarif" and destinations["sarif"] == CONSOLE:
+            written[name] = text = texts[name]()
+            if "cli" not in options.outputs:
+                console.append(_cli(reports, options, colour))
+            if not options.output_file_path:  # checkov writes results.sarif in the working folder
+                _save("results.sarif", text)
+                console.append("\nWrote output in SARIF format to the file 'results.sarif'")
+        else:
+            written[name] = text = texts[name]()
+            if destinations[name] == CONSOLE:
+                console.append(text)
+            else:
+                _save(destinations[name], text)
     text = OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else ""
     out.write(text if colour else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
         for name, text in written.items():  # checkov also keeps a copy of each under the folder
-            if name in _FILE_NAMES:
-                _save(os.path.join(options.output_file_path, _FILE_NAMES[name]), text)
+            if name in _EXTENSIONS:
+                _save(os.path.join(options.output_file_path, f"results_{name}.{_EXTENSIONS[name]}"), text)
     return exit_code(reports, options)
 
 

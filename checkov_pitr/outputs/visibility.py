@@ -9,13 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.policy import Exemption, LoadedPolicy, excerpt
 from checkov_pitr.engine.scan import SKIPPED, UNKNOWN, Finding
-from checkov_pitr.outputs.render import safe_text
-
-PROG = "checkov-pitr"
-DESCRIPTOR_POLICY = "checkov-pitr/policy"
-DESCRIPTOR_EXEMPTION = "checkov-pitr/exemption-matched"
-DESCRIPTOR_SKIP = "checkov-pitr/skip-comment"
-DESCRIPTOR_UNKNOWN = "checkov-pitr/unknown"
+from checkov_pitr.outputs import safe_text
 
 
 def matched_exemptions(findings: Sequence[Finding]) -> List[Tuple[Exemption, str, List[str], str]]:
@@ -29,14 +23,6 @@ def matched_exemptions(findings: Sequence[Finding]) -> List[Tuple[Exemption, str
                 checks.append(finding.check_id)
     return [(exemption, resource, sorted(checks), path)
             for (_, resource), (exemption, checks, path) in sorted(found.items(), key=lambda item: item[0])]
-
-
-def applied_skips(findings: Sequence[Finding]) -> List[Finding]:
-    return [f for f in findings if f.result == SKIPPED and f.skipped_by_comment]
-
-
-def unknown_findings(findings: Sequence[Finding]) -> List[Finding]:
-    return [f for f in findings if f.result == UNKNOWN]
 
 
 def policy_text(policy: LoadedPolicy) -> str:
@@ -64,44 +50,38 @@ def unknown_text(finding: Finding) -> str:
 
 
 def visibility_lines(policy: LoadedPolicy, findings: Sequence[Finding]) -> List[str]:
-    """The stderr lines of a run, each starting "checkov-pitr: "."""
+    """The stderr lines of a run."""
     lines = [policy_text(policy)]
     lines += [exemption_text(e, resource, checks) for e, resource, checks, _ in matched_exemptions(findings)]
-    lines += [skip_text(f) for f in applied_skips(findings)]
-    lines += [unknown_text(f) for f in unknown_findings(findings)]
-    return [f"{PROG}: {line}" for line in lines]
+    lines += [skip_text(f) for f in findings if f.result == SKIPPED and f.skipped_by_comment]
+    lines += [unknown_text(f) for f in findings if f.result == UNKNOWN]
+    return lines
 
 
 def sarif_notifications(policy: LoadedPolicy, findings: Sequence[Finding],
                         uri: Optional[Callable[[str], str]] = None) -> List[Dict[str, Any]]:
     """SARIF 2.1.0 `notification` objects for the same facts; `uri` maps a path to the artifact URI."""
     uri = uri or (lambda path: path)
-    notes: List[Dict[str, Any]] = [{
-        "level": "note",
-        "descriptor": {"id": DESCRIPTOR_POLICY},
-        "message": {"text": policy_text(policy)},
-        "properties": {"policy": policy.shown_source, "minRecoveryPeriodDays": policy.core.min_recovery_period_days,
-                       "unresolved": policy.core.unresolved, "maxExemptionDays": policy.max_exemption_days,
-                       "deployedWith": policy.deployed_with, "exemptions": len(policy.exemptions)},
-    }]
+    notes = [_note("note", "policy", policy_text(policy), uri, "", {
+        "policy": policy.shown_source, "minRecoveryPeriodDays": policy.core.min_recovery_period_days,
+        "unresolved": policy.core.unresolved, "maxExemptionDays": policy.max_exemption_days,
+        "deployedWith": policy.deployed_with, "exemptions": len(policy.exemptions)})]
     for exemption, resource, checks, path in matched_exemptions(findings):
-        notes.append(_note("note", DESCRIPTOR_EXEMPTION, exemption_text(exemption, resource, checks), uri, path,
+        notes.append(_note("note", "exemption-matched", exemption_text(exemption, resource, checks), uri, path,
                            {"exemption": exemption.index, "resource": resource, "checks": checks,
                             "reason": exemption.reason, "expires": exemption.expires.isoformat()}))
-    for finding in applied_skips(findings):
-        notes.append(_note("note", DESCRIPTOR_SKIP, skip_text(finding), uri, finding.path,
-                           {"resource": safe_text(finding.resource), "checkId": finding.check_id,
-                            "reason": safe_text(finding.suppress_comment or "")}))
-    for finding in unknown_findings(findings):
-        notes.append(_note("warning", DESCRIPTOR_UNKNOWN, unknown_text(finding), uri, finding.path,
-                           {"resource": safe_text(finding.resource), "checkId": finding.check_id}))
+    notes += [_note("note", "skip-comment", skip_text(f), uri, f.path, {
+        "resource": safe_text(f.resource), "checkId": f.check_id, "reason": safe_text(f.suppress_comment or "")})
+        for f in findings if f.result == SKIPPED and f.skipped_by_comment]
+    notes += [_note("warning", "unknown", unknown_text(f), uri, f.path,
+                    {"resource": safe_text(f.resource), "checkId": f.check_id}) for f in findings if f.result == UNKNOWN]
     return notes
 
 
 def _note(level: str, descriptor: str, text: str, uri: Callable[[str], str], path: str,
           properties: Dict[str, Any]) -> Dict[str, Any]:
-    note: Dict[str, Any] = {"level": level, "descriptor": {"id": descriptor}, "message": {"text": text},
-                            "properties": properties}
+    note: Dict[str, Any] = {"level": level, "descriptor": {"id": f"checkov-pitr/{descriptor}"},
+                            "message": {"text": text}, "properties": properties}
     if path:
         try:
             shown = uri(path)

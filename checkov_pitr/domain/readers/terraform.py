@@ -833,6 +833,29 @@ def read_terraform_root(folder: str, scan_root: str, var_files: Sequence[str] = 
     return _without_collector(lambda: _read_root(folder, {}, var_files, deployed_with))
 
 
+def _roots(candidates: Sequence[str], modules: Dict[Tuple[str, str], _Module]) -> Dict[str, Set[str]]:
+    """The root folders among `candidates` (the folders no other candidate calls, and folders that only
+    call each other), each with every folder it calls."""
+    called: Dict[str, Set[str]] = {}
+    for folder in candidates:
+        try:
+            called[folder] = _called_folders(folder, modules)
+        except RecursionError:
+            called[folder] = set()
+    roots = [f for f in candidates if not any(f in called[other] for other in candidates if other != f)]
+    reached = set(roots) | {f for root in roots for f in called[root]}
+    roots += [f for f in candidates if f not in reached]
+    return {root: called[root] for root in roots}
+
+
+def roots_reading(folders: Iterable[str], changed_folders: Iterable[str]) -> List[str]:
+    """The root folders among `folders` (one scan root's Terraform folders) whose reading reads a
+    `changed` folder: the folder itself when it is a root, else the roots that call it."""
+    changed = {os.path.abspath(f) for f in changed_folders}
+    roots = _without_collector(lambda: _roots(sorted(changed | {os.path.abspath(f) for f in folders}), {}))
+    return sorted(root for root, called in roots.items() if changed & (called | {root}))
+
+
 def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Sequence[str] = (),
                         deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
     """Every folder of one scan root that holds Terraform files, as deployed: a folder another one
@@ -843,17 +866,8 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
     modules: Dict[Tuple[str, str], _Module] = {}
 
     def read() -> List[FileReading]:
-        called: Dict[str, Set[str]] = {}
         groups: List[Tuple[str, List[FileReading]]] = []
-        for folder in candidates:
-            try:
-                called[folder] = _called_folders(folder, modules)
-            except RecursionError:
-                called[folder] = set()
-        roots = [f for f in candidates if not any(f in called[other] for other in candidates if other != f)]
-        reached = set(roots) | {f for root in roots for f in called[root]}
-        roots += [f for f in candidates if f not in reached]  # folders that only call each other
-        for root in roots:
+        for root in _roots(candidates, modules):
             context = f"called from {os.path.relpath(root, scan_root) if scan_root else root}"
             try:
                 groups.append((context, _read_root(root, modules, var_files, deployed_with)))
@@ -868,4 +882,4 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
 
 
 __all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "may_hold_tables",
-           "read_terraform_root", "read_terraform_tree", "resource_blocks", "terraform_files"]
+           "read_terraform_root", "read_terraform_tree", "resource_blocks", "roots_reading", "terraform_files"]
