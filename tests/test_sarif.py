@@ -382,3 +382,23 @@ def test_policy_severity_overrides_reach_rules_and_levels(tmp_path: Path) -> Non
     [orders] = result.results_for("CKV_PITR_001", "AWS::DynamoDB::Table.OrdersTable")
     [audit] = result.results_for("CKV_PITR_002", "AWS::DynamoDB::Table.AuditTable")
     assert (orders["level"], audit["level"]) == ("error", "note")
+
+
+def test_repo_root_for_plan_enrichment_is_where_a_plans_source_is_found(tmp_path: Path) -> None:
+    """A plan scanned on its own, away from its Terraform source: --repo-root-for-plan-enrichment
+    names the source folder, and SARIF points at the resource block there, not at the plan."""
+    import shutil
+
+    shutil.copytree(SARIF_FIXTURES / "plan_local", tmp_path / "src")
+    (tmp_path / "plans").mkdir()
+    shutil.move(str(tmp_path / "src" / "tfplan.json"), str(tmp_path / "plans" / "tfplan.json"))
+
+    def uris(*extra: str) -> set:
+        out = tmp_path / ("out" + str(len(extra)))
+        Scan(out, "-f", "plans/tfplan.json", *extra, cwd=tmp_path)
+        run_ = json.loads((out / "results_sarif.sarif").read_text(encoding="utf-8"))["runs"][0]
+        return {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]}
+
+    assert uris() == {"plans/tfplan.json"}
+    enriched = uris("--repo-root-for-plan-enrichment", "src")
+    assert enriched and all(uri.startswith("src/") and uri.endswith(".tf") for uri in enriched), enriched

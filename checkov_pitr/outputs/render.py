@@ -145,7 +145,9 @@ def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy
            workspace: Optional[str]) -> str:
     from checkov_pitr.outputs.sarif import PitrSarif
 
-    roots = list(options.directories) + [os.path.dirname(os.path.abspath(f)) for f in options.files]
+    # --repo-root-for-plan-enrichment first: where a plan's Terraform source is looked for
+    roots = list(options.repo_root_for_plan_enrichment) + list(options.directories) + [
+        os.path.dirname(os.path.abspath(f)) for f in options.files]
     sarif = PitrSarif(list(reports), roots, policy, result.findings, workspace)
     return json.dumps(sarif.json, cls=CustomJSONEncoder)
 
