@@ -42,3 +42,15 @@ def test_a_serverless_configuration_in_typescript_naming_a_table_is_not_judged(t
     [record] = index_report(process.stdout)[("/serverless.ts", "file", "CKV_PITR_001")]
     assert record["_verdict"] == "FAILED" and "serverless print" in record["details"][0]
     assert not [key for key in index_report(process.stdout) if key[0] == "/other/serverless.js"]
+
+
+def test_a_terraform_file_named_with_f_keeps_the_tables_its_module_calls_create_at_any_depth(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "main.tf").write_text('module "a" {\n  source = "./a"\n}\n', encoding="utf-8")
+    (tmp_path / "a" / "main.tf").write_text('module "b" {\n  source = "../b"\n}\n', encoding="utf-8")
+    (tmp_path / "b" / "main.tf").write_text('resource "aws_dynamodb_table" "t" {\n  name = "t"\n}\n', encoding="utf-8")
+    (tmp_path / "other.tf").write_text('resource "aws_dynamodb_table" "other" {\n  name = "o"\n}\n', encoding="utf-8")
+    process = run_pitr("-f", "main.tf", "-o", "json", cwd=tmp_path)
+    assert process.returncode == 1, process.stderr
+    assert {key[1] for key in index_report(process.stdout)} == {"module.a.module.b.aws_dynamodb_table.t"}

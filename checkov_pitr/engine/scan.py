@@ -130,14 +130,22 @@ def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileRe
     for root, folders in terraform_by_root.items():
         readings += terraform(folders, root)
     for path in named_terraform:  # -f main.tf: its folder is read, and what that file declares or calls is kept
-        real = os.path.realpath(path)
+        folder = os.path.dirname(os.path.realpath(path))
         for reading in terraform([os.path.dirname(os.path.abspath(path))], os.curdir):
-            if os.path.realpath(reading.path) == real:
-                readings.append(reading)
-            elif any(t.calling_file and os.path.realpath(t.calling_file) == real for t in reading.tables):
-                reading.tables = [t for t in reading.tables if t.calling_file and os.path.realpath(t.calling_file) == real]
+            reading.tables = [t for t in reading.tables if _declared_or_called_by(t, os.path.realpath(path), folder)]
+            if os.path.realpath(reading.path) == os.path.realpath(path) or reading.tables:
                 readings.append(reading)
     return readings, where
+
+
+def _declared_or_called_by(table: FoundTable, named: str, folder: str) -> bool:
+    """A table of `-f named.tf`: written there, or created by a module call written there. A table of
+    a nested module (called from a module's folder) is kept too: which root file began the chain is
+    not recorded, and judging one table more is the safe side."""
+    if os.path.realpath(table.path) == named:
+        return True
+    caller = os.path.realpath(table.calling_file) if table.calling_file else None
+    return caller == named or (caller is not None and os.path.dirname(caller) != folder)
 
 
 # --- judge -------------------------------------------------------------------------------------------
