@@ -54,7 +54,6 @@ _CODE = re.compile(r'"|#|//|/\*|<<|[()\[\]{}]|\n|,')
 _BLANK = re.compile(r"(?:\s+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
 _BLANK_COMMAS = re.compile(r"(?:[\s,]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
 _SPACE = re.compile(r"[ \t]*")
-_EXPONENT = re.compile(r'(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])')
 
 
 def skip_string(text: str, i: int) -> int:
@@ -220,12 +219,10 @@ def parse_body(text: str, start: int, end: int, object_body: bool = False) -> Li
 
 @dataclass
 class Lexed:
-    """What a pass over the text found: comments (offset, text), the deepest bracket nesting, and
-    whether it has exponent literals (`1e3`, which checkov's parser refuses)."""
+    """What a pass over the text found: comments (offset, text) and the deepest bracket nesting."""
 
     comments: List[Tuple[int, str]] = field(default_factory=list)
     max_depth: int = 0
-    exponents: bool = False
 
 
 def lex_hcl(text: str) -> Lexed:
@@ -236,7 +233,6 @@ def lex_hcl(text: str) -> Lexed:
     try:
         while True:
             match = _BRACKETS.search(text, pos)
-            found.exponents = found.exponents or bool(_EXPONENT.search(text, pos, match.start() if match else len(text)))
             if not match:
                 return found
             token, pos = match.group(), match.end()
