@@ -137,21 +137,20 @@ def _parse_file(path: str, raw: bytes) -> _File:
     return parsed
 
 
-def _too_deep() -> str:
-    return f"nested too deeply (more than {MAX_DEPTH} levels of brackets) to read; flatten the configuration"
+_TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of brackets) to read; flatten the configuration"
 
 
 def _parse_hcl_file(parsed: _File, text: str) -> None:
     lexed = lex_hcl(text)
     if lexed.max_depth > MAX_DEPTH:
-        parsed.problem = _too_deep()
+        parsed.problem = _TOO_DEEP
         return
     lines = LineIndex(text)
     parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
     try:
         parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
     except RecursionError:
-        parsed.problem = _too_deep()
+        parsed.problem = _TOO_DEEP
     except HclError as exc:
         parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
 
@@ -194,12 +193,12 @@ def _positioned_decoder() -> json.JSONDecoder:
 
 def _parse_json_file(parsed: _File, text: str) -> None:
     if json_depth(text) > MAX_DEPTH:
-        parsed.problem = _too_deep()
+        parsed.problem = _TOO_DEEP
         return
     try:
         document = _positioned_decoder().decode(text)
     except RecursionError:
-        parsed.problem = _too_deep()
+        parsed.problem = _TOO_DEEP
         return
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
@@ -494,7 +493,7 @@ def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict
         try:
             keys = instance_keys(meta, value)
         except TooManyInstances as exc:
-            return [("", {})], exc.reason()
+            return [("", {})], f"{exc} is too large to expand (more than {MAX_INSTANCES} instances); not judged"
         if keys is None:
             return [("", {})], None
         if meta == "count":
@@ -556,9 +555,6 @@ class _Walk:
     instances: int = 0  # table and module instances made so far (MAX_WALK_INSTANCES)
     saw_tofu: bool = False  # a folder of this walk reads differently under Terraform and OpenTofu
 
-    def module(self, folder: str) -> _Module:
-        return _module(self.modules, folder, self.tool)
-
     def reading(self, path: str) -> FileReading:
         if path not in self.readings:
             self.readings[path] = FileReading(path, _framework(path))
@@ -586,7 +582,7 @@ def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any
 
 def _walk(walk: _Walk, folder: str, inputs: Dict[str, Any], prefix: str, key: List[str],
           caller: Optional[str], chain: Tuple[str, ...], problem: Optional[str]) -> None:
-    module = walk.module(folder)
+    module = _module(walk.modules, folder, walk.tool)
     walk.saw_tofu = walk.saw_tofu or module.has_tofu
     for reading in module.readings:
         walk.readings.setdefault(reading.path, reading)
@@ -750,10 +746,6 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[Fil
     return sorted(by_path.values(), key=lambda r: r.path)
 
 
-def _tool_context(tool: str, table: FoundTable) -> str:
-    return f"under {_TOOL_NAMES[tool]} ({os.path.basename(table.path)})"
-
-
 def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
     """The Terraform and the OpenTofu reading of one root: a table in both passes only under both;
     a table in one is judged under it (in Terraform's file, where it has one)."""
@@ -765,7 +757,8 @@ def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
             merged.shadowed = merged.shadowed and reading.shadowed
             _add_warning(merged, reading.warning)
             for table in reading.tables:
-                by_address.setdefault(table.resource, []).append((_tool_context(tool, table), table))
+                context = f"under {_TOOL_NAMES[tool]} ({os.path.basename(table.path)})"
+                by_address.setdefault(table.resource, []).append((context, table))
     for found in by_address.values():
         # the context names the tool even where the readings agree on a table in only one of them
         table = combine_readings(found) if len(found) > 1 else _in_context(found[0][1], found[0][0])

@@ -659,16 +659,6 @@ def parse_expression(text: str) -> Any:
         raise _Undecidable(str(exc)) from None
 
 
-def contains_unknown(value: Any) -> bool:
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
 def _first_unknown(*values: Any) -> Optional[Unknown]:
     """The first Unknown in the values, inside collections too."""
     for value in values:
@@ -679,6 +669,10 @@ def _first_unknown(*values: Any) -> Optional[Unknown]:
         if found is not None:
             return found
     return None
+
+
+def contains_unknown(value: Any) -> bool:
+    return _first_unknown(value) is not None
 
 
 def _as_bool(value: Any) -> Any:
@@ -868,8 +862,9 @@ class _Evaluator:
             return right
         right = self.eval(node[3], names)
         if op in ("==", "!="):
-            if contains_unknown(left) or contains_unknown(right):
-                return _first_unknown(left, right) or Unknown(None)
+            unknown = _first_unknown(left, right)
+            if unknown:
+                return unknown
             equal = _equal(left, right)
             return equal if op == "==" else not equal
         left, right = _as_number(left), _as_number(right)
@@ -955,11 +950,9 @@ class _Evaluator:
         function = _FUNCTIONS.get(name)
         if function is None:
             return Unknown(None)  # a function this scan does not evaluate (timestamp(), file(), ...)
-        if name not in _PARTIAL:
-            if any(contains_unknown(arg) for arg in args):
-                return _first_unknown(*args) or Unknown(None)
-        elif any(isinstance(arg, Unknown) for arg in args):
-            return _first_unknown(*args)
+        unknown = _first_unknown(*args) if name not in _PARTIAL else next((a for a in args if isinstance(a, Unknown)), None)
+        if unknown:
+            return unknown
         try:
             return function(self, *args)
         except TypeError as exc:
@@ -971,8 +964,9 @@ class _Evaluator:
                 value = self.eval(arg, names)
             except EvalError:
                 continue
-            if contains_unknown(value):
-                return _first_unknown(value) or Unknown(None)  # it might still fail: Terraform waits too
+            unknown = _first_unknown(value)
+            if unknown:
+                return unknown  # it might still fail: Terraform waits too
             return True if name == "can" else value
         if name == "can":
             return False
@@ -1050,13 +1044,6 @@ def _element(evaluator: _Evaluator, items: Any, index: Any) -> Any:
     return items[index % len(items)]
 
 
-def _one(evaluator: _Evaluator, items: Any) -> Any:
-    items = _list(items)
-    if len(items) > 1:
-        raise EvalError("one: more than one element")
-    return items[0] if items else None
-
-
 def _length(evaluator: _Evaluator, value: Any) -> int:
     if isinstance(value, (list, Mapping, str)):
         return len(value)
@@ -1085,7 +1072,6 @@ _FUNCTIONS: Dict[str, Any] = {
     "distinct": lambda e, items: _distinct(_list(items)),
     "compact": lambda e, items: [v for v in _list(items) if v is not None and v != ""],
     "coalesce": _coalesce,
-    "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
     "toset": lambda e, items: _sorted_set(_list(items)),
     "tolist": lambda e, items: list(_list(items)),
     "tomap": lambda e, value: dict(_map(value)),
@@ -1094,35 +1080,23 @@ _FUNCTIONS: Dict[str, Any] = {
     "tostring": lambda e, value: None if value is None else _as_string(value),
     "upper": lambda e, text: _as_string(text).upper(),
     "lower": lambda e, text: _as_string(text).lower(),
-    "trimspace": lambda e, text: _as_string(text).strip(),
-    "trimprefix": lambda e, text, prefix: _as_string(text)[len(_as_string(prefix)):] if _as_string(text).startswith(_as_string(prefix)) else _as_string(text),
-    "trimsuffix": lambda e, text, suffix: _as_string(text)[:-len(_as_string(suffix))] if _as_string(suffix) and _as_string(text).endswith(_as_string(suffix)) else _as_string(text),
     "startswith": lambda e, text, prefix: _as_string(text).startswith(_as_string(prefix)),
     "endswith": lambda e, text, suffix: _as_string(text).endswith(_as_string(suffix)),
-    "join": lambda e, separator, *lists: _as_string(separator).join(s for items in lists for s in _strings(items)),
     "split": _split,
-    "replace": lambda e, text, old, new: _as_string(text).replace(_as_string(old), _as_string(new)) if not _as_string(old).startswith("/") else Unknown(None),
     "element": _element,
-    "index": lambda e, items, value: next((i for i, v in enumerate(_list(items)) if _equal(v, value)), None),
     "range": _range,
     "zipmap": lambda e, ks, vs: dict(zip(_strings(ks), _list(vs))),
     "min": lambda e, *numbers: _tidy(min(_as_number(n) for n in numbers)),
     "max": lambda e, *numbers: _tidy(max(_as_number(n) for n in numbers)),
-    "abs": lambda e, number: abs(_as_number(number)),
-    "sum": lambda e, numbers: _tidy(sum(_as_number(n) for n in _list(numbers))),
-    "one": _one,
     "alltrue": lambda e, items: all(_as_bool(v) for v in _list(items)),
     "anytrue": lambda e, items: any(_as_bool(v) for v in _list(items)),
-    "sort": lambda e, items: sorted(_strings(items)),
-    "reverse": lambda e, items: list(reversed(_list(items))),
     "slice": lambda e, items, start, end: _list(items)[_as_number(start):_as_number(end)],
-    "setunion": lambda e, *sets: _sorted_set([v for s in sets for v in _list(s)]),
     "nonsensitive": lambda e, value: value,
     "sensitive": lambda e, value: value,
 }
 # functions whose result is known while parts of their arguments are not (length of a list of unknowns)
-_PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "one", "slice",
-            "reverse", "coalescelist", "nonsensitive", "sensitive"}
+_PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "slice",
+            "nonsensitive", "sensitive"}
 
 
 # --- Scope: what names mean in one module instance ---
@@ -1171,13 +1145,7 @@ class Scope:
     def value(self, raw: Any, depth: int = 0) -> Any:
         """A value in bc-python-hcl2's shape as the value Terraform would compute: Unknown where the
         scan cannot know it (inside collections too)."""
-        if isinstance(raw, str):
-            return self._template(raw, depth)
-        if isinstance(raw, list):
-            return [self.value(v, depth) for v in raw]
-        if isinstance(raw, Mapping):
-            return {k: (v if isinstance(k, str) and k.startswith("__") else self.value(v, depth)) for k, v in raw.items()}
-        return raw
+        return _each_string(raw, lambda text: self._template(text, depth))
 
     def evaluate(self, expression: str, depth: int = 0) -> Any:
         """The value of one expression (the text inside `${}`), Unknown where the scan cannot know it."""
@@ -1213,25 +1181,28 @@ class Scope:
         """A value in bc-python-hcl2's shape with every expression the scan can evaluate replaced by
         its value; what it cannot stays an expression string ("${var.x}") that names what it
         depends on, which core.terraform_reference reads."""
-        if isinstance(value, str):
-            if "${" not in value:
-                return value
-            computed = self._template(value, depth)
+        def resolved(text: str) -> Any:
+            computed = self._template(text, depth)
             if isinstance(computed, Unknown):
-                return "${" + computed.text + "}" if computed.text else value
-            return value if contains_unknown(computed) else computed
-        if isinstance(value, list):
-            return [self.resolve(v, depth) for v in value]
-        if isinstance(value, Mapping):
-            return {k: (v if isinstance(k, str) and k.startswith("__") else self.resolve(v, depth)) for k, v in value.items()}
-        return value
+                return "${" + computed.text + "}" if computed.text else text
+            return text if contains_unknown(computed) else computed
+
+        return _each_string(value, resolved)
+
+
+def _each_string(value: Any, convert: Any) -> Any:
+    """`value` with `convert` applied to every string in it (keys starting `__` are the parser's)."""
+    if isinstance(value, str):
+        return convert(value)
+    if isinstance(value, list):
+        return [_each_string(v, convert) for v in value]
+    if isinstance(value, Mapping):
+        return {k: (v if isinstance(k, str) and k.startswith("__") else _each_string(v, convert)) for k, v in value.items()}
+    return value
 
 
 class TooManyInstances(Exception):
     """A count / for_each past MAX_INSTANCES: not expanded (the message says what it was)."""
-
-    def reason(self) -> str:
-        return f"{self.args[0]} is too large to expand (more than {MAX_INSTANCES} instances); not judged"
 
 
 def instance_keys(meta: str, value: Any) -> Optional[List[Any]]:
