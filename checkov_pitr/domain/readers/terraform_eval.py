@@ -109,57 +109,58 @@ def skip_comment(text: str, i: int) -> Optional[int]:
     return None
 
 
+def _code_tokens(text: str, pos: int, end: int, pattern: "re.Pattern[str]" = _BRACKETS) -> Any:
+    """(token, start, after) for each `pattern` token of code from pos: strings and heredocs are
+    skipped whole; a comment is skipped after its token is taken (a caller may stop before it)."""
+    while True:
+        match = pattern.search(text, pos, end)
+        if not match:
+            return
+        token, start, pos = match.group(), match.start(), match.end()
+        if token == '"':
+            pos = skip_string(text, start)
+        elif token == "<<":
+            pos = skip_heredoc(text, start) or pos
+        yield token, start, pos
+        if token in ("#", "//", "/*"):
+            pos = skip_comment(text, start)  # type: ignore[assignment]
+
+
 def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
     """Where the expression starting at i ends (trailing blanks and comments not included)."""
-    depth, last = 0, i
-    while True:
-        match = _CODE.search(text, i, end)
-        stop = match.start() if match else end
-        code = text[i:stop].rstrip()
-        last = i + len(code) if code else last
-        if not match:
-            return last
-        token, i = match.group(), match.end()
-        if token == '"':
-            i = last = skip_string(text, stop)
-        elif token == "<<":
-            i = last = skip_heredoc(text, stop) or i
+    depth, last, code_from = 0, i, i
+    for token, start, after in _code_tokens(text, i, end, _CODE):
+        code = text[code_from:start].rstrip()
+        last, code_from = code_from + len(code) if code else last, after
+        if token in ('"', "<<"):
+            last = after
         elif token in ("#", "//", "/*"):
             if depth == 0:
                 return last
-            i = skip_comment(text, stop)  # type: ignore[assignment]
+            code_from = skip_comment(text, start)  # type: ignore[assignment]
         elif token in "([{":
-            depth, last = depth + 1, i
+            depth, last = depth + 1, after
         elif token in ")]}":
             if depth == 0:
                 return last
-            depth, last = depth - 1, i
+            depth, last = depth - 1, after
         elif depth == 0 and (token == "\n" or commas):
             return last
         elif token == ",":
-            last = i
+            last = after
+    code = text[code_from:end].rstrip()
+    return code_from + len(code) if code else last
 
 
 def matching_close(text: str, i: int) -> int:
     """Offset of the bracket closing the one at text[i]."""
     depth = 0
-    while True:
-        match = _BRACKETS.search(text, i)
-        if not match:
-            raise HclError("unexpected end of file", len(text.rstrip()) - 1)
-        token, i = match.group(), match.end()
-        if token == '"':
-            i = skip_string(text, match.start())
-        elif token == "<<":
-            i = skip_heredoc(text, match.start()) or i
-        elif token in ("#", "//", "/*"):
-            i = skip_comment(text, match.start())  # type: ignore[assignment]
-        elif token in "([{":
-            depth += 1
-        else:
-            depth -= 1
+    for token, start, _ in _code_tokens(text, i, len(text)):
+        if token in "([{" or token in ")]}":
+            depth += 1 if token in "([{" else -1
             if depth == 0:
-                return match.start()
+                return start
+    raise HclError("unexpected end of file", len(text.rstrip()) - 1)
 
 
 def skip_blank(text: str, i: int, end: int, commas: bool = False) -> int:
@@ -229,25 +230,17 @@ def lex_hcl(text: str) -> Lexed:
     """One pass over HCL text: strings (with their `${}` interpolations) and heredocs are skipped, so
     a `#` or `checkov:skip=` inside a value is never taken for a comment. It stops at the first
     error, which the parser reports."""
-    found, pos, depth = Lexed(), 0, 0
+    found, depth = Lexed(), 0
     try:
-        while True:
-            match = _BRACKETS.search(text, pos)
-            if not match:
-                return found
-            token, pos = match.group(), match.end()
-            if token == '"':
-                pos = skip_string(text, match.start())
-            elif token in ("#", "//", "/*"):
-                pos = skip_comment(text, match.start())  # type: ignore[assignment]
-                found.comments.append((match.start(), text[match.start():pos]))
-            elif token == "<<":
-                pos = skip_heredoc(text, match.start()) or pos
-            else:
+        for token, start, _ in _code_tokens(text, 0, len(text)):
+            if token in ("#", "//", "/*"):
+                found.comments.append((start, text[start:skip_comment(text, start)]))
+            elif token in "([{" or token in ")]}":
                 depth += 1 if token in "([{" else -1
                 found.max_depth = max(found.max_depth, depth)
     except (HclError, RecursionError):
-        return found
+        pass
+    return found
 
 
 def json_depth(text: str) -> int:
