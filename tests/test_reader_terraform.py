@@ -47,57 +47,57 @@ def period_verdict(table: FoundTable) -> core.Verdict:
 # What is found, under which name, from which file (table-driven)
 # ---------------------------------------------------------------------------------------------
 
-FOUND: List[Tuple[str, Dict[str, Tuple[str, bool]]]] = [
-    # fixture: {resource name: (file relative to the fixture, authoritative)}
+FOUND: List[Tuple[str, Dict[str, str]]] = [
+    # fixture: {resource name: file relative to the fixture}
     ("tofu_shadows_tf", {  # both tools' readings: reported at Terraform's file (variants: both)
-        "aws_dynamodb_table.orders": ("main.tf", True),
-        "aws_dynamodb_table.other": ("other.tf", True),
+        "aws_dynamodb_table.orders": "main.tf",
+        "aws_dynamodb_table.other": "other.tf",
     }),
-    ("fail_override_sets_variable_default_false", {"aws_dynamodb_table.orders": ("main.tf", True)}),
-    ("override_replaces_nested_block", {"aws_dynamodb_table.orders": ("main.tf", True)}),
+    ("fail_override_sets_variable_default_false", {"aws_dynamodb_table.orders": "main.tf"}),
+    ("override_replaces_nested_block", {"aws_dynamodb_table.orders": "main.tf"}),
     ("values_resolved", {
-        "aws_dynamodb_table.from_tfvars": ("main.tf", False),
-        "aws_dynamodb_table.unresolved": ("main.tf", False),
-        "aws_dynamodb_table.conditional": ("main.tf", False),
+        "aws_dynamodb_table.from_tfvars": "main.tf",
+        "aws_dynamodb_table.unresolved": "main.tf",
+        "aws_dynamodb_table.conditional": "main.tf",
     }),
     ("modules_local_nested_count_for_each", {
-        "module.sessions.aws_dynamodb_table.this": ("modules/table/main.tf", False),
-        "module.counted[0].aws_dynamodb_table.this": ("modules/table/main.tf", False),
-        "module.counted[1].aws_dynamodb_table.this": ("modules/table/main.tf", False),
-        'module.keyed["blue"].aws_dynamodb_table.this': ("modules/table/main.tf", False),
-        'module.keyed["green"].aws_dynamodb_table.this': ("modules/table/main.tf", False),
-        "module.wrapped.module.inner.aws_dynamodb_table.this": ("modules/table/main.tf", False),
+        "module.sessions.aws_dynamodb_table.this": "modules/table/main.tf",
+        "module.counted[0].aws_dynamodb_table.this": "modules/table/main.tf",
+        "module.counted[1].aws_dynamodb_table.this": "modules/table/main.tf",
+        'module.keyed["blue"].aws_dynamodb_table.this': "modules/table/main.tf",
+        'module.keyed["green"].aws_dynamodb_table.this': "modules/table/main.tf",
+        "module.wrapped.module.inner.aws_dynamodb_table.this": "modules/table/main.tf",
     }),
     ("modules_after_init", {
-        "module.orders.aws_dynamodb_table.this[0]": (".terraform/modules/orders/main.tf", False),
+        "module.orders.aws_dynamodb_table.this[0]": ".terraform/modules/orders/main.tf",
         "module.orders.module.inner.aws_dynamodb_table_replica.this":
-            (".terraform/modules/orders/modules/inner/main.tf", False),
+            ".terraform/modules/orders/modules/inner/main.tf",
     }),
-    ("modules_not_installed", {"aws_dynamodb_table.local": ("main.tf", False)}),
+    ("modules_not_installed", {"aws_dynamodb_table.local": "main.tf"}),
     ("count_and_for_each", {
-        "aws_dynamodb_table.count_two[0]": ("main.tf", False),
-        "aws_dynamodb_table.count_two[1]": ("main.tf", False),
-        'aws_dynamodb_table.keyed["a"]': ("main.tf", False),
-        'aws_dynamodb_table.keyed["b"]': ("main.tf", False),
-        "aws_dynamodb_table.for_each_unknown": ("main.tf", False),
+        "aws_dynamodb_table.count_two[0]": "main.tf",
+        "aws_dynamodb_table.count_two[1]": "main.tf",
+        'aws_dynamodb_table.keyed["a"]': "main.tf",
+        'aws_dynamodb_table.keyed["b"]': "main.tf",
+        "aws_dynamodb_table.for_each_unknown": "main.tf",
     }),
     ("dynamic_blocks", {
-        "aws_dynamodb_table.empty": ("main.tf", False),
-        "aws_dynamodb_table.rendered": ("main.tf", False),
-        "aws_dynamodb_table.unresolved": ("main.tf", False),
+        "aws_dynamodb_table.empty": "main.tf",
+        "aws_dynamodb_table.rendered": "main.tf",
+        "aws_dynamodb_table.unresolved": "main.tf",
     }),
-    ("exponent_literal_retried", {"aws_dynamodb_table.orders": ("main.tf", True)}),
+    ("exponent_literal_retried", {"aws_dynamodb_table.orders": "main.tf"}),
     ("awscc_attributes", {
-        "awscc_dynamodb_table.cc": ("main.tf", False),
-        "awscc_dynamodb_global_table.global": ("main.tf", False),
+        "awscc_dynamodb_table.cc": "main.tf",
+        "awscc_dynamodb_global_table.global": "main.tf",
     }),
     ("skip_comments_not_strings", {
-        "aws_dynamodb_table.skipped": ("main.tf", False),
-        "aws_dynamodb_table.tag_only": ("main.tf", False),
+        "aws_dynamodb_table.skipped": "main.tf",
+        "aws_dynamodb_table.tag_only": "main.tf",
     }),
     ("tf_json_and_tofu_json", {
-        "resource.scores": ("tables.tf.json", False),
-        "resource.cc": ("more.tofu.json", True),
+        "resource.scores": "tables.tf.json",
+        "resource.cc": "more.tofu.json",
     }),
     ("not_valid_hcl", {}),
     ("not_valid_utf8", {}),
@@ -107,10 +107,9 @@ FOUND: List[Tuple[str, Dict[str, Tuple[str, bool]]]] = [
 
 
 @pytest.mark.parametrize("fixture, expected", FOUND, ids=[f for f, _ in FOUND])
-def test_found_tables_names_files_and_authority(fixture: str, expected: Dict[str, Tuple[str, bool]]) -> None:
+def test_found_tables_names_and_files(fixture: str, expected: Dict[str, str]) -> None:
     found = tables(fixture)
-    assert {name: (os.path.relpath(t.path, os.path.join(FIXTURES, fixture)), t.authoritative)
-            for name, t in found.items()} == expected
+    assert {name: os.path.relpath(t.path, os.path.join(FIXTURES, fixture)) for name, t in found.items()} == expected
     for table in found.values():
         assert table.framework == (TERRAFORM_JSON if table.path.endswith(".json") else TERRAFORM)
         assert table.label.startswith(("aws", "module.")) and table.lines[0] <= table.lines[1]
@@ -228,7 +227,7 @@ def test_exponent_literals_are_written_out_and_the_rest_read() -> None:
     with pytest.raises(Exception):
         hcl2.loads(open(orders.path).read())  # checkov's parser refuses the file
     assert orders.config["max_capacity"] == [1000] and orders.config["name"] == ["orders-1e3"]
-    assert orders.authoritative and period_verdict(orders).result is core.Result.PASSED
+    assert period_verdict(orders).result is core.Result.PASSED
 
 
 def test_awscc_attributes_stay_plain_objects() -> None:
@@ -403,7 +402,7 @@ def test_override_arguments_and_blocks_replace(tmp_path_factory, original, overr
     pitr = override_pitr if override_pitr is not None else original_pitr
     if pitr is not None:
         expected["point_in_time_recovery"] = [{"enabled": [pitr]}]
-    assert table.config == expected and table.authoritative and table.path == str(folder / "main.tf")
+    assert table.config == expected and table.path == str(folder / "main.tf")
 
 
 def test_lexer_sees_comments_not_strings() -> None:

@@ -53,7 +53,6 @@ class FoundTable:
     skips: Mapping[str, str] = field(default_factory=dict)  # check id -> reason, from real comments / Metadata
     tags: Mapping[str, Any] = field(default_factory=dict)
     resource_ids: Tuple[str, ...] = ()  # what policy exemption globs are matched against
-    authoritative: bool = False  # our reading replaces checkov's (override files merged, .tofu precedence)
     globals_spec: Any = MISSING  # SAM: Globals.SimpleTable.PointInTimeRecoverySpecification
     change: Optional[PlanChange] = None  # plans: for CKV_PITR_003
     calling_file: Optional[str] = None  # Terraform modules: the file with the module call

@@ -124,7 +124,6 @@ class _File:
     blocks: Dict[str, Any] = field(default_factory=dict)
     comments: List[Tuple[int, str]] = field(default_factory=list)  # (line, comment text)
     problem: Optional[str] = None
-    rewritten: bool = False  # exponent literals, which checkov's parser refuses
 
 
 def _parse_file(path: str, raw: bytes) -> _File:
@@ -138,22 +137,20 @@ def _parse_file(path: str, raw: bytes) -> _File:
     return parsed
 
 
-def _too_deep() -> str:
-    return f"nested too deeply (more than {MAX_DEPTH} levels of brackets) to read; flatten the configuration"
+_TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of brackets) to read; flatten the configuration"
 
 
 def _parse_hcl_file(parsed: _File, text: str) -> None:
     lexed = lex_hcl(text)
     if lexed.max_depth > MAX_DEPTH:
-        parsed.problem = _too_deep()
+        parsed.problem = _TOO_DEEP
         return
     lines = LineIndex(text)
     parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
     try:
         parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
-        parsed.rewritten = lexed.exponents
     except RecursionError:
-        parsed.problem = _too_deep()
+        parsed.problem = _TOO_DEEP
     except HclError as exc:
         parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
 
@@ -196,12 +193,12 @@ def _positioned_decoder() -> json.JSONDecoder:
 
 def _parse_json_file(parsed: _File, text: str) -> None:
     if json_depth(text) > MAX_DEPTH:
-        parsed.problem = _too_deep()
+        parsed.problem = _TOO_DEEP
         return
     try:
         document = _positioned_decoder().decode(text)
     except RecursionError:
-        parsed.problem = _too_deep()
+        parsed.problem = _TOO_DEEP
         return
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
@@ -313,7 +310,6 @@ class _Module:
     calls: Dict[str, _Call] = field(default_factory=dict)
     readings: List[FileReading] = field(default_factory=list)  # problems, shadowed and override files
     table_files: List[str] = field(default_factory=list)  # files with in-scope resource text
-    authoritative: bool = False  # override files, shadowed files or rewritten numbers: checkov reads it otherwise
     has_tofu: bool = False  # Terraform and OpenTofu read this folder differently
 
 
@@ -425,8 +421,6 @@ def _load_module(folder: str, tool: str) -> _Module:
             module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
         raws[path] = raw or b""
     for path, why_not in files.not_loaded:
-        # checkov reads a .tf beside a .tofu with the rest of the folder (it never reads .tofu files)
-        module.authoritative = module.authoritative or tool == OPENTOFU_TOOL
         raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
         if raw is not None and may_hold_tables(raw, path):
             module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=why_not))
@@ -436,7 +430,6 @@ def _load_module(folder: str, tool: str) -> _Module:
     primaries = [p for p in raws if not _is_override(os.path.basename(p))]
     # override files are merged after the others, in lexical order of their names
     overrides = sorted((p for p in raws if _is_override(os.path.basename(p))), key=os.path.basename)
-    module.authoritative = module.authoritative or bool(overrides)
     for path in primaries + overrides:
         parsed = _parse_file(path, raws[path])
         is_override = path in overrides
@@ -444,7 +437,6 @@ def _load_module(folder: str, tool: str) -> _Module:
             if may_hold_tables(parsed.raw, path):
                 module.readings.append(FileReading(path, _framework(path), not_judged=parsed.problem))
             continue
-        module.authoritative = module.authoritative or parsed.rewritten
         _collect(module, parsed, is_override)
         if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
                 not is_override and may_hold_tables(parsed.raw, path) and not parsed.blocks):
@@ -501,7 +493,7 @@ def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict
         try:
             keys = instance_keys(meta, value)
         except TooManyInstances as exc:
-            return [("", {})], exc.reason()
+            return [("", {})], f"{exc} is too large to expand (more than {MAX_INSTANCES} instances); not judged"
         if keys is None:
             return [("", {})], None
         if meta == "count":
@@ -563,9 +555,6 @@ class _Walk:
     instances: int = 0  # table and module instances made so far (MAX_WALK_INSTANCES)
     saw_tofu: bool = False  # a folder of this walk reads differently under Terraform and OpenTofu
 
-    def module(self, folder: str) -> _Module:
-        return _module(self.modules, folder, self.tool)
-
     def reading(self, path: str) -> FileReading:
         if path not in self.readings:
             self.readings[path] = FileReading(path, _framework(path))
@@ -592,8 +581,8 @@ def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any
 
 
 def _walk(walk: _Walk, folder: str, inputs: Dict[str, Any], prefix: str, key: List[str],
-          caller: Optional[str], inherited: bool, chain: Tuple[str, ...], problem: Optional[str]) -> None:
-    module = walk.module(folder)
+          caller: Optional[str], chain: Tuple[str, ...], problem: Optional[str]) -> None:
+    module = _module(walk.modules, folder, walk.tool)
     walk.saw_tofu = walk.saw_tofu or module.has_tofu
     for reading in module.readings:
         walk.readings.setdefault(reading.path, reading)
@@ -605,16 +594,15 @@ def _walk(walk: _Walk, folder: str, inputs: Dict[str, Any], prefix: str, key: Li
         for found in problems:
             walk.warn(found.path, found.warning or "")
     scope = _module_scope(module, inputs, tfvars)
-    authoritative = inherited or module.authoritative
     for resource in module.resources:
         if resource.type in IN_SCOPE_TYPES:
-            _add_tables(walk, resource, scope, prefix, caller, authoritative, problem)
+            _add_tables(walk, resource, scope, prefix, caller, problem)
     for call in module.calls.values():
-        _follow_call(walk, module, call, scope, prefix, key, authoritative, chain, problem)
+        _follow_call(walk, module, call, scope, prefix, key, chain, problem)
 
 
 def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, caller: Optional[str],
-                authoritative: bool, problem: Optional[str]) -> None:
+                problem: Optional[str]) -> None:
     json_root = resource.path.endswith(".json") and not prefix
     instances, too_many = _instances(resource.body, scope)
     if json_root and instances:
@@ -637,7 +625,7 @@ def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, cal
             lines=resource.lines, config=config, aliases=tuple(aliases), skips=dict(resource.skips),
             tags=dict(tags) if isinstance(tags, dict) else {},
             resource_ids=tuple(dict.fromkeys([address, plain])) if not prefix else (address,),
-            authoritative=authoritative or _is_tofu(resource.path), calling_file=caller,
+            calling_file=caller,
             problem=problem or too_many,
         ))
 
@@ -652,7 +640,7 @@ def _input(scope: Scope, raw: Any) -> Any:
 
 
 def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix: str, key: List[str],
-                 authoritative: bool, chain: Tuple[str, ...], problem: Optional[str]) -> None:
+                 chain: Tuple[str, ...], problem: Optional[str]) -> None:
     source = _unwrap1(call.body.get("source"))
     call_key = key + [call.name]
     target = module_folder(source, module.folder, ".".join(call_key), walk.installed) if isinstance(source, str) else None
@@ -671,7 +659,7 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
         call_scope = scope.child(**names) if names else scope
         inputs = {arg: _input(call_scope, _unwrap1(value)) for arg, value in call.body.items()
                   if arg not in _MODULE_META and not arg.startswith("__")}
-        _walk(walk, target, inputs, f"{prefix}module.{call.name}{suffix}.", call_key, call.path, authoritative,
+        _walk(walk, target, inputs, f"{prefix}module.{call.name}{suffix}.", call_key, call.path,
               chain + (target,), problem or too_many)
 
 
@@ -726,16 +714,14 @@ def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
     otherwise the first is reported, with every reading in `variants` (judged each, verdicts.judge).
     A skip counts only where every reading has it."""
     first = readings[0][1]
-    authoritative = any(table.authoritative for _, table in readings)
     if all(_same_reading(first, table) for _, table in readings[1:]):
-        first = replace(first, authoritative=authoritative)
         return first if len(readings) > 1 or not readings[0][0] else _in_context(first, readings[0][0])
     variants: List[FoundTable] = []
     for context, table in readings:
         variants.extend(_in_context(table, context).variants or [_in_context(table, context)])
     skips = {check: reason for check, reason in first.skips.items()
              if all(check in variant.skips for variant in variants)}
-    return replace(first, skips=skips, variants=tuple(variants), context="", authoritative=authoritative)
+    return replace(first, skips=skips, variants=tuple(variants), context="")
 
 
 def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[FileReading]:
@@ -760,10 +746,6 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[Fil
     return sorted(by_path.values(), key=lambda r: r.path)
 
 
-def _tool_context(tool: str, table: FoundTable) -> str:
-    return f"under {_TOOL_NAMES[tool]} ({os.path.basename(table.path)})"
-
-
 def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
     """The Terraform and the OpenTofu reading of one root: a table in both passes only under both;
     a table in one is judged under it (in Terraform's file, where it has one)."""
@@ -775,7 +757,8 @@ def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
             merged.shadowed = merged.shadowed and reading.shadowed
             _add_warning(merged, reading.warning)
             for table in reading.tables:
-                by_address.setdefault(table.resource, []).append((_tool_context(tool, table), table))
+                context = f"under {_TOOL_NAMES[tool]} ({os.path.basename(table.path)})"
+                by_address.setdefault(table.resource, []).append((context, table))
     for found in by_address.values():
         # the context names the tool even where the readings agree on a table in only one of them
         table = combine_readings(found) if len(found) > 1 else _in_context(found[0][1], found[0][0])
@@ -795,7 +778,7 @@ def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: 
     installed = _installed(folder, modules)
     for tool in tools:
         walk = _Walk(folder, tool, installed, modules, var_files)
-        _walk(walk, folder, {}, "", [], None, False, (folder,), None)
+        _walk(walk, folder, {}, "", [], None, (folder,), None)
         readings[tool] = list(walk.readings.values())
         if len(tools) > 1 and not walk.saw_tofu:
             # no folder of this configuration has a .tofu file: both tools read the same files

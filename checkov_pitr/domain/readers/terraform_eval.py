@@ -54,7 +54,6 @@ _CODE = re.compile(r'"|#|//|/\*|<<|[()\[\]{}]|\n|,')
 _BLANK = re.compile(r"(?:\s+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
 _BLANK_COMMAS = re.compile(r"(?:[\s,]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
 _SPACE = re.compile(r"[ \t]*")
-_EXPONENT = re.compile(r'(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])')
 
 
 def skip_string(text: str, i: int) -> int:
@@ -110,57 +109,58 @@ def skip_comment(text: str, i: int) -> Optional[int]:
     return None
 
 
+def _code_tokens(text: str, pos: int, end: int, pattern: "re.Pattern[str]" = _BRACKETS) -> Any:
+    """(token, start, after) for each `pattern` token of code from pos: strings and heredocs are
+    skipped whole; a comment is skipped after its token is taken (a caller may stop before it)."""
+    while True:
+        match = pattern.search(text, pos, end)
+        if not match:
+            return
+        token, start, pos = match.group(), match.start(), match.end()
+        if token == '"':
+            pos = skip_string(text, start)
+        elif token == "<<":
+            pos = skip_heredoc(text, start) or pos
+        yield token, start, pos
+        if token in ("#", "//", "/*"):
+            pos = skip_comment(text, start)  # type: ignore[assignment]
+
+
 def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
     """Where the expression starting at i ends (trailing blanks and comments not included)."""
-    depth, last = 0, i
-    while True:
-        match = _CODE.search(text, i, end)
-        stop = match.start() if match else end
-        code = text[i:stop].rstrip()
-        last = i + len(code) if code else last
-        if not match:
-            return last
-        token, i = match.group(), match.end()
-        if token == '"':
-            i = last = skip_string(text, stop)
-        elif token == "<<":
-            i = last = skip_heredoc(text, stop) or i
+    depth, last, code_from = 0, i, i
+    for token, start, after in _code_tokens(text, i, end, _CODE):
+        code = text[code_from:start].rstrip()
+        last, code_from = code_from + len(code) if code else last, after
+        if token in ('"', "<<"):
+            last = after
         elif token in ("#", "//", "/*"):
             if depth == 0:
                 return last
-            i = skip_comment(text, stop)  # type: ignore[assignment]
+            code_from = skip_comment(text, start)  # type: ignore[assignment]
         elif token in "([{":
-            depth, last = depth + 1, i
+            depth, last = depth + 1, after
         elif token in ")]}":
             if depth == 0:
                 return last
-            depth, last = depth - 1, i
+            depth, last = depth - 1, after
         elif depth == 0 and (token == "\n" or commas):
             return last
         elif token == ",":
-            last = i
+            last = after
+    code = text[code_from:end].rstrip()
+    return code_from + len(code) if code else last
 
 
 def matching_close(text: str, i: int) -> int:
     """Offset of the bracket closing the one at text[i]."""
     depth = 0
-    while True:
-        match = _BRACKETS.search(text, i)
-        if not match:
-            raise HclError("unexpected end of file", len(text.rstrip()) - 1)
-        token, i = match.group(), match.end()
-        if token == '"':
-            i = skip_string(text, match.start())
-        elif token == "<<":
-            i = skip_heredoc(text, match.start()) or i
-        elif token in ("#", "//", "/*"):
-            i = skip_comment(text, match.start())  # type: ignore[assignment]
-        elif token in "([{":
-            depth += 1
-        else:
-            depth -= 1
+    for token, start, _ in _code_tokens(text, i, len(text)):
+        if token in "([{" or token in ")]}":
+            depth += 1 if token in "([{" else -1
             if depth == 0:
-                return match.start()
+                return start
+    raise HclError("unexpected end of file", len(text.rstrip()) - 1)
 
 
 def skip_blank(text: str, i: int, end: int, commas: bool = False) -> int:
@@ -220,38 +220,27 @@ def parse_body(text: str, start: int, end: int, object_body: bool = False) -> Li
 
 @dataclass
 class Lexed:
-    """What a pass over the text found: comments (offset, text), the deepest bracket nesting, and
-    whether it has exponent literals (`1e3`, which checkov's parser refuses)."""
+    """What a pass over the text found: comments (offset, text) and the deepest bracket nesting."""
 
     comments: List[Tuple[int, str]] = field(default_factory=list)
     max_depth: int = 0
-    exponents: bool = False
 
 
 def lex_hcl(text: str) -> Lexed:
     """One pass over HCL text: strings (with their `${}` interpolations) and heredocs are skipped, so
     a `#` or `checkov:skip=` inside a value is never taken for a comment. It stops at the first
     error, which the parser reports."""
-    found, pos, depth = Lexed(), 0, 0
+    found, depth = Lexed(), 0
     try:
-        while True:
-            match = _BRACKETS.search(text, pos)
-            found.exponents = found.exponents or bool(_EXPONENT.search(text, pos, match.start() if match else len(text)))
-            if not match:
-                return found
-            token, pos = match.group(), match.end()
-            if token == '"':
-                pos = skip_string(text, match.start())
-            elif token in ("#", "//", "/*"):
-                pos = skip_comment(text, match.start())  # type: ignore[assignment]
-                found.comments.append((match.start(), text[match.start():pos]))
-            elif token == "<<":
-                pos = skip_heredoc(text, match.start()) or pos
-            else:
+        for token, start, _ in _code_tokens(text, 0, len(text)):
+            if token in ("#", "//", "/*"):
+                found.comments.append((start, text[start:skip_comment(text, start)]))
+            elif token in "([{" or token in ")]}":
                 depth += 1 if token in "([{" else -1
                 found.max_depth = max(found.max_depth, depth)
     except (HclError, RecursionError):
-        return found
+        pass
+    return found
 
 
 def json_depth(text: str) -> int:
@@ -663,16 +652,6 @@ def parse_expression(text: str) -> Any:
         raise _Undecidable(str(exc)) from None
 
 
-def contains_unknown(value: Any) -> bool:
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
 def _first_unknown(*values: Any) -> Optional[Unknown]:
     """The first Unknown in the values, inside collections too."""
     for value in values:
@@ -683,6 +662,10 @@ def _first_unknown(*values: Any) -> Optional[Unknown]:
         if found is not None:
             return found
     return None
+
+
+def contains_unknown(value: Any) -> bool:
+    return _first_unknown(value) is not None
 
 
 def _as_bool(value: Any) -> Any:
@@ -872,8 +855,9 @@ class _Evaluator:
             return right
         right = self.eval(node[3], names)
         if op in ("==", "!="):
-            if contains_unknown(left) or contains_unknown(right):
-                return _first_unknown(left, right) or Unknown(None)
+            unknown = _first_unknown(left, right)
+            if unknown:
+                return unknown
             equal = _equal(left, right)
             return equal if op == "==" else not equal
         left, right = _as_number(left), _as_number(right)
@@ -959,11 +943,9 @@ class _Evaluator:
         function = _FUNCTIONS.get(name)
         if function is None:
             return Unknown(None)  # a function this scan does not evaluate (timestamp(), file(), ...)
-        if name not in _PARTIAL:
-            if any(contains_unknown(arg) for arg in args):
-                return _first_unknown(*args) or Unknown(None)
-        elif any(isinstance(arg, Unknown) for arg in args):
-            return _first_unknown(*args)
+        unknown = _first_unknown(*args) if name not in _PARTIAL else next((a for a in args if isinstance(a, Unknown)), None)
+        if unknown:
+            return unknown
         try:
             return function(self, *args)
         except TypeError as exc:
@@ -975,8 +957,9 @@ class _Evaluator:
                 value = self.eval(arg, names)
             except EvalError:
                 continue
-            if contains_unknown(value):
-                return _first_unknown(value) or Unknown(None)  # it might still fail: Terraform waits too
+            unknown = _first_unknown(value)
+            if unknown:
+                return unknown  # it might still fail: Terraform waits too
             return True if name == "can" else value
         if name == "can":
             return False
@@ -1054,13 +1037,6 @@ def _element(evaluator: _Evaluator, items: Any, index: Any) -> Any:
     return items[index % len(items)]
 
 
-def _one(evaluator: _Evaluator, items: Any) -> Any:
-    items = _list(items)
-    if len(items) > 1:
-        raise EvalError("one: more than one element")
-    return items[0] if items else None
-
-
 def _length(evaluator: _Evaluator, value: Any) -> int:
     if isinstance(value, (list, Mapping, str)):
         return len(value)
@@ -1089,7 +1065,6 @@ _FUNCTIONS: Dict[str, Any] = {
     "distinct": lambda e, items: _distinct(_list(items)),
     "compact": lambda e, items: [v for v in _list(items) if v is not None and v != ""],
     "coalesce": _coalesce,
-    "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
     "toset": lambda e, items: _sorted_set(_list(items)),
     "tolist": lambda e, items: list(_list(items)),
     "tomap": lambda e, value: dict(_map(value)),
@@ -1098,35 +1073,23 @@ _FUNCTIONS: Dict[str, Any] = {
     "tostring": lambda e, value: None if value is None else _as_string(value),
     "upper": lambda e, text: _as_string(text).upper(),
     "lower": lambda e, text: _as_string(text).lower(),
-    "trimspace": lambda e, text: _as_string(text).strip(),
-    "trimprefix": lambda e, text, prefix: _as_string(text)[len(_as_string(prefix)):] if _as_string(text).startswith(_as_string(prefix)) else _as_string(text),
-    "trimsuffix": lambda e, text, suffix: _as_string(text)[:-len(_as_string(suffix))] if _as_string(suffix) and _as_string(text).endswith(_as_string(suffix)) else _as_string(text),
     "startswith": lambda e, text, prefix: _as_string(text).startswith(_as_string(prefix)),
     "endswith": lambda e, text, suffix: _as_string(text).endswith(_as_string(suffix)),
-    "join": lambda e, separator, *lists: _as_string(separator).join(s for items in lists for s in _strings(items)),
     "split": _split,
-    "replace": lambda e, text, old, new: _as_string(text).replace(_as_string(old), _as_string(new)) if not _as_string(old).startswith("/") else Unknown(None),
     "element": _element,
-    "index": lambda e, items, value: next((i for i, v in enumerate(_list(items)) if _equal(v, value)), None),
     "range": _range,
     "zipmap": lambda e, ks, vs: dict(zip(_strings(ks), _list(vs))),
     "min": lambda e, *numbers: _tidy(min(_as_number(n) for n in numbers)),
     "max": lambda e, *numbers: _tidy(max(_as_number(n) for n in numbers)),
-    "abs": lambda e, number: abs(_as_number(number)),
-    "sum": lambda e, numbers: _tidy(sum(_as_number(n) for n in _list(numbers))),
-    "one": _one,
     "alltrue": lambda e, items: all(_as_bool(v) for v in _list(items)),
     "anytrue": lambda e, items: any(_as_bool(v) for v in _list(items)),
-    "sort": lambda e, items: sorted(_strings(items)),
-    "reverse": lambda e, items: list(reversed(_list(items))),
     "slice": lambda e, items, start, end: _list(items)[_as_number(start):_as_number(end)],
-    "setunion": lambda e, *sets: _sorted_set([v for s in sets for v in _list(s)]),
     "nonsensitive": lambda e, value: value,
     "sensitive": lambda e, value: value,
 }
 # functions whose result is known while parts of their arguments are not (length of a list of unknowns)
-_PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "one", "slice",
-            "reverse", "coalescelist", "nonsensitive", "sensitive"}
+_PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "slice",
+            "nonsensitive", "sensitive"}
 
 
 # --- Scope: what names mean in one module instance ---
@@ -1175,13 +1138,7 @@ class Scope:
     def value(self, raw: Any, depth: int = 0) -> Any:
         """A value in bc-python-hcl2's shape as the value Terraform would compute: Unknown where the
         scan cannot know it (inside collections too)."""
-        if isinstance(raw, str):
-            return self._template(raw, depth)
-        if isinstance(raw, list):
-            return [self.value(v, depth) for v in raw]
-        if isinstance(raw, Mapping):
-            return {k: (v if isinstance(k, str) and k.startswith("__") else self.value(v, depth)) for k, v in raw.items()}
-        return raw
+        return _each_string(raw, lambda text: self._template(text, depth))
 
     def evaluate(self, expression: str, depth: int = 0) -> Any:
         """The value of one expression (the text inside `${}`), Unknown where the scan cannot know it."""
@@ -1217,25 +1174,28 @@ class Scope:
         """A value in bc-python-hcl2's shape with every expression the scan can evaluate replaced by
         its value; what it cannot stays an expression string ("${var.x}") that names what it
         depends on, which core.terraform_reference reads."""
-        if isinstance(value, str):
-            if "${" not in value:
-                return value
-            computed = self._template(value, depth)
+        def resolved(text: str) -> Any:
+            computed = self._template(text, depth)
             if isinstance(computed, Unknown):
-                return "${" + computed.text + "}" if computed.text else value
-            return value if contains_unknown(computed) else computed
-        if isinstance(value, list):
-            return [self.resolve(v, depth) for v in value]
-        if isinstance(value, Mapping):
-            return {k: (v if isinstance(k, str) and k.startswith("__") else self.resolve(v, depth)) for k, v in value.items()}
-        return value
+                return "${" + computed.text + "}" if computed.text else text
+            return text if contains_unknown(computed) else computed
+
+        return _each_string(value, resolved)
+
+
+def _each_string(value: Any, convert: Any) -> Any:
+    """`value` with `convert` applied to every string in it (keys starting `__` are the parser's)."""
+    if isinstance(value, str):
+        return convert(value)
+    if isinstance(value, list):
+        return [_each_string(v, convert) for v in value]
+    if isinstance(value, Mapping):
+        return {k: (v if isinstance(k, str) and k.startswith("__") else _each_string(v, convert)) for k, v in value.items()}
+    return value
 
 
 class TooManyInstances(Exception):
     """A count / for_each past MAX_INSTANCES: not expanded (the message says what it was)."""
-
-    def reason(self) -> str:
-        return f"{self.args[0]} is too large to expand (more than {MAX_INSTANCES} instances); not judged"
 
 
 def instance_keys(meta: str, value: Any) -> Optional[List[Any]]:
