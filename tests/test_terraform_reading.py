@@ -136,6 +136,14 @@ SCOPE = Scope({"create": False, "names": ["b", "a"], "m": {"k": 1}, "unset": Non
     ("${var.unset == null}", True),
     ("${length([var.unknown])}", 1),
     ("${merge(var.m, {'x': 'y'})}", {"k": 1, "x": "y"}),  # bc-python-hcl2's notation of a nested object
+    # functions real modules build counts and for_each with
+    ("${one([var.create]) ? 1 : 0}", 0),
+    ("${length(coalescelist([], var.names))}", 2),
+    ('${join(",", sort(var.names))}', "a,b"),
+    ("${setunion(var.names, [\"c\"])}", ["a", "b", "c"]),
+    ("${index(var.names, \"a\")}", 1),
+    ("${reverse(var.names)}", ["a", "b"]),
+    ('${trimspace(" x ") == "x" ? sum([1, 2]) : 0}', 3),
 ])
 def test_evaluator_values(expression: str, value: object) -> None:
     assert SCOPE.resolve(expression) == value

@@ -1053,7 +1053,29 @@ def _strings(values: Any) -> List[str]:
     return [_as_string(v) for v in _list(values)]
 
 
+def _one(evaluator: Any, items: Any) -> Any:
+    items = _list(items)
+    if len(items) > 1:
+        raise EvalError("one: more than one element")
+    return items[0] if items else None
+
+
+# Every function that can build a count, a for_each or a PITR value in real configurations (not only
+# in our fixtures): one that is missing makes a decided value unresolved.
 _FUNCTIONS: Dict[str, Any] = {
+    "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
+    "trimspace": lambda e, text: _as_string(text).strip(),
+    "trimprefix": lambda e, text, prefix: _as_string(text)[len(_as_string(prefix)):] if _as_string(text).startswith(_as_string(prefix)) else _as_string(text),
+    "trimsuffix": lambda e, text, suffix: _as_string(text)[:-len(_as_string(suffix))] if _as_string(suffix) and _as_string(text).endswith(_as_string(suffix)) else _as_string(text),
+    "join": lambda e, separator, *lists: _as_string(separator).join(s for items in lists for s in _strings(items)),
+    "replace": lambda e, text, old, new: _as_string(text).replace(_as_string(old), _as_string(new)) if not _as_string(old).startswith("/") else Unknown(None),
+    "index": lambda e, items, value: next((i for i, v in enumerate(_list(items)) if _equal(v, value)), None),
+    "abs": lambda e, number: abs(_as_number(number)),
+    "sum": lambda e, numbers: _tidy(sum(_as_number(n) for n in _list(numbers))),
+    "one": _one,
+    "sort": lambda e, items: sorted(_strings(items)),
+    "reverse": lambda e, items: list(reversed(_list(items))),
+    "setunion": lambda e, *sets: _sorted_set([v for s in sets for v in _list(s)]),
     "length": _length,
     "keys": lambda e, m: sorted(_map(m)),
     "values": lambda e, m: [v for _, v in sorted(_map(m).items())],
@@ -1088,7 +1110,8 @@ _FUNCTIONS: Dict[str, Any] = {
     "sensitive": lambda e, value: value,
 }
 # functions whose result is known while parts of their arguments are not (length of a list of unknowns)
-_PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "slice",
+_PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "slice", "one",
+            "reverse", "coalescelist",
             "nonsensitive", "sensitive"}
 
 
