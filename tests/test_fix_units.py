@@ -13,7 +13,7 @@ import yaml
 from checkov_pitr.domain.fixer import (Edit, FixCache, OverlappingEdits, Target, apply_edits, edits_diff, fix_text,
                                        sarif_fix, unified_diff)
 from checkov_pitr.domain.fixer.hcl import parse_body
-from checkov_pitr.domain.fixer.tree import parse_json
+from checkov_pitr.domain.fixer.cloudformation import parse_json
 from conftest import apply_unified_diff, run_pitr
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from checkov_pitr.domain.fixer.cloudformation import literal_days, literal_true
+from checkov_pitr.domain.fixer.cloudformation import Node, literal_days, literal_true, parse_json
 from checkov_pitr.domain.fixer.edits import Edit
 from checkov_pitr.domain.fixer.hcl import TerraformFixer
-from checkov_pitr.domain.fixer.tree import Node, parse_json
 from checkov_pitr.domain.fixer.writer import TreeWriter
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any, List, Mapping, Optional, Set
 
 from checkov_pitr.domain.fixer.edits import Edit
-from checkov_pitr.domain.fixer.tree import Node
+from checkov_pitr.domain.readers.yaml_loader import Node
 
 
 def newline_of(text: str) -> str:
