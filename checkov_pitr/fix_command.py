@@ -1,6 +1,5 @@
-"""`checkov-pitr fix` (HELP says what it does): the engine's scan (`engine.scan.scan`), in this
-process, names each failure's file and resource (`Finding.table`); `checkov_pitr.domain.fixer` parses
-each file once and edits only literal values; a second scan says what is left failing."""
+"""`checkov-pitr fix` (HELP says what it does): the engine's scan names each failure's file and resource,
+`domain.fixer` edits literal values, a second scan says what is left failing."""
 from __future__ import annotations
 
 import os
@@ -54,22 +53,14 @@ class Outcome:
     changed: Dict[str, Tuple[str, str, List[Finding]]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class FixArguments:
-    options: ScanOptions
-    diff: bool
-
-
-def parse_arguments(argv: Sequence[str]) -> Optional[FixArguments]:
-    """The fix command line, or None for --help. BadInput for anything refused or missing."""
-    argv = list(argv)
+def parse_arguments(argv: Sequence[str]) -> Optional[Tuple[ScanOptions, bool]]:
+    """(scan options, --diff) of the fix command line, or None for --help. BadInput for anything refused."""
     if any(a in ("-h", "--help") for a in argv):
         return None
     for arg in argv:
         name = arg.split("=", 1)[0]
         if name in _REFUSED:
             raise BadInput(f"{name} is not for `fix` (it prints a diff or writes files)")
-    diff = "--diff" in argv
     try:
         options = parse_scan_arguments([a for a in argv if a != "--diff"])
     except OptionsError as exc:
@@ -79,13 +70,11 @@ def parse_arguments(argv: Sequence[str]) -> Optional[FixArguments]:
         raise BadInput("the config file sets output options, which are not for `fix` (it prints a diff or writes files)")
     if not options.directories and not options.files:
         raise BadInput("give the folders (-d DIR) or files (-f FILE) to fix")
-    for path in options.directories:
-        if not os.path.isdir(path):
-            raise BadInput(f"no such folder: {path}")
-    for path in options.files:
-        if not os.path.exists(path):
-            raise BadInput(f"no such file: {path}")
-    return FixArguments(options, diff)
+    for path, exists, what in [(d, os.path.isdir, "folder") for d in options.directories] + \
+            [(f, os.path.exists, "file") for f in options.files]:
+        if not exists(path):
+            raise BadInput(f"no such {what}: {path}")
+    return options, "--diff" in argv
 
 
 def failures_of(findings: Sequence[Finding]) -> List[Finding]:
@@ -98,7 +87,7 @@ def failures_of(findings: Sequence[Finding]) -> List[Finding]:
 
 
 def _source(finding: Finding) -> str:
-    """Absolute path of the file the failing table is written in ("" for a file-level result)."""
+    """The failing table's file, absolute ("" for a file-level result)."""
     return os.path.abspath(finding.table.path) if finding.table is not None and finding.table.path else ""
 
 
@@ -108,16 +97,14 @@ def _display(path: str) -> str:
 
 
 class Scope:
-    """The scanned folders and files: the only places `fix` writes. A path is in scope when its
-    real path (symlinks resolved) is a -f file or lies under a -d folder, and is not a module
-    copy `terraform init` downloaded (under .terraform/: the next init would undo the edit)."""
+    """The only places `fix` writes: real paths of -f files and under -d folders, but not under
+    .terraform/ (a module copy `terraform init` downloaded: the next init would undo the edit)."""
 
     def __init__(self, options: ScanOptions) -> None:
         self.folders = [os.path.realpath(d) for d in options.directories]
         self.files = {os.path.realpath(f) for f in options.files}
 
     def why_not_written(self, path: str) -> Optional[str]:
-        """Why the file at `path` must not be edited, or None when `fix` may write it."""
         real = os.path.realpath(path)
         if real in self.files:
             return None
@@ -156,9 +143,8 @@ def _not_fixable(finding: Finding) -> Optional[str]:
 
 
 def _valid_after(path: str, text: str) -> Optional[str]:
-    """Why the fixed text is not readable any more (a safety net: then nothing is written). JSON and
-    YAML are checked with the C parsers (json, libyaml's events when PyYAML has them): the fixer has
-    just read the file, so only the syntax of the result is in question, and it must cost little."""
+    """Why the fixed text is not readable any more (then nothing is written). Only the result's syntax
+    is in question, so the fast C parsers check it (json, libyaml's events)."""
     import json
 
     import yaml
@@ -186,8 +172,7 @@ def _valid_after(path: str, text: str) -> Optional[str]:
 
 
 def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outcome:
-    """The edits for every fixable failure, file by file (each file read and parsed once), and what
-    stays failing (with why)."""
+    """The edits for every fixable failure, file by file, and what stays failing (with why)."""
     outcome = Outcome()
     by_file: Dict[str, Dict[str, List[Finding]]] = {}  # real path -> resource -> its failures
     for finding in failures:
@@ -202,9 +187,8 @@ def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outco
 
 
 def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, outcome: Outcome, scope: Scope) -> None:
-    """Read and parse the file once, fix every failing resource in it, check the result parses, record it.
-    A file outside the scanned folders and files is never written, but it is still read (the scan
-    read it), so that a value from a module input or a variable says what to change."""
+    """Fix every failing resource of one file, check the result parses, record it. A file out of scope is
+    still read, so that a value from a module input or a variable says what to change."""
     why_not_written = scope.why_not_written(path)
     try:
         before = read_text(path)
@@ -240,26 +224,19 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
         outcome.fixed[path] = [f"{_display(path)}: {edit.description}" for edit in edits]
 
 
-def _write(path: str, text: str) -> None:
-    # the text as read: a BOM stays (it is the text's first character), newline="" keeps \r\n
+def _write(path: str, text: str) -> None:  # as read: a BOM stays, newline="" keeps \r\n
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
-
-
-def _remaining_line(finding: Finding, why: str) -> str:
-    where = _display(_source(finding)) or finding.path or finding.file_path
-    return safe_text(f"not fixed: {finding.check_id} {finding.resource} ({where}): {why}")
 
 
 def _key(finding: Finding) -> Tuple[str, str, str]:
     return finding.check_id, finding.resource, _source(finding) or finding.path
 
 
-def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
+def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
     from checkov_pitr.domain.policy import PolicyError, load_policy
     from checkov_pitr.engine.scan import scan
 
-    options = arguments.options
     try:
         policy = load_policy(options.policy_file)
     except PolicyError as exc:
@@ -269,10 +246,10 @@ def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
         err.write(f"{PROG}: {safe_text(line)}\n")
     scope = Scope(options)
     outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days, scope)
-    report = err if arguments.diff else out
+    report = err if diff else out
     remaining = outcome.remaining
     written = list(outcome.changed)
-    if arguments.diff:
+    if diff:
         out.write("".join(outcome.diffs))
     else:
         why = {_key(f): reason for f, reason in outcome.remaining}
@@ -292,18 +269,17 @@ def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
             remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
                          for f in failures_of(scan(options, policy).findings)]
     for finding, reason in remaining:
-        report.write(_remaining_line(finding, reason) + "\n")
-    verb = "would fix" if arguments.diff else "fixed"
+        where = _display(_source(finding)) or finding.path or finding.file_path
+        report.write(safe_text(f"not fixed: {finding.check_id} {finding.resource} ({where}): {reason}") + "\n")
+    verb = "would fix" if diff else "fixed"
     settings = sum(len(outcome.fixed[path]) for path in written)
     report.write(f"{PROG}: {verb} {settings} setting(s) in {len(written)} file(s); "
-                 f"{len(remaining)} failure(s) {'would remain' if arguments.diff else 'remain'}\n")
+                 f"{len(remaining)} failure(s) {'would remain' if diff else 'remain'}\n")
     return 1 if remaining else 0
 
 
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    out = out or sys.stdout
-    err = err or sys.stderr
+    argv, out, err = list(sys.argv[1:] if argv is None else argv), out or sys.stdout, err or sys.stderr
     try:
         arguments = parse_arguments(argv)
     except BadInput as exc:
@@ -313,7 +289,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         out.write(HELP)
         return 0
     try:
-        return run_fix(arguments, out, err)
+        return run_fix(*arguments, out, err)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback

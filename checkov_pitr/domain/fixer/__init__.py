@@ -21,18 +21,15 @@ def file_kind(path: str) -> str:
 def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
     """The text parsed once for fixing: a function giving each target's `FileFix`. A file (or an HCL
     body in it) that cannot be read makes the target unfixable, with why."""
-    fixer: Any = None
+    from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
+    from checkov_pitr.domain.fixer.hcl import _HclFixer
+    from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer
+
+    fixers = {"hcl": _HclFixer, "tf_json": _TfJsonFixer, "cloudformation": _TemplateFixer}
     try:
-        kind = file_kind(path)
-        if kind == "hcl":
-            from checkov_pitr.domain.fixer.hcl import _HclFixer as Fixer
-        elif kind == "tf_json":
-            from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer as Fixer  # type: ignore[assignment]
-        else:
-            from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer as Fixer  # type: ignore[assignment]
-        fixer, problem = Fixer(path, text), None
+        fixer, problem = fixers[file_kind(path)](path, text), None  # type: ignore[abstract]
     except ValueError as exc:  # TreeError, HclError
-        problem = exc
+        fixer, problem = None, exc
 
     def fix(target: Target) -> FileFix:
         try:
@@ -58,38 +55,29 @@ def read_text(path: str) -> str:
         return handle.read()
 
 
-class FixCache:
-    """Each file read and parsed for fixing once, for SARIF `fixes` on many results."""
+class FixCache(Dict[str, Optional[Tuple[List[int], Callable[[Target], FileFix]]]]):
+    """path -> its line starts and fixer (None when unreadable): each file parsed once for SARIF `fixes`."""
 
-    def __init__(self) -> None:
-        self._files: Dict[str, Optional[Tuple[List[int], Callable[[Target], FileFix]]]] = {}
-
-    def file(self, path: str) -> Optional[Tuple[List[int], Callable[[Target], FileFix]]]:
-        """The file's line starts and fixer; None when it cannot be read."""
-        if path not in self._files:
-            try:
-                text = read_text(path)
-                self._files[path] = (line_starts(text), file_fixer(path, text))
-            except (OSError, UnicodeDecodeError):
-                self._files[path] = None
-        return self._files[path]
+    def __missing__(self, path: str) -> Optional[Tuple[List[int], Callable[[Target], FileFix]]]:
+        try:
+            text = read_text(path)
+            self[path] = (line_starts(text), file_fixer(path, text))
+        except (OSError, UnicodeDecodeError):
+            self[path] = None
+        return self[path]
 
 
 def sarif_fix(cache: FixCache, path: str, resource: str, check_id: str, minimum: int,
               uri: str) -> List[Dict[str, Any]]:
     """The SARIF 2.1.0 `fixes` of one result: [] when the fixer has no edit for it."""
-    found = cache.file(os.path.abspath(path))
-    if found is None:
-        return []
-    starts, fix = found
-    edits = fix(Target(resource, enable=check_id == "CKV_PITR_001", period=check_id == "CKV_PITR_002",
-                       minimum=minimum)).edits
+    found = cache[os.path.abspath(path)]
+    edits = found[1](Target(resource, enable=check_id == "CKV_PITR_001", period=check_id == "CKV_PITR_002",
+                            minimum=minimum)).edits if found else []
     if not edits:
         return []
     replacements = []
     for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        start_line, start_column = line_column(starts, edit.start)
-        end_line, end_column = line_column(starts, edit.end)
+        (start_line, start_column), (end_line, end_column) = (line_column(found[0], o) for o in (edit.start, edit.end))
         replacements.append({
             "deletedRegion": {"startLine": start_line, "startColumn": start_column,
                               "endLine": end_line, "endColumn": end_column},
