@@ -22,14 +22,9 @@ class Edit:
 
 @dataclass(frozen=True)
 class Target:
-    """One failing resource to fix, as the scan names it.
-
-    resource: "AWS::DynamoDB::Table.MyTable" (CloudFormation), "aws_dynamodb_table.t" or
-    "module.m.aws_dynamodb_table.t[0]" (Terraform). enable: CKV_PITR_001 failed (turn PITR on
-    where it is off). period: CKV_PITR_002 failed (raise every recovery period below `minimum`).
-    A period below `minimum` on a table or replica that the fix turns on is raised too, so that
-    fixing CKV_PITR_001 never makes CKV_PITR_002 fail. resource_type: the table's type when the
-    scan knows it ("aws_dynamodb_table"); .tf.json resources are named "resource.NAME" by checkov."""
+    """One failing resource, named as the scan names it. enable: CKV_PITR_001 failed; period: CKV_PITR_002
+    failed. A short period on a table the fix turns on is raised too (fixing 001 must not fail 002).
+    resource_type: the scan's type (checkov names .tf.json resources "resource.NAME")."""
 
     resource: str
     enable: bool = True
@@ -39,9 +34,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Unfixable:
-    """A failing setting the fixer will not write, and what the user should change instead."""
-
+class Unfixable:  # a failing setting the fixer will not write, and what to change instead
     resource: str
     reason: str
 

@@ -1,9 +1,6 @@
-"""Edits that turn PITR on in Terraform configuration, for aws_dynamodb_table, aws_dynamodb_table_replica,
-awscc_dynamodb_table and awscc_dynamodb_global_table. `TerraformFixer` holds what to change, once for
-both syntaxes; `_HclFixer` (.tf / .tofu, on the offsets of the reader's HCL scanner
-readers/terraform_eval.parse_body) and tfjson._TfJsonFixer say how it is read and written. Only
-literal values are edited; a value from a variable, a local, a module input or for_each is left
-alone, and the reason says what to change. No checkov here."""
+"""Edits that turn PITR on in Terraform configuration. `TerraformFixer` says what to change, for both
+syntaxes; `_HclFixer` (.tf / .tofu, on the reader's HCL scanner) and tfjson._TfJsonFixer read and write.
+Only literals are edited; otherwise the reason says what to change. No checkov here."""
 from __future__ import annotations
 
 import re
@@ -48,12 +45,9 @@ def what_to_change(expression: str, setting: str, want: str, modules: Sequence[s
 
 
 class TerraformFixer:
-    """What to change in a Terraform resource, whatever its syntax. An owner is a block or object
-    (the syntax's own type), an entry one attribute or block in it; the syntax gives:
-    resource(type, name), get(owner, key) -> entries, objects(entry) -> owners, expression(entry)
-    (the text of a value that is not a literal), is_true, days, string (a literal string),
-    replica_blocks(owner) -> [(owner, dynamic)], list_items(entry) -> owners or texts (None: not a
-    list), set(entry, value, description) and insert(owner, key, value, description) -> Edit."""
+    """What to change in a Terraform resource. An owner is a block or object, an entry an attribute or
+    block in it; the syntax gives resource, get, objects, expression (a non-literal's text), is_true,
+    days, string, replica_blocks, list_items (None: not a list), set and insert (-> Edit)."""
 
     path = ""
 
@@ -90,8 +84,7 @@ class TerraformFixer:
         found = self.get(owner, key)
         return self.string(found[-1]) if found else None
 
-    def _flag(self, owner: Any, key: str, label: str) -> None:
-        """A boolean setting (a replica's point_in_time_recovery) made true."""
+    def _flag(self, owner: Any, key: str, label: str) -> None:  # a replica's point_in_time_recovery
         if not self.target.enable:
             return
         description = T.enable_description.format(label=label)
@@ -170,7 +163,6 @@ class TerraformFixer:
 @dataclass
 class _Body:
     """A block's body or an object's elements: `start` is where its owner's line indentation is read."""
-
     start: int
     open: int
     close: int
@@ -290,8 +282,10 @@ class _HclFixer(TerraformFixer):
         if isinstance(value, dict):
             lines, inline = (T.tf_block_text if key == T.tf_block else T.awscc_text).split("\n"), T.awscc_inline_text
         else:
-            plain = owner.is_object or key == T.tf_enabled
-            lines, inline = [(f"{key} = " if plain else self._aligned(key, owner.items)) + "true"], f"{key} = true"
+            last = owner.items[-1] if owner.items else None  # `key = ` padded to its `=` column, as terraform fmt
+            width = last.equals - last.start if last is not None and last.kind == "attr" and not owner.is_object \
+                and key != T.tf_enabled else 0
+            lines, inline = [(key.ljust(width) + "= " if width > len(key) else f"{key} = ") + "true"], f"{key} = true"
         if owner.is_object and self.text.find("\n", owner.open, owner.close) < 0:  # a one-line object stays one line
             if owner.items:
                 return Edit(self.path, owner.items[-1].end, owner.items[-1].end, ", " + inline, description)
@@ -325,11 +319,3 @@ class _HclFixer(TerraformFixer):
         if newline >= 0:
             return Edit(self.path, newline + 1, newline + 1, body + nl, description)
         return Edit(self.path, owner.open + 1, owner.close, nl + body + nl + close_indent, description)
-
-    def _aligned(self, key: str, items: Sequence[Item]) -> str:
-        """`key = ` padded to the `=` column of the last attribute, terraform fmt's way."""
-        if items and items[-1].kind == "attr":
-            width = items[-1].equals - items[-1].start
-            if width > len(key):
-                return key.ljust(width) + "= "
-        return key + " = "

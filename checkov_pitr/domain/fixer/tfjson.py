@@ -1,6 +1,5 @@
-"""Terraform JSON configuration (.tf.json / .tofu.json) for hcl.TerraformFixer: read on the JSON
-position tree, written in the file's JSON style. Strings with `${...}` are expressions: left alone,
-with what to change. No checkov here."""
+"""Terraform JSON (.tf.json / .tofu.json) for hcl.TerraformFixer, on the JSON position tree. Strings with
+`${...}` are expressions: left alone, with what to change. No checkov here."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -42,17 +41,12 @@ class _TfJsonFixer(TerraformFixer):
         found = owner.get(key)
         return [] if found is None else [found]
 
-    def objects(self, node: Node) -> List[Node]:
-        return _objects(node)
+    objects = staticmethod(_objects)
+    is_true = staticmethod(literal_true)
+    days = staticmethod(literal_days)
 
     def expression(self, node: Node) -> Optional[str]:
         return node.value if node.kind == "scalar" and isinstance(node.value, str) and "${" in node.value else None
-
-    def is_true(self, node: Node) -> bool:
-        return literal_true(node)
-
-    def days(self, node: Node) -> Optional[int]:
-        return literal_days(node)
 
     def string(self, node: Node) -> Optional[str]:
         return node.value if isinstance(node.value, str) and self.expression(node) is None else None
