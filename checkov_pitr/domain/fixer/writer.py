@@ -1,14 +1,16 @@
-"""How a new key, or a new value, is written into a YAML or JSON position tree in the file's own
-style: YAML block mappings at the file's indentation, YAML flow mappings inline, JSON with the
-object's indentation (spaces or tabs) and its `"key" : value` spacing. No checkov here."""
+"""New keys and values written into a YAML or JSON position tree in the file's own style (indentation,
+flow or block, `"key" : value` spacing). No checkov here."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any, List, Mapping, Optional, Set
 
 from checkov_pitr.domain.fixer.edits import Edit
 from checkov_pitr.domain.readers.yaml_loader import Node
+
+_SPACE = re.compile(r"[ \t]*")
 
 
 def newline_of(text: str) -> str:
@@ -22,31 +24,17 @@ def line_start(text: str, offset: int) -> int:
 def line_end(text: str, offset: int) -> int:
     """Offset of the line break ending the line that holds `offset` (len(text) at the end)."""
     end = text.find("\n", offset)
-    if end < 0:
-        return len(text)
-    return end - 1 if end > 0 and text[end - 1] == "\r" else end
+    return len(text) if end < 0 else end - 1 if end > 0 and text[end - 1] == "\r" else end
 
 
 def leading_space(text: str, offset: int) -> str:
-    start = line_start(text, offset)
-    end = start
-    while end < len(text) and text[end] in " \t":
-        end += 1
-    return text[start:end]
-
-
-def _yaml_scalar(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
+    return _SPACE.match(text, line_start(text, offset)).group()  # type: ignore[union-attr]
 
 
 def yaml_flow(value: Any) -> str:
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {yaml_flow(v)}" for k, v in value.items()) + "}"
-    return _yaml_scalar(value)
+    return "true" if value is True else "false" if value is False else str(value)
 
 
 def yaml_block_lines(key: str, value: Any, column: int, step: int) -> List[str]:
@@ -55,7 +43,7 @@ def yaml_block_lines(key: str, value: Any, column: int, step: int) -> List[str]:
         for k, v in value.items():
             lines += yaml_block_lines(k, v, column + step, step)
         return lines
-    return [" " * column + f"{key}: {_yaml_scalar(value)}"]
+    return [" " * column + f"{key}: {yaml_flow(value)}"]
 
 
 def json_compact(value: Any, separator: str = ": ") -> str:
@@ -73,8 +61,7 @@ def json_multiline(value: Any, indent: str, step: str, separator: str, nl: str) 
 
 
 def yaml_step(root: Node) -> int:
-    """The file's indentation step: the most common column difference between a block mapping's key
-    and the keys of the block mapping it holds (2 when the file has none)."""
+    """The most common column difference between a block mapping's key and its block mapping's keys."""
     steps: Counter = Counter()
 
     def walk(node: Node, depth: int = 0) -> None:
@@ -106,17 +93,15 @@ class TreeWriter:
 
     # --- values ---------------------------------------------------------------------------------
     def set_scalar(self, node: Node, value: Any, description: str) -> Edit:
-        text = json_compact(value) if self.fmt == "json" else _yaml_scalar(value)
-        return Edit(self.path, node.start, node.end, text, description)
+        return Edit(self.path, node.start, node.end, json_compact(value) if self.fmt == "json" else yaml_flow(value),
+                    description)
 
     def fill_empty(self, key: Node, value_node: Node, value: Any, description: str) -> Edit:
         """`Key:` with nothing after it (YAML), or `Key: ~` / null: give it `value`."""
         if self.fmt == "yaml" and not self.text[value_node.start:value_node.end].strip():
             position = line_end(self.text, key.end)
-            if isinstance(value, Mapping) and not self._inside_flow(key):
-                lines: List[str] = []
-                for k, v in value.items():
-                    lines += yaml_block_lines(k, v, key.column + self.step, self.step)
+            if isinstance(value, Mapping) and not self._inside_flow(key):  # the key's own line dropped
+                lines = yaml_block_lines("", value, key.column, self.step)[1:]
                 return Edit(self.path, position, position, self.nl + self.nl.join(lines), description)
             return Edit(self.path, value_node.end, value_node.end, " " + yaml_flow(value), description)
         rendered = json_compact(value) if self.fmt == "json" else yaml_flow(value)
@@ -139,9 +124,7 @@ class TreeWriter:
 
     # --- keys -----------------------------------------------------------------------------------
     def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
-        if self.fmt == "json":
-            return self._json_insert(mapping, key, value, description)
-        return self._yaml_insert(mapping, key, value, description)
+        return (self._json_insert if self.fmt == "json" else self._yaml_insert)(mapping, key, value, description)
 
     def _flow_insert(self, mapping: Node, entry: str, description: str) -> Edit:
         if not mapping.pairs:
