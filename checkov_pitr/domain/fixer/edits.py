@@ -4,6 +4,7 @@ from __future__ import annotations
 import bisect
 import difflib
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.readers.yaml_loader import line_starts
@@ -74,8 +75,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     for edit in _ordered(edits):
         if edit.start < position or edit.end < edit.start or edit.end > len(text):
             raise OverlappingEdits(f"edit {edit.start}-{edit.end} overlaps another or lies outside the text")
-        out.append(text[position:edit.start])
-        out.append(edit.replacement)
+        out += [text[position:edit.start], edit.replacement]
         position = edit.end
     out.append(text[position:])
     return "".join(out)
@@ -90,27 +90,13 @@ def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:
 def _lines(text: str) -> List[str]:
     """The text's lines, each with its line break; lines end at \n only (as git and line_starts)."""
     lines = text.split("\n")
-    last = lines.pop()
-    return [line + "\n" for line in lines] + ([last] if last else [])
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def _range(start: int, stop: int) -> str:
     """A unified diff range, as difflib writes it."""
     length = stop - start
-    if length == 1:
-        return str(start + 1)
-    return f"{start if not length else start + 1},{length}"
-
-
-class _KnownOpcodes(difflib.SequenceMatcher):
-    """difflib's hunk grouping (3 lines of context) over opcodes computed elsewhere."""
-
-    def __init__(self, opcodes: List[Tuple[str, int, int, int, int]]) -> None:
-        super().__init__(None, [], [])
-        self.known = opcodes
-
-    def get_opcodes(self) -> List[Tuple[str, int, int, int, int]]:  # type: ignore[override]
-        return list(self.known)
+    return str(start + 1) if length == 1 else f"{start if not length else start + 1},{length}"
 
 
 def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List[Tuple[str, int, int, int, int]]]) -> str:
@@ -191,4 +177,6 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
     equal(count)
     if all(code[0] == "equal" for code in opcodes):
         return ""
-    return _format((label or path).replace("\\", "/"), a, b, _KnownOpcodes(opcodes).get_grouped_opcodes(3))
+    # difflib's hunk grouping (3 lines of context), over the opcodes computed here
+    groups = difflib.SequenceMatcher.get_grouped_opcodes(SimpleNamespace(get_opcodes=lambda: list(opcodes)), 3)
+    return _format((label or path).replace("\\", "/"), a, b, groups)  # type: ignore[arg-type]

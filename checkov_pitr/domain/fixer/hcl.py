@@ -181,9 +181,7 @@ class _HclFixer(TerraformFixer):
         self.step = self._file_step()
 
     def _file_step(self) -> str:
-        for item in self.top:
-            if item.kind != "block":
-                continue
+        for item in (item for item in self.top if item.kind == "block"):
             for inner in parse_body(self.text, item.open + 1, item.close):
                 indent, outer = self._indent_of(inner.start), self._indent_of(item.start)
                 if indent is not None and outer is not None and indent.startswith(outer) and len(indent) > len(outer):
@@ -192,9 +190,7 @@ class _HclFixer(TerraformFixer):
 
     def _indent_of(self, offset: int) -> Optional[str]:
         start = line_start(self.text, offset)
-        before = self.text[start:offset]
-        if start == 0:
-            before = before.lstrip("\ufeff")  # a BOM is no indentation
+        before = self.text[start:offset].lstrip("\ufeff" if start == 0 else "")  # a BOM is no indentation
         return before if not before.strip() else None
 
     # --- reading ----------------------------------------------------------------------------------
@@ -206,8 +202,7 @@ class _HclFixer(TerraformFixer):
         return _Body(start, open_, close, parse_body(self.text, open_ + 1, close, object_body=True), is_object=True)
 
     def resource(self, rtype: str, name: str) -> Optional[_Body]:
-        item = self.resources.get((rtype, name))
-        return self._block(item) if item else None
+        return self._block(self.resources[rtype, name]) if (rtype, name) in self.resources else None
 
     def get(self, owner: _Body, key: str) -> List[Item]:
         return [i for i in owner.items if i.name == key]
@@ -223,8 +218,7 @@ class _HclFixer(TerraformFixer):
     def expression(self, item: Item) -> Optional[str]:
         if item.kind == "block":
             return f"a {item.name} block"
-        value = self._value(item)
-        return value if literal(value) is None else None
+        return self._value(item) if literal(self._value(item)) is None else None
 
     def is_true(self, item: Item) -> bool:
         value = self._value(item).strip() if item.kind == "attr" else ""
