@@ -181,14 +181,13 @@ def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outco
             outcome.remaining.append((finding, why))
         else:  # two names of one file are one file
             by_file.setdefault(os.path.realpath(_source(finding)), {}).setdefault(finding.resource, []).append(finding)
-    for path in sorted(by_file):
-        _fix_one_file(path, by_file[path], minimum, outcome, scope)
+    for path, failures_in in sorted(by_file.items()):
+        _fix_one_file(path, failures_in, minimum, outcome, scope)
     return outcome
 
 
 def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, outcome: Outcome, scope: Scope) -> None:
-    """Fix every failing resource of one file, check the result parses, record it. A file out of scope is
-    still read, so that a value from a module input or a variable says what to change."""
+    # a file out of scope is still read, so that a module input or a variable says what to change
     why_not_written = scope.why_not_written(path)
     try:
         before = read_text(path)

@@ -75,14 +75,10 @@ def sarif_fix(cache: FixCache, path: str, resource: str, check_id: str, minimum:
                             minimum=minimum)).edits if found else []
     if not edits:
         return []
-    replacements = []
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        (start_line, start_column), (end_line, end_column) = (line_column(found[0], o) for o in (edit.start, edit.end))
-        replacements.append({
-            "deletedRegion": {"startLine": start_line, "startColumn": start_column,
-                              "endLine": end_line, "endColumn": end_column},
-            "insertedContent": {"text": edit.replacement},
-        })
+    replacements = [{"deletedRegion": dict(zip(("startLine", "startColumn", "endLine", "endColumn"),
+                                               line_column(found[0], edit.start) + line_column(found[0], edit.end))),
+                     "insertedContent": {"text": edit.replacement}}
+                    for edit in sorted(edits, key=lambda e: (e.start, e.end))]
     descriptions = dict.fromkeys(edit.description for edit in edits if edit.description)
     return [{
         "description": {"text": "; ".join(descriptions) or "Turn on point-in-time recovery"},

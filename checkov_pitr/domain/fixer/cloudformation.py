@@ -46,18 +46,18 @@ def dependency(node: Node) -> Optional[Tuple[str, str]]:
     return ("intrinsic", name) if name.startswith("Fn::") or name == "Condition" else None
 
 
+_WHAT_TO_CHANGE = {  # by dependency kind; "intrinsic" (Fn::GetAtt, ...) is the default
+    "parameter": "{setting} comes from parameter {name}: set Parameters.{name}.Default to {want} "
+                 "(and pass {want} wherever the stack is deployed)",
+    "if": "{setting} is an Fn::If on condition {name}: set {want} in every branch",
+    "novalue": "{setting} is Ref AWS::NoValue (an Fn::If branch?): write {want} there",
+    "serverless": "{setting} comes from the serverless variable {name}: make it resolve to {want}",
+}
+
+
 def _what_to_change(found: Tuple[str, str], setting: str, want: str) -> str:
-    kind, name = found
-    if kind == "parameter":
-        return (f"{setting} comes from parameter {name}: set Parameters.{name}.Default to {want} "
-                f"(and pass {want} wherever the stack is deployed)")
-    if kind == "if":
-        return f"{setting} is an Fn::If on condition {name}: set {want} in every branch"
-    if kind == "novalue":
-        return f"{setting} is Ref AWS::NoValue (an Fn::If branch?): write {want} there"
-    if kind == "serverless":
-        return f"{setting} comes from the serverless variable {name}: make it resolve to {want}"
-    return f"{setting} comes from {name}: replace it with {want}"
+    template = _WHAT_TO_CHANGE.get(found[0], "{setting} comes from {name}: replace it with {want}")
+    return template.format(setting=setting, name=found[1], want=want)
 
 
 def literal_true(node: Node) -> bool:
