@@ -204,8 +204,7 @@ class _TemplateFixer:
                              label)
         if spec.kind == "scalar" and spec.value is None:
             if target.enable:
-                self.result.edits.append(self.writer.fill_empty(holder.key_node(spec_key), spec, {flag_key: True},
-                                                                enable_text))
+                self.result.edits.append(self.writer.fill_empty(holder, spec_key, {flag_key: True}, enable_text))
             return None
         if spec.kind != "map" or spec.count(flag_key) > 1:
             return self.note(f"{spec_key} is not a mapping: write {{{flag_key}: true}}" if spec.kind != "map"
@@ -226,7 +225,7 @@ class _TemplateFixer:
             if not target.enable:
                 return None
             self.result.edits.append(self.writer.insert_pair(spec, flag_key, True, enable_text) if flag is None
-                                     else self.writer.fill_empty(spec.key_node(flag_key), flag, True, enable_text)
+                                     else self.writer.fill_empty(spec, flag_key, True, enable_text)
                                      if empty else self.writer.set_scalar(flag, True, enable_text))
         elif not target.period:
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Any, List, Mapping, Optional, Set
+from typing import Any, List, Mapping
 
 from checkov_pitr.domain.fixer.edits import Edit
 from checkov_pitr.domain.readers.yaml_loader import Node
@@ -86,41 +86,27 @@ class TreeWriter:
     """Edits on one YAML or JSON text."""
 
     def __init__(self, path: str, text: str, root: Node, fmt: str) -> None:
-        self.path, self.text, self.root, self.fmt = path, text, root, fmt
+        self.path, self.text, self.fmt = path, text, fmt
         self.nl = newline_of(text)
         self.step = yaml_step(root) if fmt == "yaml" else 2
-        self._flow_keys: Optional[Set[int]] = None
 
     # --- values ---------------------------------------------------------------------------------
     def set_scalar(self, node: Node, value: Any, description: str) -> Edit:
         return Edit(self.path, node.start, node.end, json_compact(value) if self.fmt == "json" else yaml_flow(value),
                     description)
 
-    def fill_empty(self, key: Node, value_node: Node, value: Any, description: str) -> Edit:
-        """`Key:` with nothing after it (YAML), or `Key: ~` / null: give it `value`."""
+    def fill_empty(self, mapping: Node, name: str, value: Any, description: str) -> Edit:
+        """`name:` with nothing after it (YAML), or `name: ~` / null, in `mapping`: give it `value`."""
+        key, value_node = mapping.key_node(name), mapping.get(name)
+        assert key is not None and value_node is not None
         if self.fmt == "yaml" and not self.text[value_node.start:value_node.end].strip():
             position = line_end(self.text, key.end)
-            if isinstance(value, Mapping) and not self._inside_flow(key):  # the key's own line dropped
-                lines = yaml_block_lines("", value, key.column, self.step)[1:]
+            if isinstance(value, Mapping) and not mapping.flow:  # (YAML has no block inside a flow collection)
+                lines = yaml_block_lines("", value, key.column, self.step)[1:]  # the key's own line dropped
                 return Edit(self.path, position, position, self.nl + self.nl.join(lines), description)
             return Edit(self.path, value_node.end, value_node.end, " " + yaml_flow(value), description)
         rendered = json_compact(value) if self.fmt == "json" else yaml_flow(value)
         return Edit(self.path, value_node.start, value_node.end, rendered, description)
-
-    def _inside_flow(self, key: Node) -> bool:
-        """Whether the key is inside a YAML flow collection (the tree walked once per file)."""
-        if self._flow_keys is None:
-            self._flow_keys = set()
-            stack = [(self.root, False)]
-            while stack:
-                node, flow = stack.pop()
-                flow = flow or node.flow
-                for k, v in node.pairs:
-                    if flow:
-                        self._flow_keys.add(id(k))
-                    stack.append((v, flow))
-                stack.extend((item, flow) for item in node.items)
-        return id(key) in self._flow_keys
 
     # --- keys -----------------------------------------------------------------------------------
     def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
