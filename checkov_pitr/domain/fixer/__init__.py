@@ -44,8 +44,9 @@ def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
 def fix_text(path: str, text: str, targets: Sequence[Target]) -> FileFix:
     """The edits that fix `targets` in `text` (the content of `path`, which names its format)."""
     fix, result = file_fixer(path, text), FileFix(path)
-    for target in targets:
-        result.extend(fix(target))
+    for found in map(fix, targets):
+        result.edits += found.edits
+        result.unfixable += found.unfixable
     return result
 
 

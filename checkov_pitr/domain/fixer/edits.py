@@ -46,10 +46,6 @@ class FileFix:
     edits: List[Edit] = field(default_factory=list)
     unfixable: List[Unfixable] = field(default_factory=list)
 
-    def extend(self, other: "FileFix") -> None:
-        self.edits += other.edits
-        self.unfixable += other.unfixable
-
 
 class OverlappingEdits(ValueError):
     pass

@@ -293,12 +293,9 @@ class _HclFixer(TerraformFixer):
                 position = line_start(self.text, first.start)
                 return Edit(self.path, position, position,
                             indent + (key.ljust(width) + "= " if aligned else key + " = ") + "true" + self.nl, description)
-        blank = key == T.tf_block and bool(owner.items) and owner.items[-1].kind == "block"
-        return self._insert_lines(owner, lines, description, blank_before=blank)
-
-    def _insert_lines(self, owner: _Body, lines: List[str], description: str, blank_before: bool = False) -> Edit:
-        """Insert lines (relative indentation with {step}) as the last items of a body or object."""
+        # the lines (relative indentation with {step}) as the last items of the body or object
         text, nl, items = self.text, self.nl, owner.items
+        blank_before = key == T.tf_block and bool(items) and items[-1].kind == "block"
         indent = next((i for i in map(self._indent_of, (item.start for item in items)) if i is not None),
                       leading_space(text, owner.start) + self.step)
         body = nl.join(indent + line.replace("{step}", self.step) for line in lines)

@@ -64,19 +64,16 @@ def yaml_step(root: Node) -> int:
     """The most common column difference between a block mapping's key and its block mapping's keys."""
     steps: Counter = Counter()
 
-    def walk(node: Node, depth: int = 0) -> None:
+    def walk(node: Node, depth: int = 0) -> None:  # (only maps have pairs, only sequences items)
         if depth > 100:
             return
-        if node.kind == "map":
-            for key, value in node.pairs:
-                if value.kind == "map" and not value.flow and not node.flow and value.pairs:
-                    difference = value.pairs[0][0].column - key.column
-                    if difference > 0:
-                        steps[difference] += 1
-                walk(value, depth + 1)
-        elif node.kind == "seq":
-            for item in node.items:
-                walk(item, depth + 1)
+        for key, value in node.pairs:
+            if value.kind == "map" and not value.flow and not node.flow and value.pairs \
+                    and value.pairs[0][0].column > key.column:
+                steps[value.pairs[0][0].column - key.column] += 1
+            walk(value, depth + 1)
+        for item in node.items:
+            walk(item, depth + 1)
 
     walk(root)
     return steps.most_common(1)[0][0] if steps else 2
