@@ -46,11 +46,9 @@ class BadInput(Exception):
 
 @dataclass
 class Outcome:
-    diffs: List[str] = field(default_factory=list)
-    fixed: Dict[str, List[str]] = field(default_factory=dict)  # real path -> one line per edit
     remaining: List[Tuple[Finding, str]] = field(default_factory=list)
-    # real path -> (text before, text after, the failures fixed there)
-    changed: Dict[str, Tuple[str, str, List[Finding]]] = field(default_factory=dict)
+    # real path -> (text after, the failures fixed there, its diff, one line per edit)
+    changed: Dict[str, Tuple[str, List[Finding], str, List[str]]] = field(default_factory=dict)
 
 
 def parse_arguments(argv: Sequence[str]) -> Optional[Tuple[ScanOptions, bool]]:
@@ -218,9 +216,9 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
             if why:
                 outcome.remaining.append((finding, why))
     if after != before:
-        outcome.changed[path] = (before, after, [f for found in failures.values() for f in found])
-        outcome.diffs.append(edits_diff(path, before, edits, label=safe_text(_display(path))))
-        outcome.fixed[path] = [f"{_display(path)}: {edit.description}" for edit in edits]
+        outcome.changed[path] = (after, [f for found in failures.values() for f in found],
+                                 edits_diff(path, before, edits, label=safe_text(_display(path))),
+                                 [f"{_display(path)}: {edit.description}" for edit in edits])
 
 
 def _write(path: str, text: str) -> None:  # as read: a BOM stays, newline="" keeps \r\n
@@ -243,25 +241,24 @@ def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
         return 2
     for line in options.config_lines:
         err.write(f"{PROG}: {safe_text(line)}\n")
-    scope = Scope(options)
-    outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days, scope)
+    outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days,
+                         Scope(options))
     report = err if diff else out
     remaining = outcome.remaining
     written = list(outcome.changed)
     if diff:
-        out.write("".join(outcome.diffs))
+        out.write("".join(diff_text for _, _, diff_text, _ in outcome.changed.values()))
     else:
         why = {_key(f): reason for f, reason in outcome.remaining}
-        for path, (_, after, fixing) in outcome.changed.items():
+        for path, (after, fixing, _, _) in outcome.changed.items():
             try:
                 _write(path, after)
             except OSError as exc:  # the file's failures stay, and say why
                 written.remove(path)
-                why.update({_key(f): f"the file could not be written ({exc.strerror or exc})"
-                            for f in fixing})
+                why.update({_key(f): f"the file could not be written ({exc.strerror or exc})" for f in fixing})
                 err.write(safe_text(f"{PROG}: {_display(path)}: could not be written ({exc.strerror or exc})") + "\n")
         for path in written:
-            for line in outcome.fixed[path]:
+            for line in outcome.changed[path][3]:
                 out.write(safe_text(f"fixed {line}") + "\n")
         if outcome.changed:
             # what the files say now, not what the fixer expects: scan again
@@ -270,9 +267,8 @@ def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
     for finding, reason in remaining:
         where = _display(_source(finding)) or finding.path or finding.file_path
         report.write(safe_text(f"not fixed: {finding.check_id} {finding.resource} ({where}): {reason}") + "\n")
-    verb = "would fix" if diff else "fixed"
-    settings = sum(len(outcome.fixed[path]) for path in written)
-    report.write(f"{PROG}: {verb} {settings} setting(s) in {len(written)} file(s); "
+    settings = sum(len(outcome.changed[path][3]) for path in written)
+    report.write(f"{PROG}: {'would fix' if diff else 'fixed'} {settings} setting(s) in {len(written)} file(s); "
                  f"{len(remaining)} failure(s) {'would remain' if diff else 'remain'}\n")
     return 1 if remaining else 0
 
