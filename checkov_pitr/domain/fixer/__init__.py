@@ -28,7 +28,7 @@ def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
     fixers = {"hcl": _HclFixer, "tf_json": _TfJsonFixer, "cloudformation": _TemplateFixer}
     try:
         fixer, problem = fixers[file_kind(path)](path, text), None  # type: ignore[abstract]
-    except ValueError as exc:  # TreeError, HclError
+    except ValueError as exc:  # unreadable YAML / JSON, HclError
         fixer, problem = None, exc
 
     def fix(target: Target) -> FileFix:

@@ -12,15 +12,11 @@ from checkov_pitr.domain.readers.yaml_loader import LoadError, Node, intrinsic, 
 from checkov_pitr.rule import FIX_TEMPLATES as T
 
 
-class TreeError(ValueError):
-    pass
-
-
 def compose_yaml(text: str, is_json: bool = False) -> Node:
     try:
         return load_positions(text, is_json=is_json)
     except LoadError as exc:
-        raise TreeError(f"not readable as YAML ({exc})" if not is_json else str(exc)) from None
+        raise ValueError(f"not readable as YAML ({exc})" if not is_json else str(exc)) from None
 
 
 def parse_json(text: str) -> Node:
@@ -69,11 +65,15 @@ def literal_days(node: Node) -> Optional[int]:
     value = node.value
     if node.kind != "scalar" or node.tag is not None or isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return int(value)
     return int(value.strip()) if isinstance(value, str) and value.strip().isdigit() else None
+
+
+def _at(node: Optional[Node], *keys: str) -> Optional[Node]:
+    for key in keys:
+        node = node.get(key) if node is not None else None
+    return node
 
 
 def _merged(mapping: Node, key: str) -> bool:
@@ -92,7 +92,7 @@ class _TemplateFixer:
         if path.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n").startswith("{"):
             try:
                 root = parse_json(text)
-            except TreeError:
+            except ValueError:
                 pass  # JSON-looking YAML (one-line flow style)
         self.root = root if root is not None else compose_yaml(text)
         self.writer = TreeWriter(path, text, self.root, "yaml" if root is None else "json")
@@ -130,11 +130,8 @@ class _TemplateFixer:
 
     def _fix_resource(self, resource: Node, rtype: str, logical_id: str) -> None:
         properties = resource.get("Properties")
-        fallback = None
-        if rtype == SIMPLE_TABLE:  # SAM's Globals.SimpleTable holds the specification of tables without one
-            simple = self.root.get("Globals")
-            simple = simple.get("SimpleTable") if simple is not None else None
-            fallback = simple.get(T.cfn_spec) if simple is not None else None
+        # SAM's Globals.SimpleTable holds the specification of tables without one
+        fallback = _at(self.root, "Globals", "SimpleTable", T.cfn_spec) if rtype == SIMPLE_TABLE else None
         found = dependency(properties) if properties is not None else None
         if found or (properties is not None and (properties.kind != "map" or properties.shared)):
             self.note(_what_to_change(found, "Properties", "a mapping with PITR enabled") if found
@@ -153,7 +150,7 @@ class _TemplateFixer:
 
     def _globals_on(self, fallback: Optional[Node], label: str) -> bool:
         """Whether Globals.SimpleTable turns PITR on (then only its period can be short, fixed there)."""
-        flag = fallback.get(T.cfn_enabled) if fallback is not None else None
+        flag = _at(fallback, T.cfn_enabled)
         if flag is None or not literal_true(flag):
             return False
         if self.target.period:
@@ -161,7 +158,7 @@ class _TemplateFixer:
         return True
 
     def _fix_replicas(self, logical_id: str, properties: Optional[Node]) -> None:
-        replicas = properties.get("Replicas") if properties is not None else None
+        replicas = _at(properties, "Replicas")
         if replicas is None or (replicas.kind == "seq" and not replicas.items):
             return self.note("no Replicas to read: add Replicas, each with PointInTimeRecoverySpecification", logical_id)
         found = dependency(replicas)
@@ -175,8 +172,7 @@ class _TemplateFixer:
             label = f"replica {name} of {logical_id}"
             found = dependency(replica)
             if found or replica.kind != "map" or replica.shared:
-                spec = replica.get(T.cfn_spec)
-                flag = spec.get(T.cfn_enabled) if spec is not None else None
+                flag = _at(replica, T.cfn_spec, T.cfn_enabled)
                 if found or flag is None or not literal_true(flag):
                     self.note(_what_to_change(found, "the replica", "a replica with PITR enabled") if found
                               else "not a plain mapping in this file", label)
