@@ -2,13 +2,17 @@
 `domain.fixer` edits literal values, a second scan says what is left failing."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
-from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, read_text
+import yaml
+
+from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, file_kind, read_text
 from checkov_pitr.domain.fixer.edits import distinct
+from checkov_pitr.domain.fixer import hcl
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
 from checkov_pitr.outputs import safe_text
 from checkov_pitr.engine.scan import FAILED, Finding
@@ -55,8 +59,7 @@ def parse_arguments(argv: Sequence[str]) -> Optional[Tuple[ScanOptions, bool]]:
     """(scan options, --diff) of the fix command line, or None for --help. BadInput for anything refused."""
     if any(a in ("-h", "--help") for a in argv):
         return None
-    for arg in argv:
-        name = arg.split("=", 1)[0]
+    for name in (arg.split("=", 1)[0] for arg in argv):
         if name in _REFUSED:
             raise BadInput(f"{name} is not for `fix` (it prints a diff or writes files)")
     try:
@@ -143,17 +146,10 @@ def _not_fixable(finding: Finding) -> Optional[str]:
 def _valid_after(path: str, text: str) -> Optional[str]:
     """Why the fixed text is not readable any more (then nothing is written). Only the result's syntax
     is in question, so the fast C parsers check it (json, libyaml's events)."""
-    import json
-
-    import yaml
-
-    from checkov_pitr.domain.fixer import file_kind
-    from checkov_pitr.domain.fixer.hcl import HclError, parse_body
-
     kind = file_kind(path)
     try:
         if kind == "hcl":
-            parse_body(text, 0, len(text))
+            hcl.parse_body(text, 0, len(text))
             return None
         try:
             json.loads(text[1:] if text.startswith("\ufeff") else text)
@@ -162,7 +158,7 @@ def _valid_after(path: str, text: str) -> Optional[str]:
                 return f"not JSON any more ({exc})"
             for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # YAML, or JSON read as YAML
                 pass
-    except HclError as exc:
+    except hcl.HclError as exc:
         return str(exc)
     except yaml.YAMLError as exc:
         return f"not YAML any more ({str(exc).splitlines()[0]})"

@@ -96,20 +96,13 @@ def _range(start: int, stop: int) -> str:
 
 
 def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List[Tuple[str, int, int, int, int]]]) -> str:
-    out: List[str] = []
+    out = [f"--- a/{name}\n", f"+++ b/{name}\n"]  # (called with at least one change)
     for group in groups:
-        if not out:
-            out += [f"--- a/{name}\n", f"+++ b/{name}\n"]
         first, last = group[0], group[-1]
         out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                out += [" " + line for line in a[i1:i2]]
-                continue
-            if tag in ("replace", "delete"):
-                out += ["-" + line for line in a[i1:i2]]
-            if tag in ("replace", "insert"):
-                out += ["+" + line for line in b[j1:j2]]
+        for tag, i1, i2, j1, j2 in group:  # (a delete has no b lines, an insert no a lines)
+            out += [" " + line for line in a[i1:i2]] if tag == "equal" else \
+                ["-" + line for line in a[i1:i2]] + ["+" + line for line in b[j1:j2]]
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
 
 
@@ -124,8 +117,7 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
     ordered = _ordered(edits)
     if not ordered:
         return ""
-    starts = line_starts(before)
-    a = _lines(before)
+    starts, a = line_starts(before), _lines(before)
     count = len(a)
 
     def line_of(offset: int) -> int:
