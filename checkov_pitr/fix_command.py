@@ -112,11 +112,10 @@ class Scope:
         shown = _display(path)
         below = [os.path.relpath(real, folder) for folder in self.folders  # real's path below each folder holding it
                  if real.startswith(folder.rstrip(os.sep) + os.sep)]
-        if below and all(".terraform" in relative.split(os.sep) for relative in below):
-            return (f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
-                    "fix the module's source, or pass an input in the module block that calls it")
         if below:
-            return None
+            return None if not all(".terraform" in relative.split(os.sep) for relative in below) else (
+                f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
+                "fix the module's source, or pass an input in the module block that calls it")
         if os.path.islink(path):
             return f"{shown} is a symlink to a file outside the scanned folders; not edited"
         if real != os.path.abspath(path):

@@ -1,13 +1,12 @@
-"""`checkov-pitr fix`'s edits in the style of ruff's fixes: `fix_text` gives `Edit`s (offsets into the
-text, and the replacement) for CloudFormation / SAM / serverless.yml (YAML or JSON) and Terraform (HCL,
-.tf.json); `apply_edits` applies them; a second fix of the fixed text gives none. No checkov here."""
+"""`checkov-pitr fix`'s edits, as ruff's fixes: `Edit`s (offsets and replacement) for templates, serverless.yml
+and Terraform; a second fix of the fixed text gives none. No checkov here."""
 from __future__ import annotations
 
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target, Unfixable,  # noqa: F401
-                                             apply_edits, edits_diff, line_column, line_starts, unified_diff)
+                                             apply_edits, edits_diff, line_column, line_starts)
 
 
 def file_kind(path: str) -> str:

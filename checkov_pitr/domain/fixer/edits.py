@@ -106,14 +106,9 @@ def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
 
 
-def unified_diff(path: str, before: str, after: str, label: Optional[str] = None) -> str:
-    """A unified diff (git style a/ b/ names) of one file; empty when nothing changed."""
-    return edits_diff(path, before, [Edit(path, 0, len(before), after)], label)
-
-
 def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[str] = None) -> str:
-    """unified_diff(path, before, apply_edits(before, edits), label), in time linear in the text:
-    only the lines the edits touch are compared, the rest is known to be equal."""
+    """A unified diff (git style a/ b/ names; empty when nothing changes) of the edits, in time linear in
+    the text: only the lines the edits touch are compared, the rest is known to be equal."""
     ordered = _ordered(edits)
     if not ordered:
         return ""

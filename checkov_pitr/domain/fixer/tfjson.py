@@ -12,11 +12,7 @@ from checkov_pitr.domain.fixer.writer import TreeWriter
 
 def _objects(node: Optional[Node]) -> List[Node]:
     """.tf.json allows an object or a list of objects at each level."""
-    if node is None:
-        return []
-    if node.kind == "map":
-        return [node]
-    return [item for item in node.items if item.kind == "map"] if node.kind == "seq" else []
+    return [] if node is None else [node] if node.kind == "map" else [item for item in node.items if item.kind == "map"]
 
 
 class _TfJsonFixer(TerraformFixer):

@@ -113,8 +113,7 @@ class TreeWriter:
         if not mapping.pairs:
             return Edit(self.path, mapping.start + 1, mapping.start + 1, entry, description)
         last = mapping.pairs[-1][1]
-        between = self.text[last.end:mapping.end - 1]
-        comma = between.find(",")
+        comma = self.text[last.end:mapping.end - 1].find(",")
         if comma >= 0:  # a trailing comma: `{a: 1, }`
             position = last.end + comma + 1
             return Edit(self.path, position, position, " " + entry, description)
@@ -132,9 +131,8 @@ class TreeWriter:
             return Edit(self.path, start, start, self.nl.join(lines) + self.nl, description)
         one_line = first_value.end_line == first_key.line and (
             (first_value.kind == "scalar" and not first_value.block_scalar) or first_value.flow)
-        rest_start = first_value.end
-        end = line_end(text, rest_start)
-        rest = text[rest_start:end].strip()
+        end = line_end(text, first_value.end)
+        rest = text[first_value.end:end].strip()
         if one_line and (not rest or rest.startswith("#")):
             if end >= len(text):
                 return Edit(self.path, end, end, self.nl + self.nl.join(lines), description)
@@ -152,8 +150,7 @@ class TreeWriter:
                         f"{json.dumps(key)}: {json_compact(value)}", description)
         first_key, first_value = mapping.pairs[0]
         separator = text[first_key.end:first_value.start]
-        if "\n" in separator or ":" not in separator:
-            separator = ": "
+        separator = ": " if "\n" in separator or ":" not in separator else separator
         start = line_start(text, first_key.start)
         if first_key.line > mapping.line and not text[start:first_key.start].strip():
             indent = text[start:first_key.start]
