@@ -136,10 +136,7 @@ def _not_fixable(finding: Finding) -> Optional[str]:
         return "not a check the fixer handles"
     if finding.table is None:
         return f"{finding.reason or 'the file could not be read'}: fix the file first"
-    path = _source(finding)
-    if not path or not os.path.isfile(path):
-        return "the result names no file to edit"
-    return None
+    return None if os.path.isfile(_source(finding)) else "the result names no file to edit"
 
 
 def _valid_after(path: str, text: str) -> Optional[str]:

@@ -1,6 +1,5 @@
-"""Edits that turn PITR on in a CloudFormation / SAM / serverless.yml template (YAML or JSON). Only
-literal values are edited; a value from a parameter, an intrinsic, a serverless variable or a YAML
-anchor is left alone, and the reason says what to change instead. No checkov here."""
+"""PITR edits in CloudFormation / SAM / serverless.yml templates (YAML or JSON). Only literals are edited; a
+parameter, intrinsic, serverless variable or YAML anchor is left alone, with what to change instead."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple

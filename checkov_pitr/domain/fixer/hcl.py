@@ -1,6 +1,5 @@
-"""Edits that turn PITR on in Terraform configuration. `TerraformFixer` says what to change, for both
-syntaxes; `_HclFixer` (.tf / .tofu, on the reader's HCL scanner) and tfjson._TfJsonFixer read and write.
-Only literals are edited; otherwise the reason says what to change. No checkov here."""
+"""Terraform's PITR edits: `TerraformFixer` says what to change; `_HclFixer` (on the reader's HCL scanner)
+and tfjson._TfJsonFixer read and write. Only literals are edited, else the reason says what to change."""
 from __future__ import annotations
 
 import re
@@ -115,8 +114,8 @@ class TerraformFixer:
             return self.note(what_to_change(expression, key, f"{{ {enabled_key} = true }}", self.modules) if expression
                              else f"{key} is not one object: keep one, with {enabled_key} = true", label)
         flags = self.get(specs[0], enabled_key)
-        newly_on = False
-        if not flags or not self.is_true(flags[-1]):
+        newly_on = not flags or not self.is_true(flags[-1])
+        if newly_on:
             expression = self.expression(flags[-1]) if flags else None
             if expression is not None:
                 return self.note(what_to_change(expression, f"{key}.{enabled_key}", "true", self.modules), label)
@@ -124,7 +123,6 @@ class TerraformFixer:
                 return None
             self.result.edits.append(self.set(flags[-1], True, description) if flags
                                      else self.insert(specs[0], enabled_key, True, description))
-            newly_on = True
         periods = self.get(specs[0], period_key)
         if not periods or not (target.period or newly_on):
             return None
