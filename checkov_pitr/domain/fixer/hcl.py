@@ -176,15 +176,12 @@ class _HclFixer(TerraformFixer):
         # (type, name) -> the resource block (the last one, when a name is written twice)
         self.resources = {(item.labels[0], item.labels[1]): item for item in self.top
                           if item.kind == "block" and item.name == "resource" and len(item.labels) == 2}
-        self.step = self._file_step()
-
-    def _file_step(self) -> str:
-        for item in (item for item in self.top if item.kind == "block"):
-            for inner in parse_body(self.text, item.open + 1, item.close):
-                indent, outer = self._indent_of(inner.start), self._indent_of(item.start)
-                if indent is not None and outer is not None and indent.startswith(outer) and len(indent) > len(outer):
-                    return indent[len(outer):]
-        return "  "
+        # the file's indentation step: the first nested item's indentation beyond its block's
+        steps = (indent[len(outer):] for item in self.top if item.kind == "block"
+                 for inner in parse_body(text, item.open + 1, item.close)
+                 for indent, outer in [(self._indent_of(inner.start), self._indent_of(item.start))]
+                 if indent is not None and outer is not None and indent.startswith(outer) and len(indent) > len(outer))
+        self.step = next(steps, "  ")
 
     def _indent_of(self, offset: int) -> Optional[str]:
         start = line_start(self.text, offset)

@@ -34,8 +34,7 @@ class _TfJsonFixer(TerraformFixer):
         return self.configs.get((rtype, name))
 
     def get(self, owner: Node, key: str) -> List[Node]:
-        found = owner.get(key)
-        return [] if found is None else [found]
+        return [] if owner.get(key) is None else [owner.get(key)]  # type: ignore[list-item]
 
     objects = staticmethod(_objects)
     is_true = staticmethod(literal_true)
@@ -51,9 +50,8 @@ class _TfJsonFixer(TerraformFixer):
         return [(replica, False) for replica in _objects(owner.get("replica"))]
 
     def list_items(self, node: Node) -> Optional[List[Union[Node, str]]]:
-        if node.kind != "seq":
-            return None
-        return [item if item.kind == "map" else str(item.value if item.kind == "scalar" else "a list") for item in node.items]
+        return [item if item.kind == "map" else str(item.value if item.kind == "scalar" else "a list")
+                for item in node.items] if node.kind == "seq" else None
 
     def set(self, node: Node, value: Any, description: str) -> Edit:
         return self.writer.set_scalar(node, value, description)

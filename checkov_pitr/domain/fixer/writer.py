@@ -39,10 +39,8 @@ def yaml_flow(value: Any) -> str:
 
 def yaml_block_lines(key: str, value: Any, column: int, step: int) -> List[str]:
     if isinstance(value, Mapping):
-        lines = [" " * column + f"{key}:"]
-        for k, v in value.items():
-            lines += yaml_block_lines(k, v, column + step, step)
-        return lines
+        return [" " * column + f"{key}:"] + [line for k, v in value.items()
+                                             for line in yaml_block_lines(k, v, column + step, step)]
     return [" " * column + f"{key}: {yaml_flow(value)}"]
 
 
