@@ -13,9 +13,10 @@ import yaml
 from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, file_kind, read_text
 from checkov_pitr.domain.fixer.edits import distinct
 from checkov_pitr.domain.fixer import hcl
+from checkov_pitr.domain.policy import PolicyError, load_policy
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
 from checkov_pitr.outputs import safe_text
-from checkov_pitr.engine.scan import FAILED, Finding
+from checkov_pitr.engine.scan import FAILED, Finding, scan
 from checkov_pitr.rule import FIXABLE_CHECKS
 
 PROG = "checkov-pitr fix"
@@ -223,9 +224,6 @@ def _key(finding: Finding) -> Tuple[str, str, str]:
 
 
 def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
-    from checkov_pitr.domain.policy import PolicyError, load_policy
-    from checkov_pitr.engine.scan import scan
-
     try:
         policy = load_policy(options.policy_file)
     except PolicyError as exc:

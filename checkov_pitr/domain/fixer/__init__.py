@@ -12,9 +12,8 @@ from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Ta
 def file_kind(path: str) -> str:
     """"hcl", "tf_json" or "cloudformation" (YAML or JSON templates, serverless.yml)."""
     name = path.lower()
-    if name.endswith((".tf.json", ".tofu.json")):
-        return "tf_json"
-    return "hcl" if name.endswith((".tf", ".tofu")) else "cloudformation"
+    return "tf_json" if name.endswith((".tf.json", ".tofu.json")) else "hcl" if name.endswith((".tf", ".tofu")) \
+        else "cloudformation"
 
 
 def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:

@@ -19,8 +19,7 @@ _REFERENCE = re.compile(r"\b(var|local|module|each|count|data|self)\.([A-Za-z_][
 
 def literal(text: str) -> Optional[str]:
     """The expression's text when it is a literal (true, false, null, a number, a plain string)."""
-    stripped = text.strip()
-    return stripped if _LITERAL.match(stripped) else None
+    return text.strip() if _LITERAL.match(text.strip()) else None
 
 
 def what_to_change(expression: str, setting: str, want: str, modules: Sequence[str]) -> str:
