@@ -75,8 +75,7 @@ def _at(node: Optional[Node], *keys: str) -> Optional[Node]:
     return node
 
 
-def _merged(mapping: Node, key: str) -> bool:
-    """Whether `key` reaches the mapping through a YAML merge key."""
+def _merged(mapping: Node, key: str) -> bool:  # whether `key` reaches the mapping through a YAML merge key
     merge = mapping.get("<<")
     if merge is None:
         return False
@@ -147,12 +146,11 @@ class _TemplateFixer:
             self.result.edits.append(self.writer.insert_pair(resource, "Properties", {T.cfn_spec: {T.cfn_enabled: True}},
                                                              T.enable_description.format(label=logical_id)))
 
-    def _globals_on(self, fallback: Optional[Node], label: str) -> bool:
-        """Whether Globals.SimpleTable turns PITR on (then only its period can be short, fixed there)."""
+    def _globals_on(self, fallback: Optional[Node], label: str) -> bool:  # Globals.SimpleTable turns PITR on?
         flag = _at(fallback, T.cfn_enabled)
         if flag is None or not literal_true(flag):
             return False
-        if self.target.period:
+        if self.target.period:  # then only its period can be short: fixed there
             self._fix_period(f"Globals.SimpleTable (for {label})", fallback)  # type: ignore[arg-type]
         return True
 
@@ -208,10 +206,9 @@ class _TemplateFixer:
         found = dependency(flag) if flag is not None else None
         if flag is None and _merged(spec, flag_key):
             return self.note(f"{flag_key} comes from a YAML merge key (<<): set it in the merged mapping", label)
-        if found and not target.enable:  # only the period fails: the flag is on wherever it is read
-            return self._fix_period(label, spec)
-        if found:
-            return self.note(_what_to_change(found, flag_key, "true"), label)
+        if found:  # without `enable` only the period fails: the flag is on wherever it is read
+            return self.note(_what_to_change(found, flag_key, "true"), label) if target.enable \
+                else self._fix_period(label, spec)
         if flag is None or not literal_true(flag):
             empty = flag is not None and flag.kind == "scalar" and flag.value is None \
                 and not self.text[flag.start:flag.end].strip()
@@ -228,15 +225,13 @@ class _TemplateFixer:
 
     def _fix_period(self, label: str, spec: Node) -> None:
         period, minimum = spec.get(T.cfn_period), self.target.minimum
-        if period is None:
-            return  # 35 days by default
-        found, days = dependency(period), literal_days(period)
-        if found:
-            self.note(_what_to_change(found, T.cfn_period, f"at least {minimum}"), label)
-        elif days is not None and minimum <= days <= 35:
-            pass
-        elif period.shared or period.kind != "scalar":
-            self.note(f"{T.cfn_period} is not a plain value in this file: set it to {minimum}", label)
+        days = literal_days(period) if period is not None else None
+        if period is None or (days is not None and minimum <= days <= 35):
+            return  # (none: 35 days by default)
+        found = dependency(period)
+        if found or period.shared or period.kind != "scalar":
+            self.note(_what_to_change(found, T.cfn_period, f"at least {minimum}") if found
+                      else f"{T.cfn_period} is not a plain value in this file: set it to {minimum}", label)
         else:
             self.result.edits.append(self.writer.set_scalar(period, minimum,
                                                             T.period_description.format(label=label, minimum=minimum)))

@@ -77,8 +77,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     return "".join(out)
 
 
-def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:
-    """1-based (line, column) of a character offset."""
+def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:  # 1-based, of a character offset
     line = bisect.bisect_right(starts, offset) - 1
     return line + 1, offset - starts[line] + 1
 
@@ -89,8 +88,7 @@ def _lines(text: str) -> List[str]:
     return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
-def _range(start: int, stop: int) -> str:
-    """A unified diff range, as difflib writes it."""
+def _range(start: int, stop: int) -> str:  # a unified diff range, as difflib writes it
     length = stop - start
     return str(start + 1) if length == 1 else f"{start if not length else start + 1},{length}"
 
