@@ -175,7 +175,6 @@ class _TemplateFixer:
                               else "not a plain mapping in this file", label)
             else:
                 self._fix_holder(label, replica)
-        return None
 
     def _fix_holder(self, label: str, holder: Node, fallback: Optional[Node] = None) -> None:
         """PITR on, and its period at least the minimum, in the mapping that holds the specification."""

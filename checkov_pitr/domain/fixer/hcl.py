@@ -133,7 +133,6 @@ class TerraformFixer:
             return self.note(what_to_change(expression, period_key, str(target.minimum), self.modules), label)
         self.result.edits.append(self.set(periods[-1], target.minimum,
                                           T.period_description.format(label=label, minimum=target.minimum)))
-        return None
 
     def _global_replicas(self, config: Any, label: str) -> None:
         found = self.get(config, T.awscc_replicas)
@@ -151,7 +150,6 @@ class TerraformFixer:
             else:
                 name = self._string(item, "region") or f"#{index}"
                 self._spec(item, T.awscc_spec, T.awscc_enabled, T.awscc_period, f"replica {name} of {label}")
-        return None
 
     def shape_problem(self, owner: Any, key: str) -> Optional[str]:
         return None
