@@ -1,18 +1,22 @@
-"""`checkov-pitr fix` (HELP says what it does): the engine's scan (`engine.scan.scan`), in this
-process, names each failure's file and resource (`Finding.table`); `checkov_pitr.domain.fixer` parses
-each file once and edits only literal values; a second scan says what is left failing."""
+"""`checkov-pitr fix` (HELP says what it does): the engine's scan names each failure's file and resource,
+`domain.fixer` edits literal values, a second scan says what is left failing."""
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
-from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, read_text
+import yaml
+
+from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, file_kind, read_text
 from checkov_pitr.domain.fixer.edits import distinct
+from checkov_pitr.domain.fixer import hcl
+from checkov_pitr.domain.policy import PolicyError, load_policy
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
 from checkov_pitr.outputs import safe_text
-from checkov_pitr.engine.scan import FAILED, Finding
+from checkov_pitr.engine.scan import FAILED, Finding, scan
 from checkov_pitr.rule import FIXABLE_CHECKS
 
 PROG = "checkov-pitr fix"
@@ -47,29 +51,18 @@ class BadInput(Exception):
 
 @dataclass
 class Outcome:
-    diffs: List[str] = field(default_factory=list)
-    fixed: Dict[str, List[str]] = field(default_factory=dict)  # real path -> one line per edit
     remaining: List[Tuple[Finding, str]] = field(default_factory=list)
-    # real path -> (text before, text after, the failures fixed there)
-    changed: Dict[str, Tuple[str, str, List[Finding]]] = field(default_factory=dict)
+    # real path -> (text after, the failures fixed there, its diff, one line per edit)
+    changed: Dict[str, Tuple[str, List[Finding], str, List[str]]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class FixArguments:
-    options: ScanOptions
-    diff: bool
-
-
-def parse_arguments(argv: Sequence[str]) -> Optional[FixArguments]:
-    """The fix command line, or None for --help. BadInput for anything refused or missing."""
-    argv = list(argv)
+def parse_arguments(argv: Sequence[str]) -> Optional[Tuple[ScanOptions, bool]]:
+    """(scan options, --diff) of the fix command line, or None for --help. BadInput for anything refused."""
     if any(a in ("-h", "--help") for a in argv):
         return None
-    for arg in argv:
-        name = arg.split("=", 1)[0]
+    for name in (arg.split("=", 1)[0] for arg in argv):
         if name in _REFUSED:
             raise BadInput(f"{name} is not for `fix` (it prints a diff or writes files)")
-    diff = "--diff" in argv
     try:
         options = parse_scan_arguments([a for a in argv if a != "--diff"])
     except OptionsError as exc:
@@ -79,13 +72,11 @@ def parse_arguments(argv: Sequence[str]) -> Optional[FixArguments]:
         raise BadInput("the config file sets output options, which are not for `fix` (it prints a diff or writes files)")
     if not options.directories and not options.files:
         raise BadInput("give the folders (-d DIR) or files (-f FILE) to fix")
-    for path in options.directories:
-        if not os.path.isdir(path):
-            raise BadInput(f"no such folder: {path}")
-    for path in options.files:
-        if not os.path.exists(path):
-            raise BadInput(f"no such file: {path}")
-    return FixArguments(options, diff)
+    for path, exists, what in [(d, os.path.isdir, "folder") for d in options.directories] + \
+            [(f, os.path.exists, "file") for f in options.files]:
+        if not exists(path):
+            raise BadInput(f"no such {what}: {path}")
+    return options, "--diff" in argv
 
 
 def failures_of(findings: Sequence[Finding]) -> List[Finding]:
@@ -98,7 +89,7 @@ def failures_of(findings: Sequence[Finding]) -> List[Finding]:
 
 
 def _source(finding: Finding) -> str:
-    """Absolute path of the file the failing table is written in ("" for a file-level result)."""
+    """The failing table's file, absolute ("" for a file-level result)."""
     return os.path.abspath(finding.table.path) if finding.table is not None and finding.table.path else ""
 
 
@@ -108,27 +99,24 @@ def _display(path: str) -> str:
 
 
 class Scope:
-    """The scanned folders and files: the only places `fix` writes. A path is in scope when its
-    real path (symlinks resolved) is a -f file or lies under a -d folder, and is not a module
-    copy `terraform init` downloaded (under .terraform/: the next init would undo the edit)."""
+    """The only places `fix` writes: real paths of -f files and under -d folders, but not under
+    .terraform/ (a module copy `terraform init` downloaded: the next init would undo the edit)."""
 
     def __init__(self, options: ScanOptions) -> None:
         self.folders = [os.path.realpath(d) for d in options.directories]
         self.files = {os.path.realpath(f) for f in options.files}
 
     def why_not_written(self, path: str) -> Optional[str]:
-        """Why the file at `path` must not be edited, or None when `fix` may write it."""
         real = os.path.realpath(path)
         if real in self.files:
             return None
         shown = _display(path)
         below = [os.path.relpath(real, folder) for folder in self.folders  # real's path below each folder holding it
                  if real.startswith(folder.rstrip(os.sep) + os.sep)]
-        if below and all(".terraform" in relative.split(os.sep) for relative in below):
-            return (f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
-                    "fix the module's source, or pass an input in the module block that calls it")
         if below:
-            return None
+            return None if not all(".terraform" in relative.split(os.sep) for relative in below) else (
+                f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
+                "fix the module's source, or pass an input in the module block that calls it")
         if os.path.islink(path):
             return f"{shown} is a symlink to a file outside the scanned folders; not edited"
         if real != os.path.abspath(path):
@@ -149,27 +137,16 @@ def _not_fixable(finding: Finding) -> Optional[str]:
         return "not a check the fixer handles"
     if finding.table is None:
         return f"{finding.reason or 'the file could not be read'}: fix the file first"
-    path = _source(finding)
-    if not path or not os.path.isfile(path):
-        return "the result names no file to edit"
-    return None
+    return None if os.path.isfile(_source(finding)) else "the result names no file to edit"
 
 
 def _valid_after(path: str, text: str) -> Optional[str]:
-    """Why the fixed text is not readable any more (a safety net: then nothing is written). JSON and
-    YAML are checked with the C parsers (json, libyaml's events when PyYAML has them): the fixer has
-    just read the file, so only the syntax of the result is in question, and it must cost little."""
-    import json
-
-    import yaml
-
-    from checkov_pitr.domain.fixer import file_kind
-    from checkov_pitr.domain.fixer.hcl import HclError, parse_body
-
+    """Why the fixed text is not readable any more (then nothing is written). Only the result's syntax
+    is in question, so the fast C parsers check it (json, libyaml's events)."""
     kind = file_kind(path)
     try:
         if kind == "hcl":
-            parse_body(text, 0, len(text))
+            hcl.parse_body(text, 0, len(text))
             return None
         try:
             json.loads(text[1:] if text.startswith("\ufeff") else text)
@@ -178,7 +155,7 @@ def _valid_after(path: str, text: str) -> Optional[str]:
                 return f"not JSON any more ({exc})"
             for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # YAML, or JSON read as YAML
                 pass
-    except HclError as exc:
+    except hcl.HclError as exc:
         return str(exc)
     except yaml.YAMLError as exc:
         return f"not YAML any more ({str(exc).splitlines()[0]})"
@@ -186,8 +163,7 @@ def _valid_after(path: str, text: str) -> Optional[str]:
 
 
 def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outcome:
-    """The edits for every fixable failure, file by file (each file read and parsed once), and what
-    stays failing (with why)."""
+    """The edits for every fixable failure, file by file, and what stays failing (with why)."""
     outcome = Outcome()
     by_file: Dict[str, Dict[str, List[Finding]]] = {}  # real path -> resource -> its failures
     for finding in failures:
@@ -196,15 +172,13 @@ def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outco
             outcome.remaining.append((finding, why))
         else:  # two names of one file are one file
             by_file.setdefault(os.path.realpath(_source(finding)), {}).setdefault(finding.resource, []).append(finding)
-    for path in sorted(by_file):
-        _fix_one_file(path, by_file[path], minimum, outcome, scope)
+    for path, failures_in in sorted(by_file.items()):
+        _fix_one_file(path, failures_in, minimum, outcome, scope)
     return outcome
 
 
 def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, outcome: Outcome, scope: Scope) -> None:
-    """Read and parse the file once, fix every failing resource in it, check the result parses, record it.
-    A file outside the scanned folders and files is never written, but it is still read (the scan
-    read it), so that a value from a module input or a variable says what to change."""
+    # a file out of scope is still read, so that a module input or a variable says what to change
     why_not_written = scope.why_not_written(path)
     try:
         before = read_text(path)
@@ -235,31 +209,21 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
             if why:
                 outcome.remaining.append((finding, why))
     if after != before:
-        outcome.changed[path] = (before, after, [f for found in failures.values() for f in found])
-        outcome.diffs.append(edits_diff(path, before, edits, label=safe_text(_display(path))))
-        outcome.fixed[path] = [f"{_display(path)}: {edit.description}" for edit in edits]
+        outcome.changed[path] = (after, [f for found in failures.values() for f in found],
+                                 edits_diff(path, before, edits, label=safe_text(_display(path))),
+                                 [f"{_display(path)}: {edit.description}" for edit in edits])
 
 
-def _write(path: str, text: str) -> None:
-    # the text as read: a BOM stays (it is the text's first character), newline="" keeps \r\n
+def _write(path: str, text: str) -> None:  # as read: a BOM stays, newline="" keeps \r\n
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
-
-
-def _remaining_line(finding: Finding, why: str) -> str:
-    where = _display(_source(finding)) or finding.path or finding.file_path
-    return safe_text(f"not fixed: {finding.check_id} {finding.resource} ({where}): {why}")
 
 
 def _key(finding: Finding) -> Tuple[str, str, str]:
     return finding.check_id, finding.resource, _source(finding) or finding.path
 
 
-def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
-    from checkov_pitr.domain.policy import PolicyError, load_policy
-    from checkov_pitr.engine.scan import scan
-
-    options = arguments.options
+def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
     try:
         policy = load_policy(options.policy_file)
     except PolicyError as exc:
@@ -267,43 +231,40 @@ def run_fix(arguments: FixArguments, out: TextIO, err: TextIO) -> int:
         return 2
     for line in options.config_lines:
         err.write(f"{PROG}: {safe_text(line)}\n")
-    scope = Scope(options)
-    outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days, scope)
-    report = err if arguments.diff else out
+    outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days,
+                         Scope(options))
+    report = err if diff else out
     remaining = outcome.remaining
     written = list(outcome.changed)
-    if arguments.diff:
-        out.write("".join(outcome.diffs))
+    if diff:
+        out.write("".join(diff_text for _, _, diff_text, _ in outcome.changed.values()))
     else:
         why = {_key(f): reason for f, reason in outcome.remaining}
-        for path, (_, after, fixing) in outcome.changed.items():
+        for path, (after, fixing, _, _) in outcome.changed.items():
             try:
                 _write(path, after)
             except OSError as exc:  # the file's failures stay, and say why
                 written.remove(path)
-                why.update({_key(f): f"the file could not be written ({exc.strerror or exc})"
-                            for f in fixing})
+                why.update({_key(f): f"the file could not be written ({exc.strerror or exc})" for f in fixing})
                 err.write(safe_text(f"{PROG}: {_display(path)}: could not be written ({exc.strerror or exc})") + "\n")
         for path in written:
-            for line in outcome.fixed[path]:
+            for line in outcome.changed[path][3]:
                 out.write(safe_text(f"fixed {line}") + "\n")
         if outcome.changed:
             # what the files say now, not what the fixer expects: scan again
             remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
                          for f in failures_of(scan(options, policy).findings)]
     for finding, reason in remaining:
-        report.write(_remaining_line(finding, reason) + "\n")
-    verb = "would fix" if arguments.diff else "fixed"
-    settings = sum(len(outcome.fixed[path]) for path in written)
-    report.write(f"{PROG}: {verb} {settings} setting(s) in {len(written)} file(s); "
-                 f"{len(remaining)} failure(s) {'would remain' if arguments.diff else 'remain'}\n")
+        where = _display(_source(finding)) or finding.path or finding.file_path
+        report.write(safe_text(f"not fixed: {finding.check_id} {finding.resource} ({where}): {reason}") + "\n")
+    settings = sum(len(outcome.changed[path][3]) for path in written)
+    report.write(f"{PROG}: {'would fix' if diff else 'fixed'} {settings} setting(s) in {len(written)} file(s); "
+                 f"{len(remaining)} failure(s) {'would remain' if diff else 'remain'}\n")
     return 1 if remaining else 0
 
 
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    out = out or sys.stdout
-    err = err or sys.stderr
+    argv, out, err = list(sys.argv[1:] if argv is None else argv), out or sys.stdout, err or sys.stderr
     try:
         arguments = parse_arguments(argv)
     except BadInput as exc:
@@ -313,7 +274,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         out.write(HELP)
         return 0
     try:
-        return run_fix(arguments, out, err)
+        return run_fix(*arguments, out, err)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from checkov_pitr.domain.fixer import (Edit, FixCache, OverlappingEdits, Target, apply_edits, edits_diff, fix_text,
-                                       sarif_fix, unified_diff)
+                                       sarif_fix)
 from checkov_pitr.domain.fixer.hcl import parse_body
-from checkov_pitr.domain.fixer.tree import parse_json
+from checkov_pitr.domain.fixer.cloudformation import parse_json
 from conftest import apply_unified_diff, run_pitr
 
 
@@ -47,11 +47,11 @@ def test_apply_edits_is_pure_ordered_and_refuses_overlaps() -> None:
         apply_edits(text, [Edit("p", 1, 3, "x"), Edit("p", 2, 4, "y")])
 
 
-def test_unified_diff_names_files_git_style() -> None:
-    diff = unified_diff("t.yaml", "a\n", "a\nb\n")
+def test_diff_names_files_git_style() -> None:
+    diff = edits_diff("t.yaml", "a\n", [Edit("t.yaml", 0, 2, "a\nb\n")])
     assert diff.splitlines()[:2] == ["--- a/t.yaml", "+++ b/t.yaml"]
     assert "+b" in diff.splitlines()
-    assert unified_diff("t.yaml", "a\n", "a\n") == ""
+    assert edits_diff("t.yaml", "a\n", [Edit("t.yaml", 0, 2, "a\n")]) == ""
 
 
 def test_json_positions_match_json_module() -> None:
@@ -418,7 +418,7 @@ def test_edits_diff_is_the_diff_of_the_edited_text(path: str, text: str, targets
     diff = edits_diff(path, text, edits, label="x")
     assert diff.startswith("--- a/x\n+++ b/x\n@@ ")
     assert apply_unified_diff(text, diff) == after
-    assert apply_unified_diff(text, unified_diff(path, text, after)) == after
+    assert apply_unified_diff(text, edits_diff(path, text, [Edit(path, 0, len(text), after)])) == after
     assert edits_diff(path, text, []) == ""
 
 

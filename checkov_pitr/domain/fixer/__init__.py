@@ -1,38 +1,33 @@
-"""`checkov-pitr fix`'s edits in the style of ruff's fixes: `fix_text` gives `Edit`s (offsets into the
-text, and the replacement) for CloudFormation / SAM / serverless.yml (YAML or JSON) and Terraform (HCL,
-.tf.json); `apply_edits` applies them; a second fix of the fixed text gives none. No checkov here."""
+"""`checkov-pitr fix`'s edits, as ruff's fixes: `Edit`s (offsets and replacement) for templates, serverless.yml
+and Terraform; a second fix of the fixed text gives none. No checkov here."""
 from __future__ import annotations
 
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target, Unfixable,  # noqa: F401
-                                             apply_edits, edits_diff, line_column, line_starts, unified_diff)
+                                             apply_edits, edits_diff, line_column, line_starts)
 
 
 def file_kind(path: str) -> str:
     """"hcl", "tf_json" or "cloudformation" (YAML or JSON templates, serverless.yml)."""
     name = path.lower()
-    if name.endswith((".tf.json", ".tofu.json")):
-        return "tf_json"
-    return "hcl" if name.endswith((".tf", ".tofu")) else "cloudformation"
+    return "tf_json" if name.endswith((".tf.json", ".tofu.json")) else "hcl" if name.endswith((".tf", ".tofu")) \
+        else "cloudformation"
 
 
 def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
     """The text parsed once for fixing: a function giving each target's `FileFix`. A file (or an HCL
     body in it) that cannot be read makes the target unfixable, with why."""
-    fixer: Any = None
+    from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
+    from checkov_pitr.domain.fixer.hcl import _HclFixer
+    from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer
+
+    fixers = {"hcl": _HclFixer, "tf_json": _TfJsonFixer, "cloudformation": _TemplateFixer}
     try:
-        kind = file_kind(path)
-        if kind == "hcl":
-            from checkov_pitr.domain.fixer.hcl import _HclFixer as Fixer
-        elif kind == "tf_json":
-            from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer as Fixer  # type: ignore[assignment]
-        else:
-            from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer as Fixer  # type: ignore[assignment]
-        fixer, problem = Fixer(path, text), None
-    except ValueError as exc:  # TreeError, HclError
-        problem = exc
+        fixer, problem = fixers[file_kind(path)](path, text), None  # type: ignore[abstract]
+    except ValueError as exc:  # unreadable YAML / JSON, HclError
+        fixer, problem = None, exc
 
     def fix(target: Target) -> FileFix:
         try:
@@ -47,8 +42,9 @@ def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
 def fix_text(path: str, text: str, targets: Sequence[Target]) -> FileFix:
     """The edits that fix `targets` in `text` (the content of `path`, which names its format)."""
     fix, result = file_fixer(path, text), FileFix(path)
-    for target in targets:
-        result.extend(fix(target))
+    for found in map(fix, targets):
+        result.edits += found.edits
+        result.unfixable += found.unfixable
     return result
 
 
@@ -58,43 +54,30 @@ def read_text(path: str) -> str:
         return handle.read()
 
 
-class FixCache:
-    """Each file read and parsed for fixing once, for SARIF `fixes` on many results."""
+class FixCache(Dict[str, Optional[Tuple[List[int], Callable[[Target], FileFix]]]]):
+    """path -> its line starts and fixer (None when unreadable): each file parsed once for SARIF `fixes`."""
 
-    def __init__(self) -> None:
-        self._files: Dict[str, Optional[Tuple[List[int], Callable[[Target], FileFix]]]] = {}
-
-    def file(self, path: str) -> Optional[Tuple[List[int], Callable[[Target], FileFix]]]:
-        """The file's line starts and fixer; None when it cannot be read."""
-        if path not in self._files:
-            try:
-                text = read_text(path)
-                self._files[path] = (line_starts(text), file_fixer(path, text))
-            except (OSError, UnicodeDecodeError):
-                self._files[path] = None
-        return self._files[path]
+    def __missing__(self, path: str) -> Optional[Tuple[List[int], Callable[[Target], FileFix]]]:
+        try:
+            text = read_text(path)
+            self[path] = (line_starts(text), file_fixer(path, text))
+        except (OSError, UnicodeDecodeError):
+            self[path] = None
+        return self[path]
 
 
 def sarif_fix(cache: FixCache, path: str, resource: str, check_id: str, minimum: int,
               uri: str) -> List[Dict[str, Any]]:
     """The SARIF 2.1.0 `fixes` of one result: [] when the fixer has no edit for it."""
-    found = cache.file(os.path.abspath(path))
-    if found is None:
-        return []
-    starts, fix = found
-    edits = fix(Target(resource, enable=check_id == "CKV_PITR_001", period=check_id == "CKV_PITR_002",
-                       minimum=minimum)).edits
+    found = cache[os.path.abspath(path)]
+    edits = found[1](Target(resource, enable=check_id == "CKV_PITR_001", period=check_id == "CKV_PITR_002",
+                            minimum=minimum)).edits if found else []
     if not edits:
         return []
-    replacements = []
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        start_line, start_column = line_column(starts, edit.start)
-        end_line, end_column = line_column(starts, edit.end)
-        replacements.append({
-            "deletedRegion": {"startLine": start_line, "startColumn": start_column,
-                              "endLine": end_line, "endColumn": end_column},
-            "insertedContent": {"text": edit.replacement},
-        })
+    replacements = [{"deletedRegion": dict(zip(("startLine", "startColumn", "endLine", "endColumn"),
+                                               line_column(found[0], edit.start) + line_column(found[0], edit.end))),
+                     "insertedContent": {"text": edit.replacement}}
+                    for edit in sorted(edits, key=lambda e: (e.start, e.end))]
     descriptions = dict.fromkeys(edit.description for edit in edits if edit.description)
     return [{
         "description": {"text": "; ".join(descriptions) or "Turn on point-in-time recovery"},

@@ -1,22 +1,25 @@
-"""Edits that turn PITR on in a CloudFormation / SAM / serverless.yml template (YAML or JSON).
-
-Only literal values are edited. A value from a parameter (`!Ref P`), an `Fn::If`, another
-intrinsic, a serverless variable or a YAML anchor is left alone, and the reason says what to
-change instead. No checkov here."""
+"""PITR edits in CloudFormation / SAM / serverless.yml templates (YAML or JSON). Only literals are edited; a
+parameter, intrinsic, serverless variable or YAML anchor is left alone, with what to change instead."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
 from checkov_pitr.domain.core import CFN_GLOBAL_TABLE as GLOBAL_TABLE, SAM_SIMPLE_TABLE as SIMPLE_TABLE
 from checkov_pitr.domain.fixer.edits import FileFix, Target, Unfixable
-from checkov_pitr.domain.fixer.tree import Node, TreeError, compose_yaml, parse_json
 from checkov_pitr.domain.fixer.writer import TreeWriter
-from checkov_pitr.domain.readers.yaml_loader import intrinsic
+from checkov_pitr.domain.readers.yaml_loader import LoadError, Node, intrinsic, load_positions
 from checkov_pitr.rule import FIX_TEMPLATES as T
 
 
-def is_json_text(path: str, text: str) -> bool:
-    return path.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n").startswith("{")
+def compose_yaml(text: str, is_json: bool = False) -> Node:
+    try:
+        return load_positions(text, is_json=is_json)
+    except LoadError as exc:
+        raise ValueError(f"not readable as YAML ({exc})" if not is_json else str(exc)) from None
+
+
+def parse_json(text: str) -> Node:
+    return compose_yaml(text, is_json=True)
 
 
 def dependency(node: Node) -> Optional[Tuple[str, str]]:
@@ -38,18 +41,18 @@ def dependency(node: Node) -> Optional[Tuple[str, str]]:
     return ("intrinsic", name) if name.startswith("Fn::") or name == "Condition" else None
 
 
+_WHAT_TO_CHANGE = {  # by dependency kind; "intrinsic" (Fn::GetAtt, ...) is the default
+    "parameter": "{setting} comes from parameter {name}: set Parameters.{name}.Default to {want} "
+                 "(and pass {want} wherever the stack is deployed)",
+    "if": "{setting} is an Fn::If on condition {name}: set {want} in every branch",
+    "novalue": "{setting} is Ref AWS::NoValue (an Fn::If branch?): write {want} there",
+    "serverless": "{setting} comes from the serverless variable {name}: make it resolve to {want}",
+}
+
+
 def _what_to_change(found: Tuple[str, str], setting: str, want: str) -> str:
-    kind, name = found
-    if kind == "parameter":
-        return (f"{setting} comes from parameter {name}: set Parameters.{name}.Default to {want} "
-                f"(and pass {want} wherever the stack is deployed)")
-    if kind == "if":
-        return f"{setting} is an Fn::If on condition {name}: set {want} in every branch"
-    if kind == "novalue":
-        return f"{setting} is Ref AWS::NoValue (an Fn::If branch?): write {want} there"
-    if kind == "serverless":
-        return f"{setting} comes from the serverless variable {name}: make it resolve to {want}"
-    return f"{setting} comes from {name}: replace it with {want}"
+    template = _WHAT_TO_CHANGE.get(found[0], "{setting} comes from {name}: replace it with {want}")
+    return template.format(setting=setting, name=found[1], want=want)
 
 
 def literal_true(node: Node) -> bool:
@@ -61,17 +64,18 @@ def literal_days(node: Node) -> Optional[int]:
     value = node.value
     if node.kind != "scalar" or node.tag is not None or isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    return int(value.strip()) if isinstance(value, str) and value.strip().isdigit() else None
 
 
-def _merged(mapping: Node, key: str) -> bool:
-    """Whether `key` reaches the mapping through a YAML merge key."""
+def _at(node: Optional[Node], *keys: str) -> Optional[Node]:
+    for key in keys:
+        node = node.get(key) if node is not None else None
+    return node
+
+
+def _merged(mapping: Node, key: str) -> bool:  # whether `key` reaches the mapping through a YAML merge key
     merge = mapping.get("<<")
     if merge is None:
         return False
@@ -83,207 +87,150 @@ class _TemplateFixer:
     def __init__(self, path: str, text: str) -> None:
         self.path, self.text = path, text
         root = None
-        if is_json_text(path, text):
+        if path.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n").startswith("{"):
             try:
                 root = parse_json(text)
-            except TreeError:
+            except ValueError:
                 pass  # JSON-looking YAML (one-line flow style)
         self.root = root if root is not None else compose_yaml(text)
         self.writer = TreeWriter(path, text, self.root, "yaml" if root is None else "json")
-        # logical id -> every (Resources mapping, resource) written under it, in file order: the
-        # template is indexed once, so fixing each of its tables costs no more than that table
-        self.written: Dict[Any, List[Tuple[Node, Node]]] = {}
-        for holder in self.resources():
-            for key, value in holder.pairs:
-                if key.kind == "scalar":
-                    self.written.setdefault(key.value, []).append((holder, value))
-
-    # --- finding things -------------------------------------------------------------------------
-    def resources(self) -> List[Node]:
-        found = []
-        if self.root.kind != "map":
-            return found
-        for holder in [self.root] + self._serverless_holders():
-            resources = holder.get("Resources")
-            if resources is not None and resources.kind == "map":
-                found.append(resources)
-        return found
-
-    def _serverless_holders(self) -> List[Node]:
+        # logical id -> every resource written under it (serverless.yml: under `resources:`), indexed once
+        self.written: Dict[Any, List[Node]] = {}
         section = self.root.get("resources")
-        if section is None:
-            return []
-        return [section] if section.kind == "map" else [i for i in section.items if i.kind == "map"]
+        for holder in [self.root] + ([section] + section.items if section is not None else []):
+            resources = holder.get("Resources")
+            for key, value in resources.pairs if resources is not None else []:
+                if key.kind == "scalar":
+                    self.written.setdefault(key.value, []).append(value)
 
-    def globals_spec(self) -> Optional[Node]:
-        globals_ = self.root.get("Globals") if self.root.kind == "map" else None
-        simple = globals_.get("SimpleTable") if globals_ is not None and globals_.kind == "map" else None
-        return simple.get(T.cfn_spec) if simple is not None and simple.kind == "map" else None
+    def note(self, reason: str, label: str) -> None:
+        self.result.unfixable.append(Unfixable(self.target.resource, f"{label}: {reason}"))
 
-    # --- fixing ---------------------------------------------------------------------------------
     def fix(self, target: Target) -> FileFix:
-        result = FileFix(self.path)
+        self.result, self.target = FileFix(self.path), target
         rtype, _, logical_id = target.resource.partition(".")
-        note = lambda reason: result.unfixable.append(Unfixable(target.resource, f"{logical_id}: {reason}"))  # noqa: E731
         matches = self.written.get(logical_id, [])
-        if not matches:
-            note("not written in this file as a resource (made by Fn::ForEach, an include or a transform?): "
-                 "set PITR where it is written")
-            return result
-        holder, resource = matches[-1]
-        if len(matches) > 1:
-            note("the logical id appears more than once (CloudFormation refuses the template): keep one")
-            return result
-        if resource.kind != "map" or resource.shared:
-            note("the resource is not a plain mapping in this file (a YAML anchor or alias?): set PITR by hand")
-            return result
-        type_node = resource.get("Type")
-        if type_node is None or type_node.value != rtype:
-            note(f"its Type is not {rtype} in this file: nothing to fix here")
-            return result
+        resource = matches[-1] if matches else None
+        type_node = resource.get("Type") if resource is not None else None
+        if resource is None:
+            self.note("not written in this file as a resource (made by Fn::ForEach, an include or a transform?): "
+                      "set PITR where it is written", logical_id)
+        elif len(matches) > 1:
+            self.note("the logical id appears more than once (CloudFormation refuses the template): keep one", logical_id)
+        elif resource.kind != "map" or resource.shared:
+            self.note("the resource is not a plain mapping in this file (a YAML anchor or alias?): set PITR by hand",
+                      logical_id)
+        elif type_node is None or type_node.value != rtype:
+            self.note(f"its Type is not {rtype} in this file: nothing to fix here", logical_id)
+        else:
+            self._fix_resource(resource, rtype, logical_id)
+        return self.result
+
+    def _fix_resource(self, resource: Node, rtype: str, logical_id: str) -> None:
         properties = resource.get("Properties")
-        fallback = self.globals_spec() if rtype == SIMPLE_TABLE else None
+        # SAM's Globals.SimpleTable holds the specification of tables without one
+        fallback = _at(self.root, "Globals", "SimpleTable", T.cfn_spec) if rtype == SIMPLE_TABLE else None
         found = dependency(properties) if properties is not None else None
         if found or (properties is not None and (properties.kind != "map" or properties.shared)):
-            note(_what_to_change(found, "Properties", "a mapping with PITR enabled") if found
-                 else "Properties is not a plain mapping in this file: set PITR by hand")
+            self.note(_what_to_change(found, "Properties", "a mapping with PITR enabled") if found
+                      else "Properties is not a plain mapping in this file: set PITR by hand", logical_id)
         elif rtype == GLOBAL_TABLE:
-            self._fix_replicas(logical_id, properties, target, result)
+            self._fix_replicas(logical_id, properties)
         elif properties is not None:
-            self._fix_holder(logical_id, properties, target, result, fallback)
-        elif self._globals_on(fallback, logical_id, target, result) or not target.enable:
+            self._fix_holder(logical_id, properties, fallback)
+        elif self._globals_on(fallback, logical_id) or not self.target.enable:
             pass
         elif _merged(resource, "Properties"):
-            note("Properties comes from a YAML merge key (<<): set PITR in the merged mapping, or here")
+            self.note("Properties comes from a YAML merge key (<<): set PITR in the merged mapping, or here", logical_id)
         else:
-            result.edits.append(self.writer.insert_pair(resource, "Properties", {T.cfn_spec: {T.cfn_enabled: True}},
-                                                        T.enable_description.format(label=logical_id)))
-        return result
+            self.result.edits.append(self.writer.insert_pair(resource, "Properties", {T.cfn_spec: {T.cfn_enabled: True}},
+                                                             T.enable_description.format(label=logical_id)))
 
-    def _globals_on(self, fallback: Optional[Node], label: str, target: Target, result: FileFix) -> bool:
-        """Whether SAM's Globals.SimpleTable turns PITR on for a table without its own specification;
-        then only its period can be short, and it is fixed there."""
-        flag = fallback.get(T.cfn_enabled) if fallback is not None and fallback.kind == "map" else None
+    def _globals_on(self, fallback: Optional[Node], label: str) -> bool:  # Globals.SimpleTable turns PITR on?
+        flag = _at(fallback, T.cfn_enabled)
         if flag is None or not literal_true(flag):
             return False
-        if target.period:
-            self._fix_period(f"Globals.SimpleTable (for {label})", fallback, target.minimum, result, target.resource)
+        if self.target.period:  # then only its period can be short: fixed there
+            self._fix_period(f"Globals.SimpleTable (for {label})", fallback)  # type: ignore[arg-type]
         return True
 
-    def _fix_replicas(self, logical_id: str, properties: Optional[Node], target: Target, result: FileFix) -> None:
-        def note(label: str, reason: str) -> None:
-            result.unfixable.append(Unfixable(target.resource, f"{label}: {reason}"))
-
-        replicas = properties.get("Replicas") if properties is not None else None
+    def _fix_replicas(self, logical_id: str, properties: Optional[Node]) -> None:
+        replicas = _at(properties, "Replicas")
         if replicas is None or (replicas.kind == "seq" and not replicas.items):
-            return note(logical_id, "no Replicas to read: add Replicas, each with PointInTimeRecoverySpecification")
+            return self.note("no Replicas to read: add Replicas, each with PointInTimeRecoverySpecification", logical_id)
         found = dependency(replicas)
         if found or replicas.kind != "seq":
-            return note(logical_id, _what_to_change(found, "Replicas", "replicas with PITR enabled") if found
-                        else "Replicas is not a list")
+            return self.note(_what_to_change(found, "Replicas", "replicas with PITR enabled") if found
+                             else "Replicas is not a list", logical_id)
         for index, replica in enumerate(replicas.items, start=1):
-            region = replica.get("Region") if replica.kind == "map" else None
+            region = replica.get("Region")
             name = region.value if region is not None and region.kind == "scalar" and region.tag is None and \
                 isinstance(region.value, str) and "${" not in region.value else f"#{index}"
             label = f"replica {name} of {logical_id}"
             found = dependency(replica)
             if found or replica.kind != "map" or replica.shared:
-                spec = replica.get(T.cfn_spec) if replica.kind == "map" else None
-                flag = spec.get(T.cfn_enabled) if spec is not None and spec.kind == "map" else None
+                flag = _at(replica, T.cfn_spec, T.cfn_enabled)
                 if found or flag is None or not literal_true(flag):
-                    note(label, _what_to_change(found, "the replica", "a replica with PITR enabled") if found
-                         else "not a plain mapping in this file")
-                continue
-            self._fix_holder(label, replica, target, result)
+                    self.note(_what_to_change(found, "the replica", "a replica with PITR enabled") if found
+                              else "not a plain mapping in this file", label)
+            else:
+                self._fix_holder(label, replica)
 
-    def _fix_holder(self, label: str, holder: Node, target: Target, result: FileFix,
-                    fallback: Optional[Node] = None) -> None:
+    def _fix_holder(self, label: str, holder: Node, fallback: Optional[Node] = None) -> None:
         """PITR on, and its period at least the minimum, in the mapping that holds the specification."""
-        def note(reason: str) -> None:
-            result.unfixable.append(Unfixable(target.resource, f"{label}: {reason}"))
-
-        enable_text = T.enable_description.format(label=label)
-        if holder.count(T.cfn_spec) > 1:
-            note(f"{T.cfn_spec} appears more than once (CloudFormation refuses the template): keep one")
-            return
-        spec = holder.get(T.cfn_spec)
+        target, enable_text, spec_key, flag_key = self.target, T.enable_description.format(label=label), \
+            T.cfn_spec, T.cfn_enabled
+        spec = holder.get(spec_key)
+        found = dependency(spec) if spec is not None else None
+        if holder.count(spec_key) > 1:
+            return self.note(f"{spec_key} appears more than once (CloudFormation refuses the template): keep one", label)
         if spec is None:
-            if _merged(holder, T.cfn_spec):
-                note(f"{T.cfn_spec} comes from a YAML merge key (<<): set PITR in the merged mapping")
-            elif (fallback is None or dependency(fallback) or not self._globals_on(fallback, label, target, result)) \
-                    and target.enable:
-                result.edits.append(self.writer.insert_pair(holder, T.cfn_spec, {T.cfn_enabled: True}, enable_text))
-            return
-        found = dependency(spec)
-        if found:
-            note(_what_to_change(found, T.cfn_spec, f"{{{T.cfn_enabled}: true}}"))
-            return
-        if spec.shared:
-            note(f"{T.cfn_spec} is a YAML anchor or alias shared with other places: set PITR there by hand")
-            return
+            if _merged(holder, spec_key):
+                self.note(f"{spec_key} comes from a YAML merge key (<<): set PITR in the merged mapping", label)
+            elif (fallback is None or dependency(fallback) or not self._globals_on(fallback, label)) and target.enable:
+                self.result.edits.append(self.writer.insert_pair(holder, spec_key, {flag_key: True}, enable_text))
+            return None
+        if found or spec.shared:
+            return self.note(_what_to_change(found, spec_key, f"{{{flag_key}: true}}") if found else
+                             f"{spec_key} is a YAML anchor or alias shared with other places: set PITR there by hand",
+                             label)
         if spec.kind == "scalar" and spec.value is None:
             if target.enable:
-                key = holder.key_node(T.cfn_spec)
-                result.edits.append(self.writer.fill_empty(key, spec, {T.cfn_enabled: True}, enable_text))
-            return
-        if spec.kind != "map":
-            note(f"{T.cfn_spec} is not a mapping: write {{{T.cfn_enabled}: true}}")
-            return
-        flag = spec.get(T.cfn_enabled)
-        newly_on = False
-        if spec.count(T.cfn_enabled) > 1:
-            note(f"{T.cfn_enabled} appears more than once: keep one")
-            return
-        if flag is None:
-            if _merged(spec, T.cfn_enabled):
-                note(f"{T.cfn_enabled} comes from a YAML merge key (<<): set it in the merged mapping")
-                return
+                self.result.edits.append(self.writer.fill_empty(holder, spec_key, {flag_key: True}, enable_text))
+            return None
+        if spec.kind != "map" or spec.count(flag_key) > 1:
+            return self.note(f"{spec_key} is not a mapping: write {{{flag_key}: true}}" if spec.kind != "map"
+                             else f"{flag_key} appears more than once: keep one", label)
+        flag = spec.get(flag_key)
+        found = dependency(flag) if flag is not None else None
+        if flag is None and _merged(spec, flag_key):
+            return self.note(f"{flag_key} comes from a YAML merge key (<<): set it in the merged mapping", label)
+        if found:  # without `enable` only the period fails: the flag is on wherever it is read
+            return self.note(_what_to_change(found, flag_key, "true"), label) if target.enable \
+                else self._fix_period(label, spec)
+        if flag is None or not literal_true(flag):
+            empty = flag is not None and flag.kind == "scalar" and flag.value is None \
+                and not self.text[flag.start:flag.end].strip()
+            if flag is not None and not empty and (flag.kind != "scalar" or flag.shared):
+                return self.note(f"{flag_key} is not a plain value in this file: set it to true", label)
             if not target.enable:
-                return
-            result.edits.append(self.writer.insert_pair(spec, T.cfn_enabled, True, enable_text))
-            newly_on = True
-        elif literal_true(flag):
-            pass
-        else:
-            found = dependency(flag)
-            if found and not target.enable:  # only the period fails: the flag is on wherever it is read
-                self._fix_period(label, spec, target.minimum, result, target.resource)
-                return
-            if found:
-                note(_what_to_change(found, T.cfn_enabled, "true"))
-                return
-            if flag.kind == "scalar" and flag.value is None and not self.text[flag.start:flag.end].strip():
-                if not target.enable:
-                    return
-                result.edits.append(self.writer.fill_empty(spec.key_node(T.cfn_enabled), flag, True, enable_text))
-                newly_on = True
-            elif flag.kind == "scalar" and not flag.shared:
-                if not target.enable:
-                    return
-                result.edits.append(self.writer.set_scalar(flag, True, enable_text))
-                newly_on = True
-            else:
-                note(f"{T.cfn_enabled} is not a plain value in this file: set it to true")
-                return
-        if target.period or newly_on:
-            self._fix_period(label, spec, target.minimum, result, target.resource)
+                return None
+            self.result.edits.append(self.writer.insert_pair(spec, flag_key, True, enable_text) if flag is None
+                                     else self.writer.fill_empty(spec, flag_key, True, enable_text)
+                                     if empty else self.writer.set_scalar(flag, True, enable_text))
+        elif not target.period:
+            return None
+        return self._fix_period(label, spec)
 
-    def _fix_period(self, label: str, spec: Node, minimum: int, result: FileFix, resource: str) -> None:
-        period = spec.get(T.cfn_period)
-        if period is None:
-            return  # 35 days by default
+    def _fix_period(self, label: str, spec: Node) -> None:
+        period, minimum = spec.get(T.cfn_period), self.target.minimum
+        days = literal_days(period) if period is not None else None
+        if period is None or (days is not None and minimum <= days <= 35):
+            return  # (none: 35 days by default)
         found = dependency(period)
-        if found:
-            result.unfixable.append(Unfixable(resource, f"{label}: " + _what_to_change(
-                found, T.cfn_period, f"at least {minimum}")))
-            return
-        days = literal_days(period)
-        if days is not None and minimum <= days <= 35:
-            return
-        if period.shared or period.kind != "scalar":
-            result.unfixable.append(Unfixable(resource, f"{label}: {T.cfn_period} is not a plain value in this file: "
-                                                        f"set it to {minimum}"))
-            return
-        result.edits.append(self.writer.set_scalar(period, minimum,
-                                                   T.period_description.format(label=label, minimum=minimum)))
-
+        if found or period.shared or period.kind != "scalar":
+            self.note(_what_to_change(found, T.cfn_period, f"at least {minimum}") if found
+                      else f"{T.cfn_period} is not a plain value in this file: set it to {minimum}", label)
+        else:
+            self.result.edits.append(self.writer.set_scalar(period, minimum,
+                                                            T.period_description.format(label=label, minimum=minimum)))

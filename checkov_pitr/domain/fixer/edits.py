@@ -4,6 +4,7 @@ from __future__ import annotations
 import bisect
 import difflib
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.readers.yaml_loader import line_starts
@@ -22,14 +23,9 @@ class Edit:
 
 @dataclass(frozen=True)
 class Target:
-    """One failing resource to fix, as the scan names it.
-
-    resource: "AWS::DynamoDB::Table.MyTable" (CloudFormation), "aws_dynamodb_table.t" or
-    "module.m.aws_dynamodb_table.t[0]" (Terraform). enable: CKV_PITR_001 failed (turn PITR on
-    where it is off). period: CKV_PITR_002 failed (raise every recovery period below `minimum`).
-    A period below `minimum` on a table or replica that the fix turns on is raised too, so that
-    fixing CKV_PITR_001 never makes CKV_PITR_002 fail. resource_type: the table's type when the
-    scan knows it ("aws_dynamodb_table"); .tf.json resources are named "resource.NAME" by checkov."""
+    """One failing resource, named as the scan names it. enable: CKV_PITR_001 failed; period: CKV_PITR_002
+    failed. A short period on a table the fix turns on is raised too (fixing 001 must not fail 002).
+    resource_type: the scan's type (checkov names .tf.json resources "resource.NAME")."""
 
     resource: str
     enable: bool = True
@@ -39,9 +35,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Unfixable:
-    """A failing setting the fixer will not write, and what the user should change instead."""
-
+class Unfixable:  # a failing setting the fixer will not write, and what to change instead
     resource: str
     reason: str
 
@@ -51,10 +45,6 @@ class FileFix:
     path: str
     edits: List[Edit] = field(default_factory=list)
     unfixable: List[Unfixable] = field(default_factory=list)
-
-    def extend(self, other: "FileFix") -> None:
-        self.edits += other.edits
-        self.unfixable += other.unfixable
 
 
 class OverlappingEdits(ValueError):
@@ -81,15 +71,13 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     for edit in _ordered(edits):
         if edit.start < position or edit.end < edit.start or edit.end > len(text):
             raise OverlappingEdits(f"edit {edit.start}-{edit.end} overlaps another or lies outside the text")
-        out.append(text[position:edit.start])
-        out.append(edit.replacement)
+        out += [text[position:edit.start], edit.replacement]
         position = edit.end
     out.append(text[position:])
     return "".join(out)
 
 
-def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:
-    """1-based (line, column) of a character offset."""
+def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:  # 1-based, of a character offset
     line = bisect.bisect_right(starts, offset) - 1
     return line + 1, offset - starts[line] + 1
 
@@ -97,60 +85,32 @@ def line_column(starts: Sequence[int], offset: int) -> Tuple[int, int]:
 def _lines(text: str) -> List[str]:
     """The text's lines, each with its line break; lines end at \n only (as git and line_starts)."""
     lines = text.split("\n")
-    last = lines.pop()
-    return [line + "\n" for line in lines] + ([last] if last else [])
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
-def _range(start: int, stop: int) -> str:
-    """A unified diff range, as difflib writes it."""
+def _range(start: int, stop: int) -> str:  # a unified diff range, as difflib writes it
     length = stop - start
-    if length == 1:
-        return str(start + 1)
-    return f"{start if not length else start + 1},{length}"
-
-
-class _KnownOpcodes(difflib.SequenceMatcher):
-    """difflib's hunk grouping (3 lines of context) over opcodes computed elsewhere."""
-
-    def __init__(self, opcodes: List[Tuple[str, int, int, int, int]]) -> None:
-        super().__init__(None, [], [])
-        self.known = opcodes
-
-    def get_opcodes(self) -> List[Tuple[str, int, int, int, int]]:  # type: ignore[override]
-        return list(self.known)
+    return str(start + 1) if length == 1 else f"{start if not length else start + 1},{length}"
 
 
 def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List[Tuple[str, int, int, int, int]]]) -> str:
-    out: List[str] = []
+    out = [f"--- a/{name}\n", f"+++ b/{name}\n"]  # (called with at least one change)
     for group in groups:
-        if not out:
-            out += [f"--- a/{name}\n", f"+++ b/{name}\n"]
         first, last = group[0], group[-1]
         out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                out += [" " + line for line in a[i1:i2]]
-                continue
-            if tag in ("replace", "delete"):
-                out += ["-" + line for line in a[i1:i2]]
-            if tag in ("replace", "insert"):
-                out += ["+" + line for line in b[j1:j2]]
+        for tag, i1, i2, j1, j2 in group:  # (a delete has no b lines, an insert no a lines)
+            out += [" " + line for line in a[i1:i2]] if tag == "equal" else \
+                ["-" + line for line in a[i1:i2]] + ["+" + line for line in b[j1:j2]]
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
 
 
-def unified_diff(path: str, before: str, after: str, label: Optional[str] = None) -> str:
-    """A unified diff (git style a/ b/ names) of one file; empty when nothing changed."""
-    return edits_diff(path, before, [Edit(path, 0, len(before), after)], label)
-
-
 def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[str] = None) -> str:
-    """unified_diff(path, before, apply_edits(before, edits), label), in time linear in the text:
-    only the lines the edits touch are compared, the rest is known to be equal."""
+    """A unified diff (git style a/ b/ names; empty when nothing changes) of the edits, in time linear in
+    the text: only the lines the edits touch are compared, the rest is known to be equal."""
     ordered = _ordered(edits)
     if not ordered:
         return ""
-    starts = line_starts(before)
-    a = _lines(before)
+    starts, a = line_starts(before), _lines(before)
     count = len(a)
 
     def line_of(offset: int) -> int:
@@ -198,4 +158,6 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
     equal(count)
     if all(code[0] == "equal" for code in opcodes):
         return ""
-    return _format((label or path).replace("\\", "/"), a, b, _KnownOpcodes(opcodes).get_grouped_opcodes(3))
+    # difflib's hunk grouping (3 lines of context), over the opcodes computed here
+    groups = difflib.SequenceMatcher.get_grouped_opcodes(SimpleNamespace(get_opcodes=lambda: list(opcodes)), 3)
+    return _format((label or path).replace("\\", "/"), a, b, groups)  # type: ignore[arg-type]

@@ -1,9 +1,5 @@
-"""Edits that turn PITR on in Terraform configuration, for aws_dynamodb_table, aws_dynamodb_table_replica,
-awscc_dynamodb_table and awscc_dynamodb_global_table. `TerraformFixer` holds what to change, once for
-both syntaxes; `_HclFixer` (.tf / .tofu, on the offsets of the reader's HCL scanner
-readers/terraform_eval.parse_body) and tfjson._TfJsonFixer say how it is read and written. Only
-literal values are edited; a value from a variable, a local, a module input or for_each is left
-alone, and the reason says what to change. No checkov here."""
+"""Terraform's PITR edits: `TerraformFixer` says what to change; `_HclFixer` (on the reader's HCL scanner)
+and tfjson._TfJsonFixer read and write. Only literals are edited, else the reason says what to change."""
 from __future__ import annotations
 
 import re
@@ -23,8 +19,7 @@ _REFERENCE = re.compile(r"\b(var|local|module|each|count|data|self)\.([A-Za-z_][
 
 def literal(text: str) -> Optional[str]:
     """The expression's text when it is a literal (true, false, null, a number, a plain string)."""
-    stripped = text.strip()
-    return stripped if _LITERAL.match(stripped) else None
+    return text.strip() if _LITERAL.match(text.strip()) else None
 
 
 def what_to_change(expression: str, setting: str, want: str, modules: Sequence[str]) -> str:
@@ -48,12 +43,9 @@ def what_to_change(expression: str, setting: str, want: str, modules: Sequence[s
 
 
 class TerraformFixer:
-    """What to change in a Terraform resource, whatever its syntax. An owner is a block or object
-    (the syntax's own type), an entry one attribute or block in it; the syntax gives:
-    resource(type, name), get(owner, key) -> entries, objects(entry) -> owners, expression(entry)
-    (the text of a value that is not a literal), is_true, days, string (a literal string),
-    replica_blocks(owner) -> [(owner, dynamic)], list_items(entry) -> owners or texts (None: not a
-    list), set(entry, value, description) and insert(owner, key, value, description) -> Edit."""
+    """What to change in a Terraform resource. An owner is a block or object, an entry an attribute or
+    block in it; the syntax gives resource, get, objects, expression (a non-literal's text), is_true,
+    days, string, replica_blocks, list_items (None: not a list), set and insert (-> Edit)."""
 
     path = ""
 
@@ -90,8 +82,7 @@ class TerraformFixer:
         found = self.get(owner, key)
         return self.string(found[-1]) if found else None
 
-    def _flag(self, owner: Any, key: str, label: str) -> None:
-        """A boolean setting (a replica's point_in_time_recovery) made true."""
+    def _flag(self, owner: Any, key: str, label: str) -> None:  # a replica's point_in_time_recovery
         if not self.target.enable:
             return
         description = T.enable_description.format(label=label)
@@ -122,8 +113,8 @@ class TerraformFixer:
             return self.note(what_to_change(expression, key, f"{{ {enabled_key} = true }}", self.modules) if expression
                              else f"{key} is not one object: keep one, with {enabled_key} = true", label)
         flags = self.get(specs[0], enabled_key)
-        newly_on = False
-        if not flags or not self.is_true(flags[-1]):
+        newly_on = not flags or not self.is_true(flags[-1])
+        if newly_on:
             expression = self.expression(flags[-1]) if flags else None
             if expression is not None:
                 return self.note(what_to_change(expression, f"{key}.{enabled_key}", "true", self.modules), label)
@@ -131,7 +122,6 @@ class TerraformFixer:
                 return None
             self.result.edits.append(self.set(flags[-1], True, description) if flags
                                      else self.insert(specs[0], enabled_key, True, description))
-            newly_on = True
         periods = self.get(specs[0], period_key)
         if not periods or not (target.period or newly_on):
             return None
@@ -143,7 +133,6 @@ class TerraformFixer:
             return self.note(what_to_change(expression, period_key, str(target.minimum), self.modules), label)
         self.result.edits.append(self.set(periods[-1], target.minimum,
                                           T.period_description.format(label=label, minimum=target.minimum)))
-        return None
 
     def _global_replicas(self, config: Any, label: str) -> None:
         found = self.get(config, T.awscc_replicas)
@@ -161,7 +150,6 @@ class TerraformFixer:
             else:
                 name = self._string(item, "region") or f"#{index}"
                 self._spec(item, T.awscc_spec, T.awscc_enabled, T.awscc_period, f"replica {name} of {label}")
-        return None
 
     def shape_problem(self, owner: Any, key: str) -> Optional[str]:
         return None
@@ -170,7 +158,6 @@ class TerraformFixer:
 @dataclass
 class _Body:
     """A block's body or an object's elements: `start` is where its owner's line indentation is read."""
-
     start: int
     open: int
     close: int
@@ -186,23 +173,16 @@ class _HclFixer(TerraformFixer):
         # (type, name) -> the resource block (the last one, when a name is written twice)
         self.resources = {(item.labels[0], item.labels[1]): item for item in self.top
                           if item.kind == "block" and item.name == "resource" and len(item.labels) == 2}
-        self.step = self._file_step()
-
-    def _file_step(self) -> str:
-        for item in self.top:
-            if item.kind != "block":
-                continue
-            for inner in parse_body(self.text, item.open + 1, item.close):
-                indent, outer = self._indent_of(inner.start), self._indent_of(item.start)
-                if indent is not None and outer is not None and indent.startswith(outer) and len(indent) > len(outer):
-                    return indent[len(outer):]
-        return "  "
+        # the file's indentation step: the first nested item's indentation beyond its block's
+        steps = (indent[len(outer):] for item in self.top if item.kind == "block"
+                 for inner in parse_body(text, item.open + 1, item.close)
+                 for indent, outer in [(self._indent_of(inner.start), self._indent_of(item.start))]
+                 if indent is not None and outer is not None and indent.startswith(outer) and len(indent) > len(outer))
+        self.step = next(steps, "  ")
 
     def _indent_of(self, offset: int) -> Optional[str]:
         start = line_start(self.text, offset)
-        before = self.text[start:offset]
-        if start == 0:
-            before = before.lstrip("\ufeff")  # a BOM is no indentation
+        before = self.text[start:offset].lstrip("\ufeff" if start == 0 else "")  # a BOM is no indentation
         return before if not before.strip() else None
 
     # --- reading ----------------------------------------------------------------------------------
@@ -214,8 +194,7 @@ class _HclFixer(TerraformFixer):
         return _Body(start, open_, close, parse_body(self.text, open_ + 1, close, object_body=True), is_object=True)
 
     def resource(self, rtype: str, name: str) -> Optional[_Body]:
-        item = self.resources.get((rtype, name))
-        return self._block(item) if item else None
+        return self._block(self.resources[rtype, name]) if (rtype, name) in self.resources else None
 
     def get(self, owner: _Body, key: str) -> List[Item]:
         return [i for i in owner.items if i.name == key]
@@ -231,8 +210,7 @@ class _HclFixer(TerraformFixer):
     def expression(self, item: Item) -> Optional[str]:
         if item.kind == "block":
             return f"a {item.name} block"
-        value = self._value(item)
-        return value if literal(value) is None else None
+        return self._value(item) if literal(self._value(item)) is None else None
 
     def is_true(self, item: Item) -> bool:
         value = self._value(item).strip() if item.kind == "attr" else ""
@@ -290,8 +268,10 @@ class _HclFixer(TerraformFixer):
         if isinstance(value, dict):
             lines, inline = (T.tf_block_text if key == T.tf_block else T.awscc_text).split("\n"), T.awscc_inline_text
         else:
-            plain = owner.is_object or key == T.tf_enabled
-            lines, inline = [(f"{key} = " if plain else self._aligned(key, owner.items)) + "true"], f"{key} = true"
+            last = owner.items[-1] if owner.items else None  # `key = ` padded to its `=` column, as terraform fmt
+            width = last.equals - last.start if last is not None and last.kind == "attr" and not owner.is_object \
+                and key != T.tf_enabled else 0
+            lines, inline = [(key.ljust(width) + "= " if width > len(key) else f"{key} = ") + "true"], f"{key} = true"
         if owner.is_object and self.text.find("\n", owner.open, owner.close) < 0:  # a one-line object stays one line
             if owner.items:
                 return Edit(self.path, owner.items[-1].end, owner.items[-1].end, ", " + inline, description)
@@ -305,12 +285,9 @@ class _HclFixer(TerraformFixer):
                 position = line_start(self.text, first.start)
                 return Edit(self.path, position, position,
                             indent + (key.ljust(width) + "= " if aligned else key + " = ") + "true" + self.nl, description)
-        blank = key == T.tf_block and bool(owner.items) and owner.items[-1].kind == "block"
-        return self._insert_lines(owner, lines, description, blank_before=blank)
-
-    def _insert_lines(self, owner: _Body, lines: List[str], description: str, blank_before: bool = False) -> Edit:
-        """Insert lines (relative indentation with {step}) as the last items of a body or object."""
+        # the lines (relative indentation with {step}) as the last items of the body or object
         text, nl, items = self.text, self.nl, owner.items
+        blank_before = key == T.tf_block and bool(items) and items[-1].kind == "block"
         indent = next((i for i in map(self._indent_of, (item.start for item in items)) if i is not None),
                       leading_space(text, owner.start) + self.step)
         body = nl.join(indent + line.replace("{step}", self.step) for line in lines)
@@ -325,11 +302,3 @@ class _HclFixer(TerraformFixer):
         if newline >= 0:
             return Edit(self.path, newline + 1, newline + 1, body + nl, description)
         return Edit(self.path, owner.open + 1, owner.close, nl + body + nl + close_indent, description)
-
-    def _aligned(self, key: str, items: Sequence[Item]) -> str:
-        """`key = ` padded to the `=` column of the last attribute, terraform fmt's way."""
-        if items and items[-1].kind == "attr":
-            width = items[-1].equals - items[-1].start
-            if width > len(key):
-                return key.ljust(width) + "= "
-        return key + " = "

@@ -1,24 +1,18 @@
-"""Terraform JSON configuration (.tf.json / .tofu.json) for hcl.TerraformFixer: read on the JSON
-position tree, written in the file's JSON style. Strings with `${...}` are expressions: left alone,
-with what to change. No checkov here."""
+"""Terraform JSON (.tf.json / .tofu.json) for hcl.TerraformFixer, on the JSON position tree. Strings with
+`${...}` are expressions: left alone, with what to change. No checkov here."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from checkov_pitr.domain.fixer.cloudformation import literal_days, literal_true
+from checkov_pitr.domain.fixer.cloudformation import Node, literal_days, literal_true, parse_json
 from checkov_pitr.domain.fixer.edits import Edit
 from checkov_pitr.domain.fixer.hcl import TerraformFixer
-from checkov_pitr.domain.fixer.tree import Node, parse_json
 from checkov_pitr.domain.fixer.writer import TreeWriter
 
 
 def _objects(node: Optional[Node]) -> List[Node]:
     """.tf.json allows an object or a list of objects at each level."""
-    if node is None:
-        return []
-    if node.kind == "map":
-        return [node]
-    return [item for item in node.items if item.kind == "map"] if node.kind == "seq" else []
+    return [] if node is None else [node] if node.kind == "map" else [item for item in node.items if item.kind == "map"]
 
 
 class _TfJsonFixer(TerraformFixer):
@@ -40,20 +34,14 @@ class _TfJsonFixer(TerraformFixer):
         return self.configs.get((rtype, name))
 
     def get(self, owner: Node, key: str) -> List[Node]:
-        found = owner.get(key)
-        return [] if found is None else [found]
+        return [] if owner.get(key) is None else [owner.get(key)]  # type: ignore[list-item]
 
-    def objects(self, node: Node) -> List[Node]:
-        return _objects(node)
+    objects = staticmethod(_objects)
+    is_true = staticmethod(literal_true)
+    days = staticmethod(literal_days)
 
     def expression(self, node: Node) -> Optional[str]:
         return node.value if node.kind == "scalar" and isinstance(node.value, str) and "${" in node.value else None
-
-    def is_true(self, node: Node) -> bool:
-        return literal_true(node)
-
-    def days(self, node: Node) -> Optional[int]:
-        return literal_days(node)
 
     def string(self, node: Node) -> Optional[str]:
         return node.value if isinstance(node.value, str) and self.expression(node) is None else None
@@ -62,9 +50,8 @@ class _TfJsonFixer(TerraformFixer):
         return [(replica, False) for replica in _objects(owner.get("replica"))]
 
     def list_items(self, node: Node) -> Optional[List[Union[Node, str]]]:
-        if node.kind != "seq":
-            return None
-        return [item if item.kind == "map" else str(item.value if item.kind == "scalar" else "a list") for item in node.items]
+        return [item if item.kind == "map" else str(item.value if item.kind == "scalar" else "a list")
+                for item in node.items] if node.kind == "seq" else None
 
     def set(self, node: Node, value: Any, description: str) -> Edit:
         return self.writer.set_scalar(node, value, description)

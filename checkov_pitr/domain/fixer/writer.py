@@ -1,14 +1,16 @@
-"""How a new key, or a new value, is written into a YAML or JSON position tree in the file's own
-style: YAML block mappings at the file's indentation, YAML flow mappings inline, JSON with the
-object's indentation (spaces or tabs) and its `"key" : value` spacing. No checkov here."""
+"""New keys and values written into a YAML or JSON position tree in the file's own style (indentation,
+flow or block, `"key" : value` spacing). No checkov here."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from typing import Any, List, Mapping, Optional, Set
+from typing import Any, List, Mapping
 
 from checkov_pitr.domain.fixer.edits import Edit
-from checkov_pitr.domain.fixer.tree import Node
+from checkov_pitr.domain.readers.yaml_loader import Node
+
+_SPACE = re.compile(r"[ \t]*")
 
 
 def newline_of(text: str) -> str:
@@ -22,40 +24,24 @@ def line_start(text: str, offset: int) -> int:
 def line_end(text: str, offset: int) -> int:
     """Offset of the line break ending the line that holds `offset` (len(text) at the end)."""
     end = text.find("\n", offset)
-    if end < 0:
-        return len(text)
-    return end - 1 if end > 0 and text[end - 1] == "\r" else end
+    return len(text) if end < 0 else end - 1 if end > 0 and text[end - 1] == "\r" else end
 
 
 def leading_space(text: str, offset: int) -> str:
-    start = line_start(text, offset)
-    end = start
-    while end < len(text) and text[end] in " \t":
-        end += 1
-    return text[start:end]
-
-
-def _yaml_scalar(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)
+    return _SPACE.match(text, line_start(text, offset)).group()  # type: ignore[union-attr]
 
 
 def yaml_flow(value: Any) -> str:
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {yaml_flow(v)}" for k, v in value.items()) + "}"
-    return _yaml_scalar(value)
+    return "true" if value is True else "false" if value is False else str(value)
 
 
 def yaml_block_lines(key: str, value: Any, column: int, step: int) -> List[str]:
     if isinstance(value, Mapping):
-        lines = [" " * column + f"{key}:"]
-        for k, v in value.items():
-            lines += yaml_block_lines(k, v, column + step, step)
-        return lines
-    return [" " * column + f"{key}: {_yaml_scalar(value)}"]
+        return [" " * column + f"{key}:"] + [line for k, v in value.items()
+                                             for line in yaml_block_lines(k, v, column + step, step)]
+    return [" " * column + f"{key}: {yaml_flow(value)}"]
 
 
 def json_compact(value: Any, separator: str = ": ") -> str:
@@ -73,23 +59,19 @@ def json_multiline(value: Any, indent: str, step: str, separator: str, nl: str) 
 
 
 def yaml_step(root: Node) -> int:
-    """The file's indentation step: the most common column difference between a block mapping's key
-    and the keys of the block mapping it holds (2 when the file has none)."""
+    """The most common column difference between a block mapping's key and its block mapping's keys."""
     steps: Counter = Counter()
 
-    def walk(node: Node, depth: int = 0) -> None:
+    def walk(node: Node, depth: int = 0) -> None:  # (only maps have pairs, only sequences items)
         if depth > 100:
             return
-        if node.kind == "map":
-            for key, value in node.pairs:
-                if value.kind == "map" and not value.flow and not node.flow and value.pairs:
-                    difference = value.pairs[0][0].column - key.column
-                    if difference > 0:
-                        steps[difference] += 1
-                walk(value, depth + 1)
-        elif node.kind == "seq":
-            for item in node.items:
-                walk(item, depth + 1)
+        for key, value in node.pairs:
+            if value.kind == "map" and not value.flow and not node.flow and value.pairs \
+                    and value.pairs[0][0].column > key.column:
+                steps[value.pairs[0][0].column - key.column] += 1
+            walk(value, depth + 1)
+        for item in node.items:
+            walk(item, depth + 1)
 
     walk(root)
     return steps.most_common(1)[0][0] if steps else 2
@@ -99,56 +81,37 @@ class TreeWriter:
     """Edits on one YAML or JSON text."""
 
     def __init__(self, path: str, text: str, root: Node, fmt: str) -> None:
-        self.path, self.text, self.root, self.fmt = path, text, root, fmt
+        self.path, self.text, self.fmt = path, text, fmt
         self.nl = newline_of(text)
         self.step = yaml_step(root) if fmt == "yaml" else 2
-        self._flow_keys: Optional[Set[int]] = None
 
     # --- values ---------------------------------------------------------------------------------
     def set_scalar(self, node: Node, value: Any, description: str) -> Edit:
-        text = json_compact(value) if self.fmt == "json" else _yaml_scalar(value)
-        return Edit(self.path, node.start, node.end, text, description)
+        return Edit(self.path, node.start, node.end, json_compact(value) if self.fmt == "json" else yaml_flow(value),
+                    description)
 
-    def fill_empty(self, key: Node, value_node: Node, value: Any, description: str) -> Edit:
-        """`Key:` with nothing after it (YAML), or `Key: ~` / null: give it `value`."""
+    def fill_empty(self, mapping: Node, name: str, value: Any, description: str) -> Edit:
+        """`name:` with nothing after it (YAML), or `name: ~` / null, in `mapping`: give it `value`."""
+        key, value_node = mapping.key_node(name), mapping.get(name)
+        assert key is not None and value_node is not None
         if self.fmt == "yaml" and not self.text[value_node.start:value_node.end].strip():
             position = line_end(self.text, key.end)
-            if isinstance(value, Mapping) and not self._inside_flow(key):
-                lines: List[str] = []
-                for k, v in value.items():
-                    lines += yaml_block_lines(k, v, key.column + self.step, self.step)
+            if isinstance(value, Mapping) and not mapping.flow:  # (YAML has no block inside a flow collection)
+                lines = yaml_block_lines("", value, key.column, self.step)[1:]  # the key's own line dropped
                 return Edit(self.path, position, position, self.nl + self.nl.join(lines), description)
             return Edit(self.path, value_node.end, value_node.end, " " + yaml_flow(value), description)
         rendered = json_compact(value) if self.fmt == "json" else yaml_flow(value)
         return Edit(self.path, value_node.start, value_node.end, rendered, description)
 
-    def _inside_flow(self, key: Node) -> bool:
-        """Whether the key is inside a YAML flow collection (the tree walked once per file)."""
-        if self._flow_keys is None:
-            self._flow_keys = set()
-            stack = [(self.root, False)]
-            while stack:
-                node, flow = stack.pop()
-                flow = flow or node.flow
-                for k, v in node.pairs:
-                    if flow:
-                        self._flow_keys.add(id(k))
-                    stack.append((v, flow))
-                stack.extend((item, flow) for item in node.items)
-        return id(key) in self._flow_keys
-
     # --- keys -----------------------------------------------------------------------------------
     def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
-        if self.fmt == "json":
-            return self._json_insert(mapping, key, value, description)
-        return self._yaml_insert(mapping, key, value, description)
+        return (self._json_insert if self.fmt == "json" else self._yaml_insert)(mapping, key, value, description)
 
     def _flow_insert(self, mapping: Node, entry: str, description: str) -> Edit:
         if not mapping.pairs:
             return Edit(self.path, mapping.start + 1, mapping.start + 1, entry, description)
         last = mapping.pairs[-1][1]
-        between = self.text[last.end:mapping.end - 1]
-        comma = between.find(",")
+        comma = self.text[last.end:mapping.end - 1].find(",")
         if comma >= 0:  # a trailing comma: `{a: 1, }`
             position = last.end + comma + 1
             return Edit(self.path, position, position, " " + entry, description)
@@ -166,9 +129,8 @@ class TreeWriter:
             return Edit(self.path, start, start, self.nl.join(lines) + self.nl, description)
         one_line = first_value.end_line == first_key.line and (
             (first_value.kind == "scalar" and not first_value.block_scalar) or first_value.flow)
-        rest_start = first_value.end
-        end = line_end(text, rest_start)
-        rest = text[rest_start:end].strip()
+        end = line_end(text, first_value.end)
+        rest = text[first_value.end:end].strip()
         if one_line and (not rest or rest.startswith("#")):
             if end >= len(text):
                 return Edit(self.path, end, end, self.nl + self.nl.join(lines), description)
@@ -186,8 +148,7 @@ class TreeWriter:
                         f"{json.dumps(key)}: {json_compact(value)}", description)
         first_key, first_value = mapping.pairs[0]
         separator = text[first_key.end:first_value.start]
-        if "\n" in separator or ":" not in separator:
-            separator = ": "
+        separator = ": " if "\n" in separator or ":" not in separator else separator
         start = line_start(text, first_key.start)
         if first_key.line > mapping.line and not text[start:first_key.start].strip():
             indent = text[start:first_key.start]
