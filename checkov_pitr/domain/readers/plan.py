@@ -1,21 +1,9 @@
 """The Terraform plan reader: `terraform show -json` output -> the DynamoDB resources it will leave.
 
-No checkov here. checkov skips or crashes on plans it cannot read (cut short, gzip'd, a state, a file
-wrapped in hashicorp/setup-terraform's output lines), so the gate needs a reading of its own to fail
-closed: every in-scope resource becomes a `FoundTable`; a file that is no readable plan becomes a
-`FileReading` whose `not_judged` says why in one line, with the fix.
-
-Public:
-  read_plan(path, raw) -> FileReading      the inventory entry of one plan file
-  looks_like_plan(raw) -> bool             cheap: is this Terraform JSON output (or wrapped / compressed such)
-  decode_plan_bytes(raw) -> PlanDocument   the plan document in a file, or NotAPlan (used by domain/plan.py)
-  decode_plan_text(text) -> PlanDocument   the same for text already decoded
-
-Choices (see the README text in the reader's report):
-  - gzip: never judged; the file is reported with "decompress it (gunzip)". A compressed plan has no line
-    a finding could point at, checkov cannot read it either, and decompressing untrusted input is a
-    bomb to bound; asking for the plain JSON is simpler and fails closed.
-  - UTF-16 / UTF-32 with a BOM (Windows PowerShell's `>` writes UTF-16): judged, with a warning.
+No checkov here. checkov skips or crashes on plans it cannot read (cut short, gzip'd, a state, wrapped
+in hashicorp/setup-terraform's output lines), so the gate reads them itself to fail closed: a file that
+is no readable plan gets a one-line `not_judged` with the fix. A gzip'd plan is never judged (no line
+to point at, and a bomb to bound): "decompress it". UTF-16/32 with a BOM is judged, with a warning.
 """
 from __future__ import annotations
 
@@ -29,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES
 from checkov_pitr.domain.inventory import TERRAFORM_PLAN, FileReading, FoundTable, PlanChange
 from checkov_pitr.domain.plan_sources import parse_address
 
-PLAN_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
 MAX_DEPTH = 200
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -96,10 +84,6 @@ class PlanDocument:
     warnings: Tuple[str, ...] = ()
 
 
-# ---------------------------------------------------------------------------------------------
-# Recognising a plan file
-# ---------------------------------------------------------------------------------------------
-
 def looks_like_plan(raw: bytes) -> bool:
     """Whether `raw` is Terraform JSON output, or such output wrapped in setup-terraform's lines, gzip'd,
     or a binary `terraform plan -out` file: a file the scan must judge or explain. Looks at a bounded
@@ -109,7 +93,7 @@ def looks_like_plan(raw: bytes) -> bool:
     if raw.startswith(ZIP_MAGIC):
         return _is_terraform_zip(raw)
     try:
-        head = raw[:_HEAD].decode(_encoding(raw[:_HEAD]), errors="ignore")
+        head = raw[:_HEAD].decode(json.detect_encoding(raw[:_HEAD]), errors="ignore")
     except LookupError:
         return False
     return _looks_like_plan_text(head)
@@ -139,15 +123,6 @@ def _is_terraform_zip(raw: bytes) -> bool:
     return raw[30:30 + name_length].startswith((b"tfplan", b"tfstate", b"tfconfig")) or b"tfplan" in raw
 
 
-def _encoding(raw: bytes) -> str:
-    # json.detect_encoding knows the BOMs and the NUL patterns of UTF-16/32 JSON
-    return json.detect_encoding(raw)
-
-
-# ---------------------------------------------------------------------------------------------
-# Decoding: bytes -> text -> the plan document
-# ---------------------------------------------------------------------------------------------
-
 def decode_plan_bytes(raw: bytes) -> PlanDocument:
     """The plan document in a file's bytes; NotAPlan with the reason (and the fix) when there is none."""
     if raw.startswith(GZIP_MAGIC):
@@ -157,14 +132,13 @@ def decode_plan_bytes(raw: bytes) -> PlanDocument:
     text, warning = _decode_text(raw)
     document = decode_plan_text(text)
     if warning:
-        document = PlanDocument(document.data, document.text, document.start, document.end,
-                                (warning,) + document.warnings)
+        document = replace(document, warnings=(warning,) + document.warnings)
     return document
 
 
 def _decode_text(raw: bytes) -> Tuple[str, Optional[str]]:
     """The file's text, and a warning when it is not UTF-8 but a UTF-16/32 text with a known encoding."""
-    encoding = _encoding(raw[:4])
+    encoding = json.detect_encoding(raw[:4])  # knows the BOMs and NUL patterns of UTF-16/32
     if encoding in ("utf-8", "utf-8-sig"):
         try:
             return raw.decode("utf-8-sig"), None
@@ -190,9 +164,7 @@ def decode_plan_text(text: str) -> PlanDocument:
         # wrapper lines may follow the JSON without the `[command]` line before it (a log cut at the top)
         data, end = _parse_json(text, start, wrapped=True)
         _check_is_plan(data)
-        trailer = text[end:end + 1] and text[end:]
-        warnings = (WRAPPER_WARNING,) if trailer and not trailer.isspace() else ()
-        return PlanDocument(data, text, start, end, warnings)
+        return PlanDocument(data, text, start, end, (WRAPPER_WARNING,) if text[end:].strip() else ())
     if _WRAPPER_LINE.match(text, start):
         return _unwrap(text)
     # not an object: let the parser say what is wrong, or name the JSON value as no plan
@@ -206,7 +178,8 @@ def _parse_json(document: str, start: int, wrapped: bool) -> Tuple[Any, int]:
     if _nesting_exceeds(document, start, MAX_DEPTH):
         raise NotAPlan(DEPTH_REASON)
     try:
-        data, end = _decode_without_gc(document, start)
+        with _gc_paused():
+            data, end = _DECODER.raw_decode(document, start)
     except RecursionError:  # not reached after the pre-scan, but a reader must never raise
         raise NotAPlan(DEPTH_REASON) from None
     except json.JSONDecodeError as exc:
@@ -214,8 +187,8 @@ def _parse_json(document: str, start: int, wrapped: bool) -> Tuple[Any, int]:
             raise NotAPlan(f"truncated JSON (it breaks off after {len(document.rstrip()) - start} characters); "
                            "re-run terraform show -json") from None
         raise NotAPlan(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {RERUN}") from None
-    rest = document[end:end + 1] and document[end:]
-    if rest and not rest.isspace() and not (wrapped and _only_wrapper_lines(rest)):
+    rest = document[end:]
+    if rest.strip() and not (wrapped and _only_wrapper_lines(rest)):
         line = document.count("\n", 0, end) + 1
         raise NotAPlan(f"not valid JSON (extra data after the JSON document, at line {line}); {RERUN}")
     return data, end
@@ -232,11 +205,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _decode_without_gc(document: str, start: int) -> Tuple[Any, int]:
-    with _gc_paused():
-        return _DECODER.raw_decode(document, start)
 
 
 # What a cut-off JSON text can end in: part of a literal, a sign, a fraction or exponent; or, inside a
@@ -294,10 +262,6 @@ def is_plan(data: Any) -> bool:
         "planned_values" in data or "resource_changes" in data)
 
 
-# ---------------------------------------------------------------------------------------------
-# hashicorp/setup-terraform's wrapper
-# ---------------------------------------------------------------------------------------------
-
 def _only_wrapper_lines(rest: str) -> bool:
     return all(not line.strip() or _WRAPPER_LINE.match(line.lstrip()) for line in rest.splitlines())
 
@@ -349,10 +313,6 @@ def _next_wrapper_line(lines: Sequence[str], index: int, offset: int) -> int:
         offset += len(line)
     return offset
 
-
-# ---------------------------------------------------------------------------------------------
-# Reading the plan's resources
-# ---------------------------------------------------------------------------------------------
 
 # What judging a table reads of its values: the rest of a big plan (attributes, GSIs, tags_all)
 # is not kept for the length of checkov's run.
@@ -421,12 +381,15 @@ def _unreadable(detail: str) -> str:
             "scan the complete terraform show -json output")
 
 
-def _items(container: Any, where: str) -> Tuple[List[Tuple[str, Any]], Optional[str]]:
-    """The elements of what should be a list, with where each is, and a shape problem for a mapping."""
+def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tuple[str, Any]], Optional[str]]:
+    """The elements of what should be a list, with where each is, and a shape problem for a mapping;
+    anything else that mentions an in-scope type is `unidentified`."""
     if isinstance(container, list):
         return [(f"{where}[{i}]", item) for i, item in enumerate(container)], None
     if isinstance(container, Mapping):
         return [(f"{where}.{key}", item) for key, item in container.items()], f"{where} is a mapping, not a list"
+    if container is not None and _mentions_in_scope(container):
+        unidentified.append(f"{where} is {_kind(container)}, not a list")
     return [], None
 
 
@@ -443,37 +406,22 @@ def _build_address(module_address: Any, resource: Mapping[str, Any], resource_ty
 def _identify(resource: Mapping[str, Any], module_address: Any) -> Tuple[Optional[str], Optional[str], List[str]]:
     """(address, type, shape problems) of a resource entry; type None when it is not in scope (or a data
     source); address None when the entry names no address that can be built. The address is parsed only
-    when `type` cannot be trusted: parsing 10,000 addresses would cost more than the rest of the read."""
+    when `type` or `mode` is missing: parsing 10,000 addresses would cost more than the rest of the read."""
     address, rtype, mode = resource.get("address"), resource.get("type"), resource.get("mode")
-    problems: List[str] = []
-    if isinstance(rtype, str):
-        if rtype not in PLAN_TYPES:
-            return None, None, []
-        if mode == "data" or (mode is None and isinstance(address, str) and _is_data_address(address)):
-            return None, None, []
-        if isinstance(address, str) and f"{rtype}." not in address:
-            problems.append(f"its type {rtype} and its address disagree")
-    else:
-        parsed = parse_address(address) if isinstance(address, str) else None
-        if parsed is None or parsed.type not in PLAN_TYPES or parsed.mode == "data" or mode == "data":
-            return None, None, []
-        rtype = parsed.type
-        problems.append(f"its type is {_kind(resource.get('type'))}")
+    parsed = parse_address(address) if isinstance(address, str) and (mode is None or not isinstance(rtype, str)) else None
+    problems = [] if isinstance(rtype, str) else [f"its type is {_kind(rtype)}"]
+    rtype = rtype if isinstance(rtype, str) else parsed.type if parsed else None
+    if rtype not in PLAN_TYPES or mode == "data" or (parsed and parsed.mode == "data"):
+        return None, None, []
+    if isinstance(address, str) and f"{rtype}." not in address:
+        problems.append(f"its type {rtype} and its address disagree")
     if mode is not None and mode != "managed":
-        problems.append(f"its mode is {_short(mode)}")
+        text = json.dumps(mode, default=repr)
+        problems.append(f"its mode is {text if len(text) <= 40 else text[:37] + '...'}")
     if not isinstance(address, str):
         problems.append(f"its address is {_kind(address)}, not a string")
         address = _build_address(module_address, resource, rtype)
     return address, rtype, problems
-
-
-def _is_data_address(address: str) -> bool:
-    return address.startswith("data.") or ".data." in address.split("[", 1)[0]
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=repr)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _planned_entries(root_module: Any) -> _Findings:
@@ -491,16 +439,10 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], findings: _F
         if _mentions_in_scope(module):
             findings.unidentified.append(f"{where} is {_kind(module)}, not a mapping")
         return
-    resources = module.get("resources")
-    if resources is not None and not isinstance(resources, (list, Mapping)) and _mentions_in_scope(resources):
-        findings.unidentified.append(f"{where}.resources is {_kind(resources)}, not a list")
-    items, shape = _items(resources, f"{where}.resources")
+    items, shape = _items(module.get("resources"), f"{where}.resources", findings.unidentified)
     for item_where, resource in items:
         _add_resource(resource, item_where, inherited or shape, module.get("address"), findings)
-    children = module.get("child_modules")
-    child_items, child_shape = _items(children, f"{where}.child_modules")
-    if children is not None and not isinstance(children, (list, Mapping)) and _mentions_in_scope(children):
-        findings.unidentified.append(f"{where}.child_modules is {_kind(children)}, not a list")
+    child_items, child_shape = _items(module.get("child_modules"), f"{where}.child_modules", findings.unidentified)
     for child_where, child in child_items:
         _walk_module(child, child_where, inherited or child_shape, findings)
 
@@ -528,11 +470,11 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Change], List[str], Opti
     resource_changes itself cannot be read). Deposed objects (being deleted) and data sources are left out."""
     if resource_changes is None:
         return {}, [], None
-    items, shape = _items(resource_changes, "resource_changes")
     if not isinstance(resource_changes, (list, Mapping)):
         return {}, [], _unreadable(f"resource_changes is {_kind(resource_changes)}, not a list")
     changes: Dict[str, _Change] = {}
     unidentified: List[str] = []
+    items, shape = _items(resource_changes, "resource_changes", unidentified)
     for where, entry in items:
         if not isinstance(entry, Mapping):
             if _mentions_in_scope(entry):
@@ -588,10 +530,6 @@ def _entries_from_changes(changes: Mapping[str, _Change]) -> List[_Entry]:
     return entries
 
 
-# ---------------------------------------------------------------------------------------------
-# Line numbers
-# ---------------------------------------------------------------------------------------------
-
 def _address_lines(document: PlanDocument, addresses: Sequence[str], section: str) -> Dict[str, int]:
     """The 1-based line, in the file as it is, of each address's first `"address": "..."` in `section`
     (planned_values or resource_changes; elsewhere in the JSON if not found there, else the JSON's first
@@ -641,10 +579,6 @@ def _lines_of(text: str, positions: Mapping[str, int]) -> Dict[str, int]:
         lines[address] = line
     return lines
 
-
-# ---------------------------------------------------------------------------------------------
-# The reader
-# ---------------------------------------------------------------------------------------------
 
 def read_plan(path: str, raw: bytes) -> FileReading:
     """The inventory entry of one plan file: a FoundTable per in-scope resource the plan leaves in place,
@@ -723,7 +657,7 @@ def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change]
     for entry in entries:
         if entry.address in seen:  # one result per address: a plan listing it twice is not to be trusted
             index = seen[entry.address]
-            tables[index] = _replace_problem(tables[index], _unreadable("the plan lists this address twice"))
+            tables[index] = replace(tables[index], problem=tables[index].problem or _unreadable("the plan lists this address twice"))
             continue
         change = changes.get(entry.address)
         problem = entry.problem or (change.problem if change else None) or changes_problem
@@ -737,10 +671,6 @@ def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change]
             resource_ids=_exemption_ids(entry.address, entry.resource_type),
             change=change.change if change else None))
     return tables
-
-
-def _replace_problem(table: FoundTable, problem: str) -> FoundTable:
-    return replace(table, problem=table.problem or problem)
 
 
 __all__ = ["PLAN_TYPES", "MAX_DEPTH", "NotAPlan", "PlanDocument", "decode_plan_bytes", "decode_plan_text",
