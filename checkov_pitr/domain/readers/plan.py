@@ -188,7 +188,7 @@ def _parse_json(document: str, start: int, wrapped: bool) -> Tuple[Any, int]:
                            "re-run terraform show -json") from None
         raise NotAPlan(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {RERUN}") from None
     rest = document[end:]
-    if rest.strip() and not (wrapped and _only_wrapper_lines(rest)):
+    if rest.strip() and not (wrapped and all(_is_wrapper_line(line) for line in rest.splitlines() if line.strip())):
         line = document.count("\n", 0, end) + 1
         raise NotAPlan(f"not valid JSON (extra data after the JSON document, at line {line}); {RERUN}")
     return data, end
@@ -248,22 +248,16 @@ def _nesting_exceeds(text: str, start: int, limit: int) -> bool:
 
 
 def _check_is_plan(data: Any) -> None:
-    """NotAPlan unless `data` is a plan (a state, or other Terraform JSON, is named as such)."""
-    if is_plan(data):
+    """NotAPlan unless `data` has Terraform's version keys with planned_values or resource_changes."""
+    if isinstance(data, dict) and ("format_version" in data or "terraform_version" in data) and (
+            "planned_values" in data or "resource_changes" in data):
         return
-    if isinstance(data, dict) and "format_version" in data and "values" in data:
-        raise NotAPlan(STATE_REASON)
-    raise NotAPlan(NEITHER_REASON)
+    raise NotAPlan(STATE_REASON if isinstance(data, dict) and "format_version" in data and "values" in data
+                   else NEITHER_REASON)
 
 
-def is_plan(data: Any) -> bool:
-    """A plan document: Terraform's version keys with planned_values or resource_changes."""
-    return isinstance(data, dict) and ("format_version" in data or "terraform_version" in data) and (
-        "planned_values" in data or "resource_changes" in data)
-
-
-def _only_wrapper_lines(rest: str) -> bool:
-    return all(not line.strip() or _WRAPPER_LINE.match(line.lstrip()) for line in rest.splitlines())
+def _is_wrapper_line(line: str) -> bool:
+    return bool(_WRAPPER_LINE.match(line.lstrip()))
 
 
 def _unwrap(text: str) -> PlanDocument:
@@ -308,7 +302,7 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
 def _next_wrapper_line(lines: Sequence[str], index: int, offset: int) -> int:
     """The offset of the first wrapper line at or after lines[index] (the end of the text if none)."""
     for line in lines[index:]:
-        if _WRAPPER_LINE.match(line.lstrip()):
+        if _is_wrapper_line(line):
             return offset
         offset += len(line)
     return offset
@@ -335,9 +329,7 @@ def _exemption_ids(address: str, resource_type: str) -> Tuple[str, ...]:
 
 
 @dataclass
-class _Entry:
-    """One in-scope resource as the plan lists it (planned_values, or resource_changes' after)."""
-
+class _Entry:  # one in-scope resource as the plan lists it (planned_values, or resource_changes' after)
     address: str
     resource_type: str
     values: Any
@@ -345,9 +337,7 @@ class _Entry:
 
 
 @dataclass
-class _Change:
-    """One resource_changes entry of an in-scope resource."""
-
+class _Change:  # one resource_changes entry of an in-scope resource
     address: str
     resource_type: str
     actions: Any
@@ -357,9 +347,7 @@ class _Change:
 
 
 @dataclass
-class _Findings:
-    """What a walk over the plan found: resources, and pieces mentioning an in-scope type that name none."""
-
+class _Findings:  # what a walk over the plan found: resources, and pieces mentioning an in-scope type that name none
     entries: List[_Entry] = field(default_factory=list)
     unidentified: List[str] = field(default_factory=list)
 
@@ -424,15 +412,9 @@ def _identify(resource: Mapping[str, Any], module_address: Any) -> Tuple[Optiona
     return address, rtype, problems
 
 
-def _planned_entries(root_module: Any) -> _Findings:
-    """Every in-scope resource in planned_values.root_module and its child_modules at any depth, in
-    document order. Depth is bounded by the nesting pre-scan, so recursion is safe."""
-    findings = _Findings()
-    _walk_module(root_module, "planned_values.root_module", None, findings)
-    return findings
-
-
 def _walk_module(module: Any, where: str, inherited: Optional[str], findings: _Findings) -> None:
+    """Every in-scope resource in a module and its child_modules at any depth, in document order
+    (depth is bounded by the nesting pre-scan, so recursion is safe)."""
     if module is None:
         return
     if not isinstance(module, Mapping):
@@ -513,10 +495,6 @@ def _is_gone(actions: Any) -> bool:
     return isinstance(actions, list) and tuple(actions) in _GONE_ACTIONS
 
 
-def _creates_or_updates(actions: Any) -> bool:
-    return not isinstance(actions, list) or "create" in actions or "update" in actions
-
-
 def _entries_from_changes(changes: Mapping[str, _Change]) -> List[_Entry]:
     """With no planned_values: each resource that will exist, from its change's after values."""
     entries = []
@@ -552,21 +530,15 @@ def _find_addresses(text: str, low: int, high: int, pending: Dict[str, str], pos
         return
     for match in _ADDRESS.finditer(text, low, high):
         quoted = match.group(1)
-        key = quoted if quoted in pending else _requoted(quoted)
-        if key in pending:
-            positions[pending.pop(key)] = match.start()
+        if quoted not in pending and "\\" in quoted:
+            try:  # Terraform escapes <, > and & as \u003c: compare as json.dumps writes it
+                quoted = json.dumps(json.loads(quoted), ensure_ascii=False)
+            except ValueError:
+                continue
+        if quoted in pending:
+            positions[pending.pop(quoted)] = match.start()
             if not pending:
                 return
-
-
-def _requoted(quoted: str) -> Optional[str]:
-    """A JSON string literal in the form json.dumps gives it (Terraform escapes <, > and & as \\u003c ...)."""
-    if "\\" not in quoted:
-        return None
-    try:
-        return json.dumps(json.loads(quoted), ensure_ascii=False)
-    except ValueError:
-        return None
 
 
 def _lines_of(text: str, positions: Mapping[str, int]) -> Dict[str, int]:
@@ -614,7 +586,8 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
     changes, unidentified, changes_problem = _changes(resource_changes)
     planned = data.get("planned_values")
     if isinstance(planned, Mapping):
-        findings = _planned_entries(planned.get("root_module"))
+        findings = _Findings()
+        _walk_module(planned.get("root_module"), "planned_values.root_module", None, findings)
         section = "planned_values"
     else:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
@@ -645,7 +618,8 @@ def _with_orphan_changes(entries: List[_Entry], changes: Mapping[str, _Change]) 
     orphans = [
         _Entry(c.address, c.resource_type, c.after, _unreadable("resource_changes creates or updates it, but "
                                                                 "planned_values does not list it"))
-        for c in changes.values() if c.address not in listed and _creates_or_updates(c.actions)]
+        for c in changes.values()
+        if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
     return entries + orphans
 
 
@@ -672,6 +646,3 @@ def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change]
             change=change.change if change else None))
     return tables
 
-
-__all__ = ["PLAN_TYPES", "MAX_DEPTH", "NotAPlan", "PlanDocument", "decode_plan_bytes", "decode_plan_text",
-           "is_plan", "looks_like_plan", "plan_changes", "read_plan"]
