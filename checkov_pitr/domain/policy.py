@@ -92,9 +92,6 @@ class Exemption:
             return False
         return all(key in tags and tag_text(tags[key]) == value for key, value in self.tags)
 
-    def expired(self, today: dt.date) -> bool:
-        return today > self.expires
-
     def comment(self) -> str:
         extra = "; ".join(p for p in (f"owner {self.owner}" if self.owner else "",
                                       f"ticket {self.ticket}" if self.ticket else "") if p)
@@ -126,7 +123,7 @@ class LoadedPolicy:
         expired: Optional[Exemption] = None
         for exemption in self.exemptions:
             if exemption.covers(check_id) and exemption.matches(resource_ids, tags):
-                if not exemption.expired(today):
+                if today <= exemption.expires:
                     return exemption, None
                 expired = expired or exemption
         return None, expired
@@ -245,32 +242,18 @@ def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None
         shown = "" if error.validator in ("required", "additionalProperties", "anyOf") else f" (got {excerpt(repr(error.instance))})"
         raise PolicyError(f"policy {source}: {_path_text(path)}: {_expected(error)}{shown}")
     exemptions = tuple(
-        Exemption(
-            index=i,
-            reason=e["reason"],
-            expires=dt.date.fromisoformat(e["expires"]),
-            resources=tuple(e.get("resources", ())),
-            tags=tuple((str(k), tag_text(v)) for k, v in e.get("tags", {}).items()),
-            checks=tuple(e.get("checks", ())),
-            ticket=e.get("ticket", ""),
-            owner=e.get("owner", ""),
-        )
+        Exemption(index=i, reason=e["reason"], expires=dt.date.fromisoformat(e["expires"]),
+                  resources=tuple(e.get("resources", ())), tags=tuple((str(k), tag_text(v)) for k, v in e.get("tags", {}).items()),
+                  checks=tuple(e.get("checks", ())), ticket=e.get("ticket", ""), owner=e.get("owner", ""))
         for i, e in enumerate(data.get("exemptions") or [])
     )
     max_days = data.get("max_exemption_days", DEFAULT_MAX_EXEMPTION_DAYS)
     for exemption in exemptions:
         _check_exemption_bounds(exemption, source, max_days, today or dt.date.today())
-    return LoadedPolicy(
-        source=source,
-        core=Policy(
-            min_recovery_period_days=data.get("min_recovery_period_days", Policy.min_recovery_period_days),
-            unresolved=data.get("unresolved", Policy.unresolved),
-        ),
-        severity=dict(data.get("severity") or {}),
-        exemptions=exemptions,
-        max_exemption_days=max_days,
-        deployed_with=data.get("deployed_with", "both"),
-    )
+    core = Policy(min_recovery_period_days=data.get("min_recovery_period_days", Policy.min_recovery_period_days),
+                  unresolved=data.get("unresolved", Policy.unresolved))
+    return LoadedPolicy(source=source, core=core, severity=dict(data.get("severity") or {}), exemptions=exemptions,
+                        max_exemption_days=max_days, deployed_with=data.get("deployed_with", "both"))
 
 
 def _check_exemption_bounds(exemption: Exemption, source: str, max_days: int, today: dt.date) -> None:
@@ -308,26 +291,17 @@ def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.dat
 
 def discover_policy_path(explicit: Optional[str] = None) -> Optional[str]:
     """--policy FILE, then $CHECKOV_PITR_POLICY, then ./.checkov-pitr.yaml; None means the default."""
-    if explicit:
-        return explicit
-    from_env = os.environ.get(POLICY_ENV)
-    if from_env:
-        return from_env
-    if os.path.lexists(LOCAL_POLICY_FILE):  # a link or FIFO too: load_policy_file refuses it, loudly
-        return os.path.abspath(LOCAL_POLICY_FILE)
-    return None
-
-
-def _is_discovered(explicit: Optional[str], path: str) -> bool:
-    """True when `path` was found in the working directory rather than named by the user."""
-    return not explicit and not os.environ.get(POLICY_ENV) and os.path.basename(path) == LOCAL_POLICY_FILE
+    # ./.checkov-pitr.yaml as a link or FIFO too: load_policy_file refuses it, loudly
+    return explicit or os.environ.get(POLICY_ENV) or (
+        os.path.abspath(LOCAL_POLICY_FILE) if os.path.lexists(LOCAL_POLICY_FILE) else None)
 
 
 def load_policy(explicit: Optional[str] = None) -> LoadedPolicy:
     path = discover_policy_path(explicit)
     if path is None:
         return validate_policy_data(parse_policy_yaml(_read_packaged("default.yaml")), "default")
-    return load_policy_file(path, discovered=_is_discovered(explicit, path))
+    discovered = not explicit and not os.environ.get(POLICY_ENV) and os.path.basename(path) == LOCAL_POLICY_FILE
+    return load_policy_file(path, discovered=discovered)
 
 
 @lru_cache(maxsize=8)
