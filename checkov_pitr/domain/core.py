@@ -386,10 +386,9 @@ def evaluate_for_each(expression: Any, variables: Mapping[str, Any]) -> Any:
 
 def _dynamic_blocks(conf: Mapping[str, Any], name: str,
                     existence_matters: bool = False) -> Tuple[List[Mapping[str, Any]], List[str]]:
-    """Blocks `name` that `dynamic "name"` blocks make, and what the scan could not resolve about them.
-    Rendered: the blocks under `dynamic`. Unrendered (`{"content": ..., "for_each": ...}`): an empty
-    for_each makes none; content still naming the iterator is unresolved; else each block is the
-    content. With `existence_matters`, an unresolved for_each leaves the block's existence unresolved."""
+    """Blocks `name` that `dynamic "name"` blocks make (rendered, or `{"content", "for_each"}` as checkov
+    leaves them), and what the scan could not resolve about them: content still naming the iterator,
+    or (`existence_matters`) an unresolved for_each."""
     found: List[Mapping[str, Any]] = []
     unresolved: List[str] = []
     dynamic = unwrap(conf.get("dynamic", MISSING))
@@ -484,11 +483,8 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     return subjects
 
 
-# awscc (AWS Cloud Control provider): the CloudFormation schema in Terraform attribute syntax. Shapes:
-# HCL `point_in_time_recovery_specification = [{"point_in_time_recovery_enabled": True}]` (the object
-# wrapped once, its values plain) and `replicas = [[{...}, {...}]]`; .tf.json and plans wrap every value
-# (`[{"point_in_time_recovery_enabled": [True]}]`, `replicas = [{...}, {...}]`, null as `[None]`);
-# plan `before`/`after` values are plain JSON.
+# awscc: the CloudFormation schema in Terraform syntax. HCL wraps the specification object once (its
+# values plain) and `replicas` twice; .tf.json and plans wrap every value; plan before/after are plain.
 AWSCC_SPEC = "point_in_time_recovery_specification"
 AWSCC_ENABLED = "point_in_time_recovery_enabled"
 AWSCC_PERIOD = "recovery_period_in_days"

@@ -495,19 +495,6 @@ def _is_gone(actions: Any) -> bool:
     return isinstance(actions, list) and tuple(actions) in _GONE_ACTIONS
 
 
-def _entries_from_changes(changes: Mapping[str, _Change]) -> List[_Entry]:
-    """With no planned_values: each resource that will exist, from its change's after values."""
-    entries = []
-    for change in changes.values():
-        if _is_gone(change.actions):
-            continue
-        problem = change.problem
-        if problem is None and not isinstance(change.after, Mapping):
-            problem = _unreadable(f"its change.after is {_kind(change.after)}")
-        entries.append(_Entry(change.address, change.resource_type, change.after, problem))
-    return entries
-
-
 def _address_lines(document: PlanDocument, addresses: Sequence[str], section: str) -> Dict[str, int]:
     """The 1-based line, in the file as it is, of each address's first `"address": "..."` in `section`
     (planned_values or resource_changes; elsewhere in the JSON if not found there, else the JSON's first
@@ -521,7 +508,12 @@ def _address_lines(document: PlanDocument, addresses: Sequence[str], section: st
     for low, high in ((floor, end), (start, floor)):
         _find_addresses(text, low, high, pending, positions)
     positions.update({address: start for address in pending.values()})
-    return _lines_of(text, positions)
+    lines: Dict[str, int] = {}
+    line, at = 1, 0
+    for address, position in sorted(positions.items(), key=lambda item: item[1]):  # one newline count
+        line, at = line + text.count("\n", at, position), position
+        lines[address] = line
+    return lines
 
 
 def _find_addresses(text: str, low: int, high: int, pending: Dict[str, str], positions: Dict[str, int]) -> None:
@@ -541,22 +533,9 @@ def _find_addresses(text: str, low: int, high: int, pending: Dict[str, str], pos
                 return
 
 
-def _lines_of(text: str, positions: Mapping[str, int]) -> Dict[str, int]:
-    """1-based line numbers of offsets, counting newlines once over the text in offset order."""
-    lines: Dict[str, int] = {}
-    line, at = 1, 0
-    for address, position in sorted(positions.items(), key=lambda item: item[1]):
-        line += text.count("\n", at, position)
-        at = position
-        lines[address] = line
-    return lines
-
-
 def read_plan(path: str, raw: bytes) -> FileReading:
-    """The inventory entry of one plan file: a FoundTable per in-scope resource the plan leaves in place,
-    or `not_judged` with the reason and the fix. Odd shapes do not raise (fuzzed in the tests; the
-    inventory's reading_of still guards the call). JSON that is not Terraform's output at all (no plan
-    keys, no format_version) holds nothing to judge: no tables, no reason."""
+    """A FoundTable per in-scope resource the plan leaves in place, or `not_judged` with the reason and
+    the fix; never raises on odd shapes (fuzzed in the tests)."""
     path = os.path.abspath(path)
     with _gc_paused():
         try:
@@ -589,11 +568,20 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
         findings = _Findings()
         _walk_module(planned.get("root_module"), "planned_values.root_module", None, findings)
         section = "planned_values"
+        listed = {e.address for e in findings.entries}
+        # a change that creates or updates a resource planned_values does not list: inconsistent, fail closed
+        findings.entries += [
+            _Entry(c.address, c.resource_type, c.after, _unreadable(
+                "resource_changes creates or updates it, but planned_values does not list it"))
+            for c in changes.values()
+            if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
     else:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
             if not isinstance(part, (list, Mapping, type(None))) and _mentions_in_scope(part):
                 unidentified.append(f"{name} is {_kind(part)}")
-        findings = _Findings(_entries_from_changes(changes))
+        findings = _Findings([_Entry(c.address, c.resource_type, c.after, c.problem or (
+            None if isinstance(c.after, Mapping) else _unreadable(f"its change.after is {_kind(c.after)}")))
+            for c in changes.values()])  # gone ones are dropped below
         section = "resource_changes"
         warnings.append(NO_PLANNED_VALUES_WARNING)
     unidentified = findings.unidentified + unidentified
@@ -601,26 +589,13 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
         return FileReading(path, TERRAFORM_PLAN, not_judged=(
             f"the plan's structure cannot be read ({unidentified[0]}) where it mentions a DynamoDB resource; "
             "scan the complete terraform show -json output"), warning="; ".join(warnings) or None)
-    entries = _with_orphan_changes(findings.entries, changes) if section == "planned_values" else findings.entries
-    entries = [e for e in entries if e.address not in changes or not _is_gone(changes[e.address].actions)]
+    entries = [e for e in findings.entries if e.address not in changes or not _is_gone(changes[e.address].actions)]
     forgotten = [address for address, change in changes.items() if change.actions == ["forget"]]
     if forgotten:
         warnings.append(f"{', '.join(forgotten[:5])}{' and more' if len(forgotten) > 5 else ''} {FORGOTTEN_WARNING}")
     lines = _address_lines(document, [e.address for e in entries], section)
     tables = _tables(path, entries, changes, changes_problem, lines)
     return FileReading(path, TERRAFORM_PLAN, tables=tables, warning="; ".join(warnings) or None)
-
-
-def _with_orphan_changes(entries: List[_Entry], changes: Mapping[str, _Change]) -> List[_Entry]:
-    """planned_values' entries, plus a problem entry for each change that creates or updates a resource
-    planned_values does not list (an inconsistent plan: fail closed)."""
-    listed = {e.address for e in entries}
-    orphans = [
-        _Entry(c.address, c.resource_type, c.after, _unreadable("resource_changes creates or updates it, but "
-                                                                "planned_values does not list it"))
-        for c in changes.values()
-        if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
-    return entries + orphans
 
 
 def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change], changes_problem: Optional[str],
