@@ -85,42 +85,23 @@ class PlanDocument:
 
 
 def looks_like_plan(raw: bytes) -> bool:
-    """Whether `raw` is Terraform JSON output, or such output wrapped in setup-terraform's lines, gzip'd,
-    or a binary `terraform plan -out` file: a file the scan must judge or explain. Looks at a bounded
-    head only (and, for a zip, at its entry names)."""
-    if raw.startswith(GZIP_MAGIC):
-        return _looks_like_plan_text(_gunzip_head(raw[:_HEAD]))
-    if raw.startswith(ZIP_MAGIC):
-        return _is_terraform_zip(raw)
+    """Whether `raw` is Terraform JSON output (also inside setup-terraform's lines, gzip'd, or a binary
+    `terraform plan -out` zip): a file the scan must judge or explain. Reads a bounded head only."""
+    if raw.startswith(ZIP_MAGIC):  # Terraform's plan file is a zip whose first entry is tfplan (then tfstate, tfconfig/)
+        name_length = int.from_bytes(raw[26:28], "little")
+        return raw[30:30 + name_length].startswith((b"tfplan", b"tfstate", b"tfconfig")) or b"tfplan" in raw
     try:
-        head = raw[:_HEAD].decode(json.detect_encoding(raw[:_HEAD]), errors="ignore")
-    except LookupError:
+        if raw.startswith(GZIP_MAGIC):  # the first few KiB it decompresses to, never more
+            head = zlib.decompressobj(wbits=31).decompress(raw[:_HEAD], 4096).decode("utf-8", errors="ignore")
+        else:
+            head = raw[:_HEAD].decode(json.detect_encoding(raw[:_HEAD]), errors="ignore")
+    except (zlib.error, LookupError):
         return False
-    return _looks_like_plan_text(head)
-
-
-def _looks_like_plan_text(head: str) -> bool:
     head = head.lstrip("\ufeff \t\r\n")
     if head.startswith("{"):
         return bool(_TERRAFORM_KEY.search(head))
-    if _WRAPPER_LINE.match(head):
-        first_line = head.split("\n", 1)[0]
-        return "terraform" in first_line or bool(_TERRAFORM_KEY.search(head))
-    return False
-
-
-def _gunzip_head(raw: bytes) -> str:
-    """The first few KiB a gzip stream decompresses to ("" if it does not), never more."""
-    try:
-        return zlib.decompressobj(wbits=31).decompress(raw, 4096).decode("utf-8", errors="ignore")
-    except zlib.error:
-        return ""
-
-
-def _is_terraform_zip(raw: bytes) -> bool:
-    """Terraform's plan file is a zip whose first entry is `tfplan` (then tfstate, tfconfig/...)."""
-    name_length = int.from_bytes(raw[26:28], "little")
-    return raw[30:30 + name_length].startswith((b"tfplan", b"tfstate", b"tfconfig")) or b"tfplan" in raw
+    # wrapper lines: the first names terraform, or Terraform's keys follow
+    return bool(_WRAPPER_LINE.match(head)) and ("terraform" in head.split("\n", 1)[0] or bool(_TERRAFORM_KEY.search(head)))
 
 
 def decode_plan_bytes(raw: bytes) -> PlanDocument:
@@ -281,14 +262,14 @@ def _unwrap(text: str) -> PlanDocument:
 def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
     """(start, end, JSON text) for each place a plan may be: a line starting with `{` (the JSON runs to the
     first wrapper line after it), or the escaped data of a `::debug::stdout:` line."""
-    offset = 0
     lines = text.splitlines(keepends=True)
-    for index, line in enumerate(lines):
+    offsets = list(accumulate(map(len, lines), initial=0))
+    wrapper_starts = [offsets[i] for i, line in enumerate(lines) if _is_wrapper_line(line)] + [len(text)]
+    for line, offset in zip(lines, offsets):
         stripped = line.lstrip()
         if line.startswith("{"):  # Terraform's JSON starts at column 0; indented lines are inside it
-            start = offset
-            end = _next_wrapper_line(lines, index + 1, offset + len(line))
-            yield start, end, text[start:end]
+            end = next(at for at in wrapper_starts if at > offset)
+            yield offset, end, text[offset:end]
         for prefix in (_DEBUG_STDOUT, _SET_OUTPUT_STDOUT):
             if stripped.startswith(prefix):
                 start = offset + len(line) - len(stripped) + len(prefix)
@@ -296,16 +277,6 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
                 data = _PERCENT_ESCAPE.sub(lambda m: _UNESCAPE[m.group(1)], text[start:end])
                 if data.lstrip().startswith("{"):
                     yield start, end, data
-        offset += len(line)
-
-
-def _next_wrapper_line(lines: Sequence[str], index: int, offset: int) -> int:
-    """The offset of the first wrapper line at or after lines[index] (the end of the text if none)."""
-    for line in lines[index:]:
-        if _is_wrapper_line(line):
-            return offset
-        offset += len(line)
-    return offset
 
 
 # What judging a table reads of its values: the rest of a big plan (attributes, GSIs, tags_all)
@@ -353,9 +324,7 @@ class _Findings:  # what a walk over the plan found: resources, and pieces menti
 
 
 def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+    return {type(None): "null", dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(value), type(value).__name__)
 
 
