@@ -41,9 +41,7 @@ class State(Enum):
 
 
 @dataclass(frozen=True)
-class Policy:
-    """The settings the core needs; loading and validating the file is policy.py's job."""
-
+class Policy:  # the settings the core needs; policy.py loads and validates the file
     min_recovery_period_days: int = AWS_DEFAULT_PERIOD_DAYS
     unresolved: str = "fail"  # "fail" | "unknown"
 
@@ -56,9 +54,7 @@ class Reading:
 
 
 @dataclass(frozen=True)
-class Subject:
-    """One thing that must have PITR: a table, a replica, or one Fn::If branch of either."""
-
+class Subject:  # one thing that must have PITR: a table, a replica, or one Fn::If branch of either
     label: str  # "MyTable", "replica eu-west-2 of MyGlobalTable"
     key: str  # stable identity within a resource, to compare plan before/after: "table", "replica:eu-west-2"
     enabled: Reading
@@ -610,9 +606,7 @@ def judge_change(
         return Verdict(Result.PASSED, f"{address}: {'/'.join(actions) or 'no change'}: no existing PITR setting changes")
     if set(actions) == {"delete"}:
         return Verdict(Result.NONE, f"{address}: deleted")
-    after_by_key: dict = {}
-    for s in after:
-        after_by_key.setdefault(s.key, s)
+    after_by_key = {s.key: s for s in reversed(after)}  # the first subject of a key
     losses: List[str] = []
     for old in {s.key: s for s in before if s.enabled.state is State.ON}.values():
         new = after_by_key.get(old.key)

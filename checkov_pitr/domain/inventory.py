@@ -23,9 +23,7 @@ NOT_JUDGED_RESOURCE = "file"
 
 
 @dataclass(frozen=True)
-class PlanChange:
-    """What CKV_PITR_003 needs of a plan's `resource_changes` entry."""
-
+class PlanChange:  # what CKV_PITR_003 needs of a plan's `resource_changes` entry
     actions: Tuple[Any, ...]
     before: Any  # the `before` values (plain plan JSON), or None
     after: Any  # the `after` values, or None
@@ -62,9 +60,7 @@ class FoundTable:
 
 
 @dataclass
-class FileReading:
-    """What a reader made of one file."""
-
+class FileReading:  # what a reader made of one file
     path: str
     framework: str
     tables: List[FoundTable] = field(default_factory=list)

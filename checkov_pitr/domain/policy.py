@@ -189,6 +189,10 @@ def _path_text(path: Sequence[Any]) -> str:
     return text or "(top level)"
 
 
+_EXPECTED = {"required": "required", "anyOf": "expected `resources` (address globs) or `tags` to say what it matches",
+             **dict.fromkeys(("minLength", "minItems", "minProperties"), "expected a non-empty value")}
+
+
 def _expected(error: Any) -> str:
     validator, value, schema = error.validator, error.validator_value, error.schema
     # Say what the key means, not only its JSON type: `expires: 20270101` expects a date.
@@ -200,15 +204,11 @@ def _expected(error: Any) -> str:
         return f"expected {' or '.join(value) if isinstance(value, list) else value}"
     if validator == "enum":
         return "expected one of " + ", ".join(str(v) for v in value)
-    if validator == "required":
-        return "required"
     if validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {})) or sorted(error.schema.get("patternProperties", {}))
         return "unknown key; expected one of " + ", ".join(allowed)
-    if validator == "anyOf":
-        return "expected `resources` (address globs) or `tags` to say what it matches"
-    if validator in ("minLength", "minItems", "minProperties"):
-        return "expected a non-empty value"
+    if validator in _EXPECTED:
+        return _EXPECTED[validator]
     if validator == "maxLength":
         return f"expected at most {value} characters"
     return error.message

@@ -74,9 +74,7 @@ class NotAPlan(Exception):
 
 
 @dataclass(frozen=True)
-class PlanDocument:
-    """The plan JSON found in a file, and where in the file's text it is."""
-
+class PlanDocument:  # the plan JSON found in a file, and where in the file's text it is
     data: Dict[str, Any]
     text: str  # the whole file, decoded
     start: int  # the JSON's span in `text` (the whole text unless it is wrapped in other lines)
@@ -136,8 +134,7 @@ def _decode_text(raw: bytes) -> Tuple[str, Optional[str]]:
 
 def decode_plan_text(text: str) -> PlanDocument:
     """The plan document in a text: the whole text, or the JSON inside setup-terraform's wrapper lines."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     start = _LEADING_SPACE.match(text).end()
     if start == len(text):
         raise NotAPlan(EMPTY_REASON)
@@ -360,10 +357,15 @@ def _build_address(module_address: Any, resource: Mapping[str, Any], resource_ty
     return None if key is None else f"{prefix}{resource_type}.{name}{key}"
 
 
-def _identify(resource: Mapping[str, Any], module_address: Any) -> Tuple[Optional[str], Optional[str], List[str]]:
-    """(address, type, shape problems) of a resource entry; type None when it is not in scope (or a data
-    source); address None when the entry names no address that can be built. The address is parsed only
+def _identify(resource: Any, where: str, noun: str, module_address: Any,
+              unidentified: List[str]) -> Tuple[Optional[str], Optional[str], List[str]]:
+    """(address, type, shape problems) of an in-scope resource entry, else (None, None, []), with an entry
+    that mentions an in-scope type but cannot be named added to `unidentified`. The address is parsed only
     when `type` or `mode` is missing: parsing 10,000 addresses would cost more than the rest of the read."""
+    if not isinstance(resource, Mapping):
+        if _mentions_in_scope(resource):
+            unidentified.append(f"{where} is {_kind(resource)}, not a mapping")
+        return None, None, []
     address, rtype, mode = resource.get("address"), resource.get("type"), resource.get("mode")
     parsed = parse_address(address) if isinstance(address, str) and (mode is None or not isinstance(rtype, str)) else None
     problems = [] if isinstance(rtype, str) else [f"its type is {_kind(rtype)}"]
@@ -378,6 +380,9 @@ def _identify(resource: Mapping[str, Any], module_address: Any) -> Tuple[Optiona
     if not isinstance(address, str):
         problems.append(f"its address is {_kind(address)}, not a string")
         address = _build_address(module_address, resource, rtype)
+        if address is None:
+            unidentified.append(f"{where} is {noun} of type {rtype} without a readable address")
+            return None, None, []
     return address, rtype, problems
 
 
@@ -399,15 +404,8 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], findings: _F
 
 
 def _add_resource(resource: Any, where: str, shape: Optional[str], module_address: Any, findings: _Findings) -> None:
-    if not isinstance(resource, Mapping):
-        if _mentions_in_scope(resource):
-            findings.unidentified.append(f"{where} is {_kind(resource)}, not a mapping")
-        return
-    address, rtype, problems = _identify(resource, module_address)
-    if rtype is None:
-        return
+    address, rtype, problems = _identify(resource, where, "an entry", module_address, findings.unidentified)
     if address is None:
-        findings.unidentified.append(f"{where} is an entry of type {rtype} without a readable address")
         return
     values = resource.get("values")
     if not isinstance(values, Mapping):
@@ -427,17 +425,12 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Change], List[str], Opti
     unidentified: List[str] = []
     items, shape = _items(resource_changes, "resource_changes", unidentified)
     for where, entry in items:
-        if not isinstance(entry, Mapping):
-            if _mentions_in_scope(entry):
-                unidentified.append(f"{where} is {_kind(entry)}, not a mapping")
+        is_mapping = isinstance(entry, Mapping)
+        if is_mapping and entry.get("deposed"):
             continue
-        if entry.get("deposed"):
-            continue
-        address, rtype, problems = _identify(entry, entry.get("module_address"))
-        if rtype is None:
-            continue
+        address, rtype, problems = _identify(entry, where, "a change", is_mapping and entry.get("module_address"),
+                                             unidentified)
         if address is None:
-            unidentified.append(f"{where} is a change of type {rtype} without a readable address")
             continue
         if shape:
             problems.insert(0, shape)
@@ -579,8 +572,7 @@ def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change]
             continue
         change = changes.get(entry.address)
         problem = entry.problem or (change.problem if change else None) or changes_problem
-        line = lines.get(entry.address, 1)
-        values = entry.values
+        line, values = lines.get(entry.address, 1), entry.values
         seen[entry.address] = len(tables)
         tables.append(FoundTable(
             path=path, framework=TERRAFORM_PLAN, resource_type=entry.resource_type, resource=entry.address,
