@@ -77,9 +77,7 @@ class _Missing:
 MISSING: Any = _Missing()
 
 # Terraform references and expressions that checkov leaves unrendered.
-_TF_REFERENCE = re.compile(
-    r"\b(?:var|local|module|data|each|count|self|path|terraform)\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?"
-)
+_TF_REFERENCE = re.compile(r"\b(?:var|local|module|data|each|count|self|path|terraform)\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?")
 _TF_RESOURCE_REFERENCE = re.compile(r"\baws_[a-z0-9_]+\.[A-Za-z_][\w-]*\.[A-Za-z_]\w*")
 _TF_FUNCTION_CALL = re.compile(r"^\s*\$?\{?\s*[a-z_][a-z0-9_]*\(")
 # serverless.yml variables (`${opt:stage}`, `${self:custom.x}`, `${file(...)}`) checkov could not resolve
@@ -282,9 +280,7 @@ def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING,
     return subjects
 
 
-def read_cloudformation(
-    logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING
-) -> List[Subject]:
+def read_cloudformation(logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING) -> List[Subject]:
     """Subjects of one CloudFormation/SAM resource. `globals_spec` is the template's
     Globals.SimpleTable.PointInTimeRecoverySpecification (SimpleTable only)."""
     if properties is MISSING or properties is None:
@@ -457,8 +453,8 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     replica_blocks = blocks(conf.get("replica", MISSING))
     if replica_blocks is None:
         reference = terraform_reference(unwrap(conf.get("replica")))
-        subjects.append(replica(f"replicas of {address}", "replica:?", Reading(
-            State.UNRESOLVED if reference else State.OFF, f"replica depends on {reference}" if reference else "replica is not a block")))
+        found = Reading(State.UNRESOLVED, f"replica depends on {reference}") if reference else Reading(State.OFF, "replica is not a block")
+        subjects.append(replica(f"replicas of {address}", "replica:?", found))
         replica_blocks = []
     dynamic_replicas, replicas_unresolved = _dynamic_blocks(conf, "replica")
     for index, reason in enumerate(replicas_unresolved, start=1):
@@ -594,9 +590,7 @@ def judge_period(subjects: Sequence[Subject], policy: Policy, dialect: str = "cl
                     [], [f"{s.label}: {s.period.found}" for s in enabled], policy, dialect, [f"minimum {minimum} days"])
 
 
-def judge_change(
-    actions: Sequence[str], before: Sequence[Subject], after: Sequence[Subject], address: str
-) -> Verdict:
+def judge_change(actions: Sequence[str], before: Sequence[Subject], after: Sequence[Subject], address: str) -> Verdict:
     """CKV_PITR_003: an update or replace must not turn PITR off, or shorten its period, on a table or
     replica that has it today."""
     if not all(isinstance(a, str) for a in actions):

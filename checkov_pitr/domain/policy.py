@@ -34,10 +34,8 @@ def names_nothing(pattern: str) -> bool:
 
 
 def exemption_ids(address: str, entity_type: str = "", name: str = "") -> List[str]:
-    """What exemption globs are matched against for one Terraform resource: its full address, and
-    for a root-module resource also `type.name` (all its count/for_each instances) and `resource.name`.
-    A module's table is only ever its full address, so `aws_dynamodb_table.cache` can never exempt
-    `module.payments.aws_dynamodb_table.cache`."""
+    """What exemption globs match for a Terraform resource: its address, and only in the root module also
+    `type.name` (all instances) and `resource.name`, so `aws_dynamodb_table.c` never exempts `module.m.aws_dynamodb_table.c`."""
     ids = [address] if address else []
     in_root_module = not address or not address.startswith("module.")
     if in_root_module and entity_type and name:
@@ -86,9 +84,7 @@ class Exemption:
         return not self.checks or check_id in self.checks
 
     def matches(self, resource_ids: Sequence[str], tags: Mapping[str, Any]) -> bool:
-        if self.resources and not any(
-            address_glob_matches(rid, pattern) for rid in resource_ids if rid for pattern in self.resources
-        ):
+        if self.resources and not any(address_glob_matches(rid, glob) for rid in resource_ids if rid for glob in self.resources):
             return False
         return all(key in tags and tag_text(tags[key]) == value for key, value in self.tags)
 
@@ -115,9 +111,8 @@ class LoadedPolicy:
     def severity_for(self, check_id: str) -> str:
         return self.severity.get(check_id, CHECKS[check_id].severity)
 
-    def exemption_for(
-        self, check_id: str, resource_ids: Sequence[str], tags: Mapping[str, Any], today: Optional[dt.date] = None
-    ) -> Tuple[Optional[Exemption], Optional[Exemption]]:
+    def exemption_for(self, check_id: str, resource_ids: Sequence[str], tags: Mapping[str, Any],
+                      today: Optional[dt.date] = None) -> Tuple[Optional[Exemption], Optional[Exemption]]:
         """(the exemption that applies, an expired exemption that would have applied)."""
         today = today or dt.date.today()
         expired: Optional[Exemption] = None
@@ -270,9 +265,8 @@ def _check_exemption_bounds(exemption: Exemption, source: str, max_days: int, to
 
 
 def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.date] = None) -> LoadedPolicy:
-    """A policy file of at most MAX_POLICY_BYTES, read by the one bounded reader. A discovered policy
-    (./.checkov-pitr.yaml) must be no symlink: a pull request could otherwise point it at any file on
-    the runner; a policy named on the command line or in the environment may be one."""
+    """A policy file of at most MAX_POLICY_BYTES. A discovered ./.checkov-pitr.yaml must be no symlink: a
+    pull request could otherwise point it at any file on the runner; a named policy may be one."""
     if discovered and os.path.islink(path):
         raise PolicyError(f"policy {path}: is a symlink; a discovered {LOCAL_POLICY_FILE} must be a regular file "
                           "(name the policy with --policy to use a link)")

@@ -42,8 +42,7 @@ def judge(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
 
 
 def _combined(verdicts: List[Verdict]) -> Verdict:
-    """FAILED where any reading fails, else UNKNOWN where any is unknown, else PASSED where any
-    passes (a reading with nothing to judge, NONE, adds nothing), else NONE."""
+    """The worst of FAILED, UNKNOWN, PASSED among the readings (NONE adds nothing), else NONE."""
     for result in (Result.FAILED, Result.UNKNOWN, Result.PASSED):
         chosen = [v.reason for v in verdicts if v.result is result]
         if chosen:
@@ -82,7 +81,6 @@ def _judge_change(table: FoundTable) -> Verdict:
     actions = list(change.actions)
     if all(isinstance(a, str) for a in actions) and set(actions) <= {"create", "no-op", "read"}:
         return core.judge_change(actions, [], [], table.label)
-    before = core.read_terraform(table.label, table.resource_type, change.before or {})
-    after = core.read_terraform(table.label, table.resource_type, change.after or {})
+    before, after = (core.read_terraform(table.label, table.resource_type, values or {}) for values in (change.before, change.after))
     return core.judge_change(actions, before, after, table.label)
 

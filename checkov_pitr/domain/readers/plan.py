@@ -239,9 +239,8 @@ def _is_wrapper_line(line: str) -> bool:
 
 
 def _unwrap(text: str) -> PlanDocument:
-    """The plan inside the wrapper's lines: `[command]... show -json tfplan`, the JSON, then `::debug::`
-    lines that repeat stdout (escaped) and the exit code. The first candidate that is a plan wins; when
-    none is, the first candidate's reason is the file's."""
+    """The plan inside the wrapper's lines (`[command]...`, the JSON, `::debug::` lines repeating it escaped):
+    the first candidate that is a plan wins; when none is, the first candidate's reason is the file's."""
     failure: Optional[NotAPlan] = None
     for start, end, candidate in _wrapper_candidates(text):
         try:
@@ -281,10 +280,8 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
 _PITR_KEYS = ("point_in_time_recovery", "point_in_time_recovery_specification", "replica", "replicas")
 
 
-def _pitr_part(values: Any) -> Any:
-    if not isinstance(values, Mapping):
-        return values  # an odd shape is judged (and reported) as it is
-    return {key: values[key] for key in _PITR_KEYS if key in values}
+def _pitr_part(values: Any) -> Any:  # an odd shape is judged (and reported) as it is
+    return {key: values[key] for key in _PITR_KEYS if key in values} if isinstance(values, Mapping) else values
 
 
 def _exemption_ids(address: str, resource_type: str) -> Tuple[str, ...]:
@@ -446,9 +443,8 @@ def _change(address: str, rtype: str, change: Any, problems: List[str]) -> _Chan
     actions = change.get("actions")
     if not isinstance(actions, list):
         problems.append(f"its change.actions is {_kind(actions)}, not a list")
-        plan_change = None
-    else:
-        plan_change = PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
+    plan_change = (PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
+                   if isinstance(actions, list) else None)
     return _Change(address, rtype, actions, change.get("after"), plan_change,
                    _unreadable("; ".join(problems)) if problems else None)
 
@@ -458,9 +454,8 @@ def _is_gone(actions: Any) -> bool:
 
 
 def _address_lines(document: PlanDocument, addresses: Sequence[str], section: str) -> Dict[str, int]:
-    """The 1-based line, in the file as it is, of each address's first `"address": "..."` in `section`
-    (planned_values or resource_changes; elsewhere in the JSON if not found there, else the JSON's first
-    line). One regex pass that stops when every address is found, and one newline count."""
+    """The 1-based line of each address's first `"address": "..."` in `section` (else elsewhere in the JSON,
+    else the JSON's first line): one regex pass that stops when every address is found."""
     text, start, end = document.text, document.start, document.end
     # addresses as JSON writes them, so that a match is a set lookup, not a decode
     pending = {json.dumps(address, ensure_ascii=False): address for address in set(addresses)}
@@ -518,9 +513,8 @@ def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
 
 
 def _reading(path: str, document: PlanDocument) -> FileReading:
-    """The tables of a plan document: from planned_values (with their resource_changes entry), or, when
-    the plan has none, from resource_changes' after values; not judged when a part that mentions a
-    DynamoDB type cannot be read well enough to name the resource."""
+    """The tables of a plan document, from planned_values (else resource_changes' after values); not judged
+    when a part that mentions a DynamoDB type cannot be read well enough to name the resource."""
     data = document.data
     warnings = list(document.warnings)
     resource_changes = data.get("resource_changes")
