@@ -168,6 +168,8 @@ TABLE = resource("aws_dynamodb_table.t", "aws_dynamodb_table", "t", table_values
      [("aws_dynamodb_table.t", "its mode is")]),
     ("a data source is not a table", plan_bytes({"resources": [dict(TABLE, mode="data",
                                                                      address="data.aws_dynamodb_table.t")]}), None, []),
+    ("without a mode, a data address is still a data source", plan_bytes({"resources": [dict(
+        {k: v for k, v in TABLE.items() if k != "mode"}, address="data.aws_dynamodb_table.t")]}), None, []),
     ("resource_changes is a string", plan_bytes({"resources": [TABLE]}, "aws_dynamodb_table.t: update"), None,
      [("aws_dynamodb_table.t", "resource_changes is a string, not a list")]),
     ("a change planned_values does not list", plan_bytes({"resources": []}, [

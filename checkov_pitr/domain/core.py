@@ -1,9 +1,8 @@
-"""The domain core: read a DynamoDB table's PITR settings in any shape and judge them.
+"""Read a DynamoDB table's PITR settings in any shape and judge them. No checkov here.
 
-Nothing here knows checkov. Inputs are plain dicts as CloudFormation, Terraform HCL/.tf.json
-(checkov wraps HCL values in one-element lists) or Terraform plan JSON present them; outputs are
-`Verdict`s with a one-line reason. Every reader fails closed: a value it cannot understand is
-"off" (or "unresolved" when it is a reference the scan could not resolve), never "on".
+Inputs are plain dicts as CloudFormation, Terraform HCL/.tf.json (checkov's shape: values wrapped in
+one-element lists) or plan JSON present them; outputs are `Verdict`s with a one-line reason. Fail
+closed: a value that cannot be understood is "off" ("unresolved" for an unresolvable reference).
 """
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 AWS_DEFAULT_PERIOD_DAYS = 35
 MIN_PERIOD_DAYS, MAX_PERIOD_DAYS = 1, 35
@@ -42,9 +41,7 @@ class State(Enum):
 
 
 @dataclass(frozen=True)
-class Policy:
-    """The settings the core needs; loading and validating the file is policy.py's job."""
-
+class Policy:  # the settings the core needs; policy.py loads and validates the file
     min_recovery_period_days: int = AWS_DEFAULT_PERIOD_DAYS
     unresolved: str = "fail"  # "fail" | "unknown"
 
@@ -57,9 +54,7 @@ class Reading:
 
 
 @dataclass(frozen=True)
-class Subject:
-    """One thing that must have PITR: a table, a replica, or one Fn::If branch of either."""
-
+class Subject:  # one thing that must have PITR: a table, a replica, or one Fn::If branch of either
     label: str  # "MyTable", "replica eu-west-2 of MyGlobalTable"
     key: str  # stable identity within a resource, to compare plan before/after: "table", "replica:eu-west-2"
     enabled: Reading
@@ -82,30 +77,24 @@ class _Missing:
 MISSING: Any = _Missing()
 
 # Terraform references and expressions that checkov leaves unrendered.
-_TF_REFERENCE = re.compile(
-    r"\b(?:var|local|module|data|each|count|self|path|terraform)\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?"
-)
+_TF_REFERENCE = re.compile(r"\b(?:var|local|module|data|each|count|self|path|terraform)\.[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?")
 _TF_RESOURCE_REFERENCE = re.compile(r"\baws_[a-z0-9_]+\.[A-Za-z_][\w-]*\.[A-Za-z_]\w*")
 _TF_FUNCTION_CALL = re.compile(r"^\s*\$?\{?\s*[a-z_][a-z0-9_]*\(")
 # serverless.yml variables (`${opt:stage}`, `${self:custom.x}`, `${file(...)}`) checkov could not resolve
 _SLS_VARIABLE_START = re.compile(r"\$\{\s*(?:self|opt|env|sls|param|ssm|s3|cf|file|aws|git|strToBool)\s*[:(]")
 
 
-def _is_internal_key(key: Any) -> bool:
-    # checkov adds __startline__, __endline__, __file__ and similar keys to parsed mappings
-    return isinstance(key, str) and ((key.startswith("__") and key.endswith("__")) or key in ("start_line", "end_line"))
-
-
 def clean(mapping: Mapping[str, Any]) -> dict:
-    return {k: v for k, v in mapping.items() if not _is_internal_key(k)}
+    """The mapping without the keys checkov adds (__startline__, __file__, start_line, ...)."""
+    return {k: v for k, v in mapping.items() if not (isinstance(k, str) and (
+        (k.startswith("__") and k.endswith("__")) or k in ("start_line", "end_line")))}
 
 
 def unwrap(value: Any) -> Any:
     """checkov wraps HCL values in one-element lists (`[true]`, `[[{...}]]`); take them out."""
     depth = 0
     while isinstance(value, list) and len(value) == 1 and depth < 8:
-        value = value[0]
-        depth += 1
+        value, depth = value[0], depth + 1
     return value
 
 
@@ -114,14 +103,6 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _join(*parts: str) -> str:
-    return ", ".join(p for p in parts if p)
-
-
-# ---------------------------------------------------------------------------------------------
-# Value classification
-# ---------------------------------------------------------------------------------------------
-
 def terraform_reference(value: Any) -> Optional[str]:
     """The Terraform reference a string value depends on ("var.x", "module.y.z"), if any."""
     if not isinstance(value, str):
@@ -129,9 +110,7 @@ def terraform_reference(value: Any) -> Optional[str]:
     match = _TF_REFERENCE.search(value) or _TF_RESOURCE_REFERENCE.search(value)
     if match:
         return match.group(0)
-    if "${" in value or _TF_FUNCTION_CALL.match(value):
-        return value.strip()
-    return None
+    return value.strip() if "${" in value or _TF_FUNCTION_CALL.match(value) else None
 
 
 def serverless_variable(value: Any) -> Optional[str]:
@@ -148,14 +127,11 @@ def serverless_variable(value: Any) -> Optional[str]:
 
 
 def cfn_dependency(value: Any) -> Optional[str]:
-    """What an unresolved CloudFormation intrinsic (or serverless.yml variable) depends on, in words
-    (None if it is neither)."""
+    """What an unresolved CloudFormation intrinsic or serverless.yml variable depends on, in words."""
     variable = serverless_variable(value)
     if variable:
         return f"serverless variable {variable}"
-    if not isinstance(value, Mapping):
-        return None
-    body = clean(value)
+    body = clean(value) if isinstance(value, Mapping) else {}
     if len(body) != 1:
         return None
     (name, arg), = body.items()
@@ -167,18 +143,29 @@ def cfn_dependency(value: Any) -> Optional[str]:
         return f"parameter {arg}, which has no Default" if isinstance(arg, str) else "a Ref"
     if isinstance(name, str) and (name.startswith("Fn::") or name == "Condition"):
         detail = arg if isinstance(arg, str) else (arg[0] if isinstance(arg, list) and arg and isinstance(arg[0], str) else "")
-        return _join(name, f"'{detail}'" if detail else "").replace(", ", " ")
+        return (f"{name}, '{detail}'" if detail else name).replace(", ", " ")
     return None
 
 
-def is_no_value(value: Any) -> bool:
+def _no_value(value: Any) -> bool:
     return isinstance(value, Mapping) and clean(value) == {"Ref": "AWS::NoValue"}
 
 
-def attribute_value(value: Any, dialect: str) -> Any:
-    """checkov wraps every Terraform attribute value in one list (`enabled = true` is `[True]`, in plans
-    too); CloudFormation values are never wrapped. Take off that one list and no more: `[true]` in a
-    template, or `enabled = [true]` in HCL, is a list (which AWS and Terraform refuse), never true."""
+def _unset(value: Any) -> bool:
+    return value is MISSING or value is None or _no_value(value)
+
+
+def _odd(value: Any, key: str, dialect: str, expected: str) -> Reading:
+    """A value of the wrong kind: unresolved when it is a reference, else off."""
+    dependency = cfn_dependency(value) if dialect == "cloudformation" else terraform_reference(value)
+    if dependency:
+        return Reading(State.UNRESOLVED, f"{key} depends on {dependency}")
+    return Reading(State.OFF, f"{key} is {_short(value)}, {expected}")
+
+
+def _attribute(value: Any, dialect: str) -> Any:
+    # checkov wraps every Terraform value in one list (plans too); CloudFormation values never are.
+    # Take off that one list and no more: `enabled = [true]` is a list (AWS refuses it), never true.
     if dialect != "cloudformation" and isinstance(value, list) and len(value) == 1:
         return value[0]
     return value
@@ -186,8 +173,8 @@ def attribute_value(value: Any, dialect: str) -> Any:
 
 def read_bool(value: Any, key: str, unset_means: str, dialect: str) -> Reading:
     """Read an enabled flag. `unset_means` words what an absent value means, for the message."""
-    value = attribute_value(value, dialect)
-    if value is MISSING or value is None or is_no_value(value):
+    value = _attribute(value, dialect)
+    if _unset(value):
         return Reading(State.OFF, f"{key} {unset_means}")
     if value is True:
         return Reading(State.ON, f"{key} is true")
@@ -195,15 +182,12 @@ def read_bool(value: Any, key: str, unset_means: str, dialect: str) -> Reading:
         return Reading(State.ON, f"{key} is '{value}'")
     if value is False or (isinstance(value, str) and value.lower() == "false"):
         return Reading(State.OFF, f"{key} is false")
-    dependency = _dependency(value, dialect)
-    if dependency:
-        return Reading(State.UNRESOLVED, f"{key} depends on {dependency}")
-    return Reading(State.OFF, f"{key} is {_short(value)}, not true")
+    return _odd(value, key, dialect, "not true")
 
 
 def read_period(value: Any, key: str, dialect: str) -> Reading:
-    value = attribute_value(value, dialect)
-    if value is MISSING or value is None or is_no_value(value):
+    value = _attribute(value, dialect)
+    if _unset(value):
         return Reading(State.ON, f"{key} not set ({AWS_DEFAULT_PERIOD_DAYS} days by default)", AWS_DEFAULT_PERIOD_DAYS)
     days: Optional[int] = None
     if isinstance(value, int) and not isinstance(value, bool):
@@ -212,58 +196,42 @@ def read_period(value: Any, key: str, dialect: str) -> Reading:
         days = int(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,6}\s*", value):
         days = int(value)
-    if days is not None:
-        if MIN_PERIOD_DAYS <= days <= MAX_PERIOD_DAYS:
-            return Reading(State.ON, f"{key} is {days}", days)
-        return Reading(State.OFF, f"{key} is {days}, outside 1-35 days")
-    dependency = _dependency(value, dialect)
-    if dependency:
-        return Reading(State.UNRESOLVED, f"{key} depends on {dependency}")
-    return Reading(State.OFF, f"{key} is {_short(value)}, not a number of days")
+    if days is None:
+        return _odd(value, key, dialect, "not a number of days")
+    if MIN_PERIOD_DAYS <= days <= MAX_PERIOD_DAYS:
+        return Reading(State.ON, f"{key} is {days}", days)
+    return Reading(State.OFF, f"{key} is {days}, outside 1-35 days")
 
 
-def _dependency(value: Any, dialect: str) -> Optional[str]:
-    return cfn_dependency(value) if dialect == "cloudformation" else terraform_reference(value)
-
-
-# ---------------------------------------------------------------------------------------------
-# CloudFormation
-# ---------------------------------------------------------------------------------------------
+# --- CloudFormation ---
 
 CFN_SPEC = "PointInTimeRecoverySpecification"
 CFN_ENABLED = "PointInTimeRecoveryEnabled"
 CFN_PERIOD = "RecoveryPeriodInDays"
 CFN_FIX_ENABLE = f"set {CFN_ENABLED}: true"
+CFN_FIX_PERIOD = f"set {CFN_PERIOD} to at least the policy minimum, or remove it"
 
 
 def expand_if(value: Any, depth: int = 0) -> List[Tuple[str, Any]]:
     """Every branch of an `Fn::If` left after checkov's resolution, as (condition label, value)."""
-    if depth < 6 and isinstance(value, Mapping):
-        body = clean(value)
-        if list(body) == ["Fn::If"]:
-            args = body["Fn::If"]
-            if isinstance(args, list) and len(args) == 3:
-                condition = args[0] if isinstance(args[0], str) else "condition"
-                branches: List[Tuple[str, Any]] = []
-                for label, branch in ((f"if {condition}", args[1]), (f"unless {condition}", args[2])):
-                    for inner_label, inner in expand_if(branch, depth + 1):
-                        combined = branch_conditions(label, inner_label)
-                        if combined is not None:
-                            branches.append((combined, inner))
-                return branches
-    return [("", value)]
+    body = clean(value) if depth < 6 and isinstance(value, Mapping) else {}
+    args = body.get("Fn::If") if list(body) == ["Fn::If"] else None
+    if not (isinstance(args, list) and len(args) == 3):
+        return [("", value)]
+    condition = args[0] if isinstance(args[0], str) else "condition"
+    branches: List[Tuple[str, Any]] = []
+    for label, branch in ((f"if {condition}", args[1]), (f"unless {condition}", args[2])):
+        for inner_label, inner in expand_if(branch, depth + 1):
+            combined = branch_conditions(label, inner_label)
+            if combined is not None:
+                branches.append((combined, inner))
+    return branches
 
 
 def branch_conditions(*parts: str) -> Optional[str]:
-    """Join branch labels ("if A", "unless B, if C") without repeats; None when they contradict.
-
-    Two `Fn::If`s on the same condition go the same way: "if A" with "unless A" cannot happen,
-    and judging such a combination would fail a template for a branch that never exists."""
-    seen: List[str] = []
-    for part in parts:
-        for item in part.split(", ") if part else []:
-            if item not in seen:
-                seen.append(item)
+    """Join branch labels ("if A", "unless B, if C") without repeats; None when they contradict:
+    two `Fn::If`s on one condition go the same way, so "if A" with "unless A" never exists."""
+    seen = list(dict.fromkeys(item for part in parts if part for item in part.split(", ")))
     if any(item.startswith("if ") and f"unless {item[3:]}" in seen for item in seen):
         return None
     return ", ".join(seen)
@@ -281,24 +249,18 @@ def _cfn_unset_period(label: str, key: str, enabled: Reading, fix_period: str = 
 def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING, context: str = "") -> List[Subject]:
     """`context` is the branch the specification sits in (a GlobalTable replica's Fn::If)."""
     subjects: List[Subject] = []
-    fix_period = f"set {CFN_PERIOD} to at least the policy minimum, or remove it"
     for inner_condition, branch in expand_if(spec):
         spec_condition = branch_conditions(context, inner_condition)
         if spec_condition is None:
             continue  # contradicts the branch the specification sits in
         if (branch is MISSING or branch is None) and fallback is not MISSING:
             branch = fallback
-            spec_condition = _join(spec_condition, "from Globals.SimpleTable")
+            spec_condition = ", ".join(filter(None, (spec_condition, "from Globals.SimpleTable")))
         subject_label = _labelled(label, spec_condition)
-        if branch is MISSING or branch is None or is_no_value(branch):
-            subjects.append(_cfn_unset_period(subject_label, key, Reading(
-                State.OFF, f"{CFN_SPEC} missing (PITR is off by default)"), fix_period))
-            continue
-        dependency = cfn_dependency(branch)
-        if dependency or not isinstance(branch, Mapping):
-            found = f"{CFN_SPEC} depends on {dependency}" if dependency else f"{CFN_SPEC} is {_short(branch)}, not a mapping"
-            subjects.append(_cfn_unset_period(subject_label, key, Reading(
-                State.UNRESOLVED if dependency else State.OFF, found), fix_period))
+        if _unset(branch) or cfn_dependency(branch) or not isinstance(branch, Mapping):
+            enabled = (Reading(State.OFF, f"{CFN_SPEC} missing (PITR is off by default)") if _unset(branch)
+                       else _odd(branch, CFN_SPEC, "cloudformation", "not a mapping"))
+            subjects.append(_cfn_unset_period(subject_label, key, enabled, CFN_FIX_PERIOD))
             continue
         body = clean(branch)
         if not body:
@@ -311,18 +273,14 @@ def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING,
         for enabled_condition, enabled in enabled_readings:
             for period_condition, period_value in expand_if(body.get(CFN_PERIOD, MISSING)):
                 condition = branch_conditions(spec_condition, enabled_condition, period_condition)
-                if condition is None:
-                    continue  # e.g. "if A" for the flag with "unless A" for the period: never happens
-                subjects.append(Subject(
-                    _labelled(label, condition), key, enabled,
-                    read_period(period_value, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, fix_period,
-                ))
+                if condition is not None:  # None: e.g. "if A" for the flag with "unless A" for the period
+                    subjects.append(Subject(_labelled(label, condition), key, enabled,
+                                            read_period(period_value, CFN_PERIOD, "cloudformation"),
+                                            CFN_FIX_ENABLE, CFN_FIX_PERIOD))
     return subjects
 
 
-def read_cloudformation(
-    logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING
-) -> List[Subject]:
+def read_cloudformation(logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING) -> List[Subject]:
     """Subjects of one CloudFormation/SAM resource. `globals_spec` is the template's
     Globals.SimpleTable.PointInTimeRecoverySpecification (SimpleTable only)."""
     if properties is MISSING or properties is None:
@@ -347,13 +305,13 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
         judged_before = len(subjects)
         for index, replica in enumerate(replicas, start=1):
             for replica_condition, replica_body in expand_if(replica):
-                if is_no_value(replica_body):
-                    continue  # the replica does not exist in this branch
-                region = replica_body.get("Region") if isinstance(replica_body, Mapping) else None
-                name = region if isinstance(region, str) else f"#{index}"
                 replica_context = branch_conditions(condition, replica_condition)
+                if _no_value(replica_body):
+                    continue  # the replica does not exist in this branch
                 if replica_context is None:
                     continue  # contradicts the branch of Replicas it sits in
+                region = replica_body.get("Region") if isinstance(replica_body, Mapping) else None
+                name = region if isinstance(region, str) else f"#{index}"
                 replica_name = f"replica {name} of {logical_id}"
                 if not isinstance(replica_body, Mapping):
                     subjects.append(_cfn_unset_period(_labelled(replica_name, replica_context), f"replica:{name}",
@@ -366,14 +324,14 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
     return subjects
 
 
-# ---------------------------------------------------------------------------------------------
-# Terraform (HCL as checkov hands it over, .tf.json, and plan JSON values)
-# ---------------------------------------------------------------------------------------------
+# --- Terraform (HCL as checkov hands it over, .tf.json, and plan JSON values) ---
 
 TF_BLOCK = "point_in_time_recovery"
 TF_FIX_TABLE = "set point_in_time_recovery { enabled = true }"
 TF_FIX_REPLICA = "set point_in_time_recovery = true in the replica"
 TF_FIX_PERIOD = "set recovery_period_in_days to at least the policy minimum, or remove it"
+_UNSET_FALSE = "not set (false by default)"
+_NO_PERIOD = read_period(MISSING, "recovery_period_in_days", "terraform")  # aws and awscc name it alike
 
 
 def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
@@ -383,32 +341,27 @@ def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
         return []
     if isinstance(value, Mapping):
         return [value]
-    if isinstance(value, list):
-        found: List[Mapping[str, Any]] = []
-        for item in value:
-            inner = blocks(item)
-            if inner is None:
-                return None
-            found.extend(inner)
-        return found
-    return None
+    if not isinstance(value, list):
+        return None
+    found: List[Mapping[str, Any]] = []
+    for item in value:
+        inner = blocks(item)
+        if inner is None:
+            return None
+        found.extend(inner)
+    return found
 
 
 def _mentions_iterator(value: Any, iterator: str) -> bool:
     """Whether a dynamic block's content still refers to its iterator (`replica.value`): unrendered."""
     if isinstance(value, str):
         return bool(re.search(rf"\b{re.escape(iterator)}\.(?:value|key)\b", value))
-    if isinstance(value, Mapping):
-        return any(_mentions_iterator(v, iterator) for v in value.values())
-    if isinstance(value, list):
-        return any(_mentions_iterator(v, iterator) for v in value)
-    return False
+    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+    return any(_mentions_iterator(v, iterator) for v in items)
 
-
-# --- A dynamic block's for_each, decided by the one Terraform evaluator (readers/terraform_eval.py) ---
 
 def evaluate_for_each(expression: Any, variables: Mapping[str, Any]) -> Any:
-    """A for_each expression's value where the scan can decide it from `variables`, else MISSING."""
+    """A dynamic block's for_each value where the one Terraform evaluator can decide it, else MISSING."""
     from checkov_pitr.domain.readers.terraform_eval import Scope, contains_unknown
 
     # the HCL parser wraps the expression in one list: ["${...}"], [[]], [[1]]; take off that one only
@@ -425,10 +378,9 @@ def evaluate_for_each(expression: Any, variables: Mapping[str, Any]) -> Any:
 
 def _dynamic_blocks(conf: Mapping[str, Any], name: str,
                     existence_matters: bool = False) -> Tuple[List[Mapping[str, Any]], List[str]]:
-    """Blocks `name` that `dynamic "name"` blocks make, and what the scan could not resolve about them.
-    Rendered: the blocks under `dynamic`. Unrendered (`{"content": ..., "for_each": ...}`): an empty
-    for_each makes none; content still naming the iterator is unresolved; else each block is the
-    content. With `existence_matters`, an unresolved for_each leaves the block's existence unresolved."""
+    """Blocks `name` that `dynamic "name"` blocks make (rendered, or `{"content", "for_each"}` as checkov
+    leaves them), and what the scan could not resolve about them: content still naming the iterator,
+    or (`existence_matters`) an unresolved for_each."""
     found: List[Mapping[str, Any]] = []
     unresolved: List[str] = []
     dynamic = unwrap(conf.get("dynamic", MISSING))
@@ -459,13 +411,10 @@ def _dynamic_blocks(conf: Mapping[str, Any], name: str,
         iterator = iterator if isinstance(iterator, str) else name
         if items is None or (isinstance(items, (list, dict, str)) and not items):
             continue  # for_each is empty: no such block exists
-        if isinstance(items, str) and existence_matters:
+        if isinstance(items, str) and (existence_matters or _mentions_iterator(content, iterator)):
             unresolved.append(f'dynamic "{name}" for_each depends on {terraform_reference(items) or items}')
         elif _mentions_iterator(content, iterator):
-            if isinstance(items, str):
-                unresolved.append(f'dynamic "{name}" for_each depends on {terraform_reference(items) or items}')
-            else:
-                unresolved.append(f'dynamic "{name}" content depends on {iterator}.value, which the scan could not render')
+            unresolved.append(f'dynamic "{name}" content depends on {iterator}.value, which the scan could not render')
         else:
             # every block it makes looks like the content, whatever for_each turns out to be
             found.extend(content * (len(items) if isinstance(items, (list, dict)) else 1))
@@ -476,74 +425,58 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     # A lone replica block whose content still refers to replica.value is a `dynamic "replica"` that
     # checkov handed over unrendered because its for_each is empty by default: no such replica exists.
     # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
-    subjects: List[Subject] = []
+    def table(enabled: Reading, period: Reading = _NO_PERIOD) -> Subject:
+        return Subject(address, "table", enabled, period, TF_FIX_TABLE, TF_FIX_PERIOD)
+
+    def replica(label: str, key: str, enabled: Reading) -> Subject:  # replicas have no recovery period of their own
+        return Subject(label, key, enabled, _NO_PERIOD, TF_FIX_REPLICA, "")
+
     raw_block = conf.get(TF_BLOCK, MISSING)
     pitr_blocks = blocks(raw_block)
     dynamic_pitr, pitr_unresolved = _dynamic_blocks(conf, TF_BLOCK, existence_matters=True)
     if pitr_blocks is not None:
         pitr_blocks = pitr_blocks + [b for b in dynamic_pitr if not any(b == p for p in pitr_blocks)]
-    period_default = read_period(MISSING, "recovery_period_in_days", "terraform")
     if pitr_blocks == [] and pitr_unresolved:
-        subjects.append(Subject(address, "table", Reading(State.UNRESOLVED, "; ".join(pitr_unresolved)),
-                                period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
+        subjects = [table(Reading(State.UNRESOLVED, "; ".join(pitr_unresolved)))]
     elif pitr_blocks is None:
-        reference = terraform_reference(unwrap(raw_block))
-        state = State.UNRESOLVED if reference else State.OFF
-        found = f"{TF_BLOCK} depends on {reference}" if reference else f"{TF_BLOCK} is {_short(unwrap(raw_block))}, not a block"
-        subjects.append(Subject(address, "table", Reading(state, found), period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
+        subjects = [table(_odd(unwrap(raw_block), TF_BLOCK, "terraform", "not a block"))]
     elif not pitr_blocks:
-        subjects.append(Subject(address, "table", Reading(State.OFF, f"no {TF_BLOCK} block (PITR is off by default)"),
-                                period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
+        subjects = [table(Reading(State.OFF, f"no {TF_BLOCK} block (PITR is off by default)"))]
     elif any(clean(other) != clean(pitr_blocks[0]) for other in pitr_blocks[1:]):
         # Terraform allows one block (identical copies come from checkov's dynamic-block handling)
-        subjects.append(Subject(address, "table",
-                                Reading(State.OFF, f"{len(pitr_blocks)} different {TF_BLOCK} blocks (Terraform allows one)"),
-                                period_default, TF_FIX_TABLE, TF_FIX_PERIOD))
+        subjects = [table(Reading(State.OFF, f"{len(pitr_blocks)} different {TF_BLOCK} blocks (Terraform allows one)"))]
     else:
         block = clean(pitr_blocks[0])
-        enabled = read_bool(block.get("enabled", MISSING), f"{TF_BLOCK}.enabled", "not set (false by default)", "terraform")
-        period = read_period(block.get("recovery_period_in_days", MISSING), "recovery_period_in_days", "terraform")
-        subjects.append(Subject(address, "table", enabled, period, TF_FIX_TABLE, TF_FIX_PERIOD))
+        subjects = [table(read_bool(block.get("enabled", MISSING), f"{TF_BLOCK}.enabled", _UNSET_FALSE, "terraform"),
+                          read_period(block.get("recovery_period_in_days", MISSING), "recovery_period_in_days", "terraform"))]
 
     replica_blocks = blocks(conf.get("replica", MISSING))
     if replica_blocks is None:
         reference = terraform_reference(unwrap(conf.get("replica")))
-        subjects.append(Subject(f"replicas of {address}", "replica:?",
-                                Reading(State.UNRESOLVED if reference else State.OFF,
-                                        f"replica depends on {reference}" if reference else "replica is not a block"),
-                                period_default, TF_FIX_REPLICA, ""))
+        found = Reading(State.UNRESOLVED, f"replica depends on {reference}") if reference else Reading(State.OFF, "replica is not a block")
+        subjects.append(replica(f"replicas of {address}", "replica:?", found))
         replica_blocks = []
     dynamic_replicas, replicas_unresolved = _dynamic_blocks(conf, "replica")
     for index, reason in enumerate(replicas_unresolved, start=1):
-        subjects.append(Subject(f"replicas of {address}", f"replica:dynamic#{index}", Reading(State.UNRESOLVED, reason),
-                                period_default, TF_FIX_REPLICA, ""))
+        subjects.append(replica(f"replicas of {address}", f"replica:dynamic#{index}", Reading(State.UNRESOLVED, reason)))
     # checkov's handle_dynamic_values may copy dynamic content into `replica` and keep `dynamic` too
     all_replicas = [r for r in replica_blocks if not any(r == d for d in dynamic_replicas)] + dynamic_replicas
     unrendered = [r for r in all_replicas if _mentions_iterator(r, "replica")]
     if len(unrendered) > 1:
         # for_each had several elements but checkov could not substitute replica.value: unresolved
-        for index, _ in enumerate(unrendered, start=1):
-            subjects.append(Subject(
-                f"replica #{index} of {address}", f"replica:#{index}",
-                Reading(State.UNRESOLVED, 'dynamic "replica" content depends on replica.value, which the scan could not render'),
-                period_default, TF_FIX_REPLICA, ""))
-    replicas = [r for r in all_replicas if not _mentions_iterator(r, "replica")]
-    for index, replica in enumerate(replicas, start=1):
-        replica = clean(replica)
-        region = unwrap(replica.get("region_name", MISSING))
+        for index in range(1, len(unrendered) + 1):
+            subjects.append(replica(f"replica #{index} of {address}", f"replica:#{index}", Reading(
+                State.UNRESOLVED, 'dynamic "replica" content depends on replica.value, which the scan could not render')))
+    for index, block in enumerate((clean(r) for r in all_replicas if not _mentions_iterator(r, "replica")), start=1):
+        region = unwrap(block.get("region_name", MISSING))
         name = region if isinstance(region, str) and not terraform_reference(region) else f"#{index}"
-        enabled = read_bool(replica.get(TF_BLOCK, MISSING), TF_BLOCK, "not set (false by default)", "terraform")
-        # replica blocks have no recovery period of their own
-        subjects.append(Subject(f"replica {name} of {address}", f"replica:{name}", enabled, period_default,
-                                TF_FIX_REPLICA, ""))
+        subjects.append(replica(f"replica {name} of {address}", f"replica:{name}",
+                                read_bool(block.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")))
     return subjects
 
 
-# awscc (AWS Cloud Control provider): the CloudFormation schema in Terraform attribute syntax. Shapes:
-# HCL `point_in_time_recovery_specification = [{"point_in_time_recovery_enabled": True}]` (the object
-# wrapped once, its values plain) and `replicas = [[{...}, {...}]]`; .tf.json and plans wrap every value
-# (`[{"point_in_time_recovery_enabled": [True]}]`, `replicas = [{...}, {...}]`, null as `[None]`);
-# plan `before`/`after` values are plain JSON.
+# awscc: the CloudFormation schema in Terraform syntax. HCL wraps the specification object once (its
+# values plain) and `replicas` twice; .tf.json and plans wrap every value; plan before/after are plain.
 AWSCC_SPEC = "point_in_time_recovery_specification"
 AWSCC_ENABLED = "point_in_time_recovery_enabled"
 AWSCC_PERIOD = "recovery_period_in_days"
@@ -553,41 +486,31 @@ AWSCC_FIX_PERIOD = f"set {AWSCC_PERIOD} to at least the policy minimum, or remov
 
 
 def _awscc_spec_subjects(label: str, key: str, spec: Any, fix_enable: str) -> List[Subject]:
-    period_default = read_period(MISSING, AWSCC_PERIOD, "terraform")
     specs = blocks(spec)
+    bodies = [clean(s) for s in specs or []]
     if specs is None:
-        reference = terraform_reference(unwrap(spec))
-        found = f"{AWSCC_SPEC} depends on {reference}" if reference else f"{AWSCC_SPEC} is {_short(unwrap(spec))}, not an object"
-        return [Subject(label, key, Reading(State.UNRESOLVED if reference else State.OFF, found), period_default,
+        enabled = _odd(unwrap(spec), AWSCC_SPEC, "terraform", "not an object")
+    elif not bodies:
+        enabled = Reading(State.OFF, f"{AWSCC_SPEC} missing (PITR is off by default)")
+    elif any(other != bodies[0] for other in bodies[1:]):
+        enabled = Reading(State.OFF, f"{AWSCC_SPEC} is {len(bodies)} different objects, not one")
+    elif not bodies[0]:
+        enabled = Reading(State.OFF, f"{AWSCC_SPEC} is empty (PITR is off by default)")
+    else:
+        enabled = read_bool(bodies[0].get(AWSCC_ENABLED, MISSING), f"{AWSCC_SPEC}.{AWSCC_ENABLED}", _UNSET_FALSE, "terraform")
+        return [Subject(label, key, enabled, read_period(bodies[0].get(AWSCC_PERIOD, MISSING), AWSCC_PERIOD, "terraform"),
                         fix_enable, AWSCC_FIX_PERIOD)]
-    bodies = [clean(s) for s in specs]
-    if not bodies:
-        return [Subject(label, key, Reading(State.OFF, f"{AWSCC_SPEC} missing (PITR is off by default)"), period_default,
-                        fix_enable, AWSCC_FIX_PERIOD)]
-    if any(other != bodies[0] for other in bodies[1:]):
-        return [Subject(label, key, Reading(State.OFF, f"{AWSCC_SPEC} is {len(bodies)} different objects, not one"),
-                        period_default, fix_enable, AWSCC_FIX_PERIOD)]
-    body = bodies[0]
-    if not body:
-        return [Subject(label, key, Reading(State.OFF, f"{AWSCC_SPEC} is empty (PITR is off by default)"), period_default,
-                        fix_enable, AWSCC_FIX_PERIOD)]
-    enabled = read_bool(body.get(AWSCC_ENABLED, MISSING), f"{AWSCC_SPEC}.{AWSCC_ENABLED}",
-                        "not set (false by default)", "terraform")
-    period = read_period(body.get(AWSCC_PERIOD, MISSING), AWSCC_PERIOD, "terraform")
-    return [Subject(label, key, enabled, period, fix_enable, AWSCC_FIX_PERIOD)]
+    return [Subject(label, key, enabled, _NO_PERIOD, fix_enable, AWSCC_FIX_PERIOD)]
 
 
 def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     """Every element of `replicas` has its own specification, as in CloudFormation's GlobalTable."""
-    period_default = read_period(MISSING, AWSCC_PERIOD, "terraform")
     raw = conf.get("replicas", MISSING)
     replicas = blocks(raw)
-    if replicas is None or not replicas:
-        reference = terraform_reference(unwrap(raw)) if replicas is None else None
-        found = (f"replicas depends on {reference}" if reference
-                 else "no replicas to read" if replicas == [] else f"replicas is {_short(unwrap(raw))}, not a list of objects")
-        return [Subject(address, "table", Reading(State.UNRESOLVED if reference else State.OFF, found), period_default,
-                        AWSCC_FIX_REPLICA, AWSCC_FIX_PERIOD)]
+    if not replicas:
+        enabled = (Reading(State.OFF, "no replicas to read") if replicas == []
+                   else _odd(unwrap(raw), "replicas", "terraform", "not a list of objects"))
+        return [Subject(address, "table", enabled, _NO_PERIOD, AWSCC_FIX_REPLICA, AWSCC_FIX_PERIOD)]
     subjects: List[Subject] = []
     for index, replica in enumerate(replicas, start=1):
         region = unwrap(replica.get("region", MISSING))
@@ -601,13 +524,12 @@ def read_terraform(address: str, resource_type: str, conf: Any) -> List[Subject]
     """Subjects of one Terraform resource; `conf` in checkov's HCL shape, .tf.json, or plan JSON."""
     if not isinstance(conf, Mapping):
         return [Subject(address, "table", Reading(State.OFF, f"configuration is {_short(conf)}, not a mapping"),
-                        read_period(MISSING, "recovery_period_in_days", "terraform"), TF_FIX_TABLE, "")]
+                        _NO_PERIOD, TF_FIX_TABLE, "")]
     if resource_type == TF_TABLE:
         return _tf_table_subjects(address, conf)
     if resource_type == TF_TABLE_REPLICA:
-        enabled = read_bool(conf.get(TF_BLOCK, MISSING), TF_BLOCK, "not set (false by default)", "terraform")
-        return [Subject(address, "table", enabled, read_period(MISSING, "recovery_period_in_days", "terraform"),
-                        "set point_in_time_recovery = true", "")]
+        enabled = read_bool(conf.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")
+        return [Subject(address, "table", enabled, _NO_PERIOD, "set point_in_time_recovery = true", "")]
     if resource_type == AWSCC_TABLE:
         return _awscc_spec_subjects(address, "table", conf.get(AWSCC_SPEC, MISSING), AWSCC_FIX_TABLE)
     if resource_type == AWSCC_GLOBAL_TABLE:
@@ -615,20 +537,10 @@ def read_terraform(address: str, resource_type: str, conf: Any) -> List[Subject]
     return []  # aws_dynamodb_global_table (2017) has no PITR setting: no result
 
 
-# ---------------------------------------------------------------------------------------------
-# Judging
-# ---------------------------------------------------------------------------------------------
+# --- Judging ---
 
-def _unique(items: Iterable[str]) -> List[str]:
-    seen: List[str] = []
-    for item in items:
-        if item and item not in seen:
-            seen.append(item)
-    return seen
-
-
-def _message(parts: Sequence[str], fixes: Sequence[str]) -> str:
-    return "; ".join(_unique(list(parts) + list(fixes)))
+def _message(*parts: Sequence[str]) -> str:
+    return "; ".join(dict.fromkeys(item for group in parts for item in group if item))
 
 
 def _unresolved_hint(dialect: str) -> str:
@@ -640,23 +552,28 @@ def _unresolved_hint(dialect: str) -> str:
     return "give the parameter a Default or set the value in the template"
 
 
+def _verdict(failing: List[str], fixes: List[str], unresolved: List[str], unresolved_fixes: List[str],
+             passed: Sequence[str], policy: Policy, dialect: str, notes: Sequence[str] = ()) -> Verdict:
+    """FAILED on `failing` (and on `unresolved` where the policy says fail), else UNKNOWN, else PASSED."""
+    hint = [_unresolved_hint(dialect)]
+    if unresolved and policy.unresolved == "fail":
+        return Verdict(Result.FAILED, _message(failing, unresolved, fixes, unresolved_fixes, hint))
+    if failing:
+        return Verdict(Result.FAILED, _message(failing, fixes))
+    if unresolved:
+        return Verdict(Result.UNKNOWN, _message(unresolved, hint))
+    return Verdict(Result.PASSED, _message(passed, notes))
+
+
 def judge_enabled(subjects: Sequence[Subject], policy: Policy, dialect: str = "cloudformation") -> Verdict:
     """CKV_PITR_001: every table and replica (and every Fn::If branch) has PITR enabled."""
     if not subjects:
         return Verdict(Result.NONE, "no DynamoDB table here")
     off = [s for s in subjects if s.enabled.state is State.OFF]
     unresolved = [s for s in subjects if s.enabled.state is State.UNRESOLVED]
-    if off or (unresolved and policy.unresolved == "fail"):
-        failing = off + (unresolved if policy.unresolved == "fail" else [])
-        parts = [f"{s.label}: {s.enabled.found}" for s in failing]
-        fixes = [s.fix_enable for s in failing]
-        if unresolved and policy.unresolved == "fail":
-            fixes.append(_unresolved_hint(dialect))
-        return Verdict(Result.FAILED, _message(parts, fixes))
-    if unresolved:
-        return Verdict(Result.UNKNOWN, _message([f"{s.label}: {s.enabled.found}" for s in unresolved],
-                                               [_unresolved_hint(dialect)]))
-    return Verdict(Result.PASSED, _message([f"{s.label}: {s.enabled.found}" for s in subjects], []))
+    return _verdict([f"{s.label}: {s.enabled.found}" for s in off], [s.fix_enable for s in off],
+                    [f"{s.label}: {s.enabled.found}" for s in unresolved], [s.fix_enable for s in unresolved],
+                    [f"{s.label}: {s.enabled.found}" for s in subjects], policy, dialect)
 
 
 def judge_period(subjects: Sequence[Subject], policy: Policy, dialect: str = "cloudformation") -> Verdict:
@@ -665,57 +582,35 @@ def judge_period(subjects: Sequence[Subject], policy: Policy, dialect: str = "cl
     if not enabled:
         return Verdict(Result.NONE, "PITR is enabled nowhere: no recovery period to judge (CKV_PITR_001 fails)")
     minimum = policy.min_recovery_period_days
-    short = [s for s in enabled if s.period.state is State.ON and (s.period.days or 0) < minimum]
-    invalid = [s for s in enabled if s.period.state is State.OFF]
-    unresolved = [s for s in enabled if s.period.state is State.UNRESOLVED]
-    failing = [f"{s.label}: {s.period.found}, shorter than the policy minimum of {minimum} days" for s in short]
-    failing += [f"{s.label}: {s.period.found}" for s in invalid]
-    if failing or (unresolved and policy.unresolved == "fail"):
-        fixes = [f"set the recovery period to at least {minimum} days, or remove it ({AWS_DEFAULT_PERIOD_DAYS} by default)"]
-        if unresolved and policy.unresolved == "fail":
-            failing += [f"{s.label}: {s.period.found}" for s in unresolved]
-            fixes.append(_unresolved_hint(dialect))
-        return Verdict(Result.FAILED, _message(failing, fixes))
-    if unresolved:
-        return Verdict(Result.UNKNOWN, _message([f"{s.label}: {s.period.found}" for s in unresolved],
-                                               [_unresolved_hint(dialect)]))
-    return Verdict(Result.PASSED, _message([f"{s.label}: {s.period.found}" for s in enabled], [f"minimum {minimum} days"]))
+    failing = [f"{s.label}: {s.period.found}, shorter than the policy minimum of {minimum} days"
+               for s in enabled if s.period.state is State.ON and (s.period.days or 0) < minimum]
+    failing += [f"{s.label}: {s.period.found}" for s in enabled if s.period.state is State.OFF]
+    fixes = [f"set the recovery period to at least {minimum} days, or remove it ({AWS_DEFAULT_PERIOD_DAYS} by default)"]
+    return _verdict(failing, fixes, [f"{s.label}: {s.period.found}" for s in enabled if s.period.state is State.UNRESOLVED],
+                    [], [f"{s.label}: {s.period.found}" for s in enabled], policy, dialect, [f"minimum {minimum} days"])
 
 
-KEEPING_ACTIONS = ({"create"}, {"no-op"}, {"read"}, set())
-
-
-def judge_change(
-    actions: Sequence[str], before: Sequence[Subject], after: Sequence[Subject], address: str
-) -> Verdict:
+def judge_change(actions: Sequence[str], before: Sequence[Subject], after: Sequence[Subject], address: str) -> Verdict:
     """CKV_PITR_003: an update or replace must not turn PITR off, or shorten its period, on a table or
     replica that has it today."""
     if not all(isinstance(a, str) for a in actions):
         return Verdict(Result.FAILED, f"{address}: the plan's change actions {list(actions)!r} cannot be read, so a PITR "
                                       "loss cannot be ruled out; scan the complete `terraform show -json` output")
-    action_set = set(actions)
-    if action_set in KEEPING_ACTIONS or "update" not in action_set and "delete" not in action_set:
-        return Verdict(Result.PASSED, f"{address}: {'/'.join(map(str, actions)) or 'no change'}: no existing PITR setting changes")
-    if action_set == {"delete"}:
+    if not set(actions) & {"update", "delete"}:
+        return Verdict(Result.PASSED, f"{address}: {'/'.join(actions) or 'no change'}: no existing PITR setting changes")
+    if set(actions) == {"delete"}:
         return Verdict(Result.NONE, f"{address}: deleted")
-    before_on = {s.key: s for s in before if s.enabled.state is State.ON}
-    after_by_key = {}
-    for s in after:
-        after_by_key.setdefault(s.key, s)
+    after_by_key = {s.key: s for s in reversed(after)}  # the first subject of a key
     losses: List[str] = []
-    for key, old in before_on.items():
-        new = after_by_key.get(key)
+    for old in {s.key: s for s in before if s.enabled.state is State.ON}.values():
+        new = after_by_key.get(old.key)
         if new is None:
             continue  # the replica itself is removed: a delete, not a PITR change
         if new.enabled.state is not State.ON:
-            losses.append(
-                f"{old.label}: apply turns PITR off ({new.enabled.found}) and deletes its continuous backups and "
-                f"its {old.period.days or AWS_DEFAULT_PERIOD_DAYS}-day restore window"
-            )
+            losses.append(f"{old.label}: apply turns PITR off ({new.enabled.found}) and deletes its continuous backups and "
+                          f"its {old.period.days or AWS_DEFAULT_PERIOD_DAYS}-day restore window")
         elif (old.period.days or 0) > (new.period.days or AWS_DEFAULT_PERIOD_DAYS) and new.period.state is State.ON:
-            losses.append(
-                f"{old.label}: apply shortens the PITR restore window from {old.period.days} to {new.period.days} days"
-            )
+            losses.append(f"{old.label}: apply shortens the PITR restore window from {old.period.days} to {new.period.days} days")
     if losses:
         return Verdict(Result.FAILED, _message(losses, ["keep PITR enabled with the same recovery period and plan again"]))
-    return Verdict(Result.PASSED, f"{address}: {'/'.join(map(str, actions))} keeps PITR where it is enabled today")
+    return Verdict(Result.PASSED, f"{address}: {'/'.join(actions)} keeps PITR where it is enabled today")

@@ -1,10 +1,6 @@
-"""The inventory: every DynamoDB resource the scanned files may hold, found by this package's own
-readers, independent of checkov. No checkov here.
-
-A reader turns one file (or, for Terraform, one module folder) into a `FileReading`: the tables it
-found (`FoundTable`), or the reason the file cannot be read at all. A cheap text pre-filter
-(`may_hold_tables`) decides which files are parsed at all: only where no decoding could reveal a
-table is a file left unparsed.
+"""The inventory: a reader turns one file (Terraform: one module folder) into a `FileReading`, the
+tables it found (`FoundTable`) or why the file cannot be read. A cheap text pre-filter leaves a file
+unparsed only where no decoding could reveal a table. No checkov here.
 """
 from __future__ import annotations
 
@@ -27,9 +23,7 @@ NOT_JUDGED_RESOURCE = "file"
 
 
 @dataclass(frozen=True)
-class PlanChange:
-    """What CKV_PITR_003 needs of a plan's `resource_changes` entry."""
-
+class PlanChange:  # what CKV_PITR_003 needs of a plan's `resource_changes` entry
     actions: Tuple[Any, ...]
     before: Any  # the `before` values (plain plan JSON), or None
     after: Any  # the `after` values, or None
@@ -65,9 +59,7 @@ class FoundTable:
 
 
 @dataclass
-class FileReading:
-    """What a reader made of one file."""
-
+class FileReading:  # what a reader made of one file
     path: str
     framework: str
     tables: List[FoundTable] = field(default_factory=list)
@@ -76,10 +68,6 @@ class FileReading:
     shadowed: bool = False  # not read as written by the tool that deploys it (override files): no result of its own
     warning: Optional[str] = None  # judged, but the user should know (e.g. a plan inside wrapper lines)
 
-
-# ---------------------------------------------------------------------------------------------
-# The text pre-filter
-# ---------------------------------------------------------------------------------------------
 
 _NEEDLES = ("AWS::DynamoDB::", "AWS::Serverless::SimpleTable", "aws_dynamodb_table", "awscc_dynamodb_",
             "Fn::ForEach", "${file(", "AWS::Include")
@@ -93,10 +81,6 @@ _COMPRESSED_MAGIC = (b"\x1f\x8b", b"PK\x03\x04")
 def mentions_dynamodb(raw: bytes) -> bool:
     """Whether a file's bytes mention a DynamoDB type or a construct that can hide one, in any UTF encoding."""
     return any(needle in raw for needle in _ENCODED_NEEDLES)
-
-
-def is_compressed(raw: bytes) -> bool:
-    return raw.startswith(_COMPRESSED_MAGIC)
 
 
 Reader = Callable[[str, bytes], FileReading]
@@ -145,10 +129,6 @@ def reading_of(path: str, framework: str, read: Reader, raw: bytes) -> FileReadi
         return FileReading(path, framework, not_judged=f"checkov-pitr could not read it ({type(exc).__name__}: {exc})")
 
 
-# ---------------------------------------------------------------------------------------------
-# Dispatch: which reader reads which file
-# ---------------------------------------------------------------------------------------------
-
 MAX_FILE_BYTES = 64 * 1024 * 1024  # past checkov's own 50 MB limit: such a file is not judged, never skipped
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template", ".json")
 _TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tf.json", ".tofu.json")
@@ -167,14 +147,14 @@ def may_hold_tables(path: str, raw: bytes) -> bool:
     from checkov_pitr.domain.readers.cloudformation import may_hold_tables as template_may_hold_tables
     from checkov_pitr.domain.readers.plan import looks_like_plan
 
-    return looks_like_plan(raw) or is_compressed(raw) or template_may_hold_tables(raw, path)
+    return looks_like_plan(raw) or raw.startswith(_COMPRESSED_MAGIC) or template_may_hold_tables(raw, path)
 
 
 def _template_or_plan(path: str, raw: bytes, named: bool) -> Optional[FileReading]:
     from checkov_pitr.domain.readers.cloudformation import may_hold_tables as template_may_hold_tables, read_template
     from checkov_pitr.domain.readers.plan import looks_like_plan, read_plan
 
-    if looks_like_plan(raw) or (is_compressed(raw) and (named or path.endswith(".json"))):
+    if looks_like_plan(raw) or (raw.startswith(_COMPRESSED_MAGIC) and (named or path.endswith(".json"))):
         return reading_of(path, TERRAFORM_PLAN, read_plan, raw)
     if template_may_hold_tables(raw, path):
         reading = reading_of(path, CLOUDFORMATION, read_template, raw)
@@ -215,10 +195,6 @@ PARALLEL_BYTES = 4 * 1024 * 1024
 WORKERS = 2
 
 
-def _read_one(item: Tuple[str, bool]) -> Optional[FileReading]:
-    return read_file(*item)
-
-
 def read_files(items: List[Tuple[str, bool]]) -> List[Optional[FileReading]]:
     """read_file() for each (path, named), in worker processes when they are big enough to pay."""
     total = 0
@@ -234,14 +210,8 @@ def read_files(items: List[Tuple[str, bool]]) -> List[Optional[FileReading]]:
 
             context = multiprocessing.get_context("fork")
             with context.Pool(WORKERS) as pool:
-                return pool.map(_read_one, items, chunksize=max(1, len(items) // (WORKERS * 4)))
+                return pool.starmap(read_file, items, chunksize=max(1, len(items) // (WORKERS * 4)))
         except (ValueError, OSError, ImportError, RuntimeError):  # no fork here: read them in this process
             pass
     return [read_file(path, named) for path, named in items]
 
-
-__all__ = [
-    "CLOUDFORMATION", "SERVERLESS", "TERRAFORM", "TERRAFORM_JSON", "TERRAFORM_PLAN", "NOT_JUDGED_RESOURCE",
-    "FileReading", "FoundTable", "PlanChange", "is_compressed", "is_terraform_file", "may_hold_tables",
-    "file_kind", "mentions_dynamodb", "read_file", "read_file_bytes", "read_files", "reading_of",
-]

@@ -1,13 +1,8 @@
 """Where a Terraform plan's resource is written in the Terraform source. No checkov here.
 
-A plan (`terraform show -json`) names resources by address (`module.a.module.b.aws_x.y["k"]`) and
-says, in its `configuration` block, where every module call's source is (`./modules/tables`, or a
-registry / git address). From the folder terraform ran in, local sources lead to the module's
-folder; the `resource "TYPE" "NAME"` block in that folder's .tf (or .tf.json) files is the place a
-code-scanning alert should point at. Registry and remote modules are not on disk: no source place.
-
-The pure parts (address parsing, module folders) take plain data; the `SourceFinder` reads each
-folder's files once with the Terraform reader and remembers the blocks it found.
+A plan names resources by address (`module.a.module.b.aws_x.y["k"]`); its `configuration` block
+gives each module call's source. From the folder terraform ran in, local sources lead to the module's
+folder and its `resource "TYPE" "NAME"` block; registry and remote modules have no source place.
 """
 from __future__ import annotations
 
@@ -139,15 +134,13 @@ class SourceFinder:
         configuration = plan.get("configuration") if isinstance(plan, Mapping) else None
         if parsed.modules and not isinstance(configuration, Mapping):
             return None  # without the configuration block, module sources are unknown
-        seen = set()
+        if parsed.mode == "data":
+            return None
         for root in root_folders:
             folder = module_folder(configuration or {}, parsed.modules, os.path.abspath(root))
             if folder is None:
                 return None  # a registry or remote module: the same from every root
-            if folder in seen:
-                continue
-            seen.add(folder)
-            place = None if parsed.mode == "data" else self.find_block(folder, parsed.type, parsed.name)
+            place = self.find_block(folder, parsed.type, parsed.name)  # each folder is read once
             if place:
                 return place
         return None

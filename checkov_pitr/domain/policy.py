@@ -34,10 +34,8 @@ def names_nothing(pattern: str) -> bool:
 
 
 def exemption_ids(address: str, entity_type: str = "", name: str = "") -> List[str]:
-    """What exemption globs are matched against for one Terraform resource: its full address, and
-    for a root-module resource also `type.name` (all its count/for_each instances) and `resource.name`.
-    A module's table is only ever its full address, so `aws_dynamodb_table.cache` can never exempt
-    `module.payments.aws_dynamodb_table.cache`."""
+    """What exemption globs match for a Terraform resource: its address, and only in the root module also
+    `type.name` (all instances) and `resource.name`, so `aws_dynamodb_table.c` never exempts `module.m.aws_dynamodb_table.c`."""
     ids = [address] if address else []
     in_root_module = not address or not address.startswith("module.")
     if in_root_module and entity_type and name:
@@ -86,14 +84,9 @@ class Exemption:
         return not self.checks or check_id in self.checks
 
     def matches(self, resource_ids: Sequence[str], tags: Mapping[str, Any]) -> bool:
-        if self.resources and not any(
-            address_glob_matches(rid, pattern) for rid in resource_ids if rid for pattern in self.resources
-        ):
+        if self.resources and not any(address_glob_matches(rid, glob) for rid in resource_ids if rid for glob in self.resources):
             return False
         return all(key in tags and tag_text(tags[key]) == value for key, value in self.tags)
-
-    def expired(self, today: dt.date) -> bool:
-        return today > self.expires
 
     def comment(self) -> str:
         extra = "; ".join(p for p in (f"owner {self.owner}" if self.owner else "",
@@ -118,15 +111,14 @@ class LoadedPolicy:
     def severity_for(self, check_id: str) -> str:
         return self.severity.get(check_id, CHECKS[check_id].severity)
 
-    def exemption_for(
-        self, check_id: str, resource_ids: Sequence[str], tags: Mapping[str, Any], today: Optional[dt.date] = None
-    ) -> Tuple[Optional[Exemption], Optional[Exemption]]:
+    def exemption_for(self, check_id: str, resource_ids: Sequence[str], tags: Mapping[str, Any],
+                      today: Optional[dt.date] = None) -> Tuple[Optional[Exemption], Optional[Exemption]]:
         """(the exemption that applies, an expired exemption that would have applied)."""
         today = today or dt.date.today()
         expired: Optional[Exemption] = None
         for exemption in self.exemptions:
             if exemption.covers(check_id) and exemption.matches(resource_ids, tags):
-                if not exemption.expired(today):
+                if today <= exemption.expires:
                     return exemption, None
                 expired = expired or exemption
         return None, expired
@@ -192,6 +184,10 @@ def _path_text(path: Sequence[Any]) -> str:
     return text or "(top level)"
 
 
+_EXPECTED = {"required": "required", "anyOf": "expected `resources` (address globs) or `tags` to say what it matches",
+             **dict.fromkeys(("minLength", "minItems", "minProperties"), "expected a non-empty value")}
+
+
 def _expected(error: Any) -> str:
     validator, value, schema = error.validator, error.validator_value, error.schema
     # Say what the key means, not only its JSON type: `expires: 20270101` expects a date.
@@ -203,15 +199,11 @@ def _expected(error: Any) -> str:
         return f"expected {' or '.join(value) if isinstance(value, list) else value}"
     if validator == "enum":
         return "expected one of " + ", ".join(str(v) for v in value)
-    if validator == "required":
-        return "required"
     if validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {})) or sorted(error.schema.get("patternProperties", {}))
         return "unknown key; expected one of " + ", ".join(allowed)
-    if validator == "anyOf":
-        return "expected `resources` (address globs) or `tags` to say what it matches"
-    if validator in ("minLength", "minItems", "minProperties"):
-        return "expected a non-empty value"
+    if validator in _EXPECTED:
+        return _EXPECTED[validator]
     if validator == "maxLength":
         return f"expected at most {value} characters"
     return error.message
@@ -245,32 +237,18 @@ def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None
         shown = "" if error.validator in ("required", "additionalProperties", "anyOf") else f" (got {excerpt(repr(error.instance))})"
         raise PolicyError(f"policy {source}: {_path_text(path)}: {_expected(error)}{shown}")
     exemptions = tuple(
-        Exemption(
-            index=i,
-            reason=e["reason"],
-            expires=dt.date.fromisoformat(e["expires"]),
-            resources=tuple(e.get("resources", ())),
-            tags=tuple((str(k), tag_text(v)) for k, v in e.get("tags", {}).items()),
-            checks=tuple(e.get("checks", ())),
-            ticket=e.get("ticket", ""),
-            owner=e.get("owner", ""),
-        )
+        Exemption(index=i, reason=e["reason"], expires=dt.date.fromisoformat(e["expires"]),
+                  resources=tuple(e.get("resources", ())), tags=tuple((str(k), tag_text(v)) for k, v in e.get("tags", {}).items()),
+                  checks=tuple(e.get("checks", ())), ticket=e.get("ticket", ""), owner=e.get("owner", ""))
         for i, e in enumerate(data.get("exemptions") or [])
     )
     max_days = data.get("max_exemption_days", DEFAULT_MAX_EXEMPTION_DAYS)
     for exemption in exemptions:
         _check_exemption_bounds(exemption, source, max_days, today or dt.date.today())
-    return LoadedPolicy(
-        source=source,
-        core=Policy(
-            min_recovery_period_days=data.get("min_recovery_period_days", Policy.min_recovery_period_days),
-            unresolved=data.get("unresolved", Policy.unresolved),
-        ),
-        severity=dict(data.get("severity") or {}),
-        exemptions=exemptions,
-        max_exemption_days=max_days,
-        deployed_with=data.get("deployed_with", "both"),
-    )
+    core = Policy(min_recovery_period_days=data.get("min_recovery_period_days", Policy.min_recovery_period_days),
+                  unresolved=data.get("unresolved", Policy.unresolved))
+    return LoadedPolicy(source=source, core=core, severity=dict(data.get("severity") or {}), exemptions=exemptions,
+                        max_exemption_days=max_days, deployed_with=data.get("deployed_with", "both"))
 
 
 def _check_exemption_bounds(exemption: Exemption, source: str, max_days: int, today: dt.date) -> None:
@@ -287,9 +265,8 @@ def _check_exemption_bounds(exemption: Exemption, source: str, max_days: int, to
 
 
 def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.date] = None) -> LoadedPolicy:
-    """A policy file of at most MAX_POLICY_BYTES, read by the one bounded reader. A discovered policy
-    (./.checkov-pitr.yaml) must be no symlink: a pull request could otherwise point it at any file on
-    the runner; a policy named on the command line or in the environment may be one."""
+    """A policy file of at most MAX_POLICY_BYTES. A discovered ./.checkov-pitr.yaml must be no symlink: a
+    pull request could otherwise point it at any file on the runner; a named policy may be one."""
     if discovered and os.path.islink(path):
         raise PolicyError(f"policy {path}: is a symlink; a discovered {LOCAL_POLICY_FILE} must be a regular file "
                           "(name the policy with --policy to use a link)")
@@ -308,26 +285,17 @@ def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.dat
 
 def discover_policy_path(explicit: Optional[str] = None) -> Optional[str]:
     """--policy FILE, then $CHECKOV_PITR_POLICY, then ./.checkov-pitr.yaml; None means the default."""
-    if explicit:
-        return explicit
-    from_env = os.environ.get(POLICY_ENV)
-    if from_env:
-        return from_env
-    if os.path.lexists(LOCAL_POLICY_FILE):  # a link or FIFO too: load_policy_file refuses it, loudly
-        return os.path.abspath(LOCAL_POLICY_FILE)
-    return None
-
-
-def _is_discovered(explicit: Optional[str], path: str) -> bool:
-    """True when `path` was found in the working directory rather than named by the user."""
-    return not explicit and not os.environ.get(POLICY_ENV) and os.path.basename(path) == LOCAL_POLICY_FILE
+    # ./.checkov-pitr.yaml as a link or FIFO too: load_policy_file refuses it, loudly
+    return explicit or os.environ.get(POLICY_ENV) or (
+        os.path.abspath(LOCAL_POLICY_FILE) if os.path.lexists(LOCAL_POLICY_FILE) else None)
 
 
 def load_policy(explicit: Optional[str] = None) -> LoadedPolicy:
     path = discover_policy_path(explicit)
     if path is None:
         return validate_policy_data(parse_policy_yaml(_read_packaged("default.yaml")), "default")
-    return load_policy_file(path, discovered=_is_discovered(explicit, path))
+    discovered = not explicit and not os.environ.get(POLICY_ENV) and os.path.basename(path) == LOCAL_POLICY_FILE
+    return load_policy_file(path, discovered=discovered)
 
 
 @lru_cache(maxsize=8)

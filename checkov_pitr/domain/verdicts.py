@@ -30,16 +30,6 @@ def subjects(table: FoundTable) -> List[Subject]:
     return core.read_terraform(table.label, table.resource_type, table.config)
 
 
-def _problem_verdict(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
-    problem = table.problem or ""
-    if check_id != PITR_ENABLED.id:
-        return Verdict(Result.NONE, f"{table.label}: {problem}")
-    if problem.startswith(UNRESOLVED_PREFIX):
-        reason = f"{table.label}: {problem[len(UNRESOLVED_PREFIX):]}"
-        return Verdict(Result.FAILED if policy.unresolved == "fail" else Result.UNKNOWN, reason)
-    return Verdict(Result.FAILED, f"{table.label}: {problem}")
-
-
 def judge(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
     """The verdict of one check on one table; never raises (a table that cannot be read is FAILED).
     A table with several readings (variants) passes only if it passes under each."""
@@ -52,8 +42,7 @@ def judge(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
 
 
 def _combined(verdicts: List[Verdict]) -> Verdict:
-    """FAILED where any reading fails, else UNKNOWN where any is unknown, else PASSED where any
-    passes (a reading with nothing to judge, NONE, adds nothing), else NONE."""
+    """The worst of FAILED, UNKNOWN, PASSED among the readings (NONE adds nothing), else NONE."""
     for result in (Result.FAILED, Result.UNKNOWN, Result.PASSED):
         chosen = [v.reason for v in verdicts if v.result is result]
         if chosen:
@@ -63,8 +52,14 @@ def _combined(verdicts: List[Verdict]) -> Verdict:
 
 def _judge_one(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
     try:
-        if table.problem:
-            return _problem_verdict(table, check_id, policy)
+        problem = table.problem
+        if problem and check_id != PITR_ENABLED.id:
+            return Verdict(Result.NONE, f"{table.label}: {problem}")
+        if problem and problem.startswith(UNRESOLVED_PREFIX):
+            result = Result.FAILED if policy.unresolved == "fail" else Result.UNKNOWN
+            return Verdict(result, f"{table.label}: {problem[len(UNRESOLVED_PREFIX):]}")
+        if problem:
+            return Verdict(Result.FAILED, f"{table.label}: {problem}")
         if check_id == PITR_NOT_LOST.id:
             return _judge_change(table)
         found = subjects(table)
@@ -86,9 +81,6 @@ def _judge_change(table: FoundTable) -> Verdict:
     actions = list(change.actions)
     if all(isinstance(a, str) for a in actions) and set(actions) <= {"create", "no-op", "read"}:
         return core.judge_change(actions, [], [], table.label)
-    before = core.read_terraform(table.label, table.resource_type, change.before or {})
-    after = core.read_terraform(table.label, table.resource_type, change.after or {})
+    before, after = (core.read_terraform(table.label, table.resource_type, values or {}) for values in (change.before, change.after))
     return core.judge_change(actions, before, after, table.label)
 
-
-__all__ = ["UNRESOLVED_PREFIX", "checks_for", "dialect", "judge", "subjects"]

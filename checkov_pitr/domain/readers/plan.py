@@ -1,21 +1,9 @@
 """The Terraform plan reader: `terraform show -json` output -> the DynamoDB resources it will leave.
 
-No checkov here. checkov skips or crashes on plans it cannot read (cut short, gzip'd, a state, a file
-wrapped in hashicorp/setup-terraform's output lines), so the gate needs a reading of its own to fail
-closed: every in-scope resource becomes a `FoundTable`; a file that is no readable plan becomes a
-`FileReading` whose `not_judged` says why in one line, with the fix.
-
-Public:
-  read_plan(path, raw) -> FileReading      the inventory entry of one plan file
-  looks_like_plan(raw) -> bool             cheap: is this Terraform JSON output (or wrapped / compressed such)
-  decode_plan_bytes(raw) -> PlanDocument   the plan document in a file, or NotAPlan (used by domain/plan.py)
-  decode_plan_text(text) -> PlanDocument   the same for text already decoded
-
-Choices (see the README text in the reader's report):
-  - gzip: never judged; the file is reported with "decompress it (gunzip)". A compressed plan has no line
-    a finding could point at, checkov cannot read it either, and decompressing untrusted input is a
-    bomb to bound; asking for the plain JSON is simpler and fails closed.
-  - UTF-16 / UTF-32 with a BOM (Windows PowerShell's `>` writes UTF-16): judged, with a warning.
+No checkov here. checkov skips or crashes on plans it cannot read (cut short, gzip'd, a state, wrapped
+in hashicorp/setup-terraform's output lines), so the gate reads them itself to fail closed: a file that
+is no readable plan gets a one-line `not_judged` with the fix. A gzip'd plan is never judged (no line
+to point at, and a bomb to bound): "decompress it". UTF-16/32 with a BOM is judged, with a warning.
 """
 from __future__ import annotations
 
@@ -29,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES
 from checkov_pitr.domain.inventory import TERRAFORM_PLAN, FileReading, FoundTable, PlanChange
 from checkov_pitr.domain.plan_sources import parse_address
 
-PLAN_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
 MAX_DEPTH = 200
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -86,9 +74,7 @@ class NotAPlan(Exception):
 
 
 @dataclass(frozen=True)
-class PlanDocument:
-    """The plan JSON found in a file, and where in the file's text it is."""
-
+class PlanDocument:  # the plan JSON found in a file, and where in the file's text it is
     data: Dict[str, Any]
     text: str  # the whole file, decoded
     start: int  # the JSON's span in `text` (the whole text unless it is wrapped in other lines)
@@ -96,57 +82,25 @@ class PlanDocument:
     warnings: Tuple[str, ...] = ()
 
 
-# ---------------------------------------------------------------------------------------------
-# Recognising a plan file
-# ---------------------------------------------------------------------------------------------
-
 def looks_like_plan(raw: bytes) -> bool:
-    """Whether `raw` is Terraform JSON output, or such output wrapped in setup-terraform's lines, gzip'd,
-    or a binary `terraform plan -out` file: a file the scan must judge or explain. Looks at a bounded
-    head only (and, for a zip, at its entry names)."""
-    if raw.startswith(GZIP_MAGIC):
-        return _looks_like_plan_text(_gunzip_head(raw[:_HEAD]))
-    if raw.startswith(ZIP_MAGIC):
-        return _is_terraform_zip(raw)
+    """Whether `raw` is Terraform JSON output (also inside setup-terraform's lines, gzip'd, or a binary
+    `terraform plan -out` zip): a file the scan must judge or explain. Reads a bounded head only."""
+    if raw.startswith(ZIP_MAGIC):  # Terraform's plan file is a zip whose first entry is tfplan (then tfstate, tfconfig/)
+        name_length = int.from_bytes(raw[26:28], "little")
+        return raw[30:30 + name_length].startswith((b"tfplan", b"tfstate", b"tfconfig")) or b"tfplan" in raw
     try:
-        head = raw[:_HEAD].decode(_encoding(raw[:_HEAD]), errors="ignore")
-    except LookupError:
+        if raw.startswith(GZIP_MAGIC):  # the first few KiB it decompresses to, never more
+            head = zlib.decompressobj(wbits=31).decompress(raw[:_HEAD], 4096).decode("utf-8", errors="ignore")
+        else:
+            head = raw[:_HEAD].decode(json.detect_encoding(raw[:_HEAD]), errors="ignore")
+    except (zlib.error, LookupError):
         return False
-    return _looks_like_plan_text(head)
-
-
-def _looks_like_plan_text(head: str) -> bool:
     head = head.lstrip("\ufeff \t\r\n")
     if head.startswith("{"):
         return bool(_TERRAFORM_KEY.search(head))
-    if _WRAPPER_LINE.match(head):
-        first_line = head.split("\n", 1)[0]
-        return "terraform" in first_line or bool(_TERRAFORM_KEY.search(head))
-    return False
+    # wrapper lines: the first names terraform, or Terraform's keys follow
+    return bool(_WRAPPER_LINE.match(head)) and ("terraform" in head.split("\n", 1)[0] or bool(_TERRAFORM_KEY.search(head)))
 
-
-def _gunzip_head(raw: bytes) -> str:
-    """The first few KiB a gzip stream decompresses to ("" if it does not), never more."""
-    try:
-        return zlib.decompressobj(wbits=31).decompress(raw, 4096).decode("utf-8", errors="ignore")
-    except zlib.error:
-        return ""
-
-
-def _is_terraform_zip(raw: bytes) -> bool:
-    """Terraform's plan file is a zip whose first entry is `tfplan` (then tfstate, tfconfig/...)."""
-    name_length = int.from_bytes(raw[26:28], "little")
-    return raw[30:30 + name_length].startswith((b"tfplan", b"tfstate", b"tfconfig")) or b"tfplan" in raw
-
-
-def _encoding(raw: bytes) -> str:
-    # json.detect_encoding knows the BOMs and the NUL patterns of UTF-16/32 JSON
-    return json.detect_encoding(raw)
-
-
-# ---------------------------------------------------------------------------------------------
-# Decoding: bytes -> text -> the plan document
-# ---------------------------------------------------------------------------------------------
 
 def decode_plan_bytes(raw: bytes) -> PlanDocument:
     """The plan document in a file's bytes; NotAPlan with the reason (and the fix) when there is none."""
@@ -157,14 +111,13 @@ def decode_plan_bytes(raw: bytes) -> PlanDocument:
     text, warning = _decode_text(raw)
     document = decode_plan_text(text)
     if warning:
-        document = PlanDocument(document.data, document.text, document.start, document.end,
-                                (warning,) + document.warnings)
+        document = replace(document, warnings=(warning,) + document.warnings)
     return document
 
 
 def _decode_text(raw: bytes) -> Tuple[str, Optional[str]]:
     """The file's text, and a warning when it is not UTF-8 but a UTF-16/32 text with a known encoding."""
-    encoding = _encoding(raw[:4])
+    encoding = json.detect_encoding(raw[:4])  # knows the BOMs and NUL patterns of UTF-16/32
     if encoding in ("utf-8", "utf-8-sig"):
         try:
             return raw.decode("utf-8-sig"), None
@@ -181,8 +134,7 @@ def _decode_text(raw: bytes) -> Tuple[str, Optional[str]]:
 
 def decode_plan_text(text: str) -> PlanDocument:
     """The plan document in a text: the whole text, or the JSON inside setup-terraform's wrapper lines."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     start = _LEADING_SPACE.match(text).end()
     if start == len(text):
         raise NotAPlan(EMPTY_REASON)
@@ -190,9 +142,7 @@ def decode_plan_text(text: str) -> PlanDocument:
         # wrapper lines may follow the JSON without the `[command]` line before it (a log cut at the top)
         data, end = _parse_json(text, start, wrapped=True)
         _check_is_plan(data)
-        trailer = text[end:end + 1] and text[end:]
-        warnings = (WRAPPER_WARNING,) if trailer and not trailer.isspace() else ()
-        return PlanDocument(data, text, start, end, warnings)
+        return PlanDocument(data, text, start, end, (WRAPPER_WARNING,) if text[end:].strip() else ())
     if _WRAPPER_LINE.match(text, start):
         return _unwrap(text)
     # not an object: let the parser say what is wrong, or name the JSON value as no plan
@@ -206,7 +156,8 @@ def _parse_json(document: str, start: int, wrapped: bool) -> Tuple[Any, int]:
     if _nesting_exceeds(document, start, MAX_DEPTH):
         raise NotAPlan(DEPTH_REASON)
     try:
-        data, end = _decode_without_gc(document, start)
+        with _gc_paused():
+            data, end = _DECODER.raw_decode(document, start)
     except RecursionError:  # not reached after the pre-scan, but a reader must never raise
         raise NotAPlan(DEPTH_REASON) from None
     except json.JSONDecodeError as exc:
@@ -214,8 +165,8 @@ def _parse_json(document: str, start: int, wrapped: bool) -> Tuple[Any, int]:
             raise NotAPlan(f"truncated JSON (it breaks off after {len(document.rstrip()) - start} characters); "
                            "re-run terraform show -json") from None
         raise NotAPlan(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {RERUN}") from None
-    rest = document[end:end + 1] and document[end:]
-    if rest and not rest.isspace() and not (wrapped and _only_wrapper_lines(rest)):
+    rest = document[end:]
+    if rest.strip() and not (wrapped and all(_is_wrapper_line(line) for line in rest.splitlines() if line.strip())):
         line = document.count("\n", 0, end) + 1
         raise NotAPlan(f"not valid JSON (extra data after the JSON document, at line {line}); {RERUN}")
     return data, end
@@ -232,11 +183,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _decode_without_gc(document: str, start: int) -> Tuple[Any, int]:
-    with _gc_paused():
-        return _DECODER.raw_decode(document, start)
 
 
 # What a cut-off JSON text can end in: part of a literal, a sign, a fraction or exponent; or, inside a
@@ -280,32 +226,21 @@ def _nesting_exceeds(text: str, start: int, limit: int) -> bool:
 
 
 def _check_is_plan(data: Any) -> None:
-    """NotAPlan unless `data` is a plan (a state, or other Terraform JSON, is named as such)."""
-    if is_plan(data):
+    """NotAPlan unless `data` has Terraform's version keys with planned_values or resource_changes."""
+    if isinstance(data, dict) and ("format_version" in data or "terraform_version" in data) and (
+            "planned_values" in data or "resource_changes" in data):
         return
-    if isinstance(data, dict) and "format_version" in data and "values" in data:
-        raise NotAPlan(STATE_REASON)
-    raise NotAPlan(NEITHER_REASON)
+    raise NotAPlan(STATE_REASON if isinstance(data, dict) and "format_version" in data and "values" in data
+                   else NEITHER_REASON)
 
 
-def is_plan(data: Any) -> bool:
-    """A plan document: Terraform's version keys with planned_values or resource_changes."""
-    return isinstance(data, dict) and ("format_version" in data or "terraform_version" in data) and (
-        "planned_values" in data or "resource_changes" in data)
-
-
-# ---------------------------------------------------------------------------------------------
-# hashicorp/setup-terraform's wrapper
-# ---------------------------------------------------------------------------------------------
-
-def _only_wrapper_lines(rest: str) -> bool:
-    return all(not line.strip() or _WRAPPER_LINE.match(line.lstrip()) for line in rest.splitlines())
+def _is_wrapper_line(line: str) -> bool:
+    return bool(_WRAPPER_LINE.match(line.lstrip()))
 
 
 def _unwrap(text: str) -> PlanDocument:
-    """The plan inside the wrapper's lines: `[command]... show -json tfplan`, the JSON, then `::debug::`
-    lines that repeat stdout (escaped) and the exit code. The first candidate that is a plan wins; when
-    none is, the first candidate's reason is the file's."""
+    """The plan inside the wrapper's lines (`[command]...`, the JSON, `::debug::` lines repeating it escaped):
+    the first candidate that is a plan wins; when none is, the first candidate's reason is the file's."""
     failure: Optional[NotAPlan] = None
     for start, end, candidate in _wrapper_candidates(text):
         try:
@@ -323,14 +258,14 @@ def _unwrap(text: str) -> PlanDocument:
 def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
     """(start, end, JSON text) for each place a plan may be: a line starting with `{` (the JSON runs to the
     first wrapper line after it), or the escaped data of a `::debug::stdout:` line."""
-    offset = 0
     lines = text.splitlines(keepends=True)
-    for index, line in enumerate(lines):
+    offsets = list(accumulate(map(len, lines), initial=0))
+    wrapper_starts = [offsets[i] for i, line in enumerate(lines) if _is_wrapper_line(line)] + [len(text)]
+    for line, offset in zip(lines, offsets):
         stripped = line.lstrip()
         if line.startswith("{"):  # Terraform's JSON starts at column 0; indented lines are inside it
-            start = offset
-            end = _next_wrapper_line(lines, index + 1, offset + len(line))
-            yield start, end, text[start:end]
+            end = next(at for at in wrapper_starts if at > offset)
+            yield offset, end, text[offset:end]
         for prefix in (_DEBUG_STDOUT, _SET_OUTPUT_STDOUT):
             if stripped.startswith(prefix):
                 start = offset + len(line) - len(stripped) + len(prefix)
@@ -338,31 +273,15 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
                 data = _PERCENT_ESCAPE.sub(lambda m: _UNESCAPE[m.group(1)], text[start:end])
                 if data.lstrip().startswith("{"):
                     yield start, end, data
-        offset += len(line)
 
-
-def _next_wrapper_line(lines: Sequence[str], index: int, offset: int) -> int:
-    """The offset of the first wrapper line at or after lines[index] (the end of the text if none)."""
-    for line in lines[index:]:
-        if _WRAPPER_LINE.match(line.lstrip()):
-            return offset
-        offset += len(line)
-    return offset
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading the plan's resources
-# ---------------------------------------------------------------------------------------------
 
 # What judging a table reads of its values: the rest of a big plan (attributes, GSIs, tags_all)
 # is not kept for the length of checkov's run.
 _PITR_KEYS = ("point_in_time_recovery", "point_in_time_recovery_specification", "replica", "replicas")
 
 
-def _pitr_part(values: Any) -> Any:
-    if not isinstance(values, Mapping):
-        return values  # an odd shape is judged (and reported) as it is
-    return {key: values[key] for key in _PITR_KEYS if key in values}
+def _pitr_part(values: Any) -> Any:  # an odd shape is judged (and reported) as it is
+    return {key: values[key] for key in _PITR_KEYS if key in values} if isinstance(values, Mapping) else values
 
 
 def _exemption_ids(address: str, resource_type: str) -> Tuple[str, ...]:
@@ -375,9 +294,7 @@ def _exemption_ids(address: str, resource_type: str) -> Tuple[str, ...]:
 
 
 @dataclass
-class _Entry:
-    """One in-scope resource as the plan lists it (planned_values, or resource_changes' after)."""
-
+class _Entry:  # one in-scope resource as the plan lists it (planned_values, or resource_changes' after)
     address: str
     resource_type: str
     values: Any
@@ -385,9 +302,7 @@ class _Entry:
 
 
 @dataclass
-class _Change:
-    """One resource_changes entry of an in-scope resource."""
-
+class _Change:  # one resource_changes entry of an in-scope resource
     address: str
     resource_type: str
     actions: Any
@@ -397,17 +312,13 @@ class _Change:
 
 
 @dataclass
-class _Findings:
-    """What a walk over the plan found: resources, and pieces mentioning an in-scope type that name none."""
-
+class _Findings:  # what a walk over the plan found: resources, and pieces mentioning an in-scope type that name none
     entries: List[_Entry] = field(default_factory=list)
     unidentified: List[str] = field(default_factory=list)
 
 
 def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+    return {type(None): "null", dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(value), type(value).__name__)
 
 
@@ -421,12 +332,15 @@ def _unreadable(detail: str) -> str:
             "scan the complete terraform show -json output")
 
 
-def _items(container: Any, where: str) -> Tuple[List[Tuple[str, Any]], Optional[str]]:
-    """The elements of what should be a list, with where each is, and a shape problem for a mapping."""
+def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tuple[str, Any]], Optional[str]]:
+    """The elements of what should be a list, with where each is, and a shape problem for a mapping;
+    anything else that mentions an in-scope type is `unidentified`."""
     if isinstance(container, list):
         return [(f"{where}[{i}]", item) for i, item in enumerate(container)], None
     if isinstance(container, Mapping):
         return [(f"{where}.{key}", item) for key, item in container.items()], f"{where} is a mapping, not a list"
+    if container is not None and _mentions_in_scope(container):
+        unidentified.append(f"{where} is {_kind(container)}, not a list")
     return [], None
 
 
@@ -440,81 +354,55 @@ def _build_address(module_address: Any, resource: Mapping[str, Any], resource_ty
     return None if key is None else f"{prefix}{resource_type}.{name}{key}"
 
 
-def _identify(resource: Mapping[str, Any], module_address: Any) -> Tuple[Optional[str], Optional[str], List[str]]:
-    """(address, type, shape problems) of a resource entry; type None when it is not in scope (or a data
-    source); address None when the entry names no address that can be built. The address is parsed only
-    when `type` cannot be trusted: parsing 10,000 addresses would cost more than the rest of the read."""
+def _identify(resource: Any, where: str, noun: str, module_address: Any,
+              unidentified: List[str]) -> Tuple[Optional[str], Optional[str], List[str]]:
+    """(address, type, shape problems) of an in-scope resource entry, else (None, None, []), with an entry
+    that mentions an in-scope type but cannot be named added to `unidentified`. The address is parsed only
+    when `type` or `mode` is missing: parsing 10,000 addresses would cost more than the rest of the read."""
+    if not isinstance(resource, Mapping):
+        if _mentions_in_scope(resource):
+            unidentified.append(f"{where} is {_kind(resource)}, not a mapping")
+        return None, None, []
     address, rtype, mode = resource.get("address"), resource.get("type"), resource.get("mode")
-    problems: List[str] = []
-    if isinstance(rtype, str):
-        if rtype not in PLAN_TYPES:
-            return None, None, []
-        if mode == "data" or (mode is None and isinstance(address, str) and _is_data_address(address)):
-            return None, None, []
-        if isinstance(address, str) and f"{rtype}." not in address:
-            problems.append(f"its type {rtype} and its address disagree")
-    else:
-        parsed = parse_address(address) if isinstance(address, str) else None
-        if parsed is None or parsed.type not in PLAN_TYPES or parsed.mode == "data" or mode == "data":
-            return None, None, []
-        rtype = parsed.type
-        problems.append(f"its type is {_kind(resource.get('type'))}")
+    parsed = parse_address(address) if isinstance(address, str) and (mode is None or not isinstance(rtype, str)) else None
+    problems = [] if isinstance(rtype, str) else [f"its type is {_kind(rtype)}"]
+    rtype = rtype if isinstance(rtype, str) else parsed.type if parsed else None
+    if rtype not in PLAN_TYPES or mode == "data" or (parsed and parsed.mode == "data"):
+        return None, None, []
+    if isinstance(address, str) and f"{rtype}." not in address:
+        problems.append(f"its type {rtype} and its address disagree")
     if mode is not None and mode != "managed":
-        problems.append(f"its mode is {_short(mode)}")
+        text = json.dumps(mode, default=repr)
+        problems.append(f"its mode is {text if len(text) <= 40 else text[:37] + '...'}")
     if not isinstance(address, str):
         problems.append(f"its address is {_kind(address)}, not a string")
         address = _build_address(module_address, resource, rtype)
+        if address is None:
+            unidentified.append(f"{where} is {noun} of type {rtype} without a readable address")
+            return None, None, []
     return address, rtype, problems
 
 
-def _is_data_address(address: str) -> bool:
-    return address.startswith("data.") or ".data." in address.split("[", 1)[0]
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=repr)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _planned_entries(root_module: Any) -> _Findings:
-    """Every in-scope resource in planned_values.root_module and its child_modules at any depth, in
-    document order. Depth is bounded by the nesting pre-scan, so recursion is safe."""
-    findings = _Findings()
-    _walk_module(root_module, "planned_values.root_module", None, findings)
-    return findings
-
-
 def _walk_module(module: Any, where: str, inherited: Optional[str], findings: _Findings) -> None:
+    """Every in-scope resource in a module and its child_modules at any depth, in document order
+    (depth is bounded by the nesting pre-scan, so recursion is safe)."""
     if module is None:
         return
     if not isinstance(module, Mapping):
         if _mentions_in_scope(module):
             findings.unidentified.append(f"{where} is {_kind(module)}, not a mapping")
         return
-    resources = module.get("resources")
-    if resources is not None and not isinstance(resources, (list, Mapping)) and _mentions_in_scope(resources):
-        findings.unidentified.append(f"{where}.resources is {_kind(resources)}, not a list")
-    items, shape = _items(resources, f"{where}.resources")
+    items, shape = _items(module.get("resources"), f"{where}.resources", findings.unidentified)
     for item_where, resource in items:
         _add_resource(resource, item_where, inherited or shape, module.get("address"), findings)
-    children = module.get("child_modules")
-    child_items, child_shape = _items(children, f"{where}.child_modules")
-    if children is not None and not isinstance(children, (list, Mapping)) and _mentions_in_scope(children):
-        findings.unidentified.append(f"{where}.child_modules is {_kind(children)}, not a list")
+    child_items, child_shape = _items(module.get("child_modules"), f"{where}.child_modules", findings.unidentified)
     for child_where, child in child_items:
         _walk_module(child, child_where, inherited or child_shape, findings)
 
 
 def _add_resource(resource: Any, where: str, shape: Optional[str], module_address: Any, findings: _Findings) -> None:
-    if not isinstance(resource, Mapping):
-        if _mentions_in_scope(resource):
-            findings.unidentified.append(f"{where} is {_kind(resource)}, not a mapping")
-        return
-    address, rtype, problems = _identify(resource, module_address)
-    if rtype is None:
-        return
+    address, rtype, problems = _identify(resource, where, "an entry", module_address, findings.unidentified)
     if address is None:
-        findings.unidentified.append(f"{where} is an entry of type {rtype} without a readable address")
         return
     values = resource.get("values")
     if not isinstance(values, Mapping):
@@ -528,23 +416,18 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Change], List[str], Opti
     resource_changes itself cannot be read). Deposed objects (being deleted) and data sources are left out."""
     if resource_changes is None:
         return {}, [], None
-    items, shape = _items(resource_changes, "resource_changes")
     if not isinstance(resource_changes, (list, Mapping)):
         return {}, [], _unreadable(f"resource_changes is {_kind(resource_changes)}, not a list")
     changes: Dict[str, _Change] = {}
     unidentified: List[str] = []
+    items, shape = _items(resource_changes, "resource_changes", unidentified)
     for where, entry in items:
-        if not isinstance(entry, Mapping):
-            if _mentions_in_scope(entry):
-                unidentified.append(f"{where} is {_kind(entry)}, not a mapping")
+        is_mapping = isinstance(entry, Mapping)
+        if is_mapping and entry.get("deposed"):
             continue
-        if entry.get("deposed"):
-            continue
-        address, rtype, problems = _identify(entry, entry.get("module_address"))
-        if rtype is None:
-            continue
+        address, rtype, problems = _identify(entry, where, "a change", is_mapping and entry.get("module_address"),
+                                             unidentified)
         if address is None:
-            unidentified.append(f"{where} is a change of type {rtype} without a readable address")
             continue
         if shape:
             problems.insert(0, shape)
@@ -560,9 +443,8 @@ def _change(address: str, rtype: str, change: Any, problems: List[str]) -> _Chan
     actions = change.get("actions")
     if not isinstance(actions, list):
         problems.append(f"its change.actions is {_kind(actions)}, not a list")
-        plan_change = None
-    else:
-        plan_change = PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
+    plan_change = (PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
+                   if isinstance(actions, list) else None)
     return _Change(address, rtype, actions, change.get("after"), plan_change,
                    _unreadable("; ".join(problems)) if problems else None)
 
@@ -571,31 +453,9 @@ def _is_gone(actions: Any) -> bool:
     return isinstance(actions, list) and tuple(actions) in _GONE_ACTIONS
 
 
-def _creates_or_updates(actions: Any) -> bool:
-    return not isinstance(actions, list) or "create" in actions or "update" in actions
-
-
-def _entries_from_changes(changes: Mapping[str, _Change]) -> List[_Entry]:
-    """With no planned_values: each resource that will exist, from its change's after values."""
-    entries = []
-    for change in changes.values():
-        if _is_gone(change.actions):
-            continue
-        problem = change.problem
-        if problem is None and not isinstance(change.after, Mapping):
-            problem = _unreadable(f"its change.after is {_kind(change.after)}")
-        entries.append(_Entry(change.address, change.resource_type, change.after, problem))
-    return entries
-
-
-# ---------------------------------------------------------------------------------------------
-# Line numbers
-# ---------------------------------------------------------------------------------------------
-
 def _address_lines(document: PlanDocument, addresses: Sequence[str], section: str) -> Dict[str, int]:
-    """The 1-based line, in the file as it is, of each address's first `"address": "..."` in `section`
-    (planned_values or resource_changes; elsewhere in the JSON if not found there, else the JSON's first
-    line). One regex pass that stops when every address is found, and one newline count."""
+    """The 1-based line of each address's first `"address": "..."` in `section` (else elsewhere in the JSON,
+    else the JSON's first line): one regex pass that stops when every address is found."""
     text, start, end = document.text, document.start, document.end
     # addresses as JSON writes them, so that a match is a set lookup, not a decode
     pending = {json.dumps(address, ensure_ascii=False): address for address in set(addresses)}
@@ -605,7 +465,12 @@ def _address_lines(document: PlanDocument, addresses: Sequence[str], section: st
     for low, high in ((floor, end), (start, floor)):
         _find_addresses(text, low, high, pending, positions)
     positions.update({address: start for address in pending.values()})
-    return _lines_of(text, positions)
+    lines: Dict[str, int] = {}
+    line, at = 1, 0
+    for address, position in sorted(positions.items(), key=lambda item: item[1]):  # one newline count
+        line, at = line + text.count("\n", at, position), position
+        lines[address] = line
+    return lines
 
 
 def _find_addresses(text: str, low: int, high: int, pending: Dict[str, str], positions: Dict[str, int]) -> None:
@@ -614,43 +479,20 @@ def _find_addresses(text: str, low: int, high: int, pending: Dict[str, str], pos
         return
     for match in _ADDRESS.finditer(text, low, high):
         quoted = match.group(1)
-        key = quoted if quoted in pending else _requoted(quoted)
-        if key in pending:
-            positions[pending.pop(key)] = match.start()
+        if quoted not in pending and "\\" in quoted:
+            try:  # Terraform escapes <, > and & as \u003c: compare as json.dumps writes it
+                quoted = json.dumps(json.loads(quoted), ensure_ascii=False)
+            except ValueError:
+                continue
+        if quoted in pending:
+            positions[pending.pop(quoted)] = match.start()
             if not pending:
                 return
 
 
-def _requoted(quoted: str) -> Optional[str]:
-    """A JSON string literal in the form json.dumps gives it (Terraform escapes <, > and & as \\u003c ...)."""
-    if "\\" not in quoted:
-        return None
-    try:
-        return json.dumps(json.loads(quoted), ensure_ascii=False)
-    except ValueError:
-        return None
-
-
-def _lines_of(text: str, positions: Mapping[str, int]) -> Dict[str, int]:
-    """1-based line numbers of offsets, counting newlines once over the text in offset order."""
-    lines: Dict[str, int] = {}
-    line, at = 1, 0
-    for address, position in sorted(positions.items(), key=lambda item: item[1]):
-        line += text.count("\n", at, position)
-        at = position
-        lines[address] = line
-    return lines
-
-
-# ---------------------------------------------------------------------------------------------
-# The reader
-# ---------------------------------------------------------------------------------------------
-
 def read_plan(path: str, raw: bytes) -> FileReading:
-    """The inventory entry of one plan file: a FoundTable per in-scope resource the plan leaves in place,
-    or `not_judged` with the reason and the fix. Odd shapes do not raise (fuzzed in the tests; the
-    inventory's reading_of still guards the call). JSON that is not Terraform's output at all (no plan
-    keys, no format_version) holds nothing to judge: no tables, no reason."""
+    """A FoundTable per in-scope resource the plan leaves in place, or `not_judged` with the reason and
+    the fix; never raises on odd shapes (fuzzed in the tests)."""
     path = os.path.abspath(path)
     with _gc_paused():
         try:
@@ -671,22 +513,31 @@ def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
 
 
 def _reading(path: str, document: PlanDocument) -> FileReading:
-    """The tables of a plan document: from planned_values (with their resource_changes entry), or, when
-    the plan has none, from resource_changes' after values; not judged when a part that mentions a
-    DynamoDB type cannot be read well enough to name the resource."""
+    """The tables of a plan document, from planned_values (else resource_changes' after values); not judged
+    when a part that mentions a DynamoDB type cannot be read well enough to name the resource."""
     data = document.data
     warnings = list(document.warnings)
     resource_changes = data.get("resource_changes")
     changes, unidentified, changes_problem = _changes(resource_changes)
     planned = data.get("planned_values")
     if isinstance(planned, Mapping):
-        findings = _planned_entries(planned.get("root_module"))
+        findings = _Findings()
+        _walk_module(planned.get("root_module"), "planned_values.root_module", None, findings)
         section = "planned_values"
+        listed = {e.address for e in findings.entries}
+        # a change that creates or updates a resource planned_values does not list: inconsistent, fail closed
+        findings.entries += [
+            _Entry(c.address, c.resource_type, c.after, _unreadable(
+                "resource_changes creates or updates it, but planned_values does not list it"))
+            for c in changes.values()
+            if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
     else:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
             if not isinstance(part, (list, Mapping, type(None))) and _mentions_in_scope(part):
                 unidentified.append(f"{name} is {_kind(part)}")
-        findings = _Findings(_entries_from_changes(changes))
+        findings = _Findings([_Entry(c.address, c.resource_type, c.after, c.problem or (
+            None if isinstance(c.after, Mapping) else _unreadable(f"its change.after is {_kind(c.after)}")))
+            for c in changes.values()])  # gone ones are dropped below
         section = "resource_changes"
         warnings.append(NO_PLANNED_VALUES_WARNING)
     unidentified = findings.unidentified + unidentified
@@ -694,25 +545,13 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
         return FileReading(path, TERRAFORM_PLAN, not_judged=(
             f"the plan's structure cannot be read ({unidentified[0]}) where it mentions a DynamoDB resource; "
             "scan the complete terraform show -json output"), warning="; ".join(warnings) or None)
-    entries = _with_orphan_changes(findings.entries, changes) if section == "planned_values" else findings.entries
-    entries = [e for e in entries if e.address not in changes or not _is_gone(changes[e.address].actions)]
+    entries = [e for e in findings.entries if e.address not in changes or not _is_gone(changes[e.address].actions)]
     forgotten = [address for address, change in changes.items() if change.actions == ["forget"]]
     if forgotten:
         warnings.append(f"{', '.join(forgotten[:5])}{' and more' if len(forgotten) > 5 else ''} {FORGOTTEN_WARNING}")
     lines = _address_lines(document, [e.address for e in entries], section)
     tables = _tables(path, entries, changes, changes_problem, lines)
     return FileReading(path, TERRAFORM_PLAN, tables=tables, warning="; ".join(warnings) or None)
-
-
-def _with_orphan_changes(entries: List[_Entry], changes: Mapping[str, _Change]) -> List[_Entry]:
-    """planned_values' entries, plus a problem entry for each change that creates or updates a resource
-    planned_values does not list (an inconsistent plan: fail closed)."""
-    listed = {e.address for e in entries}
-    orphans = [
-        _Entry(c.address, c.resource_type, c.after, _unreadable("resource_changes creates or updates it, but "
-                                                                "planned_values does not list it"))
-        for c in changes.values() if c.address not in listed and _creates_or_updates(c.actions)]
-    return entries + orphans
 
 
 def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change], changes_problem: Optional[str],
@@ -723,12 +562,11 @@ def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change]
     for entry in entries:
         if entry.address in seen:  # one result per address: a plan listing it twice is not to be trusted
             index = seen[entry.address]
-            tables[index] = _replace_problem(tables[index], _unreadable("the plan lists this address twice"))
+            tables[index] = replace(tables[index], problem=tables[index].problem or _unreadable("the plan lists this address twice"))
             continue
         change = changes.get(entry.address)
         problem = entry.problem or (change.problem if change else None) or changes_problem
-        line = lines.get(entry.address, 1)
-        values = entry.values
+        line, values = lines.get(entry.address, 1), entry.values
         seen[entry.address] = len(tables)
         tables.append(FoundTable(
             path=path, framework=TERRAFORM_PLAN, resource_type=entry.resource_type, resource=entry.address,
@@ -738,10 +576,3 @@ def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change]
             change=change.change if change else None))
     return tables
 
-
-def _replace_problem(table: FoundTable, problem: str) -> FoundTable:
-    return replace(table, problem=table.problem or problem)
-
-
-__all__ = ["PLAN_TYPES", "MAX_DEPTH", "NotAPlan", "PlanDocument", "decode_plan_bytes", "decode_plan_text",
-           "is_plan", "looks_like_plan", "plan_changes", "read_plan"]
