@@ -482,14 +482,6 @@ def duplicate_problem(duplicates: Sequence[Duplicate], who: str = "CloudFormatio
             f"(and line {first.second_line}){more}; remove one")
 
 
-def globals_spec_of(template: Mapping[str, Any], defaults: Mapping[str, Any]) -> Any:
-    globals_section = template.get("Globals")
-    simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
-    if isinstance(simple, dict) and core.CFN_SPEC in simple:
-        return resolve_refs(simple[core.CFN_SPEC], defaults)
-    return core.MISSING
-
-
 def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
                        require_transform: bool = True) -> List[FoundTable]:
     """Every DynamoDB resource of a loaded template."""
@@ -521,11 +513,9 @@ MAX_STACK_SET_DEPTH = 3  # a StackSet's body may hold StackSets; deeper bodies a
 
 
 def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]:
-    """The tables of a StackSet's inline TemplateBody (a JSON or YAML string, or a mapping), judged like
-    any template's, named `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the StackSet's lines. The
-    StackSet's literal `Parameters` set the body's parameter values; a parameter an instance group
-    overrides is unknown. A TemplateURL body is elsewhere: no result. A body that cannot be read is one
-    table, not judged."""
+    """The tables of a StackSet's inline TemplateBody (JSON or YAML text, or a mapping), named
+    `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the StackSet's lines. A TemplateURL body is
+    elsewhere: no result. A body that cannot be read is one table, not judged."""
     properties = entry.value.get("Properties")
     body = properties.get("TemplateBody") if isinstance(properties, dict) else None
     if body is None:
@@ -542,65 +532,54 @@ def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]
 
     if context.depth >= MAX_STACK_SET_DEPTH:
         return not_judged(f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep")
-    if isinstance(body, str):
-        raw = body.encode("utf-8")
-        try:
-            loaded = yaml_loader.load(body, prefer_json=yaml_loader.looks_like_json(body))
-        except LoadError as exc:
-            return not_judged(f"cannot be read ({exc})") if may_hold_tables(raw, "body.yaml") else []
-        documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
-        text = body
-    elif isinstance(body, dict):
-        documents, problem, text = [body], None, ""
+    text = "" if isinstance(body, dict) else body if isinstance(body, str) else repr(body)
+    may_hold = may_hold_tables(text.encode("utf-8"), "body.yaml")
+    if isinstance(body, dict):
+        documents, problem = [body], None
+    elif not isinstance(body, str):
+        return not_judged(f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read"
+                          ) if may_hold else []
     else:
-        text = repr(body)
-        if may_hold_tables(text.encode("utf-8"), "body.yaml"):
-            return not_judged(f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read")
-        return []
+        try:
+            loaded = yaml_loader.load(body, prefer_json=True)
+        except LoadError as exc:
+            return not_judged(f"cannot be read ({exc})") if may_hold else []
+        documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
     template = documents[0] if len(documents) == 1 else None
     if not is_template(template):
-        return not_judged("is not a template") if may_hold_tables(text.encode("utf-8"), "body.yaml") else []
-    inner = context_for(template, context.path, context.framework, text, context.file_problem or problem)
-    inner.defaults = dict(inner.defaults, **_stack_set_parameters(properties, context.defaults))
-    for name in _overridden_parameters(properties):
-        inner.defaults.pop(name, None)
-    inner.conditions = ConditionEvaluator(inner.conditions.conditions, inner.defaults)
-    inner.lines_override, inner.name_prefix, inner.depth = where, prefix, context.depth + 1
-    return tables_of_template(template, inner)
-
-
-def _stack_set_parameters(properties: Mapping[str, Any], outer_defaults: Mapping[str, Any]) -> Dict[str, Any]:
-    """The body's parameter values the StackSet sets (`Parameters: [{ParameterKey, ParameterValue}]`)."""
-    values: Dict[str, Any] = {}
-    for item in properties.get("Parameters") or [] if isinstance(properties.get("Parameters"), list) else []:
-        if isinstance(item, dict) and isinstance(item.get("ParameterKey"), str):
-            value = resolve_refs(item.get("ParameterValue"), outer_defaults)
-            if isinstance(value, (str, int, float, bool)):
-                values[item["ParameterKey"]] = value
-    return values
-
-
-def _overridden_parameters(properties: Mapping[str, Any]) -> List[str]:
-    """Parameters some stack instances override: their value differs per instance, unknown here."""
-    names: List[str] = []
+        return not_judged("is not a template") if may_hold else []
+    # the StackSet's literal Parameters set the body's; a parameter stack instances override is unknown
+    set_values = ((item["ParameterKey"], resolve_refs(item.get("ParameterValue"), context.defaults))
+                  for item in _parameter_items(properties.get("Parameters")))
+    values = {key: value for key, value in set_values if isinstance(value, _SCALARS)}
     groups = properties.get("StackInstancesGroup")
-    for group in groups if isinstance(groups, list) else []:
-        overrides = group.get("ParameterOverrides") if isinstance(group, dict) else None
-        for item in overrides if isinstance(overrides, list) else []:
-            if isinstance(item, dict) and isinstance(item.get("ParameterKey"), str):
-                names.append(item["ParameterKey"])
-    return names
+    overridden = {item["ParameterKey"] for group in (groups if isinstance(groups, list) else [])
+                  if isinstance(group, dict) for item in _parameter_items(group.get("ParameterOverrides"))}
+    return tables_of_template(template, context_for(
+        template, context.path, context.framework, text, context.file_problem or problem, (values, overridden),
+        lines_override=where, name_prefix=prefix, depth=context.depth + 1))
 
 
-def context_for(template: Mapping[str, Any], path: str, framework: str, text: str,
-                file_problem: Optional[str]) -> TemplateContext:
+def _parameter_items(items: Any) -> List[Dict[str, Any]]:
+    return [item for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("ParameterKey"), str)]
+
+
+def context_for(template: Mapping[str, Any], path: str, framework: str, text: str, file_problem: Optional[str],
+                parameters: Tuple[Mapping[str, Any], Any] = ({}, ()), **nesting: Any) -> TemplateContext:
+    """`parameters`: (values set, names unknown) of a StackSet body; Globals see only the Defaults."""
     defaults = parameter_defaults(template.get("Parameters"))
+    globals_section = template.get("Globals")
+    simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
+    globals_spec = core.MISSING
+    if isinstance(simple, dict) and core.CFN_SPEC in simple:
+        globals_spec = resolve_refs(simple[core.CFN_SPEC], defaults)
+    defaults = {name: value for name, value in dict(defaults, **parameters[0]).items() if name not in parameters[1]}
     conditions = template.get("Conditions")
     return TemplateContext(
         path=path, framework=framework, text=text, defaults=defaults,
         conditions=ConditionEvaluator(conditions if isinstance(conditions, dict) else {}, defaults),
-        globals_spec=globals_spec_of(template, defaults), file_problem=file_problem,
-    )
+        globals_spec=globals_spec, file_problem=file_problem, **nesting)
 
 
 # --- The reader ---

@@ -52,57 +52,48 @@ _IGNORED = ("AWS", "PROP", "iot")
 _EXTENSION_REPLACED = ("Condition", "CreationPolicy", "DeletionPolicy", "UpdatePolicy", "UpdateReplacePolicy")
 
 
-def placeholders(text: str) -> List[Tuple[int, int]]:
-    """(start, end) of each outermost `${...}` the Framework treats as a variable (placeholders.js
-    extractPlaceholdersFromString: braces counted from `${`; a variable has a ':' or '(...)')."""
-    found: List[Tuple[int, int]] = []
-    depth, start, index = 0, -1, 0
+def _scan(text: str) -> Tuple[List[Tuple[int, int]], List[str]]:
+    """The outermost `${...}` spans of a text (braces counted from `${`), and its parts split at commas
+    outside `(...)` and `${...}` (placeholders.js extractPlaceholdersFromString and
+    findIndicesOutsideParenthesesAndBraces)."""
+    spans: List[Tuple[int, int]] = []
+    parts: List[str] = []
+    braces, parens, start, last, index = 0, 0, -1, 0, 0
     while index < len(text):
         if text.startswith("${", index):
-            if depth == 0:
+            if braces == 0:
                 start = index
-            depth += 1
+            braces += 1
             index += 2
             continue
-        if text[index] == "}" and depth > 0:
-            depth -= 1
-            if depth == 0:
-                body = text[start + 2:index]
-                if (":" in body or ("(" in body and ")" in body)) and not _ignored(body):
-                    found.append((start, index + 1))
-        index += 1
-    return found
-
-
-def _ignored(body: str) -> bool:
-    fallbacks = _split_fallbacks(body)
-    provider = _SOURCE.match(fallbacks[0].strip()) if fallbacks else None
-    name = provider.group(1) if provider else ""
-    return (len(fallbacks) == 1 and name in _IGNORED) or name.startswith("!")
-
-
-def _split_fallbacks(body: str) -> List[str]:
-    """The comma-separated fallbacks of a variable, commas inside `(...)` and `${...}` excepted
-    (placeholders.js findIndicesOutsideParenthesesAndBraces)."""
-    parts, depth_braces, depth_parens, last, index = [], 0, 0, 0, 0
-    while index < len(body):
-        char = body[index]
-        if body.startswith("${", index):
-            depth_braces += 1
-            index += 2
-            continue
-        if char == "}" and depth_braces > 0:
-            depth_braces -= 1
+        char = text[index]
+        if char == "}" and braces > 0:
+            braces -= 1
+            if braces == 0:
+                spans.append((start, index + 1))
         elif char == "(":
-            depth_parens += 1
+            parens += 1
         elif char == ")":
-            depth_parens -= 1
-        elif char == "," and depth_braces == 0 and depth_parens == 0:
-            parts.append(body[last:index])
+            parens -= 1
+        elif char == "," and braces == 0 and parens == 0:
+            parts.append(text[last:index])
             last = index + 1
         index += 1
-    parts.append(body[last:])
-    return parts
+    return spans, parts + [text[last:]]
+
+
+def placeholders(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each `${...}` the Framework treats as a variable (it has a ':' or '(...)')."""
+    found = []
+    for start, end in _scan(text)[0]:
+        body = text[start + 2:end - 1]
+        if ":" in body or ("(" in body and ")" in body):
+            fallbacks = _scan(body)[1]
+            source = _SOURCE.match(fallbacks[0].strip())
+            name = source.group(1) if source else ""
+            if not ((len(fallbacks) == 1 and name in _IGNORED) or name.startswith("!")):
+                found.append((start, end))
+    return found
 
 
 def _literal(text: str) -> Any:
@@ -230,7 +221,7 @@ class Variables:
         self.depth += 1
         outer, self.missing = self.missing, None  # an include missing here matters only if no fallback has a value
         try:
-            for fallback in _split_fallbacks(placeholder[2:-1]):
+            for fallback in _scan(placeholder[2:-1])[1]:
                 value = self._fallback(fallback.strip(), at)
                 if value is not _ABSENT and value is not None:
                     return value
@@ -453,9 +444,9 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
     template = {"Resources": section or {}, "Conditions": resources.get("Conditions") or {},
                 "Parameters": resources.get("Parameters") or {}}
     context = context_for(template, abspath, SERVERLESS, text or "", problem)
-    tables = tables_of_template(template, context, require_transform=False)
-    if refused:
-        tables = [_refused(table, refused) for table in tables]
+    tables = [dataclasses.replace(table, problem=table.problem or refused[table.resource_ids[1]])
+              if table.resource_ids[1] in refused else table
+              for table in tables_of_template(template, context, require_transform=False)]
     return FileReading(abspath, SERVERLESS, tables=tables)
 
 
@@ -478,12 +469,6 @@ def included_files(path: str) -> List[str]:
         except Exception:  # a listing for the hook: one broken section does not end it
             continue
     return list(dict.fromkeys(variables.included))
-
-
-def _refused(table: FoundTable, refused: Dict[str, str]) -> FoundTable:
-    logical_id = table.resource_ids[1] if len(table.resource_ids) > 1 else ""
-    reason = refused.get(logical_id)
-    return dataclasses.replace(table, problem=table.problem or reason) if reason else table
 
 
 def _unknown_resources(abspath: str, raw: bytes, path: str, where: str, value: Any) -> FileReading:
