@@ -53,19 +53,12 @@ def _may_decode(text: Any, needles: Sequence[Any], patterns: Sequence[Tuple[Any,
             or any(first in text and pattern.search(text) is not None for pattern, first in patterns))
 
 
-def _is_utf8_like(raw: bytes) -> bool:
-    """UTF-8 (with or without BOM): byte needles work; UTF-16/32 text is decoded first."""
-    return yaml_loader.encoding_of(raw)[0] in ("utf-8", "utf-8-sig")
-
-
 def may_hold_tables(raw: bytes, path: str) -> bool:
-    """Whether a template or serverless file may hold a DynamoDB table once the tool has decoded it:
-    its text (any UTF encoding) names a table type or a construct that brings one in, or holds
-    something that could decode into one. No parse: a few substring and regex searches over the bytes.
-    A serverless file's variables can build any text (`AWS::${self:custom.db}::Table`), so a serverless
-    file with `resources` and a variable may hold tables too."""
+    """Whether a template or serverless file's text names a table type or a construct that brings one in,
+    or holds something that could decode into one; no parse. A serverless file's variables can build any
+    text (`AWS::${self:custom.db}::Table`), so one with `resources` and a variable may hold tables too."""
     serverless = os.path.basename(path) in SERVERLESS_NAMES
-    if not _is_utf8_like(raw):
+    if yaml_loader.encoding_of(raw)[0] not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
         try:
             text = yaml_loader.decode(raw)
         except LoadError:  # not text in any encoding: only a needle in its bytes makes it one of ours
@@ -89,14 +82,6 @@ def _type_name(value: Any) -> str:
 
 # --- Parameters and Ref ---
 
-def parameter_defaults(parameters: Any) -> Dict[str, Any]:
-    """{name: Default} of the parameters that have one."""
-    if not isinstance(parameters, Mapping):
-        return {}
-    return {name: spec["Default"] for name, spec in parameters.items()
-            if isinstance(name, str) and isinstance(spec, Mapping) and "Default" in spec}
-
-
 def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any:
     """A plain copy of `value` with every `{"Ref": P}` to a parameter with a Default replaced by the
     Default, as checkov does before it hands Properties to a check. Other intrinsics stay as they are."""
@@ -106,7 +91,7 @@ def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any
         if len(value) == 1 and "Ref" in value:
             name = value["Ref"]
             if isinstance(name, str) and name in defaults:
-                return yaml_loader.plain(defaults[name])
+                return resolve_refs(defaults[name], {})
         depth += 1
         return {key: item if item is None or type(item) in _SCALARS else resolve_refs(item, defaults, depth)
                 for key, item in value.items()}
@@ -432,13 +417,6 @@ def template_tags(properties: Any) -> Dict[str, Any]:
     return found
 
 
-def _label(logical_id: str, value: Any, context: TemplateContext) -> str:
-    condition = value.get("Condition") if isinstance(value, dict) else None
-    if condition is not None and context.conditions.evaluate(condition) is False:
-        return f"{logical_id} (Condition {condition} is false under the parameter defaults)"
-    return logical_id
-
-
 def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
     """The FoundTable an entry is, or None when it is not a DynamoDB resource."""
     kind, problem = _shape(entry, context)
@@ -447,11 +425,12 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
     value = entry.value if isinstance(entry.value, dict) else {}
     properties = value.get("Properties")
     config = resolve_refs(properties, context.defaults) if isinstance(properties, dict) else (
-        {} if properties is None else yaml_loader.plain(properties))
+        {} if properties is None else resolve_refs(properties, {}))
     variable = core.serverless_variable(properties) if context.framework == SERVERLESS else None
     if variable:  # `Properties: ${ssm:...}`: what the table is depends on it
         problem = (f"unresolved: Properties depends on serverless variable {variable}, which the scan cannot "
                    "resolve; write the PITR settings in the file")
+    condition = value.get("Condition")
     if context.name_prefix:
         resource = f"{context.name_prefix}{entry.logical_id}"
         label = resource.split(".", 1)[1]
@@ -462,7 +441,8 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
         framework=context.framework,
         resource_type=kind,
         resource=resource,
-        label=_label(label, value, context),
+        label=label if condition is None or context.conditions.evaluate(condition) is not False else
+        f"{label} (Condition {condition} is false under the parameter defaults)",
         lines=context.lines_override or entry.lines,
         config=config,
         problem=context.file_problem or problem or entry.problem,
@@ -568,7 +548,10 @@ def _parameter_items(items: Any) -> List[Dict[str, Any]]:
 def context_for(template: Mapping[str, Any], path: str, framework: str, text: str, file_problem: Optional[str],
                 parameters: Tuple[Mapping[str, Any], Any] = ({}, ()), **nesting: Any) -> TemplateContext:
     """`parameters`: (values set, names unknown) of a StackSet body; Globals see only the Defaults."""
-    defaults = parameter_defaults(template.get("Parameters"))
+    parameters_section = template.get("Parameters")
+    defaults = {name: spec["Default"] for name, spec in parameters_section.items()
+                if isinstance(name, str) and isinstance(spec, Mapping) and "Default" in spec
+                } if isinstance(parameters_section, Mapping) else {}
     globals_section = template.get("Globals")
     simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
     globals_spec = core.MISSING
@@ -604,7 +587,7 @@ def load_text(path: str, raw: bytes, json_line_levels: int = 2,
         return text, None, exc
 
 
-def unreadable(path: str, framework: str, raw: bytes, text: Optional[str], error: LoadError) -> FileReading:
+def unreadable(path: str, framework: str, raw: bytes, error: LoadError) -> FileReading:
     """A file that cannot be read is not judged when it may hold tables, and silently not ours otherwise."""
     may_hold = mentions_dynamodb(raw) or may_hold_tables(raw, path)
     return FileReading(os.path.abspath(path), framework, not_judged=str(error) if may_hold else None,
@@ -630,8 +613,8 @@ def read_template(path: str, raw: bytes) -> FileReading:
     """Every DynamoDB resource of a CloudFormation/SAM template (YAML or JSON, any UTF encoding)."""
     abspath = os.path.abspath(path)
     text, loaded, error = load_text(path, raw)
-    if error is not None or loaded is None:
-        return unreadable(path, CLOUDFORMATION, raw, text, error or LoadError("cannot be read"))
+    if loaded is None:
+        return unreadable(path, CLOUDFORMATION, raw, error)
     templates = [doc for doc in loaded.documents if is_template(doc)]
     if not templates:
         return FileReading(abspath, CLOUDFORMATION)

@@ -421,8 +421,8 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
     lists merged, extensions applied)."""
     abspath = os.path.abspath(path)
     text, loaded, error = load_text(path, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
-    if error is not None or loaded is None:
-        return unreadable(path, SERVERLESS, raw, text, error or LoadError("cannot be read"))
+    if loaded is None:
+        return unreadable(path, SERVERLESS, raw, error)
     document = loaded.documents[0] if loaded.documents else None
     if not isinstance(document, dict) or "resources" not in document:
         return FileReading(abspath, SERVERLESS)

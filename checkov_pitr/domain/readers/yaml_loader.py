@@ -1,19 +1,10 @@
 """The one bounded YAML loader of the package, and JSON with line numbers. No checkov here.
 
-Every reading is built from PyYAML's event stream (libyaml's when available), which is produced without
-recursion, so depth (`MAX_DEPTH`, `TooDeep`), alias expansion (`AliasBomb`, `AliasToItself`: an alias is
-counted by the size of what it points at, and shares it) and size (`MAX_TEXT_CHARS`) are bounded before
-anything is built. Modes (`Mode`):
-- `CLOUDFORMATION`: short tags as their long form (`!Ref X` is {"Ref": "X"}, `!GetAtt a.b` is
-  {"Fn::GetAtt": ["a", "b"]}); keys keep their text (`On:` is "On"); values by YAML 1.1 as checkov reads
-  them, timestamps kept as text; merge keys (`<<`) add what the mapping does not set; duplicate keys
-  recorded with both lines (CloudFormation rejects them).
-- `SERVERLESS`: as CLOUDFORMATION with YAML 1.2 core scalars, as js-yaml reads them (`yes` is text).
-- `PLAIN` (policy and config files): SafeLoader's rules, implicit dates kept as text, duplicate keys an
-  error (`DuplicateKey`), a tighter alias bound.
-- `load_positions` (the fixer): a tree of `Node`s with offsets, as written (tags, merge and duplicate keys
-  kept), and whether an edit to a node would change other places; JSON too.
-Mappings of the value modes are `LineMap`s, dicts that also know the lines of each entry.
+Readings are built from PyYAML's event stream (made without recursion), so depth, alias expansion (an
+alias counts the size of what it points at) and size are bounded before anything is built. Modes:
+CLOUDFORMATION (short tags as long forms, keys as text, YAML 1.1 values with timestamps as text,
+duplicate keys recorded), SERVERLESS (the same with js-yaml's YAML 1.2 scalars), PLAIN (policy files:
+SafeLoader's rules, duplicate keys an error). `load_positions` (the fixer): a tree of `Node`s as written.
 """
 from __future__ import annotations
 
@@ -130,14 +121,11 @@ def decode(raw: bytes) -> str:
 
 @dataclass(frozen=True)
 class Mode:
-    """How a YAML text is read (see the module docstring for each mode)."""
-
     name: str
-    keys_as_text: bool = True  # `On:` is the key "On" (CloudFormation reads keys as strings), not True
-    short_tags: bool = True  # `!Ref x` is {"Ref": "x"}; False: a local tag is an error (plain safe YAML)
-    duplicates_are_errors: bool = False  # True: DuplicateKey at the second key; False: recorded in Loaded
+    # plain: SafeLoader's rules: keys are values (`On:` is True), a local tag and a duplicate key are errors,
+    # `!!timestamp x` is constructed. Otherwise keys are text, `!Ref x` is {"Ref": "x"}, duplicates recorded.
+    plain: bool = False
     yaml12: bool = False  # plain scalars by YAML 1.2's core schema (js-yaml: `yes`, `on` are text)
-    construct_explicit_tags: bool = False  # `!!timestamp x` constructed as SafeLoader does (else: its text)
     max_alias_nodes: int = MAX_ALIAS_NODES
 
 
@@ -146,8 +134,7 @@ CLOUDFORMATION = Mode("cloudformation")
 # CloudFormation's short tags (serverless/serverless: lib/configuration/read.js and
 # sf-core/src/utils/fs/cloudformation-schema.js): YAML 1.2 core scalars, so `enabled: yes` is the text "yes".
 SERVERLESS = Mode("serverless", yaml12=True)
-PLAIN = Mode("plain", keys_as_text=False, short_tags=False, duplicates_are_errors=True, construct_explicit_tags=True,
-             max_alias_nodes=10_000)
+PLAIN = Mode("plain", plain=True, max_alias_nodes=10_000)
 
 
 class DuplicateKey(LoadError):
@@ -204,17 +191,6 @@ def _yaml12_value(value: str) -> Any:
     return value
 
 
-def _plain_value(value: str, mode: Mode = CLOUDFORMATION) -> Any:
-    """A plain (unquoted, untagged) scalar as the mode's YAML version reads it; timestamps stay text."""
-    if mode.yaml12:
-        return _yaml12_value(value)
-    if not value:
-        return None
-    if value[0] not in _IMPLICIT_FIRST:
-        return value  # most values ("AWS::DynamoDB::Table", "PAY_PER_REQUEST"): no resolver needed
-    return _typed_value(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), value)
-
-
 def _typed_value(tag: str, value: str) -> Any:
     if tag == _STR:
         return value
@@ -241,8 +217,7 @@ def _constructed(tag: str, value: str, line: int) -> Any:
     """An explicitly tagged standard scalar (`!!timestamp 2027-01-31`), constructed as SafeLoader does."""
     construct = _CONSTRUCTOR.yaml_constructors.get(tag)
     if construct is None:
-        raise LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
-                        line=line)
+        raise _no_constructor(tag, line)
     try:
         return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
     except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
@@ -262,19 +237,30 @@ def intrinsic(tag: str, value: Any) -> Dict[str, Any]:
     return {f"Fn::{name}": value}
 
 
+def _no_constructor(tag: str, line: int) -> LoadError:
+    return LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML", line=line)
+
+
 def _local_tag(tag: str, value: Any, mode: Mode, line: int) -> Any:
-    if not mode.short_tags:
-        raise LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
-                        line=line)
+    if mode.plain:
+        raise _no_constructor(tag, line)
     return intrinsic(tag, value)
 
 
 def _scalar(event: ev.ScalarEvent, mode: Mode = CLOUDFORMATION) -> Any:
-    tag = event.tag
+    tag, value = event.tag, event.value
+    if tag is None and event.implicit[0]:  # plain (unquoted, untagged): as the mode's YAML version reads it
+        if mode.yaml12:
+            return _yaml12_value(value)
+        if not value:
+            return None
+        if value[0] not in _IMPLICIT_FIRST:
+            return value  # most values ("AWS::DynamoDB::Table", "PAY_PER_REQUEST"): no resolver needed
+        return _typed_value(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), value)
     if tag is None or tag == "!":
-        return _plain_value(event.value, mode) if (tag is None and event.implicit[0]) else event.value
+        return value
     if tag.startswith("tag:yaml.org,2002:"):
-        if mode.construct_explicit_tags:
+        if mode.plain:
             return _constructed(tag, event.value, event.start_mark.line + 1)
         return _typed_value(tag, event.value)
     if tag.startswith("!"):
@@ -365,7 +351,7 @@ class _Builder(_Events):
         if top is not None and top.is_map and top.key is _NO_KEY:
             # `<<` plain is YAML's merge key; other keys keep their text (CloudFormation) or are values (plain)
             is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
-            key = _MERGE_KEY if is_merge else (event.value if self.mode.keys_as_text else _scalar(event, self.mode))
+            key = _MERGE_KEY if is_merge else (_scalar(event, self.mode) if self.mode.plain else event.value)
             top.key, top.key_line = key, first
             if event.anchor:
                 self.anchors[event.anchor] = ("<<" if key is _MERGE_KEY else key, 1)
@@ -381,7 +367,7 @@ class _Builder(_Events):
         first = event.start_mark.line + 1
         top = self.stack[-1] if self.stack else None
         if top is not None and top.is_map and top.key is _NO_KEY:
-            if self.mode.keys_as_text:
+            if not self.mode.plain:
                 top.key, top.key_line = (value if isinstance(value, str) else repr(value)), first
             else:
                 self._set_key(top, value, first)
@@ -402,7 +388,7 @@ class _Builder(_Events):
             self._merge(frame)
         last = _last_line(event.end_mark, frame.first) if frame.flow else frame.last
         value = frame.value
-        if frame.tag and frame.tag.startswith("!") and frame.tag != "!":
+        if _local_tag_name(frame.tag):
             value = _local_tag(frame.tag, value, self.mode, frame.first)
         if frame.anchor:
             self.anchors[frame.anchor] = (value, frame.size)
@@ -422,7 +408,7 @@ class _Builder(_Events):
         key, key_line = top.key, top.key_line
         top.key = _NO_KEY
         if key is _NO_KEY:  # a collection used as a key (`? [a, b]`)
-            if self.mode.keys_as_text:  # CloudFormation has none; keep its text
+            if not self.mode.plain:  # CloudFormation has none; keep its text
                 top.key, top.key_line = repr(value), first
             else:
                 self._set_key(top, value, first)
@@ -434,7 +420,7 @@ class _Builder(_Events):
         mapping: LineMap = top.value
         if key in mapping:
             duplicate = Duplicate(str(key), mapping.lines[key][0], key_line)
-            if self.mode.duplicates_are_errors:
+            if self.mode.plain:
                 raise DuplicateKey(duplicate)
             self.duplicates.append(duplicate)
             mapping.replaced.append((key, mapping[key], mapping.lines[key]))
@@ -507,7 +493,7 @@ class _PositionBuilder(_Events):
 
     def _scalar(self, event: ev.ScalarEvent) -> None:
         # the hot path of a position tree (most nodes are scalars): few calls, positional arguments
-        tag = _local_tag_name(event.tag) if event.tag else None
+        tag = _local_tag_name(event.tag)
         stack, text, style = self.stack, event.value, event.style
         shared = bool(event.anchor) or bool(stack and stack[-1].value.shared)
         if not (tag or style or (event.tag is None and text and text[0] not in _IMPLICIT_FIRST)):
@@ -517,18 +503,7 @@ class _PositionBuilder(_Events):
                     start.column, start.line, end.line)
         if event.anchor:
             self.anchors[event.anchor] = (node, 1)
-        if stack:
-            top = stack[-1]
-            top.size += 1
-            if not top.is_map:
-                top.value.items.append(node)
-            elif top.key is _NO_KEY:
-                top.key = node
-            else:
-                top.value.pairs.append((top.key, node))
-                top.key = _NO_KEY
-        else:
-            self.documents.append(node)
+        self._add(node, 1)
 
     def _alias(self, event: ev.AliasEvent) -> None:
         node, size = self._aliased(event)
@@ -756,42 +731,27 @@ class _JsonReader:
             raise self._fail("Extra data", self._skip(index))
 
 
-def max_depth_exceeded(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether plain data nests deeper than `limit`, measured without recursion."""
-    stack: List[Tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
-
-
 def load_json(text: str, line_levels: int = 2) -> Loaded:
     """One JSON document, its first `line_levels` object levels as LineMaps (a template: the top level and
     its sections; serverless.json: one more, for resources.Resources). Raises LoadError."""
     reader = _JsonReader(text)
     value, end = reader.value(0, line_levels)
     reader.end(end)
-    if max_depth_exceeded(value):
-        raise TooDeep()
+    stack: List[Tuple[Any, int]] = [(value, 1)]  # the json module's deeper values, measured without recursion
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise TooDeep()
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return Loaded([value], reader.duplicates + reader.deep_duplicate_lines())
-
-
-def looks_like_json(text: str) -> bool:
-    return text.lstrip(" \t\r\n").startswith(("{", "["))
 
 
 def load(text: str, prefer_json: bool = False, json_line_levels: int = 2, mode: Mode = CLOUDFORMATION) -> Loaded:
     """JSON when the text is JSON, else YAML (JSON-looking YAML, such as one-line flow style, falls back
     to YAML). For text that is neither, the error of the form the file claims (`prefer_json`) is raised."""
-    if looks_like_json(text):
+    if text.lstrip(" \t\r\n").startswith(("{", "[")):
         try:
             return load_json(text, json_line_levels)
         except TooDeep:
@@ -804,12 +764,3 @@ def load(text: str, prefer_json: bool = False, json_line_levels: int = 2, mode: 
                     raise
                 raise (json_error if prefer_json else yaml_error) from None
     return load_yaml(text, mode)
-
-
-def plain(value: Any) -> Any:
-    """A copy made of plain dicts and lists (aliases become copies; depth is already bounded)."""
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
