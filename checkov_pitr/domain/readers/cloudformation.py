@@ -1,12 +1,7 @@
-"""CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov.
-
-`read_template(path, raw)` finds every DynamoDB resource (`core.CFN_TYPES`) of a template in any UTF
-encoding, YAML or JSON (yaml_loader), with `Fn::ForEach` expanded, `Ref`s to parameters with a Default
-resolved (as checkov does) and `Condition`s evaluated under the defaults (a table whose condition is
-false there is still found). A resource CloudFormation would reject, or duplicate keys, still yield the
-table, with `FoundTable.problem` saying why it fails ("unresolved: ..." when it depends on something
-the scan cannot resolve).
-"""
+"""CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov: every
+DynamoDB resource, `Fn::ForEach` expanded, `Ref`s to parameters with a Default resolved (as checkov does),
+`Condition`s evaluated under the defaults. A resource CloudFormation would reject still yields its table,
+with `FoundTable.problem` saying why it fails."""
 from __future__ import annotations
 
 import os
@@ -18,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from checkov_pitr.domain import core
 from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, FileReading, FoundTable, mentions_dynamodb
 from checkov_pitr.domain.readers import yaml_loader
-from checkov_pitr.domain.readers.yaml_loader import Duplicate, LineMap, LoadError, Loaded, Lines
+from checkov_pitr.domain.readers.yaml_loader import Duplicate, LoadError, Loaded, Lines
 
 # The strings that make a file, or a resource, "mention" a DynamoDB type.
 DYNAMODB_MARKERS = ("AWS::DynamoDB::", core.SAM_SIMPLE_TABLE)
@@ -84,7 +79,7 @@ def _type_name(value: Any) -> str:
 
 def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any:
     """A plain copy of `value` with every `{"Ref": P}` to a parameter with a Default replaced by the
-    Default, as checkov does before it hands Properties to a check. Other intrinsics stay as they are."""
+    Default, as checkov does before it hands Properties to a check."""
     if depth > MAX_REF_DEPTH:
         return value
     if isinstance(value, dict):
@@ -128,20 +123,16 @@ class ConditionEvaluator:
             return None
 
     def _named(self, name: str, visiting: frozenset, depth: int) -> bool:
-        if name in self.cache:
-            cached = self.cache[name]
-            if cached is None:
-                raise _Unknown()
-            return cached
-        if name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions:
-            raise _Unknown()  # a cycle, or a condition that does not exist
-        try:
-            result = self._condition(self.conditions[name], visiting | {name}, depth + 1)
-        except _Unknown:
-            self.cache[name] = None
-            raise
-        self.cache[name] = result
-        return result
+        if name not in self.cache:
+            if name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions:
+                raise _Unknown()  # a cycle, or a condition that does not exist
+            try:
+                self.cache[name] = self._condition(self.conditions[name], visiting | {name}, depth + 1)
+            except _Unknown:
+                self.cache[name] = None
+        if self.cache[name] is None:
+            raise _Unknown()
+        return self.cache[name]  # type: ignore[return-value]
 
     def _condition(self, node: Any, visiting: frozenset, depth: int) -> bool:
         if depth > MAX_CONDITION_DEPTH or not isinstance(node, dict) or len(node) != 1:
@@ -222,8 +213,6 @@ def foreach_collection(collection: Any, defaults: Mapping[str, Any]) -> Tuple[Op
 
 @dataclass
 class Entry:
-    """One resource entry of a template, after Fn::ForEach expansion."""
-
     logical_id: str
     value: Any
     lines: Lines
@@ -247,14 +236,10 @@ def resources_entries(resources: Mapping[str, Any], defaults: Mapping[str, Any],
 
 def _items_with_lines(mapping: Mapping[str, Any], fallback: Lines) -> Iterator[Tuple[Any, Any, Lines]]:
     """The entries of a mapping with their lines; entries a duplicate key replaced come first."""
-    if isinstance(mapping, LineMap):
-        for key, value, lines in mapping.replaced:
-            yield key, value, lines
-        for key, value in mapping.items():
-            yield key, value, mapping.lines.get(key, fallback)
-    else:
-        for key, value in mapping.items():
-            yield key, value, fallback
+    yield from getattr(mapping, "replaced", [])
+    lines = getattr(mapping, "lines", {})
+    for key, value in mapping.items():
+        yield key, value, lines.get(key, fallback)
 
 
 def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mapping[str, Any], lines: Lines,
@@ -322,8 +307,6 @@ def _mentioned_entries(spec: Any, lines: Lines) -> Iterator[Tuple[str, Any, Line
 
 @dataclass
 class TemplateContext:
-    """What judging a template's resources needs besides the resources themselves."""
-
     path: str
     framework: str
     text: str
@@ -336,8 +319,7 @@ class TemplateContext:
     depth: int = 0  # StackSet bodies inside bodies
 
     @cached_property
-    def text_lines(self) -> List[str]:
-        """The text's lines, split only when a resource needs its source text (odd shapes only)."""
+    def text_lines(self) -> List[str]:  # split only when a resource of an odd shape needs its source text
         return self.text.splitlines()
 
 
@@ -352,8 +334,8 @@ def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
     while stack and seen < 10_000:
         item = stack.pop()
         seen += 1
-        if isinstance(item, str) and _type_named(item):
-            return _type_named(item)
+        if isinstance(item, str) and (found := _type_named(item)):
+            return found
         if isinstance(item, dict):
             stack.extend(item.values())
             stack.extend(k for k in item if isinstance(k, str))
@@ -363,10 +345,8 @@ def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
 
 
 def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optional[str]]:
-    """(resource type, problem) of an entry that may be a DynamoDB resource; type None: not ours.
-
-    A resource CloudFormation would reject is ours when it mentions a DynamoDB type (in its value or
-    in its source lines, comments included): it must be reported, never dropped."""
+    """(resource type, problem) of an entry; type None: not ours. A resource CloudFormation would reject
+    is ours when its value or source lines (comments too) mention a DynamoDB type: never dropped."""
     value = entry.value
     kind = value.get("Type") if isinstance(value, dict) else None
     if isinstance(kind, str):
@@ -391,8 +371,7 @@ def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optio
 
 def metadata_skips(value: Any) -> Dict[str, str]:
     """Metadata.checkov.skip and Metadata.bridgecrew.skip entries [{id, comment}], as checkov reads them
-    (checkov/cloudformation/context_parser.py collect_skip_comments; the first entry for an id counts).
-    Nothing else in a value is a skip."""
+    (checkov/cloudformation/context_parser.py collect_skip_comments; the first entry for an id counts)."""
     metadata = value.get("Metadata") if isinstance(value, dict) else None
     found: Dict[str, str] = {}
     for section in ("checkov", "bridgecrew"):

@@ -119,9 +119,7 @@ def _as_text(value: Any) -> str:
     raise _Unresolved()  # a mapping or list inside text
 
 
-class _At(NamedTuple):
-    """Where a value being resolved is."""
-
+class _At(NamedTuple):  # where a value being resolved is
     where: Lines  # its lines in the serverless file
     foreign: bool  # from another file: every entry is reported at `where`
     base_dir: str  # what its includes are relative to
@@ -144,8 +142,6 @@ class Variables:
         self.included: List[str] = []  # every include read, for the pre-commit hook
         self.listing = False  # listing includes: a broken include is skipped, not an error
         self.missing: Optional[str] = None  # an include that is not there, for the message
-
-    # values ------------------------------------------------------------------------------------
 
     def resolve(self, value: Any, at: _At) -> Any:
         """A copy of `value` with every variable the file decides resolved."""
@@ -175,8 +171,7 @@ class Variables:
         return at
 
     def text(self, value: str, at: _At) -> Any:
-        """A string with variables: one variable is its value; variables in text are interpolated, and
-        those the file does not decide stay as written."""
+        """One variable is its value; variables in text are interpolated; undecided ones stay as written."""
         spans = placeholders(value)
         if not spans:
             return value
@@ -208,8 +203,6 @@ class Variables:
         if placeholders(result):
             raise _Unresolved()
         return result
-
-    # one variable --------------------------------------------------------------------------------
 
     def variable(self, placeholder: str, at: _At) -> Any:
         """The value of `${...}`: its first fallback that has one. Raises _Unresolved."""
@@ -286,13 +279,12 @@ class Variables:
         self.self_cache[path] = value
         return value
 
-    # includes ------------------------------------------------------------------------------------
-
     def include(self, params: str, selector: Optional[str], at: _At) -> Any:
         written = self._interpolated(params.strip(), at).strip().strip("'\"")
         if at.includes >= MAX_INCLUDE_DEPTH:
             raise IncludeError(f"include {written}: includes nest more than {MAX_INCLUDE_DEPTH} deep (a loop?), not read")
-        path = self._locate(written, at.base_dir)
+        candidates = (os.path.normpath(os.path.join(folder, written)) for folder in (at.base_dir, self.service_dir))
+        path = next((candidate for candidate in candidates if os.path.lexists(candidate)), None)
         if path is None:
             self.missing = f"include {written} cannot be read (no such file); fix the path"
             return _ABSENT
@@ -310,13 +302,6 @@ class Variables:
                     return _ABSENT
                 content = content[part]
         return self.resolve(content, _At(at.where, True, os.path.dirname(path), at.includes + 1))
-
-    def _locate(self, written: str, base_dir: str) -> Optional[str]:
-        for folder in (base_dir, self.service_dir):
-            candidate = os.path.normpath(os.path.join(folder, written))
-            if os.path.lexists(candidate):
-                return candidate
-        return None
 
     def _load(self, path: str, written: str) -> Any:
         self.included.append(os.path.abspath(path))
@@ -417,8 +402,7 @@ def apply_extensions(resources: Any, extensions: Any) -> Tuple[Any, Dict[str, st
 
 
 def read_serverless(path: str, raw: bytes) -> FileReading:
-    """Every DynamoDB resource under a serverless file's `resources` (variables and includes resolved,
-    lists merged, extensions applied)."""
+    """Every DynamoDB resource under a serverless file's `resources`."""
     abspath = os.path.abspath(path)
     text, loaded, error = load_text(path, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
     if loaded is None:
@@ -451,9 +435,8 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
 
 
 def included_files(path: str) -> List[str]:
-    """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too,
-    as the reading resolves them (the pre-commit hook judges a serverless file when one of them changes).
-    A broken include ends the listing there; the ones read before it are listed."""
+    """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too
+    (the pre-commit hook judges a serverless file when one of them changes)."""
     raw, _ = read_file_bytes(path, MAX_INCLUDE_BYTES)
     _, loaded, _ = load_text(path, raw or b"", json_line_levels=3, mode=yaml_loader.SERVERLESS)
     document = loaded.documents[0] if loaded is not None and loaded.documents else None

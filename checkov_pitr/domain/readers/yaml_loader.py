@@ -35,9 +35,8 @@ Lines = Tuple[int, int]
 
 
 class LineMap(dict):
-    """A mapping that also knows, for each key, the 1-based (first, last) lines of its entry, and keeps
-    the entries a duplicate key replaced (`replaced`: (key, value, lines)), which CloudFormation would
-    reject but which must still be found."""
+    """A mapping that knows the 1-based (first, last) lines of each entry, and keeps the entries a
+    duplicate key replaced (`replaced`: (key, value, lines)): CloudFormation rejects them, we still find them."""
 
     __slots__ = ("lines", "replaced")
     lines: Dict[Any, Lines]
@@ -52,8 +51,7 @@ class LineMap(dict):
         return mapping
 
     @classmethod
-    def of(cls, mapping: Any) -> "LineMap":
-        """A copy of a mapping, with its lines and replaced entries when it has them."""
+    def of(cls, mapping: Any) -> "LineMap":  # a copy, with lines and replaced entries when it has them
         copy = cls.new()
         copy.update(mapping)
         copy.lines = dict(getattr(mapping, "lines", {}))
@@ -70,15 +68,12 @@ class Duplicate:
 
 @dataclass
 class Loaded:
-    """The documents of one text (JSON: one), and the duplicate keys found anywhere in them."""
-
     documents: List[Any]
     duplicates: List[Duplicate] = field(default_factory=list)
 
 
 class LoadError(Exception):
-    """The text cannot be read; `str()` is a one-line reason with the fix. `bounded` marks a reading that
-    was stopped by a bound (checkov must not be given the file either)."""
+    """`str()`: a one-line reason with the fix. `bounded`: stopped by a bound (not for checkov either)."""
 
     def __init__(self, reason: str, bounded: bool = False, line: Optional[int] = None) -> None:
         super().__init__(reason)
@@ -99,15 +94,13 @@ class AliasBomb(LoadError):
 # --- Text ---
 
 def encoding_of(raw: bytes) -> Tuple[str, str]:
-    """(Python codec, name) of a file's text: by its BOM, else by where its NUL bytes are (the one
-    detection: json.detect_encoding, which the plan reader uses too)."""
+    """(Python codec, name) of a file's text, by json.detect_encoding (BOM, else where its NUL bytes are)."""
     codec = json.detect_encoding(raw[:4])
     return codec, codec[:6].rstrip("-").upper()
 
 
 def decode(raw: bytes) -> str:
-    """The text of a file in UTF-8 (with or without BOM), UTF-16 or UTF-32 (with BOM, or UTF-16 without).
-    Raises LoadError naming the first bad byte."""
+    """A file's UTF-8/16/32 text; LoadError names the first bad byte."""
     codec, name = encoding_of(raw)
     try:
         text = raw.decode(codec)
@@ -138,8 +131,6 @@ PLAIN = Mode("plain", plain=True, max_alias_nodes=10_000)
 
 
 class DuplicateKey(LoadError):
-    """A duplicate key in a mode where it is an error (`duplicate`: where)."""
-
     def __init__(self, duplicate: Duplicate) -> None:
         super().__init__(f"duplicate key {excerpt(duplicate.key)} at line {duplicate.second_line} "
                          f"(first at line {duplicate.first_line})")
@@ -278,9 +269,7 @@ _NO_KEY = object()
 _MERGE_KEY = object()
 
 
-class _Frame:
-    """A collection being built from events."""
-
+class _Frame:  # a collection being built from events
     __slots__ = ("value", "anchor", "tag", "first", "last", "flow", "size", "key", "key_line", "merges", "is_map",
                  "event")
 
@@ -312,8 +301,8 @@ class _Events:
         self.duplicates: List[Duplicate] = []
 
     def handlers(self) -> Dict[type, Any]:
-        """The handler of each event type (a dict lookup: this is the hot loop). Each reading defines
-        _new_collection, _scalar, _alias and _end."""
+        """The handler of each event type (a dict lookup: the hot loop); readings define _new_collection,
+        _scalar, _alias and _end."""
         return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: lambda event: self._push(True, event),
                 ev.SequenceStartEvent: lambda event: self._push(False, event), ev.MappingEndEvent: self._end,
                 ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias,
@@ -339,9 +328,7 @@ class _Events:
         return value, size
 
 
-class _Builder(_Events):
-    """Builds values (LineMaps, lists, scalars) as the mode reads them."""
-
+class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads them
     def _new_collection(self, is_map: bool, event: Any) -> Any:
         return LineMap.new() if is_map else []
 
@@ -395,7 +382,6 @@ class _Builder(_Events):
         self._add(value, frame.size, frame.first, last)
 
     def _add(self, value: Any, size: int, first: int, last: int) -> None:
-        """Put a finished node into the collection being built (or make it a document)."""
         if not self.stack:
             self.documents.append(value)
             return
@@ -568,15 +554,14 @@ def _read_events(text: str, builder: _Events, max_chars: int) -> None:
 
 
 def load_yaml(text: str, mode: Mode = CLOUDFORMATION, max_chars: int = MAX_TEXT_CHARS) -> Loaded:
-    """Every document of a YAML text, built within the bounds as `mode` reads it. Raises LoadError."""
+    """Every document of a YAML text as `mode` reads it. Raises LoadError."""
     builder = _Builder(mode)
     _read_events(text, builder, max_chars)
     return Loaded(builder.documents, builder.duplicates)
 
 
 def load_positions(text: str, max_chars: int = MAX_TEXT_CHARS, is_json: bool = False) -> Node:
-    """The position tree of a one-document YAML (or JSON, a leading BOM allowed) text, within the same
-    bounds. Raises LoadError."""
+    """The position tree of a one-document YAML or JSON text. Raises LoadError."""
     if is_json:
         reader = _JsonReader(text)
         root, end = reader.node(1 if text.startswith("\ufeff") else 0)
@@ -608,9 +593,8 @@ def line_starts(text: str) -> List[int]:
 
 
 class _JsonReader:
-    """JSON with positions: `value` gives the first few object levels as LineMaps with the lines of
-    their entries (duplicate keys recorded; deeper values by the json module, at C speed, measured for
-    depth after), `node` a position tree of every value."""
+    """JSON with positions: `value` the first object levels as LineMaps (deeper values by the json module,
+    at C speed), `node` a position tree."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -679,7 +663,6 @@ class _JsonReader:
                 raise self._fail("Expecting ',' delimiter", index)
 
     def value(self, index: int, levels: int) -> Tuple[Any, int]:
-        """The value at `index`; the first `levels` object levels become LineMaps."""
         index = self._skip(index)
         if levels <= 0 or not self.text.startswith("{", index):
             return self._scalar(index)
@@ -698,8 +681,7 @@ class _JsonReader:
         return Node(kind, start, end, flow=True, line=line, column=start - self.starts[line],
                     end_line=self.line(max(end - 1, start)) - 1, **parts)
 
-    def node(self, index: int, depth: int = 0) -> Tuple[Node, int]:
-        """The position tree of the value at `index` (duplicate keys kept as pairs)."""
+    def node(self, index: int, depth: int = 0) -> Tuple[Node, int]:  # duplicate keys kept as pairs
         if depth > MAX_DEPTH:
             raise TooDeep()
         index = self._skip(index)
@@ -716,8 +698,7 @@ class _JsonReader:
                  for key, key_start, key_end, value, _ in members]
         return self._node("map", index, end, pairs=pairs), end
 
-    def deep_duplicate_lines(self) -> List[Duplicate]:
-        """Lines of duplicate keys the json module saw below the second level (it gives no positions)."""
+    def deep_duplicate_lines(self) -> List[Duplicate]:  # the json module's duplicates have no positions
         found: List[Duplicate] = []
         for key in self.deep_duplicates:
             pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
@@ -732,8 +713,7 @@ class _JsonReader:
 
 
 def load_json(text: str, line_levels: int = 2) -> Loaded:
-    """One JSON document, its first `line_levels` object levels as LineMaps (a template: the top level and
-    its sections; serverless.json: one more, for resources.Resources). Raises LoadError."""
+    """One JSON document, its first `line_levels` object levels as LineMaps. Raises LoadError."""
     reader = _JsonReader(text)
     value, end = reader.value(0, line_levels)
     reader.end(end)
@@ -749,8 +729,7 @@ def load_json(text: str, line_levels: int = 2) -> Loaded:
 
 
 def load(text: str, prefer_json: bool = False, json_line_levels: int = 2, mode: Mode = CLOUDFORMATION) -> Loaded:
-    """JSON when the text is JSON, else YAML (JSON-looking YAML, such as one-line flow style, falls back
-    to YAML). For text that is neither, the error of the form the file claims (`prefer_json`) is raised."""
+    """JSON, else YAML (such as one-line flow style); for neither, the error of the form the file claims."""
     if text.lstrip(" \t\r\n").startswith(("{", "[")):
         try:
             return load_json(text, json_line_levels)
