@@ -354,14 +354,14 @@ class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads 
         first = event.start_mark.line + 1
         top = self.stack[-1] if self.stack else None
         if top is not None and top.is_map and top.key is _NO_KEY:
-            if not self.mode.plain:
-                top.key, top.key_line = (value if isinstance(value, str) else repr(value)), first
-            else:
-                self._set_key(top, value, first)
+            self._set_key(top, value, first)
             return
         self._add(value, size, first, _last_line(event.end_mark, first))
 
     def _set_key(self, top: _Frame, key: Any, line: int) -> None:
+        """An alias or a collection as a key: CloudFormation has none, its text is kept."""
+        if not self.mode.plain:
+            key = key if isinstance(key, str) else repr(key)
         try:
             hash(key)
         except TypeError:
@@ -394,10 +394,7 @@ class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads 
         key, key_line = top.key, top.key_line
         top.key = _NO_KEY
         if key is _NO_KEY:  # a collection used as a key (`? [a, b]`)
-            if not self.mode.plain:  # CloudFormation has none; keep its text
-                top.key, top.key_line = repr(value), first
-            else:
-                self._set_key(top, value, first)
+            self._set_key(top, value, first)
             return
         top.last = max(top.last, last)
         if key is _MERGE_KEY:
