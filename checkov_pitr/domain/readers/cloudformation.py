@@ -29,15 +29,14 @@ MAX_REF_DEPTH = 250  # above yaml_loader.MAX_DEPTH: every loaded value fits
 
 # Text that names a table type, or a construct that can bring one in from elsewhere.
 TEMPLATE_NEEDLES = DYNAMODB_MARKERS + ("Fn::ForEach", "AWS::Include", "TemplateBody", "StackSet", "${file(", "${self:")
-# Text that can decode into a needle: the only escapes that make letters or ':' (YAML double-quoted \\x, \\u,
-# \\U, JSON \\u), an escaped line break (a YAML double-quoted line continuation joins without a space), a
-# standard or verbatim tag (`!!binary`), a %TAG directive, and an alias (`*name`). Each regex runs only when
-# its first character is in the text at all (a substring search is many times faster than a regex scan).
+# Text that can decode into a needle: escapes that make letters or ':' (\\x, \\u, \\U), an escaped line break
+# (a YAML line continuation), a standard or verbatim tag, a %TAG directive, an alias (`*name`). Each regex runs
+# only when its first character is in the text (a substring search is much faster than a regex scan).
 _ESCAPE = r"\\(?:[xuU]|\r?\n|\r)"
 _ALIAS = r"(?:^|[\s\[{,:])\*[^\s,\[\]{}*'\"]"
 _MAY_DECODE_TEXT = ((re.compile(_ESCAPE), "\\"), (re.compile(_ALIAS, re.MULTILINE), "*"))
-_MAY_DECODE_BYTES = tuple((re.compile(pattern.encode("ascii"), flags), first.encode("ascii"))
-                          for pattern, flags, first in ((_ESCAPE, 0, "\\"), (_ALIAS, re.MULTILINE, "*")))
+_MAY_DECODE_BYTES = tuple((re.compile(p.pattern.encode("ascii"), p.flags & re.MULTILINE), first.encode("ascii"))
+                          for p, first in _MAY_DECODE_TEXT)
 _TAGS = ("!!", "!<", "%TAG")
 _TEMPLATE_NEEDLE_BYTES = tuple(needle.encode("ascii") for needle in TEMPLATE_NEEDLES + _TAGS)
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")

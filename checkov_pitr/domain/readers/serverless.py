@@ -1,16 +1,9 @@
-"""serverless.yml / serverless.yaml / serverless.json read as the Serverless Framework reads them
-(serverless/serverless, packages/serverless and packages/sf-core): the resources under `resources`.
-
-- YAML as js-yaml reads it: yaml_loader.SERVERLESS.
-- Variables (sf-core/src/lib/resolvers/placeholders.js): `${source:key, fallback, ...}`, fallbacks tried
-  in order (a quoted literal is text, an unquoted one JSON). One variable is its value (any type); in
-  longer text it is interpolated. Resolved where the file decides: `${self:a.b}`, `${file(x.yml):a.b}`
-  (relative to the including file, then the service folder), `${strToBool(...)}`; `${opt:..}`, `${env:..}`
-  and `${sls:stage}` only through their literal fallbacks (as a parameter through its Default). Other
-  sources (ssm, param, cf, ...) stay as written: the core reports the value as unresolved.
-- `resources:` as a list is merged with lodash `_.merge`; `resources.extensions` is applied after.
-A table from an include is reported at the line of the include; includes are read only when they
-are regular files within the size bound.
+"""serverless.yml / .yaml / .json `resources` read as the Serverless Framework reads them (serverless/serverless,
+packages/serverless and packages/sf-core). Variables (sf-core/src/lib/resolvers/placeholders.js) are resolved
+where the file decides them: `${self:a.b}`, `${file(x.yml):a.b}` (relative to the including file, then the
+service folder), `${strToBool(...)}`; `${opt:..}`, `${env:..}` and `${sls:stage}` only through their literal
+fallbacks (as a parameter through its Default). Other sources stay as written: the core reports them
+unresolved. A table from an include is reported at the line of the include.
 """
 from __future__ import annotations
 
@@ -35,12 +28,12 @@ MAX_VARIABLES = 20_000  # variables resolved per serverless file
 MAX_TEXT = 1024 * 1024  # characters of one interpolated string
 
 
-class IncludeError(LoadError):
-    """An include (or the variables) cannot be read: the file is not judged, naming it."""
+class IncludeError(LoadError):  # an include (or the variables) cannot be read: the file is not judged
+    pass
 
 
-class _Unresolved(Exception):
-    """A variable whose value the file does not decide."""
+class _Unresolved(Exception):  # a variable whose value the file does not decide
+    pass
 
 
 _ABSENT = object()  # a source without a value: the Framework tries the next fallback
@@ -414,8 +407,8 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
     variables = Variables(document, service_dir, (text or "").splitlines(), list(loaded.duplicates))
     resources_lines = getattr(document, "lines", {}).get("resources", (1, 1))
     try:
-        resources = variables.resolve(document["resources"], _At(resources_lines, False, service_dir, 0))
-        resources = merge_resources_list(resources)
+        resources = merge_resources_list(variables.resolve(document["resources"],
+                                                           _At(resources_lines, False, service_dir, 0)))
     except IncludeError as exc:
         return FileReading(abspath, SERVERLESS, not_judged=str(exc), keep_from_checkov=exc.bounded)
     if not isinstance(resources, dict):
