@@ -219,20 +219,6 @@ class Entry:
     label: Optional[str] = None  # the name in messages, when it is not the logical id
 
 
-def resources_entries(resources: Mapping[str, Any], defaults: Mapping[str, Any], lines_of: Lines,
-                      foreach_problem: Optional[str]) -> List[Entry]:
-    """Every entry of a Resources mapping (duplicates included), with Fn::ForEach loops expanded."""
-    entries: List[Entry] = []
-    items = list(_items_with_lines(resources, lines_of))
-    budget = [MAX_FOREACH_RESOURCES]
-    for key, value, lines in items:
-        if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
-            entries.extend(_expand_loop(key, value, {}, defaults, lines, budget, 0, foreach_problem))
-        else:
-            entries.append(Entry(str(key), value, lines))
-    return entries
-
-
 def _items_with_lines(mapping: Mapping[str, Any], fallback: Lines) -> Iterator[Tuple[Any, Any, Lines]]:
     """The entries of a mapping with their lines; entries a duplicate key replaced come first."""
     yield from getattr(mapping, "replaced", [])
@@ -452,15 +438,17 @@ def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
                                   or (isinstance(transform, list) and LANGUAGE_EXTENSIONS in transform)):
         foreach_problem = (f"made by Fn::ForEach without Transform: {LANGUAGE_EXTENSIONS}; CloudFormation rejects "
                            f"the template; add the transform")
-    lines = getattr(template, "lines", {}).get("Resources", (1, 1))
     tables: List[FoundTable] = []
-    for entry in resources_entries(resources, context.defaults, lines, foreach_problem):
-        if isinstance(entry.value, dict) and entry.value.get("Type") == STACK_SET:
-            tables.extend(stack_set_tables(entry, context))
-            continue
-        table = table_of(entry, context)
-        if table is not None:
-            tables.append(table)
+    budget = [MAX_FOREACH_RESOURCES]
+    # every entry, duplicates included, Fn::ForEach loops expanded
+    section_lines = getattr(template, "lines", {}).get("Resources", (1, 1))
+    for key, value, lines in _items_with_lines(resources, section_lines):
+        for entry in (_expand_loop(key, value, {}, context.defaults, lines, budget, 0, foreach_problem)
+                      if isinstance(key, str) and key.startswith(FOREACH_PREFIX) else [Entry(str(key), value, lines)]):
+            if isinstance(entry.value, dict) and entry.value.get("Type") == STACK_SET:
+                tables.extend(stack_set_tables(entry, context))
+            elif (table := table_of(entry, context)) is not None:
+                tables.append(table)
     return tables
 
 
