@@ -114,10 +114,8 @@ class ConditionEvaluator:
     cache: Dict[str, Optional[bool]] = field(default_factory=dict)
 
     def evaluate(self, name: Any) -> Optional[bool]:
-        if not isinstance(name, str):
-            return None
         try:
-            return self._named(name, frozenset(), 0)
+            return self._named(name, frozenset(), 0) if isinstance(name, str) else None
         except _Unknown:
             return None
 
@@ -140,7 +138,7 @@ class ConditionEvaluator:
         if function == "Condition" and isinstance(args, str):
             return self._named(args, visiting, depth)
         if function == "Fn::Equals" and isinstance(args, list) and len(args) == 2:
-            return self._scalar(args[0], depth) == self._scalar(args[1], depth)
+            return self._scalar(args[0]) == self._scalar(args[1])
         if function == "Fn::Not" and isinstance(args, list) and len(args) == 1:
             return not self._condition(args[0], visiting, depth + 1)
         if function in ("Fn::And", "Fn::Or") and isinstance(args, list) and args:
@@ -148,7 +146,7 @@ class ConditionEvaluator:
             return all(results) if function == "Fn::And" else any(results)
         raise _Unknown()
 
-    def _scalar(self, value: Any, depth: int) -> str:
+    def _scalar(self, value: Any) -> str:
         """A value compared by Fn::Equals, as text (CloudFormation compares strings)."""
         if isinstance(value, dict) and len(value) == 1 and "Ref" in value:
             name = value["Ref"]

@@ -520,16 +520,6 @@ def _local_tag_name(tag: Optional[str]) -> Optional[str]:
     return tag if isinstance(tag, str) and tag.startswith("!") and tag != "!" else None
 
 
-def _yaml_error(exc: yaml.YAMLError, text: str) -> LoadError:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    # libyaml does not name the character; a tab where a token should start is the usual cause
-    at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
-    hint = "indent with spaces, not tabs" if at_tab or "\\t" in problem else "fix the YAML"
-    return LoadError(f"not valid YAML: {problem}{where}; {hint}", line=mark.line + 1 if mark is not None else None)
-
-
 def _read_events(text: str, builder: _Events, max_chars: int) -> None:
     if len(text) > max_chars:
         raise LoadError(f"larger than {max_chars // (1024 * 1024)} MiB of text, not read", bounded=True)
@@ -545,7 +535,14 @@ def _read_events(text: str, builder: _Events, max_chars: int) -> None:
     except yaml.YAMLError as exc:
         if "maximum nesting depth" in str(exc):  # libyaml's own bound (1000), above ours
             raise TooDeep() from None
-        raise _yaml_error(exc, text) from None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        # libyaml does not name the character; a tab where a token should start is the usual cause
+        at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
+        hint = "indent with spaces, not tabs" if at_tab or "\\t" in problem else "fix the YAML"
+        raise LoadError(f"not valid YAML: {problem}{where}; {hint}",
+                        line=mark.line + 1 if mark is not None else None) from None
     finally:
         parser.dispose()
 
