@@ -1,12 +1,7 @@
-"""CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov.
-
-`read_template(path, raw)` finds every DynamoDB resource (`core.CFN_TYPES`) of a template in any UTF
-encoding, YAML or JSON (yaml_loader), with `Fn::ForEach` expanded, `Ref`s to parameters with a Default
-resolved (as checkov does) and `Condition`s evaluated under the defaults (a table whose condition is
-false there is still found). A resource CloudFormation would reject, or duplicate keys, still yield the
-table, with `FoundTable.problem` saying why it fails ("unresolved: ..." when it depends on something
-the scan cannot resolve).
-"""
+"""CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov: every
+DynamoDB resource, `Fn::ForEach` expanded, `Ref`s to parameters with a Default resolved (as checkov does),
+`Condition`s evaluated under the defaults. A resource CloudFormation would reject still yields its table,
+with `FoundTable.problem` saying why it fails."""
 from __future__ import annotations
 
 import os
@@ -18,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from checkov_pitr.domain import core
 from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, FileReading, FoundTable, mentions_dynamodb
 from checkov_pitr.domain.readers import yaml_loader
-from checkov_pitr.domain.readers.yaml_loader import Duplicate, LineMap, LoadError, Loaded, Lines
+from checkov_pitr.domain.readers.yaml_loader import Duplicate, LoadError, Loaded, Lines
 
 # The strings that make a file, or a resource, "mention" a DynamoDB type.
 DYNAMODB_MARKERS = ("AWS::DynamoDB::", core.SAM_SIMPLE_TABLE)
@@ -34,15 +29,14 @@ MAX_REF_DEPTH = 250  # above yaml_loader.MAX_DEPTH: every loaded value fits
 
 # Text that names a table type, or a construct that can bring one in from elsewhere.
 TEMPLATE_NEEDLES = DYNAMODB_MARKERS + ("Fn::ForEach", "AWS::Include", "TemplateBody", "StackSet", "${file(", "${self:")
-# Text that can decode into a needle: the only escapes that make letters or ':' (YAML double-quoted \\x, \\u,
-# \\U, JSON \\u), an escaped line break (a YAML double-quoted line continuation joins without a space), a
-# standard or verbatim tag (`!!binary`), a %TAG directive, and an alias (`*name`). Each regex runs only when
-# its first character is in the text at all (a substring search is many times faster than a regex scan).
+# Text that can decode into a needle: escapes that make letters or ':' (\\x, \\u, \\U), an escaped line break
+# (a YAML line continuation), a standard or verbatim tag, a %TAG directive, an alias (`*name`). Each regex runs
+# only when its first character is in the text (a substring search is much faster than a regex scan).
 _ESCAPE = r"\\(?:[xuU]|\r?\n|\r)"
 _ALIAS = r"(?:^|[\s\[{,:])\*[^\s,\[\]{}*'\"]"
 _MAY_DECODE_TEXT = ((re.compile(_ESCAPE), "\\"), (re.compile(_ALIAS, re.MULTILINE), "*"))
-_MAY_DECODE_BYTES = tuple((re.compile(pattern.encode("ascii"), flags), first.encode("ascii"))
-                          for pattern, flags, first in ((_ESCAPE, 0, "\\"), (_ALIAS, re.MULTILINE, "*")))
+_MAY_DECODE_BYTES = tuple((re.compile(p.pattern.encode("ascii"), p.flags & re.MULTILINE), first.encode("ascii"))
+                          for p, first in _MAY_DECODE_TEXT)
 _TAGS = ("!!", "!<", "%TAG")
 _TEMPLATE_NEEDLE_BYTES = tuple(needle.encode("ascii") for needle in TEMPLATE_NEEDLES + _TAGS)
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
@@ -53,19 +47,12 @@ def _may_decode(text: Any, needles: Sequence[Any], patterns: Sequence[Tuple[Any,
             or any(first in text and pattern.search(text) is not None for pattern, first in patterns))
 
 
-def _is_utf8_like(raw: bytes) -> bool:
-    """UTF-8 (with or without BOM): byte needles work; UTF-16/32 text is decoded first."""
-    return yaml_loader.encoding_of(raw)[0] in ("utf-8", "utf-8-sig")
-
-
 def may_hold_tables(raw: bytes, path: str) -> bool:
-    """Whether a template or serverless file may hold a DynamoDB table once the tool has decoded it:
-    its text (any UTF encoding) names a table type or a construct that brings one in, or holds
-    something that could decode into one. No parse: a few substring and regex searches over the bytes.
-    A serverless file's variables can build any text (`AWS::${self:custom.db}::Table`), so a serverless
-    file with `resources` and a variable may hold tables too."""
+    """Whether a template or serverless file's text names a table type or a construct that brings one in,
+    or holds something that could decode into one; no parse. A serverless file's variables can build any
+    text (`AWS::${self:custom.db}::Table`), so one with `resources` and a variable may hold tables too."""
     serverless = os.path.basename(path) in SERVERLESS_NAMES
-    if not _is_utf8_like(raw):
+    if yaml_loader.encoding_of(raw)[0] not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
         try:
             text = yaml_loader.decode(raw)
         except LoadError:  # not text in any encoding: only a needle in its bytes makes it one of ours
@@ -89,24 +76,16 @@ def _type_name(value: Any) -> str:
 
 # --- Parameters and Ref ---
 
-def parameter_defaults(parameters: Any) -> Dict[str, Any]:
-    """{name: Default} of the parameters that have one."""
-    if not isinstance(parameters, Mapping):
-        return {}
-    return {name: spec["Default"] for name, spec in parameters.items()
-            if isinstance(name, str) and isinstance(spec, Mapping) and "Default" in spec}
-
-
 def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any:
     """A plain copy of `value` with every `{"Ref": P}` to a parameter with a Default replaced by the
-    Default, as checkov does before it hands Properties to a check. Other intrinsics stay as they are."""
+    Default, as checkov does before it hands Properties to a check."""
     if depth > MAX_REF_DEPTH:
         return value
     if isinstance(value, dict):
         if len(value) == 1 and "Ref" in value:
             name = value["Ref"]
             if isinstance(name, str) and name in defaults:
-                return yaml_loader.plain(defaults[name])
+                return resolve_refs(defaults[name], {})
         depth += 1
         return {key: item if item is None or type(item) in _SCALARS else resolve_refs(item, defaults, depth)
                 for key, item in value.items()}
@@ -135,28 +114,22 @@ class ConditionEvaluator:
     cache: Dict[str, Optional[bool]] = field(default_factory=dict)
 
     def evaluate(self, name: Any) -> Optional[bool]:
-        if not isinstance(name, str):
-            return None
         try:
-            return self._named(name, frozenset(), 0)
+            return self._named(name, frozenset(), 0) if isinstance(name, str) else None
         except _Unknown:
             return None
 
     def _named(self, name: str, visiting: frozenset, depth: int) -> bool:
-        if name in self.cache:
-            cached = self.cache[name]
-            if cached is None:
-                raise _Unknown()
-            return cached
-        if name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions:
-            raise _Unknown()  # a cycle, or a condition that does not exist
-        try:
-            result = self._condition(self.conditions[name], visiting | {name}, depth + 1)
-        except _Unknown:
-            self.cache[name] = None
-            raise
-        self.cache[name] = result
-        return result
+        if name not in self.cache:
+            if name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions:
+                raise _Unknown()  # a cycle, or a condition that does not exist
+            try:
+                self.cache[name] = self._condition(self.conditions[name], visiting | {name}, depth + 1)
+            except _Unknown:
+                self.cache[name] = None
+        if self.cache[name] is None:
+            raise _Unknown()
+        return self.cache[name]  # type: ignore[return-value]
 
     def _condition(self, node: Any, visiting: frozenset, depth: int) -> bool:
         if depth > MAX_CONDITION_DEPTH or not isinstance(node, dict) or len(node) != 1:
@@ -165,7 +138,7 @@ class ConditionEvaluator:
         if function == "Condition" and isinstance(args, str):
             return self._named(args, visiting, depth)
         if function == "Fn::Equals" and isinstance(args, list) and len(args) == 2:
-            return self._scalar(args[0], depth) == self._scalar(args[1], depth)
+            return self._scalar(args[0]) == self._scalar(args[1])
         if function == "Fn::Not" and isinstance(args, list) and len(args) == 1:
             return not self._condition(args[0], visiting, depth + 1)
         if function in ("Fn::And", "Fn::Or") and isinstance(args, list) and args:
@@ -173,7 +146,7 @@ class ConditionEvaluator:
             return all(results) if function == "Fn::And" else any(results)
         raise _Unknown()
 
-    def _scalar(self, value: Any, depth: int) -> str:
+    def _scalar(self, value: Any) -> str:
         """A value compared by Fn::Equals, as text (CloudFormation compares strings)."""
         if isinstance(value, dict) and len(value) == 1 and "Ref" in value:
             name = value["Ref"]
@@ -237,8 +210,6 @@ def foreach_collection(collection: Any, defaults: Mapping[str, Any]) -> Tuple[Op
 
 @dataclass
 class Entry:
-    """One resource entry of a template, after Fn::ForEach expansion."""
-
     logical_id: str
     value: Any
     lines: Lines
@@ -246,30 +217,12 @@ class Entry:
     label: Optional[str] = None  # the name in messages, when it is not the logical id
 
 
-def resources_entries(resources: Mapping[str, Any], defaults: Mapping[str, Any], lines_of: Lines,
-                      foreach_problem: Optional[str]) -> List[Entry]:
-    """Every entry of a Resources mapping (duplicates included), with Fn::ForEach loops expanded."""
-    entries: List[Entry] = []
-    items = list(_items_with_lines(resources, lines_of))
-    budget = [MAX_FOREACH_RESOURCES]
-    for key, value, lines in items:
-        if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
-            entries.extend(_expand_loop(key, value, {}, defaults, lines, budget, 0, foreach_problem))
-        else:
-            entries.append(Entry(str(key), value, lines))
-    return entries
-
-
 def _items_with_lines(mapping: Mapping[str, Any], fallback: Lines) -> Iterator[Tuple[Any, Any, Lines]]:
     """The entries of a mapping with their lines; entries a duplicate key replaced come first."""
-    if isinstance(mapping, LineMap):
-        for key, value, lines in mapping.replaced:
-            yield key, value, lines
-        for key, value in mapping.items():
-            yield key, value, mapping.lines.get(key, fallback)
-    else:
-        for key, value in mapping.items():
-            yield key, value, fallback
+    yield from getattr(mapping, "replaced", [])
+    lines = getattr(mapping, "lines", {})
+    for key, value in mapping.items():
+        yield key, value, lines.get(key, fallback)
 
 
 def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mapping[str, Any], lines: Lines,
@@ -337,8 +290,6 @@ def _mentioned_entries(spec: Any, lines: Lines) -> Iterator[Tuple[str, Any, Line
 
 @dataclass
 class TemplateContext:
-    """What judging a template's resources needs besides the resources themselves."""
-
     path: str
     framework: str
     text: str
@@ -351,8 +302,7 @@ class TemplateContext:
     depth: int = 0  # StackSet bodies inside bodies
 
     @cached_property
-    def text_lines(self) -> List[str]:
-        """The text's lines, split only when a resource needs its source text (odd shapes only)."""
+    def text_lines(self) -> List[str]:  # split only when a resource of an odd shape needs its source text
         return self.text.splitlines()
 
 
@@ -367,8 +317,8 @@ def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
     while stack and seen < 10_000:
         item = stack.pop()
         seen += 1
-        if isinstance(item, str) and _type_named(item):
-            return _type_named(item)
+        if isinstance(item, str) and (found := _type_named(item)):
+            return found
         if isinstance(item, dict):
             stack.extend(item.values())
             stack.extend(k for k in item if isinstance(k, str))
@@ -378,10 +328,8 @@ def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
 
 
 def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optional[str]]:
-    """(resource type, problem) of an entry that may be a DynamoDB resource; type None: not ours.
-
-    A resource CloudFormation would reject is ours when it mentions a DynamoDB type (in its value or
-    in its source lines, comments included): it must be reported, never dropped."""
+    """(resource type, problem) of an entry; type None: not ours. A resource CloudFormation would reject
+    is ours when its value or source lines (comments too) mention a DynamoDB type: never dropped."""
     value = entry.value
     kind = value.get("Type") if isinstance(value, dict) else None
     if isinstance(kind, str):
@@ -406,8 +354,7 @@ def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optio
 
 def metadata_skips(value: Any) -> Dict[str, str]:
     """Metadata.checkov.skip and Metadata.bridgecrew.skip entries [{id, comment}], as checkov reads them
-    (checkov/cloudformation/context_parser.py collect_skip_comments; the first entry for an id counts).
-    Nothing else in a value is a skip."""
+    (checkov/cloudformation/context_parser.py collect_skip_comments; the first entry for an id counts)."""
     metadata = value.get("Metadata") if isinstance(value, dict) else None
     found: Dict[str, str] = {}
     for section in ("checkov", "bridgecrew"):
@@ -432,13 +379,6 @@ def template_tags(properties: Any) -> Dict[str, Any]:
     return found
 
 
-def _label(logical_id: str, value: Any, context: TemplateContext) -> str:
-    condition = value.get("Condition") if isinstance(value, dict) else None
-    if condition is not None and context.conditions.evaluate(condition) is False:
-        return f"{logical_id} (Condition {condition} is false under the parameter defaults)"
-    return logical_id
-
-
 def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
     """The FoundTable an entry is, or None when it is not a DynamoDB resource."""
     kind, problem = _shape(entry, context)
@@ -447,11 +387,12 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
     value = entry.value if isinstance(entry.value, dict) else {}
     properties = value.get("Properties")
     config = resolve_refs(properties, context.defaults) if isinstance(properties, dict) else (
-        {} if properties is None else yaml_loader.plain(properties))
+        {} if properties is None else resolve_refs(properties, {}))
     variable = core.serverless_variable(properties) if context.framework == SERVERLESS else None
     if variable:  # `Properties: ${ssm:...}`: what the table is depends on it
         problem = (f"unresolved: Properties depends on serverless variable {variable}, which the scan cannot "
                    "resolve; write the PITR settings in the file")
+    condition = value.get("Condition")
     if context.name_prefix:
         resource = f"{context.name_prefix}{entry.logical_id}"
         label = resource.split(".", 1)[1]
@@ -462,7 +403,8 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
         framework=context.framework,
         resource_type=kind,
         resource=resource,
-        label=_label(label, value, context),
+        label=label if condition is None or context.conditions.evaluate(condition) is not False else
+        f"{label} (Condition {condition} is false under the parameter defaults)",
         lines=context.lines_override or entry.lines,
         config=config,
         problem=context.file_problem or problem or entry.problem,
@@ -482,14 +424,6 @@ def duplicate_problem(duplicates: Sequence[Duplicate], who: str = "CloudFormatio
             f"(and line {first.second_line}){more}; remove one")
 
 
-def globals_spec_of(template: Mapping[str, Any], defaults: Mapping[str, Any]) -> Any:
-    globals_section = template.get("Globals")
-    simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
-    if isinstance(simple, dict) and core.CFN_SPEC in simple:
-        return resolve_refs(simple[core.CFN_SPEC], defaults)
-    return core.MISSING
-
-
 def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
                        require_transform: bool = True) -> List[FoundTable]:
     """Every DynamoDB resource of a loaded template."""
@@ -502,15 +436,17 @@ def tables_of_template(template: Mapping[str, Any], context: TemplateContext,
                                   or (isinstance(transform, list) and LANGUAGE_EXTENSIONS in transform)):
         foreach_problem = (f"made by Fn::ForEach without Transform: {LANGUAGE_EXTENSIONS}; CloudFormation rejects "
                            f"the template; add the transform")
-    lines = getattr(template, "lines", {}).get("Resources", (1, 1))
     tables: List[FoundTable] = []
-    for entry in resources_entries(resources, context.defaults, lines, foreach_problem):
-        if isinstance(entry.value, dict) and entry.value.get("Type") == STACK_SET:
-            tables.extend(stack_set_tables(entry, context))
-            continue
-        table = table_of(entry, context)
-        if table is not None:
-            tables.append(table)
+    budget = [MAX_FOREACH_RESOURCES]
+    # every entry, duplicates included, Fn::ForEach loops expanded
+    section_lines = getattr(template, "lines", {}).get("Resources", (1, 1))
+    for key, value, lines in _items_with_lines(resources, section_lines):
+        for entry in (_expand_loop(key, value, {}, context.defaults, lines, budget, 0, foreach_problem)
+                      if isinstance(key, str) and key.startswith(FOREACH_PREFIX) else [Entry(str(key), value, lines)]):
+            if isinstance(entry.value, dict) and entry.value.get("Type") == STACK_SET:
+                tables.extend(stack_set_tables(entry, context))
+            elif (table := table_of(entry, context)) is not None:
+                tables.append(table)
     return tables
 
 
@@ -521,11 +457,9 @@ MAX_STACK_SET_DEPTH = 3  # a StackSet's body may hold StackSets; deeper bodies a
 
 
 def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]:
-    """The tables of a StackSet's inline TemplateBody (a JSON or YAML string, or a mapping), judged like
-    any template's, named `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the StackSet's lines. The
-    StackSet's literal `Parameters` set the body's parameter values; a parameter an instance group
-    overrides is unknown. A TemplateURL body is elsewhere: no result. A body that cannot be read is one
-    table, not judged."""
+    """The tables of a StackSet's inline TemplateBody (JSON or YAML text, or a mapping), named
+    `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the StackSet's lines. A TemplateURL body is
+    elsewhere: no result. A body that cannot be read is one table, not judged."""
     properties = entry.value.get("Properties")
     body = properties.get("TemplateBody") if isinstance(properties, dict) else None
     if body is None:
@@ -542,65 +476,57 @@ def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]
 
     if context.depth >= MAX_STACK_SET_DEPTH:
         return not_judged(f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep")
-    if isinstance(body, str):
-        raw = body.encode("utf-8")
-        try:
-            loaded = yaml_loader.load(body, prefer_json=yaml_loader.looks_like_json(body))
-        except LoadError as exc:
-            return not_judged(f"cannot be read ({exc})") if may_hold_tables(raw, "body.yaml") else []
-        documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
-        text = body
-    elif isinstance(body, dict):
-        documents, problem, text = [body], None, ""
+    text = "" if isinstance(body, dict) else body if isinstance(body, str) else repr(body)
+    may_hold = may_hold_tables(text.encode("utf-8"), "body.yaml")
+    if isinstance(body, dict):
+        documents, problem = [body], None
+    elif not isinstance(body, str):
+        return not_judged(f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read"
+                          ) if may_hold else []
     else:
-        text = repr(body)
-        if may_hold_tables(text.encode("utf-8"), "body.yaml"):
-            return not_judged(f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read")
-        return []
+        try:
+            loaded = yaml_loader.load(body, prefer_json=True)
+        except LoadError as exc:
+            return not_judged(f"cannot be read ({exc})") if may_hold else []
+        documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
     template = documents[0] if len(documents) == 1 else None
     if not is_template(template):
-        return not_judged("is not a template") if may_hold_tables(text.encode("utf-8"), "body.yaml") else []
-    inner = context_for(template, context.path, context.framework, text, context.file_problem or problem)
-    inner.defaults = dict(inner.defaults, **_stack_set_parameters(properties, context.defaults))
-    for name in _overridden_parameters(properties):
-        inner.defaults.pop(name, None)
-    inner.conditions = ConditionEvaluator(inner.conditions.conditions, inner.defaults)
-    inner.lines_override, inner.name_prefix, inner.depth = where, prefix, context.depth + 1
-    return tables_of_template(template, inner)
-
-
-def _stack_set_parameters(properties: Mapping[str, Any], outer_defaults: Mapping[str, Any]) -> Dict[str, Any]:
-    """The body's parameter values the StackSet sets (`Parameters: [{ParameterKey, ParameterValue}]`)."""
-    values: Dict[str, Any] = {}
-    for item in properties.get("Parameters") or [] if isinstance(properties.get("Parameters"), list) else []:
-        if isinstance(item, dict) and isinstance(item.get("ParameterKey"), str):
-            value = resolve_refs(item.get("ParameterValue"), outer_defaults)
-            if isinstance(value, (str, int, float, bool)):
-                values[item["ParameterKey"]] = value
-    return values
-
-
-def _overridden_parameters(properties: Mapping[str, Any]) -> List[str]:
-    """Parameters some stack instances override: their value differs per instance, unknown here."""
-    names: List[str] = []
+        return not_judged("is not a template") if may_hold else []
+    # the StackSet's literal Parameters set the body's; a parameter stack instances override is unknown
+    set_values = ((item["ParameterKey"], resolve_refs(item.get("ParameterValue"), context.defaults))
+                  for item in _parameter_items(properties.get("Parameters")))
+    values = {key: value for key, value in set_values if isinstance(value, _SCALARS)}
     groups = properties.get("StackInstancesGroup")
-    for group in groups if isinstance(groups, list) else []:
-        overrides = group.get("ParameterOverrides") if isinstance(group, dict) else None
-        for item in overrides if isinstance(overrides, list) else []:
-            if isinstance(item, dict) and isinstance(item.get("ParameterKey"), str):
-                names.append(item["ParameterKey"])
-    return names
+    overridden = {item["ParameterKey"] for group in (groups if isinstance(groups, list) else [])
+                  if isinstance(group, dict) for item in _parameter_items(group.get("ParameterOverrides"))}
+    return tables_of_template(template, context_for(
+        template, context.path, context.framework, text, context.file_problem or problem, (values, overridden),
+        lines_override=where, name_prefix=prefix, depth=context.depth + 1))
 
 
-def context_for(template: Mapping[str, Any], path: str, framework: str, text: str,
-                file_problem: Optional[str]) -> TemplateContext:
-    defaults = parameter_defaults(template.get("Parameters"))
+def _parameter_items(items: Any) -> List[Dict[str, Any]]:
+    return [item for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("ParameterKey"), str)]
+
+
+def context_for(template: Mapping[str, Any], path: str, framework: str, text: str, file_problem: Optional[str],
+                parameters: Tuple[Mapping[str, Any], Any] = ({}, ()), **nesting: Any) -> TemplateContext:
+    """`parameters`: (values set, names unknown) of a StackSet body; Globals see only the Defaults."""
+    parameters_section = template.get("Parameters")
+    defaults = {name: spec["Default"] for name, spec in parameters_section.items()
+                if isinstance(name, str) and isinstance(spec, Mapping) and "Default" in spec
+                } if isinstance(parameters_section, Mapping) else {}
+    globals_section = template.get("Globals")
+    simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
+    globals_spec = core.MISSING
+    if isinstance(simple, dict) and core.CFN_SPEC in simple:
+        globals_spec = resolve_refs(simple[core.CFN_SPEC], defaults)
+    defaults = {name: value for name, value in dict(defaults, **parameters[0]).items() if name not in parameters[1]}
     conditions = template.get("Conditions")
     return TemplateContext(
         path=path, framework=framework, text=text, defaults=defaults,
         conditions=ConditionEvaluator(conditions if isinstance(conditions, dict) else {}, defaults),
-        globals_spec=globals_spec_of(template, defaults), file_problem=file_problem,
-    )
+        globals_spec=globals_spec, file_problem=file_problem, **nesting)
 
 
 # --- The reader ---
@@ -625,7 +551,7 @@ def load_text(path: str, raw: bytes, json_line_levels: int = 2,
         return text, None, exc
 
 
-def unreadable(path: str, framework: str, raw: bytes, text: Optional[str], error: LoadError) -> FileReading:
+def unreadable(path: str, framework: str, raw: bytes, error: LoadError) -> FileReading:
     """A file that cannot be read is not judged when it may hold tables, and silently not ours otherwise."""
     may_hold = mentions_dynamodb(raw) or may_hold_tables(raw, path)
     return FileReading(os.path.abspath(path), framework, not_judged=str(error) if may_hold else None,
@@ -651,8 +577,8 @@ def read_template(path: str, raw: bytes) -> FileReading:
     """Every DynamoDB resource of a CloudFormation/SAM template (YAML or JSON, any UTF encoding)."""
     abspath = os.path.abspath(path)
     text, loaded, error = load_text(path, raw)
-    if error is not None or loaded is None:
-        return unreadable(path, CLOUDFORMATION, raw, text, error or LoadError("cannot be read"))
+    if loaded is None:
+        return unreadable(path, CLOUDFORMATION, raw, error)
     templates = [doc for doc in loaded.documents if is_template(doc)]
     if not templates:
         return FileReading(abspath, CLOUDFORMATION)

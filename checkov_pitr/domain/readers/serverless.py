@@ -1,16 +1,9 @@
-"""serverless.yml / serverless.yaml / serverless.json read as the Serverless Framework reads them
-(serverless/serverless, packages/serverless and packages/sf-core): the resources under `resources`.
-
-- YAML as js-yaml reads it: yaml_loader.SERVERLESS.
-- Variables (sf-core/src/lib/resolvers/placeholders.js): `${source:key, fallback, ...}`, fallbacks tried
-  in order (a quoted literal is text, an unquoted one JSON). One variable is its value (any type); in
-  longer text it is interpolated. Resolved where the file decides: `${self:a.b}`, `${file(x.yml):a.b}`
-  (relative to the including file, then the service folder), `${strToBool(...)}`; `${opt:..}`, `${env:..}`
-  and `${sls:stage}` only through their literal fallbacks (as a parameter through its Default). Other
-  sources (ssm, param, cf, ...) stay as written: the core reports the value as unresolved.
-- `resources:` as a list is merged with lodash `_.merge`; `resources.extensions` is applied after.
-A table from an include is reported at the line of the include; includes are read only when they
-are regular files within the size bound.
+"""serverless.yml / .yaml / .json `resources` read as the Serverless Framework reads them (serverless/serverless,
+packages/serverless and packages/sf-core). Variables (sf-core/src/lib/resolvers/placeholders.js) are resolved
+where the file decides them: `${self:a.b}`, `${file(x.yml):a.b}` (relative to the including file, then the
+service folder), `${strToBool(...)}`; `${opt:..}`, `${env:..}` and `${sls:stage}` only through their literal
+fallbacks (as a parameter through its Default). Other sources stay as written: the core reports them
+unresolved. A table from an include is reported at the line of the include.
 """
 from __future__ import annotations
 
@@ -35,12 +28,12 @@ MAX_VARIABLES = 20_000  # variables resolved per serverless file
 MAX_TEXT = 1024 * 1024  # characters of one interpolated string
 
 
-class IncludeError(LoadError):
-    """An include (or the variables) cannot be read: the file is not judged, naming it."""
+class IncludeError(LoadError):  # an include (or the variables) cannot be read: the file is not judged
+    pass
 
 
-class _Unresolved(Exception):
-    """A variable whose value the file does not decide."""
+class _Unresolved(Exception):  # a variable whose value the file does not decide
+    pass
 
 
 _ABSENT = object()  # a source without a value: the Framework tries the next fallback
@@ -52,57 +45,48 @@ _IGNORED = ("AWS", "PROP", "iot")
 _EXTENSION_REPLACED = ("Condition", "CreationPolicy", "DeletionPolicy", "UpdatePolicy", "UpdateReplacePolicy")
 
 
-def placeholders(text: str) -> List[Tuple[int, int]]:
-    """(start, end) of each outermost `${...}` the Framework treats as a variable (placeholders.js
-    extractPlaceholdersFromString: braces counted from `${`; a variable has a ':' or '(...)')."""
-    found: List[Tuple[int, int]] = []
-    depth, start, index = 0, -1, 0
+def _scan(text: str) -> Tuple[List[Tuple[int, int]], List[str]]:
+    """The outermost `${...}` spans of a text (braces counted from `${`), and its parts split at commas
+    outside `(...)` and `${...}` (placeholders.js extractPlaceholdersFromString and
+    findIndicesOutsideParenthesesAndBraces)."""
+    spans: List[Tuple[int, int]] = []
+    parts: List[str] = []
+    braces, parens, start, last, index = 0, 0, -1, 0, 0
     while index < len(text):
         if text.startswith("${", index):
-            if depth == 0:
+            if braces == 0:
                 start = index
-            depth += 1
+            braces += 1
             index += 2
             continue
-        if text[index] == "}" and depth > 0:
-            depth -= 1
-            if depth == 0:
-                body = text[start + 2:index]
-                if (":" in body or ("(" in body and ")" in body)) and not _ignored(body):
-                    found.append((start, index + 1))
-        index += 1
-    return found
-
-
-def _ignored(body: str) -> bool:
-    fallbacks = _split_fallbacks(body)
-    provider = _SOURCE.match(fallbacks[0].strip()) if fallbacks else None
-    name = provider.group(1) if provider else ""
-    return (len(fallbacks) == 1 and name in _IGNORED) or name.startswith("!")
-
-
-def _split_fallbacks(body: str) -> List[str]:
-    """The comma-separated fallbacks of a variable, commas inside `(...)` and `${...}` excepted
-    (placeholders.js findIndicesOutsideParenthesesAndBraces)."""
-    parts, depth_braces, depth_parens, last, index = [], 0, 0, 0, 0
-    while index < len(body):
-        char = body[index]
-        if body.startswith("${", index):
-            depth_braces += 1
-            index += 2
-            continue
-        if char == "}" and depth_braces > 0:
-            depth_braces -= 1
+        char = text[index]
+        if char == "}" and braces > 0:
+            braces -= 1
+            if braces == 0:
+                spans.append((start, index + 1))
         elif char == "(":
-            depth_parens += 1
+            parens += 1
         elif char == ")":
-            depth_parens -= 1
-        elif char == "," and depth_braces == 0 and depth_parens == 0:
-            parts.append(body[last:index])
+            parens -= 1
+        elif char == "," and braces == 0 and parens == 0:
+            parts.append(text[last:index])
             last = index + 1
         index += 1
-    parts.append(body[last:])
-    return parts
+    return spans, parts + [text[last:]]
+
+
+def placeholders(text: str) -> List[Tuple[int, int]]:
+    """(start, end) of each `${...}` the Framework treats as a variable (it has a ':' or '(...)')."""
+    found = []
+    for start, end in _scan(text)[0]:
+        body = text[start + 2:end - 1]
+        if ":" in body or ("(" in body and ")" in body):
+            fallbacks = _scan(body)[1]
+            source = _SOURCE.match(fallbacks[0].strip())
+            name = source.group(1) if source else ""
+            if not ((len(fallbacks) == 1 and name in _IGNORED) or name.startswith("!")):
+                found.append((start, end))
+    return found
 
 
 def _literal(text: str) -> Any:
@@ -128,9 +112,7 @@ def _as_text(value: Any) -> str:
     raise _Unresolved()  # a mapping or list inside text
 
 
-class _At(NamedTuple):
-    """Where a value being resolved is."""
-
+class _At(NamedTuple):  # where a value being resolved is
     where: Lines  # its lines in the serverless file
     foreign: bool  # from another file: every entry is reported at `where`
     base_dir: str  # what its includes are relative to
@@ -153,8 +135,6 @@ class Variables:
         self.included: List[str] = []  # every include read, for the pre-commit hook
         self.listing = False  # listing includes: a broken include is skipped, not an error
         self.missing: Optional[str] = None  # an include that is not there, for the message
-
-    # values ------------------------------------------------------------------------------------
 
     def resolve(self, value: Any, at: _At) -> Any:
         """A copy of `value` with every variable the file decides resolved."""
@@ -184,8 +164,7 @@ class Variables:
         return at
 
     def text(self, value: str, at: _At) -> Any:
-        """A string with variables: one variable is its value; variables in text are interpolated, and
-        those the file does not decide stay as written."""
+        """One variable is its value; variables in text are interpolated; undecided ones stay as written."""
         spans = placeholders(value)
         if not spans:
             return value
@@ -218,8 +197,6 @@ class Variables:
             raise _Unresolved()
         return result
 
-    # one variable --------------------------------------------------------------------------------
-
     def variable(self, placeholder: str, at: _At) -> Any:
         """The value of `${...}`: its first fallback that has one. Raises _Unresolved."""
         self.budget -= 1
@@ -230,7 +207,7 @@ class Variables:
         self.depth += 1
         outer, self.missing = self.missing, None  # an include missing here matters only if no fallback has a value
         try:
-            for fallback in _split_fallbacks(placeholder[2:-1]):
+            for fallback in _scan(placeholder[2:-1])[1]:
                 value = self._fallback(fallback.strip(), at)
                 if value is not _ABSENT and value is not None:
                     return value
@@ -295,13 +272,12 @@ class Variables:
         self.self_cache[path] = value
         return value
 
-    # includes ------------------------------------------------------------------------------------
-
     def include(self, params: str, selector: Optional[str], at: _At) -> Any:
         written = self._interpolated(params.strip(), at).strip().strip("'\"")
         if at.includes >= MAX_INCLUDE_DEPTH:
             raise IncludeError(f"include {written}: includes nest more than {MAX_INCLUDE_DEPTH} deep (a loop?), not read")
-        path = self._locate(written, at.base_dir)
+        candidates = (os.path.normpath(os.path.join(folder, written)) for folder in (at.base_dir, self.service_dir))
+        path = next((candidate for candidate in candidates if os.path.lexists(candidate)), None)
         if path is None:
             self.missing = f"include {written} cannot be read (no such file); fix the path"
             return _ABSENT
@@ -319,13 +295,6 @@ class Variables:
                     return _ABSENT
                 content = content[part]
         return self.resolve(content, _At(at.where, True, os.path.dirname(path), at.includes + 1))
-
-    def _locate(self, written: str, base_dir: str) -> Optional[str]:
-        for folder in (base_dir, self.service_dir):
-            candidate = os.path.normpath(os.path.join(folder, written))
-            if os.path.lexists(candidate):
-                return candidate
-        return None
 
     def _load(self, path: str, written: str) -> Any:
         self.included.append(os.path.abspath(path))
@@ -426,12 +395,11 @@ def apply_extensions(resources: Any, extensions: Any) -> Tuple[Any, Dict[str, st
 
 
 def read_serverless(path: str, raw: bytes) -> FileReading:
-    """Every DynamoDB resource under a serverless file's `resources` (variables and includes resolved,
-    lists merged, extensions applied)."""
+    """Every DynamoDB resource under a serverless file's `resources`."""
     abspath = os.path.abspath(path)
     text, loaded, error = load_text(path, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
-    if error is not None or loaded is None:
-        return unreadable(path, SERVERLESS, raw, text, error or LoadError("cannot be read"))
+    if loaded is None:
+        return unreadable(path, SERVERLESS, raw, error)
     document = loaded.documents[0] if loaded.documents else None
     if not isinstance(document, dict) or "resources" not in document:
         return FileReading(abspath, SERVERLESS)
@@ -439,8 +407,8 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
     variables = Variables(document, service_dir, (text or "").splitlines(), list(loaded.duplicates))
     resources_lines = getattr(document, "lines", {}).get("resources", (1, 1))
     try:
-        resources = variables.resolve(document["resources"], _At(resources_lines, False, service_dir, 0))
-        resources = merge_resources_list(resources)
+        resources = merge_resources_list(variables.resolve(document["resources"],
+                                                           _At(resources_lines, False, service_dir, 0)))
     except IncludeError as exc:
         return FileReading(abspath, SERVERLESS, not_judged=str(exc), keep_from_checkov=exc.bounded)
     if not isinstance(resources, dict):
@@ -453,16 +421,15 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
     template = {"Resources": section or {}, "Conditions": resources.get("Conditions") or {},
                 "Parameters": resources.get("Parameters") or {}}
     context = context_for(template, abspath, SERVERLESS, text or "", problem)
-    tables = tables_of_template(template, context, require_transform=False)
-    if refused:
-        tables = [_refused(table, refused) for table in tables]
+    tables = [dataclasses.replace(table, problem=table.problem or refused[table.resource_ids[1]])
+              if table.resource_ids[1] in refused else table
+              for table in tables_of_template(template, context, require_transform=False)]
     return FileReading(abspath, SERVERLESS, tables=tables)
 
 
 def included_files(path: str) -> List[str]:
-    """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too,
-    as the reading resolves them (the pre-commit hook judges a serverless file when one of them changes).
-    A broken include ends the listing there; the ones read before it are listed."""
+    """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too
+    (the pre-commit hook judges a serverless file when one of them changes)."""
     raw, _ = read_file_bytes(path, MAX_INCLUDE_BYTES)
     _, loaded, _ = load_text(path, raw or b"", json_line_levels=3, mode=yaml_loader.SERVERLESS)
     document = loaded.documents[0] if loaded is not None and loaded.documents else None
@@ -478,12 +445,6 @@ def included_files(path: str) -> List[str]:
         except Exception:  # a listing for the hook: one broken section does not end it
             continue
     return list(dict.fromkeys(variables.included))
-
-
-def _refused(table: FoundTable, refused: Dict[str, str]) -> FoundTable:
-    logical_id = table.resource_ids[1] if len(table.resource_ids) > 1 else ""
-    reason = refused.get(logical_id)
-    return dataclasses.replace(table, problem=table.problem or reason) if reason else table
 
 
 def _unknown_resources(abspath: str, raw: bytes, path: str, where: str, value: Any) -> FileReading:

@@ -1,19 +1,10 @@
 """The one bounded YAML loader of the package, and JSON with line numbers. No checkov here.
 
-Every reading is built from PyYAML's event stream (libyaml's when available), which is produced without
-recursion, so depth (`MAX_DEPTH`, `TooDeep`), alias expansion (`AliasBomb`, `AliasToItself`: an alias is
-counted by the size of what it points at, and shares it) and size (`MAX_TEXT_CHARS`) are bounded before
-anything is built. Modes (`Mode`):
-- `CLOUDFORMATION`: short tags as their long form (`!Ref X` is {"Ref": "X"}, `!GetAtt a.b` is
-  {"Fn::GetAtt": ["a", "b"]}); keys keep their text (`On:` is "On"); values by YAML 1.1 as checkov reads
-  them, timestamps kept as text; merge keys (`<<`) add what the mapping does not set; duplicate keys
-  recorded with both lines (CloudFormation rejects them).
-- `SERVERLESS`: as CLOUDFORMATION with YAML 1.2 core scalars, as js-yaml reads them (`yes` is text).
-- `PLAIN` (policy and config files): SafeLoader's rules, implicit dates kept as text, duplicate keys an
-  error (`DuplicateKey`), a tighter alias bound.
-- `load_positions` (the fixer): a tree of `Node`s with offsets, as written (tags, merge and duplicate keys
-  kept), and whether an edit to a node would change other places; JSON too.
-Mappings of the value modes are `LineMap`s, dicts that also know the lines of each entry.
+Readings are built from PyYAML's event stream (made without recursion), so depth, alias expansion (an
+alias counts the size of what it points at) and size are bounded before anything is built. Modes:
+CLOUDFORMATION (short tags as long forms, keys as text, YAML 1.1 values with timestamps as text,
+duplicate keys recorded), SERVERLESS (the same with js-yaml's YAML 1.2 scalars), PLAIN (policy files:
+SafeLoader's rules, duplicate keys an error). `load_positions` (the fixer): a tree of `Node`s as written.
 """
 from __future__ import annotations
 
@@ -44,9 +35,8 @@ Lines = Tuple[int, int]
 
 
 class LineMap(dict):
-    """A mapping that also knows, for each key, the 1-based (first, last) lines of its entry, and keeps
-    the entries a duplicate key replaced (`replaced`: (key, value, lines)), which CloudFormation would
-    reject but which must still be found."""
+    """A mapping that knows the 1-based (first, last) lines of each entry, and keeps the entries a
+    duplicate key replaced (`replaced`: (key, value, lines)): CloudFormation rejects them, we still find them."""
 
     __slots__ = ("lines", "replaced")
     lines: Dict[Any, Lines]
@@ -61,8 +51,7 @@ class LineMap(dict):
         return mapping
 
     @classmethod
-    def of(cls, mapping: Any) -> "LineMap":
-        """A copy of a mapping, with its lines and replaced entries when it has them."""
+    def of(cls, mapping: Any) -> "LineMap":  # a copy, with lines and replaced entries when it has them
         copy = cls.new()
         copy.update(mapping)
         copy.lines = dict(getattr(mapping, "lines", {}))
@@ -79,15 +68,12 @@ class Duplicate:
 
 @dataclass
 class Loaded:
-    """The documents of one text (JSON: one), and the duplicate keys found anywhere in them."""
-
     documents: List[Any]
     duplicates: List[Duplicate] = field(default_factory=list)
 
 
 class LoadError(Exception):
-    """The text cannot be read; `str()` is a one-line reason with the fix. `bounded` marks a reading that
-    was stopped by a bound (checkov must not be given the file either)."""
+    """`str()`: a one-line reason with the fix. `bounded`: stopped by a bound (not for checkov either)."""
 
     def __init__(self, reason: str, bounded: bool = False, line: Optional[int] = None) -> None:
         super().__init__(reason)
@@ -108,15 +94,13 @@ class AliasBomb(LoadError):
 # --- Text ---
 
 def encoding_of(raw: bytes) -> Tuple[str, str]:
-    """(Python codec, name) of a file's text: by its BOM, else by where its NUL bytes are (the one
-    detection: json.detect_encoding, which the plan reader uses too)."""
+    """(Python codec, name) of a file's text, by json.detect_encoding (BOM, else where its NUL bytes are)."""
     codec = json.detect_encoding(raw[:4])
     return codec, codec[:6].rstrip("-").upper()
 
 
 def decode(raw: bytes) -> str:
-    """The text of a file in UTF-8 (with or without BOM), UTF-16 or UTF-32 (with BOM, or UTF-16 without).
-    Raises LoadError naming the first bad byte."""
+    """A file's UTF-8/16/32 text; LoadError names the first bad byte."""
     codec, name = encoding_of(raw)
     try:
         text = raw.decode(codec)
@@ -130,14 +114,11 @@ def decode(raw: bytes) -> str:
 
 @dataclass(frozen=True)
 class Mode:
-    """How a YAML text is read (see the module docstring for each mode)."""
-
     name: str
-    keys_as_text: bool = True  # `On:` is the key "On" (CloudFormation reads keys as strings), not True
-    short_tags: bool = True  # `!Ref x` is {"Ref": "x"}; False: a local tag is an error (plain safe YAML)
-    duplicates_are_errors: bool = False  # True: DuplicateKey at the second key; False: recorded in Loaded
+    # plain: SafeLoader's rules: keys are values (`On:` is True), a local tag and a duplicate key are errors,
+    # `!!timestamp x` is constructed. Otherwise keys are text, `!Ref x` is {"Ref": "x"}, duplicates recorded.
+    plain: bool = False
     yaml12: bool = False  # plain scalars by YAML 1.2's core schema (js-yaml: `yes`, `on` are text)
-    construct_explicit_tags: bool = False  # `!!timestamp x` constructed as SafeLoader does (else: its text)
     max_alias_nodes: int = MAX_ALIAS_NODES
 
 
@@ -146,13 +127,10 @@ CLOUDFORMATION = Mode("cloudformation")
 # CloudFormation's short tags (serverless/serverless: lib/configuration/read.js and
 # sf-core/src/utils/fs/cloudformation-schema.js): YAML 1.2 core scalars, so `enabled: yes` is the text "yes".
 SERVERLESS = Mode("serverless", yaml12=True)
-PLAIN = Mode("plain", keys_as_text=False, short_tags=False, duplicates_are_errors=True, construct_explicit_tags=True,
-             max_alias_nodes=10_000)
+PLAIN = Mode("plain", plain=True, max_alias_nodes=10_000)
 
 
 class DuplicateKey(LoadError):
-    """A duplicate key in a mode where it is an error (`duplicate`: where)."""
-
     def __init__(self, duplicate: Duplicate) -> None:
         super().__init__(f"duplicate key {excerpt(duplicate.key)} at line {duplicate.second_line} "
                          f"(first at line {duplicate.first_line})")
@@ -204,17 +182,6 @@ def _yaml12_value(value: str) -> Any:
     return value
 
 
-def _plain_value(value: str, mode: Mode = CLOUDFORMATION) -> Any:
-    """A plain (unquoted, untagged) scalar as the mode's YAML version reads it; timestamps stay text."""
-    if mode.yaml12:
-        return _yaml12_value(value)
-    if not value:
-        return None
-    if value[0] not in _IMPLICIT_FIRST:
-        return value  # most values ("AWS::DynamoDB::Table", "PAY_PER_REQUEST"): no resolver needed
-    return _typed_value(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), value)
-
-
 def _typed_value(tag: str, value: str) -> Any:
     if tag == _STR:
         return value
@@ -241,8 +208,7 @@ def _constructed(tag: str, value: str, line: int) -> Any:
     """An explicitly tagged standard scalar (`!!timestamp 2027-01-31`), constructed as SafeLoader does."""
     construct = _CONSTRUCTOR.yaml_constructors.get(tag)
     if construct is None:
-        raise LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
-                        line=line)
+        raise _no_constructor(tag, line)
     try:
         return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
     except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
@@ -262,19 +228,30 @@ def intrinsic(tag: str, value: Any) -> Dict[str, Any]:
     return {f"Fn::{name}": value}
 
 
+def _no_constructor(tag: str, line: int) -> LoadError:
+    return LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML", line=line)
+
+
 def _local_tag(tag: str, value: Any, mode: Mode, line: int) -> Any:
-    if not mode.short_tags:
-        raise LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
-                        line=line)
+    if mode.plain:
+        raise _no_constructor(tag, line)
     return intrinsic(tag, value)
 
 
 def _scalar(event: ev.ScalarEvent, mode: Mode = CLOUDFORMATION) -> Any:
-    tag = event.tag
+    tag, value = event.tag, event.value
+    if tag is None and event.implicit[0]:  # plain (unquoted, untagged): as the mode's YAML version reads it
+        if mode.yaml12:
+            return _yaml12_value(value)
+        if not value:
+            return None
+        if value[0] not in _IMPLICIT_FIRST:
+            return value  # most values ("AWS::DynamoDB::Table", "PAY_PER_REQUEST"): no resolver needed
+        return _typed_value(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), value)
     if tag is None or tag == "!":
-        return _plain_value(event.value, mode) if (tag is None and event.implicit[0]) else event.value
+        return value
     if tag.startswith("tag:yaml.org,2002:"):
-        if mode.construct_explicit_tags:
+        if mode.plain:
             return _constructed(tag, event.value, event.start_mark.line + 1)
         return _typed_value(tag, event.value)
     if tag.startswith("!"):
@@ -292,9 +269,7 @@ _NO_KEY = object()
 _MERGE_KEY = object()
 
 
-class _Frame:
-    """A collection being built from events."""
-
+class _Frame:  # a collection being built from events
     __slots__ = ("value", "anchor", "tag", "first", "last", "flow", "size", "key", "key_line", "merges", "is_map",
                  "event")
 
@@ -326,8 +301,8 @@ class _Events:
         self.duplicates: List[Duplicate] = []
 
     def handlers(self) -> Dict[type, Any]:
-        """The handler of each event type (a dict lookup: this is the hot loop). Each reading defines
-        _new_collection, _scalar, _alias and _end."""
+        """The handler of each event type (a dict lookup: the hot loop); readings define _new_collection,
+        _scalar, _alias and _end."""
         return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: lambda event: self._push(True, event),
                 ev.SequenceStartEvent: lambda event: self._push(False, event), ev.MappingEndEvent: self._end,
                 ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias,
@@ -353,9 +328,7 @@ class _Events:
         return value, size
 
 
-class _Builder(_Events):
-    """Builds values (LineMaps, lists, scalars) as the mode reads them."""
-
+class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads them
     def _new_collection(self, is_map: bool, event: Any) -> Any:
         return LineMap.new() if is_map else []
 
@@ -365,7 +338,7 @@ class _Builder(_Events):
         if top is not None and top.is_map and top.key is _NO_KEY:
             # `<<` plain is YAML's merge key; other keys keep their text (CloudFormation) or are values (plain)
             is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
-            key = _MERGE_KEY if is_merge else (event.value if self.mode.keys_as_text else _scalar(event, self.mode))
+            key = _MERGE_KEY if is_merge else (_scalar(event, self.mode) if self.mode.plain else event.value)
             top.key, top.key_line = key, first
             if event.anchor:
                 self.anchors[event.anchor] = ("<<" if key is _MERGE_KEY else key, 1)
@@ -381,14 +354,14 @@ class _Builder(_Events):
         first = event.start_mark.line + 1
         top = self.stack[-1] if self.stack else None
         if top is not None and top.is_map and top.key is _NO_KEY:
-            if self.mode.keys_as_text:
-                top.key, top.key_line = (value if isinstance(value, str) else repr(value)), first
-            else:
-                self._set_key(top, value, first)
+            self._set_key(top, value, first)
             return
         self._add(value, size, first, _last_line(event.end_mark, first))
 
     def _set_key(self, top: _Frame, key: Any, line: int) -> None:
+        """An alias or a collection as a key: CloudFormation has none, its text is kept."""
+        if not self.mode.plain:
+            key = key if isinstance(key, str) else repr(key)
         try:
             hash(key)
         except TypeError:
@@ -402,14 +375,13 @@ class _Builder(_Events):
             self._merge(frame)
         last = _last_line(event.end_mark, frame.first) if frame.flow else frame.last
         value = frame.value
-        if frame.tag and frame.tag.startswith("!") and frame.tag != "!":
+        if _local_tag_name(frame.tag):
             value = _local_tag(frame.tag, value, self.mode, frame.first)
         if frame.anchor:
             self.anchors[frame.anchor] = (value, frame.size)
         self._add(value, frame.size, frame.first, last)
 
     def _add(self, value: Any, size: int, first: int, last: int) -> None:
-        """Put a finished node into the collection being built (or make it a document)."""
         if not self.stack:
             self.documents.append(value)
             return
@@ -422,10 +394,7 @@ class _Builder(_Events):
         key, key_line = top.key, top.key_line
         top.key = _NO_KEY
         if key is _NO_KEY:  # a collection used as a key (`? [a, b]`)
-            if self.mode.keys_as_text:  # CloudFormation has none; keep its text
-                top.key, top.key_line = repr(value), first
-            else:
-                self._set_key(top, value, first)
+            self._set_key(top, value, first)
             return
         top.last = max(top.last, last)
         if key is _MERGE_KEY:
@@ -434,7 +403,7 @@ class _Builder(_Events):
         mapping: LineMap = top.value
         if key in mapping:
             duplicate = Duplicate(str(key), mapping.lines[key][0], key_line)
-            if self.mode.duplicates_are_errors:
+            if self.mode.plain:
                 raise DuplicateKey(duplicate)
             self.duplicates.append(duplicate)
             mapping.replaced.append((key, mapping[key], mapping.lines[key]))
@@ -507,7 +476,7 @@ class _PositionBuilder(_Events):
 
     def _scalar(self, event: ev.ScalarEvent) -> None:
         # the hot path of a position tree (most nodes are scalars): few calls, positional arguments
-        tag = _local_tag_name(event.tag) if event.tag else None
+        tag = _local_tag_name(event.tag)
         stack, text, style = self.stack, event.value, event.style
         shared = bool(event.anchor) or bool(stack and stack[-1].value.shared)
         if not (tag or style or (event.tag is None and text and text[0] not in _IMPLICIT_FIRST)):
@@ -517,18 +486,7 @@ class _PositionBuilder(_Events):
                     start.column, start.line, end.line)
         if event.anchor:
             self.anchors[event.anchor] = (node, 1)
-        if stack:
-            top = stack[-1]
-            top.size += 1
-            if not top.is_map:
-                top.value.items.append(node)
-            elif top.key is _NO_KEY:
-                top.key = node
-            else:
-                top.value.pairs.append((top.key, node))
-                top.key = _NO_KEY
-        else:
-            self.documents.append(node)
+        self._add(node, 1)
 
     def _alias(self, event: ev.AliasEvent) -> None:
         node, size = self._aliased(event)
@@ -562,16 +520,6 @@ def _local_tag_name(tag: Optional[str]) -> Optional[str]:
     return tag if isinstance(tag, str) and tag.startswith("!") and tag != "!" else None
 
 
-def _yaml_error(exc: yaml.YAMLError, text: str) -> LoadError:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    # libyaml does not name the character; a tab where a token should start is the usual cause
-    at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
-    hint = "indent with spaces, not tabs" if at_tab or "\\t" in problem else "fix the YAML"
-    return LoadError(f"not valid YAML: {problem}{where}; {hint}", line=mark.line + 1 if mark is not None else None)
-
-
 def _read_events(text: str, builder: _Events, max_chars: int) -> None:
     if len(text) > max_chars:
         raise LoadError(f"larger than {max_chars // (1024 * 1024)} MiB of text, not read", bounded=True)
@@ -587,21 +535,27 @@ def _read_events(text: str, builder: _Events, max_chars: int) -> None:
     except yaml.YAMLError as exc:
         if "maximum nesting depth" in str(exc):  # libyaml's own bound (1000), above ours
             raise TooDeep() from None
-        raise _yaml_error(exc, text) from None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        # libyaml does not name the character; a tab where a token should start is the usual cause
+        at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
+        hint = "indent with spaces, not tabs" if at_tab or "\\t" in problem else "fix the YAML"
+        raise LoadError(f"not valid YAML: {problem}{where}; {hint}",
+                        line=mark.line + 1 if mark is not None else None) from None
     finally:
         parser.dispose()
 
 
 def load_yaml(text: str, mode: Mode = CLOUDFORMATION, max_chars: int = MAX_TEXT_CHARS) -> Loaded:
-    """Every document of a YAML text, built within the bounds as `mode` reads it. Raises LoadError."""
+    """Every document of a YAML text as `mode` reads it. Raises LoadError."""
     builder = _Builder(mode)
     _read_events(text, builder, max_chars)
     return Loaded(builder.documents, builder.duplicates)
 
 
 def load_positions(text: str, max_chars: int = MAX_TEXT_CHARS, is_json: bool = False) -> Node:
-    """The position tree of a one-document YAML (or JSON, a leading BOM allowed) text, within the same
-    bounds. Raises LoadError."""
+    """The position tree of a one-document YAML or JSON text. Raises LoadError."""
     if is_json:
         reader = _JsonReader(text)
         root, end = reader.node(1 if text.startswith("\ufeff") else 0)
@@ -633,9 +587,8 @@ def line_starts(text: str) -> List[int]:
 
 
 class _JsonReader:
-    """JSON with positions: `value` gives the first few object levels as LineMaps with the lines of
-    their entries (duplicate keys recorded; deeper values by the json module, at C speed, measured for
-    depth after), `node` a position tree of every value."""
+    """JSON with positions: `value` the first object levels as LineMaps (deeper values by the json module,
+    at C speed), `node` a position tree."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -704,7 +657,6 @@ class _JsonReader:
                 raise self._fail("Expecting ',' delimiter", index)
 
     def value(self, index: int, levels: int) -> Tuple[Any, int]:
-        """The value at `index`; the first `levels` object levels become LineMaps."""
         index = self._skip(index)
         if levels <= 0 or not self.text.startswith("{", index):
             return self._scalar(index)
@@ -723,8 +675,7 @@ class _JsonReader:
         return Node(kind, start, end, flow=True, line=line, column=start - self.starts[line],
                     end_line=self.line(max(end - 1, start)) - 1, **parts)
 
-    def node(self, index: int, depth: int = 0) -> Tuple[Node, int]:
-        """The position tree of the value at `index` (duplicate keys kept as pairs)."""
+    def node(self, index: int, depth: int = 0) -> Tuple[Node, int]:  # duplicate keys kept as pairs
         if depth > MAX_DEPTH:
             raise TooDeep()
         index = self._skip(index)
@@ -741,8 +692,7 @@ class _JsonReader:
                  for key, key_start, key_end, value, _ in members]
         return self._node("map", index, end, pairs=pairs), end
 
-    def deep_duplicate_lines(self) -> List[Duplicate]:
-        """Lines of duplicate keys the json module saw below the second level (it gives no positions)."""
+    def deep_duplicate_lines(self) -> List[Duplicate]:  # the json module's duplicates have no positions
         found: List[Duplicate] = []
         for key in self.deep_duplicates:
             pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
@@ -756,42 +706,25 @@ class _JsonReader:
             raise self._fail("Extra data", self._skip(index))
 
 
-def max_depth_exceeded(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether plain data nests deeper than `limit`, measured without recursion."""
-    stack: List[Tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
-
-
 def load_json(text: str, line_levels: int = 2) -> Loaded:
-    """One JSON document, its first `line_levels` object levels as LineMaps (a template: the top level and
-    its sections; serverless.json: one more, for resources.Resources). Raises LoadError."""
+    """One JSON document, its first `line_levels` object levels as LineMaps. Raises LoadError."""
     reader = _JsonReader(text)
     value, end = reader.value(0, line_levels)
     reader.end(end)
-    if max_depth_exceeded(value):
-        raise TooDeep()
+    stack: List[Tuple[Any, int]] = [(value, 1)]  # the json module's deeper values, measured without recursion
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise TooDeep()
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return Loaded([value], reader.duplicates + reader.deep_duplicate_lines())
 
 
-def looks_like_json(text: str) -> bool:
-    return text.lstrip(" \t\r\n").startswith(("{", "["))
-
-
 def load(text: str, prefer_json: bool = False, json_line_levels: int = 2, mode: Mode = CLOUDFORMATION) -> Loaded:
-    """JSON when the text is JSON, else YAML (JSON-looking YAML, such as one-line flow style, falls back
-    to YAML). For text that is neither, the error of the form the file claims (`prefer_json`) is raised."""
-    if looks_like_json(text):
+    """JSON, else YAML (such as one-line flow style); for neither, the error of the form the file claims."""
+    if text.lstrip(" \t\r\n").startswith(("{", "[")):
         try:
             return load_json(text, json_line_levels)
         except TooDeep:
@@ -804,12 +737,3 @@ def load(text: str, prefer_json: bool = False, json_line_levels: int = 2, mode: 
                     raise
                 raise (json_error if prefer_json else yaml_error) from None
     return load_yaml(text, mode)
-
-
-def plain(value: Any) -> Any:
-    """A copy made of plain dicts and lists (aliases become copies; depth is already bounded)."""
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
