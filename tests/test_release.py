@@ -52,3 +52,14 @@ def test_python_dash_m_checkov_pitr_runs_the_command() -> None:
                              cwd=str(REPO), timeout=120)
     assert process.returncode == 0, process.stderr
     assert process.stdout.startswith(f"checkov-pitr {checkov_pitr.__version__}")
+
+
+def test_every_package_folder_is_installed() -> None:
+    """setup.cfg lists its packages by hand: a new folder missing there is missing from every install."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg", encoding="utf-8")
+    listed = {line.strip() for line in config["options"]["packages"].splitlines() if line.strip()}
+    folders = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "checkov_pitr").rglob("__init__.py")}
+    assert folders <= listed, sorted(folders - listed)
