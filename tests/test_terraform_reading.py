@@ -22,7 +22,7 @@ from checkov_pitr.domain.readers.terraform import (
     IN_SCOPE_TYPES, _normalized, may_hold_tables, read_terraform_root, read_terraform_tree,
 )
 from checkov_pitr.domain.readers.terraform_eval import Scope, parse_hcl
-from tests.conftest import read_expected
+from conftest import read_expected
 
 CASES = Path(__file__).resolve().parent / "fixtures" / "terraform_tool_reading"
 POLICY = load_policy(None).core
