@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from checkov_pitr.domain.readers.terraform_modules import is_local_source
+
 
 @dataclass(frozen=True)
 class ResourceAddress:
@@ -81,11 +83,6 @@ def parse_address(address: str) -> Optional[ResourceAddress]:
         return None
     (rtype, _), (name, index) = parts
     return ResourceAddress(tuple(modules), mode, rtype, name, index)
-
-
-def is_local_source(source: Any) -> bool:
-    """Terraform treats only sources starting with ./ or ../ as local paths."""
-    return isinstance(source, str) and source.replace("\\", "/").startswith(("./", "../"))
 
 
 def module_folder(configuration: Any, modules: Sequence[str], root_folder: str) -> Optional[str]:

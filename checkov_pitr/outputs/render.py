@@ -118,13 +118,15 @@ def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
     # Colour that render strips is not made: termcolor reads the environment (a missing key raises inside
     # os.environ) and isatty on each of a record's colored() calls; its switch is the first thing it reads.
     saved = os.environ.get(_NO_COLOUR)
-    os.environ.update({} if colour else {_NO_COLOUR: "1"})
+    if not colour:
+        os.environ[_NO_COLOUR] = "1"
     try:
         text += "".join(report.print_console(is_quiet=options.quiet, is_compact=options.compact) for report in reports)
     finally:
-        os.environ.update({_NO_COLOUR: saved} if saved is not None else {})
         if saved is None:
             os.environ.pop(_NO_COLOUR, None)
+        else:
+            os.environ[_NO_COLOUR] = saved
     return text
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 MODULES_JSON = os.path.join(".terraform", "modules", "modules.json")
 
 
-def is_local_source(source: str) -> bool:
-    return source.startswith(("./", "../", ".\\", "..\\"))
+def is_local_source(source: Any) -> bool:
+    """Terraform treats only sources starting with ./ or ../ as local paths."""
+    return isinstance(source, str) and source.replace("\\", "/").startswith(("./", "../"))
 
 
 def installed_modules(root_folder: str) -> Dict[str, str]:
