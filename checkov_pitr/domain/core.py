@@ -54,16 +54,6 @@ class Reading:
 
 
 @dataclass(frozen=True)
-class Subject:  # one thing that must have PITR: a table, a replica, or one Fn::If branch of either
-    label: str  # "MyTable", "replica eu-west-2 of MyGlobalTable"
-    key: str  # stable identity within a resource, to compare plan before/after: "table", "replica:eu-west-2"
-    enabled: Reading
-    period: Reading
-    fix_enable: str
-    fix_period: str
-
-
-@dataclass(frozen=True)
 class Verdict:
     result: Result
     reason: str
@@ -203,13 +193,24 @@ def read_period(value: Any, key: str, dialect: str) -> Reading:
     return Reading(State.OFF, f"{key} is {days}, outside 1-35 days")
 
 
+_NO_PERIOD = read_period(MISSING, "recovery_period_in_days", "terraform")  # aws and awscc name it alike
+
+
+@dataclass(frozen=True)
+class Subject:  # one thing that must have PITR: a table, a replica, or one Fn::If branch of either
+    label: str  # "MyTable", "replica eu-west-2 of MyGlobalTable"
+    key: str  # stable identity within a resource, to compare plan before/after: "table", "replica:eu-west-2"
+    enabled: Reading
+    fix_enable: str
+    period: Reading = _NO_PERIOD  # judged only where PITR is on; replicas have no period of their own
+
+
 # --- CloudFormation ---
 
 CFN_SPEC = "PointInTimeRecoverySpecification"
 CFN_ENABLED = "PointInTimeRecoveryEnabled"
 CFN_PERIOD = "RecoveryPeriodInDays"
 CFN_FIX_ENABLE = f"set {CFN_ENABLED}: true"
-CFN_FIX_PERIOD = f"set {CFN_PERIOD} to at least the policy minimum, or remove it"
 
 
 def expand_if(value: Any, depth: int = 0) -> List[Tuple[str, Any]]:
@@ -241,42 +242,45 @@ def _labelled(base: str, condition: str) -> str:
     return f"{base} ({condition})" if condition else base
 
 
-def _cfn_unset_period(label: str, key: str, enabled: Reading, fix_period: str = "") -> Subject:
-    """A subject whose period is not set (or not read): its enabled reading decides."""
-    return Subject(label, key, enabled, read_period(MISSING, CFN_PERIOD, "cloudformation"), CFN_FIX_ENABLE, fix_period)
+def _spec_readings(spec: Any, dialect: str) -> List[Tuple[str, Reading, Reading]]:
+    """(condition, enabled, period) of a PITR specification, CloudFormation's or awscc's (the same schema
+    in snake_case): one per combination of the Fn::If branches of its values."""
+    cfn = dialect == "cloudformation"
+    spec_key, enabled_key, period_key = ((CFN_SPEC, CFN_ENABLED, CFN_PERIOD) if cfn
+                                         else (AWSCC_SPEC, AWSCC_ENABLED, AWSCC_PERIOD))
+    if spec is MISSING or (cfn and _unset(spec)):
+        return [("", Reading(State.OFF, f"{spec_key} missing (PITR is off by default)"), _NO_PERIOD)]
+    if not isinstance(spec, Mapping) or (cfn and cfn_dependency(spec)):
+        return [("", _odd(spec, spec_key, dialect, "not a mapping" if cfn else "not an object"), _NO_PERIOD)]
+    body = clean(spec)
+    if not body:
+        return [("", Reading(State.OFF, f"{spec_key} is empty (PITR is off by default)"), _NO_PERIOD)]
+    expand = expand_if if cfn else (lambda value: [("", value)])
+    flag, unset_means = ((enabled_key, "missing (PITR is off by default)") if cfn
+                         else (f"{spec_key}.{enabled_key}", _UNSET_FALSE))
+    readings: List[Tuple[str, Reading, Reading]] = []
+    for enabled_condition, enabled in expand(body.get(enabled_key, MISSING)):
+        for period_condition, period in expand(body.get(period_key, MISSING)):
+            condition = branch_conditions(enabled_condition, period_condition)
+            if condition is not None:  # None: e.g. "if A" for the flag with "unless A" for the period
+                readings.append((condition, read_bool(enabled, flag, unset_means, dialect),
+                                 read_period(period, period_key, dialect)))
+    return readings
 
 
 def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING, context: str = "") -> List[Subject]:
     """`context` is the branch the specification sits in (a GlobalTable replica's Fn::If)."""
     subjects: List[Subject] = []
-    for inner_condition, branch in expand_if(spec):
-        spec_condition = branch_conditions(context, inner_condition)
+    for spec_condition, branch in expand_if(spec):
+        spec_condition = branch_conditions(context, spec_condition)
         if spec_condition is None:
             continue  # contradicts the branch the specification sits in
         if (branch is MISSING or branch is None) and fallback is not MISSING:
-            branch = fallback
-            spec_condition = ", ".join(filter(None, (spec_condition, "from Globals.SimpleTable")))
-        subject_label = _labelled(label, spec_condition)
-        if _unset(branch) or cfn_dependency(branch) or not isinstance(branch, Mapping):
-            enabled = (Reading(State.OFF, f"{CFN_SPEC} missing (PITR is off by default)") if _unset(branch)
-                       else _odd(branch, CFN_SPEC, "cloudformation", "not a mapping"))
-            subjects.append(_cfn_unset_period(subject_label, key, enabled, CFN_FIX_PERIOD))
-            continue
-        body = clean(branch)
-        if not body:
-            enabled_readings = [("", Reading(State.OFF, f"{CFN_SPEC} is empty (PITR is off by default)"))]
-        else:
-            enabled_readings = [
-                (cond, read_bool(value, CFN_ENABLED, "missing (PITR is off by default)", "cloudformation"))
-                for cond, value in expand_if(body.get(CFN_ENABLED, MISSING))
-            ]
-        for enabled_condition, enabled in enabled_readings:
-            for period_condition, period_value in expand_if(body.get(CFN_PERIOD, MISSING)):
-                condition = branch_conditions(spec_condition, enabled_condition, period_condition)
-                if condition is not None:  # None: e.g. "if A" for the flag with "unless A" for the period
-                    subjects.append(Subject(_labelled(label, condition), key, enabled,
-                                            read_period(period_value, CFN_PERIOD, "cloudformation"),
-                                            CFN_FIX_ENABLE, CFN_FIX_PERIOD))
+            branch, spec_condition = fallback, ", ".join(filter(None, (spec_condition, "from Globals.SimpleTable")))
+        for condition, enabled, period in _spec_readings(branch, "cloudformation"):
+            condition = branch_conditions(spec_condition, condition)
+            if condition is not None:
+                subjects.append(Subject(_labelled(label, condition), key, enabled, CFN_FIX_ENABLE, period))
     return subjects
 
 
@@ -286,7 +290,8 @@ def read_cloudformation(logical_id: str, resource_type: str, properties: Any, gl
     if properties is MISSING or properties is None:
         properties = {}
     if not isinstance(properties, Mapping):
-        return [_cfn_unset_period(logical_id, "table", Reading(State.OFF, f"Properties is {_short(properties)}, not a mapping"))]
+        return [Subject(logical_id, "table", Reading(State.OFF, f"Properties is {_short(properties)}, not a mapping"),
+                        CFN_FIX_ENABLE)]
     if resource_type == CFN_GLOBAL_TABLE:
         return _cfn_global_table(logical_id, properties)
     fallback = globals_spec if resource_type == SAM_SIMPLE_TABLE else MISSING
@@ -300,7 +305,7 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
         if not isinstance(replicas, list) or not replicas:
             dependency = cfn_dependency(replicas)
             found = f"Replicas depends on {dependency}" if dependency else "no Replicas to read"
-            subjects.append(_cfn_unset_period(label, "table", Reading(State.UNRESOLVED if dependency else State.OFF, found)))
+            subjects.append(Subject(label, "table", Reading(State.UNRESOLVED if dependency else State.OFF, found), CFN_FIX_ENABLE))
             continue
         judged_before = len(subjects)
         for index, replica in enumerate(replicas, start=1):
@@ -314,13 +319,14 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
                 name = region if isinstance(region, str) else f"#{index}"
                 replica_name = f"replica {name} of {logical_id}"
                 if not isinstance(replica_body, Mapping):
-                    subjects.append(_cfn_unset_period(_labelled(replica_name, replica_context), f"replica:{name}",
-                                                      Reading(State.OFF, f"replica is {_short(replica_body)}, not a mapping")))
+                    subjects.append(Subject(_labelled(replica_name, replica_context), f"replica:{name}",
+                                            Reading(State.OFF, f"replica is {_short(replica_body)}, not a mapping"), CFN_FIX_ENABLE))
                     continue
                 subjects.extend(_cfn_spec_subjects(replica_name, f"replica:{name}", replica_body.get(CFN_SPEC, MISSING),
                                                    context=replica_context))
         if len(subjects) == judged_before:  # every entry is AWS::NoValue: the table is still judged
-            subjects.append(_cfn_unset_period(label, "table", Reading(State.OFF, "no Replicas to read (every entry is AWS::NoValue)")))
+            subjects.append(Subject(label, "table", Reading(State.OFF, "no Replicas to read (every entry is AWS::NoValue)"),
+                                    CFN_FIX_ENABLE))
     return subjects
 
 
@@ -329,9 +335,7 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
 TF_BLOCK = "point_in_time_recovery"
 TF_FIX_TABLE = "set point_in_time_recovery { enabled = true }"
 TF_FIX_REPLICA = "set point_in_time_recovery = true in the replica"
-TF_FIX_PERIOD = "set recovery_period_in_days to at least the policy minimum, or remove it"
 _UNSET_FALSE = "not set (false by default)"
-_NO_PERIOD = read_period(MISSING, "recovery_period_in_days", "terraform")  # aws and awscc name it alike
 
 
 def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
@@ -426,10 +430,10 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     # checkov handed over unrendered because its for_each is empty by default: no such replica exists.
     # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
     def table(enabled: Reading, period: Reading = _NO_PERIOD) -> Subject:
-        return Subject(address, "table", enabled, period, TF_FIX_TABLE, TF_FIX_PERIOD)
+        return Subject(address, "table", enabled, TF_FIX_TABLE, period)
 
-    def replica(label: str, key: str, enabled: Reading) -> Subject:  # replicas have no recovery period of their own
-        return Subject(label, key, enabled, _NO_PERIOD, TF_FIX_REPLICA, "")
+    def replica(label: str, key: str, enabled: Reading) -> Subject:
+        return Subject(label, key, enabled, TF_FIX_REPLICA)
 
     raw_block = conf.get(TF_BLOCK, MISSING)
     pitr_blocks = blocks(raw_block)
@@ -482,25 +486,16 @@ AWSCC_ENABLED = "point_in_time_recovery_enabled"
 AWSCC_PERIOD = "recovery_period_in_days"
 AWSCC_FIX_TABLE = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }}"
 AWSCC_FIX_REPLICA = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }} inside the replica element"
-AWSCC_FIX_PERIOD = f"set {AWSCC_PERIOD} to at least the policy minimum, or remove it"
 
 
 def _awscc_spec_subjects(label: str, key: str, spec: Any, fix_enable: str) -> List[Subject]:
     specs = blocks(spec)
     bodies = [clean(s) for s in specs or []]
-    if specs is None:
-        enabled = _odd(unwrap(spec), AWSCC_SPEC, "terraform", "not an object")
-    elif not bodies:
-        enabled = Reading(State.OFF, f"{AWSCC_SPEC} missing (PITR is off by default)")
-    elif any(other != bodies[0] for other in bodies[1:]):
+    if any(other != bodies[0] for other in bodies[1:]):
         enabled = Reading(State.OFF, f"{AWSCC_SPEC} is {len(bodies)} different objects, not one")
-    elif not bodies[0]:
-        enabled = Reading(State.OFF, f"{AWSCC_SPEC} is empty (PITR is off by default)")
-    else:
-        enabled = read_bool(bodies[0].get(AWSCC_ENABLED, MISSING), f"{AWSCC_SPEC}.{AWSCC_ENABLED}", _UNSET_FALSE, "terraform")
-        return [Subject(label, key, enabled, read_period(bodies[0].get(AWSCC_PERIOD, MISSING), AWSCC_PERIOD, "terraform"),
-                        fix_enable, AWSCC_FIX_PERIOD)]
-    return [Subject(label, key, enabled, _NO_PERIOD, fix_enable, AWSCC_FIX_PERIOD)]
+        return [Subject(label, key, enabled, fix_enable)]
+    body = unwrap(spec) if specs is None else bodies[0] if bodies else MISSING
+    return [Subject(label, key, enabled, fix_enable, period) for _, enabled, period in _spec_readings(body, "terraform")]
 
 
 def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
@@ -510,7 +505,7 @@ def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[
     if not replicas:
         enabled = (Reading(State.OFF, "no replicas to read") if replicas == []
                    else _odd(unwrap(raw), "replicas", "terraform", "not a list of objects"))
-        return [Subject(address, "table", enabled, _NO_PERIOD, AWSCC_FIX_REPLICA, AWSCC_FIX_PERIOD)]
+        return [Subject(address, "table", enabled, AWSCC_FIX_REPLICA)]
     subjects: List[Subject] = []
     for index, replica in enumerate(replicas, start=1):
         region = unwrap(replica.get("region", MISSING))
@@ -524,12 +519,12 @@ def read_terraform(address: str, resource_type: str, conf: Any) -> List[Subject]
     """Subjects of one Terraform resource; `conf` in checkov's HCL shape, .tf.json, or plan JSON."""
     if not isinstance(conf, Mapping):
         return [Subject(address, "table", Reading(State.OFF, f"configuration is {_short(conf)}, not a mapping"),
-                        _NO_PERIOD, TF_FIX_TABLE, "")]
+                        TF_FIX_TABLE)]
     if resource_type == TF_TABLE:
         return _tf_table_subjects(address, conf)
     if resource_type == TF_TABLE_REPLICA:
         enabled = read_bool(conf.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")
-        return [Subject(address, "table", enabled, _NO_PERIOD, "set point_in_time_recovery = true", "")]
+        return [Subject(address, "table", enabled, "set point_in_time_recovery = true")]
     if resource_type == AWSCC_TABLE:
         return _awscc_spec_subjects(address, "table", conf.get(AWSCC_SPEC, MISSING), AWSCC_FIX_TABLE)
     if resource_type == AWSCC_GLOBAL_TABLE:
