@@ -13,13 +13,14 @@ import os
 import re
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES
 from checkov_pitr.domain.inventory import TERRAFORM_PLAN, FileReading, FoundTable, PlanChange
 from checkov_pitr.domain.plan_sources import parse_address
+from checkov_pitr.domain.policy import exemption_ids
 
 MAX_DEPTH = 200
 
@@ -28,8 +29,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 WRAPPER_WARNING = ("the plan is wrapped in hashicorp/setup-terraform's output lines; judged the JSON inside; "
                    "set terraform_wrapper: false")
+SCAN_ALL = "scan the complete terraform show -json output"
 NO_PLANNED_VALUES_WARNING = ("the plan has no readable planned_values; judged the after values in resource_changes "
-                             "(scan the complete terraform show -json output)")
+                             f"({SCAN_ALL})")
 
 RERUN = "re-run terraform show -json tfplan > tfplan.json"
 GZIP_REASON = "gzip-compressed; decompress it (gunzip) before scanning"
@@ -47,7 +49,7 @@ WRAPPER_ONLY_REASON = ("hashicorp/setup-terraform's output lines without a compl
 # "forget" (Terraform 1.7+, a `removed` block with `destroy = false`) leaves the table in AWS as it is,
 # no longer managed: it has no result either, whether or not planned_values still lists it (Terraform
 # listed forgotten resources there until hashicorp/terraform#38665), and a warning names it.
-_GONE_ACTIONS = (("delete",), ("forget",))
+_GONE_ACTIONS = (["delete"], ["forget"])
 FORGOTTEN_WARNING = ("forgotten (a `removed` block with destroy = false): Terraform stops managing it and the "
                      "table stays in AWS as it is; no result")
 
@@ -284,15 +286,6 @@ def _pitr_part(values: Any) -> Any:  # an odd shape is judged (and reported) as 
     return {key: values[key] for key in _PITR_KEYS if key in values} if isinstance(values, Mapping) else values
 
 
-def _exemption_ids(address: str, resource_type: str) -> Tuple[str, ...]:
-    """As the checks offer them: `type.name` only for a root-module resource (see policy.exemption_ids)."""
-    from checkov_pitr.domain.policy import exemption_ids
-
-    bare = address.split("[", 1)[0]
-    name = bare.rsplit(".", 1)[-1] if bare.startswith(resource_type + ".") else ""
-    return tuple(exemption_ids(address, resource_type, name))
-
-
 @dataclass
 class _Entry:  # one in-scope resource as the plan lists it (planned_values, or resource_changes' after)
     address: str
@@ -311,12 +304,6 @@ class _Change:  # one resource_changes entry of an in-scope resource
     problem: Optional[str] = None
 
 
-@dataclass
-class _Findings:  # what a walk over the plan found: resources, and pieces mentioning an in-scope type that name none
-    entries: List[_Entry] = field(default_factory=list)
-    unidentified: List[str] = field(default_factory=list)
-
-
 def _kind(value: Any) -> str:
     return {type(None): "null", dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(value), type(value).__name__)
@@ -327,9 +314,10 @@ def _mentions_in_scope(value: Any) -> bool:
     return "aws_dynamodb_table" in text or "awscc_dynamodb_" in text
 
 
-def _unreadable(detail: str) -> str:
-    return (f"the plan's entry for this resource cannot be read ({detail}); "
-            "scan the complete terraform show -json output")
+def _unreadable(*details: Optional[str]) -> Optional[str]:
+    """The problem of an entry with these shape problems (None and empty ones left out), or None."""
+    text = "; ".join(filter(None, details))
+    return f"the plan's entry for this resource cannot be read ({text}); {SCAN_ALL}" if text else None
 
 
 def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tuple[str, Any]], Optional[str]]:
@@ -344,20 +332,10 @@ def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tu
     return [], None
 
 
-def _build_address(module_address: Any, resource: Mapping[str, Any], resource_type: str) -> Optional[str]:
-    """The address Terraform would write, from the parts of an entry whose `address` is unreadable."""
-    name, index = resource.get("name"), resource.get("index")
-    if not isinstance(name, str):
-        return None
-    prefix = f"{module_address}." if isinstance(module_address, str) and module_address else ""
-    key = "" if index is None else f"[{json.dumps(index)}]" if isinstance(index, (str, int)) and not isinstance(index, bool) else None
-    return None if key is None else f"{prefix}{resource_type}.{name}{key}"
-
-
 def _identify(resource: Any, where: str, noun: str, module_address: Any,
               unidentified: List[str]) -> Tuple[Optional[str], Optional[str], List[str]]:
-    """(address, type, shape problems) of an in-scope resource entry, else (None, None, []), with an entry
-    that mentions an in-scope type but cannot be named added to `unidentified`. The address is parsed only
+    """(address, type, shape problems) of an in-scope resource entry, else (None, None, []); one that
+    mentions an in-scope type but cannot be named goes to `unidentified`. The address is parsed only
     when `type` or `mode` is missing: parsing 10,000 addresses would cost more than the rest of the read."""
     if not isinstance(resource, Mapping):
         if _mentions_in_scope(resource):
@@ -374,41 +352,38 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
     if mode is not None and mode != "managed":
         text = json.dumps(mode, default=repr)
         problems.append(f"its mode is {text if len(text) <= 40 else text[:37] + '...'}")
-    if not isinstance(address, str):
+    if not isinstance(address, str):  # the address Terraform would write, from the entry's parts
         problems.append(f"its address is {_kind(address)}, not a string")
-        address = _build_address(module_address, resource, rtype)
-        if address is None:
+        name, index = resource.get("name"), resource.get("index")
+        readable = index is None or (isinstance(index, (str, int)) and not isinstance(index, bool))
+        key = "" if index is None else f"[{json.dumps(index)}]"
+        if not isinstance(name, str) or not readable:
             unidentified.append(f"{where} is {noun} of type {rtype} without a readable address")
             return None, None, []
+        address = f"{module_address}.{rtype}.{name}{key}" if isinstance(module_address, str) and module_address \
+            else f"{rtype}.{name}{key}"
     return address, rtype, problems
 
 
-def _walk_module(module: Any, where: str, inherited: Optional[str], findings: _Findings) -> None:
+def _walk_module(module: Any, where: str, inherited: Optional[str], entries: List[_Entry],
+                 unidentified: List[str]) -> None:
     """Every in-scope resource in a module and its child_modules at any depth, in document order
     (depth is bounded by the nesting pre-scan, so recursion is safe)."""
-    if module is None:
-        return
     if not isinstance(module, Mapping):
-        if _mentions_in_scope(module):
-            findings.unidentified.append(f"{where} is {_kind(module)}, not a mapping")
+        if module is not None and _mentions_in_scope(module):
+            unidentified.append(f"{where} is {_kind(module)}, not a mapping")
         return
-    items, shape = _items(module.get("resources"), f"{where}.resources", findings.unidentified)
+    items, shape = _items(module.get("resources"), f"{where}.resources", unidentified)
     for item_where, resource in items:
-        _add_resource(resource, item_where, inherited or shape, module.get("address"), findings)
-    child_items, child_shape = _items(module.get("child_modules"), f"{where}.child_modules", findings.unidentified)
+        address, rtype, problems = _identify(resource, item_where, "an entry", module.get("address"), unidentified)
+        if address is not None:
+            values = resource.get("values")
+            if not isinstance(values, Mapping):
+                problems.append(f"its values are {_kind(values)}")
+            entries.append(_Entry(address, rtype, values, _unreadable(inherited or shape, *problems)))
+    child_items, child_shape = _items(module.get("child_modules"), f"{where}.child_modules", unidentified)
     for child_where, child in child_items:
-        _walk_module(child, child_where, inherited or child_shape, findings)
-
-
-def _add_resource(resource: Any, where: str, shape: Optional[str], module_address: Any, findings: _Findings) -> None:
-    address, rtype, problems = _identify(resource, where, "an entry", module_address, findings.unidentified)
-    if address is None:
-        return
-    values = resource.get("values")
-    if not isinstance(values, Mapping):
-        problems.append(f"its values are {_kind(values)}")
-    details = ([shape] if shape else []) + problems
-    findings.entries.append(_Entry(address, rtype, values, _unreadable("; ".join(details)) if details else None))
+        _walk_module(child, child_where, inherited or child_shape, entries, unidentified)
 
 
 def _changes(resource_changes: Any) -> Tuple[Dict[str, _Change], List[str], Optional[str]]:
@@ -427,30 +402,22 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Change], List[str], Opti
             continue
         address, rtype, problems = _identify(entry, where, "a change", is_mapping and entry.get("module_address"),
                                              unidentified)
-        if address is None:
+        if address is None or address in changes:
             continue
-        if shape:
-            problems.insert(0, shape)
-        changes.setdefault(address, _change(address, rtype, entry.get("change"), problems))
+        change = entry.get("change")
+        if not isinstance(change, Mapping):
+            problems.append(f"its change is {_kind(change)}, not a mapping")
+            changes[address] = _Change(address, rtype, None, None, None, _unreadable(shape, *problems))
+            continue
+        actions = change.get("actions")
+        if not isinstance(actions, list):
+            problems.append(f"its change.actions is {_kind(actions)}, not a list")
+        # what CKV_PITR_003 needs; its shape problems kept
+        plan_change = (PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
+                       if isinstance(actions, list) else None)
+        changes[address] = _Change(address, rtype, actions, change.get("after"), plan_change,
+                                   _unreadable(shape, *problems))
     return changes, unidentified, None
-
-
-def _change(address: str, rtype: str, change: Any, problems: List[str]) -> _Change:
-    """A resource_changes entry's change, read as CKV_PITR_003 needs it; its shape problems kept."""
-    if not isinstance(change, Mapping):
-        problems.append(f"its change is {_kind(change)}, not a mapping")
-        return _Change(address, rtype, None, None, None, _unreadable("; ".join(problems)))
-    actions = change.get("actions")
-    if not isinstance(actions, list):
-        problems.append(f"its change.actions is {_kind(actions)}, not a list")
-    plan_change = (PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
-                   if isinstance(actions, list) else None)
-    return _Change(address, rtype, actions, change.get("after"), plan_change,
-                   _unreadable("; ".join(problems)) if problems else None)
-
-
-def _is_gone(actions: Any) -> bool:
-    return isinstance(actions, list) and tuple(actions) in _GONE_ACTIONS
 
 
 def _address_lines(document: PlanDocument, addresses: Sequence[str], section: str) -> Dict[str, int]:
@@ -463,7 +430,17 @@ def _address_lines(document: PlanDocument, addresses: Sequence[str], section: st
     floor = section_at.start() if section_at else start
     positions: Dict[str, int] = {}
     for low, high in ((floor, end), (start, floor)):
-        _find_addresses(text, low, high, pending, positions)
+        for match in _ADDRESS.finditer(text, low, high) if pending else ():
+            quoted = match.group(1)
+            if quoted not in pending and "\\" in quoted:
+                try:  # Terraform escapes <, > and & as \u003c: compare as json.dumps writes it
+                    quoted = json.dumps(json.loads(quoted), ensure_ascii=False)
+                except ValueError:
+                    continue
+            if quoted in pending:
+                positions[pending.pop(quoted)] = match.start()
+                if not pending:
+                    break
     positions.update({address: start for address in pending.values()})
     lines: Dict[str, int] = {}
     line, at = 1, 0
@@ -471,23 +448,6 @@ def _address_lines(document: PlanDocument, addresses: Sequence[str], section: st
         line, at = line + text.count("\n", at, position), position
         lines[address] = line
     return lines
-
-
-def _find_addresses(text: str, low: int, high: int, pending: Dict[str, str], positions: Dict[str, int]) -> None:
-    """Move each address of `pending` found between `low` and `high` to `positions` (its first offset)."""
-    if not pending or low >= high:
-        return
-    for match in _ADDRESS.finditer(text, low, high):
-        quoted = match.group(1)
-        if quoted not in pending and "\\" in quoted:
-            try:  # Terraform escapes <, > and & as \u003c: compare as json.dumps writes it
-                quoted = json.dumps(json.loads(quoted), ensure_ascii=False)
-            except ValueError:
-                continue
-        if quoted in pending:
-            positions[pending.pop(quoted)] = match.start()
-            if not pending:
-                return
 
 
 def read_plan(path: str, raw: bytes) -> FileReading:
@@ -515,18 +475,18 @@ def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
 def _reading(path: str, document: PlanDocument) -> FileReading:
     """The tables of a plan document, from planned_values (else resource_changes' after values); not judged
     when a part that mentions a DynamoDB type cannot be read well enough to name the resource."""
-    data = document.data
-    warnings = list(document.warnings)
+    data, warnings = document.data, list(document.warnings)
     resource_changes = data.get("resource_changes")
     changes, unidentified, changes_problem = _changes(resource_changes)
     planned = data.get("planned_values")
+    entries: List[_Entry] = []
     if isinstance(planned, Mapping):
-        findings = _Findings()
-        _walk_module(planned.get("root_module"), "planned_values.root_module", None, findings)
-        section = "planned_values"
-        listed = {e.address for e in findings.entries}
+        walked: List[str] = []
+        _walk_module(planned.get("root_module"), "planned_values.root_module", None, entries, walked)
+        unidentified, section = walked + unidentified, "planned_values"
+        listed = {e.address for e in entries}
         # a change that creates or updates a resource planned_values does not list: inconsistent, fail closed
-        findings.entries += [
+        entries += [
             _Entry(c.address, c.resource_type, c.after, _unreadable(
                 "resource_changes creates or updates it, but planned_values does not list it"))
             for c in changes.values()
@@ -535,17 +495,16 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
             if not isinstance(part, (list, Mapping, type(None))) and _mentions_in_scope(part):
                 unidentified.append(f"{name} is {_kind(part)}")
-        findings = _Findings([_Entry(c.address, c.resource_type, c.after, c.problem or (
+        entries = [_Entry(c.address, c.resource_type, c.after, c.problem or (
             None if isinstance(c.after, Mapping) else _unreadable(f"its change.after is {_kind(c.after)}")))
-            for c in changes.values()])  # gone ones are dropped below
+            for c in changes.values()]  # gone ones are dropped below
         section = "resource_changes"
         warnings.append(NO_PLANNED_VALUES_WARNING)
-    unidentified = findings.unidentified + unidentified
     if unidentified:
         return FileReading(path, TERRAFORM_PLAN, not_judged=(
             f"the plan's structure cannot be read ({unidentified[0]}) where it mentions a DynamoDB resource; "
-            "scan the complete terraform show -json output"), warning="; ".join(warnings) or None)
-    entries = [e for e in findings.entries if e.address not in changes or not _is_gone(changes[e.address].actions)]
+            f"{SCAN_ALL}"), warning="; ".join(warnings) or None)
+    entries = [e for e in entries if e.address not in changes or changes[e.address].actions not in _GONE_ACTIONS]
     forgotten = [address for address, change in changes.items() if change.actions == ["forget"]]
     if forgotten:
         warnings.append(f"{', '.join(forgotten[:5])}{' and more' if len(forgotten) > 5 else ''} {FORGOTTEN_WARNING}")
@@ -557,22 +516,22 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
 def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change], changes_problem: Optional[str],
             lines: Mapping[str, int]) -> List[FoundTable]:
     """One FoundTable per address, with its change (CKV_PITR_003) and the first problem found on it."""
-    tables: List[FoundTable] = []
-    seen: Dict[str, int] = {}
+    tables: Dict[str, FoundTable] = {}
     for entry in entries:
-        if entry.address in seen:  # one result per address: a plan listing it twice is not to be trusted
-            index = seen[entry.address]
-            tables[index] = replace(tables[index], problem=tables[index].problem or _unreadable("the plan lists this address twice"))
+        address, values = entry.address, entry.values
+        change, line = changes.get(address), lines.get(address, 1)
+        if address in tables:  # one result per address: a plan listing it twice is not to be trusted
+            twice = tables[address]
+            tables[address] = replace(twice, problem=twice.problem or _unreadable("the plan lists this address twice"))
             continue
-        change = changes.get(entry.address)
-        problem = entry.problem or (change.problem if change else None) or changes_problem
-        line, values = lines.get(entry.address, 1), entry.values
-        seen[entry.address] = len(tables)
-        tables.append(FoundTable(
-            path=path, framework=TERRAFORM_PLAN, resource_type=entry.resource_type, resource=entry.address,
-            label=entry.address, lines=(line, line), config=_pitr_part(values), problem=problem,
+        # exemption ids as the checks offer them: `type.name` only for a root-module resource
+        bare = address.split("[", 1)[0]
+        name = bare.rsplit(".", 1)[-1] if bare.startswith(entry.resource_type + ".") else ""
+        tables[address] = FoundTable(
+            path=path, framework=TERRAFORM_PLAN, resource_type=entry.resource_type, resource=address, label=address,
+            lines=(line, line), config=_pitr_part(values),
+            problem=entry.problem or (change.problem if change else None) or changes_problem,
             tags=values["tags"] if isinstance(values, Mapping) and isinstance(values.get("tags"), dict) else {},
-            resource_ids=_exemption_ids(entry.address, entry.resource_type),
-            change=change.change if change else None))
-    return tables
-
+            resource_ids=tuple(exemption_ids(address, entry.resource_type, name)),
+            change=change.change if change else None)
+    return list(tables.values())
