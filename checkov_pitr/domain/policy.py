@@ -27,12 +27,6 @@ MAX_POLICY_BYTES = 1024 * 1024  # a policy is a page of settings; more is a mist
 MAX_YAML_NODES = yaml_loader.PLAIN.max_alias_nodes  # nodes reached through aliases: ample for a policy
 
 
-def names_nothing(pattern: str) -> bool:
-    """A glob with no letter or digit outside its wildcards (`*`, `**`, `*.*`, `?*`) matches every
-    resource: an exemption for everything would switch the gate off."""
-    return not re.search(r"[A-Za-z0-9]", pattern.replace("*", "").replace("?", ""))
-
-
 def exemption_ids(address: str, entity_type: str = "", name: str = "") -> List[str]:
     """What exemption globs match for a Terraform resource: its address, and only in the root module also
     `type.name` (all instances) and `resource.name`, so `aws_dynamodb_table.c` never exempts `module.m.aws_dynamodb_table.c`."""
@@ -46,13 +40,6 @@ def exemption_ids(address: str, entity_type: str = "", name: str = "") -> List[s
 def tag_text(value: Any) -> str:
     """Tag values compare as text; YAML's true and a template's "true" are the same tag."""
     return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def address_glob_matches(address: str, pattern: str) -> bool:
-    """`*` and `?` are wildcards; brackets are literal, because Terraform addresses use them
-    (`aws_dynamodb_table.t["blue"]`, `module.m[0].*`), where fnmatch would read a character class."""
-    literal_brackets = re.sub(r"([\[\]])", r"[\1]", pattern)
-    return fnmatch.fnmatchcase(address, literal_brackets)
 
 
 class PolicyError(Exception):
@@ -80,11 +67,13 @@ class Exemption:
         """The checks it covers, in words, for the run's summary."""
         return ", ".join(self.checks) if self.checks else "all checks"
 
-    def covers(self, check_id: str) -> bool:
-        return not self.checks or check_id in self.checks
-
-    def matches(self, resource_ids: Sequence[str], tags: Mapping[str, Any]) -> bool:
-        if self.resources and not any(address_glob_matches(rid, glob) for rid in resource_ids if rid for glob in self.resources):
+    def applies(self, check_id: str, resource_ids: Sequence[str], tags: Mapping[str, Any]) -> bool:
+        """Whether it covers the check and matches the resource. In globs `*` and `?` are wildcards and brackets
+        literal, as Terraform addresses use them (`t["blue"]`, `module.m[0].*`) where fnmatch reads a class."""
+        if self.checks and check_id not in self.checks:
+            return False
+        globs = [re.sub(r"([\[\]])", r"[\1]", glob) for glob in self.resources]
+        if globs and not any(fnmatch.fnmatchcase(rid, glob) for rid in resource_ids if rid for glob in globs):
             return False
         return all(key in tags and tag_text(tags[key]) == value for key, value in self.tags)
 
@@ -117,7 +106,7 @@ class LoadedPolicy:
         today = today or dt.date.today()
         expired: Optional[Exemption] = None
         for exemption in self.exemptions:
-            if exemption.covers(check_id) and exemption.matches(resource_ids, tags):
+            if exemption.applies(check_id, resource_ids, tags):
                 if today <= exemption.expires:
                     return exemption, None
                 expired = expired or exemption
@@ -132,8 +121,12 @@ def _read_packaged(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def policy_schema() -> Dict[str, Any]:
-    return json.loads(_read_packaged("policy.schema.json"))
+def _schema_validator() -> Any:
+    import jsonschema  # a fifth of a small scan's start-up: only for policy files
+
+    schema = json.loads(_read_packaged("policy.schema.json"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
 
 
 class PolicyYamlError(ValueError):
@@ -163,17 +156,6 @@ def parse_policy_yaml(text: str) -> Any:
     if len(loaded.documents) > 1:
         raise PolicyYamlError("is not valid YAML")  # one document only
     return loaded.documents[0] if loaded.documents else None
-
-
-def _dates_to_text(value: Any) -> Any:
-    # YAML reads an unquoted 2027-01-31 as a date; the schema checks the text form.
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _dates_to_text(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dates_to_text(v) for v in value]
-    return value
 
 
 def _path_text(path: Sequence[Any]) -> str:
@@ -209,23 +191,14 @@ def _expected(error: Any) -> str:
     return error.message
 
 
-def _schema_errors(data: Any) -> List[Any]:
-    import jsonschema  # a fifth of a small scan's start-up: only for policy files
-
-    validator_class = jsonschema.validators.validator_for(policy_schema())
-    validator = validator_class(policy_schema(), format_checker=validator_class.FORMAT_CHECKER)
-    return sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.validator))
-
-
 def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None) -> LoadedPolicy:
     """The policy in `data` (parsed YAML), or PolicyError naming the key, its path and what was
     expected. Beyond the schema: no exemption for everything, none longer than max_exemption_days."""
     if data is None:
         data = {}
-    data = _dates_to_text(data)
-    errors = [] if source == "default" else _schema_errors(data)  # the packaged default: tests validate it
-    if errors:
-        error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.validator)))
+    errors = [] if source == "default" else list(_schema_validator().iter_errors(data))  # tests validate the default
+    if errors:  # the deepest names the key; of equals, the first path
+        error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.validator), list(e.absolute_path)))
         path = list(error.absolute_path)
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else "?"
@@ -243,25 +216,21 @@ def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None
         for i, e in enumerate(data.get("exemptions") or [])
     )
     max_days = data.get("max_exemption_days", DEFAULT_MAX_EXEMPTION_DAYS)
-    for exemption in exemptions:
-        _check_exemption_bounds(exemption, source, max_days, today or dt.date.today())
+    latest = (today or dt.date.today()) + dt.timedelta(days=max_days)
+    for exemption in exemptions:  # a reviewed, named, time-boxed exception: never all resources, never open-ended
+        where = f"policy {source}: exemptions[{exemption.index}]"
+        for number, pattern in enumerate(exemption.resources):
+            # no letter or digit outside its wildcards (`*`, `**`, `*.*`, `?*`): it matches every resource
+            if not re.search(r"[A-Za-z0-9]", pattern.replace("*", "").replace("?", "")):
+                raise PolicyError(f"{where}.resources[{number}]: {excerpt(pattern)} would exempt every resource; "
+                                  "name the resources (an address or logical-id glob) or use `tags` alone")
+        if exemption.expires > latest:
+            raise PolicyError(f"{where}.expires: {exemption.expires.isoformat()} is more than max_exemption_days "
+                              f"({max_days}) after today; the latest allowed is {latest.isoformat()}")
     core = Policy(min_recovery_period_days=data.get("min_recovery_period_days", Policy.min_recovery_period_days),
                   unresolved=data.get("unresolved", Policy.unresolved))
     return LoadedPolicy(source=source, core=core, severity=dict(data.get("severity") or {}), exemptions=exemptions,
                         max_exemption_days=max_days, deployed_with=data.get("deployed_with", "both"))
-
-
-def _check_exemption_bounds(exemption: Exemption, source: str, max_days: int, today: dt.date) -> None:
-    """An exemption is a reviewed, named, time-boxed exception: never all resources, never open-ended."""
-    where = f"policy {source}: exemptions[{exemption.index}]"
-    for number, pattern in enumerate(exemption.resources):
-        if names_nothing(pattern):
-            raise PolicyError(f"{where}.resources[{number}]: {excerpt(pattern)} would exempt every resource; "
-                              "name the resources (an address or logical-id glob) or use `tags` alone")
-    latest = today + dt.timedelta(days=max_days)
-    if exemption.expires > latest:
-        raise PolicyError(f"{where}.expires: {exemption.expires.isoformat()} is more than max_exemption_days "
-                          f"({max_days}) after today; the latest allowed is {latest.isoformat()}")
 
 
 def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.date] = None) -> LoadedPolicy:

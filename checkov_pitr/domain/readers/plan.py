@@ -105,33 +105,27 @@ def looks_like_plan(raw: bytes) -> bool:
 
 
 def decode_plan_bytes(raw: bytes) -> PlanDocument:
-    """The plan document in a file's bytes; NotAPlan with the reason (and the fix) when there is none."""
+    """The plan document in a file's bytes; NotAPlan with the reason (and the fix) when there is none.
+    UTF-16/32 text with a known encoding is judged, with a warning."""
     if raw.startswith(GZIP_MAGIC):
         raise NotAPlan(GZIP_REASON)
     if raw.startswith(ZIP_MAGIC):
         raise NotAPlan(ZIP_REASON)
-    text, warning = _decode_text(raw)
-    document = decode_plan_text(text)
-    if warning:
-        document = replace(document, warnings=(warning,) + document.warnings)
-    return document
-
-
-def _decode_text(raw: bytes) -> Tuple[str, Optional[str]]:
-    """The file's text, and a warning when it is not UTF-8 but a UTF-16/32 text with a known encoding."""
     encoding = json.detect_encoding(raw[:4])  # knows the BOMs and NUL patterns of UTF-16/32
     if encoding in ("utf-8", "utf-8-sig"):
         try:
-            return raw.decode("utf-8-sig"), None
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise NotAPlan(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start} is invalid), not a "
                            f"Terraform plan; {RERUN}") from None
+        return decode_plan_text(text)
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
         raise NotAPlan(f"not UTF-8 text (nor valid {encoding.upper()}), not a Terraform plan; {RERUN}") from None
-    return text.lstrip("\ufeff"), (f"the plan is {encoding.upper()} text (Windows PowerShell's > writes it); judged it; "
-                                   "write it as UTF-8 so that checkov reads it too")
+    document = decode_plan_text(text.lstrip("\ufeff"))
+    return replace(document, warnings=(f"the plan is {encoding.upper()} text (Windows PowerShell's > writes it); judged "
+                                       "it; write it as UTF-8 so that checkov reads it too",) + document.warnings)
 
 
 def decode_plan_text(text: str) -> PlanDocument:
