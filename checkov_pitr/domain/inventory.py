@@ -150,24 +150,11 @@ def may_hold_tables(path: str, raw: bytes) -> bool:
     return looks_like_plan(raw) or raw.startswith(_COMPRESSED_MAGIC) or template_may_hold_tables(raw, path)
 
 
-def _template_or_plan(path: str, raw: bytes, named: bool) -> Optional[FileReading]:
-    from checkov_pitr.domain.readers.cloudformation import may_hold_tables as template_may_hold_tables, read_template
-    from checkov_pitr.domain.readers.plan import looks_like_plan, read_plan
-
-    if looks_like_plan(raw) or (raw.startswith(_COMPRESSED_MAGIC) and (named or path.endswith(".json"))):
-        return reading_of(path, TERRAFORM_PLAN, read_plan, raw)
-    if template_may_hold_tables(raw, path):
-        reading = reading_of(path, CLOUDFORMATION, read_template, raw)
-        # a file the cheap filter kept only for what could hide a table (an alias, an escape, a tag)
-        # and that turns out to hold none is simply not ours
-        return reading if reading.tables or reading.not_judged or reading.warning else None
-    return None
-
-
 def read_file(path: str, named: bool = False) -> Optional[FileReading]:
     """The reading of one non-Terraform file, or None when it cannot hold a table (the pre-filter).
     `named`: given with -f, so a file of any name is read, and one nothing can be made of is said so."""
-    from checkov_pitr.domain.readers.cloudformation import may_hold_tables as template_may_hold_tables
+    from checkov_pitr.domain.readers.cloudformation import may_hold_tables as template_may_hold_tables, read_template
+    from checkov_pitr.domain.readers.plan import looks_like_plan, read_plan
     from checkov_pitr.domain.readers.serverless import read_serverless
 
     base = os.path.basename(path)
@@ -186,7 +173,14 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
             "`serverless print > serverless-printed.yml` and scan that file (see the Serverless recipe)"))
     if base in _SERVERLESS_NAMES:
         return reading_of(path, SERVERLESS, read_serverless, raw) if template_may_hold_tables(raw, path) else None
-    return _template_or_plan(path, raw, named)
+    if looks_like_plan(raw) or (raw.startswith(_COMPRESSED_MAGIC) and (named or path.endswith(".json"))):
+        return reading_of(path, TERRAFORM_PLAN, read_plan, raw)
+    if not template_may_hold_tables(raw, path):
+        return None
+    reading = reading_of(path, CLOUDFORMATION, read_template, raw)
+    # a file the cheap filter kept only for what could hide a table (an alias, an escape, a tag)
+    # and that turns out to hold none is simply not ours
+    return reading if reading.tables or reading.not_judged or reading.warning else None
 
 
 # Reading files in two worker processes pays once the files are big: it halves the wall time on two

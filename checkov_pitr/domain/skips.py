@@ -23,23 +23,15 @@ def skips_in_comments(comments: Iterable[str]) -> Dict[str, str]:
     return found
 
 
-def names(text: str, check_id: str) -> bool:
-    """True when `text` holds a skip naming `check_id` (ids compare whole, never by prefix)."""
-    return check_id in skips_in_comments([text])
-
-
 def named_in_values(value: Any, check_id: str, depth: int = 0) -> bool:
     """True when a string anywhere in a resource's values holds a skip naming `check_id` (a tag, a
     description): such text skips nothing, and the result says so."""
     if depth > 64:
         return False
     if isinstance(value, str):
-        return "skip=" in value and names(value, check_id)
+        return "skip=" in value and check_id in skips_in_comments([value])  # ids compare whole, never by prefix
     if isinstance(value, dict):
         return any(named_in_values(v, check_id, depth + 1) for v in value.values())
     if isinstance(value, (list, tuple)):
         return any(named_in_values(v, check_id, depth + 1) for v in value)
     return False
-
-
-__all__ = ["IGNORED_NOTE", "SKIP_COMMENT", "named_in_values", "names", "skips_in_comments"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import List
 
 from checkov_pitr.domain import core
-from checkov_pitr.domain.core import Policy, Result, Subject, Verdict
+from checkov_pitr.domain.core import Policy, Result, Verdict
 from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, TERRAFORM_PLAN, FoundTable
 from checkov_pitr.rule import PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
 
@@ -12,22 +12,10 @@ from checkov_pitr.rule import PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
 UNRESOLVED_PREFIX = "unresolved: "
 
 
-def dialect(table: FoundTable) -> str:
-    if table.framework in (CLOUDFORMATION, SERVERLESS):
-        return "cloudformation"
-    return "terraform_plan" if table.framework == TERRAFORM_PLAN else "terraform"
-
-
 def checks_for(table: FoundTable) -> List[str]:
     """The check ids that judge this table (CKV_PITR_003 judges plans only)."""
     ids = [PITR_ENABLED.id, PITR_PERIOD.id]
     return ids + [PITR_NOT_LOST.id] if table.framework == TERRAFORM_PLAN else ids
-
-
-def subjects(table: FoundTable) -> List[Subject]:
-    if dialect(table) == "cloudformation":
-        return core.read_cloudformation(table.label, table.resource_type, table.config, table.globals_spec)
-    return core.read_terraform(table.label, table.resource_type, table.config)
 
 
 def judge(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
@@ -62,10 +50,13 @@ def _judge_one(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
             return Verdict(Result.FAILED, f"{table.label}: {problem}")
         if check_id == PITR_NOT_LOST.id:
             return _judge_change(table)
-        found = subjects(table)
-        if check_id == PITR_ENABLED.id:
-            return core.judge_enabled(found, policy, dialect(table))
-        return core.judge_period(found, policy, dialect(table))
+        if table.framework in (CLOUDFORMATION, SERVERLESS):
+            dialect = "cloudformation"
+            found = core.read_cloudformation(table.label, table.resource_type, table.config, table.globals_spec)
+        else:
+            dialect = "terraform_plan" if table.framework == TERRAFORM_PLAN else "terraform"
+            found = core.read_terraform(table.label, table.resource_type, table.config)
+        return (core.judge_enabled if check_id == PITR_ENABLED.id else core.judge_period)(found, policy, dialect)
     except Exception as exc:  # fail closed, like the checks
         if check_id != PITR_ENABLED.id:
             return Verdict(Result.NONE, "")
