@@ -1,9 +1,6 @@
-"""Read a DynamoDB table's PITR settings in any shape and judge them. No checkov here.
-
-Inputs are plain dicts as CloudFormation, Terraform HCL/.tf.json (checkov's shape: values wrapped in
-one-element lists) or plan JSON present them; outputs are `Verdict`s with a one-line reason. Fail
-closed: a value that cannot be understood is "off" ("unresolved" for an unresolvable reference).
-"""
+"""Read a DynamoDB table's PITR settings in any shape (CloudFormation, Terraform HCL/.tf.json in checkov's
+wrapped shape, plan JSON) and judge them, one-line reason each. No checkov here. Fail closed: a value that
+cannot be understood is "off" ("unresolved" for an unresolvable reference)."""
 from __future__ import annotations
 
 import json
@@ -179,15 +176,10 @@ def read_period(value: Any, key: str, dialect: str) -> Reading:
     value = _attribute(value, dialect)
     if _unset(value):
         return Reading(State.ON, f"{key} not set ({AWS_DEFAULT_PERIOD_DAYS} days by default)", AWS_DEFAULT_PERIOD_DAYS)
-    days: Optional[int] = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        days = value
-    elif isinstance(value, float) and value.is_integer():
-        days = int(value)
-    elif isinstance(value, str) and re.fullmatch(r"\s*\d{1,6}\s*", value):
-        days = int(value)
-    if days is None:
+    whole = (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
+    if not (whole or (isinstance(value, str) and re.fullmatch(r"\s*\d{1,6}\s*", value))):
         return _odd(value, key, dialect, "not a number of days")
+    days = int(value)
     if MIN_PERIOD_DAYS <= days <= MAX_PERIOD_DAYS:
         return Reading(State.ON, f"{key} is {days}", days)
     return Reading(State.OFF, f"{key} is {days}, outside 1-35 days")
@@ -311,10 +303,8 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
         for index, replica in enumerate(replicas, start=1):
             for replica_condition, replica_body in expand_if(replica):
                 replica_context = branch_conditions(condition, replica_condition)
-                if _no_value(replica_body):
-                    continue  # the replica does not exist in this branch
-                if replica_context is None:
-                    continue  # contradicts the branch of Replicas it sits in
+                if _no_value(replica_body) or replica_context is None:
+                    continue  # the replica does not exist in this branch, or contradicts the branch of Replicas
                 region = replica_body.get("Region") if isinstance(replica_body, Mapping) else None
                 name = region if isinstance(region, str) else f"#{index}"
                 replica_name = f"replica {name} of {logical_id}"
@@ -538,19 +528,18 @@ def _message(*parts: Sequence[str]) -> str:
     return "; ".join(dict.fromkeys(item for group in parts for item in group if item))
 
 
-def _unresolved_hint(dialect: str) -> str:
-    if dialect == "terraform_plan":
-        # in a plan, a reference left in place of a value is one Terraform knows only after apply
-        return "the plan knows this value only after apply; set it from a value known at plan time"
-    if dialect == "terraform":
-        return "scanning the plan (terraform show -json) resolves it"
-    return "give the parameter a Default or set the value in the template"
+_UNRESOLVED_HINTS = {
+    "cloudformation": "give the parameter a Default or set the value in the template",
+    "terraform": "scanning the plan (terraform show -json) resolves it",
+    # in a plan, a reference left in place of a value is one Terraform knows only after apply
+    "terraform_plan": "the plan knows this value only after apply; set it from a value known at plan time",
+}
 
 
 def _verdict(failing: List[str], fixes: List[str], unresolved: List[str], unresolved_fixes: List[str],
              passed: Sequence[str], policy: Policy, dialect: str, notes: Sequence[str] = ()) -> Verdict:
     """FAILED on `failing` (and on `unresolved` where the policy says fail), else UNKNOWN, else PASSED."""
-    hint = [_unresolved_hint(dialect)]
+    hint = [_UNRESOLVED_HINTS[dialect]]
     if unresolved and policy.unresolved == "fail":
         return Verdict(Result.FAILED, _message(failing, unresolved, fixes, unresolved_fixes, hint))
     if failing:
