@@ -78,9 +78,8 @@ class Exemption:
         return all(key in tags and tag_text(tags[key]) == value for key, value in self.tags)
 
     def comment(self) -> str:
-        extra = "; ".join(p for p in (f"owner {self.owner}" if self.owner else "",
-                                      f"ticket {self.ticket}" if self.ticket else "") if p)
-        return f"checkov-pitr policy {self.label}: {self.reason} (expires {self.expires.isoformat()}{'; ' + extra if extra else ''})"
+        extra = "".join(f"; {name} {value}" for name, value in (("owner", self.owner), ("ticket", self.ticket)) if value)
+        return f"checkov-pitr policy {self.label}: {self.reason} (expires {self.expires.isoformat()}{extra})"
 
 
 @dataclass(frozen=True)
@@ -134,23 +133,21 @@ class PolicyYamlError(ValueError):
     "is not valid YAML at line 3", "is not valid: duplicate key ..."."""
 
 
+_YAML_ERRORS = {yaml_loader.AliasBomb: f"YAML aliases expand to more than {MAX_YAML_NODES} nodes",
+                yaml_loader.AliasToItself: "a YAML alias refers to itself", yaml_loader.TooDeep: "YAML nesting too deep"}
+
+
 def parse_policy_yaml(text: str) -> Any:
     """The policy's data, read by the package's one YAML loader in its plain mode: SafeLoader rules,
     dates kept as text, duplicate keys refused, aliases bounded (counted before anything is built)."""
     try:
         loaded = yaml_loader.load_yaml(text, yaml_loader.PLAIN, max_chars=MAX_POLICY_BYTES)
-    except yaml_loader.AliasBomb:
-        raise PolicyYamlError(f"is not valid: YAML aliases expand to more than {MAX_YAML_NODES} nodes") from None
-    except yaml_loader.DuplicateKey as exc:
-        found = exc.duplicate
-        raise PolicyYamlError(f"is not valid: duplicate key {excerpt(found.key)} at line {found.second_line} "
-                              f"(first at line {found.first_line})") from None
-    except yaml_loader.AliasToItself:
-        raise PolicyYamlError("is not valid: a YAML alias refers to itself") from None
-    except yaml_loader.TooDeep:
-        raise PolicyYamlError("is not valid: YAML nesting too deep") from None
+    except yaml_loader.DuplicateKey as exc:  # "duplicate key 'x' at line 3 (first at line 2)"
+        raise PolicyYamlError(f"is not valid: {exc}") from None
     except yaml_loader.LoadError as exc:
-        raise PolicyYamlError(f"is not valid YAML{f' at line {exc.line}' if exc.line else ''}") from None
+        known = _YAML_ERRORS.get(type(exc))
+        raise PolicyYamlError(f"is not valid: {known}" if known else
+                              f"is not valid YAML{f' at line {exc.line}' if exc.line else ''}") from None
     except Exception as exc:  # still one line, never a traceback
         raise PolicyYamlError(f"is not valid YAML ({type(exc).__name__}: {excerpt(str(exc))})") from None
     if len(loaded.documents) > 1:

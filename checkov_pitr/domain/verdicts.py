@@ -48,8 +48,12 @@ def _judge_one(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
             return Verdict(result, f"{table.label}: {problem[len(UNRESOLVED_PREFIX):]}")
         if problem:
             return Verdict(Result.FAILED, f"{table.label}: {problem}")
-        if check_id == PITR_NOT_LOST.id:
-            return _judge_change(table)
+        if check_id == PITR_NOT_LOST.id:  # plans only: no other reader gives a table a change
+            if table.change is None:
+                return Verdict(Result.NONE, f"{table.label}: no resource_changes entry")
+            before, after = (core.read_terraform(table.label, table.resource_type, values or {})
+                             for values in (table.change.before, table.change.after))
+            return core.judge_change(list(table.change.actions), before, after, table.label)
         if table.framework in (CLOUDFORMATION, SERVERLESS):
             dialect = "cloudformation"
             found = core.read_cloudformation(table.label, table.resource_type, table.config, table.globals_spec)
@@ -61,17 +65,3 @@ def _judge_one(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
         if check_id != PITR_ENABLED.id:
             return Verdict(Result.NONE, "")
         return Verdict(Result.FAILED, f"{table.label}: PITR settings could not be read ({type(exc).__name__}: {exc})")
-
-
-def _judge_change(table: FoundTable) -> Verdict:
-    if table.framework != TERRAFORM_PLAN:
-        return Verdict(Result.NONE, "not a plan: CKV_PITR_003 judges Terraform plans only")
-    change = table.change
-    if change is None:
-        return Verdict(Result.NONE, f"{table.label}: no resource_changes entry")
-    actions = list(change.actions)
-    if all(isinstance(a, str) for a in actions) and set(actions) <= {"create", "no-op", "read"}:
-        return core.judge_change(actions, [], [], table.label)
-    before, after = (core.read_terraform(table.label, table.resource_type, values or {}) for values in (change.before, change.after))
-    return core.judge_change(actions, before, after, table.label)
-

@@ -1,10 +1,6 @@
-"""The Terraform plan reader: `terraform show -json` output -> the DynamoDB resources it will leave.
-
-No checkov here. checkov skips or crashes on plans it cannot read (cut short, gzip'd, a state, wrapped
-in hashicorp/setup-terraform's output lines), so the gate reads them itself to fail closed: a file that
-is no readable plan gets a one-line `not_judged` with the fix. A gzip'd plan is never judged (no line
-to point at, and a bomb to bound): "decompress it". UTF-16/32 with a BOM is judged, with a warning.
-"""
+"""The Terraform plan reader: `terraform show -json` output -> the DynamoDB resources it will leave. No checkov
+here. A file that is no readable plan (cut short, gzip'd, a state, only wrapper lines) fails closed: a one-line
+`not_judged` with the fix. A gzip'd plan is never judged (no line to point at, a bomb to bound); UTF-16/32 is."""
 from __future__ import annotations
 
 import gc
