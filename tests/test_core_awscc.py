@@ -8,7 +8,7 @@ checkov hands them over (found by printing the conf a check receives, checkov 3.
   list of mappings, JSON null as `[None]`.
 - plan `before` / `after` (CKV_PITR_003): plain JSON.
 
-The second part covers core.evaluate_for_each (the one Terraform evaluator, readers/terraform_eval.py).
+The second part covers a dynamic block's for_each, decided by the one Terraform evaluator (readers/terraform_eval.py).
 """
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ from checkov_pitr.domain.core import (
     MISSING,
     Policy,
     Result,
-    evaluate_for_each,
     judge_change,
     judge_enabled,
     judge_period,
     read_terraform,
 )
+from checkov_pitr.domain.readers.terraform_eval import Scope, contains_unknown
 
 TABLE_ADDRESS = "awscc_dynamodb_table.t"
 GLOBAL_ADDRESS = "awscc_dynamodb_global_table.g"
@@ -213,38 +213,33 @@ VARIABLES = {"secondary_region": "", "secondary_region_set": "eu-west-1", "on": 
 
 
 @pytest.mark.parametrize("expression,value", [
-    (['${var.secondary_region == "" ? [] : [1]}'], []),
-    (['${var.secondary_region_set == "" ? [] : [1]}'], [1]),
-    (['${var.secondary_region != "" ? [var.secondary_region] : []}'], []),
-    (['${var.secondary_region_set != "" ? [var.secondary_region_set] : []}'], ["eu-west-1"]),
-    (['${var.on ? [1] : []}'], [1]),
-    (['${!var.on ? [1] : []}'], []),
-    (['${var.on && var.secondary_region != "" ? [1] : []}'], []),
-    (["${var.none}"], []),
-    (["${toset(var.regions)}"], ["a", "b"]),
-    (["${length(var.none) > 0 ? [1] : []}"], []),
-    (["${var.settings.regions}"], []),
-    ([[]], []),
-    ([[1]], [1]),
-    ([{}], {}),
-    ('"" == "" ? [] : [1]', []),
-    (["${[for r in var.regions : r]}"], ["a", "b"]),  # a for expression
-    (["${toset([\"b\", \"a\", \"b\"])}"], ["a", "b"]),  # toset orders strings lexically, as Terraform  # a raw-parser for_each with the variable already substituted
+    ('${var.secondary_region == "" ? [] : [1]}', []),
+    ('${var.secondary_region_set == "" ? [] : [1]}', [1]),
+    ('${var.secondary_region != "" ? [var.secondary_region] : []}', []),
+    ('${var.secondary_region_set != "" ? [var.secondary_region_set] : []}', ["eu-west-1"]),
+    ('${var.on ? [1] : []}', [1]),
+    ('${!var.on ? [1] : []}', []),
+    ('${var.on && var.secondary_region != "" ? [1] : []}', []),
+    ("${var.none}", []),
+    ("${toset(var.regions)}", ["a", "b"]),
+    ("${length(var.none) > 0 ? [1] : []}", []),
+    ("${var.settings.regions}", []),
+    ("${[for r in var.regions : r]}", ["a", "b"]),  # a for expression
+    ("${toset([\"b\", \"a\", \"b\"])}", ["a", "b"]),  # toset orders strings lexically, as Terraform
 ])
-def test_evaluate_for_each_decides(expression: Any, value: Any) -> None:
-    assert evaluate_for_each(expression, VARIABLES) == value
+def test_the_evaluator_decides_a_for_each(expression: str, value: Any) -> None:
+    assert Scope(VARIABLES).value(expression) == value
 
 
 @pytest.mark.parametrize("expression", [
-    ['${var.unknown == "" ? [] : [1]}'],  # a variable without a known value
-    ["${local.regions}"], ["${each.value.regions}"], ["${module.m.regions}"], ["${aws_x.y.ids}"],
-    ['${var.secondary_region == "" ? [] : [1'],  # cut off
-    ['${var.secondary_region ? [1] : []}'],  # a string is no condition
-    ['${"${var.x}" == "" ? [] : [1]}'],  # a template string
-    [None], ["${var.on}"],  # not a collection
+    '${var.unknown == "" ? [] : [1]}',  # a variable without a known value
+    "${local.regions}", "${each.value.regions}", "${module.m.regions}", "${aws_x.y.ids}",
+    '${var.secondary_region == "" ? [] : [1',  # cut off
+    '${var.secondary_region ? [1] : []}',  # a string is no condition
+    '${"${var.x}" == "" ? [] : [1]}',  # a template string
 ])
-def test_evaluate_for_each_leaves_the_rest_undecided(expression: Any) -> None:
-    assert evaluate_for_each(expression, VARIABLES) is MISSING
+def test_the_evaluator_leaves_the_rest_unknown(expression: str) -> None:
+    assert contains_unknown(Scope(VARIABLES).value(expression))
 
 
 def hcl_table(**more: Any) -> dict:
@@ -262,7 +257,16 @@ def test_checkov_shape_without_decision_judges_the_content_as_before() -> None:
     assert_verdict(found, Result.FAILED, ["replica #1 of aws_dynamodb_table.t: point_in_time_recovery not set"])
 
 
-def test_raw_parser_for_each_decidable_without_variables() -> None:
-    conf = hcl_table(dynamic=[{"replica": {"for_each": ['"" == "" ? [] : [1]'], "content": [{"region_name": ["x"]}]}}])
+@pytest.mark.parametrize("for_each, result, says", [
+    (['"" == "" ? [] : [1]'], Result.PASSED, []),  # a raw-parser for_each, decidable without variables: empty
+    ([[]], Result.PASSED, []),
+    ([{}], Result.PASSED, []),
+    ([[1]], Result.FAILED, ["replica x of aws_dynamodb_table.t: point_in_time_recovery not set"]),
+    # undecided (not a collection, or unknown): every replica it makes looks like the content
+    (["${var.on}"], Result.FAILED, ["replica x of aws_dynamodb_table.t: point_in_time_recovery not set"]),
+    (["${var.regions}"], Result.FAILED, ["replica x of aws_dynamodb_table.t: point_in_time_recovery not set"]),
+])
+def test_a_dynamic_replica_for_each_decides_the_replicas(for_each: Any, result: Result, says: Sequence[str]) -> None:
+    conf = hcl_table(dynamic=[{"replica": {"for_each": for_each, "content": [{"region_name": ["x"]}]}}])
     found = judge_enabled(read_terraform("aws_dynamodb_table.t", "aws_dynamodb_table", conf), FAIL_CLOSED, "terraform")
-    assert_verdict(found, Result.PASSED)
+    assert_verdict(found, result, says)

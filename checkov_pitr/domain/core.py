@@ -176,8 +176,8 @@ def read_period(value: Any, key: str, dialect: str) -> Reading:
     value = _attribute(value, dialect)
     if _unset(value):
         return Reading(State.ON, f"{key} not set ({AWS_DEFAULT_PERIOD_DAYS} days by default)", AWS_DEFAULT_PERIOD_DAYS)
-    whole = (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
-    if not (whole or (isinstance(value, str) and re.fullmatch(r"\s*\d{1,6}\s*", value))):
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not (whole or (isinstance(value, str) and re.fullmatch(r"\s*\d{1,6}\s*", value))):
         return _odd(value, key, dialect, "not a number of days")
     days = int(value)
     if MIN_PERIOD_DAYS <= days <= MAX_PERIOD_DAYS:
@@ -235,8 +235,7 @@ def _labelled(base: str, condition: str) -> str:
 
 
 def _spec_readings(spec: Any, dialect: str) -> List[Tuple[str, Reading, Reading]]:
-    """(condition, enabled, period) of a PITR specification, CloudFormation's or awscc's (the same schema
-    in snake_case): one per combination of the Fn::If branches of its values."""
+    """(condition, enabled, period) per Fn::If branch of a PITR specification, CloudFormation's or awscc's."""
     cfn = dialect == "cloudformation"
     spec_key, enabled_key, period_key = ((CFN_SPEC, CFN_ENABLED, CFN_PERIOD) if cfn
                                          else (AWSCC_SPEC, AWSCC_ENABLED, AWSCC_PERIOD))
@@ -277,8 +276,7 @@ def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING,
 
 
 def read_cloudformation(logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING) -> List[Subject]:
-    """Subjects of one CloudFormation/SAM resource. `globals_spec` is the template's
-    Globals.SimpleTable.PointInTimeRecoverySpecification (SimpleTable only)."""
+    """Subjects of one CloudFormation/SAM resource; `globals_spec`: SAM's Globals.SimpleTable specification."""
     if properties is MISSING or properties is None:
         properties = {}
     if not isinstance(properties, Mapping):
@@ -293,30 +291,26 @@ def read_cloudformation(logical_id: str, resource_type: str, properties: Any, gl
 def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Subject]:
     subjects: List[Subject] = []
     for condition, replicas in expand_if(properties.get("Replicas", MISSING)):
-        label = _labelled(logical_id, condition)
-        if not isinstance(replicas, list) or not replicas:
-            dependency = cfn_dependency(replicas)
-            found = f"Replicas depends on {dependency}" if dependency else "no Replicas to read"
-            subjects.append(Subject(label, "table", Reading(State.UNRESOLVED if dependency else State.OFF, found), CFN_FIX_ENABLE))
-            continue
         judged_before = len(subjects)
-        for index, replica in enumerate(replicas, start=1):
-            for replica_condition, replica_body in expand_if(replica):
-                replica_context = branch_conditions(condition, replica_condition)
-                if _no_value(replica_body) or replica_context is None:
+        for index, replica in enumerate(replicas if isinstance(replicas, list) else [], start=1):
+            for replica_condition, body in expand_if(replica):
+                context = branch_conditions(condition, replica_condition)
+                if _no_value(body) or context is None:
                     continue  # the replica does not exist in this branch, or contradicts the branch of Replicas
-                region = replica_body.get("Region") if isinstance(replica_body, Mapping) else None
+                region = body.get("Region") if isinstance(body, Mapping) else None
                 name = region if isinstance(region, str) else f"#{index}"
-                replica_name = f"replica {name} of {logical_id}"
-                if not isinstance(replica_body, Mapping):
-                    subjects.append(Subject(_labelled(replica_name, replica_context), f"replica:{name}",
-                                            Reading(State.OFF, f"replica is {_short(replica_body)}, not a mapping"), CFN_FIX_ENABLE))
-                    continue
-                subjects.extend(_cfn_spec_subjects(replica_name, f"replica:{name}", replica_body.get(CFN_SPEC, MISSING),
-                                                   context=replica_context))
-        if len(subjects) == judged_before:  # every entry is AWS::NoValue: the table is still judged
-            subjects.append(Subject(label, "table", Reading(State.OFF, "no Replicas to read (every entry is AWS::NoValue)"),
-                                    CFN_FIX_ENABLE))
+                label, key = f"replica {name} of {logical_id}", f"replica:{name}"
+                if isinstance(body, Mapping):
+                    subjects.extend(_cfn_spec_subjects(label, key, body.get(CFN_SPEC, MISSING), context=context))
+                else:
+                    subjects.append(Subject(_labelled(label, context), key, Reading(
+                        State.OFF, f"replica is {_short(body)}, not a mapping"), CFN_FIX_ENABLE))
+        if len(subjects) == judged_before:  # no replica to read (or every entry is AWS::NoValue): the table is judged
+            dependency = cfn_dependency(replicas)
+            absent = " (every entry is AWS::NoValue)" if isinstance(replicas, list) and replicas else ""
+            found = (Reading(State.UNRESOLVED, f"Replicas depends on {dependency}") if dependency
+                     else Reading(State.OFF, f"no Replicas to read{absent}"))
+            subjects.append(Subject(_labelled(logical_id, condition), "table", found, CFN_FIX_ENABLE))
     return subjects
 
 
@@ -354,22 +348,6 @@ def _mentions_iterator(value: Any, iterator: str) -> bool:
     return any(_mentions_iterator(v, iterator) for v in items)
 
 
-def evaluate_for_each(expression: Any, variables: Mapping[str, Any]) -> Any:
-    """A dynamic block's for_each value where the one Terraform evaluator can decide it, else MISSING."""
-    from checkov_pitr.domain.readers.terraform_eval import Scope, contains_unknown
-
-    # the HCL parser wraps the expression in one list: ["${...}"], [[]], [[1]]; take off that one only
-    value = expression[0] if isinstance(expression, list) and len(expression) == 1 else expression
-    if isinstance(value, (list, Mapping)):
-        return value
-    if not isinstance(value, str):
-        return MISSING
-    text = value.strip()
-    # checkov hands over some for_each as bare expression text, variables substituted (`"" == "" ? [] : [1]`)
-    decided = Scope(dict(variables)).value(text if "${" in text else "${" + text + "}")
-    return decided if isinstance(decided, (list, Mapping)) and not contains_unknown(decided) else MISSING
-
-
 def _dynamic_blocks(conf: Mapping[str, Any], name: str,
                     existence_matters: bool = False) -> Tuple[List[Mapping[str, Any]], List[str]]:
     """Blocks `name` that `dynamic "name"` blocks make (rendered, or `{"content", "for_each"}` as checkov
@@ -398,9 +376,11 @@ def _dynamic_blocks(conf: Mapping[str, Any], name: str,
             continue
         items = value["for_each"]  # wrapped in one list: [[]] is an empty for_each, ["var.x"] an unresolved one
         items = items[0] if isinstance(items, list) and len(items) == 1 and isinstance(items[0], (list, dict, str)) else items
-        if isinstance(items, str):
-            decided = evaluate_for_each(items, {})  # e.g. `"" == "" ? [] : [1]`, variables substituted
-            items = items if decided is MISSING else decided
+        if isinstance(items, str):  # decided where the one Terraform evaluator can: `"" == "" ? [] : [1]`
+            from checkov_pitr.domain.readers.terraform_eval import Scope, contains_unknown
+
+            decided = Scope().value(items.strip() if "${" in items else "${" + items.strip() + "}")
+            items = decided if isinstance(decided, (list, Mapping)) and not contains_unknown(decided) else items
         iterator = unwrap(value.get("iterator", name))
         iterator = iterator if isinstance(iterator, str) else name
         if items is None or (isinstance(items, (list, dict, str)) and not items):
@@ -478,14 +458,14 @@ AWSCC_FIX_TABLE = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }}"
 AWSCC_FIX_REPLICA = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }} inside the replica element"
 
 
-def _awscc_spec_subjects(label: str, key: str, spec: Any, fix_enable: str) -> List[Subject]:
+def _awscc_spec_subjects(label: str, key: str, spec: Any, fix: str) -> List[Subject]:
     specs = blocks(spec)
     bodies = [clean(s) for s in specs or []]
     if any(other != bodies[0] for other in bodies[1:]):
         enabled = Reading(State.OFF, f"{AWSCC_SPEC} is {len(bodies)} different objects, not one")
-        return [Subject(label, key, enabled, fix_enable)]
+        return [Subject(label, key, enabled, fix)]
     body = unwrap(spec) if specs is None else bodies[0] if bodies else MISSING
-    return [Subject(label, key, enabled, fix_enable, period) for _, enabled, period in _spec_readings(body, "terraform")]
+    return [Subject(label, key, enabled, fix, period) for _, enabled, period in _spec_readings(body, "terraform")]
 
 
 def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
@@ -575,8 +555,7 @@ def judge_period(subjects: Sequence[Subject], policy: Policy, dialect: str = "cl
 
 
 def judge_change(actions: Sequence[str], before: Sequence[Subject], after: Sequence[Subject], address: str) -> Verdict:
-    """CKV_PITR_003: an update or replace must not turn PITR off, or shorten its period, on a table or
-    replica that has it today."""
+    """CKV_PITR_003: an update or replace must not turn PITR off, or shorten its period, where it is on today."""
     if not all(isinstance(a, str) for a in actions):
         return Verdict(Result.FAILED, f"{address}: the plan's change actions {list(actions)!r} cannot be read, so a PITR "
                                       "loss cannot be ruled out; scan the complete `terraform show -json` output")

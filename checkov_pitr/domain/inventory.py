@@ -1,7 +1,5 @@
-"""The inventory: a reader turns one file (Terraform: one module folder) into a `FileReading`, the
-tables it found (`FoundTable`) or why the file cannot be read. A cheap text pre-filter leaves a file
-unparsed only where no decoding could reveal a table. No checkov here.
-"""
+"""The inventory: a reader turns one file (Terraform: one module folder) into a `FileReading`, the tables it found
+(`FoundTable`) or why the file cannot be read; a cheap pre-filter skips what no decoding could show. No checkov here."""
 from __future__ import annotations
 
 import os

@@ -129,8 +129,7 @@ def _schema_validator() -> Any:
 
 
 class PolicyYamlError(ValueError):
-    """A policy or config file that is not valid YAML; str() is what follows the file's name:
-    "is not valid YAML at line 3", "is not valid: duplicate key ..."."""
+    """A policy or config file that is not valid YAML; str() follows its name ("is not valid YAML at line 3")."""
 
 
 _YAML_ERRORS = {yaml_loader.AliasBomb: f"YAML aliases expand to more than {MAX_YAML_NODES} nodes",
@@ -138,8 +137,7 @@ _YAML_ERRORS = {yaml_loader.AliasBomb: f"YAML aliases expand to more than {MAX_Y
 
 
 def parse_policy_yaml(text: str) -> Any:
-    """The policy's data, read by the package's one YAML loader in its plain mode: SafeLoader rules,
-    dates kept as text, duplicate keys refused, aliases bounded (counted before anything is built)."""
+    """The policy's data by the one YAML loader's plain mode: SafeLoader rules, dates as text, no duplicate keys."""
     try:
         loaded = yaml_loader.load_yaml(text, yaml_loader.PLAIN, max_chars=MAX_POLICY_BYTES)
     except yaml_loader.DuplicateKey as exc:  # "duplicate key 'x' at line 3 (first at line 2)"

@@ -101,8 +101,7 @@ def looks_like_plan(raw: bytes) -> bool:
 
 
 def decode_plan_bytes(raw: bytes) -> PlanDocument:
-    """The plan document in a file's bytes; NotAPlan with the reason (and the fix) when there is none.
-    UTF-16/32 text with a known encoding is judged, with a warning."""
+    """The plan document in a file's bytes (UTF-16/32 with a warning); else NotAPlan with the reason and fix."""
     if raw.startswith(GZIP_MAGIC):
         raise NotAPlan(GZIP_REASON)
     if raw.startswith(ZIP_MAGIC):
@@ -441,8 +440,7 @@ def _address_lines(document: PlanDocument, addresses: Sequence[str], section: st
 
 
 def read_plan(path: str, raw: bytes) -> FileReading:
-    """A FoundTable per in-scope resource the plan leaves in place, or `not_judged` with the reason and
-    the fix; never raises on odd shapes (fuzzed in the tests)."""
+    """A FoundTable per in-scope resource the plan leaves in place, or `not_judged` with the fix; never raises."""
     path = os.path.abspath(path)
     with _gc_paused():
         try:
@@ -455,8 +453,7 @@ def read_plan(path: str, raw: bytes) -> FileReading:
 
 
 def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
-    """Each in-scope resource_changes entry's change by address (None: unreadable); plain checkov's
-    CKV_PITR_003 asks, as checkov keeps only the after-apply values."""
+    """Each in-scope change by address (None: unreadable), for plain checkov's CKV_PITR_003 (it keeps `after` only)."""
     with _gc_paused():
         changes, _, _ = _changes(decode_plan_bytes(raw).data.get("resource_changes"))
     return {address: change.change for address, change in changes.items()}
