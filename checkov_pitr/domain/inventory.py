@@ -73,7 +73,7 @@ _ENCODED_NEEDLES = tuple(
     needle.encode(encoding) for needle in _NEEDLES for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
 # Bytes that mark a file no text pre-filter can see into: gzip, zip (a binary `terraform plan -out` file).
-_COMPRESSED_MAGIC = (b"\x1f\x8b", b"PK\x03\x04")
+GZIP_MAGIC, ZIP_MAGIC = b"\x1f\x8b", b"PK\x03\x04"
 
 
 def mentions_dynamodb(raw: bytes) -> bool:
@@ -145,7 +145,7 @@ def may_hold_tables(path: str, raw: bytes) -> bool:
     from checkov_pitr.domain.readers.cloudformation import may_hold_tables as template_may_hold_tables
     from checkov_pitr.domain.readers.plan import looks_like_plan
 
-    return looks_like_plan(raw) or raw.startswith(_COMPRESSED_MAGIC) or template_may_hold_tables(raw, path)
+    return looks_like_plan(raw) or raw.startswith((GZIP_MAGIC, ZIP_MAGIC)) or template_may_hold_tables(raw, path)
 
 
 def read_file(path: str, named: bool = False) -> Optional[FileReading]:
@@ -171,7 +171,7 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
             "`serverless print > serverless-printed.yml` and scan that file (see the Serverless recipe)"))
     if base in _SERVERLESS_NAMES:
         return reading_of(path, SERVERLESS, read_serverless, raw) if template_may_hold_tables(raw, path) else None
-    if looks_like_plan(raw) or (raw.startswith(_COMPRESSED_MAGIC) and (named or path.endswith(".json"))):
+    if looks_like_plan(raw) or (raw.startswith((GZIP_MAGIC, ZIP_MAGIC)) and (named or path.endswith(".json"))):
         return reading_of(path, TERRAFORM_PLAN, read_plan, raw)
     if not template_may_hold_tables(raw, path):
         return None

@@ -14,14 +14,11 @@ from itertools import accumulate
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES
-from checkov_pitr.domain.inventory import TERRAFORM_PLAN, FileReading, FoundTable, PlanChange
+from checkov_pitr.domain.inventory import GZIP_MAGIC, TERRAFORM_PLAN, ZIP_MAGIC, FileReading, FoundTable, PlanChange
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.policy import exemption_ids
 
 MAX_DEPTH = 200
-
-GZIP_MAGIC = b"\x1f\x8b"
-ZIP_MAGIC = b"PK\x03\x04"
 
 WRAPPER_WARNING = ("the plan is wrapped in hashicorp/setup-terraform's output lines; judged the JSON inside; "
                    "set terraform_wrapper: false")
@@ -401,7 +398,6 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Change], List[str], Opti
         actions = change.get("actions")
         if not isinstance(actions, list):
             problems.append(f"its change.actions is {_kind(actions)}, not a list")
-        # what CKV_PITR_003 needs; its shape problems kept
         plan_change = (PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
                        if isinstance(actions, list) else None)
         changes[address] = _Change(address, rtype, actions, change.get("after"), plan_change,
