@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from checkov_pitr.domain import core, verdicts
 from checkov_pitr.domain.inventory import TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable
-from checkov_pitr.domain.readers.terraform import read_terraform_root, terraform_files
+from checkov_pitr.domain.readers.terraform import read_terraform_tree, terraform_files
 from checkov_pitr.domain.readers.terraform_eval import Scope, lex_hcl, parse_hcl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,7 +23,7 @@ CHECKOV_FIXTURES = os.path.join(HERE, "fixtures", "terraform")
 
 def read(name: str) -> List[FileReading]:
     folder = os.path.join(FIXTURES, name)
-    return read_terraform_root(folder, folder)
+    return read_terraform_tree([folder], folder)
 
 
 def tables(name: str) -> Dict[str, FoundTable]:
@@ -258,7 +258,7 @@ def test_tofu_shadows_tf_of_the_same_name() -> None:
     folder = os.path.join(FIXTURES, "tofu_shadows_tf")
     assert [os.path.basename(p) for p in terraform_files(folder)] == ["main.tofu", "other.tf"]
     assert [os.path.basename(p) for p in terraform_files(folder, "terraform")] == ["main.tf", "other.tf"]
-    under_tofu = read_terraform_root(folder, folder, deployed_with="opentofu")
+    under_tofu = read_terraform_tree([folder], folder, deployed_with="opentofu")
     shadowed = next(r for r in under_tofu if r.path.endswith("main.tf"))
     assert shadowed.shadowed and shadowed.tables == []
 
@@ -280,13 +280,13 @@ def _checkov_names(folder: str) -> set:
 @pytest.mark.parametrize("fixture", sorted(os.listdir(CHECKOV_FIXTURES)))
 def test_names_match_checkov_on_existing_fixtures(fixture: str) -> None:
     folder = os.path.join(CHECKOV_FIXTURES, fixture)
-    ours = {t.resource for r in read_terraform_root(folder, folder) for t in r.tables}
+    ours = {t.resource for r in read_terraform_tree([folder], folder) for t in r.tables}
     assert ours == _checkov_names(folder)
 
 
 def test_names_match_checkov_on_tf_json() -> None:
     folder = os.path.join(HERE, "fixtures", "tfjson")
-    ours = {t.resource for r in read_terraform_root(folder, folder) for t in r.tables}
+    ours = {t.resource for r in read_terraform_tree([folder], folder) for t in r.tables}
     assert ours == _checkov_names(folder)
 
 
@@ -308,7 +308,7 @@ def test_instance_names_match_checkov(tmp_path) -> None:
         'resource "aws_dynamodb_table" "unknown" {\n  count = var.u\n}\n'
         'module "mc" {\n  source = "./modules"\n  count = 1\n}\n'
         'module "mf" {\n  source = "./modules"\n  for_each = toset(["k1"])\n}\n')
-    ours = {t.resource for r in read_terraform_root(str(tmp_path), str(tmp_path)) for t in r.tables}
+    ours = {t.resource for r in read_terraform_tree([str(tmp_path)], str(tmp_path)) for t in r.tables}
     assert ours == CHECKOV_INSTANCE_NAMES
 
 
@@ -346,7 +346,7 @@ def test_scope_resolution_bounds() -> None:
 
 def test_deep_json_is_not_judged_without_recursion_error(tmp_path) -> None:
     (tmp_path / "deep.tf.json").write_text('{"resource": {"aws_dynamodb_table": {"t": {"tags": ' + "[" * 5000 + "]" * 5000 + "}}}}")
-    (only,) = read_terraform_root(str(tmp_path), str(tmp_path))
+    (only,) = read_terraform_tree([str(tmp_path)], str(tmp_path))
     assert only.framework == TERRAFORM_JSON and "nested too deeply" in (only.not_judged or "")
 
 
@@ -356,7 +356,7 @@ def test_ten_thousand_tables_read_in_seconds(tmp_path) -> None:
              '  tags = {{ team = "x" }}\n}}\n')
     (tmp_path / "main.tf").write_text('variable "pitr" {\n  default = true\n}\n' + "".join(block.format(i=i) for i in range(10000)))
     started = time.perf_counter()
-    (only,) = read_terraform_root(str(tmp_path), str(tmp_path))
+    (only,) = read_terraform_tree([str(tmp_path)], str(tmp_path))
     elapsed = time.perf_counter() - started
     assert len(only.tables) == 10000 and only.tables[-1].config["point_in_time_recovery"] == [{"enabled": [True]}]
     assert elapsed < 10, f"{elapsed:.1f}s"
@@ -376,7 +376,7 @@ def test_skip_counts_only_in_a_comment(tmp_path_factory, reason: str, as_comment
     skip = f"checkov:skip=CKV_PITR_001:{reason}"
     inside = (f"  {style} {skip}" + (" */" if style == "/*" else "")) if as_comment else f'  description = "{skip}"'
     (folder / "main.tf").write_text(f'resource "aws_dynamodb_table" "t" {{\n{inside}\n  name = "t"\n}}\n')
-    (table,) = [t for r in read_terraform_root(str(folder), str(folder)) for t in r.tables]
+    (table,) = [t for r in read_terraform_tree([str(folder)], str(folder)) for t in r.tables]
     expected = reason.replace(" */", "").strip() if style == "/*" else reason
     if as_comment:
         assert table.skips["CKV_PITR_001"].replace("*/", "").strip() == expected.strip()
@@ -397,7 +397,7 @@ def test_override_arguments_and_blocks_replace(tmp_path_factory, original, overr
 
     (folder / "main.tf").write_text(f'resource "aws_dynamodb_table" "t" {{\n{body(original, original_pitr)}}}\n')
     (folder / "x_override.tf").write_text(f'resource "aws_dynamodb_table" "t" {{\n{body(override, override_pitr)}}}\n')
-    (table,) = [t for r in read_terraform_root(str(folder), str(folder)) for t in r.tables]
+    (table,) = [t for r in read_terraform_tree([str(folder)], str(folder)) for t in r.tables]
     expected = {k: [v] for k, v in {**original, **override}.items()}
     pitr = override_pitr if override_pitr is not None else original_pitr
     if pitr is not None:

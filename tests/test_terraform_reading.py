@@ -19,7 +19,7 @@ from checkov_pitr.domain.core import Result
 from checkov_pitr.domain.inventory import FileReading
 from checkov_pitr.domain.policy import load_policy
 from checkov_pitr.domain.readers.terraform import (
-    IN_SCOPE_TYPES, _normalized, may_hold_tables, read_terraform_root, read_terraform_tree,
+    IN_SCOPE_TYPES, _normalized, may_hold_tables, read_terraform_tree,
 )
 from checkov_pitr.domain.readers.terraform_eval import Scope, parse_hcl
 from conftest import read_expected
@@ -86,7 +86,7 @@ def test_count_too_large_is_judged_within_a_second() -> None:
 def test_a_module_folder_read_as_a_root_alone_is_still_judged() -> None:
     # scanned by itself (no caller in the scan), the module folder is a root: its defaults apply
     folder = CASES / "module_count_per_caller" / "modules" / "table"
-    found = judged(folder, read_terraform_root(str(folder), str(folder)))
+    found = judged(folder, read_terraform_tree([str(folder)], str(folder)))
     assert found[("main.tf", "aws_dynamodb_table.this[0]", "CKV_PITR_001")][0] == "PASSED"
 
 

@@ -12,8 +12,9 @@ import json.scanner
 import os
 import re
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
@@ -788,32 +789,17 @@ def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: 
     return _merge_tools(readings)
 
 
-def _check_deployed_with(deployed_with: str) -> None:
-    if deployed_with not in (TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS):
-        raise ValueError(f"deployed_with must be terraform, opentofu or both, not {deployed_with!r}")
-
-
-def _without_collector(read: Any) -> Any:
+@contextmanager
+def _collector_paused() -> Iterator[None]:
     # a large folder makes millions of small objects and no cycles: the cyclic collector would
     # spend more time scanning them than the reading takes
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return read()
+        yield
     finally:
         if collecting:
             gc.enable()
-
-
-def read_terraform_root(folder: str, scan_root: str, var_files: Sequence[str] = (),
-                        deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
-    """`folder` read as a root module: one FileReading per file that holds an in-scope resource,
-    cannot be read (not_judged), is not read by the tool (shadowed: x.tf beside x.tofu, override
-    files), or calls a module not on disk (warning). `var_files` apply after the folder's tfvars;
-    `deployed_with` "both" judges each table under both tools' readings (FoundTable.variants)."""
-    _check_deployed_with(deployed_with)
-    folder = os.path.abspath(folder)
-    return _without_collector(lambda: _read_root(folder, {}, var_files, deployed_with))
 
 
 def _roots(candidates: Sequence[str], modules: Dict[Tuple[str, str], _Module]) -> Dict[str, Set[str]]:
@@ -835,22 +821,24 @@ def roots_reading(folders: Iterable[str], changed_folders: Iterable[str]) -> Lis
     """The root folders among `folders` (one scan root's Terraform folders) whose reading reads a
     `changed` folder: the folder itself when it is a root, else the roots that call it."""
     changed = {os.path.abspath(f) for f in changed_folders}
-    roots = _without_collector(lambda: _roots(sorted(changed | {os.path.abspath(f) for f in folders}), {}))
+    with _collector_paused():
+        roots = _roots(sorted(changed | {os.path.abspath(f) for f in folders}), {})
     return sorted(root for root, called in roots.items() if changed & (called | {root}))
 
 
 def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Sequence[str] = (),
                         deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
-    """Every folder of one scan root that holds Terraform files, as deployed: a folder another one
-    calls is no root of its own (judged per caller, FoundTable.variants "called from <folder>").
-    One root's failure costs only it."""
-    _check_deployed_with(deployed_with)
-    candidates = sorted({os.path.abspath(f) for f in folders})
+    """Every folder of one scan root that holds Terraform files, as deployed: one FileReading per file
+    that holds an in-scope resource, cannot be read (not_judged), is not read by the tool (shadowed:
+    x.tf beside x.tofu, override files), or calls a module not on disk (warning). A folder another one
+    calls is no root of its own (judged per caller, FoundTable.variants "called from <folder>");
+    `deployed_with` "both" judges each table under both tools' readings. One root's failure costs only it."""
+    if deployed_with not in (TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS):
+        raise ValueError(f"deployed_with must be terraform, opentofu or both, not {deployed_with!r}")
     modules: Dict[Tuple[str, str], _Module] = {}
-
-    def read() -> List[FileReading]:
-        groups: List[Tuple[str, List[FileReading]]] = []
-        for root in _roots(candidates, modules):
+    groups: List[Tuple[str, List[FileReading]]] = []
+    with _collector_paused():
+        for root in _roots(sorted({os.path.abspath(f) for f in folders}), modules):
             context = f"called from {os.path.relpath(root, scan_root) if scan_root else root}"
             try:
                 groups.append((context, _read_root(root, modules, var_files, deployed_with)))
@@ -861,8 +849,6 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
                     f"checkov-pitr could not read this module ({type(exc).__name__}: {exc})"))]))
         return _merge_readings(groups)
 
-    return _without_collector(read)
-
 
 __all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "may_hold_tables",
-           "read_terraform_root", "read_terraform_tree", "resource_blocks", "roots_reading", "terraform_files"]
+           "read_terraform_tree", "resource_blocks", "roots_reading", "terraform_files"]
