@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.readers.terraform_modules import is_local_source
+from checkov_pitr.domain.readers.terraform import is_local_source, resource_blocks
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,6 @@ class SourceFinder:
     def find_block(self, folder: str, rtype: str, name: str) -> Optional[SourcePlace]:
         """The `resource "TYPE" "NAME"` block in the folder's .tf / .tf.json files, as the Terraform reader finds it."""
         if folder not in self._folders:
-            from checkov_pitr.domain.readers.terraform import resource_blocks
-
             try:
                 names = sorted(n for n in os.listdir(folder) if n.endswith((".tf", ".tf.json")))
             except OSError:

@@ -22,7 +22,6 @@ from checkov_pitr.domain.readers.terraform_eval import (
     instance_keys, json_depth, lex_hcl, normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.skips import skips_in_comments
-from checkov_pitr.domain.readers.terraform_modules import MODULES_JSON, installed_modules, module_folder
 
 IN_SCOPE_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
 _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf.json" is JSON, not ".json"
@@ -30,6 +29,7 @@ _TOFU_TWIN = {".tf": ".tofu", ".tf.json": ".tofu.json"}
 _IN_SCOPE_TEXT = (b"aws_dynamodb_table", b"awscc_dynamodb_table", b"awscc_dynamodb_global_table")
 _MODULE_CALL_TEXT = re.compile(rb'(?m)^[ \t]*module[ \t]+"|"module"[ \t\r\n]*:')
 MAX_MODULE_DEPTH = 16
+_MODULES_JSON = os.path.join(".terraform", "modules", "modules.json")  # where `terraform init` records module calls
 MAX_WALK_INSTANCES = 5 * MAX_INSTANCES  # table and module instances of one root module, all depths
 TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _TOOL_NAMES = {TERRAFORM_TOOL: "Terraform", OPENTOFU_TOOL: "OpenTofu"}
@@ -644,8 +644,8 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
                  chain: Tuple[str, ...], problem: Optional[str]) -> None:
     source = _unwrap1(call.body.get("source"))
     call_key = key + [call.name]
-    target = module_folder(source, module.folder, ".".join(call_key), walk.installed) if isinstance(source, str) else None
-    if target is None or not os.path.isdir(target):
+    target = _call_target(call, module.folder, call_key, walk.installed)
+    if target is None:
         walk.warn(call.path, f"module {call.name} (source {source}) is not on disk: run terraform init, or scan the plan")
         return
     if target in chain or len(call_key) > MAX_MODULE_DEPTH:
@@ -664,12 +664,39 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
               chain + (target,), problem or too_many)
 
 
+def is_local_source(source: Any) -> bool:
+    """Terraform treats only sources starting with ./ or ../ as local paths."""
+    return isinstance(source, str) and source.replace("\\", "/").startswith(("./", "../"))
+
+
 def _installed(folder: str, modules: Dict[Tuple[str, str], Any]) -> Dict[str, str]:
-    """A root's modules.json, read once per tree (kept beside the modules read)."""
-    key = (folder, MODULES_JSON)
+    """Call key -> folder of the modules `terraform init` installed for a root, from its modules.json
+    (`{"Modules": [{"Key": "orders.inner", "Dir": "..."}]}`, Dir relative to the root; empty without
+    it), read once per tree (kept beside the modules read)."""
+    key = (folder, _MODULES_JSON)
     if key not in modules:
-        modules[key] = installed_modules(folder)
+        modules[key] = found = {}
+        try:
+            with open(os.path.join(folder, _MODULES_JSON), "rb") as handle:
+                data = json.loads(handle.read().decode("utf-8-sig"))
+        except (OSError, ValueError):
+            data = None
+        entries = data.get("Modules") if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+                found[entry["Key"]] = os.path.normpath(os.path.join(folder, entry["Dir"]))  # Dir may be absolute
     return modules[key]
+
+
+def _call_target(call: _Call, calling_folder: str, call_key: List[str], installed: Dict[str, str]) -> Optional[str]:
+    """The folder a module call reads, or None when it is not on disk: a local source is relative to
+    the calling folder (a local call inside an installed module is recorded too: the same folder)."""
+    source = _unwrap1(call.body.get("source"))
+    if is_local_source(source):
+        target = os.path.normpath(os.path.join(calling_folder, source))
+    else:
+        target = installed.get(".".join(call_key)) if isinstance(source, str) else None
+    return target if target and os.path.isdir(target) else None
 
 
 def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set[str]:
@@ -681,10 +708,9 @@ def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set
         current, key, depth = pending.pop()
         for tool in (OPENTOFU_TOOL, TERRAFORM_TOOL):
             for call in _module(modules, current, tool).calls.values():
-                source = _unwrap1(call.body.get("source"))
                 call_key = key + [call.name]
-                target = module_folder(source, current, ".".join(call_key), installed) if isinstance(source, str) else None
-                if target and target not in found and target != folder and depth < MAX_MODULE_DEPTH and os.path.isdir(target):
+                target = _call_target(call, current, call_key, installed)
+                if target and target not in found and target != folder and depth < MAX_MODULE_DEPTH:
                     found.add(target)
                     pending.append((target, call_key, depth + 1))
     return found
@@ -850,5 +876,5 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
         return _merge_readings(groups)
 
 
-__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "may_hold_tables",
-           "read_terraform_tree", "resource_blocks", "roots_reading", "terraform_files"]
+__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "is_local_source",
+           "may_hold_tables", "read_terraform_tree", "resource_blocks", "roots_reading", "terraform_files"]
