@@ -182,7 +182,7 @@ def test_module_tables_know_their_caller_and_ids() -> None:
     assert inner.calling_file == os.path.join(root, "modules", "wrapper", "main.tf")
     assert inner.resource_ids == ("module.wrapped.module.inner.aws_dynamodb_table.this",)
     counted = found["module.counted[0].aws_dynamodb_table.this"]
-    assert counted.aliases == ("module.counted.aws_dynamodb_table.this",)
+    assert counted.resource_ids == ("module.counted[0].aws_dynamodb_table.this",)
     assert found['module.keyed["green"].aws_dynamodb_table.this'].config["name"] == ["green"]
     assert not any(name.startswith("module.none") for name in found)  # count = 0
 
@@ -249,7 +249,7 @@ def test_skips_come_from_comments_inside_the_block_only() -> None:
 
 def test_tf_json_names_and_values() -> None:
     scores = tables("tf_json_and_tofu_json")["resource.scores"]
-    assert scores.label == "aws_dynamodb_table.scores" and scores.aliases == ("aws_dynamodb_table.scores",)
+    assert scores.label == "aws_dynamodb_table.scores" and scores.resource_ids == ("aws_dynamodb_table.scores",)
     assert scores.lines == (5, 11) and scores.tags == {"team": "data"}
     assert scores.config["point_in_time_recovery"] == [{"enabled": [True], "recovery_period_in_days": [7]}]
 

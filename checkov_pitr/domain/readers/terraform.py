@@ -539,10 +539,6 @@ def _config(body: Dict[str, Any], scope: Scope, expanded: bool) -> Dict[str, Any
     return config
 
 
-def _unindexed(address: str) -> str:
-    return re.sub(r'\[(?:\d+|"[^"]*")\]', "", address)
-
-
 @dataclass
 class _Walk:
     """State of one reading of one root module by one tool."""
@@ -618,12 +614,11 @@ def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, cal
         config = _config(resource.body, instance_scope, expanded=bool(suffix)) if not (problem or too_many) else {}
         address = f"{prefix}{resource.type}.{resource.name}{suffix}"
         plain = f"{resource.type}.{resource.name}"
-        aliases = [plain] if json_root else ([_unindexed(address)] if _unindexed(address) != address else [])
         tags = _unwrap1(config.get("tags"))
         walk.reading(resource.path).tables.append(FoundTable(
             path=resource.path, framework=_framework(resource.path), resource_type=resource.type,
             resource=f"resource.{resource.name}" if json_root else address, label=address,
-            lines=resource.lines, config=config, aliases=tuple(aliases), skips=dict(resource.skips),
+            lines=resource.lines, config=config, skips=dict(resource.skips),
             tags=dict(tags) if isinstance(tags, dict) else {},
             resource_ids=tuple(dict.fromkeys([address, plain])) if not prefix else (address,),
             calling_file=caller,
@@ -759,7 +754,6 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[Fil
         for reading in readings:
             merged = by_path.setdefault(reading.path, FileReading(reading.path, reading.framework))
             merged.not_judged = merged.not_judged or reading.not_judged
-            merged.keep_from_checkov = merged.keep_from_checkov or reading.keep_from_checkov
             _add_warning(merged, reading.warning)
             for table in reading.tables:
                 tables.setdefault((reading.path, table.resource), []).append((context, table))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -413,9 +414,6 @@ class Unknown:
         return f"UNRESOLVED({self.text})" if self.text else "UNRESOLVED"
 
 
-UNRESOLVED: Any = Unknown()
-
-
 class _Undecidable(Exception):
     """Not an expression this evaluator reads (a heredoc inside an expression, a syntax error)."""
 
@@ -435,6 +433,8 @@ _TOKEN = re.compile(r"""
 |(?P<name>[A-Za-z_][\w-]*)
 |(?P<op>==|!=|<=|>=|&&|\|\||=>|\.\.\.|\[\s*\*\s*\]|[-+*/%<>!?:()\[\]{},.=])
 """, re.X | re.S)
+_NUMBER_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": operator.mod,
+                     "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _KEYWORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 
@@ -479,6 +479,13 @@ class _Parser:
         token = self.peek()
         return token[0] == kind and (value is None or token[1] == value)
 
+    def accept(self, kind: str, value: Any = None) -> bool:
+        """Take the next token where it is one of `kind` (and `value`)."""
+        if self.at(kind, value):
+            self.i += 1
+            return True
+        return False
+
     def take(self, kind: Optional[str] = None, value: Any = None) -> Tuple[str, Any]:
         token = self.peek()
         if token[0] == "end" or (kind and token[0] != kind) or (value is not None and token[1] != value):
@@ -494,8 +501,7 @@ class _Parser:
 
     def expr(self) -> Any:
         condition = self.binary(1)
-        if self.at("op", "?"):
-            self.take()
+        if self.accept("op", "?"):
             when_true = self.expr()
             self.take("op", ":")
             return ("cond", condition, when_true, self.expr())
@@ -509,11 +515,9 @@ class _Parser:
         return left
 
     def unary(self) -> Any:
-        if self.at("op", "!"):
-            self.take()
+        if self.accept("op", "!"):
             return ("not", self.unary())
-        if self.at("op", "-"):
-            self.take()
+        if self.accept("op", "-"):
             return ("neg", self.unary())
         return self.postfix(self.primary())
 
@@ -526,8 +530,7 @@ class _Parser:
             elif self.at("op", "[*]") or (self.at("op", ".") and self.peek(1) == ("op", "*")):
                 self.i += 1 if self.at("op", "[*]") else 2
                 node = ("splat", node, self.accessors())
-            elif self.at("op", "["):
-                self.take()
+            elif self.accept("op", "["):
                 key = self.expr()
                 self.take("op", "]")
                 node = ("index", node, key)
@@ -540,8 +543,7 @@ class _Parser:
             if self.at("op", ".") and self.peek(1)[0] == "name":
                 self.take()
                 found.append(("attr", self.take()[1]))
-            elif self.at("op", "["):
-                self.take()
+            elif self.accept("op", "["):
                 found.append(("index", self.expr()))
                 self.take("op", "]")
             else:
@@ -575,8 +577,7 @@ class _Parser:
         expand = False
         while not self.at("op", ")"):
             args.append(self.expr())
-            if self.at("op", "..."):
-                self.take()
+            if self.accept("op", "..."):
                 expand = True
             if not self.at("op", ")"):
                 self.take("op", ",")
@@ -603,16 +604,14 @@ class _Parser:
                 raise _Undecidable("expected = in an object")
             self.take()
             items.append((key, self.expr()))
-            if self.at("op", ","):
-                self.take()
+            self.accept("op", ",")
         self.take("op", "}")
         return ("object", items)
 
     def for_expression(self, close: str) -> Any:
         self.take("name", "for")
         names = [self.take("name")[1]]
-        if self.at("op", ","):
-            self.take()
+        if self.accept("op", ","):
             names.append(self.take("name")[1])
         self.take("name", "in")
         collection = self.expr()
@@ -622,14 +621,8 @@ class _Parser:
             key = self.expr()
             self.take("op", "=>")
         value = self.expr()
-        group = False
-        if self.at("op", "..."):
-            self.take()
-            group = True
-        condition = None
-        if self.at("name", "if"):
-            self.take()
-            condition = self.expr()
+        group = self.accept("op", "...")
+        condition = self.expr() if self.accept("name", "if") else None
         self.take("op", close)
         return ("for", names, collection, key, value, condition, group)
 
@@ -677,9 +670,9 @@ def _as_bool(value: Any) -> Any:
 
 
 def _as_number(value: Any) -> Any:
-    if isinstance(value, Unknown) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+    if isinstance(value, Unknown) or _is_number(value):
         return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?", value.strip()):
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
         return _tidy(float(value))
     raise EvalError(f"{_short(value)} is not a number")
 
@@ -694,6 +687,10 @@ def _as_string(value: Any) -> str:
     raise EvalError(f"{_short(value)} is not a string")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -706,9 +703,7 @@ def _tidy(number: Any) -> Any:
 def _sorted_set(values: List[Any]) -> List[Any]:
     """A set of known primitive values in Terraform's order: strings lexically, numbers by value."""
     unique = _distinct(values)
-    if all(isinstance(v, str) for v in unique):
-        return sorted(unique)
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in unique):
+    if all(isinstance(v, str) for v in unique) or all(_is_number(v) for v in unique):
         return sorted(unique)
     return unique
 
@@ -864,13 +859,9 @@ class _Evaluator:
         unknown = _first_unknown(left, right)
         if unknown:
             return unknown
-        if op in ("<", ">", "<=", ">="):
-            return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
         if op in ("/", "%") and right == 0:
             raise EvalError("division by zero")
-        result = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                  "/": lambda: left / right, "%": lambda: left % right}[op]()
-        return _tidy(result)
+        return _tidy(_NUMBER_OPERATORS[op](left, right))
 
     def e_tuple(self, node: Any, names: Mapping[str, Any]) -> Any:
         self.spend(len(node[1]))
@@ -967,11 +958,8 @@ class _Evaluator:
 
 
 def _equal(left: Any, right: Any) -> bool:
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return left == right
-    return type(left) is type(right) and left == right
+    # 1 == 1.0, but 1 != true and 1 != "1"
+    return (_is_number(left) and _is_number(right) or type(left) is type(right)) and left == right
 
 
 def _list(value: Any) -> List[Any]:
@@ -1252,7 +1240,7 @@ def for_each_value(value: Any, key: Any) -> Any:
 
 __all__ = [
     "EvalError", "HclError", "Item", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
-    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "for_each_value", "instance_keys",
+    "TooManyInstances", "Unknown", "contains_unknown", "for_each_value", "instance_keys",
     "expression_end", "hcl_value", "json_depth", "lex_hcl", "matching_close", "normalize_string", "parse_body",
     "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
