@@ -18,8 +18,8 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set,
 
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, TooManyInstances, Unknown, for_each_value,
-    instance_keys, json_depth, lex_hcl, normalize_string, parse_hcl,
+    MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, Unknown, instances, json_depth, lex_hcl, normalize_string,
+    parse_hcl,
 )
 from checkov_pitr.domain.skips import skips_in_comments
 
@@ -485,21 +485,9 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
 
 
 def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
-    """(address suffix, iterator names) per instance ([] for count 0; one unindexed instance where
-    count / for_each is unresolved), and why the resource is not judged (too many instances)."""
     for meta in ("count", "for_each"):
-        if meta not in body:
-            continue
-        value = scope.value(_unwrap1(body[meta]))
-        try:
-            keys = instance_keys(meta, value)
-        except TooManyInstances as exc:
-            return [("", {})], f"{exc} is too large to expand (more than {MAX_INSTANCES} instances); not judged"
-        if keys is None:
-            return [("", {})], None
-        if meta == "count":
-            return [(f"[{i}]", {"count": {"index": i}}) for i in keys], None
-        return [(f'["{k}"]', {"each": {"key": k, "value": for_each_value(value, k)}}) for k in keys], None
+        if meta in body:
+            return instances(meta, scope.value(_unwrap1(body[meta])))
     return [("", {})], None
 
 

@@ -1,11 +1,6 @@
-"""Terraform text and values, without checkov: one HCL scanner (strings, `${}` templates, heredocs,
-comments, brackets) with the offsets of every attribute and block, the parser built on it, and the
-evaluation of the few expressions a scan can resolve.
-
-Values are kept in the shape bc-python-hcl2 (the parser checkov uses) gives them: block-body
-attributes wrapped in one list, expressions as "${...}" strings. A value the scan cannot resolve
-stays such a string, which `core.terraform_reference` recognises as unresolved.
-"""
+"""Terraform text and values, without checkov: the HCL scanner (with offsets, for the fixer too), the parser
+built on it, and the evaluation of the expressions a scan can resolve. Values keep bc-python-hcl2's shape
+(attributes wrapped in one list, expressions as "${...}" strings, which stay where unresolved)."""
 from __future__ import annotations
 
 import ast
@@ -1147,12 +1142,11 @@ class Scope:
 
     # -- values --
     def value(self, raw: Any, depth: int = 0) -> Any:
-        """A value in bc-python-hcl2's shape as the value Terraform would compute: Unknown where the
-        scan cannot know it (inside collections too)."""
+        """A value in bc-python-hcl2's shape as Terraform would compute it: Unknown where the scan
+        cannot know it (inside collections too)."""
         return _each_string(raw, lambda text: self._template(text, depth))
 
-    def evaluate(self, expression: str, depth: int = 0) -> Any:
-        """The value of one expression (the text inside `${}`), Unknown where the scan cannot know it."""
+    def _evaluate(self, expression: str, depth: int) -> Any:
         if depth > MAX_LOCAL_DEPTH or not expression.strip():
             return Unknown(None)
         try:
@@ -1166,27 +1160,24 @@ class Scope:
         parts = split_template(text)
         if parts is None:
             return Unknown(None)
-        if len(parts) == 1 and parts[0][0]:
-            return self.evaluate(parts[0][1], depth)
         pieces: List[str] = []
         for is_expression, piece in parts:
             if not is_expression:
                 pieces.append(piece.replace("${", "$${").replace("%{", "%%{"))
                 continue
-            value = self.evaluate(piece, depth)
-            if isinstance(value, Unknown):
+            value = self._evaluate(piece, depth)
+            if len(parts) == 1 or isinstance(value, Unknown):
                 return value
             if not isinstance(value, (str, int, float, bool)):
                 return Unknown(None)
             pieces.append(_as_string(value))
         return "".join(pieces)
 
-    def resolve(self, value: Any, depth: int = 0) -> Any:
-        """A value in bc-python-hcl2's shape with every expression the scan can evaluate replaced by
-        its value; what it cannot stays an expression string ("${var.x}") that names what it
-        depends on, which core.terraform_reference reads."""
+    def resolve(self, value: Any) -> Any:
+        """`value` with what the scan can evaluate replaced by its value; the rest stays an expression
+        string naming what it depends on ("${var.x}", read by core.terraform_reference)."""
         def resolved(text: str) -> Any:
-            computed = self._template(text, depth)
+            computed = self._template(text, 0)
             if isinstance(computed, Unknown):
                 return "${" + computed.text + "}" if computed.text else text
             return text if contains_unknown(computed) else computed
@@ -1205,42 +1196,38 @@ def _each_string(value: Any, convert: Any) -> Any:
     return value
 
 
-class TooManyInstances(Exception):
-    """A count / for_each past MAX_INSTANCES: not expanded (the message says what it was)."""
-
-
-def instance_keys(meta: str, value: Any) -> Optional[List[Any]]:
-    """The instance keys `count` / `for_each` make (ints, or strings), or None when unresolved.
-    Raises TooManyInstances past MAX_INSTANCES."""
+def instances(meta: str, value: Any) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
+    """(address suffix, iterator names) per instance a resolved `count` / `for_each` value makes ([] for
+    count 0; one unindexed instance where it is unresolved), and why not judged: too many to expand."""
+    unresolved: List[Tuple[str, Dict[str, Any]]] = [("", {})]
+    too_many = f"is too large to expand (more than {MAX_INSTANCES} instances); not judged"
     if isinstance(value, Unknown) or (isinstance(value, str) and "${" in value):
-        return None
+        return unresolved, None
     if meta == "count":
         try:
             number = _as_number(value)
         except EvalError:
-            return None
-        if isinstance(number, (int, float)) and float(number).is_integer() and number >= 0:
-            if number > MAX_INSTANCES:
-                raise TooManyInstances(f"count of {int(number)}")
-            return list(range(int(number)))
-        return None
+            return unresolved, None
+        if not (float(number).is_integer() and number >= 0):
+            return unresolved, None
+        if number > MAX_INSTANCES:
+            return unresolved, f"count of {int(number)} {too_many}"
+        return [(f"[{i}]", {"count": {"index": i}}) for i in range(int(number))], None
     if isinstance(value, (Mapping, list)) and len(value) > MAX_INSTANCES:
-        raise TooManyInstances(f"for_each of {len(value)} elements")
+        return unresolved, f"for_each of {len(value)} elements {too_many}"
     if isinstance(value, Mapping):
-        return sorted(k for k in value if not (isinstance(k, str) and k.startswith("__")))
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return _sorted_set(value)
-    return None
-
-
-def for_each_value(value: Any, key: Any) -> Any:
-    """`each.value` for one key of a resolved for_each."""
-    return value.get(key) if isinstance(value, Mapping) else key
+        keys = sorted(k for k in value if not (isinstance(k, str) and k.startswith("__")))
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        keys = _sorted_set(value)
+    else:
+        return unresolved, None
+    return [(f'["{k}"]', {"each": {"key": k, "value": value.get(k) if isinstance(value, Mapping) else k}})
+            for k in keys], None
 
 
 __all__ = [
     "EvalError", "HclError", "Item", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
-    "TooManyInstances", "Unknown", "contains_unknown", "for_each_value", "instance_keys",
+    "Unknown", "contains_unknown", "instances",
     "expression_end", "hcl_value", "json_depth", "lex_hcl", "matching_close", "normalize_string", "parse_body",
     "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
