@@ -521,25 +521,27 @@ class _Parser:
             if self.at("op", ".") and self.peek(1)[0] in ("name", "number"):
                 self.take()
                 kind, value = self.take()
-                node = ("index", node, ("lit", int(value))) if kind == "number" and value.isdigit() else ("attr", node, value)
+                is_index = kind == "number" and value.isdigit()  # `list.0` is `list[0]`
+                node = ("index", node, ("lit", int(value) if is_index else value), not is_index)
             elif self.at("op", "[*]") or (self.at("op", ".") and self.peek(1) == ("op", "*")):
                 self.i += 1 if self.at("op", "[*]") else 2
                 node = ("splat", node, self.accessors())
             elif self.accept("op", "["):
                 key = self.expr()
                 self.take("op", "]")
-                node = ("index", node, key)
+                node = ("index", node, key, False)
             else:
                 return node
 
-    def accessors(self) -> List[Any]:
-        found: List[Any] = []
+    def accessors(self) -> List[Tuple[Any, bool]]:
+        """(key, is an attribute) for each step a splat takes of every element."""
+        found: List[Tuple[Any, bool]] = []
         while True:
             if self.at("op", ".") and self.peek(1)[0] == "name":
                 self.take()
-                found.append(("attr", self.take()[1]))
+                found.append((("lit", self.take()[1]), True))
             elif self.accept("op", "["):
-                found.append(("index", self.expr()))
+                found.append((self.expr(), False))
                 self.take("op", "]")
             else:
                 return found
@@ -559,7 +561,7 @@ class _Parser:
         if (kind, value) == ("op", "("):
             inner = self.expr()
             self.take("op", ")")
-            return ("paren", inner)
+            return inner
         if (kind, value) == ("op", "["):
             return self.for_expression("]") if self.at("name", "for") else self.tuple_()
         if (kind, value) == ("op", "{"):
@@ -627,7 +629,7 @@ def _template_node(raw: str) -> Any:
     if parts is None:
         raise _Undecidable("template directive")
     if len(parts) == 1 and parts[0][0]:
-        return ("interpolation", parse_expression(parts[0][1]))
+        return parse_expression(parts[0][1])  # "${x}" is the value of x, not a string of it
     return ("template", [parse_expression(text) if is_expression else text for is_expression, text in parts])
 
 
@@ -740,11 +742,6 @@ class _Evaluator:
     def e_lit(self, node: Any, names: Mapping[str, Any]) -> Any:
         return node[1]
 
-    def e_paren(self, node: Any, names: Mapping[str, Any]) -> Any:
-        return self.eval(node[1], names)
-
-    e_interpolation = e_paren
-
     def e_template(self, node: Any, names: Mapping[str, Any]) -> Any:
         pieces: List[str] = []
         for part in node[1]:
@@ -769,14 +766,8 @@ class _Evaluator:
             return _Namespace(name)
         return Unknown(name, path=True)  # module outputs, data sources, other resources, path, terraform.workspace
 
-    def e_attr(self, node: Any, names: Mapping[str, Any]) -> Any:
-        target = self.eval(node[1], names)
-        return self.step(target, node[2], attribute=True)
-
     def e_index(self, node: Any, names: Mapping[str, Any]) -> Any:
-        target = self.eval(node[1], names)
-        key = self.eval(node[2], names)
-        return self.step(target, key, attribute=False)
+        return self.step(self.eval(node[1], names), self.eval(node[2], names), attribute=node[3])
 
     def step(self, target: Any, key: Any, attribute: bool) -> Any:
         if isinstance(target, _Namespace):
@@ -811,8 +802,8 @@ class _Evaluator:
         self.spend(len(items))
         found = []
         for item in items:
-            for kind, key in node[2]:
-                item = self.step(item, key if kind == "attr" else self.eval(key, names), attribute=kind == "attr")
+            for key, attribute in node[2]:
+                item = self.step(item, self.eval(key, names), attribute)
             found.append(item)
         return found
 
@@ -866,7 +857,7 @@ class _Evaluator:
         self.spend(len(node[1]))
         found: Dict[str, Any] = {}
         for key_node, value_node in node[1]:
-            key = self.eval(key_node[1] if key_node[0] == "paren" else key_node, names) if key_node[0] != "lit" else key_node[1]
+            key = self.eval(key_node, names)
             if isinstance(key, Unknown):
                 return key
             found[_as_string(key)] = self.eval(value_node, names)
