@@ -428,8 +428,9 @@ _TOKEN = re.compile(r"""
 |(?P<name>[A-Za-z_][\w-]*)
 |(?P<op>==|!=|<=|>=|&&|\|\||=>|\.\.\.|\[\s*\*\s*\]|[-+*/%<>!?:()\[\]{},.=])
 """, re.X | re.S)
-_NUMBER_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": operator.mod,
-                     "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": operator.mod,
+              "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge,
+              "==": lambda left, right: _equal(left, right), "!=": lambda left, right: not _equal(left, right)}
 _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _KEYWORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 
@@ -835,19 +836,14 @@ class _Evaluator:
                 return left if right is (op == "&&") else right
             return right
         right = self.eval(node[3], names)
-        if op in ("==", "!="):
-            unknown = _first_unknown(left, right)
-            if unknown:
-                return unknown
-            equal = _equal(left, right)
-            return equal if op == "==" else not equal
-        left, right = _as_number(left), _as_number(right)
+        if op not in ("==", "!="):
+            left, right = _as_number(left), _as_number(right)
         unknown = _first_unknown(left, right)
         if unknown:
             return unknown
         if op in ("/", "%") and right == 0:
             raise EvalError("division by zero")
-        return _tidy(_NUMBER_OPERATORS[op](left, right))
+        return _tidy(_OPERATORS[op](left, right))
 
     def e_tuple(self, node: Any, names: Mapping[str, Any]) -> Any:
         self.spend(len(node[1]))
@@ -877,11 +873,7 @@ class _Evaluator:
         self.spend(len(pairs))
         items: List[Tuple[Any, Any]] = []
         for key, value in pairs:
-            inner = dict(names)
-            if len(loop_names) == 2:
-                inner[loop_names[0]], inner[loop_names[1]] = key, value
-            else:
-                inner[loop_names[0]] = value
+            inner = {**names, loop_names[0]: key if len(loop_names) == 2 else value, loop_names[-1]: value}
             if condition_node is not None:
                 keep = _as_bool(self.eval(condition_node, inner))
                 if isinstance(keep, Unknown):
