@@ -734,47 +734,30 @@ def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
     return replace(first, skips=skips, variants=tuple(variants), context="")
 
 
-def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[FileReading]:
-    """(context, readings) of the same files as one FileReading per path, one table per resource."""
-    by_path: Dict[str, FileReading] = {}
-    tables: Dict[Tuple[str, str], List[Tuple[str, FoundTable]]] = {}
+def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]], by_tool: bool = False) -> List[FileReading]:
+    """(context, readings) of the same files as one FileReading per path, one table per resource. The
+    readings of one root by each tool (`by_tool`) hold a resource under one address (in x.tf and x.tofu),
+    judged in Terraform's file where it has one, and name the tool where only one of them reads it."""
+    files: Dict[str, FileReading] = {}
+    tables: Dict[Any, List[Tuple[str, FoundTable]]] = {}
     for context, readings in groups:
         for reading in readings:
-            merged = by_path.setdefault(reading.path, FileReading(reading.path, reading.framework))
+            merged = files.setdefault(reading.path, replace(reading, tables=[], warning=None))
             merged.not_judged = merged.not_judged or reading.not_judged
+            merged.shadowed = merged.shadowed and reading.shadowed  # no result of its own only if no reading reads it
             _add_warning(merged, reading.warning)
             for table in reading.tables:
-                tables.setdefault((reading.path, table.resource), []).append((context, table))
-    shadowed_everywhere = {path for path in by_path if all(
-        any(r.path == path and r.shadowed for r in readings) for _, readings in groups
-        if any(r.path == path for r in readings))}
-    for path in shadowed_everywhere:
-        by_path[path].shadowed = not any(key[0] == path for key in tables)
-    for (path, _), found in tables.items():
-        by_path[path].tables.append(combine_readings(found) if len(found) > 1 else found[0][1])
-    return sorted(by_path.values(), key=lambda r: r.path)
-
-
-def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
-    """The Terraform and the OpenTofu reading of one root: a table in both passes only under both;
-    a table in one is judged under it (in Terraform's file, where it has one)."""
-    by_address: Dict[str, List[Tuple[str, FoundTable]]] = {}
-    files: Dict[str, FileReading] = {}
-    for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL):
-        for reading in readings[tool]:
-            merged = files.setdefault(reading.path, replace(reading, tables=[]))
-            merged.shadowed = merged.shadowed and reading.shadowed
-            _add_warning(merged, reading.warning)
-            for table in reading.tables:
-                context = f"under {_TOOL_NAMES[tool]} ({os.path.basename(table.path)})"
-                by_address.setdefault(table.resource, []).append((context, table))
-    for found in by_address.values():
-        # the context names the tool even where the readings agree on a table in only one of them
-        table = combine_readings(found) if len(found) > 1 else _in_context(found[0][1], found[0][0])
+                key = table.resource if by_tool else (table.path, table.resource)
+                named = f"{context} ({os.path.basename(table.path)})" if by_tool else context
+                tables.setdefault(key, []).append((named, table))
+    for found in tables.values():
+        context, table = found[0]
+        if len(found) > 1:
+            table = combine_readings(found)
+        elif by_tool:
+            table = _in_context(table, context)
         files[table.path].tables.append(table)
-    for path, reading in files.items():
-        if reading.tables:
-            reading.shadowed = False
+        files[table.path].shadowed = False
     return sorted(files.values(), key=lambda r: r.path)
 
 
@@ -794,7 +777,8 @@ def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: 
             return sorted(readings[tool], key=lambda r: r.path)
     if len(tools) == 1:
         return sorted(readings[tools[0]], key=lambda r: r.path)
-    return _merge_tools(readings)
+    return _merge_readings([(f"under {_TOOL_NAMES[tool]}", readings[tool]) for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL)],
+                           by_tool=True)
 
 
 @contextmanager
