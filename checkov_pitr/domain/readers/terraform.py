@@ -428,12 +428,10 @@ def _load_module(folder: str, tool: str) -> _Module:
     # only folders that may hold a table, or call a module that may, are parsed
     if not any(may_hold_tables(raws[p], p) for p in raws):
         return module
-    primaries = [p for p in raws if not _is_override(os.path.basename(p))]
-    # override files are merged after the others, in lexical order of their names
-    overrides = sorted((p for p in raws if _is_override(os.path.basename(p))), key=os.path.basename)
-    for path in primaries + overrides:
+    # override files are merged after the others, in lexical order of their names (raws are in that order)
+    for path in sorted(raws, key=lambda p: _is_override(os.path.basename(p))):
         parsed = _parse_file(path, raws[path])
-        is_override = path in overrides
+        is_override = _is_override(os.path.basename(path))
         if parsed.problem:
             if may_hold_tables(parsed.raw, path):
                 module.readings.append(FileReading(path, _framework(path), not_judged=parsed.problem))
@@ -452,7 +450,7 @@ def _load_module(folder: str, tool: str) -> _Module:
 
 # --- Instances: count / for_each, values, module calls ---
 
-def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List[FileReading]]:
+def _tfvars(walk: "_Walk", folder: str) -> Dict[str, Any]:
     """Root-module variable values in Terraform's order (later wins): terraform.tfvars(.json),
     *.auto.tfvars(.json) by name, then -var-file files. A file that cannot be read sets nothing."""
     try:
@@ -461,9 +459,8 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
         names = []
     ordered = [os.path.join(folder, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     ordered += [os.path.join(folder, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
-    ordered += [os.path.abspath(f) for f in var_files]
+    ordered += [os.path.abspath(f) for f in walk.var_files]
     values: Dict[str, Any] = {}
-    problems: List[FileReading] = []
     for path in ordered:
         raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
         try:
@@ -473,15 +470,14 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
             if path.endswith(".json"):
                 data = json.loads(text)
             else:
-                data = _normalized({k: _unwrap1(v) for k, v in parse_hcl(text).items()})
-                data = {k: Scope().value(v) for k, v in data.items() if not k.startswith("__")}
+                data = {k: Scope().value(_normalized(_unwrap1(v))) for k, v in parse_hcl(text).items()
+                        if not k.startswith("__")}
         except Exception as exc:  # noqa: BLE001 - Terraform itself would stop: the tables are judged on defaults
-            problems.append(FileReading(os.path.abspath(path), TERRAFORM,
-                                        warning=f"variables file not read ({exc}); defaults used instead"))
+            walk.warn(os.path.abspath(path), f"variables file not read ({exc}); defaults used instead")
             continue
         if isinstance(data, dict):
             values.update(data)
-    return values, problems
+    return values
 
 
 def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
@@ -573,12 +569,8 @@ def _walk(walk: _Walk, folder: str, inputs: Dict[str, Any], prefix: str, key: Li
         walk.readings.setdefault(reading.path, reading)
     for path in module.table_files:
         walk.reading(path)
-    tfvars: Dict[str, Any] = {}
-    if not prefix:  # tfvars and -var-file set the root module's variables only
-        tfvars, problems = _tfvars(folder, walk.var_files)
-        for found in problems:
-            walk.warn(found.path, found.warning or "")
-    scope = _module_scope(module, inputs, tfvars)
+    # tfvars and -var-file set the root module's variables only
+    scope = _module_scope(module, inputs, {} if prefix else _tfvars(walk, folder))
     for resource in module.resources:
         if resource.type in IN_SCOPE_TYPES:
             _add_tables(walk, resource, scope, prefix, caller, problem)
