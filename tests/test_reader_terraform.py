@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from checkov_pitr.domain import core, verdicts
 from checkov_pitr.domain.inventory import TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable
-from checkov_pitr.domain.readers.terraform import read_terraform_tree, terraform_files
+from checkov_pitr.domain.readers.terraform import read_terraform_tree
 from checkov_pitr.domain.readers.terraform_eval import Scope, lex_hcl, parse_hcl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -254,13 +254,13 @@ def test_tf_json_names_and_values() -> None:
     assert scores.config["point_in_time_recovery"] == [{"enabled": [True], "recovery_period_in_days": [7]}]
 
 
-def test_tofu_shadows_tf_of_the_same_name() -> None:
+@pytest.mark.parametrize("tool, read_files, shadowed", [
+    ("opentofu", ["main.tofu", "other.tf"], "main.tf"), ("terraform", ["main.tf", "other.tf"], "main.tofu")])
+def test_tofu_shadows_tf_of_the_same_name(tool: str, read_files: List[str], shadowed: str) -> None:
     folder = os.path.join(FIXTURES, "tofu_shadows_tf")
-    assert [os.path.basename(p) for p in terraform_files(folder)] == ["main.tofu", "other.tf"]
-    assert [os.path.basename(p) for p in terraform_files(folder, "terraform")] == ["main.tf", "other.tf"]
-    under_tofu = read_terraform_tree([folder], folder, deployed_with="opentofu")
-    shadowed = next(r for r in under_tofu if r.path.endswith("main.tf"))
-    assert shadowed.shadowed and shadowed.tables == []
+    readings = {os.path.basename(r.path): r for r in read_terraform_tree([folder], folder, deployed_with=tool)}
+    assert sorted(name for name, reading in readings.items() if reading.tables) == read_files
+    assert readings[shadowed].shadowed and readings[shadowed].tables == []
 
 
 def test_folder_without_dynamodb_is_not_parsed() -> None:

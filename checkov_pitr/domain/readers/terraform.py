@@ -100,11 +100,6 @@ def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
     return found
 
 
-def terraform_files(folder: str, tool: str = OPENTOFU_TOOL) -> List[str]:
-    """The files `tool` loads from one folder (not its subfolders), sorted by name."""
-    return _folder_files(folder, tool).loaded
-
-
 def may_hold_tables(raw: bytes, path: str = "") -> bool:
     """Whether a Terraform file's bytes may declare an in-scope resource or call a module (any `\\u`
     escape could spell a type)."""
@@ -835,4 +830,4 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
 
 
 __all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "is_local_source",
-           "may_hold_tables", "read_terraform_tree", "resource_blocks", "roots_reading", "terraform_files"]
+           "may_hold_tables", "read_terraform_tree", "resource_blocks", "roots_reading"]
