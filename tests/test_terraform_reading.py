@@ -175,7 +175,7 @@ def test_escaped_type_and_label_read_as_themselves(resource_type: str, label: st
     type_mask = data.draw(st.lists(st.booleans(), min_size=len(resource_type), max_size=len(resource_type)))
     label_mask = data.draw(st.lists(st.booleans(), min_size=len(label), max_size=len(label)))
     text = f'resource "{_escaped(resource_type, type_mask)}" "{_escaped(label, label_mask)}" {{\n  name = "x"\n}}\n'
-    assert may_hold_tables(text.encode(), "main.tf")
+    assert may_hold_tables(text.encode())
     for parsed in (hcl2.loads(text), parse_hcl(text)):  # both parsers agree
         (entry,) = _normalized(parsed)["resource"]
         assert list(entry) == [resource_type] and list(entry[resource_type]) == [label]

@@ -100,7 +100,7 @@ def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
     return found
 
 
-def may_hold_tables(raw: bytes, path: str = "") -> bool:
+def may_hold_tables(raw: bytes) -> bool:
     """Whether a Terraform file's bytes may declare an in-scope resource or call a module (any `\\u`
     escape could spell a type)."""
     return (any(needle in raw for needle in _IN_SCOPE_TEXT) or bool(_MODULE_CALL_TEXT.search(raw))
@@ -116,14 +116,13 @@ def _framework(path: str) -> str:
 @dataclass
 class _File:
     path: str
-    raw: bytes
     blocks: Dict[str, Any] = field(default_factory=dict)
     comments: List[Tuple[int, str]] = field(default_factory=list)  # (line, comment text)
     problem: Optional[str] = None
 
 
 def _parse_file(path: str, raw: bytes) -> _File:
-    parsed = _File(path, raw)
+    parsed = _File(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -418,22 +417,22 @@ def _load_module(folder: str, tool: str) -> _Module:
         raws[path] = raw or b""
     for path, why_not in files.not_loaded:
         raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
-        if raw is not None and may_hold_tables(raw, path):
+        if raw is not None and may_hold_tables(raw):
             module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=why_not))
     # only folders that may hold a table, or call a module that may, are parsed
-    if not any(may_hold_tables(raws[p], p) for p in raws):
+    if not any(may_hold_tables(raw) for raw in raws.values()):
         return module
     # override files are merged after the others, in lexical order of their names (raws are in that order)
     for path in sorted(raws, key=lambda p: _is_override(os.path.basename(p))):
         parsed = _parse_file(path, raws[path])
         is_override = _is_override(os.path.basename(path))
         if parsed.problem:
-            if may_hold_tables(parsed.raw, path):
+            if may_hold_tables(raws[path]):
                 module.readings.append(FileReading(path, _framework(path), not_judged=parsed.problem))
             continue
         _collect(module, parsed, is_override)
         if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
-                not is_override and may_hold_tables(parsed.raw, path) and not parsed.blocks):
+                not is_override and may_hold_tables(raws[path]) and not parsed.blocks):
             if is_override:
                 module.readings.append(FileReading(
                     path, _framework(path), shadowed=True,
