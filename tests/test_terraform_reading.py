@@ -144,6 +144,16 @@ SCOPE = Scope({"create": False, "names": ["b", "a"], "m": {"k": 1}, "unset": Non
     ("${index(var.names, \"a\")}", 1),
     ("${reverse(var.names)}", ["a", "b"]),
     ('${trimspace(" x ") == "x" ? sum([1, 2]) : 0}', 3),
+    # splats, argument expansion and the list functions no fixture above uses
+    ("${[{a = 1}, {a = 2}][*].a}", [1, 2]),
+    ("${[var.m].*.k}", [1]),
+    ("${concat(var.names, [[\"c\"]]...)}", ["b", "a", "c"]),
+    ("${flatten([var.names, [[1]]])}", ["b", "a", 1]),
+    ('${coalesce("", null, var.s)}', "PROVISIONED"),
+    ("${element(var.names, 3)}", "a"),
+    ('${split(",", "x,y")}', ["x", "y"]),
+    ("${try(element([], 0), coalesce(\"\"), one([1, 2]), 7)}", 7),  # each a Terraform error: try moves on
+    ("${can(var.m.missing) || 2 / 0 == 1}", "${can(var.m.missing) || 2 / 0 == 1}"),  # division by zero
 ])
 def test_evaluator_values(expression: str, value: object) -> None:
     assert SCOPE.resolve(expression) == value
