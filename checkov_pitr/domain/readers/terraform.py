@@ -18,8 +18,8 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set,
 
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, Unknown, instances, json_depth, lex_hcl, normalize_string,
-    parse_hcl,
+    MAX_DEPTH, MAX_INSTANCES, HclError, Instances, LineIndex, Scope, Unknown, instances_of, json_depth, lex_hcl,
+    normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.skips import skips_in_comments
 
@@ -474,10 +474,10 @@ def _tfvars(walk: "_Walk", folder: str) -> Dict[str, Any]:
     return values
 
 
-def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
+def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[Instances, Optional[str]]:
     for meta in ("count", "for_each"):
         if meta in body:
-            return instances(meta, scope.value(_unwrap1(body[meta])))
+            return instances_of(meta, scope.value(_unwrap1(body[meta])))
     return [("", {})], None
 
 
@@ -521,7 +521,6 @@ def _config(body: Dict[str, Any], scope: Scope, expanded: bool) -> Dict[str, Any
 class _Walk:
     """State of one reading of one root module by one tool."""
 
-    root: str
     tool: str
     installed: Dict[str, str]
     modules: Dict[Tuple[str, str], _Module]  # shared by every root of a tree: (folder, tool) -> module
@@ -537,6 +536,14 @@ class _Walk:
 
     def warn(self, path: str, warning: str) -> None:
         _add_warning(self.reading(path), warning)
+
+    def counted(self, instances: Instances, problem: Optional[str]) -> Tuple[Instances, Optional[str]]:
+        """The instances of a resource or module call, and why not judged: past the walk's bound, one."""
+        self.instances += len(instances)
+        if self.instances > MAX_WALK_INSTANCES and not problem:
+            return [("", {})], f"more than {MAX_WALK_INSTANCES} table and module instances in this configuration; " \
+                               "not judged"
+        return instances, problem
 
 
 def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any]) -> Scope:
@@ -579,13 +586,10 @@ def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, cal
     if json_root and instances:
         # checkov's terraform_json framework does not expand count / for_each: one `resource.NAME`
         instances = [("", instances[0][1] if len(instances) == 1 else {})]
-    walk.instances += len(instances)
-    if walk.instances > MAX_WALK_INSTANCES and not problem:
-        problem = f"more than {MAX_WALK_INSTANCES} table and module instances in this configuration; not judged"
-        instances = [("", {})]
+    instances, problem = walk.counted(instances, problem or too_many)
     for suffix, names in instances:
         instance_scope = scope.child(**names) if names else scope
-        config = _config(resource.body, instance_scope, expanded=bool(suffix)) if not (problem or too_many) else {}
+        config = _config(resource.body, instance_scope, expanded=bool(suffix)) if not problem else {}
         address = f"{prefix}{resource.type}.{resource.name}{suffix}"
         plain = f"{resource.type}.{resource.name}"
         tags = _unwrap1(config.get("tags"))
@@ -596,7 +600,7 @@ def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, cal
             tags=dict(tags) if isinstance(tags, dict) else {},
             resource_ids=tuple(dict.fromkeys([address, plain])) if not prefix else (address,),
             calling_file=caller,
-            problem=problem or too_many,
+            problem=problem,
         ))
 
 
@@ -621,16 +625,13 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
         walk.warn(call.path, f"module {call.name} (source {source}) calls itself or nests too deeply: not read")
         return
     instances, too_many = _instances(call.body, scope)
-    walk.instances += len(instances)
-    if walk.instances > MAX_WALK_INSTANCES and not (problem or too_many):
-        too_many = f"more than {MAX_WALK_INSTANCES} table and module instances in this configuration; not judged"
-        instances = [("", {})]
+    instances, problem = walk.counted(instances, problem or too_many)
     for suffix, names in instances:
         call_scope = scope.child(**names) if names else scope
         inputs = {arg: _input(call_scope, _unwrap1(value)) for arg, value in call.body.items()
                   if arg not in _MODULE_META and not arg.startswith("__")}
         _walk(walk, target, inputs, f"{prefix}module.{call.name}{suffix}.", call_key, call.path,
-              chain + (target,), problem or too_many)
+              chain + (target,), problem)
 
 
 def is_local_source(source: Any) -> bool:
@@ -755,7 +756,7 @@ def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: 
     readings: Dict[str, List[FileReading]] = {}
     installed = _installed(folder, modules)
     for tool in tools:
-        walk = _Walk(folder, tool, installed, modules, var_files)
+        walk = _Walk(tool, installed, modules, var_files)
         _walk(walk, folder, {}, "", [], None, (folder,), None)
         readings[tool] = list(walk.readings.values())
         if len(tools) > 1 and not walk.saw_tofu:

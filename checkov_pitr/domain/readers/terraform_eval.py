@@ -1179,10 +1179,13 @@ def _each_string(value: Any, convert: Any) -> Any:
     return value
 
 
-def instances(meta: str, value: Any) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
+Instances = List[Tuple[str, Dict[str, Any]]]  # (address suffix, iterator names) per instance
+
+
+def instances_of(meta: str, value: Any) -> Tuple[Instances, Optional[str]]:
     """(address suffix, iterator names) per instance a resolved `count` / `for_each` value makes ([] for
     count 0; one unindexed instance where it is unresolved), and why not judged: too many to expand."""
-    unresolved: List[Tuple[str, Dict[str, Any]]] = [("", {})]
+    unresolved: Instances = [("", {})]
     too_many = f"is too large to expand (more than {MAX_INSTANCES} instances); not judged"
     if isinstance(value, Unknown) or (isinstance(value, str) and "${" in value):
         return unresolved, None
@@ -1210,7 +1213,7 @@ def instances(meta: str, value: Any) -> Tuple[List[Tuple[str, Dict[str, Any]]], 
 
 __all__ = [
     "EvalError", "HclError", "Item", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
-    "Unknown", "contains_unknown", "instances",
+    "Instances", "Unknown", "contains_unknown", "instances_of",
     "expression_end", "hcl_value", "json_depth", "lex_hcl", "matching_close", "normalize_string", "parse_body",
     "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
