@@ -101,8 +101,7 @@ def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
 
 
 def may_hold_tables(raw: bytes) -> bool:
-    """Whether a Terraform file's bytes may declare an in-scope resource or call a module (any `\\u`
-    escape could spell a type)."""
+    """Whether a Terraform file may declare an in-scope resource or call a module (a `\\u` may spell a type)."""
     return (any(needle in raw for needle in _IN_SCOPE_TEXT) or bool(_MODULE_CALL_TEXT.search(raw))
             or b"\\u" in raw or b"\\U" in raw)
 
@@ -207,9 +206,8 @@ def _properties(value: dict) -> List[Tuple[str, Any]]:
 
 
 def _objects(value: Any) -> List[dict]:
-    """Terraform JSON allows an object, or an array of objects, at every level of a block (the HCL
-    JSON spec, "Blocks": "a nested JSON object or JSON array of objects is required for each labelling
-    level", then "a JSON object representing a single block body, or a JSON array of JSON objects")."""
+    """Terraform JSON allows an object, or an array of objects, at every level of a block (for each
+    label, and for the body: https://github.com/hashicorp/hcl/blob/main/json/spec.md "Blocks")."""
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
@@ -330,8 +328,7 @@ def _resources_of(parsed: _File) -> List[_Resource]:
 
 
 def resource_blocks(path: str) -> List[_Resource]:
-    """Each `resource` block of one file (.tf, .tofu, .tf.json) with its type, name, lines and skip
-    comments, unevaluated; none when the file cannot be read or parsed."""
+    """Each `resource` block of one file, unevaluated; none when the file cannot be read or parsed."""
     raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
     return _resources_of(_parse_file(path, raw or b""))
 
@@ -640,9 +637,8 @@ def is_local_source(source: Any) -> bool:
 
 
 def _installed(folder: str, modules: Dict[Tuple[str, str], Any]) -> Dict[str, str]:
-    """Call key -> folder of the modules `terraform init` installed for a root, from its modules.json
-    (`{"Modules": [{"Key": "orders.inner", "Dir": "..."}]}`, Dir relative to the root; empty without
-    it), read once per tree (kept beside the modules read)."""
+    """Call key ("a.b") -> folder of the modules `terraform init` installed for a root (Dir is relative to
+    it in `{"Modules": [{"Key": "a.b", "Dir": "..."}]}`), read once per tree (kept beside the modules)."""
     key = (folder, _MODULES_JSON)
     if key not in modules:
         modules[key] = found = {}

@@ -93,16 +93,15 @@ def skip_heredoc(text: str, i: int) -> Optional[int]:
     return end.end()
 
 
-def skip_comment(text: str, i: int) -> Optional[int]:
-    if text.startswith("#", i) or text.startswith("//", i):
-        end = text.find("\n", i)
-        return len(text) if end < 0 else end
+def skip_comment(text: str, i: int) -> int:
+    """From the `#`, `//` or `/*` at i to the end of its comment."""
     if text.startswith("/*", i):
         end = text.find("*/", i + 2)
         if end < 0:
             raise HclError("a /* comment is not closed", i)
         return end + 2
-    return None
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
 
 
 def _code_tokens(text: str, pos: int, end: int, pattern: "re.Pattern[str]" = _BRACKETS) -> Any:
@@ -119,7 +118,7 @@ def _code_tokens(text: str, pos: int, end: int, pattern: "re.Pattern[str]" = _BR
             pos = skip_heredoc(text, start) or pos
         yield token, start, pos
         if token in ("#", "//", "/*"):
-            pos = skip_comment(text, start)  # type: ignore[assignment]
+            pos = skip_comment(text, start)
 
 
 def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
@@ -133,7 +132,7 @@ def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
         elif token in ("#", "//", "/*"):
             if depth == 0:
                 return last
-            code_from = skip_comment(text, start)  # type: ignore[assignment]
+            code_from = skip_comment(text, start)
         elif token in "([{":
             depth, last = depth + 1, after
         elif token in ")]}":
@@ -223,9 +222,8 @@ class Lexed:
 
 
 def lex_hcl(text: str) -> Lexed:
-    """One pass over HCL text: strings (with their `${}` interpolations) and heredocs are skipped, so
-    a `#` or `checkov:skip=` inside a value is never taken for a comment. It stops at the first
-    error, which the parser reports."""
+    """One pass over HCL text, strings and heredocs skipped (a `#` in a value is no comment); it stops
+    at the first error, which the parser reports."""
     found, depth = Lexed(), 0
     try:
         for token, start, _ in _code_tokens(text, 0, len(text)):
@@ -263,8 +261,7 @@ class LineIndex:
 
 
 def parse_hcl(text: str) -> Dict[str, Any]:
-    """A file's blocks and attributes in bc-python-hcl2's shape; top-level blocks carry their lines.
-    Raises HclError."""
+    """A file's blocks and attributes in bc-python-hcl2's shape, top-level blocks with their lines."""
     lines = LineIndex(text)
 
     def body(start: int, end: int, top: bool) -> Dict[str, Any]:
@@ -1125,8 +1122,7 @@ class Scope:
 
     # -- values --
     def value(self, raw: Any, depth: int = 0) -> Any:
-        """A value in bc-python-hcl2's shape as Terraform would compute it: Unknown where the scan
-        cannot know it (inside collections too)."""
+        """A value in bc-python-hcl2's shape as Terraform computes it; Unknown where the scan cannot know."""
         return _each_string(raw, lambda text: self._template(text, depth))
 
     def _evaluate(self, expression: str, depth: int) -> Any:
