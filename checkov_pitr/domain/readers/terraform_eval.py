@@ -705,14 +705,10 @@ def _sorted_set(values: List[Any]) -> List[Any]:
 
 def _distinct(values: List[Any]) -> List[Any]:
     """The values without repeats, in order (1 and true, "1" and 1 are different values)."""
-    seen: Set[Any] = set()
-    unique: List[Any] = []
+    unique: Dict[Any, Any] = {}
     for value in values:
-        key = (type(value).__name__, json.dumps(value, sort_keys=True, default=repr))
-        if key not in seen:
-            seen.add(key)
-            unique.append(value)
-    return unique
+        unique.setdefault((type(value).__name__, json.dumps(value, sort_keys=True, default=repr)), value)
+    return list(unique.values())
 
 
 class _Namespace:
@@ -903,9 +899,7 @@ class _Evaluator:
             last = args.pop()
             if isinstance(last, Unknown):
                 return last
-            if not isinstance(last, list):
-                raise EvalError("... needs a list")
-            args.extend(last)
+            args.extend(_list(last))
         function = _FUNCTIONS.get(name)
         if function is None:
             return Unknown(None)  # a function this scan does not evaluate (timestamp(), file(), ...)
@@ -1074,8 +1068,7 @@ _FUNCTIONS: Dict[str, Any] = {
 }
 # functions whose result is known while parts of their arguments are not (length of a list of unknowns)
 _PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "slice", "one",
-            "reverse", "coalescelist",
-            "nonsensitive", "sensitive"}
+            "reverse", "coalescelist", "nonsensitive", "sensitive"}
 
 
 # --- Scope: what names mean in one module instance ---
@@ -1099,9 +1092,7 @@ class Scope:
 
     # -- names --
     def variable(self, name: str) -> Any:
-        if name not in self.variables:
-            return Unknown(f"var.{name}", path=True)
-        value = self.variables[name]
+        value = self.variables.get(name, Unknown())  # not set: named by the reference
         return Unknown(f"var.{name}", path=True) if isinstance(value, Unknown) and not value.text else value
 
     def local(self, name: str, depth: int = 0) -> Any:
