@@ -344,6 +344,25 @@ def test_scope_resolution_bounds() -> None:
     assert parse_hcl("a = 2.5e-1\nb = 1E3\n") == {"a": [0.25], "b": [1000]}
 
 
+def test_instances_past_the_walk_bound_are_not_judged(tmp_path) -> None:
+    (tmp_path / "main.tf").write_text("".join(
+        f'resource "aws_dynamodb_table" "t{i}" {{\n  count = 10000\n}}\n' for i in range(6)))
+    (only,) = read_terraform_tree([str(tmp_path)], str(tmp_path))
+    assert len(only.tables) == 50001  # five resources of 10,000 instances, then one not expanded
+    past = only.tables[-1]
+    assert past.resource == "aws_dynamodb_table.t5" and verdict(past).result is core.Result.FAILED
+    assert "more than 50000 table and module instances" in verdict(past).reason
+
+
+def test_a_variables_file_that_cannot_be_read_is_warned_and_defaults_apply(tmp_path) -> None:
+    (tmp_path / "main.tf").write_text('variable "pitr" {\n  default = false\n}\nresource "aws_dynamodb_table" "t" {\n'
+                                      '  point_in_time_recovery {\n    enabled = var.pitr\n  }\n}\n')
+    (tmp_path / "terraform.tfvars").write_text("pitr = \n")
+    readings = {os.path.basename(r.path): r for r in read_terraform_tree([str(tmp_path)], str(tmp_path))}
+    assert "variables file not read" in (readings["terraform.tfvars"].warning or "")
+    assert readings["main.tf"].tables[0].config["point_in_time_recovery"] == [{"enabled": [False]}]
+
+
 def test_deep_json_is_not_judged_without_recursion_error(tmp_path) -> None:
     (tmp_path / "deep.tf.json").write_text('{"resource": {"aws_dynamodb_table": {"t": {"tags": ' + "[" * 5000 + "]" * 5000 + "}}}}")
     (only,) = read_terraform_tree([str(tmp_path)], str(tmp_path))
