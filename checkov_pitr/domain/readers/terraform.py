@@ -127,7 +127,10 @@ def _parse_file(path: str, raw: bytes) -> _File:
     except UnicodeDecodeError as exc:
         parsed.problem = f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
         return parsed
-    (_parse_json_file if path.endswith(".json") else _parse_hcl_file)(parsed, text)
+    try:
+        (_parse_json_file if path.endswith(".json") else _parse_hcl_file)(parsed, text)
+    except RecursionError:
+        parsed.problem = _TOO_DEEP
     return parsed
 
 
@@ -143,8 +146,6 @@ def _parse_hcl_file(parsed: _File, text: str) -> None:
     parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
     try:
         parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
-    except RecursionError:
-        parsed.problem = _TOO_DEEP
     except HclError as exc:
         parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
 
@@ -191,9 +192,6 @@ def _parse_json_file(parsed: _File, text: str) -> None:
         return
     try:
         document = _positioned_decoder().decode(text)
-    except RecursionError:
-        parsed.problem = _TOO_DEEP
-        return
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         parsed.problem = f"not valid JSON (line {line}: {getattr(exc, 'msg', exc)}); fix the syntax"
