@@ -439,7 +439,7 @@ def _load_module(folder: str, tool: str) -> _Module:
 
 # --- Instances: count / for_each, values, module calls ---
 
-def _tfvars(walk: "_Walk", folder: str) -> Dict[str, Any]:
+def _tfvars(walk: _Walk, folder: str) -> Dict[str, Any]:
     """Root-module variable values in Terraform's order (later wins): terraform.tfvars(.json),
     *.auto.tfvars(.json) by name, then -var-file files. A file that cannot be read sets nothing."""
     try:
@@ -536,8 +536,8 @@ class _Walk:
         """The instances of a resource or module call, and why not judged: past the walk's bound, one."""
         self.instances += len(instances)
         if self.instances > MAX_WALK_INSTANCES and not problem:
-            return [("", {})], f"more than {MAX_WALK_INSTANCES} table and module instances in this configuration; " \
-                               "not judged"
+            return [("", {})], (f"more than {MAX_WALK_INSTANCES} table and module instances in this "
+                                "configuration; not judged")
         return instances, problem
 
 
