@@ -180,13 +180,13 @@ def test_source_finder_has_no_place_for_registry_modules_or_missing_blocks(tmp_p
 
 
 def test_source_finder_reads_each_folder_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from checkov_pitr.domain.readers import terraform
+    from checkov_pitr.domain import plan_sources
 
     _write(tmp_path / "main.tf", 'resource "aws_dynamodb_table" "a" {\n}\nresource "aws_dynamodb_table" "b" {\n}\n')
     finder = SourceFinder()
     read = []
-    real = terraform.resource_blocks
-    monkeypatch.setattr(terraform, "resource_blocks", lambda path: read.append(path) or real(path))
+    real = plan_sources.resource_blocks
+    monkeypatch.setattr(plan_sources, "resource_blocks", lambda path: read.append(path) or real(path))
     assert finder.locate(_plan(), "aws_dynamodb_table.a", [str(tmp_path)]).start_line == 1
     assert finder.locate(_plan(), "aws_dynamodb_table.b", [str(tmp_path)]).start_line == 3
     assert read == [str(tmp_path / "main.tf")]

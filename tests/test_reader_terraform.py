@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from checkov_pitr.domain import core, verdicts
 from checkov_pitr.domain.inventory import TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable
-from checkov_pitr.domain.readers.terraform import read_terraform_root, terraform_files
+from checkov_pitr.domain.readers.terraform import read_terraform_tree
 from checkov_pitr.domain.readers.terraform_eval import Scope, lex_hcl, parse_hcl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -23,7 +23,7 @@ CHECKOV_FIXTURES = os.path.join(HERE, "fixtures", "terraform")
 
 def read(name: str) -> List[FileReading]:
     folder = os.path.join(FIXTURES, name)
-    return read_terraform_root(folder, folder)
+    return read_terraform_tree([folder], folder)
 
 
 def tables(name: str) -> Dict[str, FoundTable]:
@@ -182,7 +182,7 @@ def test_module_tables_know_their_caller_and_ids() -> None:
     assert inner.calling_file == os.path.join(root, "modules", "wrapper", "main.tf")
     assert inner.resource_ids == ("module.wrapped.module.inner.aws_dynamodb_table.this",)
     counted = found["module.counted[0].aws_dynamodb_table.this"]
-    assert counted.aliases == ("module.counted.aws_dynamodb_table.this",)
+    assert counted.resource_ids == ("module.counted[0].aws_dynamodb_table.this",)
     assert found['module.keyed["green"].aws_dynamodb_table.this'].config["name"] == ["green"]
     assert not any(name.startswith("module.none") for name in found)  # count = 0
 
@@ -249,18 +249,18 @@ def test_skips_come_from_comments_inside_the_block_only() -> None:
 
 def test_tf_json_names_and_values() -> None:
     scores = tables("tf_json_and_tofu_json")["resource.scores"]
-    assert scores.label == "aws_dynamodb_table.scores" and scores.aliases == ("aws_dynamodb_table.scores",)
+    assert scores.label == "aws_dynamodb_table.scores" and scores.resource_ids == ("aws_dynamodb_table.scores",)
     assert scores.lines == (5, 11) and scores.tags == {"team": "data"}
     assert scores.config["point_in_time_recovery"] == [{"enabled": [True], "recovery_period_in_days": [7]}]
 
 
-def test_tofu_shadows_tf_of_the_same_name() -> None:
+@pytest.mark.parametrize("tool, read_files, shadowed", [
+    ("opentofu", ["main.tofu", "other.tf"], "main.tf"), ("terraform", ["main.tf", "other.tf"], "main.tofu")])
+def test_tofu_shadows_tf_of_the_same_name(tool: str, read_files: List[str], shadowed: str) -> None:
     folder = os.path.join(FIXTURES, "tofu_shadows_tf")
-    assert [os.path.basename(p) for p in terraform_files(folder)] == ["main.tofu", "other.tf"]
-    assert [os.path.basename(p) for p in terraform_files(folder, "terraform")] == ["main.tf", "other.tf"]
-    under_tofu = read_terraform_root(folder, folder, deployed_with="opentofu")
-    shadowed = next(r for r in under_tofu if r.path.endswith("main.tf"))
-    assert shadowed.shadowed and shadowed.tables == []
+    readings = {os.path.basename(r.path): r for r in read_terraform_tree([folder], folder, deployed_with=tool)}
+    assert sorted(name for name, reading in readings.items() if reading.tables) == read_files
+    assert readings[shadowed].shadowed and readings[shadowed].tables == []
 
 
 def test_folder_without_dynamodb_is_not_parsed() -> None:
@@ -280,13 +280,13 @@ def _checkov_names(folder: str) -> set:
 @pytest.mark.parametrize("fixture", sorted(os.listdir(CHECKOV_FIXTURES)))
 def test_names_match_checkov_on_existing_fixtures(fixture: str) -> None:
     folder = os.path.join(CHECKOV_FIXTURES, fixture)
-    ours = {t.resource for r in read_terraform_root(folder, folder) for t in r.tables}
+    ours = {t.resource for r in read_terraform_tree([folder], folder) for t in r.tables}
     assert ours == _checkov_names(folder)
 
 
 def test_names_match_checkov_on_tf_json() -> None:
     folder = os.path.join(HERE, "fixtures", "tfjson")
-    ours = {t.resource for r in read_terraform_root(folder, folder) for t in r.tables}
+    ours = {t.resource for r in read_terraform_tree([folder], folder) for t in r.tables}
     assert ours == _checkov_names(folder)
 
 
@@ -308,7 +308,7 @@ def test_instance_names_match_checkov(tmp_path) -> None:
         'resource "aws_dynamodb_table" "unknown" {\n  count = var.u\n}\n'
         'module "mc" {\n  source = "./modules"\n  count = 1\n}\n'
         'module "mf" {\n  source = "./modules"\n  for_each = toset(["k1"])\n}\n')
-    ours = {t.resource for r in read_terraform_root(str(tmp_path), str(tmp_path)) for t in r.tables}
+    ours = {t.resource for r in read_terraform_tree([str(tmp_path)], str(tmp_path)) for t in r.tables}
     assert ours == CHECKOV_INSTANCE_NAMES
 
 
@@ -344,9 +344,28 @@ def test_scope_resolution_bounds() -> None:
     assert parse_hcl("a = 2.5e-1\nb = 1E3\n") == {"a": [0.25], "b": [1000]}
 
 
+def test_instances_past_the_walk_bound_are_not_judged(tmp_path) -> None:
+    (tmp_path / "main.tf").write_text("".join(
+        f'resource "aws_dynamodb_table" "t{i}" {{\n  count = 10000\n}}\n' for i in range(6)))
+    (only,) = read_terraform_tree([str(tmp_path)], str(tmp_path))
+    assert len(only.tables) == 50001  # five resources of 10,000 instances, then one not expanded
+    past = only.tables[-1]
+    assert past.resource == "aws_dynamodb_table.t5" and verdict(past).result is core.Result.FAILED
+    assert "more than 50000 table and module instances" in verdict(past).reason
+
+
+def test_a_variables_file_that_cannot_be_read_is_warned_and_defaults_apply(tmp_path) -> None:
+    (tmp_path / "main.tf").write_text('variable "pitr" {\n  default = false\n}\nresource "aws_dynamodb_table" "t" {\n'
+                                      '  point_in_time_recovery {\n    enabled = var.pitr\n  }\n}\n')
+    (tmp_path / "terraform.tfvars").write_text("pitr = \n")
+    readings = {os.path.basename(r.path): r for r in read_terraform_tree([str(tmp_path)], str(tmp_path))}
+    assert "variables file not read" in (readings["terraform.tfvars"].warning or "")
+    assert readings["main.tf"].tables[0].config["point_in_time_recovery"] == [{"enabled": [False]}]
+
+
 def test_deep_json_is_not_judged_without_recursion_error(tmp_path) -> None:
     (tmp_path / "deep.tf.json").write_text('{"resource": {"aws_dynamodb_table": {"t": {"tags": ' + "[" * 5000 + "]" * 5000 + "}}}}")
-    (only,) = read_terraform_root(str(tmp_path), str(tmp_path))
+    (only,) = read_terraform_tree([str(tmp_path)], str(tmp_path))
     assert only.framework == TERRAFORM_JSON and "nested too deeply" in (only.not_judged or "")
 
 
@@ -356,7 +375,7 @@ def test_ten_thousand_tables_read_in_seconds(tmp_path) -> None:
              '  tags = {{ team = "x" }}\n}}\n')
     (tmp_path / "main.tf").write_text('variable "pitr" {\n  default = true\n}\n' + "".join(block.format(i=i) for i in range(10000)))
     started = time.perf_counter()
-    (only,) = read_terraform_root(str(tmp_path), str(tmp_path))
+    (only,) = read_terraform_tree([str(tmp_path)], str(tmp_path))
     elapsed = time.perf_counter() - started
     assert len(only.tables) == 10000 and only.tables[-1].config["point_in_time_recovery"] == [{"enabled": [True]}]
     assert elapsed < 10, f"{elapsed:.1f}s"
@@ -376,7 +395,7 @@ def test_skip_counts_only_in_a_comment(tmp_path_factory, reason: str, as_comment
     skip = f"checkov:skip=CKV_PITR_001:{reason}"
     inside = (f"  {style} {skip}" + (" */" if style == "/*" else "")) if as_comment else f'  description = "{skip}"'
     (folder / "main.tf").write_text(f'resource "aws_dynamodb_table" "t" {{\n{inside}\n  name = "t"\n}}\n')
-    (table,) = [t for r in read_terraform_root(str(folder), str(folder)) for t in r.tables]
+    (table,) = [t for r in read_terraform_tree([str(folder)], str(folder)) for t in r.tables]
     expected = reason.replace(" */", "").strip() if style == "/*" else reason
     if as_comment:
         assert table.skips["CKV_PITR_001"].replace("*/", "").strip() == expected.strip()
@@ -397,7 +416,7 @@ def test_override_arguments_and_blocks_replace(tmp_path_factory, original, overr
 
     (folder / "main.tf").write_text(f'resource "aws_dynamodb_table" "t" {{\n{body(original, original_pitr)}}}\n')
     (folder / "x_override.tf").write_text(f'resource "aws_dynamodb_table" "t" {{\n{body(override, override_pitr)}}}\n')
-    (table,) = [t for r in read_terraform_root(str(folder), str(folder)) for t in r.tables]
+    (table,) = [t for r in read_terraform_tree([str(folder)], str(folder)) for t in r.tables]
     expected = {k: [v] for k, v in {**original, **override}.items()}
     pitr = override_pitr if override_pitr is not None else original_pitr
     if pitr is not None:

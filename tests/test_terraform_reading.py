@@ -19,7 +19,7 @@ from checkov_pitr.domain.core import Result
 from checkov_pitr.domain.inventory import FileReading
 from checkov_pitr.domain.policy import load_policy
 from checkov_pitr.domain.readers.terraform import (
-    IN_SCOPE_TYPES, _normalized, may_hold_tables, read_terraform_root, read_terraform_tree,
+    IN_SCOPE_TYPES, _normalized, may_hold_tables, read_terraform_tree,
 )
 from checkov_pitr.domain.readers.terraform_eval import Scope, parse_hcl
 from conftest import read_expected
@@ -86,7 +86,7 @@ def test_count_too_large_is_judged_within_a_second() -> None:
 def test_a_module_folder_read_as_a_root_alone_is_still_judged() -> None:
     # scanned by itself (no caller in the scan), the module folder is a root: its defaults apply
     folder = CASES / "module_count_per_caller" / "modules" / "table"
-    found = judged(folder, read_terraform_root(str(folder), str(folder)))
+    found = judged(folder, read_terraform_tree([str(folder)], str(folder)))
     assert found[("main.tf", "aws_dynamodb_table.this[0]", "CKV_PITR_001")][0] == "PASSED"
 
 
@@ -144,6 +144,16 @@ SCOPE = Scope({"create": False, "names": ["b", "a"], "m": {"k": 1}, "unset": Non
     ("${index(var.names, \"a\")}", 1),
     ("${reverse(var.names)}", ["a", "b"]),
     ('${trimspace(" x ") == "x" ? sum([1, 2]) : 0}', 3),
+    # splats, argument expansion and the list functions no fixture above uses
+    ("${[{a = 1}, {a = 2}][*].a}", [1, 2]),
+    ("${[var.m].*.k}", [1]),
+    ("${concat(var.names, [[\"c\"]]...)}", ["b", "a", "c"]),
+    ("${flatten([var.names, [[1]]])}", ["b", "a", 1]),
+    ('${coalesce("", null, var.s)}', "PROVISIONED"),
+    ("${element(var.names, 3)}", "a"),
+    ('${split(",", "x,y")}', ["x", "y"]),
+    ("${try(element([], 0), coalesce(\"\"), one([1, 2]), 7)}", 7),  # each a Terraform error: try moves on
+    ("${can(var.m.missing) || 2 / 0 == 1}", "${can(var.m.missing) || 2 / 0 == 1}"),  # division by zero
 ])
 def test_evaluator_values(expression: str, value: object) -> None:
     assert SCOPE.resolve(expression) == value
@@ -175,7 +185,7 @@ def test_escaped_type_and_label_read_as_themselves(resource_type: str, label: st
     type_mask = data.draw(st.lists(st.booleans(), min_size=len(resource_type), max_size=len(resource_type)))
     label_mask = data.draw(st.lists(st.booleans(), min_size=len(label), max_size=len(label)))
     text = f'resource "{_escaped(resource_type, type_mask)}" "{_escaped(label, label_mask)}" {{\n  name = "x"\n}}\n'
-    assert may_hold_tables(text.encode(), "main.tf")
+    assert may_hold_tables(text.encode())
     for parsed in (hcl2.loads(text), parse_hcl(text)):  # both parsers agree
         (entry,) = _normalized(parsed)["resource"]
         assert list(entry) == [resource_type] and list(entry[resource_type]) == [label]

@@ -1,9 +1,5 @@
-"""Where a Terraform plan's resource is written in the Terraform source. No checkov here.
-
-A plan names resources by address (`module.a.module.b.aws_x.y["k"]`); its `configuration` block
-gives each module call's source. From the folder terraform ran in, local sources lead to the module's
-folder and its `resource "TYPE" "NAME"` block; registry and remote modules have no source place.
-"""
+"""Where a Terraform plan's resource (`module.a.aws_x.y["k"]`) is written in the Terraform source: the
+plan's `configuration` gives each module call's source; only local ones lead to a folder. No checkov here."""
 from __future__ import annotations
 
 import json
@@ -12,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.readers.terraform_modules import is_local_source
+from checkov_pitr.domain.readers.terraform import is_local_source, resource_blocks
 
 
 @dataclass(frozen=True)
@@ -31,39 +27,25 @@ class SourcePlace:
     end_line: int  # >= start_line
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# one part of an address: a name, an optional [index] (a JSON string key may hold dots and brackets), "." or the end
+_PART = re.compile(r'([A-Za-z_][\w-]*)(?:\[("(?:[^"\\]|\\.)*"|(?:[^\]"][^\]]*)?)\])?(\.|\Z)', re.ASCII)
 
 
 def _split_address(address: str) -> Optional[List[Tuple[str, Optional[str]]]]:
     """`module.a["x.y"].aws_t.n[0]` -> [("module", None), ("a", '"x.y"'), ("aws_t", None), ("n", "0")]."""
     parts: List[Tuple[str, Optional[str]]] = []
-    i, n = 0, len(address)
-    while i < n:
-        match = _NAME.match(address, i)
-        if not match:
-            return None
-        name, i = match.group(0), match.end()
-        index: Optional[str] = None
-        if i < n and address[i] == "[":
-            if i + 1 < n and address[i + 1] == '"':
-                try:  # a JSON string: keys may hold dots, brackets and escaped quotes
-                    _, end = json.JSONDecoder().raw_decode(address, i + 1)
-                except ValueError:
-                    return None
-            else:
-                end = address.find("]", i)
-                if end < 0:
-                    return None
-            if end >= n or address[end] != "]":
+    i = 0
+    while i < len(address):
+        match = _PART.match(address, i)
+        if not match or match.end() == len(address) and match.group(3):
+            return None  # not a name, an unclosed index, or a trailing "."
+        name, index, i = match.group(1), match.group(2), match.end()
+        if index and index.startswith('"'):
+            try:
+                json.loads(index)
+            except ValueError:
                 return None
-            index, i = address[i + 1:end], end + 1
         parts.append((name, index))
-        if i < n:
-            if address[i] != ".":
-                return None
-            i += 1
-            if i == n:
-                return None
     return parts
 
 
@@ -109,8 +91,6 @@ class SourceFinder:
     def find_block(self, folder: str, rtype: str, name: str) -> Optional[SourcePlace]:
         """The `resource "TYPE" "NAME"` block in the folder's .tf / .tf.json files, as the Terraform reader finds it."""
         if folder not in self._folders:
-            from checkov_pitr.domain.readers.terraform import resource_blocks
-
             try:
                 names = sorted(n for n in os.listdir(folder) if n.endswith((".tf", ".tf.json")))
             except OSError:
@@ -126,17 +106,13 @@ class SourceFinder:
         """The source place of a plan resource: the first root folder (the folder terraform ran in,
         then the scan roots) from which the module sources lead to a folder holding the block."""
         parsed = parse_address(address)
-        if parsed is None:
+        if parsed is None or parsed.mode == "data":
             return None
         configuration = plan.get("configuration") if isinstance(plan, Mapping) else None
-        if parsed.modules and not isinstance(configuration, Mapping):
-            return None  # without the configuration block, module sources are unknown
-        if parsed.mode == "data":
-            return None
         for root in root_folders:
-            folder = module_folder(configuration or {}, parsed.modules, os.path.abspath(root))
+            folder = module_folder(configuration, parsed.modules, os.path.abspath(root))
             if folder is None:
-                return None  # a registry or remote module: the same from every root
+                return None  # a registry or remote module, or no configuration: the same from every root
             place = self.find_block(folder, parsed.type, parsed.name)  # each folder is read once
             if place:
                 return place

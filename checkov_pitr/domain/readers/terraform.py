@@ -12,16 +12,16 @@ import json.scanner
 import os
 import re
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, HclError, LineIndex, Scope, TooManyInstances, Unknown, for_each_value,
-    instance_keys, json_depth, lex_hcl, normalize_string, parse_hcl,
+    MAX_DEPTH, MAX_INSTANCES, HclError, Instances, LineIndex, Scope, Unknown, instances_of, json_depth, lex_hcl,
+    normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.skips import skips_in_comments
-from checkov_pitr.domain.readers.terraform_modules import MODULES_JSON, installed_modules, module_folder
 
 IN_SCOPE_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
 _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf.json" is JSON, not ".json"
@@ -29,6 +29,7 @@ _TOFU_TWIN = {".tf": ".tofu", ".tf.json": ".tofu.json"}
 _IN_SCOPE_TEXT = (b"aws_dynamodb_table", b"awscc_dynamodb_table", b"awscc_dynamodb_global_table")
 _MODULE_CALL_TEXT = re.compile(rb'(?m)^[ \t]*module[ \t]+"|"module"[ \t\r\n]*:')
 MAX_MODULE_DEPTH = 16
+_MODULES_JSON = os.path.join(".terraform", "modules", "modules.json")  # where `terraform init` records module calls
 MAX_WALK_INSTANCES = 5 * MAX_INSTANCES  # table and module instances of one root module, all depths
 TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _TOOL_NAMES = {TERRAFORM_TOOL: "Terraform", OPENTOFU_TOOL: "OpenTofu"}
@@ -99,14 +100,8 @@ def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
     return found
 
 
-def terraform_files(folder: str, tool: str = OPENTOFU_TOOL) -> List[str]:
-    """The files `tool` loads from one folder (not its subfolders), sorted by name."""
-    return _folder_files(folder, tool).loaded
-
-
-def may_hold_tables(raw: bytes, path: str = "") -> bool:
-    """Whether a Terraform file's bytes may declare an in-scope resource or call a module (any `\\u`
-    escape could spell a type)."""
+def may_hold_tables(raw: bytes) -> bool:
+    """Whether a Terraform file may declare an in-scope resource or call a module (a `\\u` may spell a type)."""
     return (any(needle in raw for needle in _IN_SCOPE_TEXT) or bool(_MODULE_CALL_TEXT.search(raw))
             or b"\\u" in raw or b"\\U" in raw)
 
@@ -120,20 +115,22 @@ def _framework(path: str) -> str:
 @dataclass
 class _File:
     path: str
-    raw: bytes
     blocks: Dict[str, Any] = field(default_factory=dict)
     comments: List[Tuple[int, str]] = field(default_factory=list)  # (line, comment text)
     problem: Optional[str] = None
 
 
 def _parse_file(path: str, raw: bytes) -> _File:
-    parsed = _File(path, raw)
+    parsed = _File(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         parsed.problem = f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
         return parsed
-    (_parse_json_file if path.endswith(".json") else _parse_hcl_file)(parsed, text)
+    try:
+        (_parse_json_file if path.endswith(".json") else _parse_hcl_file)(parsed, text)
+    except RecursionError:
+        parsed.problem = _TOO_DEEP
     return parsed
 
 
@@ -149,8 +146,6 @@ def _parse_hcl_file(parsed: _File, text: str) -> None:
     parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
     try:
         parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
-    except RecursionError:
-        parsed.problem = _TOO_DEEP
     except HclError as exc:
         parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
 
@@ -197,9 +192,6 @@ def _parse_json_file(parsed: _File, text: str) -> None:
         return
     try:
         document = _positioned_decoder().decode(text)
-    except RecursionError:
-        parsed.problem = _TOO_DEEP
-        return
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         parsed.problem = f"not valid JSON (line {line}: {getattr(exc, 'msg', exc)}); fix the syntax"
@@ -212,9 +204,8 @@ def _properties(value: dict) -> List[Tuple[str, Any]]:
 
 
 def _objects(value: Any) -> List[dict]:
-    """Terraform JSON allows an object, or an array of objects, at every level of a block (the HCL
-    JSON spec, "Blocks": "a nested JSON object or JSON array of objects is required for each labelling
-    level", then "a JSON object representing a single block body, or a JSON array of JSON objects")."""
+    """Terraform JSON allows an object, or an array of objects, at every level of a block (for each
+    label, and for the body: https://github.com/hashicorp/hcl/blob/main/json/spec.md "Blocks")."""
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
@@ -335,8 +326,7 @@ def _resources_of(parsed: _File) -> List[_Resource]:
 
 
 def resource_blocks(path: str) -> List[_Resource]:
-    """Each `resource` block of one file (.tf, .tofu, .tf.json) with its type, name, lines and skip
-    comments, unevaluated; none when the file cannot be read or parsed."""
+    """Each `resource` block of one file, unevaluated; none when the file cannot be read or parsed."""
     raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
     return _resources_of(_parse_file(path, raw or b""))
 
@@ -422,24 +412,22 @@ def _load_module(folder: str, tool: str) -> _Module:
         raws[path] = raw or b""
     for path, why_not in files.not_loaded:
         raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
-        if raw is not None and may_hold_tables(raw, path):
+        if raw is not None and may_hold_tables(raw):
             module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=why_not))
     # only folders that may hold a table, or call a module that may, are parsed
-    if not any(may_hold_tables(raws[p], p) for p in raws):
+    if not any(may_hold_tables(raw) for raw in raws.values()):
         return module
-    primaries = [p for p in raws if not _is_override(os.path.basename(p))]
-    # override files are merged after the others, in lexical order of their names
-    overrides = sorted((p for p in raws if _is_override(os.path.basename(p))), key=os.path.basename)
-    for path in primaries + overrides:
+    # override files are merged after the others, in lexical order of their names (raws are in that order)
+    for path in sorted(raws, key=lambda p: _is_override(os.path.basename(p))):
         parsed = _parse_file(path, raws[path])
-        is_override = path in overrides
+        is_override = _is_override(os.path.basename(path))
         if parsed.problem:
-            if may_hold_tables(parsed.raw, path):
+            if may_hold_tables(raws[path]):
                 module.readings.append(FileReading(path, _framework(path), not_judged=parsed.problem))
             continue
         _collect(module, parsed, is_override)
         if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
-                not is_override and may_hold_tables(parsed.raw, path) and not parsed.blocks):
+                not is_override and may_hold_tables(raws[path]) and not parsed.blocks):
             if is_override:
                 module.readings.append(FileReading(
                     path, _framework(path), shadowed=True,
@@ -451,7 +439,7 @@ def _load_module(folder: str, tool: str) -> _Module:
 
 # --- Instances: count / for_each, values, module calls ---
 
-def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List[FileReading]]:
+def _tfvars(walk: _Walk, folder: str) -> Dict[str, Any]:
     """Root-module variable values in Terraform's order (later wins): terraform.tfvars(.json),
     *.auto.tfvars(.json) by name, then -var-file files. A file that cannot be read sets nothing."""
     try:
@@ -460,9 +448,8 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
         names = []
     ordered = [os.path.join(folder, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
     ordered += [os.path.join(folder, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
-    ordered += [os.path.abspath(f) for f in var_files]
+    ordered += [os.path.abspath(f) for f in walk.var_files]
     values: Dict[str, Any] = {}
-    problems: List[FileReading] = []
     for path in ordered:
         raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
         try:
@@ -472,33 +459,20 @@ def _tfvars(folder: str, var_files: Sequence[str]) -> Tuple[Dict[str, Any], List
             if path.endswith(".json"):
                 data = json.loads(text)
             else:
-                data = _normalized({k: _unwrap1(v) for k, v in parse_hcl(text).items()})
-                data = {k: Scope().value(v) for k, v in data.items() if not k.startswith("__")}
+                data = {k: Scope().value(_normalized(_unwrap1(v))) for k, v in parse_hcl(text).items()
+                        if not k.startswith("__")}
         except Exception as exc:  # noqa: BLE001 - Terraform itself would stop: the tables are judged on defaults
-            problems.append(FileReading(os.path.abspath(path), TERRAFORM,
-                                        warning=f"variables file not read ({exc}); defaults used instead"))
+            walk.warn(os.path.abspath(path), f"variables file not read ({exc}); defaults used instead")
             continue
         if isinstance(data, dict):
             values.update(data)
-    return values, problems
+    return values
 
 
-def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[List[Tuple[str, Dict[str, Any]]], Optional[str]]:
-    """(address suffix, iterator names) per instance ([] for count 0; one unindexed instance where
-    count / for_each is unresolved), and why the resource is not judged (too many instances)."""
+def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[Instances, Optional[str]]:
     for meta in ("count", "for_each"):
-        if meta not in body:
-            continue
-        value = scope.value(_unwrap1(body[meta]))
-        try:
-            keys = instance_keys(meta, value)
-        except TooManyInstances as exc:
-            return [("", {})], f"{exc} is too large to expand (more than {MAX_INSTANCES} instances); not judged"
-        if keys is None:
-            return [("", {})], None
-        if meta == "count":
-            return [(f"[{i}]", {"count": {"index": i}}) for i in keys], None
-        return [(f'["{k}"]', {"each": {"key": k, "value": for_each_value(value, k)}}) for k in keys], None
+        if meta in body:
+            return instances_of(meta, scope.value(_unwrap1(body[meta])))
     return [("", {})], None
 
 
@@ -538,15 +512,10 @@ def _config(body: Dict[str, Any], scope: Scope, expanded: bool) -> Dict[str, Any
     return config
 
 
-def _unindexed(address: str) -> str:
-    return re.sub(r'\[(?:\d+|"[^"]*")\]', "", address)
-
-
 @dataclass
 class _Walk:
     """State of one reading of one root module by one tool."""
 
-    root: str
     tool: str
     installed: Dict[str, str]
     modules: Dict[Tuple[str, str], _Module]  # shared by every root of a tree: (folder, tool) -> module
@@ -562,6 +531,14 @@ class _Walk:
 
     def warn(self, path: str, warning: str) -> None:
         _add_warning(self.reading(path), warning)
+
+    def counted(self, instances: Instances, problem: Optional[str]) -> Tuple[Instances, Optional[str]]:
+        """The instances of a resource or module call, and why not judged: past the walk's bound, one."""
+        self.instances += len(instances)
+        if self.instances > MAX_WALK_INSTANCES and not problem:
+            return [("", {})], (f"more than {MAX_WALK_INSTANCES} table and module instances in this "
+                                "configuration; not judged")
+        return instances, problem
 
 
 def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any]) -> Scope:
@@ -588,12 +565,8 @@ def _walk(walk: _Walk, folder: str, inputs: Dict[str, Any], prefix: str, key: Li
         walk.readings.setdefault(reading.path, reading)
     for path in module.table_files:
         walk.reading(path)
-    tfvars: Dict[str, Any] = {}
-    if not prefix:  # tfvars and -var-file set the root module's variables only
-        tfvars, problems = _tfvars(folder, walk.var_files)
-        for found in problems:
-            walk.warn(found.path, found.warning or "")
-    scope = _module_scope(module, inputs, tfvars)
+    # tfvars and -var-file set the root module's variables only
+    scope = _module_scope(module, inputs, {} if prefix else _tfvars(walk, folder))
     for resource in module.resources:
         if resource.type in IN_SCOPE_TYPES:
             _add_tables(walk, resource, scope, prefix, caller, problem)
@@ -608,25 +581,21 @@ def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, cal
     if json_root and instances:
         # checkov's terraform_json framework does not expand count / for_each: one `resource.NAME`
         instances = [("", instances[0][1] if len(instances) == 1 else {})]
-    walk.instances += len(instances)
-    if walk.instances > MAX_WALK_INSTANCES and not problem:
-        problem = f"more than {MAX_WALK_INSTANCES} table and module instances in this configuration; not judged"
-        instances = [("", {})]
+    instances, problem = walk.counted(instances, problem or too_many)
     for suffix, names in instances:
         instance_scope = scope.child(**names) if names else scope
-        config = _config(resource.body, instance_scope, expanded=bool(suffix)) if not (problem or too_many) else {}
+        config = _config(resource.body, instance_scope, expanded=bool(suffix)) if not problem else {}
         address = f"{prefix}{resource.type}.{resource.name}{suffix}"
         plain = f"{resource.type}.{resource.name}"
-        aliases = [plain] if json_root else ([_unindexed(address)] if _unindexed(address) != address else [])
         tags = _unwrap1(config.get("tags"))
         walk.reading(resource.path).tables.append(FoundTable(
             path=resource.path, framework=_framework(resource.path), resource_type=resource.type,
             resource=f"resource.{resource.name}" if json_root else address, label=address,
-            lines=resource.lines, config=config, aliases=tuple(aliases), skips=dict(resource.skips),
+            lines=resource.lines, config=config, skips=dict(resource.skips),
             tags=dict(tags) if isinstance(tags, dict) else {},
             resource_ids=tuple(dict.fromkeys([address, plain])) if not prefix else (address,),
             calling_file=caller,
-            problem=problem or too_many,
+            problem=problem,
         ))
 
 
@@ -643,32 +612,55 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
                  chain: Tuple[str, ...], problem: Optional[str]) -> None:
     source = _unwrap1(call.body.get("source"))
     call_key = key + [call.name]
-    target = module_folder(source, module.folder, ".".join(call_key), walk.installed) if isinstance(source, str) else None
-    if target is None or not os.path.isdir(target):
+    target = _call_target(call, module.folder, call_key, walk.installed)
+    if target is None:
         walk.warn(call.path, f"module {call.name} (source {source}) is not on disk: run terraform init, or scan the plan")
         return
     if target in chain or len(call_key) > MAX_MODULE_DEPTH:
         walk.warn(call.path, f"module {call.name} (source {source}) calls itself or nests too deeply: not read")
         return
     instances, too_many = _instances(call.body, scope)
-    walk.instances += len(instances)
-    if walk.instances > MAX_WALK_INSTANCES and not (problem or too_many):
-        too_many = f"more than {MAX_WALK_INSTANCES} table and module instances in this configuration; not judged"
-        instances = [("", {})]
+    instances, problem = walk.counted(instances, problem or too_many)
     for suffix, names in instances:
         call_scope = scope.child(**names) if names else scope
         inputs = {arg: _input(call_scope, _unwrap1(value)) for arg, value in call.body.items()
                   if arg not in _MODULE_META and not arg.startswith("__")}
         _walk(walk, target, inputs, f"{prefix}module.{call.name}{suffix}.", call_key, call.path,
-              chain + (target,), problem or too_many)
+              chain + (target,), problem)
+
+
+def is_local_source(source: Any) -> bool:
+    """Terraform treats only sources starting with ./ or ../ as local paths."""
+    return isinstance(source, str) and source.replace("\\", "/").startswith(("./", "../"))
 
 
 def _installed(folder: str, modules: Dict[Tuple[str, str], Any]) -> Dict[str, str]:
-    """A root's modules.json, read once per tree (kept beside the modules read)."""
-    key = (folder, MODULES_JSON)
+    """Call key ("a.b") -> folder of the modules `terraform init` installed for a root (Dir is relative to
+    it in `{"Modules": [{"Key": "a.b", "Dir": "..."}]}`), read once per tree (kept beside the modules)."""
+    key = (folder, _MODULES_JSON)
     if key not in modules:
-        modules[key] = installed_modules(folder)
+        modules[key] = found = {}
+        try:
+            with open(os.path.join(folder, _MODULES_JSON), "rb") as handle:
+                data = json.loads(handle.read().decode("utf-8-sig"))
+        except (OSError, ValueError):
+            data = None
+        entries = data.get("Modules") if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+                found[entry["Key"]] = os.path.normpath(os.path.join(folder, entry["Dir"]))  # Dir may be absolute
     return modules[key]
+
+
+def _call_target(call: _Call, calling_folder: str, call_key: List[str], installed: Dict[str, str]) -> Optional[str]:
+    """The folder a module call reads, or None when it is not on disk: a local source is relative to
+    the calling folder (a local call inside an installed module is recorded too: the same folder)."""
+    source = _unwrap1(call.body.get("source"))
+    if is_local_source(source):
+        target = os.path.normpath(os.path.join(calling_folder, source))
+    else:
+        target = installed.get(".".join(call_key)) if isinstance(source, str) else None
+    return target if target and os.path.isdir(target) else None
 
 
 def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set[str]:
@@ -680,10 +672,9 @@ def _called_folders(folder: str, modules: Dict[Tuple[str, str], _Module]) -> Set
         current, key, depth = pending.pop()
         for tool in (OPENTOFU_TOOL, TERRAFORM_TOOL):
             for call in _module(modules, current, tool).calls.values():
-                source = _unwrap1(call.body.get("source"))
                 call_key = key + [call.name]
-                target = module_folder(source, current, ".".join(call_key), installed) if isinstance(source, str) else None
-                if target and target not in found and target != folder and depth < MAX_MODULE_DEPTH and os.path.isdir(target):
+                target = _call_target(call, current, call_key, installed)
+                if target and target not in found and target != folder and depth < MAX_MODULE_DEPTH:
                     found.add(target)
                     pending.append((target, call_key, depth + 1))
     return found
@@ -724,48 +715,30 @@ def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
     return replace(first, skips=skips, variants=tuple(variants), context="")
 
 
-def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]]) -> List[FileReading]:
-    """(context, readings) of the same files as one FileReading per path, one table per resource."""
-    by_path: Dict[str, FileReading] = {}
-    tables: Dict[Tuple[str, str], List[Tuple[str, FoundTable]]] = {}
+def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]], by_tool: bool = False) -> List[FileReading]:
+    """(context, readings) of the same files as one FileReading per path, one table per resource. The
+    readings of one root by each tool (`by_tool`) hold a resource under one address (in x.tf and x.tofu),
+    judged in Terraform's file where it has one, and name the tool where only one of them reads it."""
+    files: Dict[str, FileReading] = {}
+    tables: Dict[Any, List[Tuple[str, FoundTable]]] = {}
     for context, readings in groups:
         for reading in readings:
-            merged = by_path.setdefault(reading.path, FileReading(reading.path, reading.framework))
+            merged = files.setdefault(reading.path, replace(reading, tables=[], warning=None))
             merged.not_judged = merged.not_judged or reading.not_judged
-            merged.keep_from_checkov = merged.keep_from_checkov or reading.keep_from_checkov
+            merged.shadowed = merged.shadowed and reading.shadowed  # no result of its own only if no reading reads it
             _add_warning(merged, reading.warning)
             for table in reading.tables:
-                tables.setdefault((reading.path, table.resource), []).append((context, table))
-    shadowed_everywhere = {path for path in by_path if all(
-        any(r.path == path and r.shadowed for r in readings) for _, readings in groups
-        if any(r.path == path for r in readings))}
-    for path in shadowed_everywhere:
-        by_path[path].shadowed = not any(key[0] == path for key in tables)
-    for (path, _), found in tables.items():
-        by_path[path].tables.append(combine_readings(found) if len(found) > 1 else found[0][1])
-    return sorted(by_path.values(), key=lambda r: r.path)
-
-
-def _merge_tools(readings: Dict[str, List[FileReading]]) -> List[FileReading]:
-    """The Terraform and the OpenTofu reading of one root: a table in both passes only under both;
-    a table in one is judged under it (in Terraform's file, where it has one)."""
-    by_address: Dict[str, List[Tuple[str, FoundTable]]] = {}
-    files: Dict[str, FileReading] = {}
-    for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL):
-        for reading in readings[tool]:
-            merged = files.setdefault(reading.path, replace(reading, tables=[]))
-            merged.shadowed = merged.shadowed and reading.shadowed
-            _add_warning(merged, reading.warning)
-            for table in reading.tables:
-                context = f"under {_TOOL_NAMES[tool]} ({os.path.basename(table.path)})"
-                by_address.setdefault(table.resource, []).append((context, table))
-    for found in by_address.values():
-        # the context names the tool even where the readings agree on a table in only one of them
-        table = combine_readings(found) if len(found) > 1 else _in_context(found[0][1], found[0][0])
+                key = table.resource if by_tool else (table.path, table.resource)
+                named = f"{context} ({os.path.basename(table.path)})" if by_tool else context
+                tables.setdefault(key, []).append((named, table))
+    for found in tables.values():
+        context, table = found[0]
+        if len(found) > 1:
+            table = combine_readings(found)
+        elif by_tool:
+            table = _in_context(table, context)
         files[table.path].tables.append(table)
-    for path, reading in files.items():
-        if reading.tables:
-            reading.shadowed = False
+        files[table.path].shadowed = False
     return sorted(files.values(), key=lambda r: r.path)
 
 
@@ -777,7 +750,7 @@ def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: 
     readings: Dict[str, List[FileReading]] = {}
     installed = _installed(folder, modules)
     for tool in tools:
-        walk = _Walk(folder, tool, installed, modules, var_files)
+        walk = _Walk(tool, installed, modules, var_files)
         _walk(walk, folder, {}, "", [], None, (folder,), None)
         readings[tool] = list(walk.readings.values())
         if len(tools) > 1 and not walk.saw_tofu:
@@ -785,35 +758,21 @@ def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: 
             return sorted(readings[tool], key=lambda r: r.path)
     if len(tools) == 1:
         return sorted(readings[tools[0]], key=lambda r: r.path)
-    return _merge_tools(readings)
+    return _merge_readings([(f"under {_TOOL_NAMES[tool]}", readings[tool]) for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL)],
+                           by_tool=True)
 
 
-def _check_deployed_with(deployed_with: str) -> None:
-    if deployed_with not in (TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS):
-        raise ValueError(f"deployed_with must be terraform, opentofu or both, not {deployed_with!r}")
-
-
-def _without_collector(read: Any) -> Any:
+@contextmanager
+def _collector_paused() -> Iterator[None]:
     # a large folder makes millions of small objects and no cycles: the cyclic collector would
     # spend more time scanning them than the reading takes
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return read()
+        yield
     finally:
         if collecting:
             gc.enable()
-
-
-def read_terraform_root(folder: str, scan_root: str, var_files: Sequence[str] = (),
-                        deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
-    """`folder` read as a root module: one FileReading per file that holds an in-scope resource,
-    cannot be read (not_judged), is not read by the tool (shadowed: x.tf beside x.tofu, override
-    files), or calls a module not on disk (warning). `var_files` apply after the folder's tfvars;
-    `deployed_with` "both" judges each table under both tools' readings (FoundTable.variants)."""
-    _check_deployed_with(deployed_with)
-    folder = os.path.abspath(folder)
-    return _without_collector(lambda: _read_root(folder, {}, var_files, deployed_with))
 
 
 def _roots(candidates: Sequence[str], modules: Dict[Tuple[str, str], _Module]) -> Dict[str, Set[str]]:
@@ -835,22 +794,24 @@ def roots_reading(folders: Iterable[str], changed_folders: Iterable[str]) -> Lis
     """The root folders among `folders` (one scan root's Terraform folders) whose reading reads a
     `changed` folder: the folder itself when it is a root, else the roots that call it."""
     changed = {os.path.abspath(f) for f in changed_folders}
-    roots = _without_collector(lambda: _roots(sorted(changed | {os.path.abspath(f) for f in folders}), {}))
+    with _collector_paused():
+        roots = _roots(sorted(changed | {os.path.abspath(f) for f in folders}), {})
     return sorted(root for root, called in roots.items() if changed & (called | {root}))
 
 
 def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Sequence[str] = (),
                         deployed_with: str = BOTH_TOOLS) -> List[FileReading]:
-    """Every folder of one scan root that holds Terraform files, as deployed: a folder another one
-    calls is no root of its own (judged per caller, FoundTable.variants "called from <folder>").
-    One root's failure costs only it."""
-    _check_deployed_with(deployed_with)
-    candidates = sorted({os.path.abspath(f) for f in folders})
+    """Every folder of one scan root that holds Terraform files, as deployed: one FileReading per file
+    that holds an in-scope resource, cannot be read (not_judged), is not read by the tool (shadowed:
+    x.tf beside x.tofu, override files), or calls a module not on disk (warning). A folder another one
+    calls is no root of its own (judged per caller, FoundTable.variants "called from <folder>");
+    `deployed_with` "both" judges each table under both tools' readings. One root's failure costs only it."""
+    if deployed_with not in (TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS):
+        raise ValueError(f"deployed_with must be terraform, opentofu or both, not {deployed_with!r}")
     modules: Dict[Tuple[str, str], _Module] = {}
-
-    def read() -> List[FileReading]:
-        groups: List[Tuple[str, List[FileReading]]] = []
-        for root in _roots(candidates, modules):
+    groups: List[Tuple[str, List[FileReading]]] = []
+    with _collector_paused():
+        for root in _roots(sorted({os.path.abspath(f) for f in folders}), modules):
             context = f"called from {os.path.relpath(root, scan_root) if scan_root else root}"
             try:
                 groups.append((context, _read_root(root, modules, var_files, deployed_with)))
@@ -861,8 +822,6 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
                     f"checkov-pitr could not read this module ({type(exc).__name__}: {exc})"))]))
         return _merge_readings(groups)
 
-    return _without_collector(read)
 
-
-__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "may_hold_tables",
-           "read_terraform_root", "read_terraform_tree", "resource_blocks", "roots_reading", "terraform_files"]
+__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "is_local_source",
+           "may_hold_tables", "read_terraform_tree", "resource_blocks", "roots_reading"]

@@ -1,16 +1,12 @@
-"""Terraform text and values, without checkov: one HCL scanner (strings, `${}` templates, heredocs,
-comments, brackets) with the offsets of every attribute and block, the parser built on it, and the
-evaluation of the few expressions a scan can resolve.
-
-Values are kept in the shape bc-python-hcl2 (the parser checkov uses) gives them: block-body
-attributes wrapped in one list, expressions as "${...}" strings. A value the scan cannot resolve
-stays such a string, which `core.terraform_reference` recognises as unresolved.
-"""
+"""Terraform text and values, without checkov: the HCL scanner (with offsets, for the fixer too), the parser
+built on it, and the evaluation of the expressions a scan can resolve. Values keep bc-python-hcl2's shape
+(attributes wrapped in one list, expressions as "${...}" strings, which stay where unresolved)."""
 from __future__ import annotations
 
 import ast
 import bisect
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -97,16 +93,15 @@ def skip_heredoc(text: str, i: int) -> Optional[int]:
     return end.end()
 
 
-def skip_comment(text: str, i: int) -> Optional[int]:
-    if text.startswith("#", i) or text.startswith("//", i):
-        end = text.find("\n", i)
-        return len(text) if end < 0 else end
+def skip_comment(text: str, i: int) -> int:
+    """From the `#`, `//` or `/*` at i to the end of its comment."""
     if text.startswith("/*", i):
         end = text.find("*/", i + 2)
         if end < 0:
             raise HclError("a /* comment is not closed", i)
         return end + 2
-    return None
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
 
 
 def _code_tokens(text: str, pos: int, end: int, pattern: "re.Pattern[str]" = _BRACKETS) -> Any:
@@ -123,7 +118,7 @@ def _code_tokens(text: str, pos: int, end: int, pattern: "re.Pattern[str]" = _BR
             pos = skip_heredoc(text, start) or pos
         yield token, start, pos
         if token in ("#", "//", "/*"):
-            pos = skip_comment(text, start)  # type: ignore[assignment]
+            pos = skip_comment(text, start)
 
 
 def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
@@ -137,7 +132,7 @@ def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
         elif token in ("#", "//", "/*"):
             if depth == 0:
                 return last
-            code_from = skip_comment(text, start)  # type: ignore[assignment]
+            code_from = skip_comment(text, start)
         elif token in "([{":
             depth, last = depth + 1, after
         elif token in ")]}":
@@ -227,9 +222,8 @@ class Lexed:
 
 
 def lex_hcl(text: str) -> Lexed:
-    """One pass over HCL text: strings (with their `${}` interpolations) and heredocs are skipped, so
-    a `#` or `checkov:skip=` inside a value is never taken for a comment. It stops at the first
-    error, which the parser reports."""
+    """One pass over HCL text, strings and heredocs skipped (a `#` in a value is no comment); it stops
+    at the first error, which the parser reports."""
     found, depth = Lexed(), 0
     try:
         for token, start, _ in _code_tokens(text, 0, len(text)):
@@ -267,8 +261,7 @@ class LineIndex:
 
 
 def parse_hcl(text: str) -> Dict[str, Any]:
-    """A file's blocks and attributes in bc-python-hcl2's shape; top-level blocks carry their lines.
-    Raises HclError."""
+    """A file's blocks and attributes in bc-python-hcl2's shape, top-level blocks with their lines."""
     lines = LineIndex(text)
 
     def body(start: int, end: int, top: bool) -> Dict[str, Any]:
@@ -413,9 +406,6 @@ class Unknown:
         return f"UNRESOLVED({self.text})" if self.text else "UNRESOLVED"
 
 
-UNRESOLVED: Any = Unknown()
-
-
 class _Undecidable(Exception):
     """Not an expression this evaluator reads (a heredoc inside an expression, a syntax error)."""
 
@@ -435,6 +425,9 @@ _TOKEN = re.compile(r"""
 |(?P<name>[A-Za-z_][\w-]*)
 |(?P<op>==|!=|<=|>=|&&|\|\||=>|\.\.\.|\[\s*\*\s*\]|[-+*/%<>!?:()\[\]{},.=])
 """, re.X | re.S)
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "%": operator.mod,
+              "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge,
+              "==": lambda left, right: _equal(left, right), "!=": lambda left, right: not _equal(left, right)}
 _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _KEYWORDS = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
 
@@ -479,6 +472,13 @@ class _Parser:
         token = self.peek()
         return token[0] == kind and (value is None or token[1] == value)
 
+    def accept(self, kind: str, value: Any = None) -> bool:
+        """Take the next token where it is one of `kind` (and `value`)."""
+        if self.at(kind, value):
+            self.i += 1
+            return True
+        return False
+
     def take(self, kind: Optional[str] = None, value: Any = None) -> Tuple[str, Any]:
         token = self.peek()
         if token[0] == "end" or (kind and token[0] != kind) or (value is not None and token[1] != value):
@@ -494,8 +494,7 @@ class _Parser:
 
     def expr(self) -> Any:
         condition = self.binary(1)
-        if self.at("op", "?"):
-            self.take()
+        if self.accept("op", "?"):
             when_true = self.expr()
             self.take("op", ":")
             return ("cond", condition, when_true, self.expr())
@@ -509,11 +508,9 @@ class _Parser:
         return left
 
     def unary(self) -> Any:
-        if self.at("op", "!"):
-            self.take()
+        if self.accept("op", "!"):
             return ("not", self.unary())
-        if self.at("op", "-"):
-            self.take()
+        if self.accept("op", "-"):
             return ("neg", self.unary())
         return self.postfix(self.primary())
 
@@ -522,27 +519,27 @@ class _Parser:
             if self.at("op", ".") and self.peek(1)[0] in ("name", "number"):
                 self.take()
                 kind, value = self.take()
-                node = ("index", node, ("lit", int(value))) if kind == "number" and value.isdigit() else ("attr", node, value)
+                is_index = kind == "number" and value.isdigit()  # `list.0` is `list[0]`
+                node = ("index", node, ("lit", int(value) if is_index else value), not is_index)
             elif self.at("op", "[*]") or (self.at("op", ".") and self.peek(1) == ("op", "*")):
                 self.i += 1 if self.at("op", "[*]") else 2
                 node = ("splat", node, self.accessors())
-            elif self.at("op", "["):
-                self.take()
+            elif self.accept("op", "["):
                 key = self.expr()
                 self.take("op", "]")
-                node = ("index", node, key)
+                node = ("index", node, key, False)
             else:
                 return node
 
-    def accessors(self) -> List[Any]:
-        found: List[Any] = []
+    def accessors(self) -> List[Tuple[Any, bool]]:
+        """(key, is an attribute) for each step a splat takes of every element."""
+        found: List[Tuple[Any, bool]] = []
         while True:
             if self.at("op", ".") and self.peek(1)[0] == "name":
                 self.take()
-                found.append(("attr", self.take()[1]))
-            elif self.at("op", "["):
-                self.take()
-                found.append(("index", self.expr()))
+                found.append((("lit", self.take()[1]), True))
+            elif self.accept("op", "["):
+                found.append((self.expr(), False))
                 self.take("op", "]")
             else:
                 return found
@@ -562,7 +559,7 @@ class _Parser:
         if (kind, value) == ("op", "("):
             inner = self.expr()
             self.take("op", ")")
-            return ("paren", inner)
+            return inner
         if (kind, value) == ("op", "["):
             return self.for_expression("]") if self.at("name", "for") else self.tuple_()
         if (kind, value) == ("op", "{"):
@@ -575,8 +572,7 @@ class _Parser:
         expand = False
         while not self.at("op", ")"):
             args.append(self.expr())
-            if self.at("op", "..."):
-                self.take()
+            if self.accept("op", "..."):
                 expand = True
             if not self.at("op", ")"):
                 self.take("op", ",")
@@ -603,16 +599,14 @@ class _Parser:
                 raise _Undecidable("expected = in an object")
             self.take()
             items.append((key, self.expr()))
-            if self.at("op", ","):
-                self.take()
+            self.accept("op", ",")
         self.take("op", "}")
         return ("object", items)
 
     def for_expression(self, close: str) -> Any:
         self.take("name", "for")
         names = [self.take("name")[1]]
-        if self.at("op", ","):
-            self.take()
+        if self.accept("op", ","):
             names.append(self.take("name")[1])
         self.take("name", "in")
         collection = self.expr()
@@ -622,14 +616,8 @@ class _Parser:
             key = self.expr()
             self.take("op", "=>")
         value = self.expr()
-        group = False
-        if self.at("op", "..."):
-            self.take()
-            group = True
-        condition = None
-        if self.at("name", "if"):
-            self.take()
-            condition = self.expr()
+        group = self.accept("op", "...")
+        condition = self.expr() if self.accept("name", "if") else None
         self.take("op", close)
         return ("for", names, collection, key, value, condition, group)
 
@@ -639,7 +627,7 @@ def _template_node(raw: str) -> Any:
     if parts is None:
         raise _Undecidable("template directive")
     if len(parts) == 1 and parts[0][0]:
-        return ("interpolation", parse_expression(parts[0][1]))
+        return parse_expression(parts[0][1])  # "${x}" is the value of x, not a string of it
     return ("template", [parse_expression(text) if is_expression else text for is_expression, text in parts])
 
 
@@ -677,9 +665,9 @@ def _as_bool(value: Any) -> Any:
 
 
 def _as_number(value: Any) -> Any:
-    if isinstance(value, Unknown) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+    if isinstance(value, Unknown) or _is_number(value):
         return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?", value.strip()):
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
         return _tidy(float(value))
     raise EvalError(f"{_short(value)} is not a number")
 
@@ -694,6 +682,10 @@ def _as_string(value: Any) -> str:
     raise EvalError(f"{_short(value)} is not a string")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -706,23 +698,17 @@ def _tidy(number: Any) -> Any:
 def _sorted_set(values: List[Any]) -> List[Any]:
     """A set of known primitive values in Terraform's order: strings lexically, numbers by value."""
     unique = _distinct(values)
-    if all(isinstance(v, str) for v in unique):
-        return sorted(unique)
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in unique):
+    if all(isinstance(v, str) for v in unique) or all(_is_number(v) for v in unique):
         return sorted(unique)
     return unique
 
 
 def _distinct(values: List[Any]) -> List[Any]:
     """The values without repeats, in order (1 and true, "1" and 1 are different values)."""
-    seen: Set[Any] = set()
-    unique: List[Any] = []
+    unique: Dict[Any, Any] = {}
     for value in values:
-        key = (type(value).__name__, json.dumps(value, sort_keys=True, default=repr))
-        if key not in seen:
-            seen.add(key)
-            unique.append(value)
-    return unique
+        unique.setdefault((type(value).__name__, json.dumps(value, sort_keys=True, default=repr)), value)
+    return list(unique.values())
 
 
 class _Namespace:
@@ -750,11 +736,6 @@ class _Evaluator:
     def e_lit(self, node: Any, names: Mapping[str, Any]) -> Any:
         return node[1]
 
-    def e_paren(self, node: Any, names: Mapping[str, Any]) -> Any:
-        return self.eval(node[1], names)
-
-    e_interpolation = e_paren
-
     def e_template(self, node: Any, names: Mapping[str, Any]) -> Any:
         pieces: List[str] = []
         for part in node[1]:
@@ -779,14 +760,8 @@ class _Evaluator:
             return _Namespace(name)
         return Unknown(name, path=True)  # module outputs, data sources, other resources, path, terraform.workspace
 
-    def e_attr(self, node: Any, names: Mapping[str, Any]) -> Any:
-        target = self.eval(node[1], names)
-        return self.step(target, node[2], attribute=True)
-
     def e_index(self, node: Any, names: Mapping[str, Any]) -> Any:
-        target = self.eval(node[1], names)
-        key = self.eval(node[2], names)
-        return self.step(target, key, attribute=False)
+        return self.step(self.eval(node[1], names), self.eval(node[2], names), attribute=node[3])
 
     def step(self, target: Any, key: Any, attribute: bool) -> Any:
         if isinstance(target, _Namespace):
@@ -821,8 +796,8 @@ class _Evaluator:
         self.spend(len(items))
         found = []
         for item in items:
-            for kind, key in node[2]:
-                item = self.step(item, key if kind == "attr" else self.eval(key, names), attribute=kind == "attr")
+            for key, attribute in node[2]:
+                item = self.step(item, self.eval(key, names), attribute)
             found.append(item)
         return found
 
@@ -854,23 +829,14 @@ class _Evaluator:
                 return left if right is (op == "&&") else right
             return right
         right = self.eval(node[3], names)
-        if op in ("==", "!="):
-            unknown = _first_unknown(left, right)
-            if unknown:
-                return unknown
-            equal = _equal(left, right)
-            return equal if op == "==" else not equal
-        left, right = _as_number(left), _as_number(right)
+        if op not in ("==", "!="):
+            left, right = _as_number(left), _as_number(right)
         unknown = _first_unknown(left, right)
         if unknown:
             return unknown
-        if op in ("<", ">", "<=", ">="):
-            return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[op]
         if op in ("/", "%") and right == 0:
             raise EvalError("division by zero")
-        result = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                  "/": lambda: left / right, "%": lambda: left % right}[op]()
-        return _tidy(result)
+        return _tidy(_OPERATORS[op](left, right))
 
     def e_tuple(self, node: Any, names: Mapping[str, Any]) -> Any:
         self.spend(len(node[1]))
@@ -880,7 +846,7 @@ class _Evaluator:
         self.spend(len(node[1]))
         found: Dict[str, Any] = {}
         for key_node, value_node in node[1]:
-            key = self.eval(key_node[1] if key_node[0] == "paren" else key_node, names) if key_node[0] != "lit" else key_node[1]
+            key = self.eval(key_node, names)
             if isinstance(key, Unknown):
                 return key
             found[_as_string(key)] = self.eval(value_node, names)
@@ -900,11 +866,7 @@ class _Evaluator:
         self.spend(len(pairs))
         items: List[Tuple[Any, Any]] = []
         for key, value in pairs:
-            inner = dict(names)
-            if len(loop_names) == 2:
-                inner[loop_names[0]], inner[loop_names[1]] = key, value
-            else:
-                inner[loop_names[0]] = value
+            inner = {**names, loop_names[0]: key if len(loop_names) == 2 else value, loop_names[-1]: value}
             if condition_node is not None:
                 keep = _as_bool(self.eval(condition_node, inner))
                 if isinstance(keep, Unknown):
@@ -937,9 +899,7 @@ class _Evaluator:
             last = args.pop()
             if isinstance(last, Unknown):
                 return last
-            if not isinstance(last, list):
-                raise EvalError("... needs a list")
-            args.extend(last)
+            args.extend(_list(last))
         function = _FUNCTIONS.get(name)
         if function is None:
             return Unknown(None)  # a function this scan does not evaluate (timestamp(), file(), ...)
@@ -967,11 +927,8 @@ class _Evaluator:
 
 
 def _equal(left: Any, right: Any) -> bool:
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return left == right
-    return type(left) is type(right) and left == right
+    # 1 == 1.0, but 1 != true and 1 != "1"
+    return (_is_number(left) and _is_number(right) or type(left) is type(right)) and left == right
 
 
 def _list(value: Any) -> List[Any]:
@@ -1111,8 +1068,7 @@ _FUNCTIONS: Dict[str, Any] = {
 }
 # functions whose result is known while parts of their arguments are not (length of a list of unknowns)
 _PARTIAL = {"length", "keys", "values", "lookup", "concat", "merge", "tolist", "tomap", "element", "slice", "one",
-            "reverse", "coalescelist",
-            "nonsensitive", "sensitive"}
+            "reverse", "coalescelist", "nonsensitive", "sensitive"}
 
 
 # --- Scope: what names mean in one module instance ---
@@ -1136,9 +1092,7 @@ class Scope:
 
     # -- names --
     def variable(self, name: str) -> Any:
-        if name not in self.variables:
-            return Unknown(f"var.{name}", path=True)
-        value = self.variables[name]
+        value = self.variables.get(name, Unknown())  # not set: named by the reference
         return Unknown(f"var.{name}", path=True) if isinstance(value, Unknown) and not value.text else value
 
     def local(self, name: str, depth: int = 0) -> Any:
@@ -1159,12 +1113,10 @@ class Scope:
 
     # -- values --
     def value(self, raw: Any, depth: int = 0) -> Any:
-        """A value in bc-python-hcl2's shape as the value Terraform would compute: Unknown where the
-        scan cannot know it (inside collections too)."""
+        """A value in bc-python-hcl2's shape as Terraform computes it; Unknown where the scan cannot know."""
         return _each_string(raw, lambda text: self._template(text, depth))
 
-    def evaluate(self, expression: str, depth: int = 0) -> Any:
-        """The value of one expression (the text inside `${}`), Unknown where the scan cannot know it."""
+    def _evaluate(self, expression: str, depth: int) -> Any:
         if depth > MAX_LOCAL_DEPTH or not expression.strip():
             return Unknown(None)
         try:
@@ -1178,27 +1130,24 @@ class Scope:
         parts = split_template(text)
         if parts is None:
             return Unknown(None)
-        if len(parts) == 1 and parts[0][0]:
-            return self.evaluate(parts[0][1], depth)
         pieces: List[str] = []
         for is_expression, piece in parts:
             if not is_expression:
                 pieces.append(piece.replace("${", "$${").replace("%{", "%%{"))
                 continue
-            value = self.evaluate(piece, depth)
-            if isinstance(value, Unknown):
+            value = self._evaluate(piece, depth)
+            if len(parts) == 1 or isinstance(value, Unknown):
                 return value
             if not isinstance(value, (str, int, float, bool)):
                 return Unknown(None)
             pieces.append(_as_string(value))
         return "".join(pieces)
 
-    def resolve(self, value: Any, depth: int = 0) -> Any:
-        """A value in bc-python-hcl2's shape with every expression the scan can evaluate replaced by
-        its value; what it cannot stays an expression string ("${var.x}") that names what it
-        depends on, which core.terraform_reference reads."""
+    def resolve(self, value: Any) -> Any:
+        """`value` with what the scan can evaluate replaced by its value; the rest stays an expression
+        string naming what it depends on ("${var.x}", read by core.terraform_reference)."""
         def resolved(text: str) -> Any:
-            computed = self._template(text, depth)
+            computed = self._template(text, 0)
             if isinstance(computed, Unknown):
                 return "${" + computed.text + "}" if computed.text else text
             return text if contains_unknown(computed) else computed
@@ -1217,42 +1166,41 @@ def _each_string(value: Any, convert: Any) -> Any:
     return value
 
 
-class TooManyInstances(Exception):
-    """A count / for_each past MAX_INSTANCES: not expanded (the message says what it was)."""
+Instances = List[Tuple[str, Dict[str, Any]]]  # (address suffix, iterator names) per instance
 
 
-def instance_keys(meta: str, value: Any) -> Optional[List[Any]]:
-    """The instance keys `count` / `for_each` make (ints, or strings), or None when unresolved.
-    Raises TooManyInstances past MAX_INSTANCES."""
+def instances_of(meta: str, value: Any) -> Tuple[Instances, Optional[str]]:
+    """(address suffix, iterator names) per instance a resolved `count` / `for_each` value makes ([] for
+    count 0; one unindexed instance where it is unresolved), and why not judged: too many to expand."""
+    unresolved: Instances = [("", {})]
+    too_many = f"is too large to expand (more than {MAX_INSTANCES} instances); not judged"
     if isinstance(value, Unknown) or (isinstance(value, str) and "${" in value):
-        return None
+        return unresolved, None
     if meta == "count":
         try:
             number = _as_number(value)
         except EvalError:
-            return None
-        if isinstance(number, (int, float)) and float(number).is_integer() and number >= 0:
-            if number > MAX_INSTANCES:
-                raise TooManyInstances(f"count of {int(number)}")
-            return list(range(int(number)))
-        return None
+            return unresolved, None
+        if not (float(number).is_integer() and number >= 0):
+            return unresolved, None
+        if number > MAX_INSTANCES:
+            return unresolved, f"count of {int(number)} {too_many}"
+        return [(f"[{i}]", {"count": {"index": i}}) for i in range(int(number))], None
     if isinstance(value, (Mapping, list)) and len(value) > MAX_INSTANCES:
-        raise TooManyInstances(f"for_each of {len(value)} elements")
+        return unresolved, f"for_each of {len(value)} elements {too_many}"
     if isinstance(value, Mapping):
-        return sorted(k for k in value if not (isinstance(k, str) and k.startswith("__")))
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return _sorted_set(value)
-    return None
-
-
-def for_each_value(value: Any, key: Any) -> Any:
-    """`each.value` for one key of a resolved for_each."""
-    return value.get(key) if isinstance(value, Mapping) else key
+        keys = sorted(k for k in value if not (isinstance(k, str) and k.startswith("__")))
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        keys = _sorted_set(value)
+    else:
+        return unresolved, None
+    return [(f'["{k}"]', {"each": {"key": k, "value": value.get(k) if isinstance(value, Mapping) else k}})
+            for k in keys], None
 
 
 __all__ = [
     "EvalError", "HclError", "Item", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
-    "TooManyInstances", "UNRESOLVED", "Unknown", "contains_unknown", "for_each_value", "instance_keys",
+    "Instances", "Unknown", "contains_unknown", "instances_of",
     "expression_end", "hcl_value", "json_depth", "lex_hcl", "matching_close", "normalize_string", "parse_body",
     "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
