@@ -1,7 +1,6 @@
-"""CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov: every
-DynamoDB resource, `Fn::ForEach` expanded, `Ref`s to parameters with a Default resolved (as checkov does),
-`Condition`s evaluated under the defaults. A resource CloudFormation would reject still yields its table,
-with `FoundTable.problem` saying why it fails."""
+"""CloudFormation / SAM templates read as CloudFormation reads them, without checkov: `Fn::ForEach` expanded, `Ref`s
+to parameters with a Default resolved (as checkov does), `Condition`s evaluated under the defaults. A resource
+CloudFormation would reject still yields its table, with `FoundTable.problem` saying why it fails."""
 from __future__ import annotations
 
 import os
@@ -63,15 +62,12 @@ def may_hold_tables(raw: bytes, path: str) -> bool:
             or (serverless and b"${" in raw and b"resources" in raw))
 
 
-def _type_name(value: Any) -> str:
-    """A value's YAML kind, in words."""
-    if value is None:
-        return "null"
-    for kind, name in ((dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
-                       ((int, float), "a number")):
-        if isinstance(value, kind):
-            return name
-    return type(value).__name__
+_KIND_NAMES = ((type(None), "null"), (dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
+               ((int, float), "a number"))
+
+
+def _type_name(value: Any) -> str:  # a value's YAML kind, in words
+    return next((name for kind, name in _KIND_NAMES if isinstance(value, kind)), type(value).__name__)
 
 
 # --- Parameters and Ref ---
@@ -237,7 +233,8 @@ def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mappin
     values, dependency = foreach_collection(substitute_deep(collection, bindings), defaults)
     if values is None:
         problem = (f"unresolved: made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
-                   "give the parameter a Default or list the values").replace(", which has no Default, which", ", which has no Default and which")
+                   "give the parameter a Default or list the values"
+                   ).replace(", which has no Default, which", ", which has no Default and which")
         return [Entry(eid, value, elines, problem, f"{eid} (made by Fn::ForEach::{loop})")
                 for eid, value, elines in _templates(body, bindings, lines, depth)]
     entries: List[Entry] = []
@@ -245,11 +242,9 @@ def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mappin
         inner = dict(bindings, **{identifier: item})
         for out_key, template, out_lines in _items_with_lines(body, lines):
             if isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX):
-                if depth >= 10:
-                    entries.append(Entry(out_key, template, out_lines, "Fn::ForEach nested more than 10 deep, not expanded"))
-                    continue
-                entries.extend(_expand_loop(out_key, template, inner, defaults, out_lines, budget, depth + 1,
-                                            foreach_problem))
+                too_deep = Entry(out_key, template, out_lines, "Fn::ForEach nested more than 10 deep, not expanded")
+                entries.extend([too_deep] if depth >= 10 else _expand_loop(
+                    out_key, template, inner, defaults, out_lines, budget, depth + 1, foreach_problem))
                 continue
             budget[0] -= 1
             if budget[0] < 0:
@@ -307,7 +302,8 @@ class TemplateContext:
 
 
 def _type_named(text: str) -> Optional[str]:
-    return next((kind for kind in core.CFN_TYPES if kind in text), core.CFN_TABLE if "AWS::DynamoDB::" in text else None)
+    found = next((kind for kind in core.CFN_TYPES if kind in text), None)
+    return found or (core.CFN_TABLE if "AWS::DynamoDB::" in text else None)
 
 
 def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
@@ -538,8 +534,8 @@ def is_template(document: Any) -> bool:
         or (isinstance(document.get("Transform"), (str, list)) and "Globals" in document))
 
 
-def load_text(path: str, raw: bytes, json_line_levels: int = 2,
-              mode: yaml_loader.Mode = yaml_loader.CLOUDFORMATION) -> Tuple[Optional[str], Optional[Loaded], Optional[LoadError]]:
+def load_text(path: str, raw: bytes, json_line_levels: int = 2, mode: yaml_loader.Mode = yaml_loader.CLOUDFORMATION
+              ) -> Tuple[Optional[str], Optional[Loaded], Optional[LoadError]]:
     """(text, loaded, None) or (text or None, None, why not)."""
     try:
         text = yaml_loader.decode(raw)
