@@ -47,9 +47,8 @@ def _may_decode(text: Any, needles: Sequence[Any], patterns: Sequence[Tuple[Any,
 
 
 def may_hold_tables(raw: bytes, path: str) -> bool:
-    """Whether a template or serverless file's text names a table type or a construct that brings one in,
-    or holds something that could decode into one; no parse. A serverless file's variables can build any
-    text (`AWS::${self:custom.db}::Table`), so one with `resources` and a variable may hold tables too."""
+    """Whether a file's text names a table type or a construct that brings one in, or could decode into one; no parse.
+    A serverless file's variables can build any text (`AWS::${self:custom.db}::Table`)."""
     serverless = os.path.basename(path) in SERVERLESS_NAMES
     if yaml_loader.encoding_of(raw)[0] not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
         try:
@@ -73,8 +72,7 @@ def _type_name(value: Any) -> str:  # a value's YAML kind, in words
 # --- Parameters and Ref ---
 
 def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any:
-    """A plain copy of `value` with every `{"Ref": P}` to a parameter with a Default replaced by the
-    Default, as checkov does before it hands Properties to a check."""
+    """A plain copy of `value`, each Ref to a parameter with a Default replaced by it (as checkov does)."""
     if depth > MAX_REF_DEPTH:
         return value
     if isinstance(value, dict):
@@ -453,9 +451,8 @@ MAX_STACK_SET_DEPTH = 3  # a StackSet's body may hold StackSets; deeper bodies a
 
 
 def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]:
-    """The tables of a StackSet's inline TemplateBody (JSON or YAML text, or a mapping), named
-    `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the StackSet's lines. A TemplateURL body is
-    elsewhere: no result. A body that cannot be read is one table, not judged."""
+    """The tables of a StackSet's inline TemplateBody, named `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the
+    StackSet's lines (a TemplateURL body is elsewhere: none). A body that cannot be read is one table, not judged."""
     properties = entry.value.get("Properties")
     body = properties.get("TemplateBody") if isinstance(properties, dict) else None
     if body is None:

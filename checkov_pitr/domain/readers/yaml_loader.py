@@ -209,7 +209,8 @@ def intrinsic(tag: str, value: Any) -> Dict[str, Any]:
 
 
 def _no_constructor(tag: str, line: int) -> LoadError:
-    return LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML", line=line)
+    return LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
+                     line=line)
 
 
 def _local_tag(tag: str, value: Any, mode: Mode, line: int) -> Any:
