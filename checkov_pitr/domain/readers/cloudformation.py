@@ -534,11 +534,9 @@ def is_template(document: Any) -> bool:
 def load_text(path: str, raw: bytes, json_line_levels: int = 2, mode: yaml_loader.Mode = yaml_loader.CLOUDFORMATION
               ) -> Tuple[Optional[str], Optional[Loaded], Optional[LoadError]]:
     """(text, loaded, None) or (text or None, None, why not)."""
+    text: Optional[str] = None
     try:
         text = yaml_loader.decode(raw)
-    except LoadError as exc:
-        return None, None, exc
-    try:
         return text, yaml_loader.load(text, path.lower().endswith(".json"), json_line_levels, mode), None
     except LoadError as exc:
         return text, None, exc
@@ -553,16 +551,13 @@ def unreadable(path: str, framework: str, raw: bytes, error: LoadError) -> FileR
 
 def resource_includes(resources: Any) -> List[str]:
     """The Locations of `Fn::Transform: AWS::Include` directly under Resources (where they add resources)."""
+    transforms = resources.get("Fn::Transform") if isinstance(resources, Mapping) else None
     found: List[str] = []
-    if not isinstance(resources, Mapping):
-        return found
-    for key, value in resources.items():
-        transforms = value if key == "Fn::Transform" else None
-        for transform in transforms if isinstance(transforms, list) else [transforms]:
-            if isinstance(transform, Mapping) and transform.get("Name") == "AWS::Include":
-                parameters = transform.get("Parameters")
-                location = parameters.get("Location") if isinstance(parameters, Mapping) else None
-                found.append(str(location) if isinstance(location, str) else "a location")
+    for transform in transforms if isinstance(transforms, list) else [transforms]:
+        if isinstance(transform, Mapping) and transform.get("Name") == "AWS::Include":
+            parameters = transform.get("Parameters")
+            location = parameters.get("Location") if isinstance(parameters, Mapping) else None
+            found.append(location if isinstance(location, str) else "a location")
     return found
 
 
@@ -580,9 +575,8 @@ def read_template(path: str, raw: bytes) -> FileReading:
     if len(documents) > 1:
         problem = problem or (f"the file holds {len(documents)} YAML documents; CloudFormation reads a "
                               "template of one document")
-    tables: List[FoundTable] = []
-    for template in templates:
-        tables.extend(tables_of_template(template, context_for(template, abspath, CLOUDFORMATION, text or "", problem)))
+    tables = [table for template in templates for table in
+              tables_of_template(template, context_for(template, abspath, CLOUDFORMATION, text or "", problem))]
     included = [where for template in templates for where in resource_includes(template.get("Resources"))]
     if included:
         # AWS::Include pastes resources from a template the scan cannot see: tables may hide there

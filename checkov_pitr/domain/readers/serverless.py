@@ -12,7 +12,7 @@ import re
 from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from checkov_pitr.domain import core
-from checkov_pitr.domain.inventory import SERVERLESS, FileReading, FoundTable, read_file_bytes
+from checkov_pitr.domain.inventory import SERVERLESS, FileReading, read_file_bytes
 from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.domain.readers.cloudformation import (
     context_for, duplicate_problem, load_text, may_hold_tables, tables_of_template, unreadable)
@@ -305,11 +305,9 @@ class Variables:
         if not real.lower().endswith((".yml", ".yaml", ".json")):
             raise IncludeError(f"include {written} is not YAML or JSON (the scan cannot run JavaScript); "
                                "include a YAML or JSON file")
-        try:
-            loaded = yaml_loader.load(yaml_loader.decode(raw), real.lower().endswith(".json"), json_line_levels=3,
-                                      mode=yaml_loader.SERVERLESS)
-        except LoadError as exc:
-            raise IncludeError(f"include {written}: {exc}", bounded=exc.bounded) from None
+        _, loaded, error = load_text(real, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
+        if loaded is None:
+            raise IncludeError(f"include {written}: {error}", bounded=error.bounded)
         self.duplicates.extend(Duplicate(f"{d.key}' in '{written}", d.first_line, d.second_line)
                                for d in loaded.duplicates)
         return loaded.documents[0] if loaded.documents else None
