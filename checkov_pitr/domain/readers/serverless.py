@@ -329,11 +329,9 @@ def lodash_merge(target: Any, source: Any) -> Any:
         return merged
     if isinstance(source, list):
         result = list(target) if isinstance(target, list) else []
+        result += [None] * (len(source) - len(result))
         for index, item in enumerate(source):
-            if index < len(result):
-                result[index] = lodash_merge(result[index], item)
-            else:
-                result.append(lodash_merge(None, item))
+            result[index] = lodash_merge(result[index], item)
         return result
     return source
 
