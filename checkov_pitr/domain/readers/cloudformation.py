@@ -1,7 +1,6 @@
-"""CloudFormation / SAM templates read as CloudFormation reads them, independent of checkov: every
-DynamoDB resource, `Fn::ForEach` expanded, `Ref`s to parameters with a Default resolved (as checkov does),
-`Condition`s evaluated under the defaults. A resource CloudFormation would reject still yields its table,
-with `FoundTable.problem` saying why it fails."""
+"""CloudFormation / SAM templates read as CloudFormation reads them, without checkov: `Fn::ForEach` expanded, `Ref`s
+to parameters with a Default resolved (as checkov does), `Condition`s evaluated under the defaults. A resource
+CloudFormation would reject still yields its table, with `FoundTable.problem` saying why it fails."""
 from __future__ import annotations
 
 import os
@@ -48,9 +47,8 @@ def _may_decode(text: Any, needles: Sequence[Any], patterns: Sequence[Tuple[Any,
 
 
 def may_hold_tables(raw: bytes, path: str) -> bool:
-    """Whether a template or serverless file's text names a table type or a construct that brings one in,
-    or holds something that could decode into one; no parse. A serverless file's variables can build any
-    text (`AWS::${self:custom.db}::Table`), so one with `resources` and a variable may hold tables too."""
+    """Whether a file's text names a table type or a construct that brings one in, or could decode into one; no parse.
+    A serverless file's variables can build any text (`AWS::${self:custom.db}::Table`)."""
     serverless = os.path.basename(path) in SERVERLESS_NAMES
     if yaml_loader.encoding_of(raw)[0] not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
         try:
@@ -63,22 +61,18 @@ def may_hold_tables(raw: bytes, path: str) -> bool:
             or (serverless and b"${" in raw and b"resources" in raw))
 
 
-def _type_name(value: Any) -> str:
-    """A value's YAML kind, in words."""
-    if value is None:
-        return "null"
-    for kind, name in ((dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
-                       ((int, float), "a number")):
-        if isinstance(value, kind):
-            return name
-    return type(value).__name__
+_KIND_NAMES = ((type(None), "null"), (dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
+               ((int, float), "a number"))
+
+
+def _type_name(value: Any) -> str:  # a value's YAML kind, in words
+    return next((name for kind, name in _KIND_NAMES if isinstance(value, kind)), type(value).__name__)
 
 
 # --- Parameters and Ref ---
 
 def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any:
-    """A plain copy of `value` with every `{"Ref": P}` to a parameter with a Default replaced by the
-    Default, as checkov does before it hands Properties to a check."""
+    """A plain copy of `value`, each Ref to a parameter with a Default replaced by it (as checkov does)."""
     if depth > MAX_REF_DEPTH:
         return value
     if isinstance(value, dict):
@@ -237,7 +231,8 @@ def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mappin
     values, dependency = foreach_collection(substitute_deep(collection, bindings), defaults)
     if values is None:
         problem = (f"unresolved: made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
-                   "give the parameter a Default or list the values").replace(", which has no Default, which", ", which has no Default and which")
+                   "give the parameter a Default or list the values"
+                   ).replace(", which has no Default, which", ", which has no Default and which")
         return [Entry(eid, value, elines, problem, f"{eid} (made by Fn::ForEach::{loop})")
                 for eid, value, elines in _templates(body, bindings, lines, depth)]
     entries: List[Entry] = []
@@ -245,11 +240,9 @@ def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mappin
         inner = dict(bindings, **{identifier: item})
         for out_key, template, out_lines in _items_with_lines(body, lines):
             if isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX):
-                if depth >= 10:
-                    entries.append(Entry(out_key, template, out_lines, "Fn::ForEach nested more than 10 deep, not expanded"))
-                    continue
-                entries.extend(_expand_loop(out_key, template, inner, defaults, out_lines, budget, depth + 1,
-                                            foreach_problem))
+                too_deep = Entry(out_key, template, out_lines, "Fn::ForEach nested more than 10 deep, not expanded")
+                entries.extend([too_deep] if depth >= 10 else _expand_loop(
+                    out_key, template, inner, defaults, out_lines, budget, depth + 1, foreach_problem))
                 continue
             budget[0] -= 1
             if budget[0] < 0:
@@ -307,7 +300,8 @@ class TemplateContext:
 
 
 def _type_named(text: str) -> Optional[str]:
-    return next((kind for kind in core.CFN_TYPES if kind in text), core.CFN_TABLE if "AWS::DynamoDB::" in text else None)
+    found = next((kind for kind in core.CFN_TYPES if kind in text), None)
+    return found or (core.CFN_TABLE if "AWS::DynamoDB::" in text else None)
 
 
 def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
@@ -457,9 +451,8 @@ MAX_STACK_SET_DEPTH = 3  # a StackSet's body may hold StackSets; deeper bodies a
 
 
 def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]:
-    """The tables of a StackSet's inline TemplateBody (JSON or YAML text, or a mapping), named
-    `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the StackSet's lines. A TemplateURL body is
-    elsewhere: no result. A body that cannot be read is one table, not judged."""
+    """The tables of a StackSet's inline TemplateBody, named `AWS::CloudFormation::StackSet.<Id>/<LogicalId>`, at the
+    StackSet's lines (a TemplateURL body is elsewhere: none). A body that cannot be read is one table, not judged."""
     properties = entry.value.get("Properties")
     body = properties.get("TemplateBody") if isinstance(properties, dict) else None
     if body is None:
@@ -538,14 +531,12 @@ def is_template(document: Any) -> bool:
         or (isinstance(document.get("Transform"), (str, list)) and "Globals" in document))
 
 
-def load_text(path: str, raw: bytes, json_line_levels: int = 2,
-              mode: yaml_loader.Mode = yaml_loader.CLOUDFORMATION) -> Tuple[Optional[str], Optional[Loaded], Optional[LoadError]]:
+def load_text(path: str, raw: bytes, json_line_levels: int = 2, mode: yaml_loader.Mode = yaml_loader.CLOUDFORMATION
+              ) -> Tuple[Optional[str], Optional[Loaded], Optional[LoadError]]:
     """(text, loaded, None) or (text or None, None, why not)."""
+    text: Optional[str] = None
     try:
         text = yaml_loader.decode(raw)
-    except LoadError as exc:
-        return None, None, exc
-    try:
         return text, yaml_loader.load(text, path.lower().endswith(".json"), json_line_levels, mode), None
     except LoadError as exc:
         return text, None, exc
@@ -560,16 +551,13 @@ def unreadable(path: str, framework: str, raw: bytes, error: LoadError) -> FileR
 
 def resource_includes(resources: Any) -> List[str]:
     """The Locations of `Fn::Transform: AWS::Include` directly under Resources (where they add resources)."""
+    transforms = resources.get("Fn::Transform") if isinstance(resources, Mapping) else None
     found: List[str] = []
-    if not isinstance(resources, Mapping):
-        return found
-    for key, value in resources.items():
-        transforms = value if key == "Fn::Transform" else None
-        for transform in transforms if isinstance(transforms, list) else [transforms]:
-            if isinstance(transform, Mapping) and transform.get("Name") == "AWS::Include":
-                parameters = transform.get("Parameters")
-                location = parameters.get("Location") if isinstance(parameters, Mapping) else None
-                found.append(str(location) if isinstance(location, str) else "a location")
+    for transform in transforms if isinstance(transforms, list) else [transforms]:
+        if isinstance(transform, Mapping) and transform.get("Name") == "AWS::Include":
+            parameters = transform.get("Parameters")
+            location = parameters.get("Location") if isinstance(parameters, Mapping) else None
+            found.append(location if isinstance(location, str) else "a location")
     return found
 
 
@@ -587,9 +575,8 @@ def read_template(path: str, raw: bytes) -> FileReading:
     if len(documents) > 1:
         problem = problem or (f"the file holds {len(documents)} YAML documents; CloudFormation reads a "
                               "template of one document")
-    tables: List[FoundTable] = []
-    for template in templates:
-        tables.extend(tables_of_template(template, context_for(template, abspath, CLOUDFORMATION, text or "", problem)))
+    tables = [table for template in templates for table in
+              tables_of_template(template, context_for(template, abspath, CLOUDFORMATION, text or "", problem))]
     included = [where for template in templates for where in resource_includes(template.get("Resources"))]
     if included:
         # AWS::Include pastes resources from a template the scan cannot see: tables may hide there

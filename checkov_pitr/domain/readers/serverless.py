@@ -1,10 +1,8 @@
 """serverless.yml / .yaml / .json `resources` read as the Serverless Framework reads them (serverless/serverless,
-packages/serverless and packages/sf-core). Variables (sf-core/src/lib/resolvers/placeholders.js) are resolved
-where the file decides them: `${self:a.b}`, `${file(x.yml):a.b}` (relative to the including file, then the
-service folder), `${strToBool(...)}`; `${opt:..}`, `${env:..}` and `${sls:stage}` only through their literal
-fallbacks (as a parameter through its Default). Other sources stay as written: the core reports them
-unresolved. A table from an include is reported at the line of the include.
-"""
+packages/serverless and packages/sf-core). Variables (sf-core/src/lib/resolvers/placeholders.js) are resolved where
+the file decides them: `${self:a.b}`, `${file(x.yml):a.b}` (relative to the including file, then the service
+folder), `${strToBool(...)}`; `${opt:..}`, `${env:..}` and `${sls:stage}` only through their literal fallbacks.
+Other sources stay as written (the core reports them unresolved). A table from an include is at the include's line."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,7 +12,7 @@ import re
 from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from checkov_pitr.domain import core
-from checkov_pitr.domain.inventory import SERVERLESS, FileReading, FoundTable, read_file_bytes
+from checkov_pitr.domain.inventory import SERVERLESS, FileReading, read_file_bytes
 from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.domain.readers.cloudformation import (
     context_for, duplicate_problem, load_text, may_hold_tables, tables_of_template, unreadable)
@@ -46,9 +44,8 @@ _EXTENSION_REPLACED = ("Condition", "CreationPolicy", "DeletionPolicy", "UpdateP
 
 
 def _scan(text: str) -> Tuple[List[Tuple[int, int]], List[str]]:
-    """The outermost `${...}` spans of a text (braces counted from `${`), and its parts split at commas
-    outside `(...)` and `${...}` (placeholders.js extractPlaceholdersFromString and
-    findIndicesOutsideParenthesesAndBraces)."""
+    """The outermost `${...}` spans of a text, and its parts split at commas outside `(...)` and `${...}`
+    (placeholders.js extractPlaceholdersFromString and findIndicesOutsideParenthesesAndBraces)."""
     spans: List[Tuple[int, int]] = []
     parts: List[str] = []
     braces, parens, start, last, index = 0, 0, -1, 0, 0
@@ -131,8 +128,7 @@ class Variables:
         self.resolving: Set[Tuple[str, ...]] = set()
         self.depth = 0
         self.budget = MAX_VARIABLES
-        self.include_reads = 0
-        self.included: List[str] = []  # every include read, for the pre-commit hook
+        self.included: List[str] = []  # every include read (bounded by MAX_INCLUDES), for the pre-commit hook
         self.listing = False  # listing includes: a broken include is skipped, not an error
         self.missing: Optional[str] = None  # an include that is not there, for the message
 
@@ -176,11 +172,11 @@ class Variables:
         parts: List[str] = []
         last = 0
         for start, end in spans:
-            parts.append(value[last:start])
             try:
-                parts.append(_as_text(self.variable(value[start:end], at)))
+                resolved = _as_text(self.variable(value[start:end], at))
             except _Unresolved:
-                parts.append(value[start:end])
+                resolved = value[start:end]
+            parts += [value[last:start], resolved]
             last = end
         parts.append(value[last:])
         joined = "".join(parts)
@@ -275,7 +271,8 @@ class Variables:
     def include(self, params: str, selector: Optional[str], at: _At) -> Any:
         written = self._interpolated(params.strip(), at).strip().strip("'\"")
         if at.includes >= MAX_INCLUDE_DEPTH:
-            raise IncludeError(f"include {written}: includes nest more than {MAX_INCLUDE_DEPTH} deep (a loop?), not read")
+            raise IncludeError(f"include {written}: includes nest more than {MAX_INCLUDE_DEPTH} deep (a loop?), "
+                               "not read")
         candidates = (os.path.normpath(os.path.join(folder, written)) for folder in (at.base_dir, self.service_dir))
         path = next((candidate for candidate in candidates if os.path.lexists(candidate)), None)
         if path is None:
@@ -298,8 +295,7 @@ class Variables:
 
     def _load(self, path: str, written: str) -> Any:
         self.included.append(os.path.abspath(path))
-        self.include_reads += 1
-        if self.include_reads > MAX_INCLUDES:
+        if len(self.included) > MAX_INCLUDES:
             raise IncludeError(f"include {written}: more than {MAX_INCLUDES} includes, not read", bounded=True)
         raw, why_not = read_file_bytes(path, MAX_INCLUDE_BYTES)
         if raw is None:
@@ -309,11 +305,9 @@ class Variables:
         if not real.lower().endswith((".yml", ".yaml", ".json")):
             raise IncludeError(f"include {written} is not YAML or JSON (the scan cannot run JavaScript); "
                                "include a YAML or JSON file")
-        try:
-            loaded = yaml_loader.load(yaml_loader.decode(raw), real.lower().endswith(".json"), json_line_levels=3,
-                                      mode=yaml_loader.SERVERLESS)
-        except LoadError as exc:
-            raise IncludeError(f"include {written}: {exc}", bounded=exc.bounded) from None
+        _, loaded, error = load_text(real, raw, json_line_levels=3, mode=yaml_loader.SERVERLESS)
+        if loaded is None:
+            raise IncludeError(f"include {written}: {error}", bounded=error.bounded)
         self.duplicates.extend(Duplicate(f"{d.key}' in '{written}", d.first_line, d.second_line)
                                for d in loaded.duplicates)
         return loaded.documents[0] if loaded.documents else None
@@ -322,8 +316,7 @@ class Variables:
 # --- What the Framework makes of `resources` ---
 
 def lodash_merge(target: Any, source: Any) -> Any:
-    """lodash `_.merge(target, source)` on YAML data, as a new value: mappings merge recursively
-    (a key already there keeps its lines), lists merge by index, anything else replaces."""
+    """lodash `_.merge(target, source)` as a new value: a key already there keeps its lines, lists merge by index."""
     if isinstance(source, dict):
         if isinstance(target, list):
             return target  # lodash sets the keys on the array; the template's JSON drops them
@@ -336,11 +329,9 @@ def lodash_merge(target: Any, source: Any) -> Any:
         return merged
     if isinstance(source, list):
         result = list(target) if isinstance(target, list) else []
+        result += [None] * (len(source) - len(result))
         for index, item in enumerate(source):
-            if index < len(result):
-                result[index] = lodash_merge(result[index], item)
-            else:
-                result.append(lodash_merge(None, item))
+            result[index] = lodash_merge(result[index], item)
         return result
     return source
 
@@ -428,8 +419,7 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
 
 
 def included_files(path: str) -> List[str]:
-    """The files a serverless file's `resources` includes with `${file(...)}`, includes of includes too
-    (the pre-commit hook judges a serverless file when one of them changes)."""
+    """The files a serverless file's `resources` includes (includes of includes too), for the pre-commit hook."""
     raw, _ = read_file_bytes(path, MAX_INCLUDE_BYTES)
     _, loaded, _ = load_text(path, raw or b"", json_line_levels=3, mode=yaml_loader.SERVERLESS)
     document = loaded.documents[0] if loaded is not None and loaded.documents else None
@@ -448,8 +438,7 @@ def included_files(path: str) -> List[str]:
 
 
 def _unknown_resources(abspath: str, raw: bytes, path: str, where: str, value: Any) -> FileReading:
-    """`resources` (or its Resources) that is not a mapping: a variable the scan cannot resolve hides
-    the tables; anything else holds none the Framework would deploy."""
+    """`resources` (or its Resources) not a mapping: a variable hides the tables; anything else holds none."""
     variable = core.serverless_variable(value) if isinstance(value, str) else None
     if variable and may_hold_tables(raw, path):
         return FileReading(abspath, SERVERLESS, not_judged=(

@@ -1,11 +1,5 @@
-"""The one bounded YAML loader of the package, and JSON with line numbers. No checkov here.
-
-Readings are built from PyYAML's event stream (made without recursion), so depth, alias expansion (an
-alias counts the size of what it points at) and size are bounded before anything is built. Modes:
-CLOUDFORMATION (short tags as long forms, keys as text, YAML 1.1 values with timestamps as text,
-duplicate keys recorded), SERVERLESS (the same with js-yaml's YAML 1.2 scalars), PLAIN (policy files:
-SafeLoader's rules, duplicate keys an error). `load_positions` (the fixer): a tree of `Node`s as written.
-"""
+"""The one bounded YAML loader of the package (built from PyYAML's event stream, without recursion, so depth,
+alias expansion and size are bounded before anything is built), and JSON with line numbers. No checkov here."""
 from __future__ import annotations
 
 import bisect
@@ -25,18 +19,11 @@ MAX_TEXT_CHARS = 64 * 1024 * 1024  # the inventory reads at most 64 MiB of a fil
 # Only the parser is used (events), never the composer or constructor.
 _PARSER_CLASS = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-
 Lines = Tuple[int, int]
 
 
 class LineMap(dict):
-    """A mapping that knows the 1-based (first, last) lines of each entry, and keeps the entries a
-    duplicate key replaced (`replaced`: (key, value, lines)): CloudFormation rejects them, we still find them."""
+    """A mapping with the 1-based (first, last) lines of each entry and the entries duplicate keys `replaced`."""
 
     __slots__ = ("lines", "replaced")
     lines: Dict[Any, Lines]
@@ -114,7 +101,6 @@ def decode(raw: bytes) -> str:
 
 @dataclass(frozen=True)
 class Mode:
-    name: str
     # plain: SafeLoader's rules: keys are values (`On:` is True), a local tag and a duplicate key are errors,
     # `!!timestamp x` is constructed. Otherwise keys are text, `!Ref x` is {"Ref": "x"}, duplicates recorded.
     plain: bool = False
@@ -122,12 +108,12 @@ class Mode:
     max_alias_nodes: int = MAX_ALIAS_NODES
 
 
-CLOUDFORMATION = Mode("cloudformation")
+CLOUDFORMATION = Mode()
 # The Serverless Framework reads serverless.yml and its YAML includes with js-yaml's DEFAULT_SCHEMA plus
 # CloudFormation's short tags (serverless/serverless: lib/configuration/read.js and
 # sf-core/src/utils/fs/cloudformation-schema.js): YAML 1.2 core scalars, so `enabled: yes` is the text "yes".
-SERVERLESS = Mode("serverless", yaml12=True)
-PLAIN = Mode("plain", plain=True, max_alias_nodes=10_000)
+SERVERLESS = Mode(yaml12=True)
+PLAIN = Mode(plain=True, max_alias_nodes=10_000)
 
 
 class DuplicateKey(LoadError):
@@ -182,26 +168,20 @@ def _yaml12_value(value: str) -> Any:
     return value
 
 
+_YAML11_BOOL = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
+
+
 def _typed_value(tag: str, value: str) -> Any:
-    if tag == _STR:
-        return value
-    if tag == _BOOL:
-        lowered = value.lower()
-        if lowered in ("yes", "true", "on"):
-            return True
-        if lowered in ("no", "false", "off"):
-            return False
-        return value
-    if tag == _NULL:
-        return None
-    try:
-        if tag == _INT:
-            return _CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, value))
-        if tag == _FLOAT:
-            return _CONSTRUCTOR.construct_yaml_float(yaml.ScalarNode(tag, value))
-    except (ValueError, TypeError):
-        pass
-    return value  # timestamps, binary, unknown standard tags: the text, as CloudFormation keeps it
+    """A YAML 1.1 standard scalar; timestamps, binary and unknown tags stay text, as CloudFormation keeps them."""
+    kind = tag.rpartition(":")[2]
+    if kind in ("int", "float"):
+        try:
+            return _constructed(tag, value, 0)
+        except LoadError:
+            return value
+    if kind == "bool":
+        return _YAML11_BOOL.get(value.lower(), value)
+    return None if kind == "null" else value
 
 
 def _constructed(tag: str, value: str, line: int) -> Any:
@@ -229,7 +209,8 @@ def intrinsic(tag: str, value: Any) -> Dict[str, Any]:
 
 
 def _no_constructor(tag: str, line: int) -> LoadError:
-    return LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML", line=line)
+    return LoadError(f"not valid YAML: no constructor for the tag {excerpt(tag)} (line {line}); fix the YAML",
+                     line=line)
 
 
 def _local_tag(tag: str, value: Any, mode: Mode, line: int) -> Any:
@@ -251,12 +232,8 @@ def _scalar(event: ev.ScalarEvent, mode: Mode = CLOUDFORMATION) -> Any:
     if tag is None or tag == "!":
         return value
     if tag.startswith("tag:yaml.org,2002:"):
-        if mode.plain:
-            return _constructed(tag, event.value, event.start_mark.line + 1)
-        return _typed_value(tag, event.value)
-    if tag.startswith("!"):
-        return _local_tag(tag, event.value, mode, event.start_mark.line + 1)
-    return event.value
+        return _constructed(tag, value, event.start_mark.line + 1) if mode.plain else _typed_value(tag, value)
+    return _local_tag(tag, value, mode, event.start_mark.line + 1) if tag.startswith("!") else value
 
 
 def _last_line(mark: Any, first: int) -> int:
@@ -270,13 +247,11 @@ _MERGE_KEY = object()
 
 
 class _Frame:  # a collection being built from events
-    __slots__ = ("value", "anchor", "tag", "first", "last", "flow", "size", "key", "key_line", "merges", "is_map",
-                 "event")
+    __slots__ = ("value", "anchor", "tag", "first", "last", "flow", "size", "key", "key_line", "merges", "is_map")
 
     def __init__(self, is_map: bool, event: Any, value: Any) -> None:
         self.is_map = is_map
         self.value = value
-        self.event = event
         self.anchor = event.anchor
         self.tag = event.tag
         self.first = event.start_mark.line + 1
@@ -289,8 +264,7 @@ class _Frame:  # a collection being built from events
 
 
 class _Events:
-    """What every reading of the event stream shares: the depth bound, anchors, and the alias bound
-    (the size of what an alias points at is counted before anything is copied)."""
+    """What every reading of the event stream shares: the depth bound, anchors, the alias bound."""
 
     def __init__(self, mode: Mode) -> None:
         self.mode = mode
@@ -301,8 +275,7 @@ class _Events:
         self.duplicates: List[Duplicate] = []
 
     def handlers(self) -> Dict[type, Any]:
-        """The handler of each event type (a dict lookup: the hot loop); readings define _new_collection,
-        _scalar, _alias and _end."""
+        """The handler of each event type (a dict lookup: the hot loop)."""
         return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: lambda event: self._push(True, event),
                 ev.SequenceStartEvent: lambda event: self._push(False, event), ev.MappingEndEvent: self._end,
                 ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias,
@@ -349,13 +322,9 @@ class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads 
         last = first if event.value == "" else _last_line(event.end_mark, first)
         self._add(value, 1, first, last)
 
-    def _alias(self, event: ev.AliasEvent) -> None:
+    def _alias(self, event: ev.AliasEvent) -> None:  # an alias key is counted, as in a position tree
         value, size = self._aliased(event)
         first = event.start_mark.line + 1
-        top = self.stack[-1] if self.stack else None
-        if top is not None and top.is_map and top.key is _NO_KEY:
-            self._set_key(top, value, first)
-            return
         self._add(value, size, first, _last_line(event.end_mark, first))
 
     def _set_key(self, top: _Frame, key: Any, line: int) -> None:
@@ -371,7 +340,7 @@ class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads 
 
     def _end(self, event: Any) -> None:
         frame = self.stack.pop()
-        if frame.is_map and frame.merges:
+        if frame.merges:
             self._merge(frame)
         last = _last_line(event.end_mark, frame.first) if frame.flow else frame.last
         value = frame.value
@@ -393,7 +362,7 @@ class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads 
             return
         key, key_line = top.key, top.key_line
         top.key = _NO_KEY
-        if key is _NO_KEY:  # a collection used as a key (`? [a, b]`)
+        if key is _NO_KEY:  # a collection or an alias used as a key (`? [a, b]`)
             self._set_key(top, value, first)
             return
         top.last = max(top.last, last)
@@ -427,8 +396,7 @@ class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads 
 
 
 class Node:
-    """A node of a position tree: every mapping, sequence and scalar with its character offsets.
-    A slotted class, not a dataclass: a template of thousands of tables makes tens of thousands."""
+    """A mapping, sequence or scalar of a position tree, with its offsets (slotted: there are tens of thousands)."""
 
     __slots__ = ("kind", "start", "end", "flow", "value", "tag", "block_scalar", "shared", "pairs", "items", "column",
                  "line", "end_line")
@@ -465,8 +433,7 @@ class Node:
 
 
 class _PositionBuilder(_Events):
-    """Builds a position tree: nodes as written (merge keys and duplicate keys kept as pairs, tags kept,
-    never constructed), each with its offsets, and whether an edit to it would change other places."""
+    """Nodes as written: merge keys and duplicate keys kept as pairs, tags kept, never constructed."""
 
     def _new_collection(self, is_map: bool, event: Any) -> Any:
         shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
@@ -554,15 +521,12 @@ def load_yaml(text: str, mode: Mode = CLOUDFORMATION, max_chars: int = MAX_TEXT_
     return Loaded(builder.documents, builder.duplicates)
 
 
-def load_positions(text: str, max_chars: int = MAX_TEXT_CHARS, is_json: bool = False) -> Node:
+def load_positions(text: str, is_json: bool = False) -> Node:
     """The position tree of a one-document YAML or JSON text. Raises LoadError."""
     if is_json:
-        reader = _JsonReader(text)
-        root, end = reader.node(1 if text.startswith("\ufeff") else 0)
-        reader.end(end)
-        return root
+        return _JsonReader(text).whole(MAX_DEPTH, positions=True)
     builder = _PositionBuilder(CLOUDFORMATION)
-    _read_events(text, builder, max_chars)
+    _read_events(text, builder, MAX_TEXT_CHARS)
     if len(builder.documents) > 1:
         raise LoadError("not valid YAML: expected a single document, found more; fix the YAML")
     if not builder.documents:
@@ -577,18 +541,10 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 def line_starts(text: str) -> List[int]:
     """Offsets of the first character of each line (lines end at \n; a \r before it is the line's)."""
-    starts = [0]
-    find = text.find
-    index = find("\n")
-    while index >= 0:
-        starts.append(index + 1)
-        index = find("\n", index + 1)
-    return starts
+    return [0] + [match.end() for match in re.finditer("\n", text)]
 
 
-class _JsonReader:
-    """JSON with positions: `value` the first object levels as LineMaps (deeper values by the json module,
-    at C speed), `node` a position tree."""
+class _JsonReader:  # JSON with positions
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -656,11 +612,23 @@ class _JsonReader:
             else:
                 raise self._fail("Expecting ',' delimiter", index)
 
-    def value(self, index: int, levels: int) -> Tuple[Any, int]:
+    def read(self, index: int, levels: int, positions: bool = False) -> Tuple[Any, int]:
+        """A value, its first `levels` object levels as LineMaps (deeper ones by the json module, at C speed);
+        with `positions`, a position tree (duplicate keys kept as pairs) refused past `levels` levels."""
         index = self._skip(index)
-        if levels <= 0 or not self.text.startswith("{", index):
-            return self._scalar(index)
-        members, end = self._members(index + 1, "}", lambda at: self.value(at, levels - 1))
+        if positions and levels < 0:
+            raise TooDeep()
+        bracket = self.text[index:index + 1]
+        if bracket not in ("{", "[") or not positions and (levels <= 0 or bracket == "["):
+            value, end = self._scalar(index)
+            return (self._node("scalar", index, end, value=value) if positions else value), end
+        members, end = self._members(index + 1, "}" if bracket == "{" else "]",
+                                     lambda at: self.read(at, levels - 1, positions))
+        if bracket == "[":
+            return self._node("seq", index, end, items=[item for item, _ in members]), end
+        if positions:
+            return self._node("map", index, end, pairs=[(self._node("scalar", key_start, key_end, value=key), value)
+                                                        for key, key_start, key_end, value, _ in members]), end
         mapping = LineMap.new()
         for key, key_start, _, value, value_end in members:
             lines = (self.line(key_start), self.line(value_end - 1))
@@ -675,23 +643,6 @@ class _JsonReader:
         return Node(kind, start, end, flow=True, line=line, column=start - self.starts[line],
                     end_line=self.line(max(end - 1, start)) - 1, **parts)
 
-    def node(self, index: int, depth: int = 0) -> Tuple[Node, int]:  # duplicate keys kept as pairs
-        if depth > MAX_DEPTH:
-            raise TooDeep()
-        index = self._skip(index)
-        bracket = self.text[index:index + 1]
-        if bracket not in ("{", "["):
-            value, end = self._scalar(index)
-            return self._node("scalar", index, end, value=value), end
-        read = lambda at: self.node(at, depth + 1)  # noqa: E731
-        if bracket == "[":
-            members, end = self._members(index + 1, "]", read)
-            return self._node("seq", index, end, items=[item for item, _ in members]), end
-        members, end = self._members(index + 1, "}", read)
-        pairs = [(self._node("scalar", key_start, key_end, value=key), value)
-                 for key, key_start, key_end, value, _ in members]
-        return self._node("map", index, end, pairs=pairs), end
-
     def deep_duplicate_lines(self) -> List[Duplicate]:  # the json module's duplicates have no positions
         found: List[Duplicate] = []
         for key in self.deep_duplicates:
@@ -701,16 +652,17 @@ class _JsonReader:
                 found.append(Duplicate(key, lines[0], lines[1]))
         return found
 
-    def end(self, index: int) -> None:
-        if self._skip(index) != len(self.text):
-            raise self._fail("Extra data", self._skip(index))
+    def whole(self, levels: int, positions: bool = False) -> Any:  # the one value the text holds, after a BOM
+        value, end = self.read(1 if self.text.startswith("\ufeff") else 0, levels, positions)
+        if self._skip(end) != len(self.text):
+            raise self._fail("Extra data", self._skip(end))
+        return value
 
 
 def load_json(text: str, line_levels: int = 2) -> Loaded:
     """One JSON document, its first `line_levels` object levels as LineMaps. Raises LoadError."""
     reader = _JsonReader(text)
-    value, end = reader.value(0, line_levels)
-    reader.end(end)
+    value = reader.whole(line_levels)
     stack: List[Tuple[Any, int]] = [(value, 1)]  # the json module's deeper values, measured without recursion
     while stack:
         item, depth = stack.pop()
