@@ -107,9 +107,6 @@ def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List
 def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[str] = None) -> str:
     """A unified diff (git style a/ b/ names; empty when nothing changes) of the edits, in time linear in
     the text: only the lines the edits touch are compared, the rest is known to be equal."""
-    ordered = _ordered(edits)
-    if not ordered:
-        return ""
     starts, a = line_starts(before), _lines(before)
     count = len(a)
 
@@ -117,7 +114,7 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
         return min(bisect.bisect_right(starts, offset) - 1, count)
 
     regions: List[List[Any]] = []  # [first line, end line (exclusive), edits]
-    for edit in ordered:
+    for edit in _ordered(edits):
         first, end = line_of(edit.start), min(line_of(edit.end) + 1, count)
         if regions and first <= regions[-1][1]:
             regions[-1][1] = max(regions[-1][1], end)
@@ -127,37 +124,25 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
     opcodes: List[Tuple[str, int, int, int, int]] = []
     b: List[str] = []
     done = 0  # lines of `a` accounted for
-
-    def equal(upto: int) -> None:
-        nonlocal done
-        if upto > done:
-            if opcodes and opcodes[-1][0] == "equal":
-                _, i1, _, j1, _ = opcodes.pop()
-            else:
-                i1, j1 = done, len(b)
-            b.extend(a[done:upto])
-            opcodes.append(("equal", i1, upto, j1, len(b)))
-            done = upto
-
     for first, end, inside in regions:
-        equal(first)
-        offset = starts[first] if first < len(starts) else len(before)
-        stop = starts[end] if end < len(starts) else len(before)
-        old = a[first:end]
+        opcodes.append(("equal", done, first, len(b), len(b) + first - done))
+        b += a[done:first]
+        offset, stop = (starts[line] if line < len(starts) else len(before) for line in (first, end))
         new = _lines(apply_edits(before[offset:stop], [Edit(e.path, e.start - offset, e.end - offset, e.replacement)
                                                        for e in inside]))
-        base = len(b)
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
-            if tag == "equal":
-                equal(first + i2)
-            else:
-                opcodes.append((tag, first + i1, first + i2, base + j1, base + j2))
-                b.extend(new[j1:j2])
-                done = first + i2
-            base = len(b) - j2
-    equal(count)
-    if all(code[0] == "equal" for code in opcodes):
+        opcodes += [(tag, first + i1, first + i2, len(b) + j1, len(b) + j2)
+                    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a[first:end], new).get_opcodes()]
+        b += new
+        done = end
+    opcodes.append(("equal", done, count, len(b), len(b) + count - done))
+    merged: List[Tuple[str, int, int, int, int]] = []
+    for code in opcodes:  # as difflib's: one opcode per run of equal lines, none empty
+        if merged and code[0] == merged[-1][0] == "equal":
+            merged[-1] = ("equal", merged[-1][1], code[2], merged[-1][3], code[4])
+        elif code[1] < code[2] or code[3] < code[4]:
+            merged.append(code)
+    if all(code[0] == "equal" for code in merged):
         return ""
     # difflib's hunk grouping (3 lines of context), over the opcodes computed here
-    groups = difflib.SequenceMatcher.get_grouped_opcodes(SimpleNamespace(get_opcodes=lambda: list(opcodes)), 3)
+    groups = difflib.SequenceMatcher.get_grouped_opcodes(SimpleNamespace(get_opcodes=lambda: merged), 3)
     return _format((label or path).replace("\\", "/"), a, b, groups)  # type: ignore[arg-type]
