@@ -100,8 +100,7 @@ class TreeWriter:
                 lines = yaml_block_lines("", value, key.column, self.step)[1:]  # the key's own line dropped
                 return Edit(self.path, position, position, self.nl + self.nl.join(lines), description)
             return Edit(self.path, value_node.end, value_node.end, " " + yaml_flow(value), description)
-        rendered = json_compact(value) if self.fmt == "json" else yaml_flow(value)
-        return Edit(self.path, value_node.start, value_node.end, rendered, description)
+        return self.set_scalar(value_node, value, description)
 
     # --- keys -----------------------------------------------------------------------------------
     def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
@@ -144,8 +143,7 @@ class TreeWriter:
     def _json_insert(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
         text = self.text
         if not mapping.pairs:
-            return Edit(self.path, mapping.start + 1, mapping.start + 1,
-                        f"{json.dumps(key)}: {json_compact(value)}", description)
+            return self._flow_insert(mapping, f"{json.dumps(key)}: {json_compact(value)}", description)
         first_key, first_value = mapping.pairs[0]
         separator = text[first_key.end:first_value.start]
         separator = ": " if "\n" in separator or ":" not in separator else separator
