@@ -1,4 +1,5 @@
-"""Edits as ruff makes them: a range of a file's text and what replaces it. Pure functions only."""
+"""Edits as ruff makes them: a range of a file's text and what replaces it; `Fixer`, which edits a resource
+needs, whatever its syntax."""
 from __future__ import annotations
 
 import bisect
@@ -8,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.readers.yaml_loader import line_starts
+from checkov_pitr.rule import FIX_TEMPLATES as T
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,72 @@ class FileFix:
 
 class OverlappingEdits(ValueError):
     pass
+
+
+class Fixer:
+    """Which edits turn PITR on in one resource. An owner is a mapping, block or object, an entry a value or block
+    in it; a syntax reads (get, objects, is_true, days, why_not: what to change instead of an entry that is not a
+    literal) and writes (set, insert)."""
+
+    path = ""
+    qualified_flag = True  # messages name the flag `block.flag` (Terraform) or alone (CloudFormation)
+
+    def note(self, reason: str, label: str) -> None:
+        self.result.unfixable.append(Unfixable(self.target.resource, f"{label}: {reason}"))
+
+    def shape_problem(self, owner: Any, key: str) -> Optional[str]:
+        return None
+
+    def is_null(self, entry: Any) -> bool:  # (a YAML `key:` with no value is filled, as if absent)
+        return False
+
+    def spec(self, owner: Any, key: str, enabled_key: str, period_key: str, label: str) -> None:
+        """PITR's block or object turned on, and its period raised, where they are literal."""
+        problem = self.shape_problem(owner, key)
+        found = [entry for entry in self.get(owner, key) if not self.is_null(entry)]
+        if problem or not found:
+            if problem:
+                return self.note(problem, label)
+            if self.target.enable:
+                self.result.edits.append(self.insert(owner, key, {enabled_key: True},
+                                                     T.enable_description.format(label=label)))
+            return None
+        specs = [spec for entry in found for spec in self.objects(entry)]
+        problem = ((self.why_not(found[-1], key, {enabled_key: True}) if not specs else None)
+                   or f"{key} is not one object: keep one, with {enabled_key} = true") if len(specs) != 1 \
+            else self.shape_problem(specs[0], enabled_key)
+        if problem:
+            return self.note(problem, label)
+        newly_on = self.turn_on(specs[0], enabled_key, f"{key}.{enabled_key}" if self.qualified_flag else enabled_key,
+                                label)
+        if newly_on or (newly_on is not None and self.target.period):
+            self.period(specs[0], period_key, label)
+
+    def turn_on(self, owner: Any, key: str, setting: str, label: str) -> Optional[bool]:
+        """`key` made true in owner where it is literal: whether it was not (None: it stays as it is)."""
+        found = [entry for entry in self.get(owner, key) if not self.is_null(entry)]
+        if found and self.is_true(found[-1]):
+            return False
+        why = self.why_not(found[-1], setting, True) if found else None
+        if why:
+            return self.note(why, label)
+        if not self.target.enable:
+            return None
+        description = T.enable_description.format(label=label)
+        self.result.edits.append(self.set(found[-1], True, description) if found
+                                 else self.insert(owner, key, True, description))
+        return True
+
+    def period(self, owner: Any, key: str, label: str) -> None:
+        """A recovery period shorter than the minimum (or longer than 35 days) set to the minimum."""
+        minimum, found = self.target.minimum, self.get(owner, key)
+        days = self.days(found[-1]) if found else None
+        if not found or (days is not None and minimum <= days <= 35):
+            return None
+        why = self.why_not(found[-1], key, minimum)
+        if why:
+            return self.note(why, label)
+        self.result.edits.append(self.set(found[-1], minimum, T.period_description.format(label=label, minimum=minimum)))
 
 
 def distinct(edits: Iterable[Edit]) -> List[Edit]:
