@@ -197,7 +197,7 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
         if problem:
             after = before
     for resource, resource_fix in fixes.items():
-        reasons = "; ".join(note.reason for note in resource_fix.unfixable)
+        reasons = "; ".join(resource_fix.unfixable)
         for finding in failures[resource]:
             why = (f"the fix would not leave a readable file ({problem}): nothing written; fix it by hand" if problem
                    else reasons or (why_not_written and (scope.why_not_written(_source(finding)) or "not edited"))

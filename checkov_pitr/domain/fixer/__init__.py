@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target, Unfixable,  # noqa: F401
+from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target,  # noqa: F401
                                              apply_edits, edits_diff, line_column, line_starts)
 from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
 from checkov_pitr.domain.fixer.hcl import _HclFixer
@@ -34,14 +34,14 @@ def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
                 raise fixer
             return fixer.fix(target)
         except ValueError as exc:
-            return FileFix(path, unfixable=[Unfixable(target.resource, f"{path}: could not be read for fixing ({exc})")])
+            return FileFix(unfixable=[f"{path}: could not be read for fixing ({exc})"])
     return fix
 
 
 def fix_text(path: str, text: str, targets: Sequence[Target]) -> FileFix:
     """The edits that fix `targets` in `text` (the content of `path`, which names its format)."""
     fixes = list(map(file_fixer(path, text), targets))
-    return FileFix(path, [e for f in fixes for e in f.edits], [u for f in fixes for u in f.unfixable])
+    return FileFix([e for f in fixes for e in f.edits], [u for f in fixes for u in f.unfixable])
 
 
 def read_text(path: str) -> str:

@@ -123,7 +123,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
                     self.written.setdefault(key.value, []).append(value)
 
     def fix(self, target: Target) -> FileFix:
-        self.result, self.target = FileFix(self.path), target
+        self.result, self.target = FileFix(), target
         rtype, _, logical_id = target.resource.partition(".")
         matches = self.written.get(logical_id, [])
         resource = matches[-1] if matches else None

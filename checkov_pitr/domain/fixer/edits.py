@@ -36,17 +36,10 @@ class Target:
     resource_type: str = ""
 
 
-@dataclass(frozen=True)
-class Unfixable:  # a failing setting the fixer will not write, and what to change instead
-    resource: str
-    reason: str
-
-
 @dataclass
 class FileFix:
-    path: str
     edits: List[Edit] = field(default_factory=list)
-    unfixable: List[Unfixable] = field(default_factory=list)
+    unfixable: List[str] = field(default_factory=list)  # each failing setting left as it is, and what to change
 
 
 class OverlappingEdits(ValueError):
@@ -62,7 +55,7 @@ class Fixer:
     qualified_flag = True  # messages name the flag `block.flag` (Terraform) or alone (CloudFormation)
 
     def note(self, reason: str, label: str) -> None:
-        self.result.unfixable.append(Unfixable(self.target.resource, f"{label}: {reason}"))
+        self.result.unfixable.append(f"{label}: {reason}")
 
     def shape_problem(self, owner: Any, key: str) -> Optional[str]:
         return None

@@ -47,7 +47,7 @@ class TerraformFixer(Fixer):
     text), string, replica_blocks and list_items (None: not a list)."""
 
     def fix(self, target: Target) -> FileFix:
-        self.result, self.target = FileFix(self.path), target
+        self.result, self.target = FileFix(), target
         address = parse_address(target.resource)
         self.modules = address.modules if address else ()
         rtype = address.type if address and address.mode == "managed" else ""
