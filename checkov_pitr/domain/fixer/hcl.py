@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target
-from checkov_pitr.domain.fixer.writer import leading_space, line_end, line_start, newline_of
+from checkov_pitr.domain.fixer.writer import leading_space, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
 from checkov_pitr.domain.readers.terraform_eval import HclError, Item, expression_end, matching_close, parse_body, skip_blank  # noqa: F401
@@ -236,14 +236,8 @@ class _HclFixer(TerraformFixer):
         indent = next((i for i in map(self._indent_of, (item.start for item in items)) if i is not None),
                       leading_space(text, owner.start) + self.step)
         body = nl.join(indent + line.replace("{step}", self.step) for line in lines)
-        close_indent = leading_space(text, owner.start)
-        if items:
-            end = line_end(text, items[-1].end)
-            if end < owner.close:  # the body goes on after the last item's line
-                position = end + len(nl) if text.startswith("\r\n", end) else end + 1
-                return Edit(self.path, position, position, (nl if blank_before else "") + body + nl, description)
-            return Edit(self.path, items[-1].end, owner.close, nl + body + nl + close_indent, description)
-        newline = text.find("\n", owner.open, owner.close)
-        if newline >= 0:
-            return Edit(self.path, newline + 1, newline + 1, body + nl, description)
-        return Edit(self.path, owner.open + 1, owner.close, nl + body + nl + close_indent, description)
+        after = items[-1].end if items else owner.open + 1
+        newline = text.find("\n", after, owner.close)
+        if newline >= 0:  # the body goes on after the last item's line (or the opening brace's)
+            return Edit(self.path, newline + 1, newline + 1, (nl if blank_before else "") + body + nl, description)
+        return Edit(self.path, after, owner.close, nl + body + nl + leading_space(text, owner.start), description)
