@@ -40,18 +40,18 @@ def props(text: str, logical_id: str) -> dict:
 
 def test_apply_edits_is_pure_ordered_and_refuses_overlaps() -> None:
     text = "abcdef"
-    edits = [Edit("p", 4, 4, "X"), Edit("p", 1, 2, "B"), Edit("p", 1, 2, "B")]
+    edits = [Edit(4, 4, "X"), Edit(1, 2, "B"), Edit(1, 2, "B")]
     assert apply_edits(text, edits) == "aBcdXef"
     assert text == "abcdef"
     with pytest.raises(OverlappingEdits):
-        apply_edits(text, [Edit("p", 1, 3, "x"), Edit("p", 2, 4, "y")])
+        apply_edits(text, [Edit(1, 3, "x"), Edit(2, 4, "y")])
 
 
 def test_diff_names_files_git_style() -> None:
-    diff = edits_diff("t.yaml", "a\n", [Edit("t.yaml", 0, 2, "a\nb\n")])
+    diff = edits_diff("t.yaml", "a\n", [Edit(0, 2, "a\nb\n")])
     assert diff.splitlines()[:2] == ["--- a/t.yaml", "+++ b/t.yaml"]
     assert "+b" in diff.splitlines()
-    assert edits_diff("t.yaml", "a\n", [Edit("t.yaml", 0, 2, "a\n")]) == ""
+    assert edits_diff("t.yaml", "a\n", [Edit(0, 2, "a\n")]) == ""
 
 
 def test_json_positions_match_json_module() -> None:
@@ -418,7 +418,7 @@ def test_edits_diff_is_the_diff_of_the_edited_text(path: str, text: str, targets
     diff = edits_diff(path, text, edits, label="x")
     assert diff.startswith("--- a/x\n+++ b/x\n@@ ")
     assert apply_unified_diff(text, diff) == after
-    assert apply_unified_diff(text, edits_diff(path, text, [Edit(path, 0, len(text), after)])) == after
+    assert apply_unified_diff(text, edits_diff(path, text, [Edit(0, len(text), after)])) == after
     assert edits_diff(path, text, []) == ""
 
 

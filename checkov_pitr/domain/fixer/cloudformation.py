@@ -112,7 +112,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
             except ValueError:
                 pass  # JSON-looking YAML (one-line flow style)
         self.root = root if root is not None else compose_yaml(text)
-        self.writer = TreeWriter(path, text, self.root, "yaml" if root is None else "json")
+        self.writer = TreeWriter(text, self.root, "yaml" if root is None else "json")
         # logical id -> every resource written under it (serverless.yml: under `resources:`), indexed once
         self.written: Dict[Any, List[Node]] = {}
         section = self.root.get("resources")

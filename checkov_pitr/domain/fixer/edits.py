@@ -14,9 +14,8 @@ from checkov_pitr.rule import FIX_TEMPLATES as T
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace text[start:end] (character offsets) of `path` with `replacement`; start == end inserts."""
+    """Replace text[start:end] (character offsets) with `replacement`; start == end inserts."""
 
-    path: str
     start: int
     end: int
     replacement: str
@@ -109,7 +108,8 @@ class Fixer:
         why = self.why_not(found[-1], key, minimum)
         if why:
             return self.note(why, label)
-        self.result.edits.append(self.set(found[-1], minimum, T.period_description.format(label=label, minimum=minimum)))
+        description = T.period_description.format(label=label, minimum=minimum)
+        self.result.edits.append(self.set(found[-1], minimum, description))
 
 
 def distinct(edits: Iterable[Edit]) -> List[Edit]:
@@ -189,7 +189,7 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
         opcodes.append(("equal", done, first, len(b), len(b) + first - done))
         b += a[done:first]
         offset, stop = (starts[line] if line < len(starts) else len(before) for line in (first, end))
-        new = _lines(apply_edits(before[offset:stop], [Edit(e.path, e.start - offset, e.end - offset, e.replacement)
+        new = _lines(apply_edits(before[offset:stop], [Edit(e.start - offset, e.end - offset, e.replacement)
                                                        for e in inside]))
         opcodes += [(tag, first + i1, first + i2, len(b) + j1, len(b) + j2)
                     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a[first:end], new).get_opcodes()]

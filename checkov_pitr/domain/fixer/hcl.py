@@ -78,8 +78,8 @@ class TerraformFixer(Fixer):
         return self.string(found[-1]) if found else None
 
     def why_not(self, entry: Any, setting: str, value: Any) -> Optional[str]:
-        expression = self.expression(entry)
-        want = "true" if value is True else f"{{ {next(iter(value))} = true }}" if isinstance(value, dict) else str(value)
+        expression, flag = self.expression(entry), next(iter(value)) if isinstance(value, dict) else None
+        want = f"{{ {flag} = true }}" if flag else "true" if value is True else str(value)
         return None if expression is None else what_to_change(expression, setting, want, self.modules)
 
     def _global_replicas(self, config: Any, label: str) -> None:
@@ -205,7 +205,7 @@ class _HclFixer(TerraformFixer):
 
     # --- writing ----------------------------------------------------------------------------------
     def set(self, item: Item, value: Any, description: str) -> Edit:
-        return Edit(self.path, item.value_start, item.value_end, "true" if value is True else str(value), description)
+        return Edit(item.value_start, item.value_end, "true" if value is True else str(value), description)
 
     def insert(self, owner: _Body, key: str, value: Any, description: str) -> Edit:
         """`key = value` (a mapping: the rule's block or object text) as the last item of owner, or, for
@@ -219,8 +219,8 @@ class _HclFixer(TerraformFixer):
             lines, inline = [(key.ljust(width) + "= " if width > len(key) else f"{key} = ") + "true"], f"{key} = true"
         if owner.is_object and self.text.find("\n", owner.open, owner.close) < 0:  # a one-line object stays one line
             if owner.items:
-                return Edit(self.path, owner.items[-1].end, owner.items[-1].end, ", " + inline, description)
-            return Edit(self.path, owner.open + 1, owner.close, " " + inline + " ", description)
+                return Edit(owner.items[-1].end, owner.items[-1].end, ", " + inline, description)
+            return Edit(owner.open + 1, owner.close, " " + inline + " ", description)
         if key == T.tf_enabled and not owner.is_object and owner.items:
             first = owner.items[0]
             indent = self._indent_of(first.start)
@@ -228,7 +228,7 @@ class _HclFixer(TerraformFixer):
                 width = first.equals - first.start if first.kind == "attr" else 0
                 aligned = width > len(key) and self.text[first.start:first.equals].rstrip() == first.name
                 position = line_start(self.text, first.start)
-                return Edit(self.path, position, position,
+                return Edit(position, position,
                             indent + (key.ljust(width) + "= " if aligned else key + " = ") + "true" + self.nl, description)
         # the lines (relative indentation with {step}) as the last items of the body or object
         text, nl, items = self.text, self.nl, owner.items
@@ -239,5 +239,5 @@ class _HclFixer(TerraformFixer):
         after = items[-1].end if items else owner.open + 1
         newline = text.find("\n", after, owner.close)
         if newline >= 0:  # the body goes on after the last item's line (or the opening brace's)
-            return Edit(self.path, newline + 1, newline + 1, (nl if blank_before else "") + body + nl, description)
-        return Edit(self.path, after, owner.close, nl + body + nl + leading_space(text, owner.start), description)
+            return Edit(newline + 1, newline + 1, (nl if blank_before else "") + body + nl, description)
+        return Edit(after, owner.close, nl + body + nl + leading_space(text, owner.start), description)

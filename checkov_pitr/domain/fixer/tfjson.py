@@ -18,7 +18,7 @@ class _TfJsonFixer(TreeSyntax, TerraformFixer):
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.root = parse_json(text)
-        self.writer = TreeWriter(path, text, self.root, "json")
+        self.writer = TreeWriter(text, self.root, "json")
         # (type, name) -> the resource's (last) configuration object, indexed once for every table
         self.configs: Dict[Tuple[Any, Any], Node] = {}
         for top in _objects(self.root):
