@@ -17,10 +17,8 @@ from checkov_pitr.domain.policy import PolicyError, load_policy
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
 from checkov_pitr.outputs import safe_text
 from checkov_pitr.engine.scan import FAILED, Finding, scan
-from checkov_pitr.rule import FIXABLE_CHECKS
 
 PROG = "checkov-pitr fix"
-OUR_FAILURES = ("CKV_PITR_001", "CKV_PITR_002", "CKV_PITR_003")
 # the scan's output options: `fix` prints a diff or writes files, never a scan report
 _REFUSED = ("-o", "--output", "--output-file-path", "--soft-fail", "-s", "--soft-fail-on", "--hard-fail-on")
 HELP = """\
@@ -80,10 +78,10 @@ def parse_arguments(argv: Sequence[str]) -> Optional[Tuple[ScanOptions, bool]]:
 
 
 def failures_of(findings: Sequence[Finding]) -> List[Finding]:
-    """Our checks' FAILED findings, each (check, resource, file) once."""
+    """The FAILED findings, each (check, resource, file) once."""
     failures: Dict[Tuple[str, str, str], Finding] = {}
     for finding in findings:
-        if finding.result == FAILED and finding.check_id in OUR_FAILURES:
+        if finding.result == FAILED:
             failures.setdefault(_key(finding), finding)
     return list(failures.values())
 
@@ -133,8 +131,6 @@ def _not_fixable(finding: Finding) -> Optional[str]:
     if finding.framework == "terraform_plan":
         return ("a plan result (the plan file is never edited): fix the Terraform source the plan was made from "
                 "(the block, variable or module input named in the message) and plan again")
-    if finding.check_id not in FIXABLE_CHECKS:
-        return "not a check the fixer handles"
     if finding.table is None:
         return f"{finding.reason or 'the file could not be read'}: fix the file first"
     return None if os.path.isfile(_source(finding)) else "the result names no file to edit"
@@ -147,18 +143,18 @@ def _valid_after(path: str, text: str) -> Optional[str]:
     try:
         if kind == "hcl":
             hcl.parse_body(text, 0, len(text))
-            return None
-        try:
+        else:
             json.loads(text[1:] if text.startswith("\ufeff") else text)
-        except ValueError as exc:
-            if kind == "tf_json":
-                return f"not JSON any more ({exc})"
-            for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # YAML, or JSON read as YAML
-                pass
     except hcl.HclError as exc:
         return str(exc)
-    except yaml.YAMLError as exc:
-        return f"not YAML any more ({str(exc).splitlines()[0]})"
+    except ValueError as exc:
+        if kind == "tf_json":
+            return f"not JSON any more ({exc})"
+        try:
+            for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # YAML, or JSON read as YAML
+                pass
+        except yaml.YAMLError as exc:
+            return f"not YAML any more ({str(exc).splitlines()[0]})"
     return None
 
 
@@ -201,7 +197,7 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
         if problem:
             after = before
     for resource, resource_fix in fixes.items():
-        reasons = "; ".join(note.reason for note in resource_fix.unfixable)
+        reasons = "; ".join(resource_fix.unfixable)
         for finding in failures[resource]:
             why = (f"the fix would not leave a readable file ({problem}): nothing written; fix it by hand" if problem
                    else reasons or (why_not_written and (scope.why_not_written(_source(finding)) or "not edited"))
@@ -224,11 +220,7 @@ def _key(finding: Finding) -> Tuple[str, str, str]:
 
 
 def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
-    try:
-        policy = load_policy(options.policy_file)
-    except PolicyError as exc:
-        err.write(f"{PROG}: {safe_text(exc)}\n")
-        return 2
+    policy = load_policy(options.policy_file)
     for line in options.config_lines:
         err.write(f"{PROG}: {safe_text(line)}\n")
     outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days,
@@ -267,14 +259,13 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     argv, out, err = list(sys.argv[1:] if argv is None else argv), out or sys.stdout, err or sys.stderr
     try:
         arguments = parse_arguments(argv)
-    except BadInput as exc:
+        if arguments is None:
+            out.write(HELP)
+            return 0
+        return run_fix(*arguments, out, err)
+    except (BadInput, PolicyError) as exc:
         err.write(f"{PROG}: {safe_text(exc)}\n")
         return 2
-    if arguments is None:
-        out.write(HELP)
-        return 0
-    try:
-        return run_fix(*arguments, out, err)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback

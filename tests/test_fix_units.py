@@ -40,18 +40,18 @@ def props(text: str, logical_id: str) -> dict:
 
 def test_apply_edits_is_pure_ordered_and_refuses_overlaps() -> None:
     text = "abcdef"
-    edits = [Edit("p", 4, 4, "X"), Edit("p", 1, 2, "B"), Edit("p", 1, 2, "B")]
+    edits = [Edit(4, 4, "X"), Edit(1, 2, "B"), Edit(1, 2, "B")]
     assert apply_edits(text, edits) == "aBcdXef"
     assert text == "abcdef"
     with pytest.raises(OverlappingEdits):
-        apply_edits(text, [Edit("p", 1, 3, "x"), Edit("p", 2, 4, "y")])
+        apply_edits(text, [Edit(1, 3, "x"), Edit(2, 4, "y")])
 
 
 def test_diff_names_files_git_style() -> None:
-    diff = edits_diff("t.yaml", "a\n", [Edit("t.yaml", 0, 2, "a\nb\n")])
+    diff = edits_diff("t.yaml", "a\n", [Edit(0, 2, "a\nb\n")])
     assert diff.splitlines()[:2] == ["--- a/t.yaml", "+++ b/t.yaml"]
     assert "+b" in diff.splitlines()
-    assert edits_diff("t.yaml", "a\n", [Edit("t.yaml", 0, 2, "a\n")]) == ""
+    assert edits_diff("t.yaml", "a\n", [Edit(0, 2, "a\n")]) == ""
 
 
 def test_json_positions_match_json_module() -> None:
@@ -175,7 +175,7 @@ def test_yaml_never_guesses_a_value_from_elsewhere(value: str, words: str) -> No
     text = TABLE + f"      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: {value}\n"
     result = fix_text("t.yaml", text, [Target("AWS::DynamoDB::Table.T")])
     assert result.edits == []
-    assert len(result.unfixable) == 1 and words in result.unfixable[0].reason
+    assert len(result.unfixable) == 1 and words in result.unfixable[0]
 
 
 def test_yaml_anchor_shared_spec_is_not_edited() -> None:
@@ -191,12 +191,12 @@ Resources:
       PointInTimeRecoverySpecification: *off
 """
     result = fix_text("t.yaml", text, [Target("AWS::DynamoDB::Table.B")])
-    assert result.edits == [] and "anchor" in result.unfixable[0].reason
+    assert result.edits == [] and "anchor" in result.unfixable[0]
 
 
 def test_resource_not_in_the_file_is_reported() -> None:
     result = fix_text("t.yaml", TABLE, [Target("AWS::DynamoDB::Table.Missing")])
-    assert result.edits == [] and "not written in this file" in result.unfixable[0].reason
+    assert result.edits == [] and "not written in this file" in result.unfixable[0]
 
 
 # --- CloudFormation JSON -----------------------------------------------------------------------
@@ -301,13 +301,13 @@ def test_hcl_replica_resource_and_alignment() -> None:
 def test_hcl_never_guesses(value: str, words: str) -> None:
     text = HCL.replace("  attribute {", f"  point_in_time_recovery {{\n    enabled = {value}\n  }}\n  attribute {{")
     result = fix_text("m.tf", text, [Target("aws_dynamodb_table.t")])
-    assert result.edits == [] and words in result.unfixable[0].reason
+    assert result.edits == [] and words in result.unfixable[0]
 
 
 def test_hcl_module_variable_names_the_module_input() -> None:
     text = HCL.replace("  attribute {", "  point_in_time_recovery {\n    enabled = var.pitr\n  }\n  attribute {")
     result = fix_text("m.tf", text, [Target("module.sessions.aws_dynamodb_table.t")])
-    assert result.edits == [] and 'set pitr = true in the module "sessions" block' in result.unfixable[0].reason
+    assert result.edits == [] and 'set pitr = true in the module "sessions" block' in result.unfixable[0]
 
 
 def test_hcl_heredoc_and_dynamic_replica_content() -> None:
@@ -390,7 +390,7 @@ def test_tf_json_block_list_replicas_and_checkov_resource_names() -> None:
     assert table["point_in_time_recovery"] == [{"enabled": True, "recovery_period_in_days": 35}]
     assert [r["point_in_time_recovery"] for r in table["replica"]] == [True, True]
     result = fix_text("m.tf.json", text.replace("false", '"${var.on}"'), [Target("aws_dynamodb_table.t")])
-    assert any('variable "on"' in note.reason for note in result.unfixable)
+    assert any('variable "on"' in note for note in result.unfixable)
 
 
 def test_tf_json_table_type_from_the_scan_picks_the_resource_of_that_type() -> None:
@@ -418,7 +418,7 @@ def test_edits_diff_is_the_diff_of_the_edited_text(path: str, text: str, targets
     diff = edits_diff(path, text, edits, label="x")
     assert diff.startswith("--- a/x\n+++ b/x\n@@ ")
     assert apply_unified_diff(text, diff) == after
-    assert apply_unified_diff(text, edits_diff(path, text, [Edit(path, 0, len(text), after)])) == after
+    assert apply_unified_diff(text, edits_diff(path, text, [Edit(0, len(text), after)])) == after
     assert edits_diff(path, text, []) == ""
 
 

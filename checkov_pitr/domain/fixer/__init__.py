@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target, Unfixable,  # noqa: F401
+from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target,  # noqa: F401
                                              apply_edits, edits_diff, line_column, line_starts)
+from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
+from checkov_pitr.domain.fixer.hcl import _HclFixer
+from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer
 
 
 def file_kind(path: str) -> str:
@@ -19,33 +22,26 @@ def file_kind(path: str) -> str:
 def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
     """The text parsed once for fixing: a function giving each target's `FileFix`. A file (or an HCL
     body in it) that cannot be read makes the target unfixable, with why."""
-    from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
-    from checkov_pitr.domain.fixer.hcl import _HclFixer
-    from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer
-
     fixers = {"hcl": _HclFixer, "tf_json": _TfJsonFixer, "cloudformation": _TemplateFixer}
     try:
-        fixer, problem = fixers[file_kind(path)](path, text), None  # type: ignore[abstract]
+        fixer: Any = fixers[file_kind(path)](path, text)
     except ValueError as exc:  # unreadable YAML / JSON, HclError
-        fixer, problem = None, exc
+        fixer = exc
 
     def fix(target: Target) -> FileFix:
         try:
-            if fixer is None:
-                raise problem  # type: ignore[misc]
+            if isinstance(fixer, ValueError):
+                raise fixer
             return fixer.fix(target)
         except ValueError as exc:
-            return FileFix(path, unfixable=[Unfixable(target.resource, f"{path}: could not be read for fixing ({exc})")])
+            return FileFix(unfixable=[f"{path}: could not be read for fixing ({exc})"])
     return fix
 
 
 def fix_text(path: str, text: str, targets: Sequence[Target]) -> FileFix:
     """The edits that fix `targets` in `text` (the content of `path`, which names its format)."""
-    fix, result = file_fixer(path, text), FileFix(path)
-    for found in map(fix, targets):
-        result.edits += found.edits
-        result.unfixable += found.unfixable
-    return result
+    fixes = list(map(file_fixer(path, text), targets))
+    return FileFix([e for f in fixes for e in f.edits], [u for f in fixes for u in f.unfixable])
 
 
 def read_text(path: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from checkov_pitr.domain.core import CFN_GLOBAL_TABLE as GLOBAL_TABLE, SAM_SIMPLE_TABLE as SIMPLE_TABLE
-from checkov_pitr.domain.fixer.edits import FileFix, Target, Unfixable
-from checkov_pitr.domain.fixer.writer import TreeWriter
+from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target
+from checkov_pitr.domain.fixer.writer import TreeWriter, yaml_flow
 from checkov_pitr.domain.readers.yaml_loader import LoadError, Node, intrinsic, load_positions
 from checkov_pitr.rule import FIX_TEMPLATES as T
 
@@ -83,7 +83,26 @@ def _merged(mapping: Node, key: str) -> bool:  # whether `key` reaches the mappi
     return any(s.kind == "map" and (s.get(key) is not None or _merged(s, key)) for s in sources)
 
 
-class _TemplateFixer:
+class TreeSyntax:
+    """Fixer's reading and writing on a position tree (YAML or JSON), with `self.writer` its TreeWriter."""
+
+    writer: TreeWriter
+    days = staticmethod(literal_days)
+
+    def get(self, owner: Node, key: str) -> List[Node]:
+        return [] if owner.get(key) is None else [owner.get(key)]  # type: ignore[list-item]
+
+    def set(self, node: Node, value: Any, description: str) -> Edit:
+        return self.writer.set_scalar(node, value, description)
+
+    def insert(self, owner: Node, key: str, value: Any, description: str) -> Edit:  # a `key:` with no value gets one
+        insert = self.writer.fill_empty if owner.get(key) is not None else self.writer.insert_pair
+        return insert(owner, key, value, description)
+
+
+class _TemplateFixer(TreeSyntax, Fixer):
+    qualified_flag = False
+
     def __init__(self, path: str, text: str) -> None:
         self.path, self.text = path, text
         root = None
@@ -93,7 +112,7 @@ class _TemplateFixer:
             except ValueError:
                 pass  # JSON-looking YAML (one-line flow style)
         self.root = root if root is not None else compose_yaml(text)
-        self.writer = TreeWriter(path, text, self.root, "yaml" if root is None else "json")
+        self.writer = TreeWriter(text, self.root, "yaml" if root is None else "json")
         # logical id -> every resource written under it (serverless.yml: under `resources:`), indexed once
         self.written: Dict[Any, List[Node]] = {}
         section = self.root.get("resources")
@@ -103,11 +122,8 @@ class _TemplateFixer:
                 if key.kind == "scalar":
                     self.written.setdefault(key.value, []).append(value)
 
-    def note(self, reason: str, label: str) -> None:
-        self.result.unfixable.append(Unfixable(self.target.resource, f"{label}: {reason}"))
-
     def fix(self, target: Target) -> FileFix:
-        self.result, self.target = FileFix(self.path), target
+        self.result, self.target = FileFix(), target
         rtype, _, logical_id = target.resource.partition(".")
         matches = self.written.get(logical_id, [])
         resource = matches[-1] if matches else None
@@ -137,7 +153,9 @@ class _TemplateFixer:
         elif rtype == GLOBAL_TABLE:
             self._fix_replicas(logical_id, properties)
         elif properties is not None:
-            self._fix_holder(logical_id, properties, fallback)
+            if properties.get(T.cfn_spec) is not None or _merged(properties, T.cfn_spec) or fallback is None \
+                    or dependency(fallback) or not self._globals_on(fallback, logical_id):
+                self.spec(properties, T.cfn_spec, T.cfn_enabled, T.cfn_period, logical_id)
         elif self._globals_on(fallback, logical_id) or not self.target.enable:
             pass
         elif _merged(resource, "Properties"):
@@ -151,7 +169,7 @@ class _TemplateFixer:
         if flag is None or not literal_true(flag):
             return False
         if self.target.period:  # then only its period can be short: fixed there
-            self._fix_period(f"Globals.SimpleTable (for {label})", fallback)  # type: ignore[arg-type]
+            self.period(fallback, T.cfn_period, f"Globals.SimpleTable (for {label})")
         return True
 
     def _fix_replicas(self, logical_id: str, properties: Optional[Node]) -> None:
@@ -174,63 +192,32 @@ class _TemplateFixer:
                     self.note(_what_to_change(found, "the replica", "a replica with PITR enabled") if found
                               else "not a plain mapping in this file", label)
             else:
-                self._fix_holder(label, replica)
+                self.spec(replica, T.cfn_spec, T.cfn_enabled, T.cfn_period, label)
 
-    def _fix_holder(self, label: str, holder: Node, fallback: Optional[Node] = None) -> None:
-        """PITR on, and its period at least the minimum, in the mapping that holds the specification."""
-        target, enable_text, spec_key, flag_key = self.target, T.enable_description.format(label=label), \
-            T.cfn_spec, T.cfn_enabled
-        spec = holder.get(spec_key)
-        found = dependency(spec) if spec is not None else None
-        if holder.count(spec_key) > 1:
-            return self.note(f"{spec_key} appears more than once (CloudFormation refuses the template): keep one", label)
-        if spec is None:
-            if _merged(holder, spec_key):
-                self.note(f"{spec_key} comes from a YAML merge key (<<): set PITR in the merged mapping", label)
-            elif (fallback is None or dependency(fallback) or not self._globals_on(fallback, label)) and target.enable:
-                self.result.edits.append(self.writer.insert_pair(holder, spec_key, {flag_key: True}, enable_text))
-            return None
-        if found or spec.shared:
-            return self.note(_what_to_change(found, spec_key, f"{{{flag_key}: true}}") if found else
-                             f"{spec_key} is a YAML anchor or alias shared with other places: set PITR there by hand",
-                             label)
-        if spec.kind == "scalar" and spec.value is None:
-            if target.enable:
-                self.result.edits.append(self.writer.fill_empty(holder, spec_key, {flag_key: True}, enable_text))
-            return None
-        if spec.kind != "map" or spec.count(flag_key) > 1:
-            return self.note(f"{spec_key} is not a mapping: write {{{flag_key}: true}}" if spec.kind != "map"
-                             else f"{flag_key} appears more than once: keep one", label)
-        flag = spec.get(flag_key)
-        found = dependency(flag) if flag is not None else None
-        if flag is None and _merged(spec, flag_key):
-            return self.note(f"{flag_key} comes from a YAML merge key (<<): set it in the merged mapping", label)
-        if found:  # without `enable` only the period fails: the flag is on wherever it is read
-            return self.note(_what_to_change(found, flag_key, "true"), label) if target.enable \
-                else self._fix_period(label, spec)
-        if flag is None or not literal_true(flag):
-            empty = flag is not None and flag.kind == "scalar" and flag.value is None \
-                and not self.text[flag.start:flag.end].strip()
-            if flag is not None and not empty and (flag.kind != "scalar" or flag.shared):
-                return self.note(f"{flag_key} is not a plain value in this file: set it to true", label)
-            if not target.enable:
-                return None
-            self.result.edits.append(self.writer.insert_pair(spec, flag_key, True, enable_text) if flag is None
-                                     else self.writer.fill_empty(spec, flag_key, True, enable_text)
-                                     if empty else self.writer.set_scalar(flag, True, enable_text))
-        elif not target.period:
-            return None
-        return self._fix_period(label, spec)
+    # --- the syntax, for Fixer -------------------------------------------------------------------
+    def is_null(self, node: Node) -> bool:
+        return node.kind == "scalar" and node.value is None and node.tag is None and not node.shared
 
-    def _fix_period(self, label: str, spec: Node) -> None:
-        period, minimum = spec.get(T.cfn_period), self.target.minimum
-        days = literal_days(period) if period is not None else None
-        if period is None or (days is not None and minimum <= days <= 35):
-            return  # (none: 35 days by default)
-        found = dependency(period)
-        if found or period.shared or period.kind != "scalar":
-            self.note(_what_to_change(found, T.cfn_period, f"at least {minimum}") if found
-                      else f"{T.cfn_period} is not a plain value in this file: set it to {minimum}", label)
-        else:
-            self.result.edits.append(self.writer.set_scalar(period, minimum,
-                                                            T.period_description.format(label=label, minimum=minimum)))
+    def objects(self, node: Node) -> List[Node]:
+        return [node] if node.kind == "map" and not node.shared and dependency(node) is None else []
+
+    def is_true(self, node: Node) -> bool:  # a value from elsewhere, when only the period fails, is on where read
+        return literal_true(node) or (not self.target.enable and dependency(node) is not None)
+
+    def shape_problem(self, owner: Node, key: str) -> Optional[str]:
+        spec = key == T.cfn_spec
+        if owner.count(key) > 1:
+            return f"{key} appears more than once{' (CloudFormation refuses the template)' if spec else ''}: keep one"
+        if owner.get(key) is None and _merged(owner, key):
+            return f"{key} comes from a YAML merge key (<<): set {'PITR' if spec else 'it'} in the merged mapping"
+        return None
+
+    def why_not(self, node: Node, setting: str, value: Any) -> Optional[str]:
+        found, shown = dependency(node), yaml_flow(value)
+        if found:  # (a period: at least the minimum)
+            return _what_to_change(found, setting, shown if isinstance(value, (bool, dict)) else f"at least {shown}")
+        if isinstance(value, dict):
+            return f"{setting} is a YAML anchor or alias shared with other places: set PITR there by hand" \
+                if node.shared else f"{setting} is not a mapping: write {shown}"
+        return f"{setting} is not a plain value in this file: set it to {shown}" \
+            if node.shared or node.kind != "scalar" else None

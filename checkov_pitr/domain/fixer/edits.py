@@ -1,4 +1,5 @@
-"""Edits as ruff makes them: a range of a file's text and what replaces it. Pure functions only."""
+"""Edits as ruff makes them: a range of a file's text and what replaces it; `Fixer`, which edits a resource
+needs, whatever its syntax."""
 from __future__ import annotations
 
 import bisect
@@ -8,13 +9,13 @@ from types import SimpleNamespace
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.readers.yaml_loader import line_starts
+from checkov_pitr.rule import FIX_TEMPLATES as T
 
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace text[start:end] (character offsets) of `path` with `replacement`; start == end inserts."""
+    """Replace text[start:end] (character offsets) with `replacement`; start == end inserts."""
 
-    path: str
     start: int
     end: int
     replacement: str
@@ -34,21 +35,81 @@ class Target:
     resource_type: str = ""
 
 
-@dataclass(frozen=True)
-class Unfixable:  # a failing setting the fixer will not write, and what to change instead
-    resource: str
-    reason: str
-
-
 @dataclass
 class FileFix:
-    path: str
     edits: List[Edit] = field(default_factory=list)
-    unfixable: List[Unfixable] = field(default_factory=list)
+    unfixable: List[str] = field(default_factory=list)  # each failing setting left as it is, and what to change
 
 
 class OverlappingEdits(ValueError):
     pass
+
+
+class Fixer:
+    """Which edits turn PITR on in one resource. An owner is a mapping, block or object, an entry a value or block
+    in it; a syntax reads (get, objects, is_true, days, why_not: what to change instead of an entry that is not a
+    literal) and writes (set, insert)."""
+
+    path = ""
+    qualified_flag = True  # messages name the flag `block.flag` (Terraform) or alone (CloudFormation)
+
+    def note(self, reason: str, label: str) -> None:
+        self.result.unfixable.append(f"{label}: {reason}")
+
+    def shape_problem(self, owner: Any, key: str) -> Optional[str]:
+        return None
+
+    def is_null(self, entry: Any) -> bool:  # (a YAML `key:` with no value is filled, as if absent)
+        return False
+
+    def spec(self, owner: Any, key: str, enabled_key: str, period_key: str, label: str) -> None:
+        """PITR's block or object turned on, and its period raised, where they are literal."""
+        problem = self.shape_problem(owner, key)
+        found = [entry for entry in self.get(owner, key) if not self.is_null(entry)]
+        if problem or not found:
+            if problem:
+                return self.note(problem, label)
+            if self.target.enable:
+                self.result.edits.append(self.insert(owner, key, {enabled_key: True},
+                                                     T.enable_description.format(label=label)))
+            return None
+        specs = [spec for entry in found for spec in self.objects(entry)]
+        problem = ((self.why_not(found[-1], key, {enabled_key: True}) if not specs else None)
+                   or f"{key} is not one object: keep one, with {enabled_key} = true") if len(specs) != 1 \
+            else self.shape_problem(specs[0], enabled_key)
+        if problem:
+            return self.note(problem, label)
+        newly_on = self.turn_on(specs[0], enabled_key, f"{key}.{enabled_key}" if self.qualified_flag else enabled_key,
+                                label)
+        if newly_on or (newly_on is not None and self.target.period):
+            self.period(specs[0], period_key, label)
+
+    def turn_on(self, owner: Any, key: str, setting: str, label: str) -> Optional[bool]:
+        """`key` made true in owner where it is literal: whether it was not (None: it stays as it is)."""
+        found = [entry for entry in self.get(owner, key) if not self.is_null(entry)]
+        if found and self.is_true(found[-1]):
+            return False
+        why = self.why_not(found[-1], setting, True) if found else None
+        if why:
+            return self.note(why, label)
+        if not self.target.enable:
+            return None
+        description = T.enable_description.format(label=label)
+        self.result.edits.append(self.set(found[-1], True, description) if found
+                                 else self.insert(owner, key, True, description))
+        return True
+
+    def period(self, owner: Any, key: str, label: str) -> None:
+        """A recovery period shorter than the minimum (or longer than 35 days) set to the minimum."""
+        minimum, found = self.target.minimum, self.get(owner, key)
+        days = self.days(found[-1]) if found else None
+        if not found or (days is not None and minimum <= days <= 35):
+            return None
+        why = self.why_not(found[-1], key, minimum)
+        if why:
+            return self.note(why, label)
+        description = T.period_description.format(label=label, minimum=minimum)
+        self.result.edits.append(self.set(found[-1], minimum, description))
 
 
 def distinct(edits: Iterable[Edit]) -> List[Edit]:
@@ -107,9 +168,6 @@ def _format(name: str, a: Sequence[str], b: Sequence[str], groups: Iterable[List
 def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[str] = None) -> str:
     """A unified diff (git style a/ b/ names; empty when nothing changes) of the edits, in time linear in
     the text: only the lines the edits touch are compared, the rest is known to be equal."""
-    ordered = _ordered(edits)
-    if not ordered:
-        return ""
     starts, a = line_starts(before), _lines(before)
     count = len(a)
 
@@ -117,7 +175,7 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
         return min(bisect.bisect_right(starts, offset) - 1, count)
 
     regions: List[List[Any]] = []  # [first line, end line (exclusive), edits]
-    for edit in ordered:
+    for edit in _ordered(edits):
         first, end = line_of(edit.start), min(line_of(edit.end) + 1, count)
         if regions and first <= regions[-1][1]:
             regions[-1][1] = max(regions[-1][1], end)
@@ -127,37 +185,25 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
     opcodes: List[Tuple[str, int, int, int, int]] = []
     b: List[str] = []
     done = 0  # lines of `a` accounted for
-
-    def equal(upto: int) -> None:
-        nonlocal done
-        if upto > done:
-            if opcodes and opcodes[-1][0] == "equal":
-                _, i1, _, j1, _ = opcodes.pop()
-            else:
-                i1, j1 = done, len(b)
-            b.extend(a[done:upto])
-            opcodes.append(("equal", i1, upto, j1, len(b)))
-            done = upto
-
     for first, end, inside in regions:
-        equal(first)
-        offset = starts[first] if first < len(starts) else len(before)
-        stop = starts[end] if end < len(starts) else len(before)
-        old = a[first:end]
-        new = _lines(apply_edits(before[offset:stop], [Edit(e.path, e.start - offset, e.end - offset, e.replacement)
+        opcodes.append(("equal", done, first, len(b), len(b) + first - done))
+        b += a[done:first]
+        offset, stop = (starts[line] if line < len(starts) else len(before) for line in (first, end))
+        new = _lines(apply_edits(before[offset:stop], [Edit(e.start - offset, e.end - offset, e.replacement)
                                                        for e in inside]))
-        base = len(b)
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
-            if tag == "equal":
-                equal(first + i2)
-            else:
-                opcodes.append((tag, first + i1, first + i2, base + j1, base + j2))
-                b.extend(new[j1:j2])
-                done = first + i2
-            base = len(b) - j2
-    equal(count)
-    if all(code[0] == "equal" for code in opcodes):
+        opcodes += [(tag, first + i1, first + i2, len(b) + j1, len(b) + j2)
+                    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a[first:end], new).get_opcodes()]
+        b += new
+        done = end
+    opcodes.append(("equal", done, count, len(b), len(b) + count - done))
+    merged: List[Tuple[str, int, int, int, int]] = []
+    for code in opcodes:  # as difflib's: one opcode per run of equal lines, none empty
+        if merged and code[0] == merged[-1][0] == "equal":
+            merged[-1] = ("equal", merged[-1][1], code[2], merged[-1][3], code[4])
+        elif code[1] < code[2] or code[3] < code[4]:
+            merged.append(code)
+    if all(code[0] == "equal" for code in merged):
         return ""
     # difflib's hunk grouping (3 lines of context), over the opcodes computed here
-    groups = difflib.SequenceMatcher.get_grouped_opcodes(SimpleNamespace(get_opcodes=lambda: list(opcodes)), 3)
+    groups = difflib.SequenceMatcher.get_grouped_opcodes(SimpleNamespace(get_opcodes=lambda: merged), 3)
     return _format((label or path).replace("\\", "/"), a, b, groups)  # type: ignore[arg-type]

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
-from checkov_pitr.domain.fixer.edits import Edit, FileFix, Target, Unfixable
-from checkov_pitr.domain.fixer.writer import leading_space, line_end, line_start, newline_of
+from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target
+from checkov_pitr.domain.fixer.writer import leading_space, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
 from checkov_pitr.domain.readers.terraform_eval import HclError, Item, expression_end, matching_close, parse_body, skip_blank  # noqa: F401
@@ -42,15 +42,12 @@ def what_to_change(expression: str, setting: str, want: str, modules: Sequence[s
     return f"{setting} is {expression}: make it {want}"
 
 
-class TerraformFixer:
-    """What to change in a Terraform resource. An owner is a block or object, an entry an attribute or
-    block in it; the syntax gives resource, get, objects, expression (a non-literal's text), is_true,
-    days, string, replica_blocks, list_items (None: not a list), set and insert (-> Edit)."""
-
-    path = ""
+class TerraformFixer(Fixer):
+    """What to change in a Terraform resource; the syntax also gives resource, expression (a non-literal's
+    text), string, replica_blocks and list_items (None: not a list)."""
 
     def fix(self, target: Target) -> FileFix:
-        self.result, self.target = FileFix(self.path), target
+        self.result, self.target = FileFix(), target
         address = parse_address(target.resource)
         self.modules = address.modules if address else ()
         rtype = address.type if address and address.mode == "managed" else ""
@@ -63,76 +60,27 @@ class TerraformFixer:
             return self.result
         label = f"{rtype}.{address.name}" if address.type == "resource" else target.resource
         if rtype == "aws_dynamodb_table":
-            self._spec(config, T.tf_block, T.tf_enabled, T.tf_period, label)
+            self.spec(config, T.tf_block, T.tf_enabled, T.tf_period, label)
             for index, (replica, dynamic) in enumerate(self.replica_blocks(config) if target.enable else [], start=1):
                 name = self._string(replica, "region_name") or f"#{index}"
-                self._flag(replica, T.tf_replica, f'dynamic "replica" of {label}' if dynamic else f"replica {name} of {label}")
-        elif rtype == "aws_dynamodb_table_replica":
-            self._flag(config, T.tf_replica, label)
+                replica_label = f'dynamic "replica" of {label}' if dynamic else f"replica {name} of {label}"
+                self.turn_on(replica, T.tf_replica, T.tf_replica, replica_label)
+        elif rtype == "aws_dynamodb_table_replica" and target.enable:
+            self.turn_on(config, T.tf_replica, T.tf_replica, label)
         elif rtype == "awscc_dynamodb_table":
-            self._spec(config, T.awscc_spec, T.awscc_enabled, T.awscc_period, label)
+            self.spec(config, T.awscc_spec, T.awscc_enabled, T.awscc_period, label)
         elif rtype == "awscc_dynamodb_global_table":
             self._global_replicas(config, label)
         return self.result
-
-    def note(self, reason: str, label: str) -> None:
-        self.result.unfixable.append(Unfixable(self.target.resource, f"{label}: {reason}"))
 
     def _string(self, owner: Any, key: str) -> Optional[str]:
         found = self.get(owner, key)
         return self.string(found[-1]) if found else None
 
-    def _flag(self, owner: Any, key: str, label: str) -> None:  # a replica's point_in_time_recovery
-        if not self.target.enable:
-            return
-        description = T.enable_description.format(label=label)
-        found = self.get(owner, key)
-        if not found:
-            self.result.edits.append(self.insert(owner, key, True, description))
-        elif not self.is_true(found[-1]):
-            expression = self.expression(found[-1])
-            if expression is not None:
-                self.note(what_to_change(expression, key, "true", self.modules), label)
-            else:
-                self.result.edits.append(self.set(found[-1], True, description))
-
-    def _spec(self, owner: Any, key: str, enabled_key: str, period_key: str, label: str) -> None:
-        """PITR's block or object turned on, and its period raised, where they are literal."""
-        target, description = self.target, T.enable_description.format(label=label)
-        problem = self.shape_problem(owner, key)
-        if problem:
-            return self.note(problem, label)
-        found = self.get(owner, key)
-        if not found:
-            if target.enable:
-                self.result.edits.append(self.insert(owner, key, {enabled_key: True}, description))
-            return None
-        specs = [spec for entry in found for spec in self.objects(entry)]
-        if len(specs) != 1:
-            expression = self.expression(found[-1]) if not specs else None
-            return self.note(what_to_change(expression, key, f"{{ {enabled_key} = true }}", self.modules) if expression
-                             else f"{key} is not one object: keep one, with {enabled_key} = true", label)
-        flags = self.get(specs[0], enabled_key)
-        newly_on = not flags or not self.is_true(flags[-1])
-        if newly_on:
-            expression = self.expression(flags[-1]) if flags else None
-            if expression is not None:
-                return self.note(what_to_change(expression, f"{key}.{enabled_key}", "true", self.modules), label)
-            if not target.enable:
-                return None
-            self.result.edits.append(self.set(flags[-1], True, description) if flags
-                                     else self.insert(specs[0], enabled_key, True, description))
-        periods = self.get(specs[0], period_key)
-        if not periods or not (target.period or newly_on):
-            return None
-        days = self.days(periods[-1])
-        if days is not None and target.minimum <= days <= 35:
-            return None
-        expression = self.expression(periods[-1])
-        if expression is not None:
-            return self.note(what_to_change(expression, period_key, str(target.minimum), self.modules), label)
-        self.result.edits.append(self.set(periods[-1], target.minimum,
-                                          T.period_description.format(label=label, minimum=target.minimum)))
+    def why_not(self, entry: Any, setting: str, value: Any) -> Optional[str]:
+        expression, flag = self.expression(entry), next(iter(value)) if isinstance(value, dict) else None
+        want = f"{{ {flag} = true }}" if flag else "true" if value is True else str(value)
+        return None if expression is None else what_to_change(expression, setting, want, self.modules)
 
     def _global_replicas(self, config: Any, label: str) -> None:
         found = self.get(config, T.awscc_replicas)
@@ -149,10 +97,7 @@ class TerraformFixer:
                           f"replica #{index} of {label}")
             else:
                 name = self._string(item, "region") or f"#{index}"
-                self._spec(item, T.awscc_spec, T.awscc_enabled, T.awscc_period, f"replica {name} of {label}")
-
-    def shape_problem(self, owner: Any, key: str) -> Optional[str]:
-        return None
+                self.spec(item, T.awscc_spec, T.awscc_enabled, T.awscc_period, f"replica {name} of {label}")
 
 
 @dataclass
@@ -260,7 +205,7 @@ class _HclFixer(TerraformFixer):
 
     # --- writing ----------------------------------------------------------------------------------
     def set(self, item: Item, value: Any, description: str) -> Edit:
-        return Edit(self.path, item.value_start, item.value_end, "true" if value is True else str(value), description)
+        return Edit(item.value_start, item.value_end, "true" if value is True else str(value), description)
 
     def insert(self, owner: _Body, key: str, value: Any, description: str) -> Edit:
         """`key = value` (a mapping: the rule's block or object text) as the last item of owner, or, for
@@ -274,8 +219,8 @@ class _HclFixer(TerraformFixer):
             lines, inline = [(key.ljust(width) + "= " if width > len(key) else f"{key} = ") + "true"], f"{key} = true"
         if owner.is_object and self.text.find("\n", owner.open, owner.close) < 0:  # a one-line object stays one line
             if owner.items:
-                return Edit(self.path, owner.items[-1].end, owner.items[-1].end, ", " + inline, description)
-            return Edit(self.path, owner.open + 1, owner.close, " " + inline + " ", description)
+                return Edit(owner.items[-1].end, owner.items[-1].end, ", " + inline, description)
+            return Edit(owner.open + 1, owner.close, " " + inline + " ", description)
         if key == T.tf_enabled and not owner.is_object and owner.items:
             first = owner.items[0]
             indent = self._indent_of(first.start)
@@ -283,7 +228,7 @@ class _HclFixer(TerraformFixer):
                 width = first.equals - first.start if first.kind == "attr" else 0
                 aligned = width > len(key) and self.text[first.start:first.equals].rstrip() == first.name
                 position = line_start(self.text, first.start)
-                return Edit(self.path, position, position,
+                return Edit(position, position,
                             indent + (key.ljust(width) + "= " if aligned else key + " = ") + "true" + self.nl, description)
         # the lines (relative indentation with {step}) as the last items of the body or object
         text, nl, items = self.text, self.nl, owner.items
@@ -291,14 +236,8 @@ class _HclFixer(TerraformFixer):
         indent = next((i for i in map(self._indent_of, (item.start for item in items)) if i is not None),
                       leading_space(text, owner.start) + self.step)
         body = nl.join(indent + line.replace("{step}", self.step) for line in lines)
-        close_indent = leading_space(text, owner.start)
-        if items:
-            end = line_end(text, items[-1].end)
-            if end < owner.close:  # the body goes on after the last item's line
-                position = end + len(nl) if text.startswith("\r\n", end) else end + 1
-                return Edit(self.path, position, position, (nl if blank_before else "") + body + nl, description)
-            return Edit(self.path, items[-1].end, owner.close, nl + body + nl + close_indent, description)
-        newline = text.find("\n", owner.open, owner.close)
-        if newline >= 0:
-            return Edit(self.path, newline + 1, newline + 1, body + nl, description)
-        return Edit(self.path, owner.open + 1, owner.close, nl + body + nl + close_indent, description)
+        after = items[-1].end if items else owner.open + 1
+        newline = text.find("\n", after, owner.close)
+        if newline >= 0:  # the body goes on after the last item's line (or the opening brace's)
+            return Edit(newline + 1, newline + 1, (nl if blank_before else "") + body + nl, description)
+        return Edit(after, owner.close, nl + body + nl + leading_space(text, owner.start), description)

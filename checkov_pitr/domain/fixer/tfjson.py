@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from checkov_pitr.domain.fixer.cloudformation import Node, literal_days, literal_true, parse_json
-from checkov_pitr.domain.fixer.edits import Edit
+from checkov_pitr.domain.fixer.cloudformation import Node, TreeSyntax, literal_true, parse_json
 from checkov_pitr.domain.fixer.hcl import TerraformFixer
 from checkov_pitr.domain.fixer.writer import TreeWriter
 
@@ -15,11 +14,11 @@ def _objects(node: Optional[Node]) -> List[Node]:
     return [] if node is None else [node] if node.kind == "map" else [item for item in node.items if item.kind == "map"]
 
 
-class _TfJsonFixer(TerraformFixer):
+class _TfJsonFixer(TreeSyntax, TerraformFixer):
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.root = parse_json(text)
-        self.writer = TreeWriter(path, text, self.root, "json")
+        self.writer = TreeWriter(text, self.root, "json")
         # (type, name) -> the resource's (last) configuration object, indexed once for every table
         self.configs: Dict[Tuple[Any, Any], Node] = {}
         for top in _objects(self.root):
@@ -33,12 +32,8 @@ class _TfJsonFixer(TerraformFixer):
     def resource(self, rtype: str, name: str) -> Optional[Node]:
         return self.configs.get((rtype, name))
 
-    def get(self, owner: Node, key: str) -> List[Node]:
-        return [] if owner.get(key) is None else [owner.get(key)]  # type: ignore[list-item]
-
     objects = staticmethod(_objects)
     is_true = staticmethod(literal_true)
-    days = staticmethod(literal_days)
 
     def expression(self, node: Node) -> Optional[str]:
         return node.value if node.kind == "scalar" and isinstance(node.value, str) and "${" in node.value else None
@@ -52,9 +47,3 @@ class _TfJsonFixer(TerraformFixer):
     def list_items(self, node: Node) -> Optional[List[Union[Node, str]]]:
         return [item if item.kind == "map" else str(item.value if item.kind == "scalar" else "a list")
                 for item in node.items] if node.kind == "seq" else None
-
-    def set(self, node: Node, value: Any, description: str) -> Edit:
-        return self.writer.set_scalar(node, value, description)
-
-    def insert(self, owner: Node, key: str, value: Any, description: str) -> Edit:
-        return self.writer.insert_pair(owner, key, value, description)

@@ -80,15 +80,14 @@ def yaml_step(root: Node) -> int:
 class TreeWriter:
     """Edits on one YAML or JSON text."""
 
-    def __init__(self, path: str, text: str, root: Node, fmt: str) -> None:
-        self.path, self.text, self.fmt = path, text, fmt
+    def __init__(self, text: str, root: Node, fmt: str) -> None:
+        self.text, self.fmt = text, fmt
         self.nl = newline_of(text)
         self.step = yaml_step(root) if fmt == "yaml" else 2
 
     # --- values ---------------------------------------------------------------------------------
     def set_scalar(self, node: Node, value: Any, description: str) -> Edit:
-        return Edit(self.path, node.start, node.end, json_compact(value) if self.fmt == "json" else yaml_flow(value),
-                    description)
+        return Edit(node.start, node.end, json_compact(value) if self.fmt == "json" else yaml_flow(value), description)
 
     def fill_empty(self, mapping: Node, name: str, value: Any, description: str) -> Edit:
         """`name:` with nothing after it (YAML), or `name: ~` / null, in `mapping`: give it `value`."""
@@ -98,10 +97,9 @@ class TreeWriter:
             position = line_end(self.text, key.end)
             if isinstance(value, Mapping) and not mapping.flow:  # (YAML has no block inside a flow collection)
                 lines = yaml_block_lines("", value, key.column, self.step)[1:]  # the key's own line dropped
-                return Edit(self.path, position, position, self.nl + self.nl.join(lines), description)
-            return Edit(self.path, value_node.end, value_node.end, " " + yaml_flow(value), description)
-        rendered = json_compact(value) if self.fmt == "json" else yaml_flow(value)
-        return Edit(self.path, value_node.start, value_node.end, rendered, description)
+                return Edit(position, position, self.nl + self.nl.join(lines), description)
+            return Edit(value_node.end, value_node.end, " " + yaml_flow(value), description)
+        return self.set_scalar(value_node, value, description)
 
     # --- keys -----------------------------------------------------------------------------------
     def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
@@ -109,13 +107,13 @@ class TreeWriter:
 
     def _flow_insert(self, mapping: Node, entry: str, description: str) -> Edit:
         if not mapping.pairs:
-            return Edit(self.path, mapping.start + 1, mapping.start + 1, entry, description)
+            return Edit(mapping.start + 1, mapping.start + 1, entry, description)
         last = mapping.pairs[-1][1]
         comma = self.text[last.end:mapping.end - 1].find(",")
         if comma >= 0:  # a trailing comma: `{a: 1, }`
             position = last.end + comma + 1
-            return Edit(self.path, position, position, " " + entry, description)
-        return Edit(self.path, last.end, last.end, ", " + entry, description)
+            return Edit(position, position, " " + entry, description)
+        return Edit(last.end, last.end, ", " + entry, description)
 
     def _yaml_insert(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
         text = self.text
@@ -126,26 +124,24 @@ class TreeWriter:
         lines = yaml_block_lines(key, value, column, self.step)
         start = line_start(text, first_key.start)
         if not text[start:first_key.start].strip():
-            return Edit(self.path, start, start, self.nl.join(lines) + self.nl, description)
+            return Edit(start, start, self.nl.join(lines) + self.nl, description)
         one_line = first_value.end_line == first_key.line and (
             (first_value.kind == "scalar" and not first_value.block_scalar) or first_value.flow)
         end = line_end(text, first_value.end)
         rest = text[first_value.end:end].strip()
         if one_line and (not rest or rest.startswith("#")):
             if end >= len(text):
-                return Edit(self.path, end, end, self.nl + self.nl.join(lines), description)
+                return Edit(end, end, self.nl + self.nl.join(lines), description)
             after = end + len(self.nl) if text.startswith("\r\n", end) else end + 1
-            return Edit(self.path, after, after, self.nl.join(lines) + self.nl, description)
+            return Edit(after, after, self.nl.join(lines) + self.nl, description)
         # `- FirstKey: {...` spanning lines: write the new key first, on the item's own line
         lines[0] = lines[0][column:]
-        return Edit(self.path, first_key.start, first_key.start,
-                    self.nl.join(lines) + self.nl + " " * column, description)
+        return Edit(first_key.start, first_key.start, self.nl.join(lines) + self.nl + " " * column, description)
 
     def _json_insert(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
         text = self.text
         if not mapping.pairs:
-            return Edit(self.path, mapping.start + 1, mapping.start + 1,
-                        f"{json.dumps(key)}: {json_compact(value)}", description)
+            return self._flow_insert(mapping, f"{json.dumps(key)}: {json_compact(value)}", description)
         first_key, first_value = mapping.pairs[0]
         separator = text[first_key.end:first_value.start]
         separator = ": " if "\n" in separator or ":" not in separator else separator
@@ -156,6 +152,6 @@ class TreeWriter:
             step = indent[len(parent):] if indent.startswith(parent) and len(indent) > len(parent) else (
                 "\t" if "\t" in indent else "  ")
             entry = f"{indent}{json.dumps(key)}{separator}{json_multiline(value, indent, step, separator, self.nl)},"
-            return Edit(self.path, start, start, entry + self.nl, description)
-        return Edit(self.path, first_key.start, first_key.start,
+            return Edit(start, start, entry + self.nl, description)
+        return Edit(first_key.start, first_key.start,
                     f"{json.dumps(key)}{separator}{json_compact(value, separator)}, ", description)
