@@ -106,6 +106,14 @@ def test_yaml_false_and_string_false_become_true_and_short_period_is_raised() ->
     assert "RecoveryPeriodInDays: 30  # a week" in after
 
 
+def test_yaml_empty_values_get_their_value_after_a_space() -> None:
+    text = TABLE + "      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: false\n" \
+                   "        RecoveryPeriodInDays:\n"
+    after = fixed("t.yaml", text, Target("AWS::DynamoDB::Table.T"))
+    assert props(after, "T")["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True,
+                                                                      "RecoveryPeriodInDays": 35}
+
+
 def test_yaml_period_only_target_leaves_a_disabled_flag_alone() -> None:
     text = TABLE + "      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: true\n" \
                    "        RecoveryPeriodInDays: 1\n"

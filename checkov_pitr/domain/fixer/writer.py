@@ -87,7 +87,10 @@ class TreeWriter:
 
     # --- values ---------------------------------------------------------------------------------
     def set_scalar(self, node: Node, value: Any, description: str) -> Edit:
-        return Edit(node.start, node.end, json_compact(value) if self.fmt == "json" else yaml_flow(value), description)
+        if self.fmt == "json":
+            return Edit(node.start, node.end, json_compact(value), description)
+        space = "" if node.end > node.start else " "  # `key:` with nothing after it needs the space YAML requires
+        return Edit(node.start, node.end, space + yaml_flow(value), description)
 
     def fill_empty(self, mapping: Node, name: str, value: Any, description: str) -> Edit:
         """`name:` with nothing after it (YAML), or `name: ~` / null, in `mapping`: give it `value`."""
