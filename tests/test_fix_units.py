@@ -312,6 +312,18 @@ def test_hcl_never_guesses(value: str, words: str) -> None:
     assert result.edits == [] and words in result.unfixable[0]
 
 
+@pytest.mark.parametrize("path, text", [
+    ("m.tf", HCL.replace("  attribute {", "  point_in_time_recovery {\n    enabled = var.pitr\n"
+                                            "    recovery_period_in_days = 7\n  }\n  attribute {")),
+    ("t.yaml", TABLE + "      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: !Ref Pitr\n"
+                       "        RecoveryPeriodInDays: 7\n"),
+])
+def test_period_is_raised_where_the_scan_judged_a_flag_from_elsewhere_on(path: str, text: str) -> None:
+    label = "aws_dynamodb_table.t" if path.endswith(".tf") else "AWS::DynamoDB::Table.T"
+    result = fix_text(path, text, [Target(label, enable=False, period=True)])
+    assert result.unfixable == [] and [edit.replacement for edit in result.edits] == ["35"]
+
+
 def test_hcl_module_variable_names_the_module_input() -> None:
     text = HCL.replace("  attribute {", "  point_in_time_recovery {\n    enabled = var.pitr\n  }\n  attribute {")
     result = fix_text("m.tf", text, [Target("module.sessions.aws_dynamodb_table.t")])

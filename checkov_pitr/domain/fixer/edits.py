@@ -90,10 +90,10 @@ class Fixer:
         if found and self.is_true(found[-1]):
             return False
         why = self.why_not(found[-1], setting, True) if found else None
+        if not self.target.enable:  # the scan judged the flag on (a variable's value, say): the period may be fixed
+            return False if why else None
         if why:
             return self.note(why, label)
-        if not self.target.enable:
-            return None
         description = T.enable_description.format(label=label)
         self.result.edits.append(self.set(found[-1], True, description) if found
                                  else self.insert(owner, key, True, description))
