@@ -40,7 +40,6 @@ class FoundTable:
     # CloudFormation/serverless: the resource's Properties; Terraform: the resource body (block values
     # as lists of mappings, as checkov hands them to checks); plans: the after-apply `values`.
     config: Any
-    aliases: Tuple[str, ...] = ()  # other names checkov may report the same resource under
     problem: Optional[str] = None  # set: CKV_PITR_001 FAILED with this reason, whatever the config says
     skips: Mapping[str, str] = field(default_factory=dict)  # check id -> reason, from real comments / Metadata
     tags: Mapping[str, Any] = field(default_factory=dict)
@@ -62,7 +61,6 @@ class FileReading:  # what a reader made of one file
     framework: str
     tables: List[FoundTable] = field(default_factory=list)
     not_judged: Optional[str] = None  # the file cannot be read: why, and what to do (one line)
-    keep_from_checkov: bool = False  # reading it took a bound (aliases, nesting, size): no reader tries it again
     shadowed: bool = False  # not read as written by the tool that deploys it (override files): no result of its own
     warning: Optional[str] = None  # judged, but the user should know (e.g. a plan inside wrapper lines)
 
@@ -122,7 +120,7 @@ def reading_of(path: str, framework: str, read: Reader, raw: bytes) -> FileReadi
     except RecursionError:
         return FileReading(path, framework, not_judged="nested too deeply to read")
     except MemoryError:
-        return FileReading(path, framework, not_judged="too large to read in memory", keep_from_checkov=True)
+        return FileReading(path, framework, not_judged="too large to read in memory")
     except Exception as exc:  # fail closed: a reader's bug makes the file "not judged", never "passed"
         return FileReading(path, framework, not_judged=f"checkov-pitr could not read it ({type(exc).__name__}: {exc})")
 
