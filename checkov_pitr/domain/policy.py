@@ -161,8 +161,10 @@ def _path_text(path: Sequence[Any]) -> str:
     return text or "(top level)"
 
 
+# What the schema expected, by the keyword that failed; `{}` takes the keyword's value.
 _EXPECTED = {"required": "required", "anyOf": "expected `resources` (address globs) or `tags` to say what it matches",
-             **dict.fromkeys(("minLength", "minItems", "minProperties"), "expected a non-empty value")}
+             **dict.fromkeys(("minLength", "minItems", "minProperties"), "expected a non-empty value"),
+             "maxLength": "expected at most {} characters", "type": "expected {}", "enum": "expected one of {}"}
 
 
 def _expected(error: Any) -> str:
@@ -172,18 +174,11 @@ def _expected(error: Any) -> str:
         return "expected a date YYYY-MM-DD"
     if validator in ("minimum", "maximum") or (validator == "type" and "minimum" in schema and "maximum" in schema):
         return f"expected a whole number from {schema.get('minimum')} to {schema.get('maximum')}"
-    if validator == "type":
-        return f"expected {' or '.join(value) if isinstance(value, list) else value}"
-    if validator == "enum":
-        return "expected one of " + ", ".join(str(v) for v in value)
     if validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {})) or sorted(error.schema.get("patternProperties", {}))
         return "unknown key; expected one of " + ", ".join(allowed)
-    if validator in _EXPECTED:
-        return _EXPECTED[validator]
-    if validator == "maxLength":
-        return f"expected at most {value} characters"
-    return error.message
+    words = (" or " if validator == "type" else ", ").join(map(str, value)) if isinstance(value, list) else value
+    return _EXPECTED[validator].format(words) if validator in _EXPECTED else error.message
 
 
 def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None) -> LoadedPolicy:
@@ -216,7 +211,7 @@ def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None
         where = f"policy {source}: exemptions[{exemption.index}]"
         for number, pattern in enumerate(exemption.resources):
             # no letter or digit outside its wildcards (`*`, `**`, `*.*`, `?*`): it matches every resource
-            if not re.search(r"[A-Za-z0-9]", pattern.replace("*", "").replace("?", "")):
+            if not re.search(r"[A-Za-z0-9]", pattern):
                 raise PolicyError(f"{where}.resources[{number}]: {excerpt(pattern)} would exempt every resource; "
                                   "name the resources (an address or logical-id glob) or use `tags` alone")
         if exemption.expires > latest:
