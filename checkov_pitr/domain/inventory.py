@@ -83,11 +83,8 @@ Reader = Callable[[str, bytes], FileReading]
 
 
 def file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO"),
-                       (stat.S_ISSOCK, "socket")):
-        if test(mode):
-            return kind
-    return "not a file"
+    kinds = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device", stat.S_IFIFO: "FIFO", stat.S_IFSOCK: "socket"}
+    return kinds.get(stat.S_IFMT(mode), "not a file")
 
 
 def read_file_bytes(path: str, limit: int) -> Tuple[Optional[bytes], Optional[str]]:
@@ -162,11 +159,10 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
     if raw is None:
         return FileReading(path, CLOUDFORMATION, not_judged=why_not)
     if base in _SERVERLESS_CODE_NAMES:
-        if not mentions_dynamodb(raw):
-            return None
         return FileReading(path, SERVERLESS, not_judged=(
             "a Serverless Framework configuration in JavaScript or TypeScript, which the scan cannot run; run "
-            "`serverless print > serverless-printed.yml` and scan that file (see the Serverless recipe)"))
+            "`serverless print > serverless-printed.yml` and scan that file (see the Serverless recipe)")
+        ) if mentions_dynamodb(raw) else None
     if base in _SERVERLESS_NAMES:
         return reading_of(path, SERVERLESS, read_serverless, raw) if template_may_hold_tables(raw, path) else None
     if looks_like_plan(raw) or (raw.startswith((GZIP_MAGIC, ZIP_MAGIC)) and (named or path.endswith(".json"))):

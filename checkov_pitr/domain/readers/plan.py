@@ -51,8 +51,8 @@ FORGOTTEN_WARNING = ("forgotten (a `removed` block with destroy = false): Terraf
 _HEAD = 64 * 1024
 _TERRAFORM_KEY = re.compile(r'"(?:format_version|terraform_version|planned_values|resource_changes|prior_state|root_module)"\s*:')
 _WRAPPER_LINE = re.compile(r"\[command\]|::[A-Za-z-]+(?: [^:\n]*)?::")
-_DEBUG_STDOUT = "::debug::stdout:"
-_SET_OUTPUT_STDOUT = "::set-output name=stdout::"  # the wrapper before v2 (2021) printed outputs this way
+# the lines that repeat Terraform's output (the wrapper before v2, 2021, printed it with ::set-output)
+_STDOUT_PREFIXES = ("::debug::stdout:", "::set-output name=stdout::")
 _PERCENT_ESCAPE = re.compile(r"%(25|0D|0A)")  # @actions/core escapes these in ::debug:: command data
 _UNESCAPE = {"25": "%", "0D": "\r", "0A": "\n"}
 _ADDRESS = re.compile(r'"address"\s*:\s*("[^"\\]*(?:\\.[^"\\]*)*")')
@@ -61,7 +61,6 @@ _BRACKET_STRING = re.compile(rb'"[^"]*"')
 # brackets -> signed bytes +1 / -1, so `accumulate` over a memoryview sums depth at C speed
 _BRACKET_DELTA = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 _DECODER = json.JSONDecoder()
-_LEADING_SPACE = re.compile(r"\s*")
 
 
 class NotAPlan(Exception):
@@ -120,7 +119,7 @@ def decode_plan_bytes(raw: bytes) -> PlanDocument:
 def decode_plan_text(text: str) -> PlanDocument:
     """The plan document in a text: the whole text, or the JSON inside setup-terraform's wrapper lines."""
     text = text.removeprefix("\ufeff")
-    start = _LEADING_SPACE.match(text).end()
+    start = len(text) - len(text.lstrip())
     if start == len(text):
         raise NotAPlan(EMPTY_REASON)
     if _WRAPPER_LINE.match(text, start):
@@ -241,7 +240,7 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
         if line.startswith("{"):  # Terraform's JSON starts at column 0; indented lines are inside it
             end = next(at for at in wrapper_starts if at > offset)
             yield offset, end, text[offset:end]
-        for prefix in (_DEBUG_STDOUT, _SET_OUTPUT_STDOUT):
+        for prefix in _STDOUT_PREFIXES:
             if stripped.startswith(prefix):
                 start = offset + len(line) - len(stripped) + len(prefix)
                 end = offset + len(line.rstrip("\r\n"))
@@ -274,9 +273,11 @@ def _kind(value: Any) -> str:
             float: "a number"}.get(type(value), type(value).__name__)
 
 
-def _mentions_in_scope(value: Any) -> bool:
+def _note_if_in_scope(value: Any, what: str, unidentified: List[str]) -> None:
+    """Note `what` (an odd part of the plan) as unidentified when the value there mentions an in-scope type."""
     text = value if isinstance(value, str) else json.dumps(value, default=repr)
-    return "aws_dynamodb_table" in text or "awscc_dynamodb_" in text
+    if value is not None and ("aws_dynamodb_table" in text or "awscc_dynamodb_" in text):
+        unidentified.append(what)
 
 
 def _unreadable(*details: Optional[str]) -> Optional[str]:
@@ -292,8 +293,7 @@ def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tu
         return [(f"{where}[{i}]", item) for i, item in enumerate(container)], None
     if isinstance(container, Mapping):
         return [(f"{where}.{key}", item) for key, item in container.items()], f"{where} is a mapping, not a list"
-    if container is not None and _mentions_in_scope(container):
-        unidentified.append(f"{where} is {_kind(container)}, not a list")
+    _note_if_in_scope(container, f"{where} is {_kind(container)}, not a list", unidentified)
     return [], None
 
 
@@ -303,8 +303,7 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
     mentions an in-scope type but cannot be named goes to `unidentified`. The address is parsed only
     when `type` or `mode` is missing: parsing 10,000 addresses would cost more than the rest of the read."""
     if not isinstance(resource, Mapping):
-        if _mentions_in_scope(resource):
-            unidentified.append(f"{where} is {_kind(resource)}, not a mapping")
+        _note_if_in_scope(resource, f"{where} is {_kind(resource)}, not a mapping", unidentified)
         return None, None, []
     address, rtype, mode = resource.get("address"), resource.get("type"), resource.get("mode")
     parsed = parse_address(address) if isinstance(address, str) and (mode is None or not isinstance(rtype, str)) else None
@@ -335,8 +334,7 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], entries: Lis
     """Every in-scope resource in a module and its child_modules at any depth, in document order
     (depth is bounded by the nesting pre-scan, so recursion is safe)."""
     if not isinstance(module, Mapping):
-        if module is not None and _mentions_in_scope(module):
-            unidentified.append(f"{where} is {_kind(module)}, not a mapping")
+        _note_if_in_scope(module, f"{where} is {_kind(module)}, not a mapping", unidentified)
         return
     items, shape = _items(module.get("resources"), f"{where}.resources", unidentified)
     for item_where, resource in items:
@@ -452,8 +450,8 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
             if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
     else:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
-            if not isinstance(part, (list, Mapping, type(None))) and _mentions_in_scope(part):
-                unidentified.append(f"{name} is {_kind(part)}")
+            if not isinstance(part, (list, Mapping)):
+                _note_if_in_scope(part, f"{name} is {_kind(part)}", unidentified)
         entries = [replace(c, problem=c.problem or (None if isinstance(c.values, Mapping) else _unreadable(
             f"its change.after is {_kind(c.values)}"))) for c in changes.values()]  # gone ones are dropped below
         section = "resource_changes"
