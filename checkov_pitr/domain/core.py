@@ -239,8 +239,13 @@ def _spec_subjects(label: str, key: str, spec: Any, fix: str, dialect: str, cont
     cfn = dialect == "cloudformation"
     spec_key, enabled_key, period_key = ((CFN_SPEC, CFN_ENABLED, CFN_PERIOD) if cfn
                                          else (AWSCC_SPEC, AWSCC_ENABLED, AWSCC_PERIOD))
+    specs = [] if cfn else blocks(spec)  # awscc: HCL and plans wrap the object in lists
+    if not cfn:
+        spec = unwrap(spec) if specs is None else specs[0] if specs else MISSING
     body = clean(spec) if isinstance(spec, Mapping) else {}
-    if spec is MISSING or (cfn and _unset(spec)):
+    if specs and any(clean(other) != body for other in specs[1:]):
+        enabled = Reading(State.OFF, f"{spec_key} is {len(specs)} different objects, not one")
+    elif spec is MISSING or (cfn and _unset(spec)):
         enabled = Reading(State.OFF, f"{spec_key} missing (PITR is off by default)")
     elif not isinstance(spec, Mapping) or (cfn and cfn_dependency(spec)):
         enabled = _odd(spec, spec_key, dialect, "not a mapping" if cfn else "not an object")
@@ -441,16 +446,6 @@ AWSCC_FIX_TABLE = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }}"
 AWSCC_FIX_REPLICA = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }} inside the replica element"
 
 
-def _awscc_spec_subjects(label: str, key: str, spec: Any, fix: str) -> List[Subject]:
-    specs = blocks(spec)
-    bodies = [clean(s) for s in specs or []]
-    if any(other != bodies[0] for other in bodies[1:]):
-        enabled = Reading(State.OFF, f"{AWSCC_SPEC} is {len(bodies)} different objects, not one")
-        return [Subject(label, key, enabled, fix)]
-    body = unwrap(spec) if specs is None else bodies[0] if bodies else MISSING
-    return _spec_subjects(label, key, body, fix, "terraform")
-
-
 def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     """Every element of `replicas` has its own specification, as in CloudFormation's GlobalTable."""
     raw = conf.get("replicas", MISSING)
@@ -463,8 +458,8 @@ def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[
     for index, replica in enumerate(replicas, start=1):
         region = unwrap(replica.get("region", MISSING))
         name = region if isinstance(region, str) and region and not terraform_reference(region) else f"#{index}"
-        subjects.extend(_awscc_spec_subjects(f"replica {name} of {address}", f"replica:{name}",
-                                             replica.get(AWSCC_SPEC, MISSING), AWSCC_FIX_REPLICA))
+        subjects += _spec_subjects(f"replica {name} of {address}", f"replica:{name}", replica.get(AWSCC_SPEC, MISSING),
+                                   AWSCC_FIX_REPLICA, "terraform")
     return subjects
 
 
@@ -479,7 +474,7 @@ def read_terraform(address: str, resource_type: str, conf: Any) -> List[Subject]
         enabled = read_bool(conf.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")
         return [Subject(address, "table", enabled, "set point_in_time_recovery = true")]
     if resource_type == AWSCC_TABLE:
-        return _awscc_spec_subjects(address, "table", conf.get(AWSCC_SPEC, MISSING), AWSCC_FIX_TABLE)
+        return _spec_subjects(address, "table", conf.get(AWSCC_SPEC, MISSING), AWSCC_FIX_TABLE, "terraform")
     if resource_type == AWSCC_GLOBAL_TABLE:
         return _awscc_global_table_subjects(address, conf)
     return []  # aws_dynamodb_global_table (2017) has no PITR setting: no result
