@@ -206,8 +206,7 @@ CFN_FIX_ENABLE = f"set {CFN_ENABLED}: true"
 
 
 def expand_if(value: Any, context: str = "", depth: int = 0) -> List[Tuple[str, Any]]:
-    """Every branch of an `Fn::If` left after checkov's resolution that agrees with the branch `context`
-    it sits in, as (conditions, value)."""
+    """Every branch of an `Fn::If` that agrees with the branch `context` it sits in, as (conditions, value)."""
     body = clean(value) if depth < 6 and isinstance(value, Mapping) else {}
     args = body.get("Fn::If") if list(body) == ["Fn::If"] else None
     if not (isinstance(args, list) and len(args) == 3):
@@ -347,9 +346,8 @@ def _unrendered(name: str, iterator: str) -> str:
 
 def _dynamic_blocks(conf: Mapping[str, Any], name: str,
                     existence_matters: bool = False) -> Tuple[List[Mapping[str, Any]], List[str]]:
-    """Blocks `name` that `dynamic "name"` blocks make (rendered, or `{"content", "for_each"}` as checkov
-    leaves them), and what the scan could not resolve about them: content still naming the iterator,
-    or (`existence_matters`) an unresolved for_each."""
+    """Blocks `name` that `dynamic "name"` blocks make (rendered, or content with its for_each), and what the
+    scan could not resolve about them: content naming the iterator, or (`existence_matters`) the for_each."""
     found: List[Mapping[str, Any]] = []
     unresolved: List[str] = []
     dynamic = unwrap(conf.get("dynamic", MISSING))
@@ -426,8 +424,9 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
     unrendered = [r for r in all_replicas if _mentions_iterator(r, "replica")]
     if len(unrendered) > 1:
-        replicas += [(f"replica #{index} of {address}", f"replica:#{index}",
-                      Reading(State.UNRESOLVED, _unrendered("replica", "replica"))) for index in range(1, len(unrendered) + 1)]
+        unresolved = Reading(State.UNRESOLVED, _unrendered("replica", "replica"))
+        replicas += [(f"replica #{index} of {address}", f"replica:#{index}", unresolved)
+                     for index in range(1, len(unrendered) + 1)]
     for index, block in enumerate((clean(r) for r in all_replicas if not _mentions_iterator(r, "replica")), start=1):
         region = unwrap(block.get("region_name", MISSING))
         name = region if isinstance(region, str) and not terraform_reference(region) else f"#{index}"
@@ -494,9 +493,9 @@ _UNRESOLVED_HINTS = {
 }
 
 
-def _verdict(items: Sequence[Tuple[State, str, str]], policy: Policy, dialect: str, notes: Sequence[str] = ()) -> Verdict:
-    """FAILED on an OFF item (and on an UNRESOLVED one where the policy says fail), else UNKNOWN, else PASSED;
-    an item is (state, what was found, its fix)."""
+def _verdict(items: Sequence[Tuple[State, str, str]], policy: Policy, dialect: str,
+             notes: Sequence[str] = ()) -> Verdict:
+    """Of (state, found, fix) items: FAILED on OFF (or UNRESOLVED if the policy says fail), else UNKNOWN or PASSED."""
     failing, unresolved = ([item for item in items if item[0] is state] for state in (State.OFF, State.UNRESOLVED))
     hint = [_UNRESOLVED_HINTS[dialect]]
     if unresolved and policy.unresolved == "fail":
@@ -513,7 +512,8 @@ def judge_enabled(subjects: Sequence[Subject], policy: Policy, dialect: str = "c
     """CKV_PITR_001: every table and replica (and every Fn::If branch) has PITR enabled."""
     if not subjects:
         return Verdict(Result.NONE, "no DynamoDB table here")
-    return _verdict([(s.enabled.state, f"{s.label}: {s.enabled.found}", s.fix_enable) for s in subjects], policy, dialect)
+    return _verdict([(s.enabled.state, f"{s.label}: {s.enabled.found}", s.fix_enable) for s in subjects], policy,
+                    dialect)
 
 
 def judge_period(subjects: Sequence[Subject], policy: Policy, dialect: str = "cloudformation") -> Verdict:

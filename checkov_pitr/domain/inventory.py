@@ -83,7 +83,8 @@ Reader = Callable[[str, bytes], FileReading]
 
 
 def file_kind(mode: int) -> str:
-    kinds = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device", stat.S_IFIFO: "FIFO", stat.S_IFSOCK: "socket"}
+    kinds = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device", stat.S_IFIFO: "FIFO",
+             stat.S_IFSOCK: "socket"}
     return kinds.get(stat.S_IFMT(mode), "not a file")
 
 

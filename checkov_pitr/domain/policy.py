@@ -184,8 +184,7 @@ def _expected(error: Any) -> str:
 def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None) -> LoadedPolicy:
     """The policy in `data` (parsed YAML), or PolicyError naming the key, its path and what was
     expected. Beyond the schema: no exemption for everything, none longer than max_exemption_days."""
-    if data is None:
-        data = {}
+    data = {} if data is None else data
     errors = [] if source == "default" else list(_schema_validator().iter_errors(data))  # tests validate the default
     if errors:  # the deepest names the key; of equals, the first path
         error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.validator), list(e.absolute_path)))
@@ -266,6 +265,5 @@ def _cached_policy(from_env: Optional[str], cwd: str) -> Tuple[Optional[LoadedPo
 
 
 def active_policy() -> Tuple[Optional[LoadedPolicy], Optional[str]]:
-    """The policy in force for this process, found and read once per environment setting and
-    working directory (checks ask for it several times per resource): (policy, None) or (None, error)."""
+    """(policy, None) or (None, error), read once per $CHECKOV_PITR_POLICY and working directory: checks ask often."""
     return _cached_policy(os.environ.get(POLICY_ENV), os.getcwd())

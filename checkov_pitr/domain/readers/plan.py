@@ -107,7 +107,8 @@ def decode_plan_bytes(raw: bytes) -> PlanDocument:
     try:
         text = raw.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as exc:
-        why = f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is invalid" if utf8 else f"nor valid {encoding.upper()}"
+        why = (f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is invalid" if utf8
+               else f"nor valid {encoding.upper()}")
         raise NotAPlan(f"not UTF-8 text ({why}), not a Terraform plan; {RERUN}") from None
     if utf8:
         return decode_plan_text(text)
@@ -287,8 +288,7 @@ def _unreadable(*details: Optional[str]) -> Optional[str]:
 
 
 def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tuple[str, Any]], Optional[str]]:
-    """The elements of what should be a list, with where each is, and a shape problem for a mapping;
-    anything else that mentions an in-scope type is `unidentified`."""
+    """(where, element) of what should be a list, and a shape problem for a mapping; else none (noted if in scope)."""
     if isinstance(container, list):
         return [(f"{where}[{i}]", item) for i, item in enumerate(container)], None
     if isinstance(container, Mapping):
@@ -331,8 +331,7 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
 
 def _walk_module(module: Any, where: str, inherited: Optional[str], entries: List[_Entry],
                  unidentified: List[str]) -> None:
-    """Every in-scope resource in a module and its child_modules at any depth, in document order
-    (depth is bounded by the nesting pre-scan, so recursion is safe)."""
+    """Every in-scope resource in a module and its child_modules, in document order (the pre-scan bounds the depth)."""
     if not isinstance(module, Mapping):
         _note_if_in_scope(module, f"{where} is {_kind(module)}, not a mapping", unidentified)
         return
@@ -376,7 +375,8 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Entry], List[str], Optio
             problems.append(f"its change.actions is {_kind(actions)}, not a list")
         plan_change = (PlanChange(tuple(actions), _pitr_part(body.get("before")), _pitr_part(body.get("after")))
                        if isinstance(actions, list) else None)
-        changes[address] = _Entry(address, rtype, body.get("after"), _unreadable(shape, *problems), actions, plan_change)
+        changes[address] = _Entry(address, rtype, body.get("after"), _unreadable(shape, *problems), actions,
+                                  plan_change)
     return changes, unidentified, None
 
 
@@ -431,8 +431,7 @@ def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
 
 
 def _reading(path: str, document: PlanDocument) -> FileReading:
-    """The tables of a plan document, from planned_values (else resource_changes' after values); not judged
-    when a part that mentions a DynamoDB type cannot be read well enough to name the resource."""
+    """The tables of a plan, from planned_values (else resource_changes); not judged where one cannot be named."""
     data, warnings = document.data, list(document.warnings)
     resource_changes = data.get("resource_changes")
     changes, unidentified, changes_problem = _changes(resource_changes)
@@ -445,7 +444,8 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
         listed = {e.address for e in entries}
         # a change that creates or updates a resource planned_values does not list: inconsistent, fail closed
         entries += [
-            replace(c, problem=_unreadable("resource_changes creates or updates it, but planned_values does not list it"))
+            replace(c, problem=_unreadable(
+                "resource_changes creates or updates it, but planned_values does not list it"))
             for c in changes.values()
             if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
     else:
