@@ -16,8 +16,7 @@ class ResourceAddress:
     modules: Tuple[str, ...]  # module call names, outermost first (instance keys dropped)
     mode: str  # "managed" | "data"
     type: str
-    name: str
-    index: Optional[str]  # the for_each key or count index as written in the address, or None
+    name: str  # without its count index or for_each key: every instance has the one block
 
 
 @dataclass(frozen=True)
@@ -46,9 +45,8 @@ def parse_address(address: str) -> Optional[ResourceAddress]:
                 json.loads(key[1:-1])
             except ValueError:
                 return None
-    index = match.group(5)[1:-1] if match.group(5) else None
     return ResourceAddress(tuple(name for name, _ in modules), "data" if match.group(2) else "managed",
-                           match.group(3), match.group(4), index)
+                           match.group(3), match.group(4))
 
 
 def module_folder(configuration: Any, modules: Sequence[str], root_folder: str) -> Optional[str]:
