@@ -412,8 +412,10 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     replicas: List[Tuple[str, str, Reading]] = []  # (label, key, enabled)
     replica_blocks = blocks(conf.get("replica", MISSING))
     if replica_blocks is None:
-        odd = _odd(unwrap(conf.get("replica")), "replica", "terraform", "not a block")
-        replicas.append((f"replicas of {address}", "replica:?", odd))
+        reference = terraform_reference(unwrap(conf.get("replica")))
+        found = Reading(State.UNRESOLVED, f"replica depends on {reference}") if reference else Reading(
+            State.OFF, "replica is not a block")
+        replicas.append((f"replicas of {address}", "replica:?", found))
     dynamic_replicas, replicas_unresolved = _dynamic_blocks(conf, "replica")
     replicas += [(f"replicas of {address}", f"replica:dynamic#{index}", Reading(State.UNRESOLVED, reason))
                  for index, reason in enumerate(replicas_unresolved, start=1)]
