@@ -18,18 +18,18 @@ from checkov_pitr.domain.plan_sources import (
 
 
 @pytest.mark.parametrize("address, expected", [
-    ("aws_dynamodb_table.t", ResourceAddress((), "managed", "aws_dynamodb_table", "t", None)),
-    ('aws_dynamodb_table.t["alpha"]', ResourceAddress((), "managed", "aws_dynamodb_table", "t", '"alpha"')),
-    ("aws_dynamodb_table.t[3]", ResourceAddress((), "managed", "aws_dynamodb_table", "t", "3")),
+    ("aws_dynamodb_table.t", ResourceAddress((), "managed", "aws_dynamodb_table", "t")),
+    ('aws_dynamodb_table.t["alpha"]', ResourceAddress((), "managed", "aws_dynamodb_table", "t")),
+    ("aws_dynamodb_table.t[3]", ResourceAddress((), "managed", "aws_dynamodb_table", "t")),
     ("module.a.module.b.aws_dynamodb_table.t",
-     ResourceAddress(("a", "b"), "managed", "aws_dynamodb_table", "t", None)),
+     ResourceAddress(("a", "b"), "managed", "aws_dynamodb_table", "t")),
     # instance keys of modules are dropped: every instance shares the module's source folder
     ('module.a["x.y"].module.b[0].aws_dynamodb_table_replica.r["eu-west-2"]',
-     ResourceAddress(("a", "b"), "managed", "aws_dynamodb_table_replica", "r", '"eu-west-2"')),
+     ResourceAddress(("a", "b"), "managed", "aws_dynamodb_table_replica", "r")),
     # a key holding dots, brackets and an escaped quote does not split the address
-    ('aws_dynamodb_table.t["a.b]\\"c"]', ResourceAddress((), "managed", "aws_dynamodb_table", "t", '"a.b]\\"c"')),
-    ("data.aws_dynamodb_table.t", ResourceAddress((), "data", "aws_dynamodb_table", "t", None)),
-    ("module.m.data.aws_dynamodb_table.t", ResourceAddress(("m",), "data", "aws_dynamodb_table", "t", None)),
+    ('aws_dynamodb_table.t["a.b]\\"c"]', ResourceAddress((), "managed", "aws_dynamodb_table", "t")),
+    ("data.aws_dynamodb_table.t", ResourceAddress((), "data", "aws_dynamodb_table", "t")),
+    ("module.m.data.aws_dynamodb_table.t", ResourceAddress(("m",), "data", "aws_dynamodb_table", "t")),
 ])
 def test_parse_address(address: str, expected: ResourceAddress) -> None:
     assert parse_address(address) == expected

@@ -27,36 +27,35 @@ NO_TRANSFORM = ("made by Fn::ForEach without Transform: AWS::LanguageExtensions;
 ENCODED = [("AWS::DynamoDB::Table.Encoded", "Encoded", None)]
 T = "AWS::DynamoDB::Table"
 
-# fixture -> (not_judged, keep_from_checkov, [(resource, label, problem)])
-EXPECTED: Dict[str, Tuple[Optional[str], bool, List[Tuple[str, str, Optional[str]]]]] = {
-    "encoding_utf8_bom.yaml": (None, False, ENCODED),
-    "encoding_utf16le_bom.yaml": (None, False, ENCODED),
-    "encoding_utf16be_bom.yaml": (None, False, ENCODED),
-    "encoding_utf16le_no_bom.yaml": (None, False, ENCODED),
-    "encoding_utf16be_no_bom.yaml": (None, False, ENCODED),
-    "encoding_utf32le_bom.yaml": (None, False, ENCODED),
-    "encoding_utf32be_bom.yaml": (None, False, ENCODED),
+# fixture -> (not_judged, [(resource, label, problem)])
+EXPECTED: Dict[str, Tuple[Optional[str], List[Tuple[str, str, Optional[str]]]]] = {
+    "encoding_utf8_bom.yaml": (None, ENCODED),
+    "encoding_utf16le_bom.yaml": (None, ENCODED),
+    "encoding_utf16be_bom.yaml": (None, ENCODED),
+    "encoding_utf16le_no_bom.yaml": (None, ENCODED),
+    "encoding_utf16be_no_bom.yaml": (None, ENCODED),
+    "encoding_utf32le_bom.yaml": (None, ENCODED),
+    "encoding_utf32be_bom.yaml": (None, ENCODED),
     "unreadable_invalid_utf8.yaml": (
-        "not valid UTF-8 text (byte 0xe9 at offset 70); save the file as UTF-8", False, []),
+        "not valid UTF-8 text (byte 0xe9 at offset 70); save the file as UTF-8", []),
     "unreadable_tab_indented.yaml": (
-        "not valid YAML: found character that cannot start any token at line 3, column 1; indent with spaces, not tabs",
-        False, []),
-    "unreadable_alias_bomb.yaml": ("YAML aliases expand past 100,000 nodes (an alias bomb?), not read", True, []),
-    "unreadable_nested_too_deep.yaml": ("nested more than 200 levels deep, not read", True, []),
-    "unreadable_nested_too_deep.json": ("nested more than 200 levels deep, not read", True, []),
-    "not_a_template_kubernetes.yaml": (None, False, []),
-    "not_a_template_package.json": (None, False, []),
-    "short_tags_and_boolean_like_logical_ids.yaml": (None, False, [
+        "not valid YAML: found character that cannot start any token at line 3, column 1; indent with spaces, not tabs", []),
+    "unreadable_alias_bomb.yaml": ("YAML aliases expand past 100,000 nodes (an alias bomb?), not read", []),
+    "unreadable_nested_too_deep.yaml": ("nested more than 200 levels deep, not read", []),
+    "unreadable_nested_too_deep.json": ("nested more than 200 levels deep, not read", []),
+    "not_a_template_kubernetes.yaml": (None, []),
+    "not_a_template_package.json": (None, []),
+    "short_tags_and_boolean_like_logical_ids.yaml": (None, [
         (f"{T}.On", "On", None), (f"{T}.Off", "Off", None), (f"{T}.yes", "yes", None), (f"{T}.1", "1", None)]),
-    "flow_style_one_line.yaml": (None, False, [(f"{T}.Flow", "Flow", None)]),
-    "json_one_line_with_bom.json": (None, False, [(f"{T}.JsonWithBom", "JsonWithBom", None)]),
-    "merge_keys_explicit_key_wins.yaml": (None, False, [
+    "flow_style_one_line.yaml": (None, [(f"{T}.Flow", "Flow", None)]),
+    "json_one_line_with_bom.json": (None, [(f"{T}.JsonWithBom", "JsonWithBom", None)]),
+    "merge_keys_explicit_key_wins.yaml": (None, [
         (f"{T}.Base", "Base", None), (f"{T}.Override", "Override", None), (f"{T}.ListOfAliases", "ListOfAliases", None)]),
-    "fail_duplicate_logical_ids.yaml": (None, False, [
+    "fail_duplicate_logical_ids.yaml": (None, [
         (f"{T}.Orders", "Orders", DUP_ORDERS), (f"{T}.Orders", "Orders", DUP_ORDERS), (f"{T}.Other", "Other", DUP_ORDERS)]),
-    "fail_duplicate_property_key.yaml": (None, False, [(f"{T}.Users", "Users", DUP_PITR)]),
-    "fail_duplicate_keys.json": (None, False, [(f"{T}.Carts", "Carts", DUP_PITR)]),
-    "fail_odd_resource_shapes.yaml": (None, False, [
+    "fail_duplicate_property_key.yaml": (None, [(f"{T}.Users", "Users", DUP_PITR)]),
+    "fail_duplicate_keys.json": (None, [(f"{T}.Carts", "Carts", DUP_PITR)]),
+    "fail_odd_resource_shapes.yaml": (None, [
         (f"{T}.NullTable", "NullTable", "resource value is null, CloudFormation rejects it"),
         (f"{T}.StringTable", "StringTable", "resource value is a string, not a mapping; CloudFormation rejects it"),
         (f"{T}.ListType", "ListType",
@@ -64,7 +63,7 @@ EXPECTED: Dict[str, Tuple[Optional[str], bool, List[Tuple[str, str, Optional[str
         (f"{T}.ListProperties", "ListProperties", "Properties is a list, not a mapping; CloudFormation rejects it"),
         (f"{T}.NoType", "NoType", "resource has no Type, CloudFormation rejects it"),
     ]),
-    "fail_foreach_tables_without_pitr.yaml": (None, False, [
+    "fail_foreach_tables_without_pitr.yaml": (None, [
         (f"{T}.ordersTable", "ordersTable", None), (f"{T}.orderitemsTable", "orderitemsTable", None),
         (f"{T}.devaTable", "devaTable", None), (f"{T}.devbTable", "devbTable", None),
         (f"{T}.prodaTable", "prodaTable", None), (f"{T}.prodbTable", "prodbTable", None),
@@ -72,8 +71,8 @@ EXPECTED: Dict[str, Tuple[Optional[str], bool, List[Tuple[str, str, Optional[str
          "unresolved: made by Fn::ForEach::ByRegion over parameter Regions, which has no Default and which the scan "
          "cannot resolve; give the parameter a Default or list the values"),
     ]),
-    "foreach_without_transform.yaml": (None, False, [(f"{T}.ATable", "ATable", NO_TRANSFORM)]),
-    "conditions_false_under_defaults.yaml": (None, False, [
+    "foreach_without_transform.yaml": (None, [(f"{T}.ATable", "ATable", NO_TRANSFORM)]),
+    "conditions_false_under_defaults.yaml": (None, [
         (f"{T}.ProdOnly", "ProdOnly" + FALSE.format("IsProd"), None), (f"{T}.DevOnly", "DevOnly", None),
         (f"{T}.EitherTable", "EitherTable" + FALSE.format("Either"), None),
         (f"{T}.BothTable", "BothTable", None),  # depends on a parameter without Default: unknown, judged as written
@@ -81,7 +80,7 @@ EXPECTED: Dict[str, Tuple[Optional[str], bool, List[Tuple[str, str, Optional[str
         (f"{T}.RegionTable", "RegionTable", None),  # a pseudo parameter: unknown
         (f"{T}.MissingCondition", "MissingCondition", None),
     ]),
-    "ref_parameter_defaults_resolved.yaml": (None, False, [
+    "ref_parameter_defaults_resolved.yaml": (None, [
         (f"{T}.Resolved", "Resolved", None), ("AWS::Serverless::SimpleTable.Simple", "Simple", None),
         ("AWS::DynamoDB::GlobalTable.GlobalTable", "GlobalTable", None)]),
 }
@@ -128,9 +127,9 @@ def test_every_fixture_has_an_expectation() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture(name: str) -> None:
-    not_judged, keep, tables = EXPECTED[name]
+    not_judged, tables = EXPECTED[name]
     reading = read(name)
-    assert (reading.not_judged, reading.keep_from_checkov) == (not_judged, keep)
+    assert reading.not_judged == not_judged
     assert reading.framework == CLOUDFORMATION
     assert [(t.resource, t.label, t.problem) for t in reading.tables] == tables
     for table in reading.tables:
@@ -233,8 +232,7 @@ def test_billion_laughs_is_refused_quickly() -> None:
     start = time.perf_counter()
     reading = read_template("lol.yaml", raw)
     assert time.perf_counter() - start < 2
-    assert (reading.not_judged, reading.keep_from_checkov) == (
-        "YAML aliases expand past 100,000 nodes (an alias bomb?), not read", True)
+    assert reading.not_judged == "YAML aliases expand past 100,000 nodes (an alias bomb?), not read"
 
 
 @pytest.mark.parametrize("raw", [
@@ -245,7 +243,7 @@ def test_billion_laughs_is_refused_quickly() -> None:
 ], ids=["yaml-flow", "json", "yaml-block"])
 def test_deep_nesting_is_refused_without_recursion_error(raw: bytes) -> None:
     reading = read_template("deep.yaml", raw)
-    assert (reading.not_judged, reading.keep_from_checkov) == ("nested more than 200 levels deep, not read", True)
+    assert reading.not_judged == "nested more than 200 levels deep, not read"
 
 
 def test_many_tables_read_fast() -> None:
@@ -316,7 +314,7 @@ def test_pure_python_parser_reads_the_same(name: str, monkeypatch: pytest.Monkey
     from checkov_pitr.domain.readers import yaml_loader
 
     monkeypatch.setattr(yaml_loader, "_PARSER_CLASS", yaml.SafeLoader)
-    not_judged, keep, tables = EXPECTED[name]
+    not_judged, tables = EXPECTED[name]
     reading = read(name)
-    assert (reading.not_judged, reading.keep_from_checkov) == (not_judged, keep)
+    assert reading.not_judged == not_judged
     assert [(t.resource, t.label, t.problem) for t in reading.tables] == tables

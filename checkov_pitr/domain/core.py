@@ -205,19 +205,18 @@ CFN_PERIOD = "RecoveryPeriodInDays"
 CFN_FIX_ENABLE = f"set {CFN_ENABLED}: true"
 
 
-def expand_if(value: Any, depth: int = 0) -> List[Tuple[str, Any]]:
-    """Every branch of an `Fn::If` left after checkov's resolution, as (condition label, value)."""
+def expand_if(value: Any, context: str = "", depth: int = 0) -> List[Tuple[str, Any]]:
+    """Every branch of an `Fn::If` that agrees with the branch `context` it sits in, as (conditions, value)."""
     body = clean(value) if depth < 6 and isinstance(value, Mapping) else {}
     args = body.get("Fn::If") if list(body) == ["Fn::If"] else None
     if not (isinstance(args, list) and len(args) == 3):
-        return [("", value)]
+        return [(context, value)]
     condition = args[0] if isinstance(args[0], str) else "condition"
     branches: List[Tuple[str, Any]] = []
     for label, branch in ((f"if {condition}", args[1]), (f"unless {condition}", args[2])):
-        for inner_label, inner in expand_if(branch, depth + 1):
-            combined = branch_conditions(label, inner_label)
-            if combined is not None:
-                branches.append((combined, inner))
+        combined = branch_conditions(context, label)
+        if combined is not None:
+            branches += expand_if(branch, combined, depth + 1)
     return branches
 
 
@@ -234,45 +233,33 @@ def _labelled(base: str, condition: str) -> str:
     return f"{base} ({condition})" if condition else base
 
 
-def _spec_readings(spec: Any, dialect: str) -> List[Tuple[str, Reading, Reading]]:
-    """(condition, enabled, period) per Fn::If branch of a PITR specification, CloudFormation's or awscc's."""
+def _spec_subjects(label: str, key: str, spec: Any, fix: str, dialect: str, context: str = "") -> List[Subject]:
+    """A subject per Fn::If branch (within `context`) of a PITR specification, CloudFormation's or awscc's."""
     cfn = dialect == "cloudformation"
     spec_key, enabled_key, period_key = ((CFN_SPEC, CFN_ENABLED, CFN_PERIOD) if cfn
                                          else (AWSCC_SPEC, AWSCC_ENABLED, AWSCC_PERIOD))
-    if spec is MISSING or (cfn and _unset(spec)):
-        return [("", Reading(State.OFF, f"{spec_key} missing (PITR is off by default)"), _NO_PERIOD)]
-    if not isinstance(spec, Mapping) or (cfn and cfn_dependency(spec)):
-        return [("", _odd(spec, spec_key, dialect, "not a mapping" if cfn else "not an object"), _NO_PERIOD)]
-    body = clean(spec)
-    if not body:
-        return [("", Reading(State.OFF, f"{spec_key} is empty (PITR is off by default)"), _NO_PERIOD)]
-    expand = expand_if if cfn else (lambda value: [("", value)])
-    flag, unset_means = ((enabled_key, "missing (PITR is off by default)") if cfn
-                         else (f"{spec_key}.{enabled_key}", _UNSET_FALSE))
-    readings: List[Tuple[str, Reading, Reading]] = []
-    for enabled_condition, enabled in expand(body.get(enabled_key, MISSING)):
-        for period_condition, period in expand(body.get(period_key, MISSING)):
-            condition = branch_conditions(enabled_condition, period_condition)
-            if condition is not None:  # None: e.g. "if A" for the flag with "unless A" for the period
-                readings.append((condition, read_bool(enabled, flag, unset_means, dialect),
-                                 read_period(period, period_key, dialect)))
-    return readings
-
-
-def _cfn_spec_subjects(label: str, key: str, spec: Any, fallback: Any = MISSING, context: str = "") -> List[Subject]:
-    """`context` is the branch the specification sits in (a GlobalTable replica's Fn::If)."""
-    subjects: List[Subject] = []
-    for spec_condition, branch in expand_if(spec):
-        spec_condition = branch_conditions(context, spec_condition)
-        if spec_condition is None:
-            continue  # contradicts the branch the specification sits in
-        if (branch is MISSING or branch is None) and fallback is not MISSING:
-            branch, spec_condition = fallback, ", ".join(filter(None, (spec_condition, "from Globals.SimpleTable")))
-        for condition, enabled, period in _spec_readings(branch, "cloudformation"):
-            condition = branch_conditions(spec_condition, condition)
-            if condition is not None:
-                subjects.append(Subject(_labelled(label, condition), key, enabled, CFN_FIX_ENABLE, period))
-    return subjects
+    specs = [] if cfn else blocks(spec)  # awscc: HCL and plans wrap the object in lists
+    if not cfn:
+        spec = unwrap(spec) if specs is None else specs[0] if specs else MISSING
+    body = clean(spec) if isinstance(spec, Mapping) else {}
+    if specs and any(clean(other) != body for other in specs[1:]):
+        enabled = Reading(State.OFF, f"{spec_key} is {len(specs)} different objects, not one")
+    elif spec is MISSING or (cfn and _unset(spec)):
+        enabled = Reading(State.OFF, f"{spec_key} missing (PITR is off by default)")
+    elif not isinstance(spec, Mapping) or (cfn and cfn_dependency(spec)):
+        enabled = _odd(spec, spec_key, dialect, "not a mapping" if cfn else "not an object")
+    elif not body:
+        enabled = Reading(State.OFF, f"{spec_key} is empty (PITR is off by default)")
+    else:
+        expand = expand_if if cfn else (lambda value, condition: [(condition, value)])
+        flag, unset_means = ((enabled_key, "missing (PITR is off by default)") if cfn
+                             else (f"{spec_key}.{enabled_key}", _UNSET_FALSE))
+        # a branch of the period that contradicts the flag's (its "unless A" with the flag's "if A") is left out
+        return [Subject(_labelled(label, condition), key, read_bool(value, flag, unset_means, dialect), fix,
+                        read_period(period, period_key, dialect))
+                for flag_condition, value in expand(body.get(enabled_key, MISSING), context)
+                for condition, period in expand(body.get(period_key, MISSING), flag_condition)]
+    return [Subject(_labelled(label, context), key, enabled, fix)]
 
 
 def read_cloudformation(logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING) -> List[Subject]:
@@ -284,8 +271,12 @@ def read_cloudformation(logical_id: str, resource_type: str, properties: Any, gl
                         CFN_FIX_ENABLE)]
     if resource_type == CFN_GLOBAL_TABLE:
         return _cfn_global_table(logical_id, properties)
-    fallback = globals_spec if resource_type == SAM_SIMPLE_TABLE else MISSING
-    return _cfn_spec_subjects(logical_id, "table", properties.get(CFN_SPEC, MISSING), fallback)
+    subjects: List[Subject] = []
+    for condition, spec in expand_if(properties.get(CFN_SPEC, MISSING)):
+        if (spec is MISSING or spec is None) and resource_type == SAM_SIMPLE_TABLE and globals_spec is not MISSING:
+            spec, condition = globals_spec, ", ".join(filter(None, (condition, "from Globals.SimpleTable")))
+        subjects += _spec_subjects(logical_id, "table", spec, CFN_FIX_ENABLE, "cloudformation", condition)
+    return subjects
 
 
 def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Subject]:
@@ -293,15 +284,16 @@ def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Su
     for condition, replicas in expand_if(properties.get("Replicas", MISSING)):
         judged_before = len(subjects)
         for index, replica in enumerate(replicas if isinstance(replicas, list) else [], start=1):
-            for replica_condition, body in expand_if(replica):
-                context = branch_conditions(condition, replica_condition)
-                if _no_value(body) or context is None:
-                    continue  # the replica does not exist in this branch, or contradicts the branch of Replicas
+            # a branch without the replica (AWS::NoValue) or that contradicts the branch of Replicas is left out
+            for context, body in expand_if(replica, condition):
+                if _no_value(body):
+                    continue
                 region = body.get("Region") if isinstance(body, Mapping) else None
                 name = region if isinstance(region, str) else f"#{index}"
                 label, key = f"replica {name} of {logical_id}", f"replica:{name}"
                 if isinstance(body, Mapping):
-                    subjects.extend(_cfn_spec_subjects(label, key, body.get(CFN_SPEC, MISSING), context=context))
+                    for spec_condition, spec in expand_if(body.get(CFN_SPEC, MISSING), context):
+                        subjects += _spec_subjects(label, key, spec, CFN_FIX_ENABLE, "cloudformation", spec_condition)
                 else:
                     subjects.append(Subject(_labelled(label, context), key, Reading(
                         State.OFF, f"replica is {_short(body)}, not a mapping"), CFN_FIX_ENABLE))
@@ -348,11 +340,14 @@ def _mentions_iterator(value: Any, iterator: str) -> bool:
     return any(_mentions_iterator(v, iterator) for v in items)
 
 
+def _unrendered(name: str, iterator: str) -> str:
+    return f'dynamic "{name}" content depends on {iterator}.value, which the scan could not render'
+
+
 def _dynamic_blocks(conf: Mapping[str, Any], name: str,
                     existence_matters: bool = False) -> Tuple[List[Mapping[str, Any]], List[str]]:
-    """Blocks `name` that `dynamic "name"` blocks make (rendered, or `{"content", "for_each"}` as checkov
-    leaves them), and what the scan could not resolve about them: content still naming the iterator,
-    or (`existence_matters`) an unresolved for_each."""
+    """Blocks `name` that `dynamic "name"` blocks make (rendered, or content with its for_each), and what the
+    scan could not resolve about them: content naming the iterator, or (`existence_matters`) the for_each."""
     found: List[Mapping[str, Any]] = []
     unresolved: List[str] = []
     dynamic = unwrap(conf.get("dynamic", MISSING))
@@ -366,29 +361,27 @@ def _dynamic_blocks(conf: Mapping[str, Any], name: str,
                 continue
         if not isinstance(element, Mapping) or name not in element:
             continue
-        value = element[name]
-        if not (isinstance(value, Mapping) and "content" in value):
-            found.extend(blocks(value) or [])
+        value = element[name]  # a rendered block, or content with its for_each
+        spec = value if isinstance(value, Mapping) and "content" in value else {"content": value}
+        content = blocks(spec["content"]) or []
+        if "for_each" not in spec:
+            found.extend(content)  # as rendered
             continue
-        content = blocks(value["content"]) or []
-        if "for_each" not in value:
-            found.extend(content)  # content alone: as rendered
-            continue
-        items = value["for_each"]  # wrapped in one list: [[]] is an empty for_each, ["var.x"] an unresolved one
+        items = spec["for_each"]  # wrapped in one list: [[]] is an empty for_each, ["var.x"] an unresolved one
         items = items[0] if isinstance(items, list) and len(items) == 1 and isinstance(items[0], (list, dict, str)) else items
         if isinstance(items, str):  # decided where the one Terraform evaluator can: `"" == "" ? [] : [1]`
             from checkov_pitr.domain.readers.terraform_eval import Scope, contains_unknown
 
             decided = Scope().value(items.strip() if "${" in items else "${" + items.strip() + "}")
             items = decided if isinstance(decided, (list, Mapping)) and not contains_unknown(decided) else items
-        iterator = unwrap(value.get("iterator", name))
+        iterator = unwrap(spec.get("iterator", name))
         iterator = iterator if isinstance(iterator, str) else name
         if items is None or (isinstance(items, (list, dict, str)) and not items):
             continue  # for_each is empty: no such block exists
         if isinstance(items, str) and (existence_matters or _mentions_iterator(content, iterator)):
             unresolved.append(f'dynamic "{name}" for_each depends on {terraform_reference(items) or items}')
         elif _mentions_iterator(content, iterator):
-            unresolved.append(f'dynamic "{name}" content depends on {iterator}.value, which the scan could not render')
+            unresolved.append(_unrendered(name, iterator))
         else:
             # every block it makes looks like the content, whatever for_each turns out to be
             found.extend(content * (len(items) if isinstance(items, (list, dict)) else 1))
@@ -396,57 +389,53 @@ def _dynamic_blocks(conf: Mapping[str, Any], name: str,
 
 
 def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
-    # A lone replica block whose content still refers to replica.value is a `dynamic "replica"` that
-    # checkov handed over unrendered because its for_each is empty by default: no such replica exists.
-    # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
-    def table(enabled: Reading, period: Reading = _NO_PERIOD) -> Subject:
-        return Subject(address, "table", enabled, TF_FIX_TABLE, period)
-
-    def replica(label: str, key: str, enabled: Reading) -> Subject:
-        return Subject(label, key, enabled, TF_FIX_REPLICA)
-
     raw_block = conf.get(TF_BLOCK, MISSING)
     pitr_blocks = blocks(raw_block)
     dynamic_pitr, pitr_unresolved = _dynamic_blocks(conf, TF_BLOCK, existence_matters=True)
     if pitr_blocks is not None:
-        pitr_blocks = pitr_blocks + [b for b in dynamic_pitr if not any(b == p for p in pitr_blocks)]
+        pitr_blocks += [b for b in dynamic_pitr if not any(b == p for p in pitr_blocks)]
+    period = _NO_PERIOD
     if pitr_blocks == [] and pitr_unresolved:
-        subjects = [table(Reading(State.UNRESOLVED, "; ".join(pitr_unresolved)))]
+        enabled = Reading(State.UNRESOLVED, "; ".join(pitr_unresolved))
     elif pitr_blocks is None:
-        subjects = [table(_odd(unwrap(raw_block), TF_BLOCK, "terraform", "not a block"))]
+        enabled = _odd(unwrap(raw_block), TF_BLOCK, "terraform", "not a block")
     elif not pitr_blocks:
-        subjects = [table(Reading(State.OFF, f"no {TF_BLOCK} block (PITR is off by default)"))]
+        enabled = Reading(State.OFF, f"no {TF_BLOCK} block (PITR is off by default)")
     elif any(clean(other) != clean(pitr_blocks[0]) for other in pitr_blocks[1:]):
         # Terraform allows one block (identical copies come from checkov's dynamic-block handling)
-        subjects = [table(Reading(State.OFF, f"{len(pitr_blocks)} different {TF_BLOCK} blocks (Terraform allows one)"))]
+        enabled = Reading(State.OFF, f"{len(pitr_blocks)} different {TF_BLOCK} blocks (Terraform allows one)")
     else:
         block = clean(pitr_blocks[0])
-        subjects = [table(read_bool(block.get("enabled", MISSING), f"{TF_BLOCK}.enabled", _UNSET_FALSE, "terraform"),
-                          read_period(block.get("recovery_period_in_days", MISSING), "recovery_period_in_days", "terraform"))]
+        enabled = read_bool(block.get("enabled", MISSING), f"{TF_BLOCK}.enabled", _UNSET_FALSE, "terraform")
+        period = read_period(block.get("recovery_period_in_days", MISSING), "recovery_period_in_days", "terraform")
 
+    replicas: List[Tuple[str, str, Reading]] = []  # (label, key, enabled)
     replica_blocks = blocks(conf.get("replica", MISSING))
     if replica_blocks is None:
         reference = terraform_reference(unwrap(conf.get("replica")))
-        found = Reading(State.UNRESOLVED, f"replica depends on {reference}") if reference else Reading(State.OFF, "replica is not a block")
-        subjects.append(replica(f"replicas of {address}", "replica:?", found))
-        replica_blocks = []
+        found = Reading(State.UNRESOLVED, f"replica depends on {reference}") if reference else Reading(
+            State.OFF, "replica is not a block")
+        replicas.append((f"replicas of {address}", "replica:?", found))
     dynamic_replicas, replicas_unresolved = _dynamic_blocks(conf, "replica")
-    for index, reason in enumerate(replicas_unresolved, start=1):
-        subjects.append(replica(f"replicas of {address}", f"replica:dynamic#{index}", Reading(State.UNRESOLVED, reason)))
+    replicas += [(f"replicas of {address}", f"replica:dynamic#{index}", Reading(State.UNRESOLVED, reason))
+                 for index, reason in enumerate(replicas_unresolved, start=1)]
     # checkov's handle_dynamic_values may copy dynamic content into `replica` and keep `dynamic` too
-    all_replicas = [r for r in replica_blocks if not any(r == d for d in dynamic_replicas)] + dynamic_replicas
+    all_replicas = [r for r in replica_blocks or [] if not any(r == d for d in dynamic_replicas)] + dynamic_replicas
+    # A lone replica block whose content still refers to replica.value is a `dynamic "replica"` that
+    # checkov handed over unrendered because its for_each is empty by default: no such replica exists.
+    # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
     unrendered = [r for r in all_replicas if _mentions_iterator(r, "replica")]
     if len(unrendered) > 1:
-        # for_each had several elements but checkov could not substitute replica.value: unresolved
-        for index in range(1, len(unrendered) + 1):
-            subjects.append(replica(f"replica #{index} of {address}", f"replica:#{index}", Reading(
-                State.UNRESOLVED, 'dynamic "replica" content depends on replica.value, which the scan could not render')))
+        unresolved = Reading(State.UNRESOLVED, _unrendered("replica", "replica"))
+        replicas += [(f"replica #{index} of {address}", f"replica:#{index}", unresolved)
+                     for index in range(1, len(unrendered) + 1)]
     for index, block in enumerate((clean(r) for r in all_replicas if not _mentions_iterator(r, "replica")), start=1):
         region = unwrap(block.get("region_name", MISSING))
         name = region if isinstance(region, str) and not terraform_reference(region) else f"#{index}"
-        subjects.append(replica(f"replica {name} of {address}", f"replica:{name}",
-                                read_bool(block.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")))
-    return subjects
+        replicas.append((f"replica {name} of {address}", f"replica:{name}",
+                         read_bool(block.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")))
+    return [Subject(address, "table", enabled, TF_FIX_TABLE, period)] + [
+        Subject(label, key, found, TF_FIX_REPLICA) for label, key, found in replicas]
 
 
 # awscc: the CloudFormation schema in Terraform syntax. HCL wraps the specification object once (its
@@ -456,16 +445,6 @@ AWSCC_ENABLED = "point_in_time_recovery_enabled"
 AWSCC_PERIOD = "recovery_period_in_days"
 AWSCC_FIX_TABLE = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }}"
 AWSCC_FIX_REPLICA = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }} inside the replica element"
-
-
-def _awscc_spec_subjects(label: str, key: str, spec: Any, fix: str) -> List[Subject]:
-    specs = blocks(spec)
-    bodies = [clean(s) for s in specs or []]
-    if any(other != bodies[0] for other in bodies[1:]):
-        enabled = Reading(State.OFF, f"{AWSCC_SPEC} is {len(bodies)} different objects, not one")
-        return [Subject(label, key, enabled, fix)]
-    body = unwrap(spec) if specs is None else bodies[0] if bodies else MISSING
-    return [Subject(label, key, enabled, fix, period) for _, enabled, period in _spec_readings(body, "terraform")]
 
 
 def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
@@ -480,8 +459,8 @@ def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[
     for index, replica in enumerate(replicas, start=1):
         region = unwrap(replica.get("region", MISSING))
         name = region if isinstance(region, str) and region and not terraform_reference(region) else f"#{index}"
-        subjects.extend(_awscc_spec_subjects(f"replica {name} of {address}", f"replica:{name}",
-                                             replica.get(AWSCC_SPEC, MISSING), AWSCC_FIX_REPLICA))
+        subjects += _spec_subjects(f"replica {name} of {address}", f"replica:{name}", replica.get(AWSCC_SPEC, MISSING),
+                                   AWSCC_FIX_REPLICA, "terraform")
     return subjects
 
 
@@ -496,7 +475,7 @@ def read_terraform(address: str, resource_type: str, conf: Any) -> List[Subject]
         enabled = read_bool(conf.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")
         return [Subject(address, "table", enabled, "set point_in_time_recovery = true")]
     if resource_type == AWSCC_TABLE:
-        return _awscc_spec_subjects(address, "table", conf.get(AWSCC_SPEC, MISSING), AWSCC_FIX_TABLE)
+        return _spec_subjects(address, "table", conf.get(AWSCC_SPEC, MISSING), AWSCC_FIX_TABLE, "terraform")
     if resource_type == AWSCC_GLOBAL_TABLE:
         return _awscc_global_table_subjects(address, conf)
     return []  # aws_dynamodb_global_table (2017) has no PITR setting: no result
@@ -516,28 +495,27 @@ _UNRESOLVED_HINTS = {
 }
 
 
-def _verdict(failing: List[str], fixes: List[str], unresolved: List[str], unresolved_fixes: List[str],
-             passed: Sequence[str], policy: Policy, dialect: str, notes: Sequence[str] = ()) -> Verdict:
-    """FAILED on `failing` (and on `unresolved` where the policy says fail), else UNKNOWN, else PASSED."""
+def _verdict(items: Sequence[Tuple[State, str, str]], policy: Policy, dialect: str,
+             notes: Sequence[str] = ()) -> Verdict:
+    """Of (state, found, fix) items: FAILED on OFF (or UNRESOLVED if the policy says fail), else UNKNOWN or PASSED."""
+    failing, unresolved = ([item for item in items if item[0] is state] for state in (State.OFF, State.UNRESOLVED))
     hint = [_UNRESOLVED_HINTS[dialect]]
     if unresolved and policy.unresolved == "fail":
-        return Verdict(Result.FAILED, _message(failing, unresolved, fixes, unresolved_fixes, hint))
-    if failing:
-        return Verdict(Result.FAILED, _message(failing, fixes))
-    if unresolved:
-        return Verdict(Result.UNKNOWN, _message(unresolved, hint))
-    return Verdict(Result.PASSED, _message(passed, notes))
+        result, shown, extra = Result.FAILED, failing + unresolved, hint
+    elif failing or unresolved:
+        result, shown, extra = (Result.FAILED, failing, []) if failing else (Result.UNKNOWN, unresolved, hint)
+    else:
+        result, shown, extra = Result.PASSED, list(items), notes
+    fixes = [fix for _, _, fix in shown] if result is Result.FAILED else []
+    return Verdict(result, _message([found for _, found, _ in shown], fixes, extra))
 
 
 def judge_enabled(subjects: Sequence[Subject], policy: Policy, dialect: str = "cloudformation") -> Verdict:
     """CKV_PITR_001: every table and replica (and every Fn::If branch) has PITR enabled."""
     if not subjects:
         return Verdict(Result.NONE, "no DynamoDB table here")
-    off = [s for s in subjects if s.enabled.state is State.OFF]
-    unresolved = [s for s in subjects if s.enabled.state is State.UNRESOLVED]
-    return _verdict([f"{s.label}: {s.enabled.found}" for s in off], [s.fix_enable for s in off],
-                    [f"{s.label}: {s.enabled.found}" for s in unresolved], [s.fix_enable for s in unresolved],
-                    [f"{s.label}: {s.enabled.found}" for s in subjects], policy, dialect)
+    return _verdict([(s.enabled.state, f"{s.label}: {s.enabled.found}", s.fix_enable) for s in subjects], policy,
+                    dialect)
 
 
 def judge_period(subjects: Sequence[Subject], policy: Policy, dialect: str = "cloudformation") -> Verdict:
@@ -546,12 +524,11 @@ def judge_period(subjects: Sequence[Subject], policy: Policy, dialect: str = "cl
     if not enabled:
         return Verdict(Result.NONE, "PITR is enabled nowhere: no recovery period to judge (CKV_PITR_001 fails)")
     minimum = policy.min_recovery_period_days
-    failing = [f"{s.label}: {s.period.found}, shorter than the policy minimum of {minimum} days"
-               for s in enabled if s.period.state is State.ON and (s.period.days or 0) < minimum]
-    failing += [f"{s.label}: {s.period.found}" for s in enabled if s.period.state is State.OFF]
-    fixes = [f"set the recovery period to at least {minimum} days, or remove it ({AWS_DEFAULT_PERIOD_DAYS} by default)"]
-    return _verdict(failing, fixes, [f"{s.label}: {s.period.found}" for s in enabled if s.period.state is State.UNRESOLVED],
-                    [], [f"{s.label}: {s.period.found}" for s in enabled], policy, dialect, [f"minimum {minimum} days"])
+    fix = f"set the recovery period to at least {minimum} days, or remove it ({AWS_DEFAULT_PERIOD_DAYS} by default)"
+    short = [(State.OFF, f"{s.label}: {s.period.found}, shorter than the policy minimum of {minimum} days", fix)
+             for s in enabled if s.period.state is State.ON and (s.period.days or 0) < minimum]
+    items = short + [(s.period.state, f"{s.label}: {s.period.found}", fix) for s in enabled]  # short ones named first
+    return _verdict(items, policy, dialect, [f"minimum {minimum} days"])
 
 
 def judge_change(actions: Sequence[str], before: Sequence[Subject], after: Sequence[Subject], address: str) -> Verdict:

@@ -40,7 +40,6 @@ class FoundTable:
     # CloudFormation/serverless: the resource's Properties; Terraform: the resource body (block values
     # as lists of mappings, as checkov hands them to checks); plans: the after-apply `values`.
     config: Any
-    aliases: Tuple[str, ...] = ()  # other names checkov may report the same resource under
     problem: Optional[str] = None  # set: CKV_PITR_001 FAILED with this reason, whatever the config says
     skips: Mapping[str, str] = field(default_factory=dict)  # check id -> reason, from real comments / Metadata
     tags: Mapping[str, Any] = field(default_factory=dict)
@@ -62,7 +61,6 @@ class FileReading:  # what a reader made of one file
     framework: str
     tables: List[FoundTable] = field(default_factory=list)
     not_judged: Optional[str] = None  # the file cannot be read: why, and what to do (one line)
-    keep_from_checkov: bool = False  # reading it took a bound (aliases, nesting, size): no reader tries it again
     shadowed: bool = False  # not read as written by the tool that deploys it (override files): no result of its own
     warning: Optional[str] = None  # judged, but the user should know (e.g. a plan inside wrapper lines)
 
@@ -85,11 +83,9 @@ Reader = Callable[[str, bytes], FileReading]
 
 
 def file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO"),
-                       (stat.S_ISSOCK, "socket")):
-        if test(mode):
-            return kind
-    return "not a file"
+    kinds = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device", stat.S_IFIFO: "FIFO",
+             stat.S_IFSOCK: "socket"}
+    return kinds.get(stat.S_IFMT(mode), "not a file")
 
 
 def read_file_bytes(path: str, limit: int) -> Tuple[Optional[bytes], Optional[str]]:
@@ -122,7 +118,7 @@ def reading_of(path: str, framework: str, read: Reader, raw: bytes) -> FileReadi
     except RecursionError:
         return FileReading(path, framework, not_judged="nested too deeply to read")
     except MemoryError:
-        return FileReading(path, framework, not_judged="too large to read in memory", keep_from_checkov=True)
+        return FileReading(path, framework, not_judged="too large to read in memory")
     except Exception as exc:  # fail closed: a reader's bug makes the file "not judged", never "passed"
         return FileReading(path, framework, not_judged=f"checkov-pitr could not read it ({type(exc).__name__}: {exc})")
 
@@ -164,11 +160,10 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
     if raw is None:
         return FileReading(path, CLOUDFORMATION, not_judged=why_not)
     if base in _SERVERLESS_CODE_NAMES:
-        if not mentions_dynamodb(raw):
-            return None
         return FileReading(path, SERVERLESS, not_judged=(
             "a Serverless Framework configuration in JavaScript or TypeScript, which the scan cannot run; run "
-            "`serverless print > serverless-printed.yml` and scan that file (see the Serverless recipe)"))
+            "`serverless print > serverless-printed.yml` and scan that file (see the Serverless recipe)")
+        ) if mentions_dynamodb(raw) else None
     if base in _SERVERLESS_NAMES:
         return reading_of(path, SERVERLESS, read_serverless, raw) if template_may_hold_tables(raw, path) else None
     if looks_like_plan(raw) or (raw.startswith((GZIP_MAGIC, ZIP_MAGIC)) and (named or path.endswith(".json"))):

@@ -16,8 +16,7 @@ class ResourceAddress:
     modules: Tuple[str, ...]  # module call names, outermost first (instance keys dropped)
     mode: str  # "managed" | "data"
     type: str
-    name: str
-    index: Optional[str]  # the for_each key or count index as written in the address, or None
+    name: str  # without its count index or for_each key: every instance has the one block
 
 
 @dataclass(frozen=True)
@@ -27,44 +26,27 @@ class SourcePlace:
     end_line: int  # >= start_line
 
 
-# one part of an address: a name, an optional [index] (a JSON string key may hold dots and brackets), "." or the end
-_PART = re.compile(r'([A-Za-z_][\w-]*)(?:\[("(?:[^"\\]|\\.)*"|(?:[^\]"][^\]]*)?)\])?(\.|\Z)', re.ASCII)
-
-
-def _split_address(address: str) -> Optional[List[Tuple[str, Optional[str]]]]:
-    """`module.a["x.y"].aws_t.n[0]` -> [("module", None), ("a", '"x.y"'), ("aws_t", None), ("n", "0")]."""
-    parts: List[Tuple[str, Optional[str]]] = []
-    i = 0
-    while i < len(address):
-        match = _PART.match(address, i)
-        if not match or match.end() == len(address) and match.group(3):
-            return None  # not a name, an unclosed index, or a trailing "."
-        name, index, i = match.group(1), match.group(2), match.end()
-        if index and index.startswith('"'):
-            try:
-                json.loads(index)
-            except ValueError:
-                return None
-        parts.append((name, index))
-    return parts
+# an instance key: a JSON string (which may hold dots and brackets), or anything up to `]`
+_KEY = r'\[(?:"(?:[^"\\]|\\.)*"|(?:[^\]"][^\]]*)?)\]'
+_NAME = r"[A-Za-z_][\w-]*"
+_MODULE = re.compile(rf"module\.({_NAME})({_KEY})?\.", re.ASCII)
+_RESOURCE_ADDRESS = re.compile(rf"((?:module\.{_NAME}(?:{_KEY})?\.)*)(data\.)?({_NAME})\.({_NAME})({_KEY})?", re.ASCII)
 
 
 def parse_address(address: str) -> Optional[ResourceAddress]:
-    """The parts of a plan resource address, or None when it is not one."""
-    parts = _split_address(address.strip()) if isinstance(address, str) else None
-    if not parts:
+    """The parts of a plan resource address (`module.a["x.y"].aws_t.n[0]`), or None when it is not one."""
+    match = _RESOURCE_ADDRESS.fullmatch(address.strip()) if isinstance(address, str) else None
+    if not match or match.group(3) == "module":
         return None
-    modules: List[str] = []
-    while len(parts) >= 3 and parts[0] == ("module", None):
-        modules.append(parts[1][0])
-        parts = parts[2:]
-    mode = "managed"
-    if parts and parts[0] == ("data", None) and len(parts) == 3:
-        mode, parts = "data", parts[1:]
-    if len(parts) != 2 or parts[0][1] is not None or parts[0][0] == "module":
-        return None
-    (rtype, _), (name, index) = parts
-    return ResourceAddress(tuple(modules), mode, rtype, name, index)
+    modules = _MODULE.findall(match.group(1))
+    for key in [key for _, key in modules] + [match.group(5) or ""]:
+        if key.startswith('["'):
+            try:
+                json.loads(key[1:-1])
+            except ValueError:
+                return None
+    return ResourceAddress(tuple(name for name, _ in modules), "data" if match.group(2) else "managed",
+                           match.group(3), match.group(4))
 
 
 def module_folder(configuration: Any, modules: Sequence[str], root_folder: str) -> Optional[str]:

@@ -161,8 +161,10 @@ def _path_text(path: Sequence[Any]) -> str:
     return text or "(top level)"
 
 
+# What the schema expected, by the keyword that failed; `{}` takes the keyword's value.
 _EXPECTED = {"required": "required", "anyOf": "expected `resources` (address globs) or `tags` to say what it matches",
-             **dict.fromkeys(("minLength", "minItems", "minProperties"), "expected a non-empty value")}
+             **dict.fromkeys(("minLength", "minItems", "minProperties"), "expected a non-empty value"),
+             "maxLength": "expected at most {} characters", "type": "expected {}", "enum": "expected one of {}"}
 
 
 def _expected(error: Any) -> str:
@@ -172,25 +174,17 @@ def _expected(error: Any) -> str:
         return "expected a date YYYY-MM-DD"
     if validator in ("minimum", "maximum") or (validator == "type" and "minimum" in schema and "maximum" in schema):
         return f"expected a whole number from {schema.get('minimum')} to {schema.get('maximum')}"
-    if validator == "type":
-        return f"expected {' or '.join(value) if isinstance(value, list) else value}"
-    if validator == "enum":
-        return "expected one of " + ", ".join(str(v) for v in value)
     if validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {})) or sorted(error.schema.get("patternProperties", {}))
         return "unknown key; expected one of " + ", ".join(allowed)
-    if validator in _EXPECTED:
-        return _EXPECTED[validator]
-    if validator == "maxLength":
-        return f"expected at most {value} characters"
-    return error.message
+    words = (" or " if validator == "type" else ", ").join(map(str, value)) if isinstance(value, list) else value
+    return _EXPECTED[validator].format(words) if validator in _EXPECTED else error.message
 
 
 def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None) -> LoadedPolicy:
     """The policy in `data` (parsed YAML), or PolicyError naming the key, its path and what was
     expected. Beyond the schema: no exemption for everything, none longer than max_exemption_days."""
-    if data is None:
-        data = {}
+    data = {} if data is None else data
     errors = [] if source == "default" else list(_schema_validator().iter_errors(data))  # tests validate the default
     if errors:  # the deepest names the key; of equals, the first path
         error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.validator), list(e.absolute_path)))
@@ -216,7 +210,7 @@ def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None
         where = f"policy {source}: exemptions[{exemption.index}]"
         for number, pattern in enumerate(exemption.resources):
             # no letter or digit outside its wildcards (`*`, `**`, `*.*`, `?*`): it matches every resource
-            if not re.search(r"[A-Za-z0-9]", pattern.replace("*", "").replace("?", "")):
+            if not re.search(r"[A-Za-z0-9]", pattern):
                 raise PolicyError(f"{where}.resources[{number}]: {excerpt(pattern)} would exempt every resource; "
                                   "name the resources (an address or logical-id glob) or use `tags` alone")
         if exemption.expires > latest:
@@ -271,6 +265,5 @@ def _cached_policy(from_env: Optional[str], cwd: str) -> Tuple[Optional[LoadedPo
 
 
 def active_policy() -> Tuple[Optional[LoadedPolicy], Optional[str]]:
-    """The policy in force for this process, found and read once per environment setting and
-    working directory (checks ask for it several times per resource): (policy, None) or (None, error)."""
+    """(policy, None) or (None, error), read once per $CHECKOV_PITR_POLICY and working directory: checks ask often."""
     return _cached_policy(os.environ.get(POLICY_ENV), os.getcwd())

@@ -545,8 +545,7 @@ def load_text(path: str, raw: bytes, json_line_levels: int = 2, mode: yaml_loade
 def unreadable(path: str, framework: str, raw: bytes, error: LoadError) -> FileReading:
     """A file that cannot be read is not judged when it may hold tables, and silently not ours otherwise."""
     may_hold = mentions_dynamodb(raw) or may_hold_tables(raw, path)
-    return FileReading(os.path.abspath(path), framework, not_judged=str(error) if may_hold else None,
-                       keep_from_checkov=error.bounded)
+    return FileReading(os.path.abspath(path), framework, not_judged=str(error) if may_hold else None)
 
 
 def resource_includes(resources: Any) -> List[str]:

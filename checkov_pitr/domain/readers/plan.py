@@ -51,8 +51,8 @@ FORGOTTEN_WARNING = ("forgotten (a `removed` block with destroy = false): Terraf
 _HEAD = 64 * 1024
 _TERRAFORM_KEY = re.compile(r'"(?:format_version|terraform_version|planned_values|resource_changes|prior_state|root_module)"\s*:')
 _WRAPPER_LINE = re.compile(r"\[command\]|::[A-Za-z-]+(?: [^:\n]*)?::")
-_DEBUG_STDOUT = "::debug::stdout:"
-_SET_OUTPUT_STDOUT = "::set-output name=stdout::"  # the wrapper before v2 (2021) printed outputs this way
+# the lines that repeat Terraform's output (the wrapper before v2, 2021, printed it with ::set-output)
+_STDOUT_PREFIXES = ("::debug::stdout:", "::set-output name=stdout::")
 _PERCENT_ESCAPE = re.compile(r"%(25|0D|0A)")  # @actions/core escapes these in ::debug:: command data
 _UNESCAPE = {"25": "%", "0D": "\r", "0A": "\n"}
 _ADDRESS = re.compile(r'"address"\s*:\s*("[^"\\]*(?:\\.[^"\\]*)*")')
@@ -61,7 +61,6 @@ _BRACKET_STRING = re.compile(rb'"[^"]*"')
 # brackets -> signed bytes +1 / -1, so `accumulate` over a memoryview sums depth at C speed
 _BRACKET_DELTA = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 _DECODER = json.JSONDecoder()
-_LEADING_SPACE = re.compile(r"\s*")
 
 
 class NotAPlan(Exception):
@@ -104,17 +103,15 @@ def decode_plan_bytes(raw: bytes) -> PlanDocument:
     if raw.startswith(ZIP_MAGIC):
         raise NotAPlan(ZIP_REASON)
     encoding = json.detect_encoding(raw[:4])  # knows the BOMs and NUL patterns of UTF-16/32
-    if encoding in ("utf-8", "utf-8-sig"):
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise NotAPlan(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start} is invalid), not a "
-                           f"Terraform plan; {RERUN}") from None
-        return decode_plan_text(text)
+    utf8 = encoding in ("utf-8", "utf-8-sig")
     try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
-        raise NotAPlan(f"not UTF-8 text (nor valid {encoding.upper()}), not a Terraform plan; {RERUN}") from None
+        text = raw.decode("utf-8-sig" if utf8 else encoding)
+    except UnicodeDecodeError as exc:
+        why = (f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is invalid" if utf8
+               else f"nor valid {encoding.upper()}")
+        raise NotAPlan(f"not UTF-8 text ({why}), not a Terraform plan; {RERUN}") from None
+    if utf8:
+        return decode_plan_text(text)
     document = decode_plan_text(text.lstrip("\ufeff"))
     return replace(document, warnings=(f"the plan is {encoding.upper()} text (Windows PowerShell's > writes it); judged "
                                        "it; write it as UTF-8 so that checkov reads it too",) + document.warnings)
@@ -123,24 +120,19 @@ def decode_plan_bytes(raw: bytes) -> PlanDocument:
 def decode_plan_text(text: str) -> PlanDocument:
     """The plan document in a text: the whole text, or the JSON inside setup-terraform's wrapper lines."""
     text = text.removeprefix("\ufeff")
-    start = _LEADING_SPACE.match(text).end()
+    start = len(text) - len(text.lstrip())
     if start == len(text):
         raise NotAPlan(EMPTY_REASON)
-    if text.startswith("{", start):
-        # wrapper lines may follow the JSON without the `[command]` line before it (a log cut at the top)
-        data, end = _parse_json(text, start, wrapped=True)
-        _check_is_plan(data)
-        return PlanDocument(data, text, start, end, (WRAPPER_WARNING,) if text[end:].strip() else ())
     if _WRAPPER_LINE.match(text, start):
         return _unwrap(text)
-    # not an object: let the parser say what is wrong, or name the JSON value as no plan
-    _parse_json(text, start, wrapped=False)
-    raise NotAPlan(NEITHER_REASON)
+    # wrapper lines may follow the JSON without the `[command]` line before it (a log cut at the top)
+    data, end = _parse_plan(text, start, wrapped=text.startswith("{", start))
+    return PlanDocument(data, text, start, end, (WRAPPER_WARNING,) if text[end:].strip() else ())
 
 
-def _parse_json(document: str, start: int, wrapped: bool) -> Tuple[Any, int]:
-    """(the JSON value starting at `start`, where it ends). After it, only white space, or (`wrapped`)
-    wrapper lines, may follow. NotAPlan for JSON that is cut short, invalid, or nested too deeply."""
+def _parse_plan(document: str, start: int, wrapped: bool) -> Tuple[Dict[str, Any], int]:
+    """(the plan JSON starting at `start`, where it ends). After it, only white space, or (`wrapped`) wrapper
+    lines, may follow. NotAPlan for JSON that is cut short, invalid, nested too deeply, or no plan."""
     if _nesting_exceeds(document, start, MAX_DEPTH):
         raise NotAPlan(DEPTH_REASON)
     try:
@@ -157,7 +149,12 @@ def _parse_json(document: str, start: int, wrapped: bool) -> Tuple[Any, int]:
     if rest.strip() and not (wrapped and all(_is_wrapper_line(line) for line in rest.splitlines() if line.strip())):
         line = document.count("\n", 0, end) + 1
         raise NotAPlan(f"not valid JSON (extra data after the JSON document, at line {line}); {RERUN}")
-    return data, end
+    # Terraform's version keys with planned_values or resource_changes
+    if isinstance(data, dict) and ("format_version" in data or "terraform_version" in data) and (
+            "planned_values" in data or "resource_changes" in data):
+        return data, end
+    raise NotAPlan(STATE_REASON if isinstance(data, dict) and "format_version" in data and "values" in data
+                   else NEITHER_REASON)
 
 
 @contextmanager
@@ -213,15 +210,6 @@ def _nesting_exceeds(text: str, start: int, limit: int) -> bool:
     return len(deltas) > limit and max(accumulate(memoryview(deltas).cast("b"))) > limit
 
 
-def _check_is_plan(data: Any) -> None:
-    """NotAPlan unless `data` has Terraform's version keys with planned_values or resource_changes."""
-    if isinstance(data, dict) and ("format_version" in data or "terraform_version" in data) and (
-            "planned_values" in data or "resource_changes" in data):
-        return
-    raise NotAPlan(STATE_REASON if isinstance(data, dict) and "format_version" in data and "values" in data
-                   else NEITHER_REASON)
-
-
 def _is_wrapper_line(line: str) -> bool:
     return bool(_WRAPPER_LINE.match(line.lstrip()))
 
@@ -232,8 +220,7 @@ def _unwrap(text: str) -> PlanDocument:
     failure: Optional[NotAPlan] = None
     for start, end, candidate in _wrapper_candidates(text):
         try:
-            data, _ = _parse_json(candidate, len(candidate) - len(candidate.lstrip()), wrapped=True)
-            _check_is_plan(data)
+            data, _ = _parse_plan(candidate, len(candidate) - len(candidate.lstrip()), wrapped=True)
         except NotAPlan as exc:
             failure = failure or exc
             continue
@@ -254,7 +241,7 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
         if line.startswith("{"):  # Terraform's JSON starts at column 0; indented lines are inside it
             end = next(at for at in wrapper_starts if at > offset)
             yield offset, end, text[offset:end]
-        for prefix in (_DEBUG_STDOUT, _SET_OUTPUT_STDOUT):
+        for prefix in _STDOUT_PREFIXES:
             if stripped.startswith(prefix):
                 start = offset + len(line) - len(stripped) + len(prefix)
                 end = offset + len(line.rstrip("\r\n"))
@@ -272,22 +259,14 @@ def _pitr_part(values: Any) -> Any:  # an odd shape is judged (and reported) as 
     return {key: values[key] for key in _PITR_KEYS if key in values} if isinstance(values, Mapping) else values
 
 
-@dataclass
-class _Entry:  # one in-scope resource as the plan lists it (planned_values, or resource_changes' after)
+@dataclass(frozen=True)
+class _Entry:  # one in-scope resource as the plan lists it: in planned_values, or as a resource_changes entry
     address: str
     resource_type: str
-    values: Any
+    values: Any  # its values (a change's `after`)
     problem: Optional[str] = None
-
-
-@dataclass
-class _Change:  # one resource_changes entry of an in-scope resource
-    address: str
-    resource_type: str
-    actions: Any
-    after: Any
-    change: Optional[PlanChange]
-    problem: Optional[str] = None
+    actions: Any = None  # a change's actions and what CKV_PITR_003 needs of it
+    change: Optional[PlanChange] = None
 
 
 def _kind(value: Any) -> str:
@@ -295,9 +274,11 @@ def _kind(value: Any) -> str:
             float: "a number"}.get(type(value), type(value).__name__)
 
 
-def _mentions_in_scope(value: Any) -> bool:
+def _note_if_in_scope(value: Any, what: str, unidentified: List[str]) -> None:
+    """Note `what` (an odd part of the plan) as unidentified when the value there mentions an in-scope type."""
     text = value if isinstance(value, str) else json.dumps(value, default=repr)
-    return "aws_dynamodb_table" in text or "awscc_dynamodb_" in text
+    if value is not None and ("aws_dynamodb_table" in text or "awscc_dynamodb_" in text):
+        unidentified.append(what)
 
 
 def _unreadable(*details: Optional[str]) -> Optional[str]:
@@ -307,14 +288,12 @@ def _unreadable(*details: Optional[str]) -> Optional[str]:
 
 
 def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tuple[str, Any]], Optional[str]]:
-    """The elements of what should be a list, with where each is, and a shape problem for a mapping;
-    anything else that mentions an in-scope type is `unidentified`."""
+    """(where, element) of what should be a list, and a shape problem for a mapping; else none (noted if in scope)."""
     if isinstance(container, list):
         return [(f"{where}[{i}]", item) for i, item in enumerate(container)], None
     if isinstance(container, Mapping):
         return [(f"{where}.{key}", item) for key, item in container.items()], f"{where} is a mapping, not a list"
-    if container is not None and _mentions_in_scope(container):
-        unidentified.append(f"{where} is {_kind(container)}, not a list")
+    _note_if_in_scope(container, f"{where} is {_kind(container)}, not a list", unidentified)
     return [], None
 
 
@@ -324,8 +303,7 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
     mentions an in-scope type but cannot be named goes to `unidentified`. The address is parsed only
     when `type` or `mode` is missing: parsing 10,000 addresses would cost more than the rest of the read."""
     if not isinstance(resource, Mapping):
-        if _mentions_in_scope(resource):
-            unidentified.append(f"{where} is {_kind(resource)}, not a mapping")
+        _note_if_in_scope(resource, f"{where} is {_kind(resource)}, not a mapping", unidentified)
         return None, None, []
     address, rtype, mode = resource.get("address"), resource.get("type"), resource.get("mode")
     parsed = parse_address(address) if isinstance(address, str) and (mode is None or not isinstance(rtype, str)) else None
@@ -353,11 +331,9 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
 
 def _walk_module(module: Any, where: str, inherited: Optional[str], entries: List[_Entry],
                  unidentified: List[str]) -> None:
-    """Every in-scope resource in a module and its child_modules at any depth, in document order
-    (depth is bounded by the nesting pre-scan, so recursion is safe)."""
+    """Every in-scope resource in a module and its child_modules, in document order (the pre-scan bounds the depth)."""
     if not isinstance(module, Mapping):
-        if module is not None and _mentions_in_scope(module):
-            unidentified.append(f"{where} is {_kind(module)}, not a mapping")
+        _note_if_in_scope(module, f"{where} is {_kind(module)}, not a mapping", unidentified)
         return
     items, shape = _items(module.get("resources"), f"{where}.resources", unidentified)
     for item_where, resource in items:
@@ -372,14 +348,14 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], entries: Lis
         _walk_module(child, child_where, inherited or child_shape, entries, unidentified)
 
 
-def _changes(resource_changes: Any) -> Tuple[Dict[str, _Change], List[str], Optional[str]]:
+def _changes(resource_changes: Any) -> Tuple[Dict[str, _Entry], List[str], Optional[str]]:
     """(in-scope resource_changes by address, unidentified pieces, a problem for every table when
     resource_changes itself cannot be read). Deposed objects (being deleted) and data sources are left out."""
     if resource_changes is None:
         return {}, [], None
     if not isinstance(resource_changes, (list, Mapping)):
         return {}, [], _unreadable(f"resource_changes is {_kind(resource_changes)}, not a list")
-    changes: Dict[str, _Change] = {}
+    changes: Dict[str, _Entry] = {}
     unidentified: List[str] = []
     items, shape = _items(resource_changes, "resource_changes", unidentified)
     for where, entry in items:
@@ -391,17 +367,16 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Change], List[str], Opti
         if address is None or address in changes:
             continue
         change = entry.get("change")
-        if not isinstance(change, Mapping):
+        body = change if isinstance(change, Mapping) else {}
+        actions = body.get("actions")
+        if body is not change:
             problems.append(f"its change is {_kind(change)}, not a mapping")
-            changes[address] = _Change(address, rtype, None, None, None, _unreadable(shape, *problems))
-            continue
-        actions = change.get("actions")
-        if not isinstance(actions, list):
+        elif not isinstance(actions, list):
             problems.append(f"its change.actions is {_kind(actions)}, not a list")
-        plan_change = (PlanChange(tuple(actions), _pitr_part(change.get("before")), _pitr_part(change.get("after")))
+        plan_change = (PlanChange(tuple(actions), _pitr_part(body.get("before")), _pitr_part(body.get("after")))
                        if isinstance(actions, list) else None)
-        changes[address] = _Change(address, rtype, actions, change.get("after"), plan_change,
-                                   _unreadable(shape, *problems))
+        changes[address] = _Entry(address, rtype, body.get("after"), _unreadable(shape, *problems), actions,
+                                  plan_change)
     return changes, unidentified, None
 
 
@@ -456,8 +431,7 @@ def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
 
 
 def _reading(path: str, document: PlanDocument) -> FileReading:
-    """The tables of a plan document, from planned_values (else resource_changes' after values); not judged
-    when a part that mentions a DynamoDB type cannot be read well enough to name the resource."""
+    """The tables of a plan, from planned_values (else resource_changes); not judged where one cannot be named."""
     data, warnings = document.data, list(document.warnings)
     resource_changes = data.get("resource_changes")
     changes, unidentified, changes_problem = _changes(resource_changes)
@@ -470,17 +444,16 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
         listed = {e.address for e in entries}
         # a change that creates or updates a resource planned_values does not list: inconsistent, fail closed
         entries += [
-            _Entry(c.address, c.resource_type, c.after, _unreadable(
+            replace(c, problem=_unreadable(
                 "resource_changes creates or updates it, but planned_values does not list it"))
             for c in changes.values()
             if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
     else:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
-            if not isinstance(part, (list, Mapping, type(None))) and _mentions_in_scope(part):
-                unidentified.append(f"{name} is {_kind(part)}")
-        entries = [_Entry(c.address, c.resource_type, c.after, c.problem or (
-            None if isinstance(c.after, Mapping) else _unreadable(f"its change.after is {_kind(c.after)}")))
-            for c in changes.values()]  # gone ones are dropped below
+            if not isinstance(part, (list, Mapping)):
+                _note_if_in_scope(part, f"{name} is {_kind(part)}", unidentified)
+        entries = [replace(c, problem=c.problem or (None if isinstance(c.values, Mapping) else _unreadable(
+            f"its change.after is {_kind(c.values)}"))) for c in changes.values()]  # gone ones are dropped below
         section = "resource_changes"
         warnings.append(NO_PLANNED_VALUES_WARNING)
     if unidentified:
@@ -496,7 +469,7 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
     return FileReading(path, TERRAFORM_PLAN, tables=tables, warning="; ".join(warnings) or None)
 
 
-def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Change], changes_problem: Optional[str],
+def _tables(path: str, entries: Sequence[_Entry], changes: Mapping[str, _Entry], changes_problem: Optional[str],
             lines: Mapping[str, int]) -> List[FoundTable]:
     """One FoundTable per address, with its change (CKV_PITR_003) and the first problem found on it."""
     tables: Dict[str, FoundTable] = {}

@@ -401,7 +401,7 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
         resources = merge_resources_list(variables.resolve(document["resources"],
                                                            _At(resources_lines, False, service_dir, 0)))
     except IncludeError as exc:
-        return FileReading(abspath, SERVERLESS, not_judged=str(exc), keep_from_checkov=exc.bounded)
+        return FileReading(abspath, SERVERLESS, not_judged=str(exc))
     if not isinstance(resources, dict):
         return _unknown_resources(abspath, raw, path, "resources", resources)
     section = resources.get("Resources")
