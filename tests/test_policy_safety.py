@@ -16,6 +16,7 @@ from checkov_pitr.domain.policy import (
     LOCAL_POLICY_FILE,
     POLICY_ENV,
     PolicyError,
+    active_policy,
     exemption_ids,
     load_policy,
     load_policy_file,
@@ -123,6 +124,12 @@ def test_a_discovered_policy_that_is_a_symlink_is_refused(workdir: Path) -> None
     (workdir / LOCAL_POLICY_FILE).symlink_to(workdir.parent / "elsewhere.yaml")
     with pytest.raises(PolicyError, match="is a symlink"):
         load_policy()
+
+
+def test_plain_checkov_checks_refuse_a_discovered_symlink_too(workdir: Path) -> None:
+    (workdir / LOCAL_POLICY_FILE).symlink_to(workdir.parent / "elsewhere.yaml")
+    policy, error = active_policy()  # what checkov's check classes ask
+    assert policy is None and error is not None and "is a symlink" in error
 
 
 def test_a_policy_named_with_policy_may_be_a_symlink(workdir: Path) -> None:

@@ -259,7 +259,7 @@ def load_policy(explicit: Optional[str] = None) -> LoadedPolicy:
 @lru_cache(maxsize=8)
 def _cached_policy(from_env: Optional[str], cwd: str) -> Tuple[Optional[LoadedPolicy], Optional[str]]:
     try:
-        return load_policy(discover_policy_path()), None
+        return load_policy(), None  # discovered as the CLI discovers it: a linked .checkov-pitr.yaml is refused
     except PolicyError as exc:
         return None, str(exc)
 
