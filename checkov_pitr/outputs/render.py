@@ -8,7 +8,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Dict, List, Sequence, TextIO, Tuple
 
 from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckResult
@@ -33,13 +33,6 @@ _EXTENSIONS = {"cli": "txt", "github_failed_only": "md", "sarif": "sarif", "json
                "gitlab_sast": "json"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NO_COLOUR = "ANSI_COLORS_DISABLED"  # termcolor's switch
-
-
-def banner() -> str:
-    from checkov.version import version as checkov_version
-
-    return (f"checkov-pitr {__version__}: DynamoDB point-in-time recovery (Conformity DynamoDB-003), "
-            f"rendered with checkov {checkov_version}\n")
 
 
 # --- findings -> checkov reports ---------------------------------------------------------------------
@@ -95,26 +88,24 @@ def reports_of(result: ScanResult) -> List[Report]:
 
 # --- the exit code -----------------------------------------------------------------------------------
 
-def _thresholds(options: ScanOptions) -> Dict[str, Any]:
-    """checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules):
+def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
+    """With checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules):
     the highest --soft-fail-on severity, the lowest --hard-fail-on one, and the check ids of each."""
     thresholds: Dict[str, Any] = {"soft_fail": options.soft_fail}
     for kind, values, pick in (("soft", options.soft_fail_on, max), ("hard", options.hard_fail_on, min)):
         levels = [Severities[v.upper()] for v in values if v.upper() in Severities]
         thresholds[f"{kind}_fail_checks"] = [v for v in values if v.upper() not in Severities]
         thresholds[f"{kind}_fail_threshold"] = pick(levels, key=lambda s: s.level) if levels else None
-    return thresholds
-
-
-def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
-    thresholds = _thresholds(options)
     return 1 if any(report.get_exit_code(thresholds) == 1 for report in reports) else 0
 
 
 # --- outputs -----------------------------------------------------------------------------------------
 
 def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
-    text = "" if options.quiet else banner() + "\n"
+    from checkov.version import version as checkov_version
+
+    text = "" if options.quiet else (f"checkov-pitr {__version__}: DynamoDB point-in-time recovery (Conformity "
+                                     f"DynamoDB-003), rendered with checkov {checkov_version}\n\n")
     # Colour that render strips is not made: termcolor reads the environment (a missing key raises inside
     # os.environ) and isatty on each of a record's colored() calls; its switch is the first thing it reads.
     saved = os.environ.get(_NO_COLOUR)
@@ -143,14 +134,13 @@ def _json(reports: Sequence[Report], options: ScanOptions) -> str:
     return json.dumps(output, indent=4, cls=CustomJSONEncoder)
 
 
-def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult,
-           workspace: Optional[str]) -> str:
+def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult) -> str:
     from checkov_pitr.outputs.sarif import PitrSarif
 
     # --repo-root-for-plan-enrichment first: where a plan's Terraform source is looked for
     roots = list(options.repo_root_for_plan_enrichment) + list(options.directories) + [
         os.path.dirname(os.path.abspath(f)) for f in options.files]
-    sarif = PitrSarif(list(reports), roots, policy, result.findings, workspace)
+    sarif = PitrSarif(list(reports), roots, policy, result.findings, os.environ.get("GITHUB_WORKSPACE") or None)
     return json.dumps(sarif.json, cls=CustomJSONEncoder)
 
 
@@ -185,8 +175,7 @@ def _save(path: str, data: str) -> None:
     target.write_text(data, encoding="utf-8")
 
 
-def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: TextIO,
-           workspace: Optional[str] = None) -> int:
+def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: TextIO) -> int:
     """Write every output `options` asks for; return checkov's exit code for the findings."""
     reports = reports_of(result)
     colour = bool(getattr(out, "isatty", lambda: False)())
@@ -197,25 +186,24 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
     console: List[str] = []
 
     texts = {"cli": lambda: _cli(reports, options, colour), "json": lambda: _json(reports, options),
-             "sarif": lambda: _sarif(reports, options, policy, result, workspace),
+             "sarif": lambda: _sarif(reports, options, policy, result),
              "junitxml": lambda: _junit(reports, options), "gitlab_sast": lambda: _gitlab(reports),
              "github_failed_only": lambda: "".join(report.print_failed_github_md() for report in reports)}
     for name in options.outputs:
         if name == "csv":
             _csv(reports, options)
-        elif name == "sarif" and destinations["sarif"] == CONSOLE:
-            written[name] = text = texts[name]()
+            continue
+        written[name] = text = texts[name]()
+        if destinations[name] != CONSOLE:
+            _save(destinations[name], text)
+        elif name != "sarif":
+            console.append(text)
+        else:  # SARIF "on the console": checkov shows the CLI output there
             if "cli" not in options.outputs:
                 console.append(_cli(reports, options, colour))
             if not options.output_file_path:  # checkov writes results.sarif in the working folder
                 _save("results.sarif", text)
                 console.append("\nWrote output in SARIF format to the file 'results.sarif'")
-        else:
-            written[name] = text = texts[name]()
-            if destinations[name] == CONSOLE:
-                console.append(text)
-            else:
-                _save(destinations[name], text)
     text = OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else ""
     out.write(text if colour else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
@@ -223,6 +211,3 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
             if name in _EXTENSIONS:
                 _save(os.path.join(options.output_file_path, f"results_{name}.{_EXTENSIONS[name]}"), text)
     return exit_code(reports, options)
-
-
-__all__ = ["banner", "exit_code", "render", "reports_of", "safe_text"]
