@@ -93,10 +93,10 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> _Parser:
     parser = _Parser(prog=PROG, add_help=False, allow_abbrev=False)
     add = parser.add_argument
-    add("-d", "--directory", action="append", nargs="+", default=[])
-    add("-f", "--file", action="append", nargs="+", default=[])
-    add("--framework", action="append", nargs="+", default=[])
-    add("--skip-framework", action="append", nargs="+", default=[])
+    add("-d", "--directory", action="extend", nargs="+", default=[])
+    add("-f", "--file", action="extend", nargs="+", default=[])
+    add("--framework", action="extend", nargs="+", default=[])
+    add("--skip-framework", action="extend", nargs="+", default=[])
     add("-o", "--output", action="append", default=[])
     add("--output-file-path")
     add("--soft-fail", action="store_true")
@@ -108,7 +108,7 @@ def _parser() -> _Parser:
     add("-c", "--check", action="append", default=[])
     add("--skip-check", action="append", default=[])
     add("--var-file", action="append", default=[])
-    add("--repo-root-for-plan-enrichment", action="append", nargs="+", default=[])
+    add("--repo-root-for-plan-enrichment", action="extend", nargs="+", default=[])
     add("--policy")
     add("--config-file")
     # accepted, with checkov's meaning already true of every checkov-pitr run
@@ -116,16 +116,6 @@ def _parser() -> _Parser:
     add("--no-guide", action="store_true")  # no guidelines are fetched
     add("-s", action="store_true", dest="soft_fail_short")
     return parser
-
-
-_PARSER = _parser()
-
-
-def _flatten(values: Sequence[Any]) -> List[str]:
-    flat: List[str] = []
-    for value in values:
-        flat.extend(value if isinstance(value, list) else [value])
-    return flat
 
 
 def _split_commas(values: Sequence[str]) -> List[str]:
@@ -199,16 +189,16 @@ def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -
     """(ScanOptions, the plain file names among the arguments: the pre-commit hook's changed files)."""
     argv = list(argv)
     config_path = _config_path(argv)
-    config_defaults, config_lines = ({}, ()) if config_path is None else read_config_file(config_path, argv)
     parser = _parser()
+    config_defaults, config_lines = ({}, ()) if config_path is None else read_config_file(config_path, argv, parser)
     parser.set_defaults(**config_defaults)
     namespace, unknown = parser.parse_known_args(argv)
     files = [arg for arg in unknown if files_allowed and not arg.startswith("-")]
     _refuse_unknown([arg for arg in unknown if arg not in files])
     return ScanOptions(
-        directories=tuple(_flatten(namespace.directory)),
-        files=tuple(_flatten(namespace.file)),
-        frameworks=_selected_frameworks(_flatten(namespace.framework), _flatten(namespace.skip_framework)),
+        directories=tuple(namespace.directory),
+        files=tuple(namespace.file),
+        frameworks=_selected_frameworks(namespace.framework, namespace.skip_framework),
         checks=_selected_checks(namespace.check, namespace.skip_check),
         skip_paths=tuple(namespace.skip_path),
         var_files=tuple(namespace.var_file),
@@ -220,7 +210,7 @@ def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -
         compact=bool(namespace.compact),
         quiet=bool(namespace.quiet),
         policy_file=namespace.policy,
-        repo_root_for_plan_enrichment=tuple(_flatten(namespace.repo_root_for_plan_enrichment)),
+        repo_root_for_plan_enrichment=tuple(namespace.repo_root_for_plan_enrichment),
         config_lines=config_lines,
     ), files
 
@@ -239,10 +229,11 @@ def _config_path(argv: Sequence[str]) -> Optional[str]:
     return found[0] if found else None
 
 
-def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
-    """(argparse defaults from the config file, what the run says about it); the command line wins."""
+def read_config_file(path: str, argv: Sequence[str],
+                     parser: argparse.ArgumentParser) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
+    """(`parser`'s defaults from the config file, what the run says about it); the command line wins."""
     data = _read_config(path)
-    actions = {option[2:]: action for action in _PARSER._actions for option in action.option_strings  # noqa: SLF001
+    actions = {option[2:]: action for action in parser._actions for option in action.option_strings  # noqa: SLF001
                if option.startswith("--") and option not in ("--config-file", "--policy")}
     defaults: Dict[str, Any] = {}
     lines: List[str] = []
@@ -284,7 +275,7 @@ def _config_value(path: str, key: str, value: Any, action: argparse.Action) -> T
         if len(texts) != 1:
             raise OptionsError(f"config file {path}: `{key}` expects one value")
         return texts[0], texts[0]
-    return ([texts] if action.nargs == "+" else texts), ",".join(texts)
+    return texts, ",".join(texts)
 
 
 def _read_config(path: str) -> Mapping[Any, Any]:
