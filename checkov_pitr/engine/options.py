@@ -303,6 +303,3 @@ def _read_config(path: str) -> Mapping[Any, Any]:
     if not isinstance(data, Mapping):
         raise OptionsError(f"config file {path}: expected `key: value` settings at the top level")
     return data
-
-
-__all__ = ["FRAMEWORKS", "OUTPUTS", "OptionsError", "REFUSED", "ScanOptions", "parse_scan_arguments"]

@@ -254,6 +254,3 @@ def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = 
     """Read and judge everything `options` names, under `policy`."""
     readings, where = read_inputs(options, policy)
     return judge_readings(readings, options, policy, where, today)
-
-
-__all__ = ["FAILED", "Finding", "PASSED", "SKIPPED", "ScanResult", "UNKNOWN", "read_inputs", "reported_path", "scan", "walk"]
