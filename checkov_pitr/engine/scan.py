@@ -9,7 +9,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from checkov_pitr.domain import verdicts
 from checkov_pitr.domain.core import Result
@@ -58,44 +58,36 @@ class ScanResult:
 
 # --- walk --------------------------------------------------------------------------------------------
 
-def _skip_patterns(skip_paths: Sequence[str]) -> List["re.Pattern[str]"]:
-    compiled = []
-    for pattern in skip_paths:
-        try:  # checkov's rule: a pattern like ".x" is literal, others are regexes
-            compiled.append(re.compile(re.escape(pattern) if re.match(r"^\.[^\.]", pattern) else pattern))
-        except re.error:
-            continue
-    return compiled
-
-
-def _kept(root: str, names: List[str], skip_paths: Sequence[str], patterns: Sequence["re.Pattern[str]"]) -> List[str]:
-    """checkov's filter_ignored_paths: hidden names and IGNORED_DIRECTORIES go, then --skip-path
-    (a regex search of, or a substring in, the path joined from the scan root)."""
-    kept = [n for n in names if n not in IGNORED_DIRECTORIES and not n.startswith(".")]
-    if skip_paths:
-        kept = [n for n in kept if not any(p.search(os.path.join(root, n)) for p in patterns)
-                and not any(s in os.path.join(root, n) for s in skip_paths)]
-    return kept
-
-
 def walk(options: ScanOptions) -> List[Tuple[str, str, bool]]:
     """(path, scan root, named with -f) for each -f file and each file under each -d folder that
     checkov's skip rules leave, in a stable order. A symlinked folder is followed (a pull request
     could otherwise hide a deployable folder behind a link into a skipped one), each real folder once."""
+    patterns: List["re.Pattern[str]"] = []
+    for pattern in options.skip_paths:
+        try:  # checkov's rule: a pattern like ".x" is literal, others are regexes
+            patterns.append(re.compile(re.escape(pattern) if re.match(r"^\.[^\.]", pattern) else pattern))
+        except re.error:
+            continue
+
+    def kept(root: str, names: List[str]) -> List[str]:
+        """checkov's filter_ignored_paths: hidden names and IGNORED_DIRECTORIES go, then --skip-path
+        (a regex search of, or a substring in, the path joined from the scan root)."""
+        return sorted(n for n in names if n not in IGNORED_DIRECTORIES and not n.startswith(".")
+                      and not any(p.search(os.path.join(root, n)) for p in patterns)
+                      and not any(s in os.path.join(root, n) for s in options.skip_paths))
+
     found: List[Tuple[str, str, bool]] = [(f, os.curdir, True) for f in options.files]
-    patterns = _skip_patterns(options.skip_paths)
     for directory in options.directories:
         seen = {os.path.realpath(directory)}
         for root, dir_names, file_names in os.walk(directory, followlinks=True):
-            kept = []
-            for name in sorted(_kept(root, dir_names, options.skip_paths, patterns)):
+            folders = []
+            for name in kept(root, dir_names):
                 real = os.path.realpath(os.path.join(root, name))
                 if real not in seen:
                     seen.add(real)
-                    kept.append(name)
-            dir_names[:] = kept
-            found.extend((os.path.join(root, name), directory, False)
-                         for name in sorted(_kept(root, file_names, options.skip_paths, patterns)))
+                    folders.append(name)
+            dir_names[:] = folders
+            found.extend((os.path.join(root, name), directory, False) for name in kept(root, file_names))
     return found
 
 
@@ -222,8 +214,9 @@ class _Judge:
                        severity=self.policy.severity_for(PITR_ENABLED.id))
 
 
-def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy: LoadedPolicy,
-                   where: Dict[str, Tuple[str, str]], today: Optional[dt.date] = None) -> ScanResult:
+def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = None) -> ScanResult:
+    """Read and judge everything `options` names, under `policy`."""
+    readings, where = read_inputs(options, policy)
     judge = _Judge(options, policy, where, today)
     result = ScanResult()
     for reading in readings:
@@ -248,9 +241,3 @@ def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy
                 result.findings.append(finding)
     result.warnings = list(dict.fromkeys(result.warnings))
     return result
-
-
-def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = None) -> ScanResult:
-    """Read and judge everything `options` names, under `policy`."""
-    readings, where = read_inputs(options, policy)
-    return judge_readings(readings, options, policy, where, today)
