@@ -1,11 +1,11 @@
-"""The GitHub Action's job summary and its `failed-count`, from the SARIF and JSON reports.
+"""The GitHub Action's job summary and its `failed-count`, from the SARIF and JSON reports (no checkov here):
 
     python -m checkov_pitr.integration.summary [--count] results.sarif [--json report.json] [--directory DIR] [--plan-file FILE]
     python -m checkov_pitr.integration.summary --fix-diff fix.diff --fix-notes fix.err --fix-exit-code N
 
-The one place that counts failures: a distinct (check, file, resource) among the SARIF's unsuppressed
-results, so a finding of both the source and the plan scan counts once everywhere. It imports neither
-checkov nor the engine. `--count` exits 2 when the SARIF cannot be read; the Markdown is advice (exit 0).
+The one place that counts failures: a distinct (check, file, resource) among the SARIF's unsuppressed results,
+so a finding of both the source and the plan scan counts once. `--count` exits 2 when the SARIF cannot be
+read; the Markdown is advice (exit 0).
 """
 from __future__ import annotations
 
@@ -56,26 +56,15 @@ def findings(sarif: Mapping[str, Any]) -> List[Finding]:
     return list(found.values())
 
 
-def failed_count(sarif: Mapping[str, Any]) -> int:
-    """The Action's `failed-count`: the number of rows the summary lists."""
-    return len(findings(sarif))
-
-
 def _reports(report: Any) -> List[Mapping[str, Any]]:
     """checkov's JSON output: one report, a list of them, or a bare summary when nothing was found."""
     return [r for r in (report if isinstance(report, list) else [report]) if isinstance(r, dict)]
 
 
 def tables_judged(report: Any) -> int:
-    """Tables with a result (passed, failed or skipped), per report: the distinct (file, resource) of
-    its results, or its `resource_count` when larger (`--quiet` leaves passed results out)."""
-    total = 0
-    for item in _reports(report):
-        results = item.get("results") or {}
-        seen = {(r.get("file_path"), r.get("resource"))
-                for key in ("passed_checks", "failed_checks", "skipped_checks") for r in results.get(key) or []}
-        total += max(len(seen), int((item.get("summary") or item).get("resource_count") or 0))
-    return total
+    """Tables with a result (passed, failed or skipped): each report's `resource_count`, the distinct
+    (file, resource) of its records, kept under `--quiet`, which leaves passed results out."""
+    return sum(int((item.get("summary") or item).get("resource_count") or 0) for item in _reports(report))
 
 
 def failure_records(report: Any) -> int:
@@ -210,7 +199,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if sarif is None:
         print(f"summary: {problem}", file=sys.stderr)
         return 2
-    count = failed_count(sarif)
+    count = len(findings(sarif))  # the Action's `failed-count`: the rows the summary lists
     records = failure_records(report) if report is not None else count
     print(count)
     if records > count:
