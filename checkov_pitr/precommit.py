@@ -1,13 +1,10 @@
-"""`checkov-pitr-pre-commit [OPTIONS] FILES...` (SPEC "The pre-commit hook"), run by pre-commit from
-the repository top with the changed files. It judges them and what their change can alter:
-
-- a Terraform file: the roots that read its folder, as the Terraform reader finds them (the folder,
-  or its callers: a module is judged with its callers' arguments); a tfvars file: its folder;
-- a serverless `${file(...)}` include: the serverless files including it (not the include alone);
-- a template, serverless file or plan that may hold a table: itself. Other files: nothing is said.
-
-One engine scan (roots as -d, their subfolders skipped; files as -f) with `checkov-pitr`'s options,
-output and exit code; files are named from the top (`/infra/a/main.tf`), as `checkov-pitr -d .` does.
+"""`checkov-pitr-pre-commit [OPTIONS] FILES...` (SPEC "The pre-commit hook"), run by pre-commit from the
+repository top with the changed files. It judges what their change can alter: for a Terraform file, the roots
+that read its folder as the Terraform reader finds them (a module is judged with its callers' arguments); for
+a tfvars file, its folder; for a serverless `${file(...)}` include, the serverless files including it; for a
+template, serverless file or plan that may hold a table, itself; for other files, nothing. One engine scan
+(roots as -d, their subfolders skipped; files as -f) with `checkov-pitr`'s options, output and exit code;
+files are named from the top (`/infra/a/main.tf`), as `checkov-pitr -d .` does.
 """
 from __future__ import annotations
 

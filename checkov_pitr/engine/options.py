@@ -92,29 +92,17 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> _Parser:
     parser = _Parser(prog=PROG, add_help=False, allow_abbrev=False)
-    add = parser.add_argument
-    add("-d", "--directory", action="extend", nargs="+", default=[])
-    add("-f", "--file", action="extend", nargs="+", default=[])
-    add("--framework", action="extend", nargs="+", default=[])
-    add("--skip-framework", action="extend", nargs="+", default=[])
-    add("-o", "--output", action="append", default=[])
-    add("--output-file-path")
-    add("--soft-fail", action="store_true")
-    add("--soft-fail-on", action="append", default=[])
-    add("--hard-fail-on", action="append", default=[])
-    add("--compact", action="store_true")
-    add("--quiet", action="store_true")
-    add("--skip-path", action="append", default=[])
-    add("-c", "--check", action="append", default=[])
-    add("--skip-check", action="append", default=[])
-    add("--var-file", action="append", default=[])
-    add("--repo-root-for-plan-enrichment", action="extend", nargs="+", default=[])
-    add("--policy")
-    add("--config-file")
-    # accepted, with checkov's meaning already true of every checkov-pitr run
-    add("--skip-download", action="store_true")  # nothing is ever downloaded
-    add("--no-guide", action="store_true")  # no guidelines are fetched
-    add("-s", action="store_true", dest="soft_fail_short")
+    for names in ("-d/--directory", "-f/--file", "--framework", "--skip-framework", "--repo-root-for-plan-enrichment"):
+        parser.add_argument(*names.split("/"), action="extend", nargs="+", default=[])
+    for names in ("-o/--output", "--soft-fail-on", "--hard-fail-on", "--skip-path", "-c/--check", "--skip-check",
+                  "--var-file"):
+        parser.add_argument(*names.split("/"), action="append", default=[])
+    # --skip-download and --no-guide are accepted: nothing is ever downloaded, no guidelines are fetched
+    for name in ("--soft-fail", "--compact", "--quiet", "--skip-download", "--no-guide"):
+        parser.add_argument(name, action="store_true")
+    for name in ("--output-file-path", "--policy", "--config-file"):
+        parser.add_argument(name)
+    parser.add_argument("-s", action="store_true", dest="soft_fail_short")
     return parser
 
 
