@@ -12,11 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from checkov_pitr.rule import CHECKS, TOOL_NAME as PROG
+from checkov_pitr.rule import CHECKS, FRAMEWORKS, TOOL_NAME as PROG
 
 OUTPUTS = ("cli", "json", "sarif", "junitxml", "github_failed_only", "gitlab_sast", "csv")
-# The frameworks our checks judge, in checkov's names; `terraform` selects .tf.json too, as in checkov.
-FRAMEWORKS = ("cloudformation", "serverless", "terraform", "terraform_json", "terraform_plan")
 # checkov's frameworks that hold no DynamoDB table of ours: selecting only them judges nothing.
 _OTHER_FRAMEWORKS = (
     "all", "ansible", "argo_workflows", "arm", "azure_pipelines", "bicep", "bitbucket_pipelines", "circleci_pipelines",
