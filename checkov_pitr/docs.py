@@ -1,9 +1,5 @@
-"""Generated README parts, from the rule metadata in rule.py.
-
-    python -m checkov_pitr.docs README.md   # rewrites the block between the markers
-
-A test fails when README.md and this output disagree, so the README never repeats metadata by hand.
-"""
+"""The README's checks table, from rule.py: `python -m checkov_pitr.docs README.md` rewrites it between the
+markers, and a test fails when README.md and this output disagree (the README never repeats metadata by hand)."""
 from __future__ import annotations
 
 import sys

@@ -34,12 +34,12 @@ def _folder(path: str) -> str:
     return os.path.dirname(os.path.abspath(path))
 
 
+@dataclasses.dataclass
 class Repository:
     """The repository's files, walked once (only when a change needs it) with the scan's skip rules."""
 
-    def __init__(self, top: str, options: ScanOptions) -> None:
-        self.top = top
-        self.options = options
+    top: str
+    options: ScanOptions
 
     @functools.cached_property
     def files(self) -> List[str]:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote
 
@@ -153,9 +154,12 @@ def fix_markdown(diff: str, notes: str, exit_code: int, limit: int = MAX_DIFF_CH
     return "\n".join(lines) + "\n"
 
 
-def _read(path: str, errors: str = "replace") -> str:
-    with open(path, encoding="utf-8", errors=errors) as handle:
-        return handle.read()
+def _text(path: str) -> str:
+    """A file's text; "" when it was not written (no diff or notes: the summary says what it has)."""
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -171,24 +175,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--fix-exit-code", type=int, default=1)
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.fix_diff is not None:
-        texts = []
-        for path in (args.fix_diff, args.fix_notes):
-            try:
-                texts.append(_read(path))
-            except OSError:  # no diff or notes written: the summary says what it has
-                texts.append("")
-        sys.stdout.write(fix_markdown(texts[0], texts[1], args.fix_exit_code))
+        sys.stdout.write(fix_markdown(_text(args.fix_diff), _text(args.fix_notes), args.fix_exit_code))
         return 0
     if not args.sarif:
         print("summary: a SARIF file is needed", file=sys.stderr)
         return 2
     try:
-        report = json.loads(_read(args.json, "strict")) if args.json else None
+        report = json.loads(Path(args.json).read_text(encoding="utf-8")) if args.json else None
     except (OSError, ValueError):
         report = None  # the table count is advice: the SARIF alone still gives the failures
     sarif: Optional[Dict[str, Any]] = None
     try:
-        sarif, problem = json.loads(_read(args.sarif, "strict")), ""
+        sarif, problem = json.loads(Path(args.sarif).read_text(encoding="utf-8")), ""
         if not isinstance(sarif, dict) or not isinstance(sarif.get("runs"), list):
             raise ValueError("not a SARIF log")
     except (OSError, ValueError) as exc:
