@@ -110,7 +110,7 @@ def patch_deep_template_parsing() -> bool:
     return patched
 
 
-CHECKOUT_MARKER = os.path.join("checkov_pitr", "checks", "checkov_pitr_cloudformation_checks.py")
+CHECKOUT_MARKER = os.path.join("checkov_pitr", "checks", "checkov_pitr_checks.py")
 
 
 def patch_graph_policy_loading() -> bool:
