@@ -52,7 +52,6 @@ class Finding:
 class ScanResult:
     findings: List[Finding] = field(default_factory=list)
     warnings: List[Tuple[str, str]] = field(default_factory=list)  # (path, one line)
-    tables: int = 0  # tables judged (each once, whatever the number of checks)
     files_judged: Set[str] = field(default_factory=set)  # real paths of files that held a table or a reason
 
 
@@ -233,7 +232,6 @@ def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = 
             if table.resource in seen:
                 continue  # a resource written twice (a duplicate logical id) is one table, one result
             seen.add(table.resource)
-            result.tables += 1
             result.findings.extend(judge.table(table))
         if reading.not_judged:
             finding = judge.not_judged(reading)
