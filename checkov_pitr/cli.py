@@ -1,7 +1,5 @@
-"""`checkov-pitr` (usage and exit codes: messages.HELP): one scan, from argv to exit code. The command
-line is parsed once (engine/options.py), the policy loaded (domain/policy.py), the inputs read and
-judged by the engine (engine/scan.py), the findings written in checkov's formats (outputs/render.py).
-"""
+"""`checkov-pitr` (usage and exit codes: messages.HELP), from argv to exit code: the command line parsed once
+(engine/options.py), the policy loaded, the engine's scan (engine/scan.py), checkov's formats (outputs/render.py)."""
 from __future__ import annotations
 
 import gc

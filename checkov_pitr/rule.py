@@ -1,7 +1,5 @@
-"""The one place that describes rule DynamoDB-003 and its checks.
-
-Checks, SARIF rules, the CLI and the README table all read these records; nothing repeats them.
-"""
+"""The one place that describes rule DynamoDB-003 and its checks: checks, SARIF rules, the CLI and the
+README table all read these records; nothing repeats them."""
 from __future__ import annotations
 
 from dataclasses import dataclass

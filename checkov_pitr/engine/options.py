@@ -1,9 +1,6 @@
-"""The one parse of a `checkov-pitr` scan command line (and of the `--config-file` it names) into
-`ScanOptions`, the value every later step takes as an argument. No checkov here.
-
-The SPEC's "Command line" lists the checkov arguments a scan takes, with checkov's meaning. Every
-other checkov argument is refused with the reason (exit 2, one line): none is silently ignored.
-"""
+"""The one parse of a scan command line (and of the `--config-file` it names) into `ScanOptions`. No checkov
+here. The arguments are checkov's, with its meaning (SPEC "Command line"); every other checkov argument is
+refused with the reason (exit 2, one line): none is silently ignored."""
 from __future__ import annotations
 
 import argparse
@@ -247,11 +244,9 @@ def read_config_file(path: str, argv: Sequence[str],
 
 def _config_value(path: str, key: str, value: Any, action: argparse.Action) -> Tuple[Any, str]:
     if action.nargs == 0:  # a flag: `soft-fail: true`
-        text = str(value).lower()
-        if text in ("true", "yes", "on", "1"):
-            return True, "true"
-        if text in ("false", "no", "off", "0"):
-            return False, "false"
+        for flag, words in ((True, ("true", "yes", "on", "1")), (False, ("false", "no", "off", "0"))):
+            if str(value).lower() in words:
+                return flag, str(flag).lower()
         raise OptionsError(f"config file {path}: `{key}` expects true or false")
     values = value if isinstance(value, list) else [value]
     if any(isinstance(v, (dict, list)) for v in values):

@@ -1,7 +1,5 @@
-"""The engine: walk the inputs, read each file once with the domain's readers, judge every table,
-apply the policy. Every entry point (the scan, `fix`, the pre-commit hook, the Action) calls
-`scan()` in-process. No checkov here: outputs/ renders the findings with checkov's classes.
-"""
+"""The engine: walk the inputs, read each file once with the domain's readers, judge every table under the
+policy. Every entry point calls `scan()` in-process; no checkov here (outputs/ renders the findings)."""
 from __future__ import annotations
 
 import datetime as dt

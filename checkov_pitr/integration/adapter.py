@@ -1,8 +1,6 @@
-"""Thin checkov adapters around the core, for plain checkov (`--external-checks-dir`): one class per
-framework family. checkov calls `run()` with the resource's configuration; we honour skips only where
-the domain's reading finds them, add policy exemptions, call the core, put its one-line reason into
-`details`, and never let an exception escape (checkov would drop the table from the report).
-"""
+"""The checks plain checkov (`--external-checks-dir`) runs, one class per framework family, around the core:
+skips only where the domain's reading finds them, policy exemptions, the core's one-line reason in `details`,
+and no exception ever escapes (checkov would drop the table from the report)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Sequence, Tuple

@@ -121,11 +121,7 @@ def patch_graph_policy_loading() -> bool:
 
     def wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
         def load_external_checks(self: Any, dir: str) -> None:  # noqa: A002 - checkov's parameter name
-            try:
-                ours = os.path.isfile(os.path.join(os.path.expanduser(str(dir)), CHECKOUT_MARKER))
-            except Exception:
-                ours = False
-            if not ours:
+            if not os.path.isfile(os.path.join(os.path.expanduser(str(dir)), CHECKOUT_MARKER)):
                 original(self, dir)
 
         return load_external_checks

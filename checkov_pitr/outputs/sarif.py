@@ -1,9 +1,7 @@
-"""SARIF 2.1.0 for GitHub code scanning: checkov's `Sarif` class with the JSON code scanning needs. Rules
-carry help, a helpUri, `security-severity` and tags; results are failures only (code scanning ignores
-SARIF suppressions); `partialFingerprints` have no line numbers, so an alert survives edits above it;
-URIs are relative to the repository root; a plan finding points at the `resource` block in the
-Terraform source (plan_sources.py), else at the resource's line in the plan; never at line 0.
-"""
+"""SARIF 2.1.0 for GitHub code scanning, built on checkov's `Sarif` class. Results are failures only (code
+scanning ignores SARIF suppressions: a skip would open an alert); fingerprints hold no line numbers (an alert
+survives edits above it); URIs are relative to the repository root; a plan finding points at its Terraform
+`resource` block (plan_sources.py), else at its line in the plan."""
 from __future__ import annotations
 
 import hashlib

@@ -1,8 +1,6 @@
-"""What every run states, so a reviewer sees what a pull request changed (SPEC "What a pull request
-cannot change"): the policy in effect, each exemption that matched, each skip comment that applied,
-each table left UNKNOWN. The CLI prints `visibility_lines` on stderr; the SARIF run carries
-`sarif_notifications` in `invocations[0].toolExecutionNotifications`. Both read the engine's findings.
-"""
+"""What every run states, so a reviewer sees what a pull request changed (SPEC "What a pull request cannot
+change"): the policy in effect, each exemption that matched, each skip comment that applied, each UNKNOWN
+table; on stderr (`visibility_lines`) and in the SARIF run's notifications (`sarif_notifications`)."""
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Sequence, Tuple
