@@ -151,6 +151,3 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         return 0
     return run_scan(args, out, err)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -169,6 +169,3 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     # no "exemption matched no resource" warnings: a commit's scan is partial
     return scan_and_report(scanned, policy, out, err, narrow=narrow, prog=PROG, stale_exemptions=False)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -53,8 +53,6 @@ class ScanResult:
     files_judged: Set[str] = field(default_factory=set)  # real paths of files that held a table or a reason
 
 
-# --- walk --------------------------------------------------------------------------------------------
-
 def walk(options: ScanOptions) -> List[Tuple[str, str, bool]]:
     """(path, scan root, named with -f) for each -f file and each file under each -d folder that
     checkov's skip rules leave, in a stable order. A symlinked folder is followed (a pull request
@@ -93,8 +91,6 @@ def reported_path(path: str, root: str) -> str:
     relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
     return "/" + relative.replace(os.sep, "/")
 
-
-# --- read --------------------------------------------------------------------------------------------
 
 def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileReading], Dict[str, Tuple[str, str]]]:
     """Every reading of the inputs, and realpath -> (path as joined from its scan root, scan root)."""
@@ -136,8 +132,6 @@ def _declared_or_called_by(table: FoundTable, named: str, folder: str) -> bool:
     caller = os.path.realpath(table.calling_file) if table.calling_file else None
     return caller == named or (caller is not None and os.path.dirname(caller) != folder)
 
-
-# --- judge -------------------------------------------------------------------------------------------
 
 @dataclass
 class _Judge:

@@ -33,8 +33,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NO_COLOUR = "ANSI_COLORS_DISABLED"  # termcolor's switch
 
 
-# --- findings -> checkov reports ---------------------------------------------------------------------
-
 def _code_block(files: Dict[str, List[str]], path: str, start: int, end: int) -> List[Tuple[int, str]]:
     """A record's code block; `files` keeps each file's lines, read once."""
     if path not in files:
@@ -84,8 +82,6 @@ def reports_of(result: ScanResult) -> List[Report]:
     return [by_framework[f] for f in FRAMEWORKS if f in by_framework]
 
 
-# --- the exit code -----------------------------------------------------------------------------------
-
 def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
     """With checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules):
     the highest --soft-fail-on severity, the lowest --hard-fail-on one, and the check ids of each."""
@@ -96,8 +92,6 @@ def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
         thresholds[f"{kind}_fail_threshold"] = pick(levels, key=lambda s: s.level) if levels else None
     return 1 if any(report.get_exit_code(thresholds) == 1 for report in reports) else 0
 
-
-# --- outputs -----------------------------------------------------------------------------------------
 
 def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
     from checkov.version import version as checkov_version
@@ -161,10 +155,8 @@ def _csv(reports: Sequence[Report], options: ScanOptions) -> None:
     csv_report = CSVSBOM()
     for report in reports:
         csv_report.add_report(report=report, git_org="", git_repository="")
-    folder = options.output_file_path or ""
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    csv_report.persist_report(is_api_key=False, output_path=folder)
+    os.makedirs(options.output_file_path or os.curdir, exist_ok=True)
+    csv_report.persist_report(is_api_key=False, output_path=options.output_file_path or "")
 
 
 def _save(path: str, data: str) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from checkov.common.output.sarif import Sarif
 
 from checkov_pitr import __version__
+from checkov_pitr.domain.fixer import FixCache, sarif_fix
 from checkov_pitr.domain.readers.plan import NotAPlan, decode_plan_text
 from checkov_pitr.domain.plan_sources import SourceFinder
 from checkov_pitr.outputs.visibility import sarif_notifications
@@ -131,6 +132,7 @@ class PitrSarif(Sarif):
         self.paths = RepositoryPaths(self.scan_roots, workspace)
         self.plans: Dict[str, Optional[Mapping[str, Any]]] = {}  # each plan's JSON, decoded once
         self.sources = SourceFinder()
+        self.fix_cache = FixCache()
         super().__init__(reports=reports, tool=TOOL_NAME)
 
     def create_json(self) -> Dict[str, Any]:  # checkov's entry point
@@ -199,10 +201,6 @@ class PitrSarif(Sarif):
         if record.check_id not in FIXABLE_CHECKS or check_type == PLAN_CHECK_TYPE or not path:
             return []
         try:
-            from checkov_pitr.domain.fixer import FixCache, sarif_fix
-
-            if not hasattr(self, "fix_cache"):
-                self.fix_cache = FixCache()
             minimum = self.policy.core.min_recovery_period_days
             return sarif_fix(self.fix_cache, path, resource, record.check_id, minimum, uri)
         except Exception:  # a fix is a nicety; the finding stands without it
