@@ -99,14 +99,8 @@ def choose(changed: Sequence[str], repository: Repository) -> Tuple[List[str], L
 def subfolders_skipped(roots: Sequence[str]) -> Tuple[str, ...]:
     """--skip-path patterns (checkov's regexes of the joined path) that keep a `-d` walk of each root to
     the folder itself: its subfolders are modules (the reader follows the calls) or other roots."""
-    patterns: List[str] = []
-    for root in roots:
-        try:
-            names = sorted(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n)))
-        except OSError:
-            continue
-        patterns += ["^" + re.escape(os.path.join(root, name)) + "$" for name in names]
-    return tuple(patterns)
+    return tuple("^" + re.escape(os.path.join(root, name)) + "$"
+                 for root in roots for name in sorted(next(os.walk(root), ("", [], []))[1]))
 
 
 def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:

@@ -115,19 +115,14 @@ def _refuse_unknown(unknown: Sequence[str]) -> None:
         raise OptionsError(f"unexpected argument {arg!r}: name inputs with -d DIR or -f FILE")
 
 
-_SEVERITY_LEVELS = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
-
-
 def _by_severity(tokens: Sequence[str]) -> List[str]:
     """checkov's meaning of a severity in --check / --skip-check: every check of that severity or
     higher (the rule's severity; a policy's severity overrides change how results are shown)."""
+    levels = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
     ids: List[str] = []
     for token in tokens:
-        if token.upper() in _SEVERITY_LEVELS:
-            floor = _SEVERITY_LEVELS.index(token.upper())
-            ids += [c for c, meta in CHECKS.items() if _SEVERITY_LEVELS.index(meta.severity) >= floor]
-        else:
-            ids.append(token)
+        floor = levels.index(token.upper()) if token.upper() in levels else None
+        ids += [token] if floor is None else [c for c, meta in CHECKS.items() if levels.index(meta.severity) >= floor]
     return ids
 
 

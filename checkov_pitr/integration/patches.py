@@ -51,9 +51,8 @@ def _fix_attachments(results: Any) -> Any:
             continue
         try:
             artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+            artifact = artifact if isinstance(artifact, dict) and isinstance(artifact["uri"], str) else None
         except (KeyError, IndexError, TypeError):
-            artifact = None
-        if not (isinstance(artifact, dict) and isinstance(artifact.get("uri"), str)):
             artifact = None
         fixed: List[Dict[str, Any]] = []
         for attachment in attachments:
