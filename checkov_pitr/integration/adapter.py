@@ -25,15 +25,17 @@ _CHECKOV_RESULT = {Result.PASSED: CheckResult.PASSED, Result.FAILED: CheckResult
 
 class PitrCheck:
     """What every checkov-pitr check shares; mixed in before checkov's base resource check. A subclass gives
-    `label`, `subjects`, `dialect_for`, `skips`, `resource_ids`, `resource_tags` and `EVALUATED_KEYS`."""
+    `label`, `subjects`, `dialect_for`, `skips`, `resource_ids`, `resource_tags`, `RESOURCES`, `EVALUATED_KEYS`."""
 
     meta: CheckMeta
+    RESOURCES: Sequence[str]
     EVALUATED_KEYS: Dict[str, List[str]]
 
-    def __init__(self, meta: CheckMeta, supported_resources: Sequence[str], base: type) -> None:
+    def __init__(self, meta: CheckMeta) -> None:
         self.meta = meta
-        base.__init__(self, name=meta.name, id=meta.id, categories=[CheckCategories.BACKUP_AND_RECOVERY],  # type: ignore[misc]
-                      supported_resources=list(supported_resources), guideline=meta.guideline)
+        super().__init__(  # type: ignore[call-arg]  # checkov's base resource check, after this mixin
+            name=meta.name, id=meta.id, categories=[CheckCategories.BACKUP_AND_RECOVERY],
+            supported_resources=list(self.RESOURCES), guideline=meta.guideline)
 
     # checkov reads `check.severity` when it filters and reports; ours follows the policy.
     @property
@@ -104,11 +106,9 @@ class PitrCheck:
 class CloudFormationPitrCheck(PitrCheck, CfnResourceCheck):
     """CloudFormation, SAM, CDK output, serverless.yml resources."""
 
+    RESOURCES = core.CFN_TYPES
     EVALUATED_KEYS = {PITR_ENABLED.id: ["Properties/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled"],
                       PITR_PERIOD.id: ["Properties/PointInTimeRecoverySpecification/RecoveryPeriodInDays"]}
-
-    def __init__(self, meta: CheckMeta) -> None:
-        super().__init__(meta, core.CFN_TYPES, CfnResourceCheck)
 
     def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
         return name
@@ -141,13 +141,11 @@ class CloudFormationPitrCheck(PitrCheck, CfnResourceCheck):
 class TerraformPitrCheck(PitrCheck, TfResourceCheck):
     """Terraform HCL, .tf.json and plans."""
 
+    RESOURCES = core.TF_TYPES
     EVALUATED_KEYS = {PITR_ENABLED.id: ["point_in_time_recovery/[0]/enabled", "replica/*/point_in_time_recovery",
                                         "point_in_time_recovery"],
                       PITR_PERIOD.id: ["point_in_time_recovery/[0]/recovery_period_in_days"],
                       PITR_NOT_LOST.id: ["point_in_time_recovery"]}
-
-    def __init__(self, meta: CheckMeta) -> None:
-        super().__init__(meta, core.TF_TYPES, TfResourceCheck)
 
     def scan_entity_conf(self, conf: Dict[str, Any], entity_type: str) -> CheckResult:
         # checkov's base class runs handle_dynamic_values here, which copies a dynamic block's content

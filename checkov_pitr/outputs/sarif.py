@@ -96,9 +96,7 @@ class RepositoryPaths:
     """Paths as code scanning wants them: relative to the repository root, `/`-separated."""
 
     def __init__(self, scan_roots: Sequence[str], workspace: Optional[str] = None, cwd: Optional[str] = None) -> None:
-        bases = [workspace] if workspace else []
-        bases += [cwd or os.getcwd(), *scan_roots]
-        self.bases = [os.path.abspath(b) for b in bases if b]
+        self.bases = [os.path.abspath(b) for b in (workspace, cwd or os.getcwd(), *scan_roots) if b]
         self._uris: Dict[str, str] = {}
 
     def relative(self, path: str) -> str:
