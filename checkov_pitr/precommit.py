@@ -15,9 +15,10 @@ import re
 import sys
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, TextIO, Tuple
 
-from checkov_pitr.cli import say
-from checkov_pitr.domain.inventory import is_terraform_file
-from checkov_pitr.engine.options import OptionsError, ScanOptions
+from checkov_pitr.cli import say, scan_and_report
+from checkov_pitr.domain.inventory import MAX_FILE_BYTES, is_terraform_file, may_hold_tables, read_file_bytes
+from checkov_pitr.domain.readers.cloudformation import SERVERLESS_NAMES
+from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_arguments_and_files
 
 if TYPE_CHECKING:
     from checkov_pitr.engine.scan import Finding, ScanResult
@@ -57,7 +58,6 @@ class Repository:
     @functools.cached_property
     def includers(self) -> Dict[str, List[str]]:
         """Real path of an included file -> the serverless files whose `resources` include it."""
-        from checkov_pitr.domain.readers.cloudformation import SERVERLESS_NAMES
         from checkov_pitr.domain.readers.serverless import included_files
 
         found: Dict[str, List[str]] = {}
@@ -74,9 +74,6 @@ class Repository:
 
 def choose(changed: Sequence[str], repository: Repository) -> Tuple[List[str], List[str]]:
     """(the Terraform root folders, absolute; the files judged as themselves) for a commit's changes."""
-    from checkov_pitr.domain.inventory import MAX_FILE_BYTES, may_hold_tables, read_file_bytes
-    from checkov_pitr.domain.readers.cloudformation import SERVERLESS_NAMES
-
     terraform = [p for p in changed if is_terraform_file(p)]
     roots = set(repository.roots(terraform)) if terraform else set()
     roots.update(_folder(p) for p in changed if p.endswith(TFVARS_SUFFIXES))
@@ -105,8 +102,6 @@ def subfolders_skipped(roots: Sequence[str]) -> Tuple[str, ...]:
 
 def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
     """(the hook's `args:` as scan options, the changed files); the inputs are never -d / -f."""
-    from checkov_pitr.engine.options import parse_arguments_and_files
-
     named = [o for o in argv if o.split("=", 1)[0] in INPUT_OPTIONS]
     if named:
         raise OptionsError(f"{named[0].split('=', 1)[0]} is not a hook argument: the hook judges the files a commit "
@@ -115,7 +110,6 @@ def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
 
 
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
-    from checkov_pitr.cli import scan_and_report
     from checkov_pitr.domain.policy import PolicyError, load_policy
     from checkov_pitr.engine.scan import reported_path
 

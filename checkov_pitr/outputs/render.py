@@ -13,6 +13,7 @@ from checkov.common.models.enums import CheckResult
 from checkov.common.output.record import Record
 from checkov.common.output.report import Report
 from checkov.common.util.json_utils import CustomJSONEncoder
+from checkov.version import version as checkov_version
 
 from checkov_pitr import __version__
 from checkov_pitr.outputs import safe_text
@@ -94,8 +95,6 @@ def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
 
 
 def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
-    from checkov.version import version as checkov_version
-
     text = "" if options.quiet else (f"checkov-pitr {__version__}: DynamoDB point-in-time recovery (Conformity "
                                      f"DynamoDB-003), rendered with checkov {checkov_version}\n\n")
     # Colour that render strips is not made: termcolor reads the environment (a missing key raises inside

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 from checkov.common.output.sarif import Sarif
+from checkov.version import version as checkov_version
 
 from checkov_pitr import __version__
 from checkov_pitr.domain.fixer import FixCache, sarif_fix
@@ -134,8 +135,6 @@ class PitrSarif(Sarif):
         super().__init__(reports=reports, tool=TOOL_NAME)
 
     def create_json(self) -> Dict[str, Any]:  # checkov's entry point
-        from checkov.version import version as checkov_version
-
         rules = [our_rule(meta, severity_name(self.policy.severity_for(meta.id))) for meta in CHECKS.values()]
         notifications = sarif_notifications(self.policy, self.findings, self.paths.uri)
         return {
