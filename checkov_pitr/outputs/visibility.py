@@ -10,19 +10,6 @@ from checkov_pitr.engine.scan import SKIPPED, UNKNOWN, Finding
 from checkov_pitr.outputs import safe_text
 
 
-def matched_exemptions(findings: Sequence[Finding]) -> List[Tuple[Exemption, str, List[str], str]]:
-    """(exemption, resource, check ids, file) for every resource an exemption skipped."""
-    found: Dict[Tuple[int, str], Tuple[Exemption, List[str], str]] = {}
-    for finding in findings:
-        if finding.result == SKIPPED and finding.exemption is not None:
-            _, checks, _ = found.setdefault((finding.exemption.index, finding.resource),
-                                            (finding.exemption, [], finding.path))
-            if finding.check_id not in checks:
-                checks.append(finding.check_id)
-    return [(exemption, resource, sorted(checks), path)
-            for (_, resource), (exemption, checks, path) in sorted(found.items(), key=lambda item: item[0])]
-
-
 def _facts(policy: LoadedPolicy, findings: Sequence[Finding]) -> List[Tuple[str, str, str, str, Dict[str, Any]]]:
     """(SARIF level, descriptor, the line, file, SARIF properties) of each fact a run states, in order."""
     core = policy.core
@@ -33,7 +20,14 @@ def _facts(policy: LoadedPolicy, findings: Sequence[Finding]) -> List[Tuple[str,
                   "policy": policy.shown_source, "minRecoveryPeriodDays": core.min_recovery_period_days,
                   "unresolved": core.unresolved, "maxExemptionDays": policy.max_exemption_days,
                   "deployedWith": policy.deployed_with, "exemptions": len(policy.exemptions)})]
-    for exemption, resource, checks, path in matched_exemptions(findings):
+    matched: Dict[Tuple[int, str], Tuple[Exemption, List[str], str]] = {}  # by (exemption, resource)
+    for f in findings:
+        if f.result == SKIPPED and f.exemption is not None:
+            _, checks, _ = matched.setdefault((f.exemption.index, f.resource), (f.exemption, [], f.path))
+            if f.check_id not in checks:
+                checks.append(f.check_id)
+    for (_, resource), (exemption, checks, path) in sorted(matched.items(), key=lambda item: item[0]):
+        checks.sort()
         text = (f"exemption {exemption.label} skipped {safe_text(resource)} for {', '.join(checks)}: "
                 f"{excerpt(exemption.reason, 200)} (expires {exemption.expires.isoformat()}; "
                 f"covers {exemption.checks_text})")
