@@ -187,11 +187,9 @@ class _Judge:
         return Finding(result=_VERDICT[verdict.result], reason=reason, **base)
 
     def _exemption(self, table: FoundTable, check_id: str) -> Tuple[Optional[Exemption], Optional[Exemption]]:
-        if not self.policy.exemptions:
-            return None, None
         try:
-            kwargs = {"today": self.today} if self.today else {}
-            return self.policy.exemption_for(check_id, list(table.resource_ids) or [table.resource], dict(table.tags), **kwargs)
+            ids = list(table.resource_ids) or [table.resource]
+            return self.policy.exemption_for(check_id, ids, dict(table.tags), self.today)
         except Exception:  # exemption matching must never hide a table
             return None, None
 
