@@ -11,9 +11,7 @@ PROJECT_URL = "https://github.com/checkov-pitr/checkov-pitr"
 
 RULE_ID = "DynamoDB-003"
 RULE_TITLE = "DynamoDB Continuous Backups"
-GUIDELINE_URL = (
-    "https://www.trendmicro.com/cloudoneconformity/knowledge-base/aws/DynamoDB/continuous-backups.html"
-)
+GUIDELINE_URL = "https://www.trendmicro.com/cloudoneconformity/knowledge-base/aws/DynamoDB/continuous-backups.html"
 
 # What each framework needs written to turn PITR on; used by messages and by SARIF help.
 FIX_CLOUDFORMATION = """\

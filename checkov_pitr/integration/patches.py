@@ -83,18 +83,6 @@ def patch_sarif_attachments() -> bool:
 NESTING_ERROR = "exceeded maximum nesting depth (RecursionError)"
 
 
-def _parse_without_recursion_error(original: Callable[..., Any]) -> Callable[..., Any]:
-    def parse(filename: str, out_parsing_errors: Any = None, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return original(filename, out_parsing_errors, *args, **kwargs)
-        except RecursionError:
-            if isinstance(out_parsing_errors, dict):
-                out_parsing_errors[str(filename)] = f"Parsing error in file: {filename} - {NESTING_ERROR}"
-            return None, None
-
-    return parse
-
-
 def patch_deep_template_parsing() -> bool:
     """On Python < 3.11 a template nested thousands deep lets a RecursionError out of checkov's
     CloudFormation `parse`, ending the whole CloudFormation scan: it becomes that file's parsing error,
@@ -102,9 +90,20 @@ def patch_deep_template_parsing() -> bool:
     from checkov.cloudformation import cfn_utils
     from checkov.cloudformation import parser as cfn_parser
 
+    def wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
+        def parse(filename: str, out_parsing_errors: Any = None, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return original(filename, out_parsing_errors, *args, **kwargs)
+            except RecursionError:
+                if isinstance(out_parsing_errors, dict):
+                    out_parsing_errors[str(filename)] = f"Parsing error in file: {filename} - {NESTING_ERROR}"
+                return None, None
+
+        return parse
+
     if getattr(cfn_utils, "parse", None) is not getattr(cfn_parser, "parse", None):
         return False
-    patched = _wrap(cfn_parser, "parse", ["filename", "out_parsing_errors"], _parse_without_recursion_error, prefix=True)
+    patched = _wrap(cfn_parser, "parse", ["filename", "out_parsing_errors"], wrapper, prefix=True)
     cfn_utils.parse = cfn_parser.parse  # type: ignore[attr-defined]
     return patched
 
@@ -156,27 +155,26 @@ class CarriedDetail(str):
 DETAILS_KEY = "checkov_pitr_details"
 
 
-def _record_with_details(original: Callable[..., Any]) -> Callable[..., Any]:
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        try:
-            carried = self.check_result.pop(DETAILS_KEY, None) if isinstance(self.check_result, dict) else None
-            if carried and not self.details:
-                self.details = list(carried)
-            if str(getattr(self, "check_id", "")).startswith(OUR_CHECK_PREFIX) and isinstance(self.details, list):
-                self.details = [CarriedDetail(d) if type(d) is str else d for d in self.details]
-        except Exception:  # never lose a record over a nicety
-            pass
-
-    return __init__
-
-
 def patch_record_details() -> bool:
     """checkov's CloudFormation and serverless runners build Records without the check's `details` (its
     Terraform runners pass them): our check carries them under DETAILS_KEY; they become CarriedDetails."""
     from checkov.common.output.record import Record
 
-    return _wrap(Record, "__init__", ["self", "check_id", "check_name", "check_result"], _record_with_details, prefix=True)
+    def wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            original(self, *args, **kwargs)
+            try:
+                carried = self.check_result.pop(DETAILS_KEY, None) if isinstance(self.check_result, dict) else None
+                if carried and not self.details:
+                    self.details = list(carried)
+                if str(getattr(self, "check_id", "")).startswith(OUR_CHECK_PREFIX) and isinstance(self.details, list):
+                    self.details = [CarriedDetail(d) if type(d) is str else d for d in self.details]
+            except Exception:  # never lose a record over a nicety
+                pass
+
+        return __init__
+
+    return _wrap(Record, "__init__", ["self", "check_id", "check_name", "check_result"], wrapper, prefix=True)
 
 
 def install() -> Dict[str, bool]:

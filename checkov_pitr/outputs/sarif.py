@@ -187,21 +187,16 @@ class PitrSarif(Sarif):
         }
         if related:
             result["relatedLocations"] = related
-        fixes = self._fixes(record, check_type, resource, uri)
-        if fixes:
-            result["fixes"] = fixes
-        return result
-
-    def _fixes(self, record: Any, check_type: str, resource: str, uri: str) -> List[Dict[str, Any]]:
-        """SARIF `fixes`: the edit `checkov-pitr fix` would write (each file read and parsed once)."""
         path = record.file_abs_path or ""
-        if record.check_id not in FIXABLE_CHECKS or check_type == PLAN_CHECK_TYPE or not path:
-            return []
-        try:
-            minimum = self.policy.core.min_recovery_period_days
-            return sarif_fix(self.fix_cache, path, resource, record.check_id, minimum, uri)
-        except Exception:  # a fix is a nicety; the finding stands without it
-            return []
+        if record.check_id in FIXABLE_CHECKS and check_type != PLAN_CHECK_TYPE and path:
+            try:  # SARIF `fixes`: the edit `checkov-pitr fix` would write (each file read and parsed once)
+                minimum = self.policy.core.min_recovery_period_days
+                fixes = sarif_fix(self.fix_cache, path, resource, record.check_id, minimum, uri)
+            except Exception:  # a fix is a nicety; the finding stands without it
+                fixes = []
+            if fixes:
+                result["fixes"] = fixes
+        return result
 
     def _locations(self, record: Any, check_type: str, resource: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
         path = record.file_abs_path or record.file_path or ""
