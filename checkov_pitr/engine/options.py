@@ -165,7 +165,6 @@ def parse_scan_arguments(argv: Sequence[str]) -> ScanOptions:
 
 def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -> Tuple[ScanOptions, List[str]]:
     """(ScanOptions, the plain file names among the arguments: the pre-commit hook's changed files)."""
-    argv = list(argv)
     config_path = _config_path(argv)
     parser = _parser()
     config_defaults, config_lines = ({}, ()) if config_path is None else read_config_file(config_path, argv, parser)

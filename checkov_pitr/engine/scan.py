@@ -7,7 +7,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from checkov_pitr.domain import verdicts
 from checkov_pitr.domain.core import Result
@@ -96,9 +96,7 @@ def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileRe
     """Every reading of the inputs, and realpath -> (path as joined from its scan root, scan root)."""
     from checkov_pitr.domain.readers.terraform import read_terraform_tree
 
-    def terraform(folders: Iterable[str], root: str) -> List[FileReading]:
-        return read_terraform_tree(folders, root, var_files=options.var_files, deployed_with=policy.deployed_with)
-
+    terraform = functools.partial(read_terraform_tree, var_files=options.var_files, deployed_with=policy.deployed_with)
     walked = walk(options)
     where = {os.path.realpath(path): (path, root) for path, root, _ in walked}
     terraform_by_root: Dict[str, Set[str]] = {}
