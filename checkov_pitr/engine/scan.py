@@ -215,11 +215,10 @@ def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = 
             result.files_judged.add(os.path.realpath(reading.path))
         if reading.shadowed:
             continue  # the deploying tool does not read it; its tables are judged where they are read
-        seen: Set[str] = set()
+        tables: Dict[str, FoundTable] = {}  # a resource written twice (a duplicate logical id) is one table, one result
         for table in reading.tables:
-            if table.resource in seen:
-                continue  # a resource written twice (a duplicate logical id) is one table, one result
-            seen.add(table.resource)
+            tables.setdefault(table.resource, table)
+        for table in tables.values():
             result.findings.extend(judge.table(table))
         if reading.not_judged:
             finding = judge.not_judged(reading)

@@ -159,9 +159,8 @@ def _csv(reports: Sequence[Report], options: ScanOptions) -> None:
 
 
 def _save(path: str, data: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(data, encoding="utf-8")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(data, encoding="utf-8")
 
 
 def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: TextIO) -> int:

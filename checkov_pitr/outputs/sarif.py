@@ -155,21 +155,16 @@ class PitrSarif(Sarif):
         }
 
     def _results(self, rule_index: Mapping[str, int]) -> List[Dict[str, Any]]:
-        results: List[Dict[str, Any]] = []
-        position: Dict[Tuple[str, str], int] = {}
+        results: Dict[Tuple[str, str], Dict[str, Any]] = {}
         for report in self.reports:
             for record in report.failed_checks:  # failures only: see the module docstring
                 result = self._result(record, report.check_type, rule_index)
                 key = (result["ruleId"], result["partialFingerprints"][FINGERPRINT_KEY])
-                if key in position:
-                    # The same finding from the source scan and the plan scan: one alert, and the
-                    # plan's message (it judges resolved values) wins.
-                    if report.check_type == PLAN_CHECK_TYPE:
-                        results[position[key]] = result
-                    continue
-                position[key] = len(results)
-                results.append(result)
-        return sorted(results, key=result_sort_key)
+                # The same finding from the source scan and the plan scan: one alert, and the
+                # plan's message (it judges resolved values) wins.
+                if key not in results or report.check_type == PLAN_CHECK_TYPE:
+                    results[key] = result
+        return sorted(results.values(), key=result_sort_key)
 
     def _result(self, record: Any, check_type: str, rule_index: Mapping[str, int]) -> Dict[str, Any]:
         severity = severity_name(record.severity)
