@@ -215,8 +215,7 @@ def read_config_file(path: str, argv: Sequence[str],
     defaults: Dict[str, Any] = {}
     lines: List[str] = []
     for raw_key, value in data.items():
-        key = str(raw_key)
-        key = key[2:] if key.startswith("--") else key
+        key = str(raw_key).removeprefix("--")
         if f"--{key}" in REFUSED:
             raise OptionsError(f"config file {path}: `{key}` cannot be set from a config file: {REFUSED['--' + key]}")
         if key not in actions:
@@ -273,8 +272,6 @@ def _read_config(path: str) -> Mapping[Any, Any]:
         raise OptionsError(f"config file {path}: is not UTF-8 text") from None
     except PolicyYamlError as exc:
         raise OptionsError(f"config file {path}: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
+    if data is not None and not isinstance(data, Mapping):
         raise OptionsError(f"config file {path}: expected `key: value` settings at the top level")
-    return data
+    return data or {}

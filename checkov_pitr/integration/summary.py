@@ -138,9 +138,7 @@ def fix_markdown(diff: str, notes: str, exit_code: int, limit: int = MAX_DIFF_CH
         return "\n".join(lines + [f"`checkov-pitr fix --diff` could not run (exit code {exit_code}):", "",
                                   fence, *note_lines[-20:], fence]) + "\n"
     if diff.strip():
-        shown = diff
-        if len(diff) > limit:
-            shown = diff[:limit].rsplit("\n", 1)[0] + "\n"
+        shown = diff[:limit].rsplit("\n", 1)[0] + "\n" if len(diff) > limit else diff
         fence = _fence(shown)
         lines += [f"{fence}diff", shown.rstrip("\n"), fence]
         if shown is not diff:

@@ -104,10 +104,9 @@ def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
         os.environ[_NO_COLOUR] = "1"
     try:
         text += "".join(report.print_console(is_quiet=options.quiet, is_compact=options.compact) for report in reports)
-    finally:
-        if saved is None:
-            os.environ.pop(_NO_COLOUR, None)
-        else:
+    finally:  # the environment as it was
+        os.environ.pop(_NO_COLOUR, None)
+        if saved is not None:
             os.environ[_NO_COLOUR] = saved
     return text
 
@@ -137,8 +136,7 @@ def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy
 
 def _junit(reports: Sequence[Report], options: ScanOptions) -> str:
     properties = {"directory": list(options.directories), "file": list(options.files), "output": list(options.outputs)}
-    suites = [report.get_test_suite(properties=properties) for report in reports] or [
-        Report("").get_test_suite(properties=properties)]
+    suites = [report.get_test_suite(properties=properties) for report in reports or [Report("")]]
     return Report.get_junit_xml_string(suites)
 
 
