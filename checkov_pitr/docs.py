@@ -24,11 +24,6 @@ def render(readme: str) -> str:
     return f"{head}{BEGIN}\n{checks_table()}\n{END}{tail}"
 
 
-def main() -> int:
+if __name__ == "__main__":
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
     path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

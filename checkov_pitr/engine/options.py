@@ -253,8 +253,7 @@ def _config_value(path: str, key: str, value: Any, action: argparse.Action) -> T
 
 
 def _read_config(path: str) -> Mapping[Any, Any]:
-    """The file's top-level mapping, read with the policy file's safe YAML loader (bounded aliases,
-    duplicate keys refused)."""
+    """The file's top-level mapping, by the policy file's YAML loader (bounded aliases, no duplicate keys)."""
     from checkov_pitr.domain.policy import PolicyYamlError, parse_policy_yaml
 
     if not os.path.isfile(path):

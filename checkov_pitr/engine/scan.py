@@ -157,11 +157,7 @@ class _Judge:
                     break
         return joined, reported_path(joined, root)
 
-    def table(self, table: FoundTable) -> List[Finding]:
-        findings = [self._finding(table, c) for c in verdicts.checks_for(table) if c in self.options.checks]
-        return [f for f in findings if f is not None]
-
-    def _finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
+    def finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
         joined, shown = self.place(table.path, table.framework)
         base = dict(check_id=check_id, framework=table.framework, resource=table.resource, path=joined,
                     file_path=shown, lines=table.lines, severity=self.policy.severity_for(check_id), table=table,
@@ -191,9 +187,7 @@ class _Judge:
         except Exception:  # exemption matching must never hide a table
             return None, None
 
-    def not_judged(self, reading: FileReading) -> Optional[Finding]:
-        if PITR_ENABLED.id not in self.options.checks:
-            return None
+    def not_judged(self, reading: FileReading) -> Finding:
         joined, shown = self.place(reading.path, reading.framework)
         reason = f"{shown}: not judged: {reading.not_judged}; its DynamoDB tables, if any, were not judged"
         return Finding(check_id=PITR_ENABLED.id, result=FAILED, framework=reading.framework, resource=NOT_JUDGED_RESOURCE,
@@ -219,10 +213,9 @@ def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = 
         for table in reading.tables:
             tables.setdefault(table.resource, table)
         for table in tables.values():
-            result.findings.extend(judge.table(table))
-        if reading.not_judged:
-            finding = judge.not_judged(reading)
-            if finding is not None:
-                result.findings.append(finding)
+            found = (judge.finding(table, c) for c in verdicts.checks_for(table) if c in options.checks)
+            result.findings.extend(f for f in found if f is not None)
+        if reading.not_judged and PITR_ENABLED.id in options.checks:
+            result.findings.append(judge.not_judged(reading))
     result.warnings = list(dict.fromkeys(result.warnings))
     return result

@@ -85,8 +85,7 @@ def file_link(uri: str, line: int, env: Mapping[str, str]) -> str:
 
 
 def _escape(text: Any) -> str:
-    """Text for one Markdown table cell: one line, and nothing a file or message could inject
-    (table pipes, links, HTML)."""
+    """One Markdown table cell: one line, nothing a file or message could inject (table pipes, links, HTML)."""
     flat = " ".join(str(text if text is not None else "").split())
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([|\[\]`*\\])", r"\\\1", flat)
@@ -129,8 +128,7 @@ def _fence(text: str) -> str:
 
 
 def fix_markdown(diff: str, notes: str, exit_code: int, limit: int = MAX_DIFF_CHARS) -> str:
-    """`checkov-pitr fix --diff`: the diff (fenced, cut at a line boundary past `limit` characters),
-    then the failures it cannot fix, one bullet each."""
+    """`checkov-pitr fix --diff`: the diff (fenced, cut at a line past `limit` characters), then what it can't fix."""
     lines = ["", "#### Fixes `checkov-pitr fix` would make", ""]  # a blank line ends the table above
     note_lines = [line for line in notes.splitlines() if line.strip()]
     if exit_code not in (0, 1):
@@ -182,7 +180,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         report = json.loads(Path(args.json).read_text(encoding="utf-8")) if args.json else None
     except (OSError, ValueError):
         report = None  # the table count is advice: the SARIF alone still gives the failures
-    sarif: Optional[Dict[str, Any]] = None
     try:
         sarif, problem = json.loads(Path(args.sarif).read_text(encoding="utf-8")), ""
         if not isinstance(sarif, dict) or not isinstance(sarif.get("runs"), list):
