@@ -1,7 +1,5 @@
-"""`checkov-pitr` (usage and exit codes: messages.HELP): one scan, from argv to exit code. The command
-line is parsed once (engine/options.py), the policy loaded (domain/policy.py), the inputs read and
-judged by the engine (engine/scan.py), the findings written in checkov's formats (outputs/render.py).
-"""
+"""`checkov-pitr` (usage and exit codes: messages.HELP), from argv to exit code: the command line parsed once
+(engine/options.py), the policy loaded, the engine's scan (engine/scan.py), checkov's formats (outputs/render.py)."""
 from __future__ import annotations
 
 import gc
@@ -103,7 +101,7 @@ def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO,
         if narrow is not None:
             narrow(result)
         gc.freeze()
-        code = render(result, options, policy, out, workspace=os.environ.get("GITHUB_WORKSPACE") or None)
+        code = render(result, options, policy, out)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
@@ -153,6 +151,3 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         return 0
     return run_scan(args, out, err)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,5 @@
-"""Generated README parts, from the rule metadata in rule.py.
-
-    python -m checkov_pitr.docs README.md   # rewrites the block between the markers
-
-A test fails when README.md and this output disagree, so the README never repeats metadata by hand.
-"""
+"""The README's checks table, from rule.py: `python -m checkov_pitr.docs README.md` rewrites it between the
+markers, and a test fails when README.md and this output disagree (the README never repeats metadata by hand)."""
 from __future__ import annotations
 
 import sys
@@ -28,11 +24,6 @@ def render(readme: str) -> str:
     return f"{head}{BEGIN}\n{checks_table()}\n{END}{tail}"
 
 
-def main() -> int:
+if __name__ == "__main__":
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
     path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

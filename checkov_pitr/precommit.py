@@ -1,13 +1,10 @@
-"""`checkov-pitr-pre-commit [OPTIONS] FILES...` (SPEC "The pre-commit hook"), run by pre-commit from
-the repository top with the changed files. It judges them and what their change can alter:
-
-- a Terraform file: the roots that read its folder, as the Terraform reader finds them (the folder,
-  or its callers: a module is judged with its callers' arguments); a tfvars file: its folder;
-- a serverless `${file(...)}` include: the serverless files including it (not the include alone);
-- a template, serverless file or plan that may hold a table: itself. Other files: nothing is said.
-
-One engine scan (roots as -d, their subfolders skipped; files as -f) with `checkov-pitr`'s options,
-output and exit code; files are named from the top (`/infra/a/main.tf`), as `checkov-pitr -d .` does.
+"""`checkov-pitr-pre-commit [OPTIONS] FILES...` (SPEC "The pre-commit hook"), run by pre-commit from the
+repository top with the changed files. It judges what their change can alter: for a Terraform file, the roots
+that read its folder as the Terraform reader finds them (a module is judged with its callers' arguments); for
+a tfvars file, its folder; for a serverless `${file(...)}` include, the serverless files including it; for a
+template, serverless file or plan that may hold a table, itself; for other files, nothing. One engine scan
+(roots as -d, their subfolders skipped; files as -f) with `checkov-pitr`'s options, output and exit code;
+files are named from the top (`/infra/a/main.tf`), as `checkov-pitr -d .` does.
 """
 from __future__ import annotations
 
@@ -18,9 +15,10 @@ import re
 import sys
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, TextIO, Tuple
 
-from checkov_pitr.cli import say
-from checkov_pitr.domain.inventory import is_terraform_file
-from checkov_pitr.engine.options import OptionsError, ScanOptions
+from checkov_pitr.cli import say, scan_and_report
+from checkov_pitr.domain.inventory import MAX_FILE_BYTES, is_terraform_file, may_hold_tables, read_file_bytes
+from checkov_pitr.domain.readers.cloudformation import SERVERLESS_NAMES
+from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_arguments_and_files
 
 if TYPE_CHECKING:
     from checkov_pitr.engine.scan import Finding, ScanResult
@@ -37,12 +35,12 @@ def _folder(path: str) -> str:
     return os.path.dirname(os.path.abspath(path))
 
 
+@dataclasses.dataclass
 class Repository:
     """The repository's files, walked once (only when a change needs it) with the scan's skip rules."""
 
-    def __init__(self, top: str, options: ScanOptions) -> None:
-        self.top = top
-        self.options = options
+    top: str
+    options: ScanOptions
 
     @functools.cached_property
     def files(self) -> List[str]:
@@ -60,7 +58,6 @@ class Repository:
     @functools.cached_property
     def includers(self) -> Dict[str, List[str]]:
         """Real path of an included file -> the serverless files whose `resources` include it."""
-        from checkov_pitr.domain.readers.cloudformation import SERVERLESS_NAMES
         from checkov_pitr.domain.readers.serverless import included_files
 
         found: Dict[str, List[str]] = {}
@@ -77,9 +74,6 @@ class Repository:
 
 def choose(changed: Sequence[str], repository: Repository) -> Tuple[List[str], List[str]]:
     """(the Terraform root folders, absolute; the files judged as themselves) for a commit's changes."""
-    from checkov_pitr.domain.inventory import MAX_FILE_BYTES, may_hold_tables, read_file_bytes
-    from checkov_pitr.domain.readers.cloudformation import SERVERLESS_NAMES
-
     terraform = [p for p in changed if is_terraform_file(p)]
     roots = set(repository.roots(terraform)) if terraform else set()
     roots.update(_folder(p) for p in changed if p.endswith(TFVARS_SUFFIXES))
@@ -102,20 +96,12 @@ def choose(changed: Sequence[str], repository: Repository) -> Tuple[List[str], L
 def subfolders_skipped(roots: Sequence[str]) -> Tuple[str, ...]:
     """--skip-path patterns (checkov's regexes of the joined path) that keep a `-d` walk of each root to
     the folder itself: its subfolders are modules (the reader follows the calls) or other roots."""
-    patterns: List[str] = []
-    for root in roots:
-        try:
-            names = sorted(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n)))
-        except OSError:
-            continue
-        patterns += ["^" + re.escape(os.path.join(root, name)) + "$" for name in names]
-    return tuple(patterns)
+    return tuple("^" + re.escape(os.path.join(root, name)) + "$"
+                 for root in roots for name in sorted(next(os.walk(root), ("", [], []))[1]))
 
 
 def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
     """(the hook's `args:` as scan options, the changed files); the inputs are never -d / -f."""
-    from checkov_pitr.engine.options import parse_arguments_and_files
-
     named = [o for o in argv if o.split("=", 1)[0] in INPUT_OPTIONS]
     if named:
         raise OptionsError(f"{named[0].split('=', 1)[0]} is not a hook argument: the hook judges the files a commit "
@@ -124,7 +110,6 @@ def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
 
 
 def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
-    from checkov_pitr.cli import scan_and_report
     from checkov_pitr.domain.policy import PolicyError, load_policy
     from checkov_pitr.engine.scan import reported_path
 
@@ -172,6 +157,3 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     # no "exemption matched no resource" warnings: a commit's scan is partial
     return scan_and_report(scanned, policy, out, err, narrow=narrow, prog=PROG, stale_exemptions=False)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

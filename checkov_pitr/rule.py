@@ -1,7 +1,5 @@
-"""The one place that describes rule DynamoDB-003 and its checks.
-
-Checks, SARIF rules, the CLI and the README table all read these records; nothing repeats them.
-"""
+"""The one place that describes rule DynamoDB-003 and its checks: checks, SARIF rules, the CLI and the
+README table all read these records; nothing repeats them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,9 +11,7 @@ PROJECT_URL = "https://github.com/checkov-pitr/checkov-pitr"
 
 RULE_ID = "DynamoDB-003"
 RULE_TITLE = "DynamoDB Continuous Backups"
-GUIDELINE_URL = (
-    "https://www.trendmicro.com/cloudoneconformity/knowledge-base/aws/DynamoDB/continuous-backups.html"
-)
+GUIDELINE_URL = "https://www.trendmicro.com/cloudoneconformity/knowledge-base/aws/DynamoDB/continuous-backups.html"
 
 # What each framework needs written to turn PITR on; used by messages and by SARIF help.
 FIX_CLOUDFORMATION = """\
@@ -70,8 +66,8 @@ resource "awscc_dynamodb_global_table" "example" {
   }]
 }"""
 
-CFN_FRAMEWORKS = ("cloudformation", "serverless")
-TF_FRAMEWORKS = ("terraform", "terraform_json", "terraform_plan")
+# The frameworks our checks judge, in checkov's names; `terraform` selects .tf.json too, as in checkov.
+FRAMEWORKS = ("cloudformation", "serverless", "terraform", "terraform_json", "terraform_plan")
 
 
 @dataclass(frozen=True)
@@ -81,10 +77,10 @@ class CheckMeta:
     severity: str  # checkov severity name: CRITICAL, HIGH, MEDIUM, LOW
     description: str
     remediation: str
-    frameworks: Tuple[str, ...]
     # SARIF `reportingDescriptor.name`: a readable PascalCase identifier, distinct from the id (code
     # scanning shows it as the rule's title where the id says nothing).
     sarif_name: str
+    frameworks: Tuple[str, ...] = FRAMEWORKS
     guideline: str = GUIDELINE_URL
 
 
@@ -104,7 +100,6 @@ PITR_ENABLED = CheckMeta(
         "point_in_time_recovery_specification = { point_in_time_recovery_enabled = true } on awscc_dynamodb_table and "
         "in every replicas element of awscc_dynamodb_global_table (Terraform awscc provider)."
     ),
-    frameworks=CFN_FRAMEWORKS + TF_FRAMEWORKS,
     sarif_name="DynamoDbPitrEnabled",
 )
 
@@ -121,7 +116,6 @@ PITR_PERIOD = CheckMeta(
         "Remove RecoveryPeriodInDays / recovery_period_in_days (also inside awscc's "
         "point_in_time_recovery_specification; AWS then keeps 35 days) or set it to at least the policy minimum."
     ),
-    frameworks=CFN_FRAMEWORKS + TF_FRAMEWORKS,
     sarif_name="DynamoDbPitrRecoveryPeriod",
 )
 
@@ -139,8 +133,8 @@ PITR_NOT_LOST = CheckMeta(
         "point_in_time_recovery_specification = { point_in_time_recovery_enabled = true } on the table and every "
         "replicas element, in the configuration, and do not lower recovery_period_in_days, then plan again."
     ),
-    frameworks=("terraform_plan",),
     sarif_name="DynamoDbPitrNotLostInPlan",
+    frameworks=("terraform_plan",),
 )
 
 CHECKS: Dict[str, CheckMeta] = {c.id: c for c in (PITR_ENABLED, PITR_PERIOD, PITR_NOT_LOST)}

@@ -46,7 +46,7 @@ def test_checks_dir_prints_the_installed_checks_folder() -> None:
     assert folder.is_absolute() and folder.is_dir()
     assert (folder / "__init__.py").is_file()
     modules = sorted(p.name for p in folder.glob("*.py") if p.name != "__init__.py")
-    assert modules == ["checkov_pitr_cloudformation_checks.py", "checkov_pitr_terraform_checks.py"]
+    assert modules == ["checkov_pitr_checks.py"]
     for module in modules:
         assert "checks = " in (folder / module).read_text(encoding="utf-8")
     assert str(folder) == cli.checks_dir()

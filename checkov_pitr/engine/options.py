@@ -1,9 +1,6 @@
-"""The one parse of a `checkov-pitr` scan command line (and of the `--config-file` it names) into
-`ScanOptions`, the value every later step takes as an argument. No checkov here.
-
-The SPEC's "Command line" lists the checkov arguments a scan takes, with checkov's meaning. Every
-other checkov argument is refused with the reason (exit 2, one line): none is silently ignored.
-"""
+"""The one parse of a scan command line (and of the `--config-file` it names) into `ScanOptions`. No checkov
+here. The arguments are checkov's, with its meaning (SPEC "Command line"); every other checkov argument is
+refused with the reason (exit 2, one line): none is silently ignored."""
 from __future__ import annotations
 
 import argparse
@@ -12,11 +9,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from checkov_pitr.rule import CHECKS, TOOL_NAME as PROG
+from checkov_pitr.rule import CHECKS, FRAMEWORKS, TOOL_NAME as PROG
 
 OUTPUTS = ("cli", "json", "sarif", "junitxml", "github_failed_only", "gitlab_sast", "csv")
-# The frameworks our checks judge, in checkov's names; `terraform` selects .tf.json too, as in checkov.
-FRAMEWORKS = ("cloudformation", "serverless", "terraform", "terraform_json", "terraform_plan")
 # checkov's frameworks that hold no DynamoDB table of ours: selecting only them judges nothing.
 _OTHER_FRAMEWORKS = (
     "all", "ansible", "argo_workflows", "arm", "azure_pipelines", "bicep", "bitbucket_pipelines", "circleci_pipelines",
@@ -92,40 +87,18 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> _Parser:
     parser = _Parser(prog=PROG, add_help=False, allow_abbrev=False)
-    add = parser.add_argument
-    add("-d", "--directory", action="append", nargs="+", default=[])
-    add("-f", "--file", action="append", nargs="+", default=[])
-    add("--framework", action="append", nargs="+", default=[])
-    add("--skip-framework", action="append", nargs="+", default=[])
-    add("-o", "--output", action="append", default=[])
-    add("--output-file-path")
-    add("--soft-fail", action="store_true")
-    add("--soft-fail-on", action="append", default=[])
-    add("--hard-fail-on", action="append", default=[])
-    add("--compact", action="store_true")
-    add("--quiet", action="store_true")
-    add("--skip-path", action="append", default=[])
-    add("-c", "--check", action="append", default=[])
-    add("--skip-check", action="append", default=[])
-    add("--var-file", action="append", default=[])
-    add("--repo-root-for-plan-enrichment", action="append", nargs="+", default=[])
-    add("--policy")
-    add("--config-file")
-    # accepted, with checkov's meaning already true of every checkov-pitr run
-    add("--skip-download", action="store_true")  # nothing is ever downloaded
-    add("--no-guide", action="store_true")  # no guidelines are fetched
-    add("-s", action="store_true", dest="soft_fail_short")
+    for names in ("-d/--directory", "-f/--file", "--framework", "--skip-framework", "--repo-root-for-plan-enrichment"):
+        parser.add_argument(*names.split("/"), action="extend", nargs="+", default=[])
+    for names in ("-o/--output", "--soft-fail-on", "--hard-fail-on", "--skip-path", "-c/--check", "--skip-check",
+                  "--var-file"):
+        parser.add_argument(*names.split("/"), action="append", default=[])
+    # --skip-download and --no-guide are accepted: nothing is ever downloaded, no guidelines are fetched
+    for name in ("--soft-fail", "--compact", "--quiet", "--skip-download", "--no-guide"):
+        parser.add_argument(name, action="store_true")
+    for name in ("--output-file-path", "--policy", "--config-file"):
+        parser.add_argument(name)
+    parser.add_argument("-s", action="store_true", dest="soft_fail_short")
     return parser
-
-
-_PARSER = _parser()
-
-
-def _flatten(values: Sequence[Any]) -> List[str]:
-    flat: List[str] = []
-    for value in values:
-        flat.extend(value if isinstance(value, list) else [value])
-    return flat
 
 
 def _split_commas(values: Sequence[str]) -> List[str]:
@@ -142,19 +115,14 @@ def _refuse_unknown(unknown: Sequence[str]) -> None:
         raise OptionsError(f"unexpected argument {arg!r}: name inputs with -d DIR or -f FILE")
 
 
-_SEVERITY_LEVELS = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
-
-
 def _by_severity(tokens: Sequence[str]) -> List[str]:
     """checkov's meaning of a severity in --check / --skip-check: every check of that severity or
     higher (the rule's severity; a policy's severity overrides change how results are shown)."""
+    levels = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
     ids: List[str] = []
     for token in tokens:
-        if token.upper() in _SEVERITY_LEVELS:
-            floor = _SEVERITY_LEVELS.index(token.upper())
-            ids += [c for c, meta in CHECKS.items() if _SEVERITY_LEVELS.index(meta.severity) >= floor]
-        else:
-            ids.append(token)
+        floor = levels.index(token.upper()) if token.upper() in levels else None
+        ids += [token] if floor is None else [c for c, meta in CHECKS.items() if levels.index(meta.severity) >= floor]
     return ids
 
 
@@ -197,18 +165,17 @@ def parse_scan_arguments(argv: Sequence[str]) -> ScanOptions:
 
 def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -> Tuple[ScanOptions, List[str]]:
     """(ScanOptions, the plain file names among the arguments: the pre-commit hook's changed files)."""
-    argv = list(argv)
     config_path = _config_path(argv)
-    config_defaults, config_lines = ({}, ()) if config_path is None else read_config_file(config_path, argv)
     parser = _parser()
+    config_defaults, config_lines = ({}, ()) if config_path is None else read_config_file(config_path, argv, parser)
     parser.set_defaults(**config_defaults)
     namespace, unknown = parser.parse_known_args(argv)
     files = [arg for arg in unknown if files_allowed and not arg.startswith("-")]
     _refuse_unknown([arg for arg in unknown if arg not in files])
     return ScanOptions(
-        directories=tuple(_flatten(namespace.directory)),
-        files=tuple(_flatten(namespace.file)),
-        frameworks=_selected_frameworks(_flatten(namespace.framework), _flatten(namespace.skip_framework)),
+        directories=tuple(namespace.directory),
+        files=tuple(namespace.file),
+        frameworks=_selected_frameworks(namespace.framework, namespace.skip_framework),
         checks=_selected_checks(namespace.check, namespace.skip_check),
         skip_paths=tuple(namespace.skip_path),
         var_files=tuple(namespace.var_file),
@@ -220,7 +187,7 @@ def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -
         compact=bool(namespace.compact),
         quiet=bool(namespace.quiet),
         policy_file=namespace.policy,
-        repo_root_for_plan_enrichment=tuple(_flatten(namespace.repo_root_for_plan_enrichment)),
+        repo_root_for_plan_enrichment=tuple(namespace.repo_root_for_plan_enrichment),
         config_lines=config_lines,
     ), files
 
@@ -239,16 +206,16 @@ def _config_path(argv: Sequence[str]) -> Optional[str]:
     return found[0] if found else None
 
 
-def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
-    """(argparse defaults from the config file, what the run says about it); the command line wins."""
+def read_config_file(path: str, argv: Sequence[str],
+                     parser: argparse.ArgumentParser) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
+    """(`parser`'s defaults from the config file, what the run says about it); the command line wins."""
     data = _read_config(path)
-    actions = {option[2:]: action for action in _PARSER._actions for option in action.option_strings  # noqa: SLF001
+    actions = {option[2:]: action for action in parser._actions for option in action.option_strings  # noqa: SLF001
                if option.startswith("--") and option not in ("--config-file", "--policy")}
     defaults: Dict[str, Any] = {}
     lines: List[str] = []
     for raw_key, value in data.items():
-        key = str(raw_key)
-        key = key[2:] if key.startswith("--") else key
+        key = str(raw_key).removeprefix("--")
         if f"--{key}" in REFUSED:
             raise OptionsError(f"config file {path}: `{key}` cannot be set from a config file: {REFUSED['--' + key]}")
         if key not in actions:
@@ -270,11 +237,9 @@ def read_config_file(path: str, argv: Sequence[str]) -> Tuple[Dict[str, Any], Tu
 
 def _config_value(path: str, key: str, value: Any, action: argparse.Action) -> Tuple[Any, str]:
     if action.nargs == 0:  # a flag: `soft-fail: true`
-        text = str(value).lower()
-        if text in ("true", "yes", "on", "1"):
-            return True, "true"
-        if text in ("false", "no", "off", "0"):
-            return False, "false"
+        for flag, words in ((True, ("true", "yes", "on", "1")), (False, ("false", "no", "off", "0"))):
+            if str(value).lower() in words:
+                return flag, str(flag).lower()
         raise OptionsError(f"config file {path}: `{key}` expects true or false")
     values = value if isinstance(value, list) else [value]
     if any(isinstance(v, (dict, list)) for v in values):
@@ -284,12 +249,11 @@ def _config_value(path: str, key: str, value: Any, action: argparse.Action) -> T
         if len(texts) != 1:
             raise OptionsError(f"config file {path}: `{key}` expects one value")
         return texts[0], texts[0]
-    return ([texts] if action.nargs == "+" else texts), ",".join(texts)
+    return texts, ",".join(texts)
 
 
 def _read_config(path: str) -> Mapping[Any, Any]:
-    """The file's top-level mapping, read with the policy file's safe YAML loader (bounded aliases,
-    duplicate keys refused)."""
+    """The file's top-level mapping, by the policy file's YAML loader (bounded aliases, no duplicate keys)."""
     from checkov_pitr.domain.policy import PolicyYamlError, parse_policy_yaml
 
     if not os.path.isfile(path):
@@ -307,11 +271,6 @@ def _read_config(path: str) -> Mapping[Any, Any]:
         raise OptionsError(f"config file {path}: is not UTF-8 text") from None
     except PolicyYamlError as exc:
         raise OptionsError(f"config file {path}: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
+    if data is not None and not isinstance(data, Mapping):
         raise OptionsError(f"config file {path}: expected `key: value` settings at the top level")
-    return data
-
-
-__all__ = ["FRAMEWORKS", "OUTPUTS", "OptionsError", "REFUSED", "ScanOptions", "parse_scan_arguments"]
+    return data or {}

@@ -1,7 +1,5 @@
-"""The engine: walk the inputs, read each file once with the domain's readers, judge every table,
-apply the policy. Every entry point (the scan, `fix`, the pre-commit hook, the Action) calls
-`scan()` in-process. No checkov here: outputs/ renders the findings with checkov's classes.
-"""
+"""The engine: walk the inputs, read each file once with the domain's readers, judge every table under the
+policy. Every entry point calls `scan()` in-process; no checkov here (outputs/ renders the findings)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +7,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from checkov_pitr.domain import verdicts
 from checkov_pitr.domain.core import Result
@@ -52,50 +50,39 @@ class Finding:
 class ScanResult:
     findings: List[Finding] = field(default_factory=list)
     warnings: List[Tuple[str, str]] = field(default_factory=list)  # (path, one line)
-    tables: int = 0  # tables judged (each once, whatever the number of checks)
     files_judged: Set[str] = field(default_factory=set)  # real paths of files that held a table or a reason
-
-
-# --- walk --------------------------------------------------------------------------------------------
-
-def _skip_patterns(skip_paths: Sequence[str]) -> List["re.Pattern[str]"]:
-    compiled = []
-    for pattern in skip_paths:
-        try:  # checkov's rule: a pattern like ".x" is literal, others are regexes
-            compiled.append(re.compile(re.escape(pattern) if re.match(r"^\.[^\.]", pattern) else pattern))
-        except re.error:
-            continue
-    return compiled
-
-
-def _kept(root: str, names: List[str], skip_paths: Sequence[str], patterns: Sequence["re.Pattern[str]"]) -> List[str]:
-    """checkov's filter_ignored_paths: hidden names and IGNORED_DIRECTORIES go, then --skip-path
-    (a regex search of, or a substring in, the path joined from the scan root)."""
-    kept = [n for n in names if n not in IGNORED_DIRECTORIES and not n.startswith(".")]
-    if skip_paths:
-        kept = [n for n in kept if not any(p.search(os.path.join(root, n)) for p in patterns)
-                and not any(s in os.path.join(root, n) for s in skip_paths)]
-    return kept
 
 
 def walk(options: ScanOptions) -> List[Tuple[str, str, bool]]:
     """(path, scan root, named with -f) for each -f file and each file under each -d folder that
     checkov's skip rules leave, in a stable order. A symlinked folder is followed (a pull request
     could otherwise hide a deployable folder behind a link into a skipped one), each real folder once."""
+    patterns: List["re.Pattern[str]"] = []
+    for pattern in options.skip_paths:
+        try:  # checkov's rule: a pattern like ".x" is literal, others are regexes
+            patterns.append(re.compile(re.escape(pattern) if re.match(r"^\.[^\.]", pattern) else pattern))
+        except re.error:
+            continue
+
+    def kept(root: str, names: List[str]) -> List[str]:
+        """checkov's filter_ignored_paths: hidden names and IGNORED_DIRECTORIES go, then --skip-path
+        (a regex search of, or a substring in, the path joined from the scan root)."""
+        return sorted(n for n in names if n not in IGNORED_DIRECTORIES and not n.startswith(".")
+                      and not any(p.search(os.path.join(root, n)) for p in patterns)
+                      and not any(s in os.path.join(root, n) for s in options.skip_paths))
+
     found: List[Tuple[str, str, bool]] = [(f, os.curdir, True) for f in options.files]
-    patterns = _skip_patterns(options.skip_paths)
     for directory in options.directories:
         seen = {os.path.realpath(directory)}
         for root, dir_names, file_names in os.walk(directory, followlinks=True):
-            kept = []
-            for name in sorted(_kept(root, dir_names, options.skip_paths, patterns)):
+            folders = []
+            for name in kept(root, dir_names):
                 real = os.path.realpath(os.path.join(root, name))
                 if real not in seen:
                     seen.add(real)
-                    kept.append(name)
-            dir_names[:] = kept
-            found.extend((os.path.join(root, name), directory, False)
-                         for name in sorted(_kept(root, file_names, options.skip_paths, patterns)))
+                    folders.append(name)
+            dir_names[:] = folders
+            found.extend((os.path.join(root, name), directory, False) for name in kept(root, file_names))
     return found
 
 
@@ -105,15 +92,11 @@ def reported_path(path: str, root: str) -> str:
     return "/" + relative.replace(os.sep, "/")
 
 
-# --- read --------------------------------------------------------------------------------------------
-
 def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileReading], Dict[str, Tuple[str, str]]]:
     """Every reading of the inputs, and realpath -> (path as joined from its scan root, scan root)."""
     from checkov_pitr.domain.readers.terraform import read_terraform_tree
 
-    def terraform(folders: Iterable[str], root: str) -> List[FileReading]:
-        return read_terraform_tree(folders, root, var_files=options.var_files, deployed_with=policy.deployed_with)
-
+    terraform = functools.partial(read_terraform_tree, var_files=options.var_files, deployed_with=policy.deployed_with)
     walked = walk(options)
     where = {os.path.realpath(path): (path, root) for path, root, _ in walked}
     terraform_by_root: Dict[str, Set[str]] = {}
@@ -148,8 +131,6 @@ def _declared_or_called_by(table: FoundTable, named: str, folder: str) -> bool:
     return caller == named or (caller is not None and os.path.dirname(caller) != folder)
 
 
-# --- judge -------------------------------------------------------------------------------------------
-
 @dataclass
 class _Judge:
     options: ScanOptions
@@ -176,11 +157,7 @@ class _Judge:
                     break
         return joined, reported_path(joined, root)
 
-    def table(self, table: FoundTable) -> List[Finding]:
-        findings = [self._finding(table, c) for c in verdicts.checks_for(table) if c in self.options.checks]
-        return [f for f in findings if f is not None]
-
-    def _finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
+    def finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
         joined, shown = self.place(table.path, table.framework)
         base = dict(check_id=check_id, framework=table.framework, resource=table.resource, path=joined,
                     file_path=shown, lines=table.lines, severity=self.policy.severity_for(check_id), table=table,
@@ -204,17 +181,13 @@ class _Judge:
         return Finding(result=_VERDICT[verdict.result], reason=reason, **base)
 
     def _exemption(self, table: FoundTable, check_id: str) -> Tuple[Optional[Exemption], Optional[Exemption]]:
-        if not self.policy.exemptions:
-            return None, None
         try:
-            kwargs = {"today": self.today} if self.today else {}
-            return self.policy.exemption_for(check_id, list(table.resource_ids) or [table.resource], dict(table.tags), **kwargs)
+            ids = list(table.resource_ids) or [table.resource]
+            return self.policy.exemption_for(check_id, ids, dict(table.tags), self.today)
         except Exception:  # exemption matching must never hide a table
             return None, None
 
-    def not_judged(self, reading: FileReading) -> Optional[Finding]:
-        if PITR_ENABLED.id not in self.options.checks:
-            return None
+    def not_judged(self, reading: FileReading) -> Finding:
         joined, shown = self.place(reading.path, reading.framework)
         reason = f"{shown}: not judged: {reading.not_judged}; its DynamoDB tables, if any, were not judged"
         return Finding(check_id=PITR_ENABLED.id, result=FAILED, framework=reading.framework, resource=NOT_JUDGED_RESOURCE,
@@ -222,8 +195,9 @@ class _Judge:
                        severity=self.policy.severity_for(PITR_ENABLED.id))
 
 
-def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy: LoadedPolicy,
-                   where: Dict[str, Tuple[str, str]], today: Optional[dt.date] = None) -> ScanResult:
+def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = None) -> ScanResult:
+    """Read and judge everything `options` names, under `policy`."""
+    readings, where = read_inputs(options, policy)
     judge = _Judge(options, policy, where, today)
     result = ScanResult()
     for reading in readings:
@@ -235,25 +209,13 @@ def judge_readings(readings: Sequence[FileReading], options: ScanOptions, policy
             result.files_judged.add(os.path.realpath(reading.path))
         if reading.shadowed:
             continue  # the deploying tool does not read it; its tables are judged where they are read
-        seen: Set[str] = set()
+        tables: Dict[str, FoundTable] = {}  # a resource written twice (a duplicate logical id) is one table, one result
         for table in reading.tables:
-            if table.resource in seen:
-                continue  # a resource written twice (a duplicate logical id) is one table, one result
-            seen.add(table.resource)
-            result.tables += 1
-            result.findings.extend(judge.table(table))
-        if reading.not_judged:
-            finding = judge.not_judged(reading)
-            if finding is not None:
-                result.findings.append(finding)
+            tables.setdefault(table.resource, table)
+        for table in tables.values():
+            found = (judge.finding(table, c) for c in verdicts.checks_for(table) if c in options.checks)
+            result.findings.extend(f for f in found if f is not None)
+        if reading.not_judged and PITR_ENABLED.id in options.checks:
+            result.findings.append(judge.not_judged(reading))
     result.warnings = list(dict.fromkeys(result.warnings))
     return result
-
-
-def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = None) -> ScanResult:
-    """Read and judge everything `options` names, under `policy`."""
-    readings, where = read_inputs(options, policy)
-    return judge_readings(readings, options, policy, where, today)
-
-
-__all__ = ["FAILED", "Finding", "PASSED", "SKIPPED", "ScanResult", "UNKNOWN", "read_inputs", "reported_path", "scan", "walk"]

@@ -1,5 +1,2 @@
-"""Where checkov meets the domain: the check classes, the reconciliation of checkov's records with
-our inventory, the few guarded patches of checkov we need, and the outputs (SARIF, summaries).
-
-Modules here may import checkov and `checkov_pitr.domain`; the domain never imports them.
-"""
+"""Where checkov meets the domain, for plain checkov: the check classes (adapter.py, sources.py) and the guarded
+patches of checkov (patches.py); and the Action's job summary (summary.py). The domain never imports these."""

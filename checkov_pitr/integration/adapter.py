@@ -1,8 +1,6 @@
-"""Thin checkov adapters around the core, for plain checkov (`--external-checks-dir`): one class per
-framework family. checkov calls `run()` with the resource's configuration; we honour skips only where
-the domain's reading finds them, add policy exemptions, call the core, put its one-line reason into
-`details`, and never let an exception escape (checkov would drop the table from the report).
-"""
+"""The checks plain checkov (`--external-checks-dir`) runs, one class per framework family, around the core:
+skips only where the domain's reading finds them, policy exemptions, the core's one-line reason in `details`,
+and no exception ever escapes (checkov would drop the table from the report)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
@@ -19,24 +17,25 @@ from checkov_pitr.domain.readers.cloudformation import metadata_skips, template_
 from checkov_pitr.domain.skips import IGNORED_NOTE
 from checkov_pitr.integration import sources
 from checkov_pitr.integration.patches import DETAILS_KEY
-from checkov_pitr.rule import CHECKS, CheckMeta, PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
+from checkov_pitr.rule import CheckMeta, PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
 
 _CHECKOV_RESULT = {Result.PASSED: CheckResult.PASSED, Result.FAILED: CheckResult.FAILED,
                    Result.UNKNOWN: CheckResult.UNKNOWN, Result.NONE: CheckResult.UNKNOWN}  # no result for UNKNOWN
 
 
 class PitrCheck:
-    """What every checkov-pitr check shares; mixed in before checkov's base resource check. A subclass
-    gives `label`, `subjects`, `skips`, `resource_ids`, `resource_tags` and `EVALUATED_KEYS`."""
+    """What every checkov-pitr check shares; mixed in before checkov's base resource check. A subclass gives
+    `label`, `subjects`, `dialect_for`, `skips`, `resource_ids`, `resource_tags`, `RESOURCES`, `EVALUATED_KEYS`."""
 
     meta: CheckMeta
-    dialect: str  # "cloudformation" | "terraform"
+    RESOURCES: Sequence[str]
     EVALUATED_KEYS: Dict[str, List[str]]
 
-    def __init__(self, meta: CheckMeta, supported_resources: Sequence[str], base: type) -> None:
+    def __init__(self, meta: CheckMeta) -> None:
         self.meta = meta
-        base.__init__(self, name=meta.name, id=meta.id, categories=[CheckCategories.BACKUP_AND_RECOVERY],  # type: ignore[misc]
-                      supported_resources=list(supported_resources), guideline=meta.guideline)
+        super().__init__(  # type: ignore[call-arg]  # checkov's base resource check, after this mixin
+            name=meta.name, id=meta.id, categories=[CheckCategories.BACKUP_AND_RECOVERY],
+            supported_resources=list(self.RESOURCES), guideline=meta.guideline)
 
     # checkov reads `check.severity` when it filters and reports; ours follows the policy.
     @property
@@ -100,28 +99,23 @@ class PitrCheck:
     def judge(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str,
               policy: LoadedPolicy) -> Verdict:
         subjects = self.subjects(conf, label, entity_type, scanned_file)  # type: ignore[attr-defined]
-        dialect = self.dialect_for(conf, scanned_file)
-        if self.meta is PITR_ENABLED:
-            return core.judge_enabled(subjects, policy.core, dialect)
-        return core.judge_period(subjects, policy.core, dialect)
-
-    def dialect_for(self, conf: Mapping[str, Any], scanned_file: str) -> str:
-        """How the messages word an unresolved value for this resource."""
-        return self.dialect
+        judge = core.judge_enabled if self.meta is PITR_ENABLED else core.judge_period
+        return judge(subjects, policy.core, self.dialect_for(conf, scanned_file))  # type: ignore[attr-defined]
 
 
 class CloudFormationPitrCheck(PitrCheck, CfnResourceCheck):
     """CloudFormation, SAM, CDK output, serverless.yml resources."""
 
-    dialect = "cloudformation"
+    RESOURCES = core.CFN_TYPES
     EVALUATED_KEYS = {PITR_ENABLED.id: ["Properties/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled"],
                       PITR_PERIOD.id: ["Properties/PointInTimeRecoverySpecification/RecoveryPeriodInDays"]}
 
-    def __init__(self, meta: CheckMeta) -> None:
-        super().__init__(meta, core.CFN_TYPES, CfnResourceCheck)
-
     def label(self, conf: Mapping[str, Any], name: str, entity_type: str) -> str:
         return name
+
+    def dialect_for(self, conf: Mapping[str, Any], scanned_file: str) -> str:
+        """How the messages word an unresolved value for this resource."""
+        return "cloudformation"
 
     def subjects(self, conf: Mapping[str, Any], label: str, entity_type: str, scanned_file: str) -> List[Subject]:
         properties = conf.get("Properties", core.MISSING)
@@ -147,14 +141,11 @@ class CloudFormationPitrCheck(PitrCheck, CfnResourceCheck):
 class TerraformPitrCheck(PitrCheck, TfResourceCheck):
     """Terraform HCL, .tf.json and plans."""
 
-    dialect = "terraform"
+    RESOURCES = core.TF_TYPES
     EVALUATED_KEYS = {PITR_ENABLED.id: ["point_in_time_recovery/[0]/enabled", "replica/*/point_in_time_recovery",
                                         "point_in_time_recovery"],
                       PITR_PERIOD.id: ["point_in_time_recovery/[0]/recovery_period_in_days"],
                       PITR_NOT_LOST.id: ["point_in_time_recovery"]}
-
-    def __init__(self, meta: CheckMeta) -> None:
-        super().__init__(meta, core.TF_TYPES, TfResourceCheck)
 
     def scan_entity_conf(self, conf: Dict[str, Any], entity_type: str) -> CheckResult:
         # checkov's base class runs handle_dynamic_values here, which copies a dynamic block's content
@@ -177,7 +168,7 @@ class TerraformPitrCheck(PitrCheck, TfResourceCheck):
     def dialect_for(self, conf: Mapping[str, Any], scanned_file: str) -> str:
         # an unresolved value in a plan is known only after apply: "scan the plan" would be no advice
         in_plan = "__change_actions__" in conf or (scanned_file.endswith(".json") and not scanned_file.endswith(".tf.json"))
-        return "terraform_plan" if in_plan else self.dialect
+        return "terraform_plan" if in_plan else "terraform"
 
     def skips(self, conf: Mapping[str, Any], scanned_file: str) -> Mapping[str, str]:
         # HCL and .tf.json: the block's comments as the domain reads them; a plan: none (checkov-pitr
@@ -224,6 +215,3 @@ def cloudformation_checks() -> Tuple[CloudFormationPitrCheck, ...]:
 
 def terraform_checks() -> Tuple[TerraformPitrCheck, ...]:
     return TerraformPitrCheck(PITR_ENABLED), TerraformPitrCheck(PITR_PERIOD), PlanPitrChangeCheck()
-
-
-__all__ = ["CHECKS", "cloudformation_checks", "terraform_checks"]

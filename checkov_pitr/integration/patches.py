@@ -1,41 +1,15 @@
-"""Every patch of checkov's internals, in one module: the few that plain checkov (`checkov
---external-checks-dir .../checkov_pitr/checks`) needs so that our checks keep its outputs right.
-`checkov-pitr` itself runs no checkov scan and patches nothing.
+"""Every patch of checkov's internals, for plain checkov (`checkov --external-checks-dir .../checks`): the
+check modules import this module, so our checks keep checkov's own outputs right wherever they load
+(checkov's Docker image, checkov-action, its pre-commit hook). `checkov-pitr` itself patches nothing.
+Each patch checks the shape of what it replaces first; where one cannot be applied (checkov's internals
+changed), `install()` stops the run with exit 2 and one line naming it, rather than let checkov write
+wrong outputs.
 
-The check modules import this module, so it is active wherever our checks are loaded: in plain
-checkov (its Docker image, bridgecrewio/checkov-action, its pre-commit hook).
-
-Each patch checks the shape of what it replaces first. Where one cannot be applied (a checkov whose
-internals changed), `install()` stops the run with exit 2 and one line naming it, rather than let
-checkov run without it and write outputs that are wrong (SARIF that code scanning rejects, details
-missing from CloudFormation results).
-
-- Details: checkov's CloudFormation and serverless runners build their Records without the check's
-  `details` (its Terraform runners pass them); the check hands them over in its result under
-  `DETAILS_KEY` and the Record patch below moves them into `details`.
-
-- SARIF: checkov turns each record's `details` into `{"description": ...}` entries of the result's
-  `attachments`; SARIF 2.1.0 requires an `artifactLocation` on every attachment, so any check that
-  sets details (ours always do) makes checkov's SARIF schema-invalid and GitHub's upload strict
-  mode reject it. The patch gives each such attachment the result's own file as artifactLocation,
-  so the reason stays visible and the log stays valid.
-- Deep nesting: on Python < 3.11 checkov's CloudFormation parser lets a RecursionError out of a
-  template nested thousands deep (3.11+ reports "exceeded maximum nesting depth" as a parsing
-  error), and the error ends the whole CloudFormation scan: no table of any file is judged. The
-  patch turns it into the parsing error 3.11 gives, for that file only.
-
-- `--external-checks-git <repo>//checkov_pitr/checks`: checkov 3.x parses the `//subfolder` but
-  loads the whole clone, and its YAML graph-policy loader then reads every .yaml/.json of the
-  repository (fixtures, workflows, policies) as a custom policy, and a YAML date in one of them
-  ends the runner. The patch skips YAML policy loading for a folder that is a checkov-pitr
-  checkout (it has no graph policies); any other folder loads as before.
-
-checkov runs each framework's runner in a forked process and loads external checks there, but
-builds SARIF in the parent, which never imports our modules. So, in plain checkov, our records'
-detail strings carry this file to the parent: a detail is a `str` whose pickle form runs this file
-(`runpy.run_path`, by path: the parent may not be able to import checkov_pitr from a checkout) and
-then yields the plain string. The parent unpickles the runners' reports before it writes any
-output, so the SARIF patch is in place there in time; JSON, JUnit and CLI show the same strings.
+checkov runs each framework's runner in a forked process and loads external checks there, but builds
+SARIF in the parent, which never imports our modules. So our records' detail strings carry this file to
+the parent: a `CarriedDetail` unpickles by running this file (`runpy.run_path`, by path: the parent may
+not be able to import checkov_pitr from a checkout), then is the plain string. The parent unpickles the
+runners' reports before it writes any output, so the SARIF patch is in place there in time.
 """
 from __future__ import annotations
 
@@ -75,7 +49,11 @@ def _fix_attachments(results: Any) -> Any:
         attachments = result.get("attachments") if isinstance(result, dict) else None
         if not isinstance(attachments, list):
             continue
-        artifact = _result_artifact(result)
+        try:
+            artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+            artifact = artifact if isinstance(artifact, dict) and isinstance(artifact["uri"], str) else None
+        except (KeyError, IndexError, TypeError):
+            artifact = None
         fixed: List[Dict[str, Any]] = []
         for attachment in attachments:
             if not isinstance(attachment, dict):
@@ -94,16 +72,9 @@ def _fix_attachments(results: Any) -> Any:
     return results
 
 
-def _result_artifact(result: Dict[str, Any]) -> Any:
-    try:
-        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
-    except (KeyError, IndexError, TypeError):
-        return None
-    return artifact if isinstance(artifact, dict) and isinstance(artifact.get("uri"), str) else None
-
-
 def patch_sarif_attachments() -> bool:
-    """Wrap `checkov.common.output.sarif.Sarif._create_results`."""
+    """checkov makes each record's `details` a result attachment without the `artifactLocation` SARIF
+    2.1.0 requires (GitHub's strict upload rejects the log): each gets the result's own file."""
     from checkov.common.output.sarif import Sarif
 
     return _wrap(Sarif, "_create_results", ["self"], lambda original: lambda self: _fix_attachments(original(self)))
@@ -112,48 +83,43 @@ def patch_sarif_attachments() -> bool:
 NESTING_ERROR = "exceeded maximum nesting depth (RecursionError)"
 
 
-def _parse_without_recursion_error(original: Callable[..., Any]) -> Callable[..., Any]:
-    def parse(filename: str, out_parsing_errors: Any = None, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return original(filename, out_parsing_errors, *args, **kwargs)
-        except RecursionError:
-            if isinstance(out_parsing_errors, dict):
-                out_parsing_errors[str(filename)] = f"Parsing error in file: {filename} - {NESTING_ERROR}"
-            return None, None
-
-    return parse
-
-
 def patch_deep_template_parsing() -> bool:
-    """Wrap checkov's CloudFormation `parse` where it is called (cfn_utils imports it by name)."""
+    """On Python < 3.11 a template nested thousands deep lets a RecursionError out of checkov's
+    CloudFormation `parse`, ending the whole CloudFormation scan: it becomes that file's parsing error,
+    as on 3.11+. Wrapped where it is called too (cfn_utils imports it by name)."""
     from checkov.cloudformation import cfn_utils
     from checkov.cloudformation import parser as cfn_parser
 
+    def wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
+        def parse(filename: str, out_parsing_errors: Any = None, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return original(filename, out_parsing_errors, *args, **kwargs)
+            except RecursionError:
+                if isinstance(out_parsing_errors, dict):
+                    out_parsing_errors[str(filename)] = f"Parsing error in file: {filename} - {NESTING_ERROR}"
+                return None, None
+
+        return parse
+
     if getattr(cfn_utils, "parse", None) is not getattr(cfn_parser, "parse", None):
         return False
-    patched = _wrap(cfn_parser, "parse", ["filename", "out_parsing_errors"], _parse_without_recursion_error, prefix=True)
+    patched = _wrap(cfn_parser, "parse", ["filename", "out_parsing_errors"], wrapper, prefix=True)
     cfn_utils.parse = cfn_parser.parse  # type: ignore[attr-defined]
     return patched
 
 
-CHECKOUT_MARKER = os.path.join("checkov_pitr", "checks", "checkov_pitr_cloudformation_checks.py")
-
-
-def is_checkov_pitr_checkout(directory: Any) -> bool:
-    """Whether a folder checkov loads external checks from is the root of a checkov-pitr checkout."""
-    try:
-        return os.path.isfile(os.path.join(os.path.expanduser(str(directory)), CHECKOUT_MARKER))
-    except Exception:
-        return False
+CHECKOUT_MARKER = os.path.join("checkov_pitr", "checks", "checkov_pitr_checks.py")
 
 
 def patch_graph_policy_loading() -> bool:
-    """Wrap `checkov.common.checks_infra.registry.Registry.load_external_checks`."""
+    """`--external-checks-git <repo>//checkov_pitr/checks` loads the whole clone, and checkov's YAML
+    graph-policy loader reads every .yaml/.json in it as a policy (a YAML date ends the runner): a
+    checkov-pitr checkout holds no graph policies, so its loading is skipped; other folders load as before."""
     from checkov.common.checks_infra.registry import Registry
 
     def wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
         def load_external_checks(self: Any, dir: str) -> None:  # noqa: A002 - checkov's parameter name
-            if not is_checkov_pitr_checkout(dir):  # our repository holds no graph policies: its YAML is fixtures and docs
+            if not os.path.isfile(os.path.join(os.path.expanduser(str(dir)), CHECKOUT_MARKER)):
                 original(self, dir)
 
         return load_external_checks
@@ -189,37 +155,26 @@ class CarriedDetail(str):
 DETAILS_KEY = "checkov_pitr_details"
 
 
-def _record_with_details(original: Callable[..., Any]) -> Callable[..., Any]:
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        try:
-            carried = self.check_result.pop(DETAILS_KEY, None) if isinstance(self.check_result, dict) else None
-            if carried and not self.details:
-                self.details = list(carried)
-            if str(getattr(self, "check_id", "")).startswith(OUR_CHECK_PREFIX) and isinstance(self.details, list):
-                self.details = [CarriedDetail(d) if type(d) is str else d for d in self.details]
-        except Exception:  # never lose a record over a nicety
-            pass
-
-    return __init__
-
-
 def patch_record_details() -> bool:
-    """Records of our checks get the details the check carried in its result, as CarriedDetail strings."""
+    """checkov's CloudFormation and serverless runners build Records without the check's `details` (its
+    Terraform runners pass them): our check carries them under DETAILS_KEY; they become CarriedDetails."""
     from checkov.common.output.record import Record
 
-    return _wrap(Record, "__init__", ["self", "check_id", "check_name", "check_result"], _record_with_details, prefix=True)
+    def wrapper(original: Callable[..., Any]) -> Callable[..., Any]:
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            original(self, *args, **kwargs)
+            try:
+                carried = self.check_result.pop(DETAILS_KEY, None) if isinstance(self.check_result, dict) else None
+                if carried and not self.details:
+                    self.details = list(carried)
+                if str(getattr(self, "check_id", "")).startswith(OUR_CHECK_PREFIX) and isinstance(self.details, list):
+                    self.details = [CarriedDetail(d) if type(d) is str else d for d in self.details]
+            except Exception:  # never lose a record over a nicety
+                pass
 
+        return __init__
 
-class PatchError(SystemExit):
-    """A patch could not be applied: the run stops (exit 2) with one line naming it."""
-
-
-def _applied(patch: Callable[[], bool]) -> bool:
-    try:
-        return patch()
-    except Exception:  # checkov moved what the patch wraps
-        return False
+    return _wrap(Record, "__init__", ["self", "check_id", "check_name", "check_result"], wrapper, prefix=True)
 
 
 def install() -> Dict[str, bool]:
@@ -228,13 +183,18 @@ def install() -> Dict[str, bool]:
                "graph_policies": patch_graph_policy_loading}
     if __name__ != PARENT_RUN_NAME:  # in checkov's parent only the output patches are needed
         patches["record_details"] = patch_record_details
-    took = {name: _applied(patch) for name, patch in patches.items()}
+    took: Dict[str, bool] = {}
+    for name, patch in patches.items():
+        try:
+            took[name] = patch()
+        except Exception:  # checkov moved what the patch wraps
+            took[name] = False
     failed = sorted(name for name, ok in took.items() if not ok)
     if failed:
         sys.stderr.write(f"checkov-pitr checks: this checkov's internals differ from what the checks were built for "
                          f"({', '.join(failed)}); stopping rather than writing wrong outputs. Use a checkov version "
                          f"checkov-pitr supports, or the checkov-pitr command.\n")
-        raise PatchError(2)
+        raise SystemExit(2)
     return took
 
 

@@ -1,7 +1,6 @@
-"""What a check in plain checkov needs beyond the resource checkov hands it, taken from the domain's
-reading of the scanned file (read once per file and run): the skip comments of a Terraform block, a
-SAM template's Globals.SimpleTable, a plan's resource_changes entry (checkov keeps only the
-after-apply values)."""
+"""What a check in plain checkov needs beyond the resource checkov hands it, from the domain's reading of
+the file (once per file and run): a Terraform block's skip comments, a SAM template's Globals.SimpleTable,
+a plan's resource_changes entry (checkov keeps only the after-apply values)."""
 from __future__ import annotations
 
 import os

@@ -1,11 +1,11 @@
-"""The GitHub Action's job summary and its `failed-count`, from the SARIF and JSON reports.
+"""The GitHub Action's job summary and its `failed-count`, from the SARIF and JSON reports (no checkov here):
 
     python -m checkov_pitr.integration.summary [--count] results.sarif [--json report.json] [--directory DIR] [--plan-file FILE]
     python -m checkov_pitr.integration.summary --fix-diff fix.diff --fix-notes fix.err --fix-exit-code N
 
-The one place that counts failures: a distinct (check, file, resource) among the SARIF's unsuppressed
-results, so a finding of both the source and the plan scan counts once everywhere. It imports neither
-checkov nor the engine. `--count` exits 2 when the SARIF cannot be read; the Markdown is advice (exit 0).
+The one place that counts failures: a distinct (check, file, resource) among the SARIF's unsuppressed results,
+so a finding of both the source and the plan scan counts once. `--count` exits 2 when the SARIF cannot be
+read; the Markdown is advice (exit 0).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote
 
@@ -56,26 +57,15 @@ def findings(sarif: Mapping[str, Any]) -> List[Finding]:
     return list(found.values())
 
 
-def failed_count(sarif: Mapping[str, Any]) -> int:
-    """The Action's `failed-count`: the number of rows the summary lists."""
-    return len(findings(sarif))
-
-
 def _reports(report: Any) -> List[Mapping[str, Any]]:
     """checkov's JSON output: one report, a list of them, or a bare summary when nothing was found."""
     return [r for r in (report if isinstance(report, list) else [report]) if isinstance(r, dict)]
 
 
 def tables_judged(report: Any) -> int:
-    """Tables with a result (passed, failed or skipped), per report: the distinct (file, resource) of
-    its results, or its `resource_count` when larger (`--quiet` leaves passed results out)."""
-    total = 0
-    for item in _reports(report):
-        results = item.get("results") or {}
-        seen = {(r.get("file_path"), r.get("resource"))
-                for key in ("passed_checks", "failed_checks", "skipped_checks") for r in results.get(key) or []}
-        total += max(len(seen), int((item.get("summary") or item).get("resource_count") or 0))
-    return total
+    """Tables with a result (passed, failed or skipped): each report's `resource_count`, the distinct
+    (file, resource) of its records, kept under `--quiet`, which leaves passed results out."""
+    return sum(int((item.get("summary") or item).get("resource_count") or 0) for item in _reports(report))
 
 
 def failure_records(report: Any) -> int:
@@ -95,8 +85,7 @@ def file_link(uri: str, line: int, env: Mapping[str, str]) -> str:
 
 
 def _escape(text: Any) -> str:
-    """Text for one Markdown table cell: one line, and nothing a file or message could inject
-    (table pipes, links, HTML)."""
+    """One Markdown table cell: one line, nothing a file or message could inject (table pipes, links, HTML)."""
     flat = " ".join(str(text if text is not None else "").split())
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([|\[\]`*\\])", r"\\\1", flat)
@@ -139,8 +128,7 @@ def _fence(text: str) -> str:
 
 
 def fix_markdown(diff: str, notes: str, exit_code: int, limit: int = MAX_DIFF_CHARS) -> str:
-    """`checkov-pitr fix --diff`: the diff (fenced, cut at a line boundary past `limit` characters),
-    then the failures it cannot fix, one bullet each."""
+    """`checkov-pitr fix --diff`: the diff (fenced, cut at a line past `limit` characters), then what it can't fix."""
     lines = ["", "#### Fixes `checkov-pitr fix` would make", ""]  # a blank line ends the table above
     note_lines = [line for line in notes.splitlines() if line.strip()]
     if exit_code not in (0, 1):
@@ -148,9 +136,7 @@ def fix_markdown(diff: str, notes: str, exit_code: int, limit: int = MAX_DIFF_CH
         return "\n".join(lines + [f"`checkov-pitr fix --diff` could not run (exit code {exit_code}):", "",
                                   fence, *note_lines[-20:], fence]) + "\n"
     if diff.strip():
-        shown = diff
-        if len(diff) > limit:
-            shown = diff[:limit].rsplit("\n", 1)[0] + "\n"
+        shown = diff[:limit].rsplit("\n", 1)[0] + "\n" if len(diff) > limit else diff
         fence = _fence(shown)
         lines += [f"{fence}diff", shown.rstrip("\n"), fence]
         if shown is not diff:
@@ -164,9 +150,12 @@ def fix_markdown(diff: str, notes: str, exit_code: int, limit: int = MAX_DIFF_CH
     return "\n".join(lines) + "\n"
 
 
-def _read(path: str, errors: str = "replace") -> str:
-    with open(path, encoding="utf-8", errors=errors) as handle:
-        return handle.read()
+def _text(path: str) -> str:
+    """A file's text; "" when it was not written (no diff or notes: the summary says what it has)."""
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -182,24 +171,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--fix-exit-code", type=int, default=1)
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.fix_diff is not None:
-        texts = []
-        for path in (args.fix_diff, args.fix_notes):
-            try:
-                texts.append(_read(path))
-            except OSError:  # no diff or notes written: the summary says what it has
-                texts.append("")
-        sys.stdout.write(fix_markdown(texts[0], texts[1], args.fix_exit_code))
+        sys.stdout.write(fix_markdown(_text(args.fix_diff), _text(args.fix_notes), args.fix_exit_code))
         return 0
     if not args.sarif:
         print("summary: a SARIF file is needed", file=sys.stderr)
         return 2
     try:
-        report = json.loads(_read(args.json, "strict")) if args.json else None
+        report = json.loads(Path(args.json).read_text(encoding="utf-8")) if args.json else None
     except (OSError, ValueError):
         report = None  # the table count is advice: the SARIF alone still gives the failures
-    sarif: Optional[Dict[str, Any]] = None
     try:
-        sarif, problem = json.loads(_read(args.sarif, "strict")), ""
+        sarif, problem = json.loads(Path(args.sarif).read_text(encoding="utf-8")), ""
         if not isinstance(sarif, dict) or not isinstance(sarif.get("runs"), list):
             raise ValueError("not a SARIF log")
     except (OSError, ValueError) as exc:
@@ -210,7 +192,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if sarif is None:
         print(f"summary: {problem}", file=sys.stderr)
         return 2
-    count = failed_count(sarif)
+    count = len(findings(sarif))  # the Action's `failed-count`: the rows the summary lists
     records = failure_records(report) if report is not None else count
     print(count)
     if records > count:

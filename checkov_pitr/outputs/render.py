@@ -1,20 +1,19 @@
-"""The engine's findings in checkov's formats, written with checkov's own report, record and output
-classes, and checkov's exit code: what `RunnerRegistry.print_reports` does, without importing the
-runner registry (it loads every runner checkov has: 3 s and 170 MB before the first file).
-"""
+"""The engine's findings in checkov's formats with checkov's report, record and output classes, and checkov's
+exit code: `RunnerRegistry.print_reports` without importing the runner registry (3 s and 170 MB of runners)."""
 from __future__ import annotations
 
 import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Dict, List, Sequence, TextIO, Tuple
 
 from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckResult
 from checkov.common.output.record import Record
 from checkov.common.output.report import Report
 from checkov.common.util.json_utils import CustomJSONEncoder
+from checkov.version import version as checkov_version
 
 from checkov_pitr import __version__
 from checkov_pitr.outputs import safe_text
@@ -34,15 +33,6 @@ _EXTENSIONS = {"cli": "txt", "github_failed_only": "md", "sarif": "sarif", "json
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NO_COLOUR = "ANSI_COLORS_DISABLED"  # termcolor's switch
 
-
-def banner() -> str:
-    from checkov.version import version as checkov_version
-
-    return (f"checkov-pitr {__version__}: DynamoDB point-in-time recovery (Conformity DynamoDB-003), "
-            f"rendered with checkov {checkov_version}\n")
-
-
-# --- findings -> checkov reports ---------------------------------------------------------------------
 
 def _code_block(files: Dict[str, List[str]], path: str, start: int, end: int) -> List[Tuple[int, str]]:
     """A record's code block; `files` keeps each file's lines, read once."""
@@ -93,28 +83,20 @@ def reports_of(result: ScanResult) -> List[Report]:
     return [by_framework[f] for f in FRAMEWORKS if f in by_framework]
 
 
-# --- the exit code -----------------------------------------------------------------------------------
-
-def _thresholds(options: ScanOptions) -> Dict[str, Any]:
-    """checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules):
+def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
+    """With checkov's fail thresholds (RunnerRegistry.get_fail_thresholds, without vendor enforcement rules):
     the highest --soft-fail-on severity, the lowest --hard-fail-on one, and the check ids of each."""
     thresholds: Dict[str, Any] = {"soft_fail": options.soft_fail}
     for kind, values, pick in (("soft", options.soft_fail_on, max), ("hard", options.hard_fail_on, min)):
         levels = [Severities[v.upper()] for v in values if v.upper() in Severities]
         thresholds[f"{kind}_fail_checks"] = [v for v in values if v.upper() not in Severities]
         thresholds[f"{kind}_fail_threshold"] = pick(levels, key=lambda s: s.level) if levels else None
-    return thresholds
-
-
-def exit_code(reports: Sequence[Report], options: ScanOptions) -> int:
-    thresholds = _thresholds(options)
     return 1 if any(report.get_exit_code(thresholds) == 1 for report in reports) else 0
 
 
-# --- outputs -----------------------------------------------------------------------------------------
-
 def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
-    text = "" if options.quiet else banner() + "\n"
+    text = "" if options.quiet else (f"checkov-pitr {__version__}: DynamoDB point-in-time recovery (Conformity "
+                                     f"DynamoDB-003), rendered with checkov {checkov_version}\n\n")
     # Colour that render strips is not made: termcolor reads the environment (a missing key raises inside
     # os.environ) and isatty on each of a record's colored() calls; its switch is the first thing it reads.
     saved = os.environ.get(_NO_COLOUR)
@@ -122,10 +104,9 @@ def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
         os.environ[_NO_COLOUR] = "1"
     try:
         text += "".join(report.print_console(is_quiet=options.quiet, is_compact=options.compact) for report in reports)
-    finally:
-        if saved is None:
-            os.environ.pop(_NO_COLOUR, None)
-        else:
+    finally:  # the environment as it was
+        os.environ.pop(_NO_COLOUR, None)
+        if saved is not None:
             os.environ[_NO_COLOUR] = saved
     return text
 
@@ -143,21 +124,19 @@ def _json(reports: Sequence[Report], options: ScanOptions) -> str:
     return json.dumps(output, indent=4, cls=CustomJSONEncoder)
 
 
-def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult,
-           workspace: Optional[str]) -> str:
+def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult) -> str:
     from checkov_pitr.outputs.sarif import PitrSarif
 
     # --repo-root-for-plan-enrichment first: where a plan's Terraform source is looked for
     roots = list(options.repo_root_for_plan_enrichment) + list(options.directories) + [
         os.path.dirname(os.path.abspath(f)) for f in options.files]
-    sarif = PitrSarif(list(reports), roots, policy, result.findings, workspace)
+    sarif = PitrSarif(list(reports), roots, policy, result.findings, os.environ.get("GITHUB_WORKSPACE") or None)
     return json.dumps(sarif.json, cls=CustomJSONEncoder)
 
 
 def _junit(reports: Sequence[Report], options: ScanOptions) -> str:
     properties = {"directory": list(options.directories), "file": list(options.files), "output": list(options.outputs)}
-    suites = [report.get_test_suite(properties=properties) for report in reports] or [
-        Report("").get_test_suite(properties=properties)]
+    suites = [report.get_test_suite(properties=properties) for report in reports or [Report("")]]
     return Report.get_junit_xml_string(suites)
 
 
@@ -173,20 +152,16 @@ def _csv(reports: Sequence[Report], options: ScanOptions) -> None:
     csv_report = CSVSBOM()
     for report in reports:
         csv_report.add_report(report=report, git_org="", git_repository="")
-    folder = options.output_file_path or ""
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    csv_report.persist_report(is_api_key=False, output_path=folder)
+    os.makedirs(options.output_file_path or os.curdir, exist_ok=True)
+    csv_report.persist_report(is_api_key=False, output_path=options.output_file_path or "")
 
 
 def _save(path: str, data: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(data, encoding="utf-8")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(data, encoding="utf-8")
 
 
-def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: TextIO,
-           workspace: Optional[str] = None) -> int:
+def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: TextIO) -> int:
     """Write every output `options` asks for; return checkov's exit code for the findings."""
     reports = reports_of(result)
     colour = bool(getattr(out, "isatty", lambda: False)())
@@ -197,25 +172,24 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
     console: List[str] = []
 
     texts = {"cli": lambda: _cli(reports, options, colour), "json": lambda: _json(reports, options),
-             "sarif": lambda: _sarif(reports, options, policy, result, workspace),
+             "sarif": lambda: _sarif(reports, options, policy, result),
              "junitxml": lambda: _junit(reports, options), "gitlab_sast": lambda: _gitlab(reports),
              "github_failed_only": lambda: "".join(report.print_failed_github_md() for report in reports)}
     for name in options.outputs:
         if name == "csv":
             _csv(reports, options)
-        elif name == "sarif" and destinations["sarif"] == CONSOLE:
-            written[name] = text = texts[name]()
+            continue
+        written[name] = text = texts[name]()
+        if destinations[name] != CONSOLE:
+            _save(destinations[name], text)
+        elif name != "sarif":
+            console.append(text)
+        else:  # SARIF "on the console": checkov shows the CLI output there
             if "cli" not in options.outputs:
                 console.append(_cli(reports, options, colour))
             if not options.output_file_path:  # checkov writes results.sarif in the working folder
                 _save("results.sarif", text)
                 console.append("\nWrote output in SARIF format to the file 'results.sarif'")
-        else:
-            written[name] = text = texts[name]()
-            if destinations[name] == CONSOLE:
-                console.append(text)
-            else:
-                _save(destinations[name], text)
     text = OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else ""
     out.write(text if colour else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
@@ -223,6 +197,3 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
             if name in _EXTENSIONS:
                 _save(os.path.join(options.output_file_path, f"results_{name}.{_EXTENSIONS[name]}"), text)
     return exit_code(reports, options)
-
-
-__all__ = ["banner", "exit_code", "render", "reports_of", "safe_text"]

@@ -1,16 +1,7 @@
-"""SARIF 2.1.0 for GitHub code scanning: `PitrSarif` is checkov's `Sarif` class with the JSON built
-where code scanning needs it to differ:
-
-- every rule has descriptions, help (text and markdown, with the CloudFormation and Terraform fix
-  for our checks), a helpUri, `security-severity` and tags including "security";
-- results are failures only: code scanning does not honour SARIF suppressions, so a skipped check
-  would open an alert;
-- stable `partialFingerprints` (check, resource address, file; no line numbers), so an alert
-  survives edits above it;
-- URIs relative to the repository root, never absolute;
-- plan findings point at the `resource` block in the Terraform source (plan_sources.py), or at the
-  resource's line in the plan file when its module is not on disk; never line 0.
-"""
+"""SARIF 2.1.0 for GitHub code scanning, built on checkov's `Sarif` class. Results are failures only (code
+scanning ignores SARIF suppressions: a skip would open an alert); fingerprints hold no line numbers (an alert
+survives edits above it); URIs are relative to the repository root; a plan finding points at its Terraform
+`resource` block (plan_sources.py), else at its line in the plan."""
 from __future__ import annotations
 
 import hashlib
@@ -19,11 +10,16 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 from checkov.common.output.sarif import Sarif
+from checkov.version import version as checkov_version
 
 from checkov_pitr import __version__
+from checkov_pitr.domain.fixer import FixCache, sarif_fix
 from checkov_pitr.domain.readers.plan import NotAPlan, decode_plan_text
-from checkov_pitr.domain.plan_sources import SourceFinder, SourcePlace
-from checkov_pitr.rule import CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, PROJECT_URL, RULE_ID, RULE_TITLE, TOOL_NAME, CheckMeta
+from checkov_pitr.domain.plan_sources import SourceFinder
+from checkov_pitr.outputs.visibility import sarif_notifications
+from checkov_pitr.rule import (
+    CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, FIXABLE_CHECKS, PROJECT_URL, RULE_ID, RULE_TITLE, TOOL_NAME, CheckMeta,
+)
 from checkov_pitr.domain.policy import LoadedPolicy
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -79,12 +75,9 @@ def our_rule(meta: CheckMeta, severity: str) -> Dict[str, Any]:
 
 def result_sort_key(result: Mapping[str, Any]) -> Tuple[str, str, int, str]:
     """Results in a stable order: rule, file, line, resource (checkov's report order varies)."""
-    try:
-        physical = result["locations"][0]["physicalLocation"]
-        uri, line = str(physical["artifactLocation"]["uri"]), int(physical["region"]["startLine"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        uri, line = "", 0
-    return str(result.get("ruleId", "")), uri, line, str((result.get("properties") or {}).get("resource", ""))
+    physical = result["locations"][0]["physicalLocation"]
+    return result["ruleId"], physical["artifactLocation"]["uri"], physical["region"]["startLine"], \
+        result["properties"]["resource"]
 
 
 def finding_fingerprint(check_id: str, resource: str, uri: str) -> str:
@@ -104,9 +97,7 @@ class RepositoryPaths:
     """Paths as code scanning wants them: relative to the repository root, `/`-separated."""
 
     def __init__(self, scan_roots: Sequence[str], workspace: Optional[str] = None, cwd: Optional[str] = None) -> None:
-        bases = [workspace] if workspace else []
-        bases += [cwd or os.getcwd(), *scan_roots]
-        self.bases = [os.path.abspath(b) for b in bases if b]
+        self.bases = [os.path.abspath(b) for b in (workspace, cwd or os.getcwd(), *scan_roots) if b]
         self._uris: Dict[str, str] = {}
 
     def relative(self, path: str) -> str:
@@ -129,27 +120,6 @@ class RepositoryPaths:
         return self._uris[path]
 
 
-class PlanFiles:
-    """Each plan file read once: its text (for line numbers) and its JSON (for `configuration`)."""
-
-    def __init__(self) -> None:
-        self._plans: Dict[str, Tuple[str, Optional[Mapping[str, Any]]]] = {}
-
-    def get(self, path: str) -> Tuple[str, Optional[Mapping[str, Any]]]:
-        if path not in self._plans:
-            try:
-                with open(path, "rb") as handle:
-                    text = handle.read().decode("utf-8-sig", errors="replace")
-            except OSError:
-                text = ""
-            try:
-                data: Optional[Mapping[str, Any]] = decode_plan_text(text).data
-            except NotAPlan:
-                data = None
-            self._plans[path] = (text, data)
-        return self._plans[path]
-
-
 class PitrSarif(Sarif):
     """checkov's Sarif class, with JSON built for GitHub code scanning."""
 
@@ -159,15 +129,14 @@ class PitrSarif(Sarif):
         self.policy = policy
         self.findings = list(findings)
         self.paths = RepositoryPaths(self.scan_roots, workspace)
-        self.plans = PlanFiles()
+        self.plans: Dict[str, Optional[Mapping[str, Any]]] = {}  # each plan's JSON, decoded once
         self.sources = SourceFinder()
+        self.fix_cache = FixCache()
         super().__init__(reports=reports, tool=TOOL_NAME)
 
-    # --- checkov's entry point ------------------------------------------------------------------
-    def create_json(self) -> Dict[str, Any]:
-        rules, index = self._rules()
-        from checkov.version import version as checkov_version
-
+    def create_json(self) -> Dict[str, Any]:  # checkov's entry point
+        rules = [our_rule(meta, severity_name(self.policy.severity_for(meta.id))) for meta in CHECKS.values()]
+        notifications = sarif_notifications(self.policy, self.findings, self.paths.uri)
         return {
             "$schema": SARIF_SCHEMA_URI,
             "version": "2.1.0",
@@ -180,40 +149,27 @@ class PitrSarif(Sarif):
                     "rules": rules,
                     "properties": {"checkovVersion": checkov_version},
                 }},
-                "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": self._notifications()}],
-                "results": self._results(index),
+                "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+                "results": self._results({rule["id"]: i for i, rule in enumerate(rules)}),
             }],
         }
 
-    # --- rules ----------------------------------------------------------------------------------
-    def _rules(self) -> Tuple[List[Dict[str, Any]], Dict[str, int]]:
-        rules = [our_rule(meta, severity_name(self.policy.severity_for(meta.id))) for meta in CHECKS.values()]
-        index = {rule["id"]: i for i, rule in enumerate(rules)}
-        self.rule_index_map = dict(index)
-        return rules, index
-
-    # --- results --------------------------------------------------------------------------------
     def _results(self, rule_index: Mapping[str, int]) -> List[Dict[str, Any]]:
-        results: List[Dict[str, Any]] = []
-        position: Dict[Tuple[str, str], int] = {}
+        results: Dict[Tuple[str, str], Dict[str, Any]] = {}
         for report in self.reports:
             for record in report.failed_checks:  # failures only: see the module docstring
                 result = self._result(record, report.check_type, rule_index)
                 key = (result["ruleId"], result["partialFingerprints"][FINGERPRINT_KEY])
-                if key in position:
-                    # The same finding from the source scan and the plan scan: one alert, and the
-                    # plan's message (it judges resolved values) wins.
-                    if report.check_type == PLAN_CHECK_TYPE:
-                        results[position[key]] = result
-                    continue
-                position[key] = len(results)
-                results.append(result)
-        return sorted(results, key=result_sort_key)
+                # The same finding from the source scan and the plan scan: one alert, and the
+                # plan's message (it judges resolved values) wins.
+                if key not in results or report.check_type == PLAN_CHECK_TYPE:
+                    results[key] = result
+        return sorted(results.values(), key=result_sort_key)
 
     def _result(self, record: Any, check_type: str, rule_index: Mapping[str, int]) -> Dict[str, Any]:
         severity = severity_name(record.severity)
         resource = str(record.resource or "")
-        location, related = self._locations(record, check_type)
+        location, related = self._locations(record, check_type, resource)
         uri = location["physicalLocation"]["artifactLocation"]["uri"]
         result: Dict[str, Any] = {
             "ruleId": record.check_id,
@@ -226,44 +182,38 @@ class PitrSarif(Sarif):
         }
         if related:
             result["relatedLocations"] = related
-        fixes = self._fixes(record, check_type, resource, uri)
-        if fixes:
-            result["fixes"] = fixes
+        path = record.file_abs_path or ""
+        if record.check_id in FIXABLE_CHECKS and check_type != PLAN_CHECK_TYPE and path:
+            try:  # SARIF `fixes`: the edit `checkov-pitr fix` would write (each file read and parsed once)
+                minimum = self.policy.core.min_recovery_period_days
+                fixes = sarif_fix(self.fix_cache, path, resource, record.check_id, minimum, uri)
+            except Exception:  # a fix is a nicety; the finding stands without it
+                fixes = []
+            if fixes:
+                result["fixes"] = fixes
         return result
 
-    def _fixes(self, record: Any, check_type: str, resource: str, uri: str) -> List[Dict[str, Any]]:
-        """SARIF `fixes`: the edit `checkov-pitr fix` would write (each file read and parsed once)."""
-        from checkov_pitr.rule import FIXABLE_CHECKS
-
-        path = record.file_abs_path or ""
-        if record.check_id not in FIXABLE_CHECKS or check_type == PLAN_CHECK_TYPE or not path:
-            return []
-        try:
-            from checkov_pitr.domain.fixer import FixCache, sarif_fix
-
-            if not hasattr(self, "fix_cache"):
-                self.fix_cache = FixCache()
-            minimum = self.policy.core.min_recovery_period_days
-            return sarif_fix(self.fix_cache, path, resource, record.check_id, minimum, uri)
-        except Exception:  # a fix is a nicety; the finding stands without it
-            return []
-
-    def _locations(self, record: Any, check_type: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    def _locations(self, record: Any, check_type: str, resource: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
         path = record.file_abs_path or record.file_path or ""
-        logical = [{"fullyQualifiedName": str(record.resource or ""), "kind": "resource"}]
+        logical = [{"fullyQualifiedName": resource, "kind": "resource"}]
+        start, end = (max(int(line), 1) for line in record.file_line_range)  # checkov's "no line" is [0, 0]
         if check_type == PLAN_CHECK_TYPE and path:
             try:
-                return self._plan_locations(path, str(record.resource or ""), _line_range(record.file_line_range)[0], logical)
+                return self._plan_locations(path, resource, start, logical)
             except Exception:  # a lookup problem must not lose the finding: point at the plan file
-                pass
-            return _location(self.paths.uri(path), 1, 1, logical), []
-        start, end = _line_range(record.file_line_range)
+                return _location(self.paths.uri(path), 1, 1, logical), []
         return _location(self.paths.uri(path), start, end, logical), []
 
     def _plan_locations(self, plan_path: str, address: str, plan_line: int,
                         logical: List[Dict[str, Any]]) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
-        _, plan = self.plans.get(plan_path)  # plan_line: the plan reader's line of the resource's address
-        place: Optional[SourcePlace] = None
+        """plan_line: the plan reader's line of the resource's address."""
+        if plan_path not in self.plans:
+            try:
+                with open(plan_path, "rb") as handle:
+                    self.plans[plan_path] = decode_plan_text(handle.read().decode("utf-8-sig", errors="replace")).data
+            except (OSError, NotAPlan):
+                self.plans[plan_path] = None
+        plan, place = self.plans[plan_path], None
         if plan is not None:
             roots = [os.path.dirname(os.path.abspath(plan_path)), *self.scan_roots, os.getcwd()]
             place = self.sources.locate(plan, address, roots)
@@ -277,30 +227,8 @@ class PitrSarif(Sarif):
         }]
         return _location(self.paths.uri(place.path), place.start_line, place.end_line, logical), related
 
-    # --- notifications --------------------------------------------------------------------------
-    def _notifications(self) -> List[Dict[str, Any]]:
-        """The policy in effect, matched exemptions, applied skips, UNKNOWN tables (visibility.py)."""
-        from checkov_pitr.outputs.visibility import sarif_notifications
-
-        return sarif_notifications(self.policy, self.findings, self.paths.uri)
-
-
-def _line_range(line_range: Any) -> Tuple[int, int]:
-    """(start, end) with 1 <= start <= end; checkov reports [0, 0] when it has no line."""
-    try:
-        start, end = int(line_range[0]), int(line_range[1])
-    except (TypeError, ValueError, IndexError):
-        return 1, 1
-    start = max(start, 1)
-    return start, max(end, start)
-
 
 def _location(uri: str, start: int, end: int, logical: List[Dict[str, Any]]) -> Dict[str, Any]:
-    start = max(int(start), 1)
-    return {
-        "physicalLocation": {
-            "artifactLocation": {"uri": uri},
-            "region": {"startLine": start, "endLine": max(int(end), start)},
-        },
-        "logicalLocations": logical,
-    }
+    start = max(start, 1)
+    region = {"startLine": start, "endLine": max(end, start)}
+    return {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}, "logicalLocations": logical}

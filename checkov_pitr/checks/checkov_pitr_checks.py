@@ -1,6 +1,5 @@
-"""CKV_PITR_001 and CKV_PITR_002 for Terraform HCL, .tf.json and plans; CKV_PITR_003 for plans."""
-# checkov imports every module in this folder under its bare file name, once per framework:
-# keep the modules thin, uniquely named, and importing checkov_pitr with absolute imports.
+"""CKV_PITR_001 and CKV_PITR_002 for CloudFormation, SAM, CDK output, serverless.yml resources, Terraform HCL,
+.tf.json and plans; CKV_PITR_003 for plans."""
 try:
     import checkov_pitr  # noqa: F401  an installed checkov-pitr wins over the checkout around this file
 except ImportError:  # loaded from a checkout into plain checkov: the package is two folders up
@@ -9,6 +8,6 @@ except ImportError:  # loaded from a checkout into plain checkov: the package is
 
     _sys.path.append(_os.path.dirname(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))))
 from checkov_pitr.integration import patches  # noqa: F401,E402  keeps checkov's own outputs right
-from checkov_pitr.integration.adapter import terraform_checks  # noqa: E402
+from checkov_pitr.integration.adapter import cloudformation_checks, terraform_checks  # noqa: E402
 
-checks = terraform_checks()
+checks = cloudformation_checks() + terraform_checks()
