@@ -101,7 +101,7 @@ def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO,
         if narrow is not None:
             narrow(result)
         gc.freeze()
-        code = render(result, options, policy, out)
+        code = render(result, options, policy, out, workspace=os.environ.get("GITHUB_WORKSPACE") or None)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback

@@ -6,7 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, TextIO, Tuple
+from typing import Any, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckResult
@@ -124,13 +124,14 @@ def _json(reports: Sequence[Report], options: ScanOptions) -> str:
     return json.dumps(output, indent=4, cls=CustomJSONEncoder)
 
 
-def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult) -> str:
+def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult,
+           workspace: Optional[str]) -> str:
     from checkov_pitr.outputs.sarif import PitrSarif
 
     # --repo-root-for-plan-enrichment first: where a plan's Terraform source is looked for
     roots = list(options.repo_root_for_plan_enrichment) + list(options.directories) + [
         os.path.dirname(os.path.abspath(f)) for f in options.files]
-    sarif = PitrSarif(list(reports), roots, policy, result.findings, os.environ.get("GITHUB_WORKSPACE") or None)
+    sarif = PitrSarif(list(reports), roots, policy, result.findings, workspace)
     return json.dumps(sarif.json, cls=CustomJSONEncoder)
 
 
@@ -161,8 +162,10 @@ def _save(path: str, data: str) -> None:
     Path(path).write_text(data, encoding="utf-8")
 
 
-def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: TextIO) -> int:
-    """Write every output `options` asks for; return checkov's exit code for the findings."""
+def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: TextIO,
+           workspace: Optional[str] = None) -> int:
+    """Write every output `options` asks for; return checkov's exit code for the findings. `workspace`: where
+    SARIF's file URIs are relative to (GitHub's checkout)."""
     reports = reports_of(result)
     colour = bool(getattr(out, "isatty", lambda: False)())
     # each output to the console, or with `--output-file-path a,b` (one path per output) to a file
@@ -172,7 +175,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
     console: List[str] = []
 
     texts = {"cli": lambda: _cli(reports, options, colour), "json": lambda: _json(reports, options),
-             "sarif": lambda: _sarif(reports, options, policy, result),
+             "sarif": lambda: _sarif(reports, options, policy, result, workspace),
              "junitxml": lambda: _junit(reports, options), "gitlab_sast": lambda: _gitlab(reports),
              "github_failed_only": lambda: "".join(report.print_failed_github_md() for report in reports)}
     for name in options.outputs:
