@@ -122,29 +122,18 @@ def _code_tokens(text: str, pos: int, end: int, pattern: "re.Pattern[str]" = _BR
 
 
 def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
-    """Where the expression starting at i ends (trailing blanks and comments not included)."""
-    depth, last, code_from = 0, i, i
-    for token, start, after in _code_tokens(text, i, end, _CODE):
-        code = text[code_from:start].rstrip()
-        last, code_from = code_from + len(code) if code else last, after
-        if token in ('"', "<<"):
-            last = after
-        elif token in ("#", "//", "/*"):
-            if depth == 0:
-                return last
-            code_from = skip_comment(text, start)
-        elif token in "([{":
-            depth, last = depth + 1, after
-        elif token in ")]}":
-            if depth == 0:
-                return last
-            depth, last = depth - 1, after
-        elif depth == 0 and (token == "\n" or commas):
-            return last
-        elif token == ",":
-            last = after
-    code = text[code_from:end].rstrip()
-    return code_from + len(code) if code else last
+    """Where the expression starting at i ends (trailing blanks and comments not included): at a newline,
+    comment or unmatched closing bracket outside brackets (or a comma, with `commas`)."""
+    depth, stop = 0, end
+    for token, start, _ in _code_tokens(text, i, end, _CODE):
+        if token in "([{":
+            depth += 1
+        elif depth > 0 and token in ")]}":
+            depth -= 1
+        elif depth == 0 and token in ("#", "//", "/*", "\n", ")", "]", "}") or (depth == 0 and commas and token == ","):
+            stop = start
+            break
+    return i + len(text[i:stop].rstrip())
 
 
 def matching_close(text: str, i: int) -> int:
@@ -387,8 +376,11 @@ def normalize_string(raw: str) -> str:
     parts = split_template(raw, escapes=True)
     if parts is None:
         return raw
-    return "".join("${" + text + "}" if is_expression else text.replace("${", "$${").replace("%{", "%%{")
-                   for is_expression, text in parts)
+    return "".join("${" + text + "}" if is_expression else _written(text) for is_expression, text in parts)
+
+
+def _written(literal: str) -> str:
+    return literal.replace("${", "$${").replace("%{", "%%{")
 
 
 # --- Expressions: Terraform's syntax (and checkov's Python notation: 'quoted', None), evaluated ---
@@ -508,10 +500,8 @@ class _Parser:
         return left
 
     def unary(self) -> Any:
-        if self.accept("op", "!"):
-            return ("not", self.unary())
-        if self.accept("op", "-"):
-            return ("neg", self.unary())
+        if self.at("op", "!") or self.at("op", "-"):
+            return ("unary", self.take()[1], self.unary())
         return self.postfix(self.primary())
 
     def postfix(self, node: Any) -> Any:
@@ -561,47 +551,33 @@ class _Parser:
             self.take("op", ")")
             return inner
         if (kind, value) == ("op", "["):
-            return self.for_expression("]") if self.at("name", "for") else self.tuple_()
+            return self.for_expression("]") if self.at("name", "for") else ("tuple", self.listed("]", self.expr))
         if (kind, value) == ("op", "{"):
-            return self.for_expression("}") if self.at("name", "for") else self.object_()
+            return self.for_expression("}") if self.at("name", "for") else ("object", self.listed("}", self.member, False))
         raise _Undecidable(f"unexpected {value!r}")
+
+    def listed(self, close: str, item: Any, commas: bool = True) -> List[Any]:
+        """Items up to `close`, separated by commas (in an object, newlines will do: they are not tokens)."""
+        found: List[Any] = []
+        while not self.accept("op", close):
+            found.append(item())
+            if not self.accept("op", ",") and commas and not self.at("op", close):
+                raise _Undecidable("expected ,")
+        return found
 
     def call(self, name: str) -> Any:
         self.take("op", "(")
-        args: List[Any] = []
-        expand = False
-        while not self.at("op", ")"):
-            args.append(self.expr())
-            if self.accept("op", "..."):
-                expand = True
-            if not self.at("op", ")"):
-                self.take("op", ",")
-        self.take("op", ")")
-        return ("call", name.split("::")[-1], args, expand)
+        args = self.listed(")", lambda: (self.expr(), self.accept("op", "...")))
+        return ("call", name.split("::")[-1], [arg for arg, _ in args], any(expand for _, expand in args))
 
-    def tuple_(self) -> Any:
-        items: List[Any] = []
-        while not self.at("op", "]"):
-            items.append(self.expr())
-            if not self.at("op", "]"):
-                self.take("op", ",")
-        self.take("op", "]")
-        return ("tuple", items)
-
-    def object_(self) -> Any:
-        items: List[Tuple[Any, Any]] = []
-        while not self.at("op", "}"):
-            if self.peek()[0] == "name" and self.peek(1) in (("op", "="), ("op", ":")):
-                key: Any = ("lit", self.take()[1])
-            else:
-                key = self.expr()
-            if not (self.at("op", "=") or self.at("op", ":")):
-                raise _Undecidable("expected = in an object")
-            self.take()
-            items.append((key, self.expr()))
-            self.accept("op", ",")
-        self.take("op", "}")
-        return ("object", items)
+    def member(self) -> Tuple[Any, Any]:
+        if self.peek()[0] == "name" and self.peek(1) in (("op", "="), ("op", ":")):
+            key: Any = ("lit", self.take()[1])
+        else:
+            key = self.expr()
+        if not (self.accept("op", "=") or self.accept("op", ":")):
+            raise _Undecidable("expected = in an object")
+        return key, self.expr()
 
     def for_expression(self, close: str) -> Any:
         self.take("name", "for")
@@ -622,13 +598,16 @@ class _Parser:
         return ("for", names, collection, key, value, condition, group)
 
 
-def _template_node(raw: str) -> Any:
-    parts = split_template(raw, escapes=True)
+def _template_node(raw: str, escapes: bool = True) -> Any:
+    """A quoted string in an expression (`escapes`), or a value kept in bc-python-hcl2's shape, whose
+    literal `${` stays written `$${` (so no later reading takes it for an expression)."""
+    parts = split_template(raw, escapes)
     if parts is None:
         raise _Undecidable("template directive")
     if len(parts) == 1 and parts[0][0]:
         return parse_expression(parts[0][1])  # "${x}" is the value of x, not a string of it
-    return ("template", [parse_expression(text) if is_expression else text for is_expression, text in parts])
+    return ("template", [parse_expression(text) if is_expression else text if escapes else _written(text)
+                         for is_expression, text in parts])
 
 
 @lru_cache(maxsize=8192)
@@ -722,10 +701,12 @@ class _Evaluator:
     def __init__(self, scope: "Scope", depth: int) -> None:
         self.scope, self.depth, self.steps = scope, depth, 0
 
-    def spend(self, steps: int) -> None:
-        self.steps += steps
+    def spend(self, items: Any) -> Any:
+        """`items` (a collection), counted against the bound on one evaluation's work."""
+        self.steps += len(items)
         if self.steps > MAX_EVALUATION_STEPS:
             raise _Undecidable("too large to evaluate")
+        return items
 
     # -- nodes --
     def eval(self, node: Any, names: Mapping[str, Any]) -> Any:
@@ -777,10 +758,7 @@ class _Evaluator:
         if isinstance(key, Unknown):
             return key
         if isinstance(target, Mapping):
-            key = _as_string(key)
-            if key not in target:
-                raise EvalError(f"no key {key!r}")
-            return target[key]
+            return _get(target, key)
         if isinstance(target, list) and not attribute:
             index = _as_number(key)
             if not isinstance(index, int) or not 0 <= index < len(target):
@@ -793,21 +771,16 @@ class _Evaluator:
         if isinstance(target, Unknown):
             return target
         items = [] if target is None else target if isinstance(target, list) else [target]
-        self.spend(len(items))
         found = []
-        for item in items:
+        for item in self.spend(items):
             for key, attribute in node[2]:
                 item = self.step(item, self.eval(key, names), attribute)
             found.append(item)
         return found
 
-    def e_not(self, node: Any, names: Mapping[str, Any]) -> Any:
-        value = _as_bool(self.eval(node[1], names))
-        return value if isinstance(value, Unknown) else not value
-
-    def e_neg(self, node: Any, names: Mapping[str, Any]) -> Any:
-        value = _as_number(self.eval(node[1], names))
-        return value if isinstance(value, Unknown) else -value
+    def e_unary(self, node: Any, names: Mapping[str, Any]) -> Any:
+        value = (_as_bool if node[1] == "!" else _as_number)(self.eval(node[2], names))
+        return value if isinstance(value, Unknown) else not value if node[1] == "!" else -value
 
     def e_cond(self, node: Any, names: Mapping[str, Any]) -> Any:
         condition = _as_bool(self.eval(node[1], names))
@@ -839,13 +812,11 @@ class _Evaluator:
         return _tidy(_OPERATORS[op](left, right))
 
     def e_tuple(self, node: Any, names: Mapping[str, Any]) -> Any:
-        self.spend(len(node[1]))
-        return [self.eval(item, names) for item in node[1]]
+        return [self.eval(item, names) for item in self.spend(node[1])]
 
     def e_object(self, node: Any, names: Mapping[str, Any]) -> Any:
-        self.spend(len(node[1]))
         found: Dict[str, Any] = {}
-        for key_node, value_node in node[1]:
+        for key_node, value_node in self.spend(node[1]):
             key = self.eval(key_node, names)
             if isinstance(key, Unknown):
                 return key
@@ -863,9 +834,8 @@ class _Evaluator:
             pairs = list(enumerate(collection))
         else:
             raise EvalError("for needs a collection")
-        self.spend(len(pairs))
         items: List[Tuple[Any, Any]] = []
-        for key, value in pairs:
+        for key, value in self.spend(pairs):
             inner = {**names, loop_names[0]: key if len(loop_names) == 2 else value, loop_names[-1]: value}
             if condition_node is not None:
                 keep = _as_bool(self.eval(condition_node, inner))
@@ -903,7 +873,7 @@ class _Evaluator:
         function = _FUNCTIONS.get(name)
         if function is None:
             return Unknown(None)  # a function this scan does not evaluate (timestamp(), file(), ...)
-        unknown = _first_unknown(*args) if name not in _PARTIAL else next((a for a in args if isinstance(a, Unknown)), None)
+        unknown = next((a for a in args if isinstance(a, Unknown)), None) if name in _PARTIAL else _first_unknown(*args)
         if unknown:
             return unknown
         try:
@@ -943,12 +913,21 @@ def _map(value: Any) -> Mapping[str, Any]:
     return value
 
 
+def _refuse(message: str) -> Any:
+    raise EvalError(message)
+
+
+def _get(mapping: Any, key: Any, *default: Any) -> Any:
+    """mapping[key] (the key converted to a string, as Terraform does), else the default."""
+    key = _as_string(key)
+    if key in _map(mapping):
+        return mapping[key]
+    return default[0] if default else _refuse(f"no key {key!r}")
+
+
 def _flatten(evaluator: _Evaluator, value: Any) -> List[Any]:
-    found: List[Any] = []
-    for item in _list(value):
-        evaluator.spend(1)
-        found.extend(_flatten(evaluator, item) if isinstance(item, list) else [item])
-    return found
+    return [flat for item in evaluator.spend(_list(value))
+            for flat in (_flatten(evaluator, item) if isinstance(item, list) else [item])]
 
 
 def _range(evaluator: _Evaluator, *args: Any) -> List[Any]:
@@ -957,64 +936,11 @@ def _range(evaluator: _Evaluator, *args: Any) -> List[Any]:
     if step == 0 or len(numbers) > 3:
         raise EvalError("range: bad arguments")
     count = max(0, int((stop - start + step - (1 if step > 0 else -1)) // step))
-    evaluator.spend(count)
-    return [_tidy(start + i * step) for i in range(count)]
-
-
-def _lookup(evaluator: _Evaluator, mapping: Any, key: Any, *default: Any) -> Any:
-    mapping = _map(mapping)
-    key = _as_string(key)
-    if key in mapping:
-        return mapping[key]
-    if default:
-        return default[0]
-    raise EvalError(f"lookup: no key {key!r}")
-
-
-def _merge(evaluator: _Evaluator, *maps: Any) -> Dict[str, Any]:
-    merged: Dict[str, Any] = {}
-    for mapping in maps:
-        if mapping is not None:
-            merged.update(_map(mapping))
-    evaluator.spend(len(merged))
-    return merged
-
-
-def _coalesce(evaluator: _Evaluator, *args: Any) -> Any:
-    for arg in args:
-        if arg is not None and arg != "":
-            return arg
-    raise EvalError("coalesce: no non-null argument")
-
-
-def _element(evaluator: _Evaluator, items: Any, index: Any) -> Any:
-    items, index = _list(items), _as_number(index)
-    if not items or not isinstance(index, int):
-        raise EvalError("element: empty list or bad index")
-    return items[index % len(items)]
-
-
-def _length(evaluator: _Evaluator, value: Any) -> int:
-    if isinstance(value, (list, Mapping, str)):
-        return len(value)
-    raise EvalError(f"length of {_short(value)}")
-
-
-def _split(evaluator: _Evaluator, separator: Any, text: Any) -> List[str]:
-    parts = _as_string(text).split(_as_string(separator)) if _as_string(separator) else list(_as_string(text))
-    evaluator.spend(len(parts))
-    return parts
+    return [_tidy(start + i * step) for i in evaluator.spend(range(count))]
 
 
 def _strings(values: Any) -> List[str]:
     return [_as_string(v) for v in _list(values)]
-
-
-def _one(evaluator: Any, items: Any) -> Any:
-    items = _list(items)
-    if len(items) > 1:
-        raise EvalError("one: more than one element")
-    return items[0] if items else None
 
 
 # Every function that can build a count, a for_each or a PITR value in real configurations (not only
@@ -1022,28 +948,30 @@ def _one(evaluator: Any, items: Any) -> Any:
 _FUNCTIONS: Dict[str, Any] = {
     "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
     "trimspace": lambda e, text: _as_string(text).strip(),
-    "trimprefix": lambda e, text, prefix: _as_string(text)[len(_as_string(prefix)):] if _as_string(text).startswith(_as_string(prefix)) else _as_string(text),
-    "trimsuffix": lambda e, text, suffix: _as_string(text)[:-len(_as_string(suffix))] if _as_string(suffix) and _as_string(text).endswith(_as_string(suffix)) else _as_string(text),
+    "trimprefix": lambda e, text, prefix: _as_string(text).removeprefix(_as_string(prefix)),
+    "trimsuffix": lambda e, text, suffix: _as_string(text).removesuffix(_as_string(suffix)),
     "join": lambda e, separator, *lists: _as_string(separator).join(s for items in lists for s in _strings(items)),
-    "replace": lambda e, text, old, new: _as_string(text).replace(_as_string(old), _as_string(new)) if not _as_string(old).startswith("/") else Unknown(None),
+    # a /regex/ pattern is not evaluated
+    "replace": lambda e, text, old, new: (Unknown(None) if _as_string(old).startswith("/")
+                                          else _as_string(text).replace(_as_string(old), _as_string(new))),
     "index": lambda e, items, value: next((i for i, v in enumerate(_list(items)) if _equal(v, value)), None),
     "abs": lambda e, number: abs(_as_number(number)),
     "sum": lambda e, numbers: _tidy(sum(_as_number(n) for n in _list(numbers))),
-    "one": _one,
+    "one": lambda e, items: _refuse("one: more than one element") if len(_list(items)) > 1 else (items + [None])[0],
     "sort": lambda e, items: sorted(_strings(items)),
     "reverse": lambda e, items: list(reversed(_list(items))),
     "setunion": lambda e, *sets: _sorted_set([v for s in sets for v in _list(s)]),
-    "length": _length,
+    "length": lambda e, value: len(value) if isinstance(value, (list, Mapping, str)) else _refuse("length of a scalar"),
     "keys": lambda e, m: sorted(_map(m)),
     "values": lambda e, m: [v for _, v in sorted(_map(m).items())],
-    "lookup": _lookup,
+    "lookup": lambda e, mapping, key, *default: _get(mapping, key, *default),
     "contains": lambda e, items, value: any(_equal(item, value) for item in _list(items)),
     "concat": lambda e, *lists: [item for items in lists for item in _list(items)],
-    "merge": _merge,
+    "merge": lambda e, *maps: e.spend({k: v for m in maps if m is not None for k, v in _map(m).items()}),
     "flatten": _flatten,
     "distinct": lambda e, items: _distinct(_list(items)),
     "compact": lambda e, items: [v for v in _list(items) if v is not None and v != ""],
-    "coalesce": _coalesce,
+    "coalesce": lambda e, *args: ([a for a in args if a is not None and a != ""] or _refuse("coalesce: all null"))[0],
     "toset": lambda e, items: _sorted_set(_list(items)),
     "tolist": lambda e, items: list(_list(items)),
     "tomap": lambda e, value: dict(_map(value)),
@@ -1054,8 +982,10 @@ _FUNCTIONS: Dict[str, Any] = {
     "lower": lambda e, text: _as_string(text).lower(),
     "startswith": lambda e, text, prefix: _as_string(text).startswith(_as_string(prefix)),
     "endswith": lambda e, text, suffix: _as_string(text).endswith(_as_string(suffix)),
-    "split": _split,
-    "element": _element,
+    "split": lambda e, separator, text: e.spend(_as_string(text).split(_as_string(separator)) if _as_string(separator)
+                                                else list(_as_string(text))),
+    "element": lambda e, items, index: (_list(items)[_as_number(index) % len(items)]
+                                        if items and isinstance(_as_number(index), int) else _refuse("element")),
     "range": _range,
     "zipmap": lambda e, ks, vs: dict(zip(_strings(ks), _list(vs))),
     "min": lambda e, *numbers: _tidy(min(_as_number(n) for n in numbers)),
@@ -1116,32 +1046,15 @@ class Scope:
         """A value in bc-python-hcl2's shape as Terraform computes it; Unknown where the scan cannot know."""
         return _each_string(raw, lambda text: self._template(text, depth))
 
-    def _evaluate(self, expression: str, depth: int) -> Any:
-        if depth > MAX_LOCAL_DEPTH or not expression.strip():
-            return Unknown(None)
-        try:
-            return _Evaluator(self, depth).eval(parse_expression(expression.strip()), {})
-        except (_Undecidable, EvalError, RecursionError):
-            return Unknown(None)
-
     def _template(self, text: str, depth: int) -> Any:
         if "${" not in text:
             return text  # no interpolation: kept as written (`$${` too)
-        parts = split_template(text)
-        if parts is None:
+        if depth > MAX_LOCAL_DEPTH:
             return Unknown(None)
-        pieces: List[str] = []
-        for is_expression, piece in parts:
-            if not is_expression:
-                pieces.append(piece.replace("${", "$${").replace("%{", "%%{"))
-                continue
-            value = self._evaluate(piece, depth)
-            if len(parts) == 1 or isinstance(value, Unknown):
-                return value
-            if not isinstance(value, (str, int, float, bool)):
-                return Unknown(None)
-            pieces.append(_as_string(value))
-        return "".join(pieces)
+        try:
+            return _Evaluator(self, depth).eval(_template_node(text, escapes=False), {})
+        except (_Undecidable, EvalError, RecursionError):
+            return Unknown(None)
 
     def resolve(self, value: Any) -> Any:
         """`value` with what the scan can evaluate replaced by its value; the rest stays an expression
@@ -1162,7 +1075,7 @@ def _each_string(value: Any, convert: Any) -> Any:
     if isinstance(value, list):
         return [_each_string(v, convert) for v in value]
     if isinstance(value, Mapping):
-        return {k: (v if isinstance(k, str) and k.startswith("__") else _each_string(v, convert)) for k, v in value.items()}
+        return {k: v if str(k).startswith("__") else _each_string(v, convert) for k, v in value.items()}
     return value
 
 
