@@ -315,22 +315,17 @@ def hcl_value(text: str, start: int, end: int) -> Any:
 
 # HCL's escapes in quoted strings (hclsyntax spec, "Template Literals"); heredocs have none.
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-_HEX = frozenset("0123456789abcdefABCDEF")
+_ESCAPE = re.compile(r'\\(?:[nrt"\\]|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})')
+_TEMPLATE_MARK = re.compile(r"\$\$\{|%%\{|[$%]\{")
 
 
-def _escape_at(text: str, pos: int) -> Tuple[str, int]:
-    """What the escape at text[pos] (a backslash) stands for, and the position after it."""
-    kind = text[pos + 1:pos + 2]
-    if kind in _ESCAPES:
-        return _ESCAPES[kind], pos + 2
-    width = {"u": 4, "U": 8}.get(kind)
-    if width:
-        digits = text[pos + 2:pos + 2 + width]
-        if len(digits) == width and all(c in _HEX for c in digits):
-            code = int(digits, 16)
-            if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-                return chr(code), pos + 2 + width
-    return "\\", pos + 1  # an escape HCL does not know: Terraform refuses the file; the text stays
+def _unescape(match: "re.Match[str]") -> str:
+    # an escape HCL does not know, or a code point that is none, stays as written: Terraform refuses the file
+    code = match.group()[1:]
+    if len(code) == 1:
+        return _ESCAPES[code]
+    point = int(code[1:], 16)
+    return chr(point) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else match.group()
 
 
 def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool, str]]]:
@@ -338,34 +333,26 @@ def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool
     and HCL's backslash escapes where `escapes`: a quoted string in HCL, not a .tf.json string),
     expression parts as written. None for a directive (`%{ if }`) or an unclosed `${`."""
     parts: List[Tuple[bool, str]] = []
-    literal: List[str] = []
-    pos, size = 0, len(text)
-    while pos < size:
-        char = text[pos]
-        if char == "\\" and escapes:
-            decoded, pos = _escape_at(text, pos)
-            literal.append(decoded)
-        elif char in "$%" and text.startswith(char + char + "{", pos):
-            literal.append(char + "{")
-            pos += 3
-        elif char == "$" and text.startswith("${", pos):
-            try:
-                end = skip_template(text, pos + 2) - 1
-            except HclError:
-                return None
-            if literal:
-                parts.append((False, "".join(literal)))
-                literal = []
-            parts.append((True, text[pos + 2:end].strip().strip("~")))
-            pos = end + 1
-        elif char == "%" and text.startswith("%{", pos):
+    literal, pos = "", 0
+    while True:
+        match = _TEMPLATE_MARK.search(text, pos)
+        chunk = text[pos:match.start() if match else len(text)]
+        literal += _ESCAPE.sub(_unescape, chunk) if escapes else chunk
+        if not match:
+            return parts + [(False, literal)] if literal else parts
+        if match.group() == "%{":
             return None
-        else:
-            literal.append(char)
-            pos += 1
-    if literal:
-        parts.append((False, "".join(literal)))
-    return parts
+        if match.group() != "${":
+            literal, pos = literal + match.group()[1:], match.end()
+            continue
+        try:
+            end = skip_template(text, match.end()) - 1
+        except HclError:
+            return None
+        if literal:
+            parts.append((False, literal))
+        parts.append((True, text[match.end():end].strip().strip("~")))
+        literal, pos = "", end + 1
 
 
 def normalize_string(raw: str) -> str:
@@ -622,10 +609,8 @@ def parse_expression(text: str) -> Any:
 def _first_unknown(*values: Any) -> Optional[Unknown]:
     """The first Unknown in the values, inside collections too."""
     for value in values:
-        if isinstance(value, Unknown):
-            return value
         inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        found = _first_unknown(*inner)
+        found = value if isinstance(value, Unknown) else _first_unknown(*inner)
         if found is not None:
             return found
     return None
@@ -640,7 +625,7 @@ def _as_bool(value: Any) -> Any:
         return value
     if isinstance(value, str) and value in ("true", "false"):  # Terraform converts these strings
         return value == "true"
-    raise EvalError(f"{_short(value)} is not a bool")
+    raise EvalError(f"{value!r:.40} is not a bool")
 
 
 def _as_number(value: Any) -> Any:
@@ -648,7 +633,7 @@ def _as_number(value: Any) -> Any:
         return value
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         return _tidy(float(value))
-    raise EvalError(f"{_short(value)} is not a number")
+    raise EvalError(f"{value!r:.40} is not a number")
 
 
 def _as_string(value: Any) -> str:
@@ -658,16 +643,11 @@ def _as_string(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (str, int, float)):
         return str(value)
-    raise EvalError(f"{_short(value)} is not a string")
+    raise EvalError(f"{value!r:.40} is not a string")
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _tidy(number: Any) -> Any:
@@ -710,9 +690,7 @@ class _Evaluator:
 
     # -- nodes --
     def eval(self, node: Any, names: Mapping[str, Any]) -> Any:
-        kind = node[0]
-        method = getattr(self, "e_" + kind)
-        return method(node, names)
+        return getattr(self, "e_" + node[0])(node, names)
 
     def e_lit(self, node: Any, names: Mapping[str, Any]) -> Any:
         return node[1]
@@ -726,9 +704,7 @@ class _Evaluator:
             value = self.eval(part, names)
             if isinstance(value, Unknown):
                 return value
-            if value is None:
-                raise EvalError("null in a template")
-            pieces.append(_as_string(value))
+            pieces.append(_as_string(value))  # not null, nor a collection
         return "".join(pieces)
 
     def e_ref(self, node: Any, names: Mapping[str, Any]) -> Any:
@@ -764,7 +740,7 @@ class _Evaluator:
             if not isinstance(index, int) or not 0 <= index < len(target):
                 raise EvalError(f"index {key!r} out of range")
             return target[index]
-        raise EvalError(f"cannot take {key!r} of {_short(target)}")
+        raise EvalError(f"cannot take {key!r} of {target!r:.40}")
 
     def e_splat(self, node: Any, names: Mapping[str, Any]) -> Any:
         target = self.eval(node[1], names)
@@ -903,13 +879,13 @@ def _equal(left: Any, right: Any) -> bool:
 
 def _list(value: Any) -> List[Any]:
     if not isinstance(value, list):
-        raise EvalError(f"{_short(value)} is not a list")
+        raise EvalError(f"{value!r:.40} is not a list")
     return value
 
 
 def _map(value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise EvalError(f"{_short(value)} is not a map")
+        raise EvalError(f"{value!r:.40} is not a map")
     return value
 
 
