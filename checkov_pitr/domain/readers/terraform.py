@@ -24,14 +24,16 @@ from checkov_pitr.domain.readers.terraform_eval import (
 from checkov_pitr.domain.skips import skips_in_comments
 
 IN_SCOPE_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
+TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf.json" is JSON, not ".json"
 _TOFU_TWIN = {".tf": ".tofu", ".tf.json": ".tofu.json"}
+_NOT_READ = {TERRAFORM_TOOL: "not read by Terraform (a .tofu file)",
+             OPENTOFU_TOOL: "not read by OpenTofu: a .tofu file of the same name replaces it"}
 _IN_SCOPE_TEXT = (b"aws_dynamodb_table", b"awscc_dynamodb_table", b"awscc_dynamodb_global_table")
 _MODULE_CALL_TEXT = re.compile(rb'(?m)^[ \t]*module[ \t]+"|"module"[ \t\r\n]*:')
 MAX_MODULE_DEPTH = 16
 _MODULES_JSON = os.path.join(".terraform", "modules", "modules.json")  # where `terraform init` records module calls
 MAX_WALK_INSTANCES = 5 * MAX_INSTANCES  # table and module instances of one root module, all depths
-TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _TOOL_NAMES = {TERRAFORM_TOOL: "Terraform", OPENTOFU_TOOL: "OpenTofu"}
 _MODULE_META = ("source", "version", "count", "for_each", "providers", "depends_on")
 # .tf.json: object values of these arguments are attributes (maps), not nested blocks
@@ -57,47 +59,6 @@ def _is_override(name: str) -> bool:
 
 def _is_tofu(path: str) -> bool:
     return path.endswith((".tofu", ".tofu.json"))
-
-
-@dataclass
-class _FolderFiles:
-    loaded: List[str] = field(default_factory=list)  # what the tool reads, sorted by name
-    not_loaded: List[Tuple[str, str]] = field(default_factory=list)  # (path, why the tool does not read it)
-    irregular: List[Tuple[str, str]] = field(default_factory=list)  # (path, why not read): devices, FIFOs
-    has_tofu: bool = False  # Terraform and OpenTofu read this folder differently
-
-
-def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
-    """The files `tool` reads from one folder: Terraform .tf and .tf.json; OpenTofu also .tofu and
-    .tofu.json, and x.tofu instead of x.tf (https://opentofu.org/docs/language/files/)."""
-    found = _FolderFiles()
-    try:
-        names = sorted(n for n in os.listdir(folder) if _split_name(n))
-    except OSError:
-        return found
-    present = set(names)
-    for name in names:
-        path = os.path.abspath(os.path.join(folder, name))
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as exc:
-            found.irregular.append((path, f"cannot be read ({exc.strerror or exc})"))
-            continue
-        if stat.S_ISDIR(mode):
-            continue  # Terraform skips a folder whatever its name
-        if not stat.S_ISREG(mode):
-            found.irregular.append((path, f"not a regular file ({file_kind(mode)}); not read"))
-            continue
-        base, extension = _split_name(name)  # type: ignore[misc]
-        found.has_tofu = found.has_tofu or _is_tofu(name)
-        twin = _TOFU_TWIN.get(extension)
-        if tool == TERRAFORM_TOOL and _is_tofu(name):
-            found.not_loaded.append((path, "not read by Terraform (a .tofu file)"))
-        elif tool == OPENTOFU_TOOL and twin and base + twin in present:
-            found.not_loaded.append((path, "not read by OpenTofu: a .tofu file of the same name replaces it"))
-        else:
-            found.loaded.append(path)
-    return found
 
 
 def may_hold_tables(raw: bytes) -> bool:
@@ -334,23 +295,15 @@ def resource_blocks(path: str) -> List[_Resource]:
 def _merge_body(original: Dict[str, Any], override: Dict[str, Any]) -> Dict[str, Any]:
     """Terraform's override merge of one block: each argument replaces the original's, and nested
     blocks of a type replace all the original's blocks of that type (static or `dynamic`)."""
-    merged = dict(original)
-    replaced: List[str] = []
-    for key, value in override.items():
-        if key.startswith("__") or key == "dynamic":
-            continue
-        merged[key] = value
-        replaced.append(key)
-    override_dynamic = [e for e in override.get("dynamic", []) or [] if isinstance(e, dict)]
-    replaced += [name for entry in override_dynamic for name in entry]
-    for name in replaced:
-        if name in merged and any(name in e for e in override_dynamic):
-            del merged[name]
-    kept = [e for e in merged.get("dynamic", []) or [] if isinstance(e, dict) and not any(n in replaced for n in e)]
-    if kept or override_dynamic:
-        merged["dynamic"] = kept + override_dynamic
-    elif "dynamic" in merged:
-        del merged["dynamic"]
+    arguments = {k: v for k, v in override.items() if not k.startswith("__") and k != "dynamic"}
+    dynamic = [e for e in override.get("dynamic", []) or [] if isinstance(e, dict)]
+    replaced = set(arguments) | {name for entry in dynamic for name in entry}
+    merged = {k: v for k, v in {**original, **arguments}.items() if not any(k in entry for entry in dynamic)}
+    kept = [e for e in merged.get("dynamic", []) or [] if isinstance(e, dict) and not replaced & set(e)]
+    if kept or dynamic:
+        merged["dynamic"] = kept + dynamic
+    else:
+        merged.pop("dynamic", None)
     return merged
 
 
@@ -398,22 +351,38 @@ def _module(modules: Dict[Tuple[str, str], Any], folder: str, tool: str) -> _Mod
 
 
 def _load_module(folder: str, tool: str) -> _Module:
-    """One module folder as `tool` reads it: its files parsed, override files merged."""
+    """One module folder as `tool` reads it: Terraform .tf and .tf.json; OpenTofu also .tofu and .tofu.json,
+    and x.tofu instead of x.tf (https://opentofu.org/docs/language/files/); override files merged."""
     module = _Module(folder)
-    files = _folder_files(folder, tool)
-    module.has_tofu = files.has_tofu
-    for path, why_not in files.irregular:
-        module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
+    try:
+        names = sorted(n for n in os.listdir(folder) if _split_name(n))
+    except OSError:
+        names = []
     raws: Dict[str, bytes] = {}
-    for path in files.loaded:
+    for name in names:
+        path = os.path.abspath(os.path.join(folder, name))
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            module.readings.append(FileReading(path, _framework(path), not_judged=f"cannot be read ({exc.strerror or exc})"))
+            continue
+        if stat.S_ISDIR(mode):
+            continue  # Terraform skips a folder whatever its name
+        if not stat.S_ISREG(mode):
+            why_not = f"not a regular file ({file_kind(mode)}); not read"
+            module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
+            continue
+        base, extension = _split_name(name)  # type: ignore[misc]
+        module.has_tofu = module.has_tofu or _is_tofu(name)
         raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
+        twin = _TOFU_TWIN.get(extension, "")
+        if (_is_tofu(name) if tool == TERRAFORM_TOOL else bool(twin) and base + twin in names):
+            if raw is not None and may_hold_tables(raw):
+                module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=_NOT_READ[tool]))
+            continue
         if raw is None:
             module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
         raws[path] = raw or b""
-    for path, why_not in files.not_loaded:
-        raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
-        if raw is not None and may_hold_tables(raw):
-            module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=why_not))
     # only folders that may hold a table, or call a module that may, are parsed
     if not any(may_hold_tables(raw) for raw in raws.values()):
         return module
@@ -693,32 +662,18 @@ def _same_reading(first: FoundTable, other: FoundTable) -> bool:
         other.path, other.lines, other.config, other.problem, dict(other.skips))
 
 
-def _in_context(table: FoundTable, context: str) -> FoundTable:
-    if table.variants:
-        return replace(table, variants=tuple(_in_context(v, context) for v in table.variants))
-    joined = f"{context}, {table.context}" if table.context and context else (context or table.context)
-    return replace(table, context=joined)
-
-
-def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
-    """One table from (context, table) readings of the same resource: readings that agree are one;
-    otherwise the first is reported, with every reading in `variants` (judged each, verdicts.judge).
-    A skip counts only where every reading has it."""
-    first = readings[0][1]
-    if all(_same_reading(first, table) for _, table in readings[1:]):
-        return first if len(readings) > 1 or not readings[0][0] else _in_context(first, readings[0][0])
-    variants: List[FoundTable] = []
-    for context, table in readings:
-        variants.extend(_in_context(table, context).variants or [_in_context(table, context)])
-    skips = {check: reason for check, reason in first.skips.items()
-             if all(check in variant.skips for variant in variants)}
-    return replace(first, skips=skips, variants=tuple(variants), context="")
+def _in_context(table: FoundTable, context: str) -> List[FoundTable]:
+    """The readings `table` stands for (its variants, else itself), each named in `context` too."""
+    return [replace(t, context=f"{context}, {t.context}" if t.context and context else (context or t.context))
+            for t in table.variants or (table,)]
 
 
 def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]], by_tool: bool = False) -> List[FileReading]:
     """(context, readings) of the same files as one FileReading per path, one table per resource. The
     readings of one root by each tool (`by_tool`) hold a resource under one address (in x.tf and x.tofu),
-    judged in Terraform's file where it has one, and name the tool where only one of them reads it."""
+    judged in Terraform's file where it has one, and name the tool where only one of them reads it.
+    Readings of a resource that agree are one; otherwise the first is reported, with every reading in
+    `variants` (judged each, verdicts.judge), and a skip counts only where every reading has it."""
     files: Dict[str, FileReading] = {}
     tables: Dict[Any, List[Tuple[str, FoundTable]]] = {}
     for context, readings in groups:
@@ -732,11 +687,13 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]], by_tool: bo
                 named = f"{context} ({os.path.basename(table.path)})" if by_tool else context
                 tables.setdefault(key, []).append((named, table))
     for found in tables.values():
-        context, table = found[0]
-        if len(found) > 1:
-            table = combine_readings(found)
-        elif by_tool:
-            table = _in_context(table, context)
+        table = found[0][1]
+        if not all(_same_reading(table, other) for _, other in found[1:]):
+            variants = [variant for context, other in found for variant in _in_context(other, context)]
+            skips = {check: reason for check, reason in table.skips.items() if all(check in v.skips for v in variants)}
+            table = replace(table, skips=skips, variants=tuple(variants), context="")
+        elif by_tool and len(found) == 1:
+            (table,) = _in_context(table, found[0][0])
         files[table.path].tables.append(table)
         files[table.path].shadowed = False
     return sorted(files.values(), key=lambda r: r.path)
@@ -746,18 +703,15 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]], by_tool: bo
 
 def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: Sequence[str],
                deployed_with: str) -> List[FileReading]:
-    tools = [OPENTOFU_TOOL, TERRAFORM_TOOL] if deployed_with == BOTH_TOOLS else [deployed_with]
     readings: Dict[str, List[FileReading]] = {}
-    installed = _installed(folder, modules)
-    for tool in tools:
-        walk = _Walk(tool, installed, modules, var_files)
+    for tool in [OPENTOFU_TOOL, TERRAFORM_TOOL] if deployed_with == BOTH_TOOLS else [deployed_with]:
+        walk = _Walk(tool, _installed(folder, modules), modules, var_files)
         _walk(walk, folder, {}, "", [], None, (folder,), None)
         readings[tool] = list(walk.readings.values())
-        if len(tools) > 1 and not walk.saw_tofu:
-            # no folder of this configuration has a .tofu file: both tools read the same files
-            return sorted(readings[tool], key=lambda r: r.path)
-    if len(tools) == 1:
-        return sorted(readings[tools[0]], key=lambda r: r.path)
+        if not walk.saw_tofu:
+            break  # no folder of this configuration has a .tofu file: both tools read the same files
+    if len(readings) == 1:
+        return sorted(*readings.values(), key=lambda r: r.path)
     return _merge_readings([(f"under {_TOOL_NAMES[tool]}", readings[tool]) for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL)],
                            by_tool=True)
 
@@ -815,13 +769,12 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
             context = f"called from {os.path.relpath(root, scan_root) if scan_root else root}"
             try:
                 groups.append((context, _read_root(root, modules, var_files, deployed_with)))
-            except RecursionError:
-                groups.append((context, [FileReading(root, TERRAFORM, not_judged="nested too deeply to read")]))
             except Exception as exc:  # fail closed: the folder's files are "not judged"
-                groups.append((context, [FileReading(root, TERRAFORM, not_judged=(
-                    f"checkov-pitr could not read this module ({type(exc).__name__}: {exc})"))]))
+                why = "nested too deeply to read" if isinstance(exc, RecursionError) else (
+                    f"checkov-pitr could not read this module ({type(exc).__name__}: {exc})")
+                groups.append((context, [FileReading(root, TERRAFORM, not_judged=why)]))
         return _merge_readings(groups)
 
 
-__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "is_local_source",
+__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "is_local_source",
            "may_hold_tables", "read_terraform_tree", "resource_blocks", "roots_reading"]

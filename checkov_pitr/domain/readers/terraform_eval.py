@@ -491,35 +491,23 @@ class _Parser:
             return ("unary", self.take()[1], self.unary())
         return self.postfix(self.primary())
 
-    def postfix(self, node: Any) -> Any:
+    def postfix(self, node: Any, in_splat: bool = False) -> Any:
+        """The steps taken of `node`; after a splat, those taken of each element (`.name` and `[key]`)."""
         while True:
-            if self.at("op", ".") and self.peek(1)[0] in ("name", "number"):
+            if self.at("op", ".") and self.peek(1)[0] in (("name",) if in_splat else ("name", "number")):
                 self.take()
                 kind, value = self.take()
                 is_index = kind == "number" and value.isdigit()  # `list.0` is `list[0]`
                 node = ("index", node, ("lit", int(value) if is_index else value), not is_index)
-            elif self.at("op", "[*]") or (self.at("op", ".") and self.peek(1) == ("op", "*")):
+            elif not in_splat and (self.at("op", "[*]") or (self.at("op", ".") and self.peek(1) == ("op", "*"))):
                 self.i += 1 if self.at("op", "[*]") else 2
-                node = ("splat", node, self.accessors())
+                node = ("splat", node, self.postfix(("element",), in_splat=True))
             elif self.accept("op", "["):
                 key = self.expr()
                 self.take("op", "]")
                 node = ("index", node, key, False)
             else:
                 return node
-
-    def accessors(self) -> List[Tuple[Any, bool]]:
-        """(key, is an attribute) for each step a splat takes of every element."""
-        found: List[Tuple[Any, bool]] = []
-        while True:
-            if self.at("op", ".") and self.peek(1)[0] == "name":
-                self.take()
-                found.append((("lit", self.take()[1]), True))
-            elif self.accept("op", "["):
-                found.append((self.expr(), False))
-                self.take("op", "]")
-            else:
-                return found
 
     def primary(self) -> Any:
         kind, value = self.take()
@@ -747,12 +735,10 @@ class _Evaluator:
         if isinstance(target, Unknown):
             return target
         items = [] if target is None else target if isinstance(target, list) else [target]
-        found = []
-        for item in self.spend(items):
-            for key, attribute in node[2]:
-                item = self.step(item, self.eval(key, names), attribute)
-            found.append(item)
-        return found
+        return [self.eval(node[2], {**names, " element": item}) for item in self.spend(items)]
+
+    def e_element(self, node: Any, names: Mapping[str, Any]) -> Any:
+        return names[" element"]  # the splat's element: a name no expression can write
 
     def e_unary(self, node: Any, names: Mapping[str, Any]) -> Any:
         value = (_as_bool if node[1] == "!" else _as_number)(self.eval(node[2], names))
