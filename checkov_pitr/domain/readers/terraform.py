@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set,
 
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, HclError, Instances, LineIndex, Scope, Unknown, instances_of, json_depth, lex_hcl,
+    MAX_DEPTH, MAX_INSTANCES, HclError, Lexed, LineIndex, Scope, Unknown, instances_of, json_depth, lex_hcl,
     normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.skips import skips_in_comments
@@ -81,6 +81,9 @@ class _File:
     problem: Optional[str] = None
 
 
+_TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of brackets) to read; flatten the configuration"
+
+
 def _parse_file(path: str, raw: bytes) -> _File:
     parsed = _File(path)
     try:
@@ -88,27 +91,25 @@ def _parse_file(path: str, raw: bytes) -> _File:
     except UnicodeDecodeError as exc:
         parsed.problem = f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
         return parsed
+    is_json = path.endswith(".json")
+    lexed, lines = Lexed() if is_json else lex_hcl(text), LineIndex(text)
+    parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
     try:
-        (_parse_json_file if path.endswith(".json") else _parse_hcl_file)(parsed, text)
+        if (json_depth(text) if is_json else lexed.max_depth) > MAX_DEPTH:
+            parsed.problem = _TOO_DEEP
+        elif is_json:
+            parsed.blocks = _json_blocks(_positioned_decoder().decode(text), lines)
+        else:
+            parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
+    except HclError as exc:
+        parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
+    except ValueError as exc:
+        if not is_json:
+            raise
+        parsed.problem = f"not valid JSON (line {getattr(exc, 'lineno', None)}: {getattr(exc, 'msg', exc)}); fix the syntax"
     except RecursionError:
         parsed.problem = _TOO_DEEP
     return parsed
-
-
-_TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of brackets) to read; flatten the configuration"
-
-
-def _parse_hcl_file(parsed: _File, text: str) -> None:
-    lexed = lex_hcl(text)
-    if lexed.max_depth > MAX_DEPTH:
-        parsed.problem = _TOO_DEEP
-        return
-    lines = LineIndex(text)
-    parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
-    try:
-        parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
-    except HclError as exc:
-        parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
 
 
 def _normalized(value: Any) -> Any:
@@ -145,19 +146,6 @@ def _positioned_decoder() -> json.JSONDecoder:
     decoder.parse_object = parse_object  # type: ignore[assignment]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner ignores parse_object
     return decoder
-
-
-def _parse_json_file(parsed: _File, text: str) -> None:
-    if json_depth(text) > MAX_DEPTH:
-        parsed.problem = _TOO_DEEP
-        return
-    try:
-        document = _positioned_decoder().decode(text)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        parsed.problem = f"not valid JSON (line {line}: {getattr(exc, 'msg', exc)}); fix the syntax"
-        return
-    parsed.blocks = _json_blocks(document, LineIndex(text))
 
 
 def _properties(value: dict) -> List[Tuple[str, Any]]:
@@ -438,13 +426,6 @@ def _tfvars(walk: _Walk, folder: str) -> Dict[str, Any]:
     return values
 
 
-def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[Instances, Optional[str]]:
-    for meta in ("count", "for_each"):
-        if meta in body:
-            return instances_of(meta, scope.value(_unwrap1(body[meta])))
-    return [("", {})], None
-
-
 def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
     """`dynamic` blocks rendered (`{"replica": [block, ...]}`) where for_each and content resolve,
     else kept unrendered (`{"replica": {"for_each": [...], "content": [...]}}`) for core._dynamic_blocks."""
@@ -490,7 +471,7 @@ class _Walk:
     modules: Dict[Tuple[str, str], _Module]  # shared by every root of a tree: (folder, tool) -> module
     var_files: Sequence[str] = ()
     readings: Dict[str, FileReading] = field(default_factory=dict)
-    instances: int = 0  # table and module instances made so far (MAX_WALK_INSTANCES)
+    made: int = 0  # table and module instances made so far (MAX_WALK_INSTANCES)
     saw_tofu: bool = False  # a folder of this walk reads differently under Terraform and OpenTofu
 
     def reading(self, path: str) -> FileReading:
@@ -501,13 +482,21 @@ class _Walk:
     def warn(self, path: str, warning: str) -> None:
         _add_warning(self.reading(path), warning)
 
-    def counted(self, instances: Instances, problem: Optional[str]) -> Tuple[Instances, Optional[str]]:
-        """The instances of a resource or module call, and why not judged: past the walk's bound, one."""
-        self.instances += len(instances)
-        if self.instances > MAX_WALK_INSTANCES and not problem:
-            return [("", {})], (f"more than {MAX_WALK_INSTANCES} table and module instances in this "
-                                "configuration; not judged")
-        return instances, problem
+    def instances(self, body: Dict[str, Any], scope: Scope, problem: Optional[str],
+                  json_root: bool = False) -> Tuple[List[Tuple[str, Scope]], Optional[str]]:
+        """(address suffix, scope) per count / for_each instance of a resource or module call, and why
+        not judged: too many to expand, or past the walk's bound (then one, unexpanded)."""
+        meta = next((m for m in ("count", "for_each") if m in body), None)
+        instances, too_many = instances_of(meta, scope.value(_unwrap1(body[meta]))) if meta else ([("", {})], None)
+        if json_root and instances:
+            # checkov's terraform_json framework does not expand count / for_each: one `resource.NAME`
+            instances = [("", instances[0][1] if len(instances) == 1 else {})]
+        self.made += len(instances)
+        problem = problem or too_many
+        if self.made > MAX_WALK_INSTANCES and not problem:
+            instances, problem = [("", {})], (f"more than {MAX_WALK_INSTANCES} table and module instances in this "
+                                              "configuration; not judged")
+        return [(suffix, scope.child(**names) if names else scope) for suffix, names in instances], problem
 
 
 def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any]) -> Scope:
@@ -546,13 +535,8 @@ def _walk(walk: _Walk, folder: str, inputs: Dict[str, Any], prefix: str, key: Li
 def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, caller: Optional[str],
                 problem: Optional[str]) -> None:
     json_root = resource.path.endswith(".json") and not prefix
-    instances, too_many = _instances(resource.body, scope)
-    if json_root and instances:
-        # checkov's terraform_json framework does not expand count / for_each: one `resource.NAME`
-        instances = [("", instances[0][1] if len(instances) == 1 else {})]
-    instances, problem = walk.counted(instances, problem or too_many)
-    for suffix, names in instances:
-        instance_scope = scope.child(**names) if names else scope
+    instances, problem = walk.instances(resource.body, scope, problem, json_root)
+    for suffix, instance_scope in instances:
         config = _config(resource.body, instance_scope, expanded=bool(suffix)) if not problem else {}
         address = f"{prefix}{resource.type}.{resource.name}{suffix}"
         plain = f"{resource.type}.{resource.name}"
@@ -588,10 +572,8 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
     if target in chain or len(call_key) > MAX_MODULE_DEPTH:
         walk.warn(call.path, f"module {call.name} (source {source}) calls itself or nests too deeply: not read")
         return
-    instances, too_many = _instances(call.body, scope)
-    instances, problem = walk.counted(instances, problem or too_many)
-    for suffix, names in instances:
-        call_scope = scope.child(**names) if names else scope
+    instances, problem = walk.instances(call.body, scope, problem)
+    for suffix, call_scope in instances:
         inputs = {arg: _input(call_scope, _unwrap1(value)) for arg, value in call.body.items()
                   if arg not in _MODULE_META and not arg.startswith("__")}
         _walk(walk, target, inputs, f"{prefix}module.{call.name}{suffix}.", call_key, call.path,
