@@ -14,12 +14,12 @@ import re
 import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, HclError, Lexed, LineIndex, Scope, Unknown, instances_of, json_depth, lex_hcl,
-    normalize_string, parse_hcl,
+    MAX_DEPTH, MAX_INSTANCES, HclError, Lexed, Scope, Unknown, instances_of, json_depth, lex_hcl,
+    line_numbers, normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.skips import skips_in_comments
 
@@ -92,17 +92,17 @@ def _parse_file(path: str, raw: bytes) -> _File:
         parsed.problem = f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
         return parsed
     is_json = path.endswith(".json")
-    lexed, lines = Lexed() if is_json else lex_hcl(text), LineIndex(text)
-    parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
+    lexed, line_at = Lexed() if is_json else lex_hcl(text), line_numbers(text)
+    parsed.comments = [(line_at(offset), comment) for offset, comment in lexed.comments]
     try:
         if (json_depth(text) if is_json else lexed.max_depth) > MAX_DEPTH:
             parsed.problem = _TOO_DEEP
         elif is_json:
-            parsed.blocks = _json_blocks(_positioned_decoder().decode(text), lines)
+            parsed.blocks = _json_blocks(_positioned_decoder().decode(text), line_at)
         else:
             parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
     except HclError as exc:
-        parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
+        parsed.problem = f"not valid HCL (line {line_at(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
     except ValueError as exc:
         if not is_json:
             raise
@@ -127,11 +127,7 @@ def _normalized(value: Any) -> Any:
 class _JsonObject(dict):
     """A JSON object that remembers where it is in the text, and every property in order: HCL's JSON
     syntax keeps duplicate property names (two "resource" keys define the resources of both;
-    https://github.com/hashicorp/hcl/blob/main/json/spec.md "Blocks")."""
-
-    start = 0
-    end = 0
-    pairs: List[Tuple[str, Any]] = []
+    https://github.com/hashicorp/hcl/blob/main/json/spec.md "Blocks"): `start`, `end`, `pairs`."""
 
 
 def _positioned_decoder() -> json.JSONDecoder:
@@ -170,7 +166,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json_blocks(document: Any, lines: LineIndex) -> Dict[str, Any]:
+def _json_blocks(document: Any, line_at: Callable[[int], int]) -> Dict[str, Any]:
     blocks: Dict[str, Any] = {"resource": [], "variable": [], "locals": [], "module": []}
     for top in _objects(document):
         for kind, value in _properties(top):
@@ -181,8 +177,8 @@ def _json_blocks(document: Any, lines: LineIndex) -> Dict[str, Any]:
                             for name, bodies in _properties(names):
                                 for body in _objects(bodies):
                                     converted = _json_body(body, resource_type.startswith("aws_"))
-                                    converted["__start_line__"] = lines.line(getattr(body, "start", 0))
-                                    converted["__end_line__"] = lines.line(getattr(body, "end", 1) - 1)
+                                    converted["__start_line__"] = line_at(getattr(body, "start", 0))
+                                    converted["__end_line__"] = line_at(getattr(body, "end", 1) - 1)
                                     converted["__json_comments__"] = _json_comments(body)
                                     blocks["resource"].append({resource_type: {name: converted}})
                 elif kind in ("variable", "module"):
@@ -413,11 +409,8 @@ def _tfvars(walk: _Walk, folder: str) -> Dict[str, Any]:
             if raw is None:
                 raise ValueError(why_not)
             text = raw.decode("utf-8-sig")
-            if path.endswith(".json"):
-                data = json.loads(text)
-            else:
-                data = {k: Scope().value(_normalized(_unwrap1(v))) for k, v in parse_hcl(text).items()
-                        if not k.startswith("__")}
+            data = json.loads(text) if path.endswith(".json") else {
+                k: Scope().value(_normalized(_unwrap1(v))) for k, v in parse_hcl(text).items() if not k.startswith("__")}
         except Exception as exc:  # noqa: BLE001 - Terraform itself would stop: the tables are judged on defaults
             walk.warn(os.path.abspath(path), f"variables file not read ({exc}); defaults used instead")
             continue
@@ -475,9 +468,7 @@ class _Walk:
     saw_tofu: bool = False  # a folder of this walk reads differently under Terraform and OpenTofu
 
     def reading(self, path: str) -> FileReading:
-        if path not in self.readings:
-            self.readings[path] = FileReading(path, _framework(path))
-        return self.readings[path]
+        return self.readings.setdefault(path, FileReading(path, _framework(path)))
 
     def warn(self, path: str, warning: str) -> None:
         _add_warning(self.reading(path), warning)
@@ -566,11 +557,10 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
     source = _unwrap1(call.body.get("source"))
     call_key = key + [call.name]
     target = _call_target(call, module.folder, call_key, walk.installed)
-    if target is None:
-        walk.warn(call.path, f"module {call.name} (source {source}) is not on disk: run terraform init, or scan the plan")
-        return
-    if target in chain or len(call_key) > MAX_MODULE_DEPTH:
-        walk.warn(call.path, f"module {call.name} (source {source}) calls itself or nests too deeply: not read")
+    why_not = ("is not on disk: run terraform init, or scan the plan" if target is None else
+               "calls itself or nests too deeply: not read" if target in chain or len(call_key) > MAX_MODULE_DEPTH else "")
+    if why_not:
+        walk.warn(call.path, f"module {call.name} (source {source}) {why_not}")
         return
     instances, problem = walk.instances(call.body, scope, problem)
     for suffix, call_scope in instances:

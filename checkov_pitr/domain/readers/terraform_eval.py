@@ -10,7 +10,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 MAX_DEPTH = 100  # brackets deeper than this are refused before any recursive parser sees them
 MAX_LOCAL_DEPTH = 32  # locals referring to locals: deeper chains stay unresolved
@@ -229,29 +229,21 @@ def lex_hcl(text: str) -> Lexed:
 def json_depth(text: str) -> int:
     """The deepest bracket nesting of a JSON text, strings skipped."""
     depth = deepest = 0
-    for match in re.finditer(r'"(?:\\.|[^"\\])*"|[\[\]{}]', text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token in "]}":
-            depth -= 1
+    for token in re.findall(r'"(?:\\.|[^"\\])*"|[\[\]{}]', text):
+        depth += 1 if token in "[{" else -1 if token in "]}" else 0  # a string token is two characters or more
+        deepest = max(deepest, depth)
     return deepest
 
 
-class LineIndex:
-    """Offsets to 1-based line numbers."""
-
-    def __init__(self, text: str) -> None:
-        self._newlines = [m.start() for m in re.finditer("\n", text)]
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_left(self._newlines, offset) + 1
+def line_numbers(text: str) -> Callable[[int], int]:
+    """The 1-based line number of an offset in `text`."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    return lambda offset: bisect.bisect_left(newlines, offset) + 1
 
 
 def parse_hcl(text: str) -> Dict[str, Any]:
     """A file's blocks and attributes in bc-python-hcl2's shape, top-level blocks with their lines."""
-    lines = LineIndex(text)
+    line_at = line_numbers(text)
 
     def body(start: int, end: int, top: bool) -> Dict[str, Any]:
         found: Dict[str, Any] = {}
@@ -261,7 +253,7 @@ def parse_hcl(text: str) -> Dict[str, Any]:
                 continue
             inner: Dict[str, Any] = body(item.open + 1, item.close, False)
             if top:
-                inner["__start_line__"], inner["__end_line__"] = lines.line(item.start), lines.line(item.close)
+                inner["__start_line__"], inner["__end_line__"] = line_at(item.start), line_at(item.close)
             for label in reversed(item.labels):
                 inner = {label: inner}
             found.setdefault(item.name, []).append(inner)
@@ -398,7 +390,8 @@ MAX_INSTANCES = 10_000  # count / for_each instances of one resource or module c
 MAX_EVALUATION_STEPS = 200_000  # collection elements one evaluation may make or visit
 
 _TOKEN = re.compile(r"""
- (?P<ws>(?:\s+|\#[^\n]*|//[^\n]*|/\*.*?\*/)+)
+ (?P<string>")
+|(?P<ws>(?:\s+|\#[^\n]*|//[^\n]*|/\*.*?\*/)+)
 |(?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
 |(?P<pystring>'(?:[^'\\]|\\.)*')
 |(?P<name>[A-Za-z_][\w-]*)
@@ -415,24 +408,19 @@ def _tokens(text: str) -> List[Tuple[str, Any]]:
     found: List[Tuple[str, Any]] = []
     pos = 0
     while pos < len(text):
-        if text[pos] == '"':
-            end = skip_string(text, pos)
-            found.append(("string", text[pos + 1:end - 1]))
-            pos = end
-            continue
         match = _TOKEN.match(text, pos)
         if not match:
             raise _Undecidable(text[pos:pos + 20])
-        pos = match.end()
-        kind = match.lastgroup or ""
-        if kind == "ws":
-            continue
-        if kind == "pystring":  # bc-python-hcl2 writes a nested string as Python's repr of its HCL text
-            found.append(("string", ast.literal_eval(match.group())))
+        kind, value, pos = match.lastgroup or "", match.group(), match.end()
+        if kind == "string":
+            pos = skip_string(text, match.start())
+            value = text[match.start() + 1:pos - 1]
+        elif kind == "pystring":  # bc-python-hcl2 writes a nested string as Python's repr of its HCL text
+            kind, value = "string", ast.literal_eval(value)
         elif kind == "op":
-            found.append(("op", re.sub(r"\s+", "", match.group())))
-        else:
-            found.append((kind, match.group()))
+            value = re.sub(r"\s+", "", value)
+        if kind != "ws":
+            found.append((kind, value))
     return found
 
 
@@ -790,12 +778,8 @@ class _Evaluator:
         collection = self.eval(collection_node, names)
         if isinstance(collection, Unknown):
             return collection
-        if isinstance(collection, Mapping):
-            pairs = sorted(collection.items())  # Terraform iterates a map in lexical key order
-        elif isinstance(collection, list):
-            pairs = list(enumerate(collection))
-        else:
-            raise EvalError("for needs a collection")
+        # Terraform iterates a map in lexical key order
+        pairs = sorted(collection.items()) if isinstance(collection, Mapping) else list(enumerate(_list(collection)))
         items: List[Tuple[Any, Any]] = []
         for key, value in self.spend(pairs):
             inner = {**names, loop_names[0]: key if len(loop_names) == 2 else value, loop_names[-1]: value}
@@ -1074,8 +1058,8 @@ def instances_of(meta: str, value: Any) -> Tuple[Instances, Optional[str]]:
 
 
 __all__ = [
-    "EvalError", "HclError", "Item", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
+    "EvalError", "HclError", "Item", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
     "Instances", "Unknown", "contains_unknown", "instances_of",
-    "expression_end", "hcl_value", "json_depth", "lex_hcl", "matching_close", "normalize_string", "parse_body",
+    "expression_end", "hcl_value", "json_depth", "lex_hcl", "line_numbers", "matching_close", "normalize_string", "parse_body",
     "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
