@@ -16,14 +16,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
+from checkov_pitr.domain.inventory import (
+    MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes,
+)
 from checkov_pitr.domain.readers.terraform_eval import (
     MAX_DEPTH, MAX_INSTANCES, HclError, Lexed, Scope, Unknown, instances_of, json_depth, lex_hcl,
     line_numbers, normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.skips import skips_in_comments
 
-IN_SCOPE_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
+IN_SCOPE_TYPES = (
+    "aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
 TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf.json" is JSON, not ".json"
 _TOFU_TWIN = {".tf": ".tofu", ".tf.json": ".tofu.json"}
@@ -102,11 +105,13 @@ def _parse_file(path: str, raw: bytes) -> _File:
         else:
             parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
     except HclError as exc:
-        parsed.problem = f"not valid HCL (line {line_at(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
+        parsed.problem = (f"not valid HCL (line {line_at(exc.offset)}: {exc}); "
+                          "fix the syntax (terraform validate shows it)")
     except ValueError as exc:
         if not is_json:
             raise
-        parsed.problem = f"not valid JSON (line {getattr(exc, 'lineno', None)}: {getattr(exc, 'msg', exc)}); fix the syntax"
+        line, why = getattr(exc, "lineno", None), getattr(exc, "msg", exc)
+        parsed.problem = f"not valid JSON (line {line}: {why}); fix the syntax"
     except RecursionError:
         parsed.problem = _TOO_DEEP
     return parsed
@@ -116,7 +121,8 @@ def _normalized(value: Any) -> Any:
     """The parser keeps quoted strings as written: decode their escapes (labels, keys, values),
     so `resource "aws_dynamodb_\\u0074able"` is the aws_dynamodb_table it is to Terraform."""
     if isinstance(value, dict):
-        return {normalize_string(k) if isinstance(k, str) and "${" not in k else k: _normalized(v) for k, v in value.items()}
+        return {normalize_string(k) if isinstance(k, str) and "${" not in k else k: _normalized(v)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [_normalized(v) for v in value]
     return normalize_string(value) if isinstance(value, str) else value
@@ -348,7 +354,8 @@ def _load_module(folder: str, tool: str) -> _Module:
         try:
             mode = os.stat(path).st_mode
         except OSError as exc:
-            module.readings.append(FileReading(path, _framework(path), not_judged=f"cannot be read ({exc.strerror or exc})"))
+            why_not = f"cannot be read ({exc.strerror or exc})"
+            module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
             continue
         if stat.S_ISDIR(mode):
             continue  # Terraform skips a folder whatever its name
@@ -382,9 +389,8 @@ def _load_module(folder: str, tool: str) -> _Module:
         if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
                 not is_override and may_hold_tables(raws[path]) and not parsed.blocks):
             if is_override:
-                module.readings.append(FileReading(
-                    path, _framework(path), shadowed=True,
-                    warning="override file: its blocks are merged into the resources they override, which are judged there"))
+                module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=(
+                    "override file: its blocks are merged into the resources they override, which are judged there")))
             else:
                 module.table_files.append(path)
     return module
@@ -410,7 +416,8 @@ def _tfvars(walk: _Walk, folder: str) -> Dict[str, Any]:
                 raise ValueError(why_not)
             text = raw.decode("utf-8-sig")
             data = json.loads(text) if path.endswith(".json") else {
-                k: Scope().value(_normalized(_unwrap1(v))) for k, v in parse_hcl(text).items() if not k.startswith("__")}
+                k: Scope().value(_normalized(_unwrap1(v))) for k, v in parse_hcl(text).items()
+                if not k.startswith("__")}
         except Exception as exc:  # noqa: BLE001 - Terraform itself would stop: the tables are judged on defaults
             walk.warn(os.path.abspath(path), f"variables file not read ({exc}); defaults used instead")
             continue
@@ -447,12 +454,9 @@ def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
 
 
 def _config(body: Dict[str, Any], scope: Scope, expanded: bool) -> Dict[str, Any]:
-    config: Dict[str, Any] = {}
-    for key, value in body.items():
-        if key.startswith("__") or (expanded and key in ("count", "for_each")):
-            continue
-        config[key] = _render_dynamic(value, scope) if key == "dynamic" else scope.resolve(value)
-    return config
+    skipped = ("count", "for_each") if expanded else ()  # an instance's config has no count / for_each
+    return {key: _render_dynamic(value, scope) if key == "dynamic" else scope.resolve(value)
+            for key, value in body.items() if not key.startswith("__") and key not in skipped}
 
 
 @dataclass
@@ -495,14 +499,13 @@ def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any
     literal = Scope()  # a default or a tfvars value is a literal: evaluated with no names in scope
     for name, body in module.variables.items():
         has_default = "default" in body
-        default = literal.value(_unwrap1(body["default"])) if has_default else None
         nullable = _unwrap1(body.get("nullable", True)) not in (False, "false")
         if name in inputs and not (inputs[name] is None and not nullable and has_default):
             variables[name] = inputs[name]  # null passed to a `nullable = false` variable takes its default
         elif name in tfvars:
             variables[name] = tfvars[name]
-        elif has_default:
-            variables[name] = default  # a default of null leaves the argument unset: the provider's default
+        elif has_default:  # a default of null leaves the argument unset: the provider's default
+            variables[name] = literal.value(_unwrap1(body["default"]))
     return Scope(variables, dict(module.locals))
 
 
@@ -557,8 +560,9 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
     source = _unwrap1(call.body.get("source"))
     call_key = key + [call.name]
     target = _call_target(call, module.folder, call_key, walk.installed)
+    too_deep = target in chain or len(call_key) > MAX_MODULE_DEPTH
     why_not = ("is not on disk: run terraform init, or scan the plan" if target is None else
-               "calls itself or nests too deeply: not read" if target in chain or len(call_key) > MAX_MODULE_DEPTH else "")
+               "calls itself or nests too deeply: not read" if too_deep else "")
     if why_not:
         walk.warn(call.path, f"module {call.name} (source {source}) {why_not}")
         return

@@ -516,7 +516,8 @@ class _Parser:
         if (kind, value) == ("op", "["):
             return self.for_expression("]") if self.at("name", "for") else ("tuple", self.listed("]", self.expr))
         if (kind, value) == ("op", "{"):
-            return self.for_expression("}") if self.at("name", "for") else ("object", self.listed("}", self.member, False))
+            return self.for_expression("}") if self.at("name", "for") else (
+                "object", self.listed("}", self.member, commas=False))
         raise _Undecidable(f"unexpected {value!r}")
 
     def listed(self, close: str, item: Any, commas: bool = True) -> List[Any]:
@@ -1060,6 +1061,6 @@ def instances_of(meta: str, value: Any) -> Tuple[Instances, Optional[str]]:
 __all__ = [
     "EvalError", "HclError", "Item", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
     "Instances", "Unknown", "contains_unknown", "instances_of",
-    "expression_end", "hcl_value", "json_depth", "lex_hcl", "line_numbers", "matching_close", "normalize_string", "parse_body",
-    "parse_expression", "parse_hcl", "skip_blank", "split_template",
+    "expression_end", "hcl_value", "json_depth", "lex_hcl", "line_numbers", "matching_close", "normalize_string",
+    "parse_body", "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
