@@ -128,11 +128,11 @@ def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
     for token, start, _ in _code_tokens(text, i, end, _CODE):
         if token in "([{":
             depth += 1
-        elif depth > 0 and token in ")]}":
-            depth -= 1
-        elif depth == 0 and token in ("#", "//", "/*", "\n", ")", "]", "}") or (depth == 0 and commas and token == ","):
+        elif depth == 0 and (token in ("#", "//", "/*", "\n", ")", "]", "}") or commas and token == ","):
             stop = start
             break
+        elif token in ")]}":
+            depth -= 1
     return i + len(text[i:stop].rstrip())
 
 
@@ -883,7 +883,8 @@ def _range(evaluator: _Evaluator, *args: Any) -> List[Any]:
     if step == 0 or len(numbers) > 3:
         raise EvalError("range: bad arguments")
     count = max(0, int((stop - start + step - (1 if step > 0 else -1)) // step))
-    return [_tidy(start + i * step) for i in evaluator.spend(range(count))]
+    # past the bound spend() refuses it; clipped first, as len() of a range past 2**63 overflows
+    return [_tidy(start + i * step) for i in evaluator.spend(range(min(count, MAX_EVALUATION_STEPS + 1)))]
 
 
 def _strings(values: Any) -> List[str]:
