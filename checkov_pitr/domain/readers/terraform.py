@@ -107,7 +107,7 @@ def _parse_file(path: str, raw: bytes) -> _File:
     except HclError as exc:
         parsed.problem = (f"not valid HCL (line {line_at(exc.offset)}: {exc}); "
                           "fix the syntax (terraform validate shows it)")
-    except ValueError as exc:
+    except ValueError as exc:  # the JSON decoder's (a number too long for int() too)
         if not is_json:
             raise
         line, why = getattr(exc, "lineno", None), getattr(exc, "msg", exc)
