@@ -14,24 +14,29 @@ import re
 import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes
+from checkov_pitr.domain.inventory import (
+    MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes,
+)
 from checkov_pitr.domain.readers.terraform_eval import (
-    MAX_DEPTH, MAX_INSTANCES, HclError, Instances, LineIndex, Scope, Unknown, instances_of, json_depth, lex_hcl,
-    normalize_string, parse_hcl,
+    MAX_DEPTH, MAX_INSTANCES, HclError, Lexed, Scope, Unknown, instances_of, json_depth, lex_hcl,
+    line_numbers, normalize_string, parse_hcl,
 )
 from checkov_pitr.domain.skips import skips_in_comments
 
-IN_SCOPE_TYPES = ("aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
+IN_SCOPE_TYPES = (
+    "aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
+TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf.json" is JSON, not ".json"
 _TOFU_TWIN = {".tf": ".tofu", ".tf.json": ".tofu.json"}
+_NOT_READ = {TERRAFORM_TOOL: "not read by Terraform (a .tofu file)",
+             OPENTOFU_TOOL: "not read by OpenTofu: a .tofu file of the same name replaces it"}
 _IN_SCOPE_TEXT = (b"aws_dynamodb_table", b"awscc_dynamodb_table", b"awscc_dynamodb_global_table")
 _MODULE_CALL_TEXT = re.compile(rb'(?m)^[ \t]*module[ \t]+"|"module"[ \t\r\n]*:')
 MAX_MODULE_DEPTH = 16
 _MODULES_JSON = os.path.join(".terraform", "modules", "modules.json")  # where `terraform init` records module calls
 MAX_WALK_INSTANCES = 5 * MAX_INSTANCES  # table and module instances of one root module, all depths
-TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _TOOL_NAMES = {TERRAFORM_TOOL: "Terraform", OPENTOFU_TOOL: "OpenTofu"}
 _MODULE_META = ("source", "version", "count", "for_each", "providers", "depends_on")
 # .tf.json: object values of these arguments are attributes (maps), not nested blocks
@@ -59,47 +64,6 @@ def _is_tofu(path: str) -> bool:
     return path.endswith((".tofu", ".tofu.json"))
 
 
-@dataclass
-class _FolderFiles:
-    loaded: List[str] = field(default_factory=list)  # what the tool reads, sorted by name
-    not_loaded: List[Tuple[str, str]] = field(default_factory=list)  # (path, why the tool does not read it)
-    irregular: List[Tuple[str, str]] = field(default_factory=list)  # (path, why not read): devices, FIFOs
-    has_tofu: bool = False  # Terraform and OpenTofu read this folder differently
-
-
-def _folder_files(folder: str, tool: str = OPENTOFU_TOOL) -> _FolderFiles:
-    """The files `tool` reads from one folder: Terraform .tf and .tf.json; OpenTofu also .tofu and
-    .tofu.json, and x.tofu instead of x.tf (https://opentofu.org/docs/language/files/)."""
-    found = _FolderFiles()
-    try:
-        names = sorted(n for n in os.listdir(folder) if _split_name(n))
-    except OSError:
-        return found
-    present = set(names)
-    for name in names:
-        path = os.path.abspath(os.path.join(folder, name))
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as exc:
-            found.irregular.append((path, f"cannot be read ({exc.strerror or exc})"))
-            continue
-        if stat.S_ISDIR(mode):
-            continue  # Terraform skips a folder whatever its name
-        if not stat.S_ISREG(mode):
-            found.irregular.append((path, f"not a regular file ({file_kind(mode)}); not read"))
-            continue
-        base, extension = _split_name(name)  # type: ignore[misc]
-        found.has_tofu = found.has_tofu or _is_tofu(name)
-        twin = _TOFU_TWIN.get(extension)
-        if tool == TERRAFORM_TOOL and _is_tofu(name):
-            found.not_loaded.append((path, "not read by Terraform (a .tofu file)"))
-        elif tool == OPENTOFU_TOOL and twin and base + twin in present:
-            found.not_loaded.append((path, "not read by OpenTofu: a .tofu file of the same name replaces it"))
-        else:
-            found.loaded.append(path)
-    return found
-
-
 def may_hold_tables(raw: bytes) -> bool:
     """Whether a Terraform file may declare an in-scope resource or call a module (a `\\u` may spell a type)."""
     return (any(needle in raw for needle in _IN_SCOPE_TEXT) or bool(_MODULE_CALL_TEXT.search(raw))
@@ -120,6 +84,9 @@ class _File:
     problem: Optional[str] = None
 
 
+_TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of brackets) to read; flatten the configuration"
+
+
 def _parse_file(path: str, raw: bytes) -> _File:
     parsed = _File(path)
     try:
@@ -127,34 +94,35 @@ def _parse_file(path: str, raw: bytes) -> _File:
     except UnicodeDecodeError as exc:
         parsed.problem = f"not valid UTF-8 text (byte {exc.start}: {exc.reason}); save the file as UTF-8"
         return parsed
+    is_json = path.endswith(".json")
+    lexed, line_at = Lexed() if is_json else lex_hcl(text), line_numbers(text)
+    parsed.comments = [(line_at(offset), comment) for offset, comment in lexed.comments]
     try:
-        (_parse_json_file if path.endswith(".json") else _parse_hcl_file)(parsed, text)
+        if (json_depth(text) if is_json else lexed.max_depth) > MAX_DEPTH:
+            parsed.problem = _TOO_DEEP
+        elif is_json:
+            parsed.blocks = _json_blocks(_positioned_decoder().decode(text), line_at)
+        else:
+            parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
+    except HclError as exc:
+        parsed.problem = (f"not valid HCL (line {line_at(exc.offset)}: {exc}); "
+                          "fix the syntax (terraform validate shows it)")
+    except ValueError as exc:  # the JSON decoder's (a number too long for int() too)
+        if not is_json:
+            raise
+        line, why = getattr(exc, "lineno", None), getattr(exc, "msg", exc)
+        parsed.problem = f"not valid JSON (line {line}: {why}); fix the syntax"
     except RecursionError:
         parsed.problem = _TOO_DEEP
     return parsed
-
-
-_TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels of brackets) to read; flatten the configuration"
-
-
-def _parse_hcl_file(parsed: _File, text: str) -> None:
-    lexed = lex_hcl(text)
-    if lexed.max_depth > MAX_DEPTH:
-        parsed.problem = _TOO_DEEP
-        return
-    lines = LineIndex(text)
-    parsed.comments = [(lines.line(offset), comment) for offset, comment in lexed.comments]
-    try:
-        parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
-    except HclError as exc:
-        parsed.problem = f"not valid HCL (line {lines.line(exc.offset)}: {exc}); fix the syntax (terraform validate shows it)"
 
 
 def _normalized(value: Any) -> Any:
     """The parser keeps quoted strings as written: decode their escapes (labels, keys, values),
     so `resource "aws_dynamodb_\\u0074able"` is the aws_dynamodb_table it is to Terraform."""
     if isinstance(value, dict):
-        return {normalize_string(k) if isinstance(k, str) and "${" not in k else k: _normalized(v) for k, v in value.items()}
+        return {normalize_string(k) if isinstance(k, str) and "${" not in k else k: _normalized(v)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [_normalized(v) for v in value]
     return normalize_string(value) if isinstance(value, str) else value
@@ -165,11 +133,7 @@ def _normalized(value: Any) -> Any:
 class _JsonObject(dict):
     """A JSON object that remembers where it is in the text, and every property in order: HCL's JSON
     syntax keeps duplicate property names (two "resource" keys define the resources of both;
-    https://github.com/hashicorp/hcl/blob/main/json/spec.md "Blocks")."""
-
-    start = 0
-    end = 0
-    pairs: List[Tuple[str, Any]] = []
+    https://github.com/hashicorp/hcl/blob/main/json/spec.md "Blocks"): `start`, `end`, `pairs`."""
 
 
 def _positioned_decoder() -> json.JSONDecoder:
@@ -184,19 +148,6 @@ def _positioned_decoder() -> json.JSONDecoder:
     decoder.parse_object = parse_object  # type: ignore[assignment]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner ignores parse_object
     return decoder
-
-
-def _parse_json_file(parsed: _File, text: str) -> None:
-    if json_depth(text) > MAX_DEPTH:
-        parsed.problem = _TOO_DEEP
-        return
-    try:
-        document = _positioned_decoder().decode(text)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        parsed.problem = f"not valid JSON (line {line}: {getattr(exc, 'msg', exc)}); fix the syntax"
-        return
-    parsed.blocks = _json_blocks(document, LineIndex(text))
 
 
 def _properties(value: dict) -> List[Tuple[str, Any]]:
@@ -221,7 +172,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json_blocks(document: Any, lines: LineIndex) -> Dict[str, Any]:
+def _json_blocks(document: Any, line_at: Callable[[int], int]) -> Dict[str, Any]:
     blocks: Dict[str, Any] = {"resource": [], "variable": [], "locals": [], "module": []}
     for top in _objects(document):
         for kind, value in _properties(top):
@@ -232,8 +183,8 @@ def _json_blocks(document: Any, lines: LineIndex) -> Dict[str, Any]:
                             for name, bodies in _properties(names):
                                 for body in _objects(bodies):
                                     converted = _json_body(body, resource_type.startswith("aws_"))
-                                    converted["__start_line__"] = lines.line(getattr(body, "start", 0))
-                                    converted["__end_line__"] = lines.line(getattr(body, "end", 1) - 1)
+                                    converted["__start_line__"] = line_at(getattr(body, "start", 0))
+                                    converted["__end_line__"] = line_at(getattr(body, "end", 1) - 1)
                                     converted["__json_comments__"] = _json_comments(body)
                                     blocks["resource"].append({resource_type: {name: converted}})
                 elif kind in ("variable", "module"):
@@ -334,23 +285,15 @@ def resource_blocks(path: str) -> List[_Resource]:
 def _merge_body(original: Dict[str, Any], override: Dict[str, Any]) -> Dict[str, Any]:
     """Terraform's override merge of one block: each argument replaces the original's, and nested
     blocks of a type replace all the original's blocks of that type (static or `dynamic`)."""
-    merged = dict(original)
-    replaced: List[str] = []
-    for key, value in override.items():
-        if key.startswith("__") or key == "dynamic":
-            continue
-        merged[key] = value
-        replaced.append(key)
-    override_dynamic = [e for e in override.get("dynamic", []) or [] if isinstance(e, dict)]
-    replaced += [name for entry in override_dynamic for name in entry]
-    for name in replaced:
-        if name in merged and any(name in e for e in override_dynamic):
-            del merged[name]
-    kept = [e for e in merged.get("dynamic", []) or [] if isinstance(e, dict) and not any(n in replaced for n in e)]
-    if kept or override_dynamic:
-        merged["dynamic"] = kept + override_dynamic
-    elif "dynamic" in merged:
-        del merged["dynamic"]
+    arguments = {k: v for k, v in override.items() if not k.startswith("__") and k != "dynamic"}
+    dynamic = [e for e in override.get("dynamic", []) or [] if isinstance(e, dict)]
+    replaced = set(arguments) | {name for entry in dynamic for name in entry}
+    merged = {k: v for k, v in {**original, **arguments}.items() if not any(k in entry for entry in dynamic)}
+    kept = [e for e in merged.get("dynamic", []) or [] if isinstance(e, dict) and not replaced & set(e)]
+    if kept or dynamic:
+        merged["dynamic"] = kept + dynamic
+    else:
+        merged.pop("dynamic", None)
     return merged
 
 
@@ -398,22 +341,39 @@ def _module(modules: Dict[Tuple[str, str], Any], folder: str, tool: str) -> _Mod
 
 
 def _load_module(folder: str, tool: str) -> _Module:
-    """One module folder as `tool` reads it: its files parsed, override files merged."""
+    """One module folder as `tool` reads it: Terraform .tf and .tf.json; OpenTofu also .tofu and .tofu.json,
+    and x.tofu instead of x.tf (https://opentofu.org/docs/language/files/); override files merged."""
     module = _Module(folder)
-    files = _folder_files(folder, tool)
-    module.has_tofu = files.has_tofu
-    for path, why_not in files.irregular:
-        module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
+    try:
+        names = sorted(n for n in os.listdir(folder) if _split_name(n))
+    except OSError:
+        names = []
     raws: Dict[str, bytes] = {}
-    for path in files.loaded:
+    for name in names:
+        path = os.path.abspath(os.path.join(folder, name))
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            why_not = f"cannot be read ({exc.strerror or exc})"
+            module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
+            continue
+        if stat.S_ISDIR(mode):
+            continue  # Terraform skips a folder whatever its name
+        if not stat.S_ISREG(mode):
+            why_not = f"not a regular file ({file_kind(mode)}); not read"
+            module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
+            continue
+        base, extension = _split_name(name)  # type: ignore[misc]
+        module.has_tofu = module.has_tofu or _is_tofu(name)
         raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
+        twin = _TOFU_TWIN.get(extension, "")
+        if (_is_tofu(name) if tool == TERRAFORM_TOOL else bool(twin) and base + twin in names):
+            if raw is not None and may_hold_tables(raw):
+                module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=_NOT_READ[tool]))
+            continue
         if raw is None:
             module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
         raws[path] = raw or b""
-    for path, why_not in files.not_loaded:
-        raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
-        if raw is not None and may_hold_tables(raw):
-            module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=why_not))
     # only folders that may hold a table, or call a module that may, are parsed
     if not any(may_hold_tables(raw) for raw in raws.values()):
         return module
@@ -429,9 +389,8 @@ def _load_module(folder: str, tool: str) -> _Module:
         if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
                 not is_override and may_hold_tables(raws[path]) and not parsed.blocks):
             if is_override:
-                module.readings.append(FileReading(
-                    path, _framework(path), shadowed=True,
-                    warning="override file: its blocks are merged into the resources they override, which are judged there"))
+                module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=(
+                    "override file: its blocks are merged into the resources they override, which are judged there")))
             else:
                 module.table_files.append(path)
     return module
@@ -456,24 +415,15 @@ def _tfvars(walk: _Walk, folder: str) -> Dict[str, Any]:
             if raw is None:
                 raise ValueError(why_not)
             text = raw.decode("utf-8-sig")
-            if path.endswith(".json"):
-                data = json.loads(text)
-            else:
-                data = {k: Scope().value(_normalized(_unwrap1(v))) for k, v in parse_hcl(text).items()
-                        if not k.startswith("__")}
+            data = json.loads(text) if path.endswith(".json") else {
+                k: Scope().value(_normalized(_unwrap1(v))) for k, v in parse_hcl(text).items()
+                if not k.startswith("__")}
         except Exception as exc:  # noqa: BLE001 - Terraform itself would stop: the tables are judged on defaults
             walk.warn(os.path.abspath(path), f"variables file not read ({exc}); defaults used instead")
             continue
         if isinstance(data, dict):
             values.update(data)
     return values
-
-
-def _instances(body: Dict[str, Any], scope: Scope) -> Tuple[Instances, Optional[str]]:
-    for meta in ("count", "for_each"):
-        if meta in body:
-            return instances_of(meta, scope.value(_unwrap1(body[meta])))
-    return [("", {})], None
 
 
 def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
@@ -504,12 +454,9 @@ def _render_dynamic(entries: Any, scope: Scope) -> List[Dict[str, Any]]:
 
 
 def _config(body: Dict[str, Any], scope: Scope, expanded: bool) -> Dict[str, Any]:
-    config: Dict[str, Any] = {}
-    for key, value in body.items():
-        if key.startswith("__") or (expanded and key in ("count", "for_each")):
-            continue
-        config[key] = _render_dynamic(value, scope) if key == "dynamic" else scope.resolve(value)
-    return config
+    skipped = ("count", "for_each") if expanded else ()  # an instance's config has no count / for_each
+    return {key: _render_dynamic(value, scope) if key == "dynamic" else scope.resolve(value)
+            for key, value in body.items() if not key.startswith("__") and key not in skipped}
 
 
 @dataclass
@@ -521,24 +468,30 @@ class _Walk:
     modules: Dict[Tuple[str, str], _Module]  # shared by every root of a tree: (folder, tool) -> module
     var_files: Sequence[str] = ()
     readings: Dict[str, FileReading] = field(default_factory=dict)
-    instances: int = 0  # table and module instances made so far (MAX_WALK_INSTANCES)
+    made: int = 0  # table and module instances made so far (MAX_WALK_INSTANCES)
     saw_tofu: bool = False  # a folder of this walk reads differently under Terraform and OpenTofu
 
     def reading(self, path: str) -> FileReading:
-        if path not in self.readings:
-            self.readings[path] = FileReading(path, _framework(path))
-        return self.readings[path]
+        return self.readings.setdefault(path, FileReading(path, _framework(path)))
 
     def warn(self, path: str, warning: str) -> None:
         _add_warning(self.reading(path), warning)
 
-    def counted(self, instances: Instances, problem: Optional[str]) -> Tuple[Instances, Optional[str]]:
-        """The instances of a resource or module call, and why not judged: past the walk's bound, one."""
-        self.instances += len(instances)
-        if self.instances > MAX_WALK_INSTANCES and not problem:
-            return [("", {})], (f"more than {MAX_WALK_INSTANCES} table and module instances in this "
-                                "configuration; not judged")
-        return instances, problem
+    def instances(self, body: Dict[str, Any], scope: Scope, problem: Optional[str],
+                  json_root: bool = False) -> Tuple[List[Tuple[str, Scope]], Optional[str]]:
+        """(address suffix, scope) per count / for_each instance of a resource or module call, and why
+        not judged: too many to expand, or past the walk's bound (then one, unexpanded)."""
+        meta = next((m for m in ("count", "for_each") if m in body), None)
+        instances, too_many = instances_of(meta, scope.value(_unwrap1(body[meta]))) if meta else ([("", {})], None)
+        if json_root and instances:
+            # checkov's terraform_json framework does not expand count / for_each: one `resource.NAME`
+            instances = [("", instances[0][1] if len(instances) == 1 else {})]
+        self.made += len(instances)
+        problem = problem or too_many
+        if self.made > MAX_WALK_INSTANCES and not problem:
+            instances, problem = [("", {})], (f"more than {MAX_WALK_INSTANCES} table and module instances in this "
+                                              "configuration; not judged")
+        return [(suffix, scope.child(**names) if names else scope) for suffix, names in instances], problem
 
 
 def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any]) -> Scope:
@@ -546,14 +499,13 @@ def _module_scope(module: _Module, inputs: Dict[str, Any], tfvars: Dict[str, Any
     literal = Scope()  # a default or a tfvars value is a literal: evaluated with no names in scope
     for name, body in module.variables.items():
         has_default = "default" in body
-        default = literal.value(_unwrap1(body["default"])) if has_default else None
         nullable = _unwrap1(body.get("nullable", True)) not in (False, "false")
         if name in inputs and not (inputs[name] is None and not nullable and has_default):
             variables[name] = inputs[name]  # null passed to a `nullable = false` variable takes its default
         elif name in tfvars:
             variables[name] = tfvars[name]
-        elif has_default:
-            variables[name] = default  # a default of null leaves the argument unset: the provider's default
+        elif has_default:  # a default of null leaves the argument unset: the provider's default
+            variables[name] = literal.value(_unwrap1(body["default"]))
     return Scope(variables, dict(module.locals))
 
 
@@ -577,13 +529,8 @@ def _walk(walk: _Walk, folder: str, inputs: Dict[str, Any], prefix: str, key: Li
 def _add_tables(walk: _Walk, resource: _Resource, scope: Scope, prefix: str, caller: Optional[str],
                 problem: Optional[str]) -> None:
     json_root = resource.path.endswith(".json") and not prefix
-    instances, too_many = _instances(resource.body, scope)
-    if json_root and instances:
-        # checkov's terraform_json framework does not expand count / for_each: one `resource.NAME`
-        instances = [("", instances[0][1] if len(instances) == 1 else {})]
-    instances, problem = walk.counted(instances, problem or too_many)
-    for suffix, names in instances:
-        instance_scope = scope.child(**names) if names else scope
+    instances, problem = walk.instances(resource.body, scope, problem, json_root)
+    for suffix, instance_scope in instances:
         config = _config(resource.body, instance_scope, expanded=bool(suffix)) if not problem else {}
         address = f"{prefix}{resource.type}.{resource.name}{suffix}"
         plain = f"{resource.type}.{resource.name}"
@@ -613,16 +560,14 @@ def _follow_call(walk: _Walk, module: _Module, call: _Call, scope: Scope, prefix
     source = _unwrap1(call.body.get("source"))
     call_key = key + [call.name]
     target = _call_target(call, module.folder, call_key, walk.installed)
-    if target is None:
-        walk.warn(call.path, f"module {call.name} (source {source}) is not on disk: run terraform init, or scan the plan")
+    too_deep = target in chain or len(call_key) > MAX_MODULE_DEPTH
+    why_not = ("is not on disk: run terraform init, or scan the plan" if target is None else
+               "calls itself or nests too deeply: not read" if too_deep else "")
+    if why_not:
+        walk.warn(call.path, f"module {call.name} (source {source}) {why_not}")
         return
-    if target in chain or len(call_key) > MAX_MODULE_DEPTH:
-        walk.warn(call.path, f"module {call.name} (source {source}) calls itself or nests too deeply: not read")
-        return
-    instances, too_many = _instances(call.body, scope)
-    instances, problem = walk.counted(instances, problem or too_many)
-    for suffix, names in instances:
-        call_scope = scope.child(**names) if names else scope
+    instances, problem = walk.instances(call.body, scope, problem)
+    for suffix, call_scope in instances:
         inputs = {arg: _input(call_scope, _unwrap1(value)) for arg, value in call.body.items()
                   if arg not in _MODULE_META and not arg.startswith("__")}
         _walk(walk, target, inputs, f"{prefix}module.{call.name}{suffix}.", call_key, call.path,
@@ -693,32 +638,18 @@ def _same_reading(first: FoundTable, other: FoundTable) -> bool:
         other.path, other.lines, other.config, other.problem, dict(other.skips))
 
 
-def _in_context(table: FoundTable, context: str) -> FoundTable:
-    if table.variants:
-        return replace(table, variants=tuple(_in_context(v, context) for v in table.variants))
-    joined = f"{context}, {table.context}" if table.context and context else (context or table.context)
-    return replace(table, context=joined)
-
-
-def combine_readings(readings: Sequence[Tuple[str, FoundTable]]) -> FoundTable:
-    """One table from (context, table) readings of the same resource: readings that agree are one;
-    otherwise the first is reported, with every reading in `variants` (judged each, verdicts.judge).
-    A skip counts only where every reading has it."""
-    first = readings[0][1]
-    if all(_same_reading(first, table) for _, table in readings[1:]):
-        return first if len(readings) > 1 or not readings[0][0] else _in_context(first, readings[0][0])
-    variants: List[FoundTable] = []
-    for context, table in readings:
-        variants.extend(_in_context(table, context).variants or [_in_context(table, context)])
-    skips = {check: reason for check, reason in first.skips.items()
-             if all(check in variant.skips for variant in variants)}
-    return replace(first, skips=skips, variants=tuple(variants), context="")
+def _in_context(table: FoundTable, context: str) -> List[FoundTable]:
+    """The readings `table` stands for (its variants, else itself), each named in `context` too."""
+    return [replace(t, context=f"{context}, {t.context}" if t.context and context else (context or t.context))
+            for t in table.variants or (table,)]
 
 
 def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]], by_tool: bool = False) -> List[FileReading]:
     """(context, readings) of the same files as one FileReading per path, one table per resource. The
     readings of one root by each tool (`by_tool`) hold a resource under one address (in x.tf and x.tofu),
-    judged in Terraform's file where it has one, and name the tool where only one of them reads it."""
+    judged in Terraform's file where it has one, and name the tool where only one of them reads it.
+    Readings of a resource that agree are one; otherwise the first is reported, with every reading in
+    `variants` (judged each, verdicts.judge), and a skip counts only where every reading has it."""
     files: Dict[str, FileReading] = {}
     tables: Dict[Any, List[Tuple[str, FoundTable]]] = {}
     for context, readings in groups:
@@ -732,11 +663,13 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]], by_tool: bo
                 named = f"{context} ({os.path.basename(table.path)})" if by_tool else context
                 tables.setdefault(key, []).append((named, table))
     for found in tables.values():
-        context, table = found[0]
-        if len(found) > 1:
-            table = combine_readings(found)
-        elif by_tool:
-            table = _in_context(table, context)
+        table = found[0][1]
+        if not all(_same_reading(table, other) for _, other in found[1:]):
+            variants = [variant for context, other in found for variant in _in_context(other, context)]
+            skips = {check: reason for check, reason in table.skips.items() if all(check in v.skips for v in variants)}
+            table = replace(table, skips=skips, variants=tuple(variants), context="")
+        elif by_tool and len(found) == 1:
+            (table,) = _in_context(table, found[0][0])
         files[table.path].tables.append(table)
         files[table.path].shadowed = False
     return sorted(files.values(), key=lambda r: r.path)
@@ -746,18 +679,15 @@ def _merge_readings(groups: Sequence[Tuple[str, List[FileReading]]], by_tool: bo
 
 def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: Sequence[str],
                deployed_with: str) -> List[FileReading]:
-    tools = [OPENTOFU_TOOL, TERRAFORM_TOOL] if deployed_with == BOTH_TOOLS else [deployed_with]
     readings: Dict[str, List[FileReading]] = {}
-    installed = _installed(folder, modules)
-    for tool in tools:
-        walk = _Walk(tool, installed, modules, var_files)
+    for tool in [OPENTOFU_TOOL, TERRAFORM_TOOL] if deployed_with == BOTH_TOOLS else [deployed_with]:
+        walk = _Walk(tool, _installed(folder, modules), modules, var_files)
         _walk(walk, folder, {}, "", [], None, (folder,), None)
         readings[tool] = list(walk.readings.values())
-        if len(tools) > 1 and not walk.saw_tofu:
-            # no folder of this configuration has a .tofu file: both tools read the same files
-            return sorted(readings[tool], key=lambda r: r.path)
-    if len(tools) == 1:
-        return sorted(readings[tools[0]], key=lambda r: r.path)
+        if not walk.saw_tofu:
+            break  # no folder of this configuration has a .tofu file: both tools read the same files
+    if len(readings) == 1:
+        return sorted(*readings.values(), key=lambda r: r.path)
     return _merge_readings([(f"under {_TOOL_NAMES[tool]}", readings[tool]) for tool in (TERRAFORM_TOOL, OPENTOFU_TOOL)],
                            by_tool=True)
 
@@ -815,13 +745,12 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
             context = f"called from {os.path.relpath(root, scan_root) if scan_root else root}"
             try:
                 groups.append((context, _read_root(root, modules, var_files, deployed_with)))
-            except RecursionError:
-                groups.append((context, [FileReading(root, TERRAFORM, not_judged="nested too deeply to read")]))
             except Exception as exc:  # fail closed: the folder's files are "not judged"
-                groups.append((context, [FileReading(root, TERRAFORM, not_judged=(
-                    f"checkov-pitr could not read this module ({type(exc).__name__}: {exc})"))]))
+                why = "nested too deeply to read" if isinstance(exc, RecursionError) else (
+                    f"checkov-pitr could not read this module ({type(exc).__name__}: {exc})")
+                groups.append((context, [FileReading(root, TERRAFORM, not_judged=why)]))
         return _merge_readings(groups)
 
 
-__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "combine_readings", "is_local_source",
+__all__ = ["BOTH_TOOLS", "IN_SCOPE_TYPES", "OPENTOFU_TOOL", "TERRAFORM_TOOL", "is_local_source",
            "may_hold_tables", "read_terraform_tree", "resource_blocks", "roots_reading"]

@@ -10,7 +10,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 MAX_DEPTH = 100  # brackets deeper than this are refused before any recursive parser sees them
 MAX_LOCAL_DEPTH = 32  # locals referring to locals: deeper chains stay unresolved
@@ -122,29 +122,18 @@ def _code_tokens(text: str, pos: int, end: int, pattern: "re.Pattern[str]" = _BR
 
 
 def expression_end(text: str, i: int, end: int, commas: bool = False) -> int:
-    """Where the expression starting at i ends (trailing blanks and comments not included)."""
-    depth, last, code_from = 0, i, i
-    for token, start, after in _code_tokens(text, i, end, _CODE):
-        code = text[code_from:start].rstrip()
-        last, code_from = code_from + len(code) if code else last, after
-        if token in ('"', "<<"):
-            last = after
-        elif token in ("#", "//", "/*"):
-            if depth == 0:
-                return last
-            code_from = skip_comment(text, start)
-        elif token in "([{":
-            depth, last = depth + 1, after
+    """Where the expression starting at i ends (trailing blanks and comments not included): at a newline,
+    comment or unmatched closing bracket outside brackets (or a comma, with `commas`)."""
+    depth, stop = 0, end
+    for token, start, _ in _code_tokens(text, i, end, _CODE):
+        if token in "([{":
+            depth += 1
+        elif depth == 0 and (token in ("#", "//", "/*", "\n", ")", "]", "}") or commas and token == ","):
+            stop = start
+            break
         elif token in ")]}":
-            if depth == 0:
-                return last
-            depth, last = depth - 1, after
-        elif depth == 0 and (token == "\n" or commas):
-            return last
-        elif token == ",":
-            last = after
-    code = text[code_from:end].rstrip()
-    return code_from + len(code) if code else last
+            depth -= 1
+    return i + len(text[i:stop].rstrip())
 
 
 def matching_close(text: str, i: int) -> int:
@@ -240,29 +229,21 @@ def lex_hcl(text: str) -> Lexed:
 def json_depth(text: str) -> int:
     """The deepest bracket nesting of a JSON text, strings skipped."""
     depth = deepest = 0
-    for match in re.finditer(r'"(?:\\.|[^"\\])*"|[\[\]{}]', text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token in "]}":
-            depth -= 1
+    for token in re.findall(r'"(?:\\.|[^"\\])*"|[\[\]{}]', text):
+        depth += 1 if token in "[{" else -1 if token in "]}" else 0  # a string token is two characters or more
+        deepest = max(deepest, depth)
     return deepest
 
 
-class LineIndex:
-    """Offsets to 1-based line numbers."""
-
-    def __init__(self, text: str) -> None:
-        self._newlines = [m.start() for m in re.finditer("\n", text)]
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_left(self._newlines, offset) + 1
+def line_numbers(text: str) -> Callable[[int], int]:
+    """The 1-based line number of an offset in `text`."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    return lambda offset: bisect.bisect_left(newlines, offset) + 1
 
 
 def parse_hcl(text: str) -> Dict[str, Any]:
     """A file's blocks and attributes in bc-python-hcl2's shape, top-level blocks with their lines."""
-    lines = LineIndex(text)
+    line_at = line_numbers(text)
 
     def body(start: int, end: int, top: bool) -> Dict[str, Any]:
         found: Dict[str, Any] = {}
@@ -272,7 +253,7 @@ def parse_hcl(text: str) -> Dict[str, Any]:
                 continue
             inner: Dict[str, Any] = body(item.open + 1, item.close, False)
             if top:
-                inner["__start_line__"], inner["__end_line__"] = lines.line(item.start), lines.line(item.close)
+                inner["__start_line__"], inner["__end_line__"] = line_at(item.start), line_at(item.close)
             for label in reversed(item.labels):
                 inner = {label: inner}
             found.setdefault(item.name, []).append(inner)
@@ -326,22 +307,17 @@ def hcl_value(text: str, start: int, end: int) -> Any:
 
 # HCL's escapes in quoted strings (hclsyntax spec, "Template Literals"); heredocs have none.
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-_HEX = frozenset("0123456789abcdefABCDEF")
+_ESCAPE = re.compile(r'\\(?:[nrt"\\]|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})')
+_TEMPLATE_MARK = re.compile(r"\$\$\{|%%\{|[$%]\{")
 
 
-def _escape_at(text: str, pos: int) -> Tuple[str, int]:
-    """What the escape at text[pos] (a backslash) stands for, and the position after it."""
-    kind = text[pos + 1:pos + 2]
-    if kind in _ESCAPES:
-        return _ESCAPES[kind], pos + 2
-    width = {"u": 4, "U": 8}.get(kind)
-    if width:
-        digits = text[pos + 2:pos + 2 + width]
-        if len(digits) == width and all(c in _HEX for c in digits):
-            code = int(digits, 16)
-            if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-                return chr(code), pos + 2 + width
-    return "\\", pos + 1  # an escape HCL does not know: Terraform refuses the file; the text stays
+def _unescape(match: "re.Match[str]") -> str:
+    # an escape HCL does not know, or a code point that is none, stays as written: Terraform refuses the file
+    code = match.group()[1:]
+    if len(code) == 1:
+        return _ESCAPES[code]
+    point = int(code[1:], 16)
+    return chr(point) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else match.group()
 
 
 def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool, str]]]:
@@ -349,34 +325,26 @@ def split_template(text: str, escapes: bool = False) -> Optional[List[Tuple[bool
     and HCL's backslash escapes where `escapes`: a quoted string in HCL, not a .tf.json string),
     expression parts as written. None for a directive (`%{ if }`) or an unclosed `${`."""
     parts: List[Tuple[bool, str]] = []
-    literal: List[str] = []
-    pos, size = 0, len(text)
-    while pos < size:
-        char = text[pos]
-        if char == "\\" and escapes:
-            decoded, pos = _escape_at(text, pos)
-            literal.append(decoded)
-        elif char in "$%" and text.startswith(char + char + "{", pos):
-            literal.append(char + "{")
-            pos += 3
-        elif char == "$" and text.startswith("${", pos):
-            try:
-                end = skip_template(text, pos + 2) - 1
-            except HclError:
-                return None
-            if literal:
-                parts.append((False, "".join(literal)))
-                literal = []
-            parts.append((True, text[pos + 2:end].strip().strip("~")))
-            pos = end + 1
-        elif char == "%" and text.startswith("%{", pos):
+    literal, pos = "", 0
+    while True:
+        match = _TEMPLATE_MARK.search(text, pos)
+        chunk = text[pos:match.start() if match else len(text)]
+        literal += _ESCAPE.sub(_unescape, chunk) if escapes else chunk
+        if not match:
+            return parts + [(False, literal)] if literal else parts
+        if match.group() == "%{":
             return None
-        else:
-            literal.append(char)
-            pos += 1
-    if literal:
-        parts.append((False, "".join(literal)))
-    return parts
+        if match.group() != "${":
+            literal, pos = literal + match.group()[1:], match.end()
+            continue
+        try:
+            end = skip_template(text, match.end()) - 1
+        except HclError:
+            return None
+        if literal:
+            parts.append((False, literal))
+        parts.append((True, text[match.end():end].strip().strip("~")))
+        literal, pos = "", end + 1
 
 
 def normalize_string(raw: str) -> str:
@@ -387,8 +355,11 @@ def normalize_string(raw: str) -> str:
     parts = split_template(raw, escapes=True)
     if parts is None:
         return raw
-    return "".join("${" + text + "}" if is_expression else text.replace("${", "$${").replace("%{", "%%{")
-                   for is_expression, text in parts)
+    return "".join("${" + text + "}" if is_expression else _written(text) for is_expression, text in parts)
+
+
+def _written(literal: str) -> str:
+    return literal.replace("${", "$${").replace("%{", "%%{")
 
 
 # --- Expressions: Terraform's syntax (and checkov's Python notation: 'quoted', None), evaluated ---
@@ -419,7 +390,8 @@ MAX_INSTANCES = 10_000  # count / for_each instances of one resource or module c
 MAX_EVALUATION_STEPS = 200_000  # collection elements one evaluation may make or visit
 
 _TOKEN = re.compile(r"""
- (?P<ws>(?:\s+|\#[^\n]*|//[^\n]*|/\*.*?\*/)+)
+ (?P<string>")
+|(?P<ws>(?:\s+|\#[^\n]*|//[^\n]*|/\*.*?\*/)+)
 |(?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
 |(?P<pystring>'(?:[^'\\]|\\.)*')
 |(?P<name>[A-Za-z_][\w-]*)
@@ -436,24 +408,19 @@ def _tokens(text: str) -> List[Tuple[str, Any]]:
     found: List[Tuple[str, Any]] = []
     pos = 0
     while pos < len(text):
-        if text[pos] == '"':
-            end = skip_string(text, pos)
-            found.append(("string", text[pos + 1:end - 1]))
-            pos = end
-            continue
         match = _TOKEN.match(text, pos)
         if not match:
             raise _Undecidable(text[pos:pos + 20])
-        pos = match.end()
-        kind = match.lastgroup or ""
-        if kind == "ws":
-            continue
-        if kind == "pystring":  # bc-python-hcl2 writes a nested string as Python's repr of its HCL text
-            found.append(("string", ast.literal_eval(match.group())))
+        kind, value, pos = match.lastgroup or "", match.group(), match.end()
+        if kind == "string":
+            pos = skip_string(text, match.start())
+            value = text[match.start() + 1:pos - 1]
+        elif kind == "pystring":  # bc-python-hcl2 writes a nested string as Python's repr of its HCL text
+            kind, value = "string", ast.literal_eval(value)
         elif kind == "op":
-            found.append(("op", re.sub(r"\s+", "", match.group())))
-        else:
-            found.append((kind, match.group()))
+            value = re.sub(r"\s+", "", value)
+        if kind != "ws":
+            found.append((kind, value))
     return found
 
 
@@ -508,41 +475,27 @@ class _Parser:
         return left
 
     def unary(self) -> Any:
-        if self.accept("op", "!"):
-            return ("not", self.unary())
-        if self.accept("op", "-"):
-            return ("neg", self.unary())
+        if self.at("op", "!") or self.at("op", "-"):
+            return ("unary", self.take()[1], self.unary())
         return self.postfix(self.primary())
 
-    def postfix(self, node: Any) -> Any:
+    def postfix(self, node: Any, in_splat: bool = False) -> Any:
+        """The steps taken of `node`; after a splat, those taken of each element (`.name` and `[key]`)."""
         while True:
-            if self.at("op", ".") and self.peek(1)[0] in ("name", "number"):
+            if self.at("op", ".") and self.peek(1)[0] in (("name",) if in_splat else ("name", "number")):
                 self.take()
                 kind, value = self.take()
                 is_index = kind == "number" and value.isdigit()  # `list.0` is `list[0]`
                 node = ("index", node, ("lit", int(value) if is_index else value), not is_index)
-            elif self.at("op", "[*]") or (self.at("op", ".") and self.peek(1) == ("op", "*")):
+            elif not in_splat and (self.at("op", "[*]") or (self.at("op", ".") and self.peek(1) == ("op", "*"))):
                 self.i += 1 if self.at("op", "[*]") else 2
-                node = ("splat", node, self.accessors())
+                node = ("splat", node, self.postfix(("element",), in_splat=True))
             elif self.accept("op", "["):
                 key = self.expr()
                 self.take("op", "]")
                 node = ("index", node, key, False)
             else:
                 return node
-
-    def accessors(self) -> List[Tuple[Any, bool]]:
-        """(key, is an attribute) for each step a splat takes of every element."""
-        found: List[Tuple[Any, bool]] = []
-        while True:
-            if self.at("op", ".") and self.peek(1)[0] == "name":
-                self.take()
-                found.append((("lit", self.take()[1]), True))
-            elif self.accept("op", "["):
-                found.append((self.expr(), False))
-                self.take("op", "]")
-            else:
-                return found
 
     def primary(self) -> Any:
         kind, value = self.take()
@@ -561,47 +514,34 @@ class _Parser:
             self.take("op", ")")
             return inner
         if (kind, value) == ("op", "["):
-            return self.for_expression("]") if self.at("name", "for") else self.tuple_()
+            return self.for_expression("]") if self.at("name", "for") else ("tuple", self.listed("]", self.expr))
         if (kind, value) == ("op", "{"):
-            return self.for_expression("}") if self.at("name", "for") else self.object_()
+            return self.for_expression("}") if self.at("name", "for") else (
+                "object", self.listed("}", self.member, commas=False))
         raise _Undecidable(f"unexpected {value!r}")
+
+    def listed(self, close: str, item: Any, commas: bool = True) -> List[Any]:
+        """Items up to `close`, separated by commas (in an object, newlines will do: they are not tokens)."""
+        found: List[Any] = []
+        while not self.accept("op", close):
+            found.append(item())
+            if not self.accept("op", ",") and commas and not self.at("op", close):
+                raise _Undecidable("expected ,")
+        return found
 
     def call(self, name: str) -> Any:
         self.take("op", "(")
-        args: List[Any] = []
-        expand = False
-        while not self.at("op", ")"):
-            args.append(self.expr())
-            if self.accept("op", "..."):
-                expand = True
-            if not self.at("op", ")"):
-                self.take("op", ",")
-        self.take("op", ")")
-        return ("call", name.split("::")[-1], args, expand)
+        args = self.listed(")", lambda: (self.expr(), self.accept("op", "...")))
+        return ("call", name.split("::")[-1], [arg for arg, _ in args], any(expand for _, expand in args))
 
-    def tuple_(self) -> Any:
-        items: List[Any] = []
-        while not self.at("op", "]"):
-            items.append(self.expr())
-            if not self.at("op", "]"):
-                self.take("op", ",")
-        self.take("op", "]")
-        return ("tuple", items)
-
-    def object_(self) -> Any:
-        items: List[Tuple[Any, Any]] = []
-        while not self.at("op", "}"):
-            if self.peek()[0] == "name" and self.peek(1) in (("op", "="), ("op", ":")):
-                key: Any = ("lit", self.take()[1])
-            else:
-                key = self.expr()
-            if not (self.at("op", "=") or self.at("op", ":")):
-                raise _Undecidable("expected = in an object")
-            self.take()
-            items.append((key, self.expr()))
-            self.accept("op", ",")
-        self.take("op", "}")
-        return ("object", items)
+    def member(self) -> Tuple[Any, Any]:
+        if self.peek()[0] == "name" and self.peek(1) in (("op", "="), ("op", ":")):
+            key: Any = ("lit", self.take()[1])
+        else:
+            key = self.expr()
+        if not (self.accept("op", "=") or self.accept("op", ":")):
+            raise _Undecidable("expected = in an object")
+        return key, self.expr()
 
     def for_expression(self, close: str) -> Any:
         self.take("name", "for")
@@ -622,13 +562,16 @@ class _Parser:
         return ("for", names, collection, key, value, condition, group)
 
 
-def _template_node(raw: str) -> Any:
-    parts = split_template(raw, escapes=True)
+def _template_node(raw: str, escapes: bool = True) -> Any:
+    """A quoted string in an expression (`escapes`), or a value kept in bc-python-hcl2's shape, whose
+    literal `${` stays written `$${` (so no later reading takes it for an expression)."""
+    parts = split_template(raw, escapes)
     if parts is None:
         raise _Undecidable("template directive")
     if len(parts) == 1 and parts[0][0]:
         return parse_expression(parts[0][1])  # "${x}" is the value of x, not a string of it
-    return ("template", [parse_expression(text) if is_expression else text for is_expression, text in parts])
+    return ("template", [parse_expression(text) if is_expression else text if escapes else _written(text)
+                         for is_expression, text in parts])
 
 
 @lru_cache(maxsize=8192)
@@ -643,10 +586,8 @@ def parse_expression(text: str) -> Any:
 def _first_unknown(*values: Any) -> Optional[Unknown]:
     """The first Unknown in the values, inside collections too."""
     for value in values:
-        if isinstance(value, Unknown):
-            return value
         inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        found = _first_unknown(*inner)
+        found = value if isinstance(value, Unknown) else _first_unknown(*inner)
         if found is not None:
             return found
     return None
@@ -661,7 +602,7 @@ def _as_bool(value: Any) -> Any:
         return value
     if isinstance(value, str) and value in ("true", "false"):  # Terraform converts these strings
         return value == "true"
-    raise EvalError(f"{_short(value)} is not a bool")
+    raise EvalError(f"{value!r:.40} is not a bool")
 
 
 def _as_number(value: Any) -> Any:
@@ -669,7 +610,7 @@ def _as_number(value: Any) -> Any:
         return value
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         return _tidy(float(value))
-    raise EvalError(f"{_short(value)} is not a number")
+    raise EvalError(f"{value!r:.40} is not a number")
 
 
 def _as_string(value: Any) -> str:
@@ -679,16 +620,11 @@ def _as_string(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (str, int, float)):
         return str(value)
-    raise EvalError(f"{_short(value)} is not a string")
+    raise EvalError(f"{value!r:.40} is not a string")
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _tidy(number: Any) -> Any:
@@ -722,16 +658,16 @@ class _Evaluator:
     def __init__(self, scope: "Scope", depth: int) -> None:
         self.scope, self.depth, self.steps = scope, depth, 0
 
-    def spend(self, steps: int) -> None:
-        self.steps += steps
+    def spend(self, items: Any) -> Any:
+        """`items` (a collection), counted against the bound on one evaluation's work."""
+        self.steps += len(items)
         if self.steps > MAX_EVALUATION_STEPS:
             raise _Undecidable("too large to evaluate")
+        return items
 
     # -- nodes --
     def eval(self, node: Any, names: Mapping[str, Any]) -> Any:
-        kind = node[0]
-        method = getattr(self, "e_" + kind)
-        return method(node, names)
+        return getattr(self, "e_" + node[0])(node, names)
 
     def e_lit(self, node: Any, names: Mapping[str, Any]) -> Any:
         return node[1]
@@ -745,9 +681,7 @@ class _Evaluator:
             value = self.eval(part, names)
             if isinstance(value, Unknown):
                 return value
-            if value is None:
-                raise EvalError("null in a template")
-            pieces.append(_as_string(value))
+            pieces.append(_as_string(value))  # not null, nor a collection
         return "".join(pieces)
 
     def e_ref(self, node: Any, names: Mapping[str, Any]) -> Any:
@@ -777,37 +711,27 @@ class _Evaluator:
         if isinstance(key, Unknown):
             return key
         if isinstance(target, Mapping):
-            key = _as_string(key)
-            if key not in target:
-                raise EvalError(f"no key {key!r}")
-            return target[key]
+            return _get(target, key)
         if isinstance(target, list) and not attribute:
             index = _as_number(key)
             if not isinstance(index, int) or not 0 <= index < len(target):
                 raise EvalError(f"index {key!r} out of range")
             return target[index]
-        raise EvalError(f"cannot take {key!r} of {_short(target)}")
+        raise EvalError(f"cannot take {key!r} of {target!r:.40}")
 
     def e_splat(self, node: Any, names: Mapping[str, Any]) -> Any:
         target = self.eval(node[1], names)
         if isinstance(target, Unknown):
             return target
         items = [] if target is None else target if isinstance(target, list) else [target]
-        self.spend(len(items))
-        found = []
-        for item in items:
-            for key, attribute in node[2]:
-                item = self.step(item, self.eval(key, names), attribute)
-            found.append(item)
-        return found
+        return [self.eval(node[2], {**names, " element": item}) for item in self.spend(items)]
 
-    def e_not(self, node: Any, names: Mapping[str, Any]) -> Any:
-        value = _as_bool(self.eval(node[1], names))
-        return value if isinstance(value, Unknown) else not value
+    def e_element(self, node: Any, names: Mapping[str, Any]) -> Any:
+        return names[" element"]  # the splat's element: a name no expression can write
 
-    def e_neg(self, node: Any, names: Mapping[str, Any]) -> Any:
-        value = _as_number(self.eval(node[1], names))
-        return value if isinstance(value, Unknown) else -value
+    def e_unary(self, node: Any, names: Mapping[str, Any]) -> Any:
+        value = (_as_bool if node[1] == "!" else _as_number)(self.eval(node[2], names))
+        return value if isinstance(value, Unknown) else not value if node[1] == "!" else -value
 
     def e_cond(self, node: Any, names: Mapping[str, Any]) -> Any:
         condition = _as_bool(self.eval(node[1], names))
@@ -839,13 +763,11 @@ class _Evaluator:
         return _tidy(_OPERATORS[op](left, right))
 
     def e_tuple(self, node: Any, names: Mapping[str, Any]) -> Any:
-        self.spend(len(node[1]))
-        return [self.eval(item, names) for item in node[1]]
+        return [self.eval(item, names) for item in self.spend(node[1])]
 
     def e_object(self, node: Any, names: Mapping[str, Any]) -> Any:
-        self.spend(len(node[1]))
         found: Dict[str, Any] = {}
-        for key_node, value_node in node[1]:
+        for key_node, value_node in self.spend(node[1]):
             key = self.eval(key_node, names)
             if isinstance(key, Unknown):
                 return key
@@ -857,15 +779,10 @@ class _Evaluator:
         collection = self.eval(collection_node, names)
         if isinstance(collection, Unknown):
             return collection
-        if isinstance(collection, Mapping):
-            pairs = sorted(collection.items())  # Terraform iterates a map in lexical key order
-        elif isinstance(collection, list):
-            pairs = list(enumerate(collection))
-        else:
-            raise EvalError("for needs a collection")
-        self.spend(len(pairs))
+        # Terraform iterates a map in lexical key order
+        pairs = sorted(collection.items()) if isinstance(collection, Mapping) else list(enumerate(_list(collection)))
         items: List[Tuple[Any, Any]] = []
-        for key, value in pairs:
+        for key, value in self.spend(pairs):
             inner = {**names, loop_names[0]: key if len(loop_names) == 2 else value, loop_names[-1]: value}
             if condition_node is not None:
                 keep = _as_bool(self.eval(condition_node, inner))
@@ -903,7 +820,7 @@ class _Evaluator:
         function = _FUNCTIONS.get(name)
         if function is None:
             return Unknown(None)  # a function this scan does not evaluate (timestamp(), file(), ...)
-        unknown = _first_unknown(*args) if name not in _PARTIAL else next((a for a in args if isinstance(a, Unknown)), None)
+        unknown = next((a for a in args if isinstance(a, Unknown)), None) if name in _PARTIAL else _first_unknown(*args)
         if unknown:
             return unknown
         try:
@@ -933,22 +850,31 @@ def _equal(left: Any, right: Any) -> bool:
 
 def _list(value: Any) -> List[Any]:
     if not isinstance(value, list):
-        raise EvalError(f"{_short(value)} is not a list")
+        raise EvalError(f"{value!r:.40} is not a list")
     return value
 
 
 def _map(value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise EvalError(f"{_short(value)} is not a map")
+        raise EvalError(f"{value!r:.40} is not a map")
     return value
 
 
+def _refuse(message: str) -> Any:
+    raise EvalError(message)
+
+
+def _get(mapping: Any, key: Any, *default: Any) -> Any:
+    """mapping[key] (the key converted to a string, as Terraform does), else the default."""
+    key = _as_string(key)
+    if key in _map(mapping):
+        return mapping[key]
+    return default[0] if default else _refuse(f"no key {key!r}")
+
+
 def _flatten(evaluator: _Evaluator, value: Any) -> List[Any]:
-    found: List[Any] = []
-    for item in _list(value):
-        evaluator.spend(1)
-        found.extend(_flatten(evaluator, item) if isinstance(item, list) else [item])
-    return found
+    return [flat for item in evaluator.spend(_list(value))
+            for flat in (_flatten(evaluator, item) if isinstance(item, list) else [item])]
 
 
 def _range(evaluator: _Evaluator, *args: Any) -> List[Any]:
@@ -957,64 +883,12 @@ def _range(evaluator: _Evaluator, *args: Any) -> List[Any]:
     if step == 0 or len(numbers) > 3:
         raise EvalError("range: bad arguments")
     count = max(0, int((stop - start + step - (1 if step > 0 else -1)) // step))
-    evaluator.spend(count)
-    return [_tidy(start + i * step) for i in range(count)]
-
-
-def _lookup(evaluator: _Evaluator, mapping: Any, key: Any, *default: Any) -> Any:
-    mapping = _map(mapping)
-    key = _as_string(key)
-    if key in mapping:
-        return mapping[key]
-    if default:
-        return default[0]
-    raise EvalError(f"lookup: no key {key!r}")
-
-
-def _merge(evaluator: _Evaluator, *maps: Any) -> Dict[str, Any]:
-    merged: Dict[str, Any] = {}
-    for mapping in maps:
-        if mapping is not None:
-            merged.update(_map(mapping))
-    evaluator.spend(len(merged))
-    return merged
-
-
-def _coalesce(evaluator: _Evaluator, *args: Any) -> Any:
-    for arg in args:
-        if arg is not None and arg != "":
-            return arg
-    raise EvalError("coalesce: no non-null argument")
-
-
-def _element(evaluator: _Evaluator, items: Any, index: Any) -> Any:
-    items, index = _list(items), _as_number(index)
-    if not items or not isinstance(index, int):
-        raise EvalError("element: empty list or bad index")
-    return items[index % len(items)]
-
-
-def _length(evaluator: _Evaluator, value: Any) -> int:
-    if isinstance(value, (list, Mapping, str)):
-        return len(value)
-    raise EvalError(f"length of {_short(value)}")
-
-
-def _split(evaluator: _Evaluator, separator: Any, text: Any) -> List[str]:
-    parts = _as_string(text).split(_as_string(separator)) if _as_string(separator) else list(_as_string(text))
-    evaluator.spend(len(parts))
-    return parts
+    # past the bound spend() refuses it; clipped first, as len() of a range past 2**63 overflows
+    return [_tidy(start + i * step) for i in evaluator.spend(range(min(count, MAX_EVALUATION_STEPS + 1)))]
 
 
 def _strings(values: Any) -> List[str]:
     return [_as_string(v) for v in _list(values)]
-
-
-def _one(evaluator: Any, items: Any) -> Any:
-    items = _list(items)
-    if len(items) > 1:
-        raise EvalError("one: more than one element")
-    return items[0] if items else None
 
 
 # Every function that can build a count, a for_each or a PITR value in real configurations (not only
@@ -1022,28 +896,30 @@ def _one(evaluator: Any, items: Any) -> Any:
 _FUNCTIONS: Dict[str, Any] = {
     "coalescelist": lambda e, *lists: next((items for items in lists if _list(items)), []),
     "trimspace": lambda e, text: _as_string(text).strip(),
-    "trimprefix": lambda e, text, prefix: _as_string(text)[len(_as_string(prefix)):] if _as_string(text).startswith(_as_string(prefix)) else _as_string(text),
-    "trimsuffix": lambda e, text, suffix: _as_string(text)[:-len(_as_string(suffix))] if _as_string(suffix) and _as_string(text).endswith(_as_string(suffix)) else _as_string(text),
+    "trimprefix": lambda e, text, prefix: _as_string(text).removeprefix(_as_string(prefix)),
+    "trimsuffix": lambda e, text, suffix: _as_string(text).removesuffix(_as_string(suffix)),
     "join": lambda e, separator, *lists: _as_string(separator).join(s for items in lists for s in _strings(items)),
-    "replace": lambda e, text, old, new: _as_string(text).replace(_as_string(old), _as_string(new)) if not _as_string(old).startswith("/") else Unknown(None),
+    # a /regex/ pattern is not evaluated
+    "replace": lambda e, text, old, new: (Unknown(None) if _as_string(old).startswith("/")
+                                          else _as_string(text).replace(_as_string(old), _as_string(new))),
     "index": lambda e, items, value: next((i for i, v in enumerate(_list(items)) if _equal(v, value)), None),
     "abs": lambda e, number: abs(_as_number(number)),
     "sum": lambda e, numbers: _tidy(sum(_as_number(n) for n in _list(numbers))),
-    "one": _one,
+    "one": lambda e, items: _refuse("one: more than one element") if len(_list(items)) > 1 else (items + [None])[0],
     "sort": lambda e, items: sorted(_strings(items)),
     "reverse": lambda e, items: list(reversed(_list(items))),
     "setunion": lambda e, *sets: _sorted_set([v for s in sets for v in _list(s)]),
-    "length": _length,
+    "length": lambda e, value: len(value) if isinstance(value, (list, Mapping, str)) else _refuse("length of a scalar"),
     "keys": lambda e, m: sorted(_map(m)),
     "values": lambda e, m: [v for _, v in sorted(_map(m).items())],
-    "lookup": _lookup,
+    "lookup": lambda e, mapping, key, *default: _get(mapping, key, *default),
     "contains": lambda e, items, value: any(_equal(item, value) for item in _list(items)),
     "concat": lambda e, *lists: [item for items in lists for item in _list(items)],
-    "merge": _merge,
+    "merge": lambda e, *maps: e.spend({k: v for m in maps if m is not None for k, v in _map(m).items()}),
     "flatten": _flatten,
     "distinct": lambda e, items: _distinct(_list(items)),
     "compact": lambda e, items: [v for v in _list(items) if v is not None and v != ""],
-    "coalesce": _coalesce,
+    "coalesce": lambda e, *args: ([a for a in args if a is not None and a != ""] or _refuse("coalesce: all null"))[0],
     "toset": lambda e, items: _sorted_set(_list(items)),
     "tolist": lambda e, items: list(_list(items)),
     "tomap": lambda e, value: dict(_map(value)),
@@ -1054,8 +930,10 @@ _FUNCTIONS: Dict[str, Any] = {
     "lower": lambda e, text: _as_string(text).lower(),
     "startswith": lambda e, text, prefix: _as_string(text).startswith(_as_string(prefix)),
     "endswith": lambda e, text, suffix: _as_string(text).endswith(_as_string(suffix)),
-    "split": _split,
-    "element": _element,
+    "split": lambda e, separator, text: e.spend(_as_string(text).split(_as_string(separator)) if _as_string(separator)
+                                                else list(_as_string(text))),
+    "element": lambda e, items, index: (_list(items)[_as_number(index) % len(items)]
+                                        if items and isinstance(_as_number(index), int) else _refuse("element")),
     "range": _range,
     "zipmap": lambda e, ks, vs: dict(zip(_strings(ks), _list(vs))),
     "min": lambda e, *numbers: _tidy(min(_as_number(n) for n in numbers)),
@@ -1116,32 +994,15 @@ class Scope:
         """A value in bc-python-hcl2's shape as Terraform computes it; Unknown where the scan cannot know."""
         return _each_string(raw, lambda text: self._template(text, depth))
 
-    def _evaluate(self, expression: str, depth: int) -> Any:
-        if depth > MAX_LOCAL_DEPTH or not expression.strip():
-            return Unknown(None)
-        try:
-            return _Evaluator(self, depth).eval(parse_expression(expression.strip()), {})
-        except (_Undecidable, EvalError, RecursionError):
-            return Unknown(None)
-
     def _template(self, text: str, depth: int) -> Any:
         if "${" not in text:
             return text  # no interpolation: kept as written (`$${` too)
-        parts = split_template(text)
-        if parts is None:
+        if depth > MAX_LOCAL_DEPTH:
             return Unknown(None)
-        pieces: List[str] = []
-        for is_expression, piece in parts:
-            if not is_expression:
-                pieces.append(piece.replace("${", "$${").replace("%{", "%%{"))
-                continue
-            value = self._evaluate(piece, depth)
-            if len(parts) == 1 or isinstance(value, Unknown):
-                return value
-            if not isinstance(value, (str, int, float, bool)):
-                return Unknown(None)
-            pieces.append(_as_string(value))
-        return "".join(pieces)
+        try:
+            return _Evaluator(self, depth).eval(_template_node(text, escapes=False), {})
+        except (_Undecidable, EvalError, RecursionError):
+            return Unknown(None)
 
     def resolve(self, value: Any) -> Any:
         """`value` with what the scan can evaluate replaced by its value; the rest stays an expression
@@ -1162,7 +1023,7 @@ def _each_string(value: Any, convert: Any) -> Any:
     if isinstance(value, list):
         return [_each_string(v, convert) for v in value]
     if isinstance(value, Mapping):
-        return {k: (v if isinstance(k, str) and k.startswith("__") else _each_string(v, convert)) for k, v in value.items()}
+        return {k: v if str(k).startswith("__") else _each_string(v, convert) for k, v in value.items()}
     return value
 
 
@@ -1199,8 +1060,8 @@ def instances_of(meta: str, value: Any) -> Tuple[Instances, Optional[str]]:
 
 
 __all__ = [
-    "EvalError", "HclError", "Item", "LineIndex", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
+    "EvalError", "HclError", "Item", "Lexed", "MAX_DEPTH", "MAX_INSTANCES", "Scope",
     "Instances", "Unknown", "contains_unknown", "instances_of",
-    "expression_end", "hcl_value", "json_depth", "lex_hcl", "matching_close", "normalize_string", "parse_body",
-    "parse_expression", "parse_hcl", "skip_blank", "split_template",
+    "expression_end", "hcl_value", "json_depth", "lex_hcl", "line_numbers", "matching_close", "normalize_string",
+    "parse_body", "parse_expression", "parse_hcl", "skip_blank", "split_template",
 ]
