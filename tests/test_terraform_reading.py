@@ -164,6 +164,8 @@ def test_evaluator_values(expression: str, value: object) -> None:
     ("${aws_kms_key.k.arn}", "${aws_kms_key.k.arn}"),
     ("${timestamp()}", "${timestamp()}"),
     ("${range(100000000)}", "${range(100000000)}"),  # past the evaluation bound: unresolved, at once
+    ("${var}", "${var}"),  # `var` or `local` alone is invalid in Terraform: unknown, never a value
+    ("${[local]}", "${[local]}"),
 ])
 def test_evaluator_leaves_what_it_cannot_know(expression: str, left_as: str) -> None:
     started = time.monotonic()

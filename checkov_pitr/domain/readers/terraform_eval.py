@@ -647,10 +647,13 @@ def _distinct(values: List[Any]) -> List[Any]:
     return list(unique.values())
 
 
-class _Namespace:
-    """`var` or `local` before its attribute is taken."""
+class _Namespace(Unknown):
+    """`var` or `local` before its attribute is taken; alone (`count = var`) it is unknown, as it is invalid."""
+
+    __slots__ = ("kind",)
 
     def __init__(self, kind: str) -> None:
+        super().__init__(kind)
         self.kind = kind
 
 
