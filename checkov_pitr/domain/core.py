@@ -90,6 +90,14 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_KINDS = ((type(None), "null"), (dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
+          ((int, float), "a number"))
+
+
+def kind_name(value: Any) -> str:  # a parsed JSON or YAML value's kind, in words
+    return next((name for kind, name in _KINDS if isinstance(value, kind)), type(value).__name__)
+
+
 def terraform_reference(value: Any) -> Optional[str]:
     """The Terraform reference a string value depends on ("var.x", "module.y.z"), if any."""
     if not isinstance(value, str):

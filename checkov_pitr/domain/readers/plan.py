@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES
+from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES, kind_name
 from checkov_pitr.domain.inventory import GZIP_MAGIC, TERRAFORM_PLAN, ZIP_MAGIC, FileReading, FoundTable, PlanChange
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.policy import exemption_ids
+from checkov_pitr.domain.readers import yaml_loader
 
 MAX_DEPTH = 200
 
@@ -102,19 +103,14 @@ def decode_plan_bytes(raw: bytes) -> PlanDocument:
         raise NotAPlan(GZIP_REASON)
     if raw.startswith(ZIP_MAGIC):
         raise NotAPlan(ZIP_REASON)
-    encoding = json.detect_encoding(raw[:4])  # knows the BOMs and NUL patterns of UTF-16/32
-    utf8 = encoding in ("utf-8", "utf-8-sig")
     try:
-        text = raw.decode("utf-8-sig" if utf8 else encoding)
-    except UnicodeDecodeError as exc:
-        why = (f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is invalid" if utf8
-               else f"nor valid {encoding.upper()}")
-        raise NotAPlan(f"not UTF-8 text ({why}), not a Terraform plan; {RERUN}") from None
-    if utf8:
-        return decode_plan_text(text)
-    document = decode_plan_text(text.lstrip("\ufeff"))
-    return replace(document, warnings=(f"the plan is {encoding.upper()} text (Windows PowerShell's > writes it); judged "
-                                       "it; write it as UTF-8 so that checkov reads it too",) + document.warnings)
+        text = yaml_loader.decode(raw)
+    except yaml_loader.LoadError as exc:  # "not valid UTF-8 text (byte 0xe9 at offset 70); save the file as UTF-8"
+        raise NotAPlan(f"{str(exc).split(';')[0]}; {RERUN}") from None
+    document, encoding = decode_plan_text(text), yaml_loader.encoding_of(raw)[1]
+    return document if encoding == "UTF-8" else replace(document, warnings=(
+        f"the plan is {encoding} text (Windows PowerShell's > writes it); judged it; write it as UTF-8 so that checkov "
+        "reads it too",) + document.warnings)
 
 
 def decode_plan_text(text: str) -> PlanDocument:
@@ -269,11 +265,6 @@ class _Entry:  # one in-scope resource as the plan lists it: in planned_values, 
     change: Optional[PlanChange] = None
 
 
-def _kind(value: Any) -> str:
-    return {type(None): "null", dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
-
-
 def _note_if_in_scope(value: Any, what: str, unidentified: List[str]) -> None:
     """Note `what` (an odd part of the plan) as unidentified when the value there mentions an in-scope type."""
     text = value if isinstance(value, str) else json.dumps(value, default=repr)
@@ -293,7 +284,7 @@ def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tu
         return [(f"{where}[{i}]", item) for i, item in enumerate(container)], None
     if isinstance(container, Mapping):
         return [(f"{where}.{key}", item) for key, item in container.items()], f"{where} is a mapping, not a list"
-    _note_if_in_scope(container, f"{where} is {_kind(container)}, not a list", unidentified)
+    _note_if_in_scope(container, f"{where} is {kind_name(container)}, not a list", unidentified)
     return [], None
 
 
@@ -303,11 +294,11 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
     mentions an in-scope type but cannot be named goes to `unidentified`. The address is parsed only
     when `type` or `mode` is missing: parsing 10,000 addresses would cost more than the rest of the read."""
     if not isinstance(resource, Mapping):
-        _note_if_in_scope(resource, f"{where} is {_kind(resource)}, not a mapping", unidentified)
+        _note_if_in_scope(resource, f"{where} is {kind_name(resource)}, not a mapping", unidentified)
         return None, None, []
     address, rtype, mode = resource.get("address"), resource.get("type"), resource.get("mode")
     parsed = parse_address(address) if isinstance(address, str) and (mode is None or not isinstance(rtype, str)) else None
-    problems = [] if isinstance(rtype, str) else [f"its type is {_kind(rtype)}"]
+    problems = [] if isinstance(rtype, str) else [f"its type is {kind_name(rtype)}"]
     rtype = rtype if isinstance(rtype, str) else parsed.type if parsed else None
     if rtype not in PLAN_TYPES or mode == "data" or (parsed and parsed.mode == "data"):
         return None, None, []
@@ -317,7 +308,7 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
         text = json.dumps(mode, default=repr)
         problems.append(f"its mode is {text if len(text) <= 40 else text[:37] + '...'}")
     if not isinstance(address, str):  # the address Terraform would write, from the entry's parts
-        problems.append(f"its address is {_kind(address)}, not a string")
+        problems.append(f"its address is {kind_name(address)}, not a string")
         name, index = resource.get("name"), resource.get("index")
         readable = index is None or (isinstance(index, (str, int)) and not isinstance(index, bool))
         key = "" if index is None else f"[{json.dumps(index)}]"
@@ -333,7 +324,7 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], entries: Lis
                  unidentified: List[str]) -> None:
     """Every in-scope resource in a module and its child_modules, in document order (the pre-scan bounds the depth)."""
     if not isinstance(module, Mapping):
-        _note_if_in_scope(module, f"{where} is {_kind(module)}, not a mapping", unidentified)
+        _note_if_in_scope(module, f"{where} is {kind_name(module)}, not a mapping", unidentified)
         return
     items, shape = _items(module.get("resources"), f"{where}.resources", unidentified)
     for item_where, resource in items:
@@ -341,7 +332,7 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], entries: Lis
         if address is not None:
             values = resource.get("values")
             if not isinstance(values, Mapping):
-                problems.append(f"its values are {_kind(values)}")
+                problems.append(f"its values are {kind_name(values)}")
             entries.append(_Entry(address, rtype, values, _unreadable(inherited or shape, *problems)))
     child_items, child_shape = _items(module.get("child_modules"), f"{where}.child_modules", unidentified)
     for child_where, child in child_items:
@@ -354,7 +345,7 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Entry], List[str], Optio
     if resource_changes is None:
         return {}, [], None
     if not isinstance(resource_changes, (list, Mapping)):
-        return {}, [], _unreadable(f"resource_changes is {_kind(resource_changes)}, not a list")
+        return {}, [], _unreadable(f"resource_changes is {kind_name(resource_changes)}, not a list")
     changes: Dict[str, _Entry] = {}
     unidentified: List[str] = []
     items, shape = _items(resource_changes, "resource_changes", unidentified)
@@ -370,9 +361,9 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Entry], List[str], Optio
         body = change if isinstance(change, Mapping) else {}
         actions = body.get("actions")
         if body is not change:
-            problems.append(f"its change is {_kind(change)}, not a mapping")
+            problems.append(f"its change is {kind_name(change)}, not a mapping")
         elif not isinstance(actions, list):
-            problems.append(f"its change.actions is {_kind(actions)}, not a list")
+            problems.append(f"its change.actions is {kind_name(actions)}, not a list")
         plan_change = (PlanChange(tuple(actions), _pitr_part(body.get("before")), _pitr_part(body.get("after")))
                        if isinstance(actions, list) else None)
         changes[address] = _Entry(address, rtype, body.get("after"), _unreadable(shape, *problems), actions,
@@ -451,9 +442,9 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
     else:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
             if not isinstance(part, (list, Mapping)):
-                _note_if_in_scope(part, f"{name} is {_kind(part)}", unidentified)
+                _note_if_in_scope(part, f"{name} is {kind_name(part)}", unidentified)
         entries = [replace(c, problem=c.problem or (None if isinstance(c.values, Mapping) else _unreadable(
-            f"its change.after is {_kind(c.values)}"))) for c in changes.values()]  # gone ones are dropped below
+            f"its change.after is {kind_name(c.values)}"))) for c in changes.values()]  # gone ones are dropped below
         section = "resource_changes"
         warnings.append(NO_PLANNED_VALUES_WARNING)
     if unidentified:
