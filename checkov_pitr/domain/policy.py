@@ -241,19 +241,14 @@ def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.dat
         raise PolicyError(f"policy {path}: {exc}") from None
 
 
-def discover_policy_path(explicit: Optional[str] = None) -> Optional[str]:
-    """--policy FILE, then $CHECKOV_PITR_POLICY, then ./.checkov-pitr.yaml; None means the default."""
-    # ./.checkov-pitr.yaml as a link or FIFO too: load_policy_file refuses it, loudly
-    return explicit or os.environ.get(POLICY_ENV) or (
-        os.path.abspath(LOCAL_POLICY_FILE) if os.path.lexists(LOCAL_POLICY_FILE) else None)
-
-
 def load_policy(explicit: Optional[str] = None) -> LoadedPolicy:
-    path = discover_policy_path(explicit)
-    if path is None:
-        return validate_policy_data(parse_policy_yaml(_read_packaged("default.yaml")), "default")
-    discovered = not explicit and not os.environ.get(POLICY_ENV) and os.path.basename(path) == LOCAL_POLICY_FILE
-    return load_policy_file(path, discovered=discovered)
+    """--policy FILE, then $CHECKOV_PITR_POLICY, then ./.checkov-pitr.yaml, else the built-in default."""
+    named = explicit or os.environ.get(POLICY_ENV)
+    if named:
+        return load_policy_file(named)
+    if os.path.lexists(LOCAL_POLICY_FILE):  # as a link or FIFO too: load_policy_file refuses it, loudly
+        return load_policy_file(os.path.abspath(LOCAL_POLICY_FILE), discovered=True)
+    return validate_policy_data(parse_policy_yaml(_read_packaged("default.yaml")), "default")
 
 
 @lru_cache(maxsize=8)
