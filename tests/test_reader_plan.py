@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checkov_pitr.domain.inventory import TERRAFORM_PLAN, FileReading
-from checkov_pitr.domain.readers.plan import MAX_DEPTH, decode_plan_text, WRAPPER_WARNING, looks_like_plan, read_plan
+from checkov_pitr.domain.readers.plan import decode_plan_text, WRAPPER_WARNING, looks_like_plan, read_plan
+from checkov_pitr.domain.readers.yaml_loader import MAX_DEPTH
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "readers" / "plan"
 sys.path.insert(0, str(HERE))

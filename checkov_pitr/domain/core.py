@@ -1,6 +1,5 @@
-"""Read a DynamoDB table's PITR settings in any shape (CloudFormation, Terraform HCL/.tf.json in checkov's
-wrapped shape, plan JSON) and judge them, one-line reason each. No checkov here. Fail closed: a value that
-cannot be understood is "off" ("unresolved" for an unresolvable reference)."""
+"""Read a DynamoDB table's PITR settings in any shape (CloudFormation, Terraform in checkov's wrapped shape, plan
+JSON) and judge them. No checkov here. Fail closed: a value not understood is "off" ("unresolved" for a reference)."""
 from __future__ import annotations
 
 import json
@@ -130,12 +129,10 @@ def cfn_dependency(value: Any) -> Optional[str]:
     if len(body) != 1:
         return None
     (name, arg), = body.items()
-    if name == "Ref":
-        if arg == "AWS::NoValue":
-            return None
-        if isinstance(arg, str) and arg.startswith("AWS::"):
-            return f"pseudo parameter {arg}"
-        return f"parameter {arg}, which has no Default" if isinstance(arg, str) else "a Ref"
+    if name == "Ref" and arg != "AWS::NoValue":
+        if not isinstance(arg, str):
+            return "a Ref"
+        return f"pseudo parameter {arg}" if arg.startswith("AWS::") else f"parameter {arg}, which has no Default"
     if isinstance(name, str) and (name.startswith("Fn::") or name == "Condition"):
         detail = arg if isinstance(arg, str) else (arg[0] if isinstance(arg, list) and arg and isinstance(arg[0], str) else "")
         return (f"{name}, '{detail}'" if detail else name).replace(", ", " ")
@@ -270,8 +267,7 @@ def _replica(owner: str, region: Any, index: int) -> Tuple[str, str]:
 
 def _spec_subjects(label: str, key: str, spec: Any, fix: str, dialect: str, context: str = "",
                    dynamic: Tuple[List[Mapping[str, Any]], List[str]] = ([], [])) -> List[Subject]:
-    """A subject per Fn::If branch (within `context`) of a PITR specification: CloudFormation's, awscc's, or the
-    Terraform block (with the blocks `dynamic` makes, and what the scan could not resolve about them)."""
+    """A subject per Fn::If branch (within `context`) of a PITR specification (`dynamic`: Terraform's)."""
     spec_key, enabled_key, period_key, absent, unset_means, shape = _SPECS[dialect]
     cfn = dialect == "cloudformation"
     specs = [] if cfn else blocks(spec)  # HCL and plans wrap a block or object in lists
@@ -302,8 +298,7 @@ def _spec_subjects(label: str, key: str, spec: Any, fix: str, dialect: str, cont
 
 
 def _global_table(owner: str, raw: Any, dialect: str) -> List[Subject]:
-    """Every replica of a GlobalTable (CloudFormation's `Replicas`, awscc's `replicas`) has its own specification;
-    with no replica to read, the table is judged."""
+    """Each replica of a CloudFormation or awscc GlobalTable has its own specification; with none, the table's."""
     cfn = dialect == "cloudformation"
     name, region_key, fix = ("Replicas", "Region", CFN_FIX_ENABLE) if cfn else ("replicas", "region", AWSCC_FIX_REPLICA)
     subjects: List[Subject] = []
@@ -331,8 +326,7 @@ def _global_table(owner: str, raw: Any, dialect: str) -> List[Subject]:
 
 def read_cloudformation(logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING) -> List[Subject]:
     """Subjects of one CloudFormation/SAM resource; `globals_spec`: SAM's Globals.SimpleTable specification."""
-    if properties is MISSING or properties is None:
-        properties = {}
+    properties = {} if _unset(properties) else properties
     if not isinstance(properties, Mapping):
         return [Subject(logical_id, "table", Reading(State.OFF, f"Properties is {_short(properties)}, not a mapping"),
                         CFN_FIX_ENABLE)]
@@ -355,23 +349,13 @@ def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
         return []
     if isinstance(value, Mapping):
         return [value]
-    if not isinstance(value, list):
-        return None
-    found: List[Mapping[str, Any]] = []
-    for item in value:
-        inner = blocks(item)
-        if inner is None:
-            return None
-        found.extend(inner)
-    return found
+    inner = [blocks(item) for item in value] if isinstance(value, list) else [None]
+    return None if None in inner else [block for found in inner if found for block in found]
 
 
 def _mentions_iterator(value: Any, iterator: str) -> bool:
     """Whether a dynamic block's content still refers to its iterator (`replica.value`): unrendered."""
-    if isinstance(value, str):
-        return bool(re.search(rf"\b{re.escape(iterator)}\.(?:value|key)\b", value))
-    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
-    return any(_mentions_iterator(v, iterator) for v in items)
+    return bool(re.search(rf"\b{re.escape(iterator)}\.(?:value|key)\b", json.dumps(value, default=str)))
 
 
 def _unrendered(name: str, iterator: str) -> str:
@@ -438,10 +422,9 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     # A lone replica block whose content still refers to replica.value is a `dynamic "replica"` that
     # checkov handed over unrendered because its for_each is empty by default: no such replica exists.
     # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
-    unrendered = [r for r in all_replicas if _mentions_iterator(r, "replica")]
-    if len(unrendered) > 1:
-        unresolved = Reading(State.UNRESOLVED, _unrendered("replica", "replica"))
-        replicas += [(*_replica(address, None, index), unresolved) for index in range(1, len(unrendered) + 1)]
+    several = sum(_mentions_iterator(r, "replica") for r in all_replicas)
+    replicas += [(*_replica(address, None, index), Reading(State.UNRESOLVED, _unrendered("replica", "replica")))
+                 for index in range(1, several + 1) if several > 1]
     for index, block in enumerate((clean(r) for r in all_replicas if not _mentions_iterator(r, "replica")), start=1):
         replicas.append((*_replica(address, block.get("region_name"), index),
                          read_bool(block.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")))

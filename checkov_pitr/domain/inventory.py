@@ -79,9 +79,6 @@ def mentions_dynamodb(raw: bytes) -> bool:
     return any(needle in raw for needle in _ENCODED_NEEDLES)
 
 
-Reader = Callable[[str, bytes], FileReading]
-
-
 def file_kind(mode: int) -> str:
     kinds = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device", stat.S_IFIFO: "FIFO",
              stat.S_IFSOCK: "socket"}
@@ -111,7 +108,7 @@ def read_file_bytes(path: str, limit: int) -> Tuple[Optional[bytes], Optional[st
     return raw, None
 
 
-def reading_of(path: str, framework: str, read: Reader, raw: bytes) -> FileReading:
+def reading_of(path: str, framework: str, read: Callable[[str, bytes], FileReading], raw: bytes) -> FileReading:
     """Run one reader on one file; a reader that raises costs only that file, which is then not judged."""
     try:
         return read(path, raw)

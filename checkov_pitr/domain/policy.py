@@ -190,12 +190,11 @@ def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None
         error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.validator), list(e.absolute_path)))
         path = list(error.absolute_path)
         if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else "?"
-            path = path + [missing]
+            path.append(error.message.split("'")[1] if "'" in error.message else "?")
         elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
             # the first unknown key itself (also a YAML key that is not text, such as 1 or true)
             known = error.schema.get("properties", {})
-            path = path + [str(next((k for k in error.instance if k not in known), "?"))]
+            path.append(str(next((k for k in error.instance if k not in known), "?")))
         shown = "" if error.validator in ("required", "additionalProperties", "anyOf") else f" (got {excerpt(repr(error.instance))})"
         raise PolicyError(f"policy {source}: {_path_text(path)}: {_expected(error)}{shown}")
     exemptions = tuple(

@@ -19,8 +19,6 @@ from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.policy import exemption_ids
 from checkov_pitr.domain.readers import yaml_loader
 
-MAX_DEPTH = 200
-
 WRAPPER_WARNING = ("the plan is wrapped in hashicorp/setup-terraform's output lines; judged the JSON inside; "
                    "set terraform_wrapper: false")
 SCAN_ALL = "scan the complete terraform show -json output"
@@ -34,7 +32,7 @@ STATE_REASON = ("a Terraform state (terraform show -json without a plan file), n
                 "run terraform show -json tfplan")
 NEITHER_REASON = ("JSON, but not a Terraform plan (no format_version with planned_values or resource_changes); "
                   "run terraform show -json tfplan")
-DEPTH_REASON = f"nested more than {MAX_DEPTH} levels deep, not read"
+DEPTH_REASON = f"nested more than {yaml_loader.MAX_DEPTH} levels deep, not read"
 EMPTY_REASON = f"empty file, not a Terraform plan; {RERUN}"
 WRAPPER_ONLY_REASON = ("hashicorp/setup-terraform's output lines without a complete Terraform plan in them; "
                        f"set terraform_wrapper: false and {RERUN}")
@@ -99,10 +97,9 @@ def looks_like_plan(raw: bytes) -> bool:
 
 def decode_plan_bytes(raw: bytes) -> PlanDocument:
     """The plan document in a file's bytes (UTF-16/32 with a warning); else NotAPlan with the reason and fix."""
-    if raw.startswith(GZIP_MAGIC):
-        raise NotAPlan(GZIP_REASON)
-    if raw.startswith(ZIP_MAGIC):
-        raise NotAPlan(ZIP_REASON)
+    for magic, reason in ((GZIP_MAGIC, GZIP_REASON), (ZIP_MAGIC, ZIP_REASON)):
+        if raw.startswith(magic):
+            raise NotAPlan(reason)
     try:
         text = yaml_loader.decode(raw)
     except yaml_loader.LoadError as exc:  # "not valid UTF-8 text (byte 0xe9 at offset 70); save the file as UTF-8"
@@ -129,7 +126,7 @@ def decode_plan_text(text: str) -> PlanDocument:
 def _parse_plan(document: str, start: int, wrapped: bool) -> Tuple[Dict[str, Any], int]:
     """(the plan JSON starting at `start`, where it ends). After it, only white space, or (`wrapped`) wrapper
     lines, may follow. NotAPlan for JSON that is cut short, invalid, nested too deeply, or no plan."""
-    if _nesting_exceeds(document, start, MAX_DEPTH):
+    if _nesting_exceeds(document, start, yaml_loader.MAX_DEPTH):
         raise NotAPlan(DEPTH_REASON)
     try:
         with _gc_paused():
@@ -315,8 +312,7 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
         if not isinstance(name, str) or not readable:
             unidentified.append(f"{where} is {noun} of type {rtype} without a readable address")
             return None, None, []
-        address = f"{module_address}.{rtype}.{name}{key}" if isinstance(module_address, str) and module_address \
-            else f"{rtype}.{name}{key}"
+        address = ".".join(part for part in (module_address, f"{rtype}.{name}{key}") if isinstance(part, str) and part)
     return address, rtype, problems
 
 
@@ -407,10 +403,9 @@ def read_plan(path: str, raw: bytes) -> FileReading:
     with _gc_paused():
         try:
             document = decode_plan_bytes(raw)
-        except NotAPlan as exc:
-            if str(exc) == NEITHER_REASON and not looks_like_plan(raw):  # package.json and the like: not ours
-                return FileReading(path, TERRAFORM_PLAN)
-            return FileReading(path, TERRAFORM_PLAN, not_judged=str(exc))
+        except NotAPlan as exc:  # NEITHER_REASON for package.json and the like: not ours
+            ours = str(exc) != NEITHER_REASON or looks_like_plan(raw)
+            return FileReading(path, TERRAFORM_PLAN, not_judged=str(exc) if ours else None)
         return _reading(path, document)
 
 
