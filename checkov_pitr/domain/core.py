@@ -168,11 +168,10 @@ def read_bool(value: Any, key: str, unset_means: str, dialect: str) -> Reading:
     value = _attribute(value, dialect)
     if _unset(value):
         return Reading(State.OFF, f"{key} {unset_means}")
-    if value is True:
-        return Reading(State.ON, f"{key} is true")
-    if isinstance(value, str) and value.lower() == "true":
-        return Reading(State.ON, f"{key} is '{value}'")
-    if value is False or (isinstance(value, str) and value.lower() == "false"):
+    text = value.lower() if isinstance(value, str) else value
+    if text is True or text == "true":
+        return Reading(State.ON, f"{key} is {'true' if value is True else repr(value)}")
+    if text is False or text == "false":
         return Reading(State.OFF, f"{key} is false")
     return _odd(value, key, dialect, "not true")
 

@@ -140,10 +140,8 @@ def parse_policy_yaml(text: str) -> Any:
     """The policy's data by the one YAML loader's plain mode: SafeLoader rules, dates as text, no duplicate keys."""
     try:
         loaded = yaml_loader.load_yaml(text, yaml_loader.PLAIN, max_chars=MAX_POLICY_BYTES)
-    except yaml_loader.DuplicateKey as exc:  # "duplicate key 'x' at line 3 (first at line 2)"
-        raise PolicyYamlError(f"is not valid: {exc}") from None
-    except yaml_loader.LoadError as exc:
-        known = _YAML_ERRORS.get(type(exc))
+    except yaml_loader.LoadError as exc:  # DuplicateKey: "duplicate key 'x' at line 3 (first at line 2)"
+        known = _YAML_ERRORS.get(type(exc), str(exc) if isinstance(exc, yaml_loader.DuplicateKey) else None)
         raise PolicyYamlError(f"is not valid: {known}" if known else
                               f"is not valid YAML{f' at line {exc.line}' if exc.line else ''}") from None
     except Exception as exc:  # still one line, never a traceback

@@ -51,7 +51,7 @@ _HEAD = 64 * 1024
 _TERRAFORM_KEY = re.compile(r'"(?:format_version|terraform_version|planned_values|resource_changes|prior_state|root_module)"\s*:')
 _WRAPPER_LINE = re.compile(r"\[command\]|::[A-Za-z-]+(?: [^:\n]*)?::")
 # the lines that repeat Terraform's output (the wrapper before v2, 2021, printed it with ::set-output)
-_STDOUT_PREFIXES = ("::debug::stdout:", "::set-output name=stdout::")
+_STDOUT_LINE = re.compile(r"\s*(?:::debug::stdout:|::set-output name=stdout::)([^\r\n]*)")
 _PERCENT_ESCAPE = re.compile(r"%(25|0D|0A)")  # @actions/core escapes these in ::debug:: command data
 _UNESCAPE = {"25": "%", "0D": "\r", "0A": "\n"}
 _ADDRESS = re.compile(r'"address"\s*:\s*("[^"\\]*(?:\\.[^"\\]*)*")')
@@ -230,17 +230,13 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
     offsets = list(accumulate(map(len, lines), initial=0))
     wrapper_starts = [offsets[i] for i, line in enumerate(lines) if _is_wrapper_line(line)] + [len(text)]
     for line, offset in zip(lines, offsets):
-        stripped = line.lstrip()
         if line.startswith("{"):  # Terraform's JSON starts at column 0; indented lines are inside it
             end = next(at for at in wrapper_starts if at > offset)
             yield offset, end, text[offset:end]
-        for prefix in _STDOUT_PREFIXES:
-            if stripped.startswith(prefix):
-                start = offset + len(line) - len(stripped) + len(prefix)
-                end = offset + len(line.rstrip("\r\n"))
-                data = _PERCENT_ESCAPE.sub(lambda m: _UNESCAPE[m.group(1)], text[start:end])
-                if data.lstrip().startswith("{"):
-                    yield start, end, data
+        stdout = _STDOUT_LINE.match(line)
+        data = _PERCENT_ESCAPE.sub(lambda m: _UNESCAPE[m.group(1)], stdout.group(1)) if stdout else ""
+        if stdout and data.lstrip().startswith("{"):
+            yield offset + stdout.start(1), offset + stdout.end(1), data
 
 
 # What judging a table reads of its values: the rest of a big plan (attributes, GSIs, tags_all)
