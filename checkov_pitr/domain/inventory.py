@@ -2,10 +2,12 @@
 (`FoundTable`) or why the file cannot be read; a cheap pre-filter skips what no decoding could show. No checkov here."""
 from __future__ import annotations
 
+import gc
 import os
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 
 from checkov_pitr.domain.core import MISSING
 
@@ -106,6 +108,19 @@ def read_file_bytes(path: str, limit: int) -> Tuple[Optional[bytes], Optional[st
     if len(raw) > limit:
         return None, f"is larger than {limit // (1024 * 1024)} MiB, not read"
     return raw, None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a reader makes millions of dicts and lists: they hold no cycles,
+    and over a large heap the collections that find nothing would take most of the read's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def reading_of(path: str, framework: str, read: Callable[[str, bytes], FileReading], raw: bytes) -> FileReading:

@@ -3,18 +3,17 @@ here. A file that is no readable plan (cut short, gzip'd, a state, only wrapper 
 `not_judged` with the fix. A gzip'd plan is never judged (no line to point at, a bomb to bound); UTF-16/32 is."""
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES, kind_name
-from checkov_pitr.domain.inventory import GZIP_MAGIC, TERRAFORM_PLAN, ZIP_MAGIC, FileReading, FoundTable, PlanChange
+from checkov_pitr.domain.inventory import (GZIP_MAGIC, TERRAFORM_PLAN, ZIP_MAGIC, FileReading, FoundTable, PlanChange,
+                                           collector_paused)
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.policy import exemption_ids
 from checkov_pitr.domain.readers import yaml_loader
@@ -129,7 +128,7 @@ def _parse_plan(document: str, start: int, wrapped: bool) -> Tuple[Dict[str, Any
     if _nesting_exceeds(document, start, yaml_loader.MAX_DEPTH):
         raise NotAPlan(DEPTH_REASON)
     try:
-        with _gc_paused():
+        with collector_paused():
             data, end = _DECODER.raw_decode(document, start)
     except RecursionError:  # not reached after the pre-scan, but a reader must never raise
         raise NotAPlan(DEPTH_REASON) from None
@@ -139,7 +138,8 @@ def _parse_plan(document: str, start: int, wrapped: bool) -> Tuple[Dict[str, Any
                            "re-run terraform show -json") from None
         raise NotAPlan(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {RERUN}") from None
     rest = document[end:]
-    if rest.strip() and not (wrapped and all(_is_wrapper_line(line) for line in rest.splitlines() if line.strip())):
+    if rest.strip() and not (wrapped and all(_WRAPPER_LINE.match(line.lstrip())
+                                             for line in rest.splitlines() if line.strip())):
         line = document.count("\n", 0, end) + 1
         raise NotAPlan(f"not valid JSON (extra data after the JSON document, at line {line}); {RERUN}")
     # Terraform's version keys with planned_values or resource_changes
@@ -148,19 +148,6 @@ def _parse_plan(document: str, start: int, wrapped: bool) -> Tuple[Dict[str, Any
         return data, end
     raise NotAPlan(STATE_REASON if isinstance(data, dict) and "format_version" in data and "values" in data
                    else NEITHER_REASON)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a plan's millions of new dicts and lists set off collections
-    that find nothing (parsed JSON has no cycles) and, over a large heap, take most of the read's time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # What a cut-off JSON text can end in: part of a literal, a sign, a fraction or exponent; or, inside a
@@ -203,10 +190,6 @@ def _nesting_exceeds(text: str, start: int, limit: int) -> bool:
     return len(deltas) > limit and max(accumulate(memoryview(deltas).cast("b"))) > limit
 
 
-def _is_wrapper_line(line: str) -> bool:
-    return bool(_WRAPPER_LINE.match(line.lstrip()))
-
-
 def _unwrap(text: str) -> PlanDocument:
     """The plan inside the wrapper's lines (`[command]...`, the JSON, `::debug::` lines repeating it escaped):
     the first candidate that is a plan wins; when none is, the first candidate's reason is the file's."""
@@ -228,7 +211,7 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
     first wrapper line after it), or the escaped data of a `::debug::stdout:` line."""
     lines = text.splitlines(keepends=True)
     offsets = list(accumulate(map(len, lines), initial=0))
-    wrapper_starts = [offsets[i] for i, line in enumerate(lines) if _is_wrapper_line(line)] + [len(text)]
+    wrapper_starts = [offsets[i] for i, line in enumerate(lines) if _WRAPPER_LINE.match(line.lstrip())] + [len(text)]
     for line, offset in zip(lines, offsets):
         if line.startswith("{"):  # Terraform's JSON starts at column 0; indented lines are inside it
             end = next(at for at in wrapper_starts if at > offset)
@@ -396,7 +379,7 @@ def _address_lines(document: PlanDocument, addresses: Sequence[str], section: st
 def read_plan(path: str, raw: bytes) -> FileReading:
     """A FoundTable per in-scope resource the plan leaves in place, or `not_judged` with the fix; never raises."""
     path = os.path.abspath(path)
-    with _gc_paused():
+    with collector_paused():
         try:
             document = decode_plan_bytes(raw)
         except NotAPlan as exc:  # NEITHER_REASON for package.json and the like: not ours
@@ -407,7 +390,7 @@ def read_plan(path: str, raw: bytes) -> FileReading:
 
 def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
     """Each in-scope change by address (None: unreadable), for plain checkov's CKV_PITR_003 (it keeps `after` only)."""
-    with _gc_paused():
+    with collector_paused():
         changes, _, _ = _changes(decode_plan_bytes(raw).data.get("resource_changes"))
     return {address: change.change for address, change in changes.items()}
 
