@@ -306,9 +306,8 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], entries: Lis
         address, rtype, problems = _identify(resource, item_where, "an entry", module.get("address"), unidentified)
         if address is not None:
             values = resource.get("values")
-            if not isinstance(values, Mapping):
-                problems.append(f"its values are {kind_name(values)}")
-            entries.append(_Entry(address, rtype, values, _unreadable(inherited or shape, *problems)))
+            odd = None if isinstance(values, Mapping) else f"its values are {kind_name(values)}"
+            entries.append(_Entry(address, rtype, values, _unreadable(inherited or shape, *problems, odd)))
     child_items, child_shape = _items(module.get("child_modules"), f"{where}.child_modules", unidentified)
     for child_where, child in child_items:
         _walk_module(child, child_where, inherited or child_shape, entries, unidentified)
@@ -317,9 +316,7 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], entries: Lis
 def _changes(resource_changes: Any) -> Tuple[Dict[str, _Entry], List[str], Optional[str]]:
     """(in-scope resource_changes by address, unidentified pieces, a problem for every table when
     resource_changes itself cannot be read). Deposed objects (being deleted) and data sources are left out."""
-    if resource_changes is None:
-        return {}, [], None
-    if not isinstance(resource_changes, (list, Mapping)):
+    if resource_changes is not None and not isinstance(resource_changes, (list, Mapping)):
         return {}, [], _unreadable(f"resource_changes is {kind_name(resource_changes)}, not a list")
     changes: Dict[str, _Entry] = {}
     unidentified: List[str] = []
@@ -408,11 +405,9 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
         unidentified, section = walked + unidentified, "planned_values"
         listed = {e.address for e in entries}
         # a change that creates or updates a resource planned_values does not list: inconsistent, fail closed
-        entries += [
-            replace(c, problem=_unreadable(
-                "resource_changes creates or updates it, but planned_values does not list it"))
-            for c in changes.values()
-            if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
+        unlisted = _unreadable("resource_changes creates or updates it, but planned_values does not list it")
+        entries += [replace(c, problem=unlisted) for c in changes.values() if c.address not in listed
+                    and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
     else:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
             if not isinstance(part, (list, Mapping)):
