@@ -278,6 +278,7 @@ def _spec_subjects(label: str, key: str, spec: Any, fix: str, dialect: str, cont
     body = clean(spec) if isinstance(spec, Mapping) else {}
     if specs == [] and unresolved:
         enabled = Reading(State.UNRESOLVED, "; ".join(unresolved))
+    # Terraform allows one block (identical copies come from checkov's dynamic-block handling)
     elif specs and any(clean(other) != body for other in specs[1:]):
         enabled = Reading(State.OFF, f"{len(specs)} different {spec_key} {shape.split()[-1]}s (Terraform allows one)")
     elif spec is MISSING or (cfn and _unset(spec)):
@@ -311,9 +312,8 @@ def _global_table(owner: str, raw: Any, dialect: str) -> List[Subject]:
                     subjects.append(Subject(_labelled(label, context), key, Reading(
                         State.OFF, f"replica is {_short(body)}, not a mapping"), fix))
                 elif not _no_value(body):
-                    subjects += [subject for spec_context, spec in _branches(body.get(_SPECS[dialect][0], MISSING),
-                                                                             context, dialect)
-                                 for subject in _spec_subjects(label, key, spec, fix, dialect, spec_context)]
+                    for spec_context, spec in _branches(body.get(_SPECS[dialect][0], MISSING), context, dialect):
+                        subjects += _spec_subjects(label, key, spec, fix, dialect, spec_context)
         if len(subjects) == judged_before:  # no replica to read (or every entry is AWS::NoValue): the table is judged
             absent = " (every entry is AWS::NoValue)" if isinstance(replicas, list) and replicas else ""
             listed = isinstance(replicas, list) or (cfn and _unset(replicas))
