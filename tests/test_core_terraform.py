@@ -91,9 +91,10 @@ TABLE_CASES = [
     Case("hcl: no point_in_time_recovery block", TABLE, hcl_table(), "001", Result.FAILED,
          ["no point_in_time_recovery block (PITR is off by default)", "set point_in_time_recovery { enabled = true }"]),
     Case("hcl: empty block point_in_time_recovery {}", TABLE, hcl_table([{}]), "001", Result.FAILED,
-         ["point_in_time_recovery.enabled not set (false by default)"]),
+         ["point_in_time_recovery is empty (PITR is off by default)"]),
     Case("hcl: block with only checkov's line keys is empty", TABLE,
-         hcl_table([{"__startline__": 3, "__endline__": 5}]), "001", Result.FAILED, ["not set (false by default)"]),
+         hcl_table([{"__startline__": 3, "__endline__": 5}]), "001", Result.FAILED,
+         ["is empty (PITR is off by default)"]),
     Case("hcl: block is a string, not a block", TABLE, hcl_table(["on"]), "001", Result.FAILED, ["not a block"]),
     Case("not a mapping at all", TABLE, ["garbage"], "001", Result.FAILED, ["not a mapping"]),
     # .tf.json, as written (checkov's terraform_json parser wraps it like HCL: covered by the hcl cases)

@@ -18,7 +18,6 @@ from checkov_pitr.domain.policy import (
     LoadedPolicy,
     PolicyError,
     active_policy,
-    discover_policy_path,
     load_policy,
     load_policy_file,
     parse_policy_yaml,
@@ -224,10 +223,9 @@ def test_discovery_order(places: Dict[str, Path], monkeypatch: pytest.MonkeyPatc
     assert load_policy(str(places["explicit"])).core.min_recovery_period_days == 1
     assert load_policy().core.min_recovery_period_days == 2
     monkeypatch.delenv(POLICY_ENV)
-    assert discover_policy_path() == os.path.abspath(LOCAL_POLICY_FILE)
+    assert load_policy().source == os.path.abspath(LOCAL_POLICY_FILE)
     assert load_policy().core.min_recovery_period_days == 3
     places["local"].unlink()
-    assert discover_policy_path() is None
     assert load_policy().source == "default"
     assert load_policy().core.min_recovery_period_days == 35
 
@@ -236,7 +234,7 @@ def test_local_file_is_read_from_the_current_directory_only(places: Dict[str, Pa
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(POLICY_ENV)
     monkeypatch.chdir(places["local"].parent.parent)  # the parent folder has no .checkov-pitr.yaml
-    assert discover_policy_path() is None
+    assert load_policy().source == "default"
 
 
 def test_a_named_policy_that_is_missing_is_an_error_not_the_default(places: Dict[str, Path],

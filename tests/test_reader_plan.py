@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checkov_pitr.domain.inventory import TERRAFORM_PLAN, FileReading
-from checkov_pitr.domain.readers.plan import MAX_DEPTH, decode_plan_text, WRAPPER_WARNING, looks_like_plan, read_plan
+from checkov_pitr.domain.readers.plan import decode_plan_text, WRAPPER_WARNING, looks_like_plan, read_plan
+from checkov_pitr.domain.readers.yaml_loader import MAX_DEPTH
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "readers" / "plan"
 sys.path.insert(0, str(HERE))
@@ -61,7 +62,7 @@ CASES = [
     ("state_not_plan.json", "a Terraform state (terraform show -json without a plan file), not a plan; "
                             "run terraform show -json tfplan", None, []),
     ("no_planned_values_no_resource_changes.json", "JSON, but not a Terraform plan", None, []),
-    ("invalid_utf8_in_tag.json", "not UTF-8 text (byte 0xe9 at offset", None, []),
+    ("invalid_utf8_in_tag.json", "not valid UTF-8 text (byte 0xe9 at offset", None, []),
     ("empty.json", "empty file, not a Terraform plan", None, []),
     ("nested_201_levels.json", f"nested more than {MAX_DEPTH} levels deep, not read", None, []),
     ("wrapped_setup_terraform_command_and_debug_lines.json", None, WRAPPER_WARNING, at_line(NESTED_TABLES, 2)),

@@ -1,6 +1,5 @@
-"""Read a DynamoDB table's PITR settings in any shape (CloudFormation, Terraform HCL/.tf.json in checkov's
-wrapped shape, plan JSON) and judge them, one-line reason each. No checkov here. Fail closed: a value that
-cannot be understood is "off" ("unresolved" for an unresolvable reference)."""
+"""Read a DynamoDB table's PITR settings in any shape (CloudFormation, Terraform in checkov's wrapped shape, plan
+JSON) and judge them. No checkov here. Fail closed: a value not understood is "off" ("unresolved" for a reference)."""
 from __future__ import annotations
 
 import json
@@ -90,6 +89,14 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_KINDS = ((type(None), "null"), (dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
+          ((int, float), "a number"))
+
+
+def kind_name(value: Any) -> str:  # a parsed JSON or YAML value's kind, in words
+    return next((name for kind, name in _KINDS if isinstance(value, kind)), type(value).__name__)
+
+
 def terraform_reference(value: Any) -> Optional[str]:
     """The Terraform reference a string value depends on ("var.x", "module.y.z"), if any."""
     if not isinstance(value, str):
@@ -122,12 +129,10 @@ def cfn_dependency(value: Any) -> Optional[str]:
     if len(body) != 1:
         return None
     (name, arg), = body.items()
-    if name == "Ref":
-        if arg == "AWS::NoValue":
-            return None
-        if isinstance(arg, str) and arg.startswith("AWS::"):
-            return f"pseudo parameter {arg}"
-        return f"parameter {arg}, which has no Default" if isinstance(arg, str) else "a Ref"
+    if name == "Ref" and arg != "AWS::NoValue":
+        if not isinstance(arg, str):
+            return "a Ref"
+        return f"pseudo parameter {arg}" if arg.startswith("AWS::") else f"parameter {arg}, which has no Default"
     if isinstance(name, str) and (name.startswith("Fn::") or name == "Condition"):
         detail = arg if isinstance(arg, str) else (arg[0] if isinstance(arg, list) and arg and isinstance(arg[0], str) else "")
         return (f"{name}, '{detail}'" if detail else name).replace(", ", " ")
@@ -163,11 +168,10 @@ def read_bool(value: Any, key: str, unset_means: str, dialect: str) -> Reading:
     value = _attribute(value, dialect)
     if _unset(value):
         return Reading(State.OFF, f"{key} {unset_means}")
-    if value is True:
-        return Reading(State.ON, f"{key} is true")
-    if isinstance(value, str) and value.lower() == "true":
-        return Reading(State.ON, f"{key} is '{value}'")
-    if value is False or (isinstance(value, str) and value.lower() == "false"):
+    text = value.lower() if isinstance(value, str) else value
+    if text is True or text == "true":
+        return Reading(State.ON, f"{key} is {'true' if value is True else repr(value)}")
+    if text is False or text == "false":
         return Reading(State.OFF, f"{key} is false")
     return _odd(value, key, dialect, "not true")
 
@@ -197,12 +201,28 @@ class Subject:  # one thing that must have PITR: a table, a replica, or one Fn::
     period: Reading = _NO_PERIOD  # judged only where PITR is on; replicas have no period of their own
 
 
-# --- CloudFormation ---
+# --- Specifications: where each dialect writes a table's (or a replica's) PITR flag and period ---
 
 CFN_SPEC = "PointInTimeRecoverySpecification"
 CFN_ENABLED = "PointInTimeRecoveryEnabled"
 CFN_PERIOD = "RecoveryPeriodInDays"
 CFN_FIX_ENABLE = f"set {CFN_ENABLED}: true"
+TF_BLOCK = "point_in_time_recovery"
+TF_FIX_TABLE = "set point_in_time_recovery { enabled = true }"
+TF_FIX_REPLICA = "set point_in_time_recovery = true in the replica"
+_UNSET_FALSE = "not set (false by default)"
+# awscc: the CloudFormation schema in Terraform syntax. HCL wraps the specification object once (its
+# values plain) and `replicas` twice; .tf.json and plans wrap every value; plan before/after are plain.
+AWSCC_SPEC = "point_in_time_recovery_specification"
+AWSCC_ENABLED = "point_in_time_recovery_enabled"
+AWSCC_FIX_TABLE = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }}"
+AWSCC_FIX_REPLICA = f"{AWSCC_FIX_TABLE} inside the replica element"
+_SPECS = {  # (the specification's key, its flag's, its period's, an absent specification, an unset flag, its kind)
+    "cloudformation": (CFN_SPEC, CFN_ENABLED, CFN_PERIOD, "{} missing", "missing (PITR is off by default)",
+                       "a mapping"),
+    "awscc": (AWSCC_SPEC, AWSCC_ENABLED, "recovery_period_in_days", "{} missing", _UNSET_FALSE, "an object"),
+    "terraform": (TF_BLOCK, "enabled", "recovery_period_in_days", "no {} block", _UNSET_FALSE, "a block"),
+}
 
 
 def expand_if(value: Any, context: str = "", depth: int = 0) -> List[Tuple[str, Any]]:
@@ -229,48 +249,88 @@ def branch_conditions(*parts: str) -> Optional[str]:
     return ", ".join(seen)
 
 
+def _branches(value: Any, context: str, dialect: str) -> List[Tuple[str, Any]]:
+    return expand_if(value, context) if dialect == "cloudformation" else [(context, value)]  # Terraform has no Fn::If
+
+
 def _labelled(base: str, condition: str) -> str:
     return f"{base} ({condition})" if condition else base
 
 
-def _spec_subjects(label: str, key: str, spec: Any, fix: str, dialect: str, context: str = "") -> List[Subject]:
-    """A subject per Fn::If branch (within `context`) of a PITR specification, CloudFormation's or awscc's."""
+def _replica(owner: str, region: Any, index: int) -> Tuple[str, str]:
+    """A replica's label and key: by its region where that is a literal, else by its place."""
+    region = unwrap(region)
+    name = region if isinstance(region, str) and not terraform_reference(region) else f"#{index}"
+    return f"replica {name} of {owner}", f"replica:{name}"
+
+
+def _spec_subjects(label: str, key: str, spec: Any, fix: str, dialect: str, context: str = "",
+                   dynamic: Tuple[List[Mapping[str, Any]], List[str]] = ([], [])) -> List[Subject]:
+    """A subject per Fn::If branch (within `context`) of a PITR specification (`dynamic`: Terraform's)."""
+    spec_key, enabled_key, period_key, absent, unset_means, shape = _SPECS[dialect]
     cfn = dialect == "cloudformation"
-    spec_key, enabled_key, period_key = ((CFN_SPEC, CFN_ENABLED, CFN_PERIOD) if cfn
-                                         else (AWSCC_SPEC, AWSCC_ENABLED, AWSCC_PERIOD))
-    specs = [] if cfn else blocks(spec)  # awscc: HCL and plans wrap the object in lists
+    specs = [] if cfn else blocks(spec)  # HCL and plans wrap a block or object in lists
+    made, unresolved = dynamic
+    if specs is not None:
+        specs += [block for block in made if block not in specs]
     if not cfn:
         spec = unwrap(spec) if specs is None else specs[0] if specs else MISSING
     body = clean(spec) if isinstance(spec, Mapping) else {}
-    if specs and any(clean(other) != body for other in specs[1:]):
-        enabled = Reading(State.OFF, f"{spec_key} is {len(specs)} different objects, not one")
+    if specs == [] and unresolved:
+        enabled = Reading(State.UNRESOLVED, "; ".join(unresolved))
+    # Terraform allows one block (identical copies come from checkov's dynamic-block handling)
+    elif specs and any(clean(other) != body for other in specs[1:]):
+        enabled = Reading(State.OFF, f"{len(specs)} different {spec_key} {shape.split()[-1]}s (Terraform allows one)")
     elif spec is MISSING or (cfn and _unset(spec)):
-        enabled = Reading(State.OFF, f"{spec_key} missing (PITR is off by default)")
+        enabled = Reading(State.OFF, f"{absent.format(spec_key)} (PITR is off by default)")
     elif not isinstance(spec, Mapping) or (cfn and cfn_dependency(spec)):
-        enabled = _odd(spec, spec_key, dialect, "not a mapping" if cfn else "not an object")
+        enabled = _odd(spec, spec_key, dialect, f"not {shape}")
     elif not body:
         enabled = Reading(State.OFF, f"{spec_key} is empty (PITR is off by default)")
     else:
-        expand = expand_if if cfn else (lambda value, condition: [(condition, value)])
-        flag, unset_means = ((enabled_key, "missing (PITR is off by default)") if cfn
-                             else (f"{spec_key}.{enabled_key}", _UNSET_FALSE))
+        flag = enabled_key if cfn else f"{spec_key}.{enabled_key}"
         # a branch of the period that contradicts the flag's (its "unless A" with the flag's "if A") is left out
         return [Subject(_labelled(label, condition), key, read_bool(value, flag, unset_means, dialect), fix,
                         read_period(period, period_key, dialect))
-                for flag_condition, value in expand(body.get(enabled_key, MISSING), context)
-                for condition, period in expand(body.get(period_key, MISSING), flag_condition)]
+                for flag_condition, value in _branches(body.get(enabled_key, MISSING), context, dialect)
+                for condition, period in _branches(body.get(period_key, MISSING), flag_condition, dialect)]
     return [Subject(_labelled(label, context), key, enabled, fix)]
+
+
+def _global_table(owner: str, raw: Any, dialect: str) -> List[Subject]:
+    """Each replica of a CloudFormation or awscc GlobalTable has its own specification; with none, the table's."""
+    cfn = dialect == "cloudformation"
+    name, region_key, fix = ("Replicas", "Region", CFN_FIX_ENABLE) if cfn else ("replicas", "region", AWSCC_FIX_REPLICA)
+    subjects: List[Subject] = []
+    for condition, replicas in _branches(raw if cfn else blocks(raw), "", dialect):
+        judged_before = len(subjects)
+        for index, replica in enumerate(replicas if isinstance(replicas, list) else [], start=1):
+            # a branch without the replica (AWS::NoValue) or that contradicts the branch of Replicas is left out
+            for context, body in _branches(replica, condition, dialect):
+                label, key = _replica(owner, body.get(region_key) if isinstance(body, Mapping) else None, index)
+                if not isinstance(body, Mapping):
+                    subjects.append(Subject(_labelled(label, context), key, Reading(
+                        State.OFF, f"replica is {_short(body)}, not a mapping"), fix))
+                elif not _no_value(body):
+                    for spec_context, spec in _branches(body.get(_SPECS[dialect][0], MISSING), context, dialect):
+                        subjects += _spec_subjects(label, key, spec, fix, dialect, spec_context)
+        if len(subjects) == judged_before:  # no replica to read (or every entry is AWS::NoValue): the table is judged
+            absent = " (every entry is AWS::NoValue)" if isinstance(replicas, list) and replicas else ""
+            listed = isinstance(replicas, list) or (cfn and _unset(replicas))
+            found = (Reading(State.OFF, f"no {name} to read{absent}") if listed
+                     else _odd(replicas if cfn else unwrap(raw), name, dialect, "not a list of objects"))
+            subjects.append(Subject(_labelled(owner, condition), "table", found, fix))
+    return subjects
 
 
 def read_cloudformation(logical_id: str, resource_type: str, properties: Any, globals_spec: Any = MISSING) -> List[Subject]:
     """Subjects of one CloudFormation/SAM resource; `globals_spec`: SAM's Globals.SimpleTable specification."""
-    if properties is MISSING or properties is None:
-        properties = {}
+    properties = {} if _unset(properties) else properties
     if not isinstance(properties, Mapping):
         return [Subject(logical_id, "table", Reading(State.OFF, f"Properties is {_short(properties)}, not a mapping"),
                         CFN_FIX_ENABLE)]
     if resource_type == CFN_GLOBAL_TABLE:
-        return _cfn_global_table(logical_id, properties)
+        return _global_table(logical_id, properties.get("Replicas", MISSING), "cloudformation")
     subjects: List[Subject] = []
     for condition, spec in expand_if(properties.get(CFN_SPEC, MISSING)):
         if (spec is MISSING or spec is None) and resource_type == SAM_SIMPLE_TABLE and globals_spec is not MISSING:
@@ -279,40 +339,7 @@ def read_cloudformation(logical_id: str, resource_type: str, properties: Any, gl
     return subjects
 
 
-def _cfn_global_table(logical_id: str, properties: Mapping[str, Any]) -> List[Subject]:
-    subjects: List[Subject] = []
-    for condition, replicas in expand_if(properties.get("Replicas", MISSING)):
-        judged_before = len(subjects)
-        for index, replica in enumerate(replicas if isinstance(replicas, list) else [], start=1):
-            # a branch without the replica (AWS::NoValue) or that contradicts the branch of Replicas is left out
-            for context, body in expand_if(replica, condition):
-                if _no_value(body):
-                    continue
-                region = body.get("Region") if isinstance(body, Mapping) else None
-                name = region if isinstance(region, str) else f"#{index}"
-                label, key = f"replica {name} of {logical_id}", f"replica:{name}"
-                if isinstance(body, Mapping):
-                    for spec_condition, spec in expand_if(body.get(CFN_SPEC, MISSING), context):
-                        subjects += _spec_subjects(label, key, spec, CFN_FIX_ENABLE, "cloudformation", spec_condition)
-                else:
-                    subjects.append(Subject(_labelled(label, context), key, Reading(
-                        State.OFF, f"replica is {_short(body)}, not a mapping"), CFN_FIX_ENABLE))
-        if len(subjects) == judged_before:  # no replica to read (or every entry is AWS::NoValue): the table is judged
-            dependency = cfn_dependency(replicas)
-            absent = " (every entry is AWS::NoValue)" if isinstance(replicas, list) and replicas else ""
-            found = (Reading(State.UNRESOLVED, f"Replicas depends on {dependency}") if dependency
-                     else Reading(State.OFF, f"no Replicas to read{absent}"))
-            subjects.append(Subject(_labelled(logical_id, condition), "table", found, CFN_FIX_ENABLE))
-    return subjects
-
-
 # --- Terraform (HCL as checkov hands it over, .tf.json, and plan JSON values) ---
-
-TF_BLOCK = "point_in_time_recovery"
-TF_FIX_TABLE = "set point_in_time_recovery { enabled = true }"
-TF_FIX_REPLICA = "set point_in_time_recovery = true in the replica"
-_UNSET_FALSE = "not set (false by default)"
-
 
 def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
     """A nested block in any of checkov's shapes as a list of mappings; None if it is not a block."""
@@ -321,23 +348,13 @@ def blocks(value: Any) -> Optional[List[Mapping[str, Any]]]:
         return []
     if isinstance(value, Mapping):
         return [value]
-    if not isinstance(value, list):
-        return None
-    found: List[Mapping[str, Any]] = []
-    for item in value:
-        inner = blocks(item)
-        if inner is None:
-            return None
-        found.extend(inner)
-    return found
+    inner = [blocks(item) for item in value] if isinstance(value, list) else [None]
+    return None if None in inner else [block for found in inner if found for block in found]
 
 
 def _mentions_iterator(value: Any, iterator: str) -> bool:
     """Whether a dynamic block's content still refers to its iterator (`replica.value`): unrendered."""
-    if isinstance(value, str):
-        return bool(re.search(rf"\b{re.escape(iterator)}\.(?:value|key)\b", value))
-    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
-    return any(_mentions_iterator(v, iterator) for v in items)
+    return bool(re.search(rf"\b{re.escape(iterator)}\.(?:value|key)\b", json.dumps(value, default=str)))
 
 
 def _unrendered(name: str, iterator: str) -> str:
@@ -389,79 +406,28 @@ def _dynamic_blocks(conf: Mapping[str, Any], name: str,
 
 
 def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
-    raw_block = conf.get(TF_BLOCK, MISSING)
-    pitr_blocks = blocks(raw_block)
-    dynamic_pitr, pitr_unresolved = _dynamic_blocks(conf, TF_BLOCK, existence_matters=True)
-    if pitr_blocks is not None:
-        pitr_blocks += [b for b in dynamic_pitr if not any(b == p for p in pitr_blocks)]
-    period = _NO_PERIOD
-    if pitr_blocks == [] and pitr_unresolved:
-        enabled = Reading(State.UNRESOLVED, "; ".join(pitr_unresolved))
-    elif pitr_blocks is None:
-        enabled = _odd(unwrap(raw_block), TF_BLOCK, "terraform", "not a block")
-    elif not pitr_blocks:
-        enabled = Reading(State.OFF, f"no {TF_BLOCK} block (PITR is off by default)")
-    elif any(clean(other) != clean(pitr_blocks[0]) for other in pitr_blocks[1:]):
-        # Terraform allows one block (identical copies come from checkov's dynamic-block handling)
-        enabled = Reading(State.OFF, f"{len(pitr_blocks)} different {TF_BLOCK} blocks (Terraform allows one)")
-    else:
-        block = clean(pitr_blocks[0])
-        enabled = read_bool(block.get("enabled", MISSING), f"{TF_BLOCK}.enabled", _UNSET_FALSE, "terraform")
-        period = read_period(block.get("recovery_period_in_days", MISSING), "recovery_period_in_days", "terraform")
-
+    subjects = _spec_subjects(address, "table", conf.get(TF_BLOCK, MISSING), TF_FIX_TABLE, "terraform",
+                              dynamic=_dynamic_blocks(conf, TF_BLOCK, existence_matters=True))
     replicas: List[Tuple[str, str, Reading]] = []  # (label, key, enabled)
     replica_blocks = blocks(conf.get("replica", MISSING))
     if replica_blocks is None:
-        reference = terraform_reference(unwrap(conf.get("replica")))
-        found = Reading(State.UNRESOLVED, f"replica depends on {reference}") if reference else Reading(
-            State.OFF, "replica is not a block")
-        replicas.append((f"replicas of {address}", "replica:?", found))
+        odd = _odd(unwrap(conf.get("replica")), "replica", "terraform", "not a block")
+        replicas.append((f"replicas of {address}", "replica:?", odd))
     dynamic_replicas, replicas_unresolved = _dynamic_blocks(conf, "replica")
     replicas += [(f"replicas of {address}", f"replica:dynamic#{index}", Reading(State.UNRESOLVED, reason))
                  for index, reason in enumerate(replicas_unresolved, start=1)]
     # checkov's handle_dynamic_values may copy dynamic content into `replica` and keep `dynamic` too
-    all_replicas = [r for r in replica_blocks or [] if not any(r == d for d in dynamic_replicas)] + dynamic_replicas
+    all_replicas = [r for r in replica_blocks or [] if r not in dynamic_replicas] + dynamic_replicas
     # A lone replica block whose content still refers to replica.value is a `dynamic "replica"` that
     # checkov handed over unrendered because its for_each is empty by default: no such replica exists.
     # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
-    unrendered = [r for r in all_replicas if _mentions_iterator(r, "replica")]
-    if len(unrendered) > 1:
-        unresolved = Reading(State.UNRESOLVED, _unrendered("replica", "replica"))
-        replicas += [(f"replica #{index} of {address}", f"replica:#{index}", unresolved)
-                     for index in range(1, len(unrendered) + 1)]
+    several = sum(_mentions_iterator(r, "replica") for r in all_replicas)
+    replicas += [(*_replica(address, None, index), Reading(State.UNRESOLVED, _unrendered("replica", "replica")))
+                 for index in range(1, several + 1) if several > 1]
     for index, block in enumerate((clean(r) for r in all_replicas if not _mentions_iterator(r, "replica")), start=1):
-        region = unwrap(block.get("region_name", MISSING))
-        name = region if isinstance(region, str) and not terraform_reference(region) else f"#{index}"
-        replicas.append((f"replica {name} of {address}", f"replica:{name}",
+        replicas.append((*_replica(address, block.get("region_name"), index),
                          read_bool(block.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")))
-    return [Subject(address, "table", enabled, TF_FIX_TABLE, period)] + [
-        Subject(label, key, found, TF_FIX_REPLICA) for label, key, found in replicas]
-
-
-# awscc: the CloudFormation schema in Terraform syntax. HCL wraps the specification object once (its
-# values plain) and `replicas` twice; .tf.json and plans wrap every value; plan before/after are plain.
-AWSCC_SPEC = "point_in_time_recovery_specification"
-AWSCC_ENABLED = "point_in_time_recovery_enabled"
-AWSCC_PERIOD = "recovery_period_in_days"
-AWSCC_FIX_TABLE = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }}"
-AWSCC_FIX_REPLICA = f"set {AWSCC_SPEC} = {{ {AWSCC_ENABLED} = true }} inside the replica element"
-
-
-def _awscc_global_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
-    """Every element of `replicas` has its own specification, as in CloudFormation's GlobalTable."""
-    raw = conf.get("replicas", MISSING)
-    replicas = blocks(raw)
-    if not replicas:
-        enabled = (Reading(State.OFF, "no replicas to read") if replicas == []
-                   else _odd(unwrap(raw), "replicas", "terraform", "not a list of objects"))
-        return [Subject(address, "table", enabled, AWSCC_FIX_REPLICA)]
-    subjects: List[Subject] = []
-    for index, replica in enumerate(replicas, start=1):
-        region = unwrap(replica.get("region", MISSING))
-        name = region if isinstance(region, str) and region and not terraform_reference(region) else f"#{index}"
-        subjects += _spec_subjects(f"replica {name} of {address}", f"replica:{name}", replica.get(AWSCC_SPEC, MISSING),
-                                   AWSCC_FIX_REPLICA, "terraform")
-    return subjects
+    return subjects + [Subject(label, key, found, TF_FIX_REPLICA) for label, key, found in replicas]
 
 
 def read_terraform(address: str, resource_type: str, conf: Any) -> List[Subject]:
@@ -475,9 +441,9 @@ def read_terraform(address: str, resource_type: str, conf: Any) -> List[Subject]
         enabled = read_bool(conf.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")
         return [Subject(address, "table", enabled, "set point_in_time_recovery = true")]
     if resource_type == AWSCC_TABLE:
-        return _spec_subjects(address, "table", conf.get(AWSCC_SPEC, MISSING), AWSCC_FIX_TABLE, "terraform")
+        return _spec_subjects(address, "table", conf.get(AWSCC_SPEC, MISSING), AWSCC_FIX_TABLE, "awscc")
     if resource_type == AWSCC_GLOBAL_TABLE:
-        return _awscc_global_table_subjects(address, conf)
+        return _global_table(address, conf.get("replicas", MISSING), "awscc")
     return []  # aws_dynamodb_global_table (2017) has no PITR setting: no result
 
 

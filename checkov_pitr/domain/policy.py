@@ -140,10 +140,8 @@ def parse_policy_yaml(text: str) -> Any:
     """The policy's data by the one YAML loader's plain mode: SafeLoader rules, dates as text, no duplicate keys."""
     try:
         loaded = yaml_loader.load_yaml(text, yaml_loader.PLAIN, max_chars=MAX_POLICY_BYTES)
-    except yaml_loader.DuplicateKey as exc:  # "duplicate key 'x' at line 3 (first at line 2)"
-        raise PolicyYamlError(f"is not valid: {exc}") from None
-    except yaml_loader.LoadError as exc:
-        known = _YAML_ERRORS.get(type(exc))
+    except yaml_loader.LoadError as exc:  # DuplicateKey: "duplicate key 'x' at line 3 (first at line 2)"
+        known = _YAML_ERRORS.get(type(exc), str(exc) if isinstance(exc, yaml_loader.DuplicateKey) else None)
         raise PolicyYamlError(f"is not valid: {known}" if known else
                               f"is not valid YAML{f' at line {exc.line}' if exc.line else ''}") from None
     except Exception as exc:  # still one line, never a traceback
@@ -190,12 +188,11 @@ def validate_policy_data(data: Any, source: str, today: Optional[dt.date] = None
         error = min(errors, key=lambda e: (-len(e.absolute_path), str(e.validator), list(e.absolute_path)))
         path = list(error.absolute_path)
         if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else "?"
-            path = path + [missing]
+            path.append(error.message.split("'")[1] if "'" in error.message else "?")
         elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
             # the first unknown key itself (also a YAML key that is not text, such as 1 or true)
             known = error.schema.get("properties", {})
-            path = path + [str(next((k for k in error.instance if k not in known), "?"))]
+            path.append(str(next((k for k in error.instance if k not in known), "?")))
         shown = "" if error.validator in ("required", "additionalProperties", "anyOf") else f" (got {excerpt(repr(error.instance))})"
         raise PolicyError(f"policy {source}: {_path_text(path)}: {_expected(error)}{shown}")
     exemptions = tuple(
@@ -241,19 +238,14 @@ def load_policy_file(path: str, discovered: bool = False, today: Optional[dt.dat
         raise PolicyError(f"policy {path}: {exc}") from None
 
 
-def discover_policy_path(explicit: Optional[str] = None) -> Optional[str]:
-    """--policy FILE, then $CHECKOV_PITR_POLICY, then ./.checkov-pitr.yaml; None means the default."""
-    # ./.checkov-pitr.yaml as a link or FIFO too: load_policy_file refuses it, loudly
-    return explicit or os.environ.get(POLICY_ENV) or (
-        os.path.abspath(LOCAL_POLICY_FILE) if os.path.lexists(LOCAL_POLICY_FILE) else None)
-
-
 def load_policy(explicit: Optional[str] = None) -> LoadedPolicy:
-    path = discover_policy_path(explicit)
-    if path is None:
-        return validate_policy_data(parse_policy_yaml(_read_packaged("default.yaml")), "default")
-    discovered = not explicit and not os.environ.get(POLICY_ENV) and os.path.basename(path) == LOCAL_POLICY_FILE
-    return load_policy_file(path, discovered=discovered)
+    """--policy FILE, then $CHECKOV_PITR_POLICY, then ./.checkov-pitr.yaml, else the built-in default."""
+    named = explicit or os.environ.get(POLICY_ENV)
+    if named:
+        return load_policy_file(named)
+    if os.path.lexists(LOCAL_POLICY_FILE):  # as a link or FIFO too: load_policy_file refuses it, loudly
+        return load_policy_file(os.path.abspath(LOCAL_POLICY_FILE), discovered=True)
+    return validate_policy_data(parse_policy_yaml(_read_packaged("default.yaml")), "default")
 
 
 @lru_cache(maxsize=8)

@@ -30,8 +30,5 @@ def named_in_values(value: Any, check_id: str, depth: int = 0) -> bool:
         return False
     if isinstance(value, str):
         return "skip=" in value and check_id in skips_in_comments([value])  # ids compare whole, never by prefix
-    if isinstance(value, dict):
-        return any(named_in_values(v, check_id, depth + 1) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(named_in_values(v, check_id, depth + 1) for v in value)
-    return False
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return any(named_in_values(v, check_id, depth + 1) for v in items)

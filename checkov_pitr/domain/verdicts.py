@@ -43,11 +43,10 @@ def _judge_one(table: FoundTable, check_id: str, policy: Policy) -> Verdict:
         problem = table.problem
         if problem and check_id != PITR_ENABLED.id:
             return Verdict(Result.NONE, f"{table.label}: {problem}")
-        if problem and problem.startswith(UNRESOLVED_PREFIX):
-            result = Result.FAILED if policy.unresolved == "fail" else Result.UNKNOWN
-            return Verdict(result, f"{table.label}: {problem[len(UNRESOLVED_PREFIX):]}")
-        if problem:
-            return Verdict(Result.FAILED, f"{table.label}: {problem}")
+        if problem:  # a problem "unresolved: ..." follows the policy's `unresolved`; any other fails
+            unknown = problem.startswith(UNRESOLVED_PREFIX) and policy.unresolved != "fail"
+            result = Result.UNKNOWN if unknown else Result.FAILED
+            return Verdict(result, f"{table.label}: {problem.removeprefix(UNRESOLVED_PREFIX)}")
         if check_id == PITR_NOT_LOST.id:  # plans only: no other reader gives a table a change
             if table.change is None:
                 return Verdict(Result.NONE, f"{table.label}: no resource_changes entry")

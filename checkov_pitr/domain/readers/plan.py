@@ -3,22 +3,20 @@ here. A file that is no readable plan (cut short, gzip'd, a state, only wrapper 
 `not_judged` with the fix. A gzip'd plan is never judged (no line to point at, a bomb to bound); UTF-16/32 is."""
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES
-from checkov_pitr.domain.inventory import GZIP_MAGIC, TERRAFORM_PLAN, ZIP_MAGIC, FileReading, FoundTable, PlanChange
+from checkov_pitr.domain.core import TF_TYPES as PLAN_TYPES, kind_name
+from checkov_pitr.domain.inventory import (GZIP_MAGIC, TERRAFORM_PLAN, ZIP_MAGIC, FileReading, FoundTable, PlanChange,
+                                           collector_paused)
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.policy import exemption_ids
-
-MAX_DEPTH = 200
+from checkov_pitr.domain.readers import yaml_loader
 
 WRAPPER_WARNING = ("the plan is wrapped in hashicorp/setup-terraform's output lines; judged the JSON inside; "
                    "set terraform_wrapper: false")
@@ -33,7 +31,7 @@ STATE_REASON = ("a Terraform state (terraform show -json without a plan file), n
                 "run terraform show -json tfplan")
 NEITHER_REASON = ("JSON, but not a Terraform plan (no format_version with planned_values or resource_changes); "
                   "run terraform show -json tfplan")
-DEPTH_REASON = f"nested more than {MAX_DEPTH} levels deep, not read"
+DEPTH_REASON = f"nested more than {yaml_loader.MAX_DEPTH} levels deep, not read"
 EMPTY_REASON = f"empty file, not a Terraform plan; {RERUN}"
 WRAPPER_ONLY_REASON = ("hashicorp/setup-terraform's output lines without a complete Terraform plan in them; "
                        f"set terraform_wrapper: false and {RERUN}")
@@ -52,7 +50,7 @@ _HEAD = 64 * 1024
 _TERRAFORM_KEY = re.compile(r'"(?:format_version|terraform_version|planned_values|resource_changes|prior_state|root_module)"\s*:')
 _WRAPPER_LINE = re.compile(r"\[command\]|::[A-Za-z-]+(?: [^:\n]*)?::")
 # the lines that repeat Terraform's output (the wrapper before v2, 2021, printed it with ::set-output)
-_STDOUT_PREFIXES = ("::debug::stdout:", "::set-output name=stdout::")
+_STDOUT_LINE = re.compile(r"\s*(?:::debug::stdout:|::set-output name=stdout::)([^\r\n]*)")
 _PERCENT_ESCAPE = re.compile(r"%(25|0D|0A)")  # @actions/core escapes these in ::debug:: command data
 _UNESCAPE = {"25": "%", "0D": "\r", "0A": "\n"}
 _ADDRESS = re.compile(r'"address"\s*:\s*("[^"\\]*(?:\\.[^"\\]*)*")')
@@ -98,23 +96,17 @@ def looks_like_plan(raw: bytes) -> bool:
 
 def decode_plan_bytes(raw: bytes) -> PlanDocument:
     """The plan document in a file's bytes (UTF-16/32 with a warning); else NotAPlan with the reason and fix."""
-    if raw.startswith(GZIP_MAGIC):
-        raise NotAPlan(GZIP_REASON)
-    if raw.startswith(ZIP_MAGIC):
-        raise NotAPlan(ZIP_REASON)
-    encoding = json.detect_encoding(raw[:4])  # knows the BOMs and NUL patterns of UTF-16/32
-    utf8 = encoding in ("utf-8", "utf-8-sig")
+    for magic, reason in ((GZIP_MAGIC, GZIP_REASON), (ZIP_MAGIC, ZIP_REASON)):
+        if raw.startswith(magic):
+            raise NotAPlan(reason)
     try:
-        text = raw.decode("utf-8-sig" if utf8 else encoding)
-    except UnicodeDecodeError as exc:
-        why = (f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is invalid" if utf8
-               else f"nor valid {encoding.upper()}")
-        raise NotAPlan(f"not UTF-8 text ({why}), not a Terraform plan; {RERUN}") from None
-    if utf8:
-        return decode_plan_text(text)
-    document = decode_plan_text(text.lstrip("\ufeff"))
-    return replace(document, warnings=(f"the plan is {encoding.upper()} text (Windows PowerShell's > writes it); judged "
-                                       "it; write it as UTF-8 so that checkov reads it too",) + document.warnings)
+        text = yaml_loader.decode(raw)
+    except yaml_loader.LoadError as exc:  # "not valid UTF-8 text (byte 0xe9 at offset 70); save the file as UTF-8"
+        raise NotAPlan(f"{str(exc).split(';')[0]}; {RERUN}") from None
+    document, encoding = decode_plan_text(text), yaml_loader.encoding_of(raw)[1]
+    return document if encoding == "UTF-8" else replace(document, warnings=(
+        f"the plan is {encoding} text (Windows PowerShell's > writes it); judged it; write it as UTF-8 so that checkov "
+        "reads it too",) + document.warnings)
 
 
 def decode_plan_text(text: str) -> PlanDocument:
@@ -133,10 +125,10 @@ def decode_plan_text(text: str) -> PlanDocument:
 def _parse_plan(document: str, start: int, wrapped: bool) -> Tuple[Dict[str, Any], int]:
     """(the plan JSON starting at `start`, where it ends). After it, only white space, or (`wrapped`) wrapper
     lines, may follow. NotAPlan for JSON that is cut short, invalid, nested too deeply, or no plan."""
-    if _nesting_exceeds(document, start, MAX_DEPTH):
+    if _nesting_exceeds(document, start, yaml_loader.MAX_DEPTH):
         raise NotAPlan(DEPTH_REASON)
     try:
-        with _gc_paused():
+        with collector_paused():
             data, end = _DECODER.raw_decode(document, start)
     except RecursionError:  # not reached after the pre-scan, but a reader must never raise
         raise NotAPlan(DEPTH_REASON) from None
@@ -146,7 +138,8 @@ def _parse_plan(document: str, start: int, wrapped: bool) -> Tuple[Dict[str, Any
                            "re-run terraform show -json") from None
         raise NotAPlan(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {RERUN}") from None
     rest = document[end:]
-    if rest.strip() and not (wrapped and all(_is_wrapper_line(line) for line in rest.splitlines() if line.strip())):
+    if rest.strip() and not (wrapped and all(_WRAPPER_LINE.match(line.lstrip())
+                                             for line in rest.splitlines() if line.strip())):
         line = document.count("\n", 0, end) + 1
         raise NotAPlan(f"not valid JSON (extra data after the JSON document, at line {line}); {RERUN}")
     # Terraform's version keys with planned_values or resource_changes
@@ -155,19 +148,6 @@ def _parse_plan(document: str, start: int, wrapped: bool) -> Tuple[Dict[str, Any
         return data, end
     raise NotAPlan(STATE_REASON if isinstance(data, dict) and "format_version" in data and "values" in data
                    else NEITHER_REASON)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: a plan's millions of new dicts and lists set off collections
-    that find nothing (parsed JSON has no cycles) and, over a large heap, take most of the read's time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # What a cut-off JSON text can end in: part of a literal, a sign, a fraction or exponent; or, inside a
@@ -210,10 +190,6 @@ def _nesting_exceeds(text: str, start: int, limit: int) -> bool:
     return len(deltas) > limit and max(accumulate(memoryview(deltas).cast("b"))) > limit
 
 
-def _is_wrapper_line(line: str) -> bool:
-    return bool(_WRAPPER_LINE.match(line.lstrip()))
-
-
 def _unwrap(text: str) -> PlanDocument:
     """The plan inside the wrapper's lines (`[command]...`, the JSON, `::debug::` lines repeating it escaped):
     the first candidate that is a plan wins; when none is, the first candidate's reason is the file's."""
@@ -235,19 +211,15 @@ def _wrapper_candidates(text: str) -> Iterator[Tuple[int, int, str]]:
     first wrapper line after it), or the escaped data of a `::debug::stdout:` line."""
     lines = text.splitlines(keepends=True)
     offsets = list(accumulate(map(len, lines), initial=0))
-    wrapper_starts = [offsets[i] for i, line in enumerate(lines) if _is_wrapper_line(line)] + [len(text)]
+    wrapper_starts = [offsets[i] for i, line in enumerate(lines) if _WRAPPER_LINE.match(line.lstrip())] + [len(text)]
     for line, offset in zip(lines, offsets):
-        stripped = line.lstrip()
         if line.startswith("{"):  # Terraform's JSON starts at column 0; indented lines are inside it
             end = next(at for at in wrapper_starts if at > offset)
             yield offset, end, text[offset:end]
-        for prefix in _STDOUT_PREFIXES:
-            if stripped.startswith(prefix):
-                start = offset + len(line) - len(stripped) + len(prefix)
-                end = offset + len(line.rstrip("\r\n"))
-                data = _PERCENT_ESCAPE.sub(lambda m: _UNESCAPE[m.group(1)], text[start:end])
-                if data.lstrip().startswith("{"):
-                    yield start, end, data
+        stdout = _STDOUT_LINE.match(line)
+        data = _PERCENT_ESCAPE.sub(lambda m: _UNESCAPE[m.group(1)], stdout.group(1)) if stdout else ""
+        if stdout and data.lstrip().startswith("{"):
+            yield offset + stdout.start(1), offset + stdout.end(1), data
 
 
 # What judging a table reads of its values: the rest of a big plan (attributes, GSIs, tags_all)
@@ -269,11 +241,6 @@ class _Entry:  # one in-scope resource as the plan lists it: in planned_values, 
     change: Optional[PlanChange] = None
 
 
-def _kind(value: Any) -> str:
-    return {type(None): "null", dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
-
-
 def _note_if_in_scope(value: Any, what: str, unidentified: List[str]) -> None:
     """Note `what` (an odd part of the plan) as unidentified when the value there mentions an in-scope type."""
     text = value if isinstance(value, str) else json.dumps(value, default=repr)
@@ -293,7 +260,7 @@ def _items(container: Any, where: str, unidentified: List[str]) -> Tuple[List[Tu
         return [(f"{where}[{i}]", item) for i, item in enumerate(container)], None
     if isinstance(container, Mapping):
         return [(f"{where}.{key}", item) for key, item in container.items()], f"{where} is a mapping, not a list"
-    _note_if_in_scope(container, f"{where} is {_kind(container)}, not a list", unidentified)
+    _note_if_in_scope(container, f"{where} is {kind_name(container)}, not a list", unidentified)
     return [], None
 
 
@@ -303,11 +270,11 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
     mentions an in-scope type but cannot be named goes to `unidentified`. The address is parsed only
     when `type` or `mode` is missing: parsing 10,000 addresses would cost more than the rest of the read."""
     if not isinstance(resource, Mapping):
-        _note_if_in_scope(resource, f"{where} is {_kind(resource)}, not a mapping", unidentified)
+        _note_if_in_scope(resource, f"{where} is {kind_name(resource)}, not a mapping", unidentified)
         return None, None, []
     address, rtype, mode = resource.get("address"), resource.get("type"), resource.get("mode")
     parsed = parse_address(address) if isinstance(address, str) and (mode is None or not isinstance(rtype, str)) else None
-    problems = [] if isinstance(rtype, str) else [f"its type is {_kind(rtype)}"]
+    problems = [] if isinstance(rtype, str) else [f"its type is {kind_name(rtype)}"]
     rtype = rtype if isinstance(rtype, str) else parsed.type if parsed else None
     if rtype not in PLAN_TYPES or mode == "data" or (parsed and parsed.mode == "data"):
         return None, None, []
@@ -317,15 +284,14 @@ def _identify(resource: Any, where: str, noun: str, module_address: Any,
         text = json.dumps(mode, default=repr)
         problems.append(f"its mode is {text if len(text) <= 40 else text[:37] + '...'}")
     if not isinstance(address, str):  # the address Terraform would write, from the entry's parts
-        problems.append(f"its address is {_kind(address)}, not a string")
+        problems.append(f"its address is {kind_name(address)}, not a string")
         name, index = resource.get("name"), resource.get("index")
         readable = index is None or (isinstance(index, (str, int)) and not isinstance(index, bool))
         key = "" if index is None else f"[{json.dumps(index)}]"
         if not isinstance(name, str) or not readable:
             unidentified.append(f"{where} is {noun} of type {rtype} without a readable address")
             return None, None, []
-        address = f"{module_address}.{rtype}.{name}{key}" if isinstance(module_address, str) and module_address \
-            else f"{rtype}.{name}{key}"
+        address = ".".join(part for part in (module_address, f"{rtype}.{name}{key}") if isinstance(part, str) and part)
     return address, rtype, problems
 
 
@@ -333,16 +299,15 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], entries: Lis
                  unidentified: List[str]) -> None:
     """Every in-scope resource in a module and its child_modules, in document order (the pre-scan bounds the depth)."""
     if not isinstance(module, Mapping):
-        _note_if_in_scope(module, f"{where} is {_kind(module)}, not a mapping", unidentified)
+        _note_if_in_scope(module, f"{where} is {kind_name(module)}, not a mapping", unidentified)
         return
     items, shape = _items(module.get("resources"), f"{where}.resources", unidentified)
     for item_where, resource in items:
         address, rtype, problems = _identify(resource, item_where, "an entry", module.get("address"), unidentified)
         if address is not None:
             values = resource.get("values")
-            if not isinstance(values, Mapping):
-                problems.append(f"its values are {_kind(values)}")
-            entries.append(_Entry(address, rtype, values, _unreadable(inherited or shape, *problems)))
+            odd = None if isinstance(values, Mapping) else f"its values are {kind_name(values)}"
+            entries.append(_Entry(address, rtype, values, _unreadable(inherited or shape, *problems, odd)))
     child_items, child_shape = _items(module.get("child_modules"), f"{where}.child_modules", unidentified)
     for child_where, child in child_items:
         _walk_module(child, child_where, inherited or child_shape, entries, unidentified)
@@ -351,10 +316,8 @@ def _walk_module(module: Any, where: str, inherited: Optional[str], entries: Lis
 def _changes(resource_changes: Any) -> Tuple[Dict[str, _Entry], List[str], Optional[str]]:
     """(in-scope resource_changes by address, unidentified pieces, a problem for every table when
     resource_changes itself cannot be read). Deposed objects (being deleted) and data sources are left out."""
-    if resource_changes is None:
-        return {}, [], None
-    if not isinstance(resource_changes, (list, Mapping)):
-        return {}, [], _unreadable(f"resource_changes is {_kind(resource_changes)}, not a list")
+    if resource_changes is not None and not isinstance(resource_changes, (list, Mapping)):
+        return {}, [], _unreadable(f"resource_changes is {kind_name(resource_changes)}, not a list")
     changes: Dict[str, _Entry] = {}
     unidentified: List[str] = []
     items, shape = _items(resource_changes, "resource_changes", unidentified)
@@ -370,9 +333,9 @@ def _changes(resource_changes: Any) -> Tuple[Dict[str, _Entry], List[str], Optio
         body = change if isinstance(change, Mapping) else {}
         actions = body.get("actions")
         if body is not change:
-            problems.append(f"its change is {_kind(change)}, not a mapping")
+            problems.append(f"its change is {kind_name(change)}, not a mapping")
         elif not isinstance(actions, list):
-            problems.append(f"its change.actions is {_kind(actions)}, not a list")
+            problems.append(f"its change.actions is {kind_name(actions)}, not a list")
         plan_change = (PlanChange(tuple(actions), _pitr_part(body.get("before")), _pitr_part(body.get("after")))
                        if isinstance(actions, list) else None)
         changes[address] = _Entry(address, rtype, body.get("after"), _unreadable(shape, *problems), actions,
@@ -413,19 +376,18 @@ def _address_lines(document: PlanDocument, addresses: Sequence[str], section: st
 def read_plan(path: str, raw: bytes) -> FileReading:
     """A FoundTable per in-scope resource the plan leaves in place, or `not_judged` with the fix; never raises."""
     path = os.path.abspath(path)
-    with _gc_paused():
+    with collector_paused():
         try:
             document = decode_plan_bytes(raw)
-        except NotAPlan as exc:
-            if str(exc) == NEITHER_REASON and not looks_like_plan(raw):  # package.json and the like: not ours
-                return FileReading(path, TERRAFORM_PLAN)
-            return FileReading(path, TERRAFORM_PLAN, not_judged=str(exc))
+        except NotAPlan as exc:  # NEITHER_REASON for package.json and the like: not ours
+            ours = str(exc) != NEITHER_REASON or looks_like_plan(raw)
+            return FileReading(path, TERRAFORM_PLAN, not_judged=str(exc) if ours else None)
         return _reading(path, document)
 
 
 def plan_changes(raw: bytes) -> Dict[str, Optional[PlanChange]]:
     """Each in-scope change by address (None: unreadable), for plain checkov's CKV_PITR_003 (it keeps `after` only)."""
-    with _gc_paused():
+    with collector_paused():
         changes, _, _ = _changes(decode_plan_bytes(raw).data.get("resource_changes"))
     return {address: change.change for address, change in changes.items()}
 
@@ -443,17 +405,15 @@ def _reading(path: str, document: PlanDocument) -> FileReading:
         unidentified, section = walked + unidentified, "planned_values"
         listed = {e.address for e in entries}
         # a change that creates or updates a resource planned_values does not list: inconsistent, fail closed
-        entries += [
-            replace(c, problem=_unreadable(
-                "resource_changes creates or updates it, but planned_values does not list it"))
-            for c in changes.values()
-            if c.address not in listed and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
+        unlisted = _unreadable("resource_changes creates or updates it, but planned_values does not list it")
+        entries += [replace(c, problem=unlisted) for c in changes.values() if c.address not in listed
+                    and (not isinstance(c.actions, list) or "create" in c.actions or "update" in c.actions)]
     else:
         for name, part in (("planned_values", planned), ("resource_changes", resource_changes)):
             if not isinstance(part, (list, Mapping)):
-                _note_if_in_scope(part, f"{name} is {_kind(part)}", unidentified)
+                _note_if_in_scope(part, f"{name} is {kind_name(part)}", unidentified)
         entries = [replace(c, problem=c.problem or (None if isinstance(c.values, Mapping) else _unreadable(
-            f"its change.after is {_kind(c.values)}"))) for c in changes.values()]  # gone ones are dropped below
+            f"its change.after is {kind_name(c.values)}"))) for c in changes.values()]  # gone ones are dropped below
         section = "resource_changes"
         warnings.append(NO_PLANNED_VALUES_WARNING)
     if unidentified:
