@@ -5,19 +5,17 @@ rest stays an unresolved "${...}" string that `core.terraform_reference` names. 
 from __future__ import annotations
 
 import bisect
-import gc
 import json
 import json.decoder
 import json.scanner
 import os
 import re
 import stat
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from checkov_pitr.domain.inventory import (
-    MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, file_kind, read_file_bytes,
+    MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, collector_paused, file_kind, read_file_bytes,
 )
 from checkov_pitr.domain.readers.terraform_eval import (
     MAX_DEPTH, MAX_INSTANCES, HclError, Lexed, Scope, Unknown, instances_of, json_depth, lex_hcl,
@@ -692,19 +690,6 @@ def _read_root(folder: str, modules: Dict[Tuple[str, str], _Module], var_files: 
                            by_tool=True)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    # a large folder makes millions of small objects and no cycles: the cyclic collector would
-    # spend more time scanning them than the reading takes
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def _roots(candidates: Sequence[str], modules: Dict[Tuple[str, str], _Module]) -> Dict[str, Set[str]]:
     """The root folders among `candidates` (the folders no other candidate calls, and folders that only
     call each other), each with every folder it calls."""
@@ -724,7 +709,7 @@ def roots_reading(folders: Iterable[str], changed_folders: Iterable[str]) -> Lis
     """The root folders among `folders` (one scan root's Terraform folders) whose reading reads a
     `changed` folder: the folder itself when it is a root, else the roots that call it."""
     changed = {os.path.abspath(f) for f in changed_folders}
-    with _collector_paused():
+    with collector_paused():
         roots = _roots(sorted(changed | {os.path.abspath(f) for f in folders}), {})
     return sorted(root for root, called in roots.items() if changed & (called | {root}))
 
@@ -740,7 +725,7 @@ def read_terraform_tree(folders: Iterable[str], scan_root: str, var_files: Seque
         raise ValueError(f"deployed_with must be terraform, opentofu or both, not {deployed_with!r}")
     modules: Dict[Tuple[str, str], _Module] = {}
     groups: List[Tuple[str, List[FileReading]]] = []
-    with _collector_paused():
+    with collector_paused():
         for root in _roots(sorted({os.path.abspath(f) for f in folders}), modules):
             context = f"called from {os.path.relpath(root, scan_root) if scan_root else root}"
             try:
