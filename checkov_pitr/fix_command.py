@@ -2,17 +2,13 @@
 `domain.fixer` edits literal values, a second scan says what is left failing."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
-import yaml
-
-from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, file_kind, read_text
+from checkov_pitr.domain.fixer import Target, apply_edits, edits_diff, file_fixer, read_for_fixing, read_text
 from checkov_pitr.domain.fixer.edits import distinct
-from checkov_pitr.domain.fixer import hcl
 from checkov_pitr.domain.policy import PolicyError, load_policy
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
 from checkov_pitr.outputs import safe_text
@@ -70,10 +66,8 @@ def parse_arguments(argv: Sequence[str]) -> Optional[Tuple[ScanOptions, bool]]:
         raise BadInput("the config file sets output options, which are not for `fix` (it prints a diff or writes files)")
     if not options.directories and not options.files:
         raise BadInput("give the folders (-d DIR) or files (-f FILE) to fix")
-    for path, exists, what in [(d, os.path.isdir, "folder") for d in options.directories] + \
-            [(f, os.path.exists, "file") for f in options.files]:
-        if not exists(path):
-            raise BadInput(f"no such {what}: {path}")
+    if options.missing():  # as the scan: a renamed folder must not turn the fix into one of nothing
+        raise BadInput(f"error: {', '.join(options.missing())}: no such file or directory")
     return options, "--diff" in argv
 
 
@@ -136,28 +130,6 @@ def _not_fixable(finding: Finding) -> Optional[str]:
     return None if os.path.isfile(_source(finding)) else "the result names no file to edit"
 
 
-def _valid_after(path: str, text: str) -> Optional[str]:
-    """Why the fixed text is not readable any more (then nothing is written). Only the result's syntax
-    is in question, so the fast C parsers check it (json, libyaml's events)."""
-    kind = file_kind(path)
-    try:
-        if kind == "hcl":
-            hcl.parse_body(text, 0, len(text))
-        else:
-            json.loads(text[1:] if text.startswith("\ufeff") else text)
-    except hcl.HclError as exc:
-        return str(exc)
-    except ValueError as exc:
-        if kind == "tf_json":
-            return f"not JSON any more ({exc})"
-        try:
-            for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # YAML, or JSON read as YAML
-                pass
-        except yaml.YAMLError as exc:
-            return f"not YAML any more ({str(exc).splitlines()[0]})"
-    return None
-
-
 def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outcome:
     """The edits for every fixable failure, file by file, and what stays failing (with why)."""
     outcome = Outcome()
@@ -191,11 +163,9 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
     if why_not_written is None and edits:
         try:
             after = apply_edits(before, edits)
-            problem = _valid_after(path, after)
-        except OverlappingEdits as exc:
-            problem = str(exc)
-        if problem:
-            after = before
+            read_for_fixing(path, after)  # the fixed text must read as its format still (else nothing is written)
+        except ValueError as exc:  # OverlappingEdits too
+            after, problem = before, str(exc)
     for resource, resource_fix in fixes.items():
         reasons = "; ".join(resource_fix.unfixable)
         for finding in failures[resource]:

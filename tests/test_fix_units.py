@@ -500,8 +500,8 @@ def test_fix_parses_each_file_once_whatever_its_number_of_tables(name, write, mo
             process = run_pitr("fix", "--diff", "-d", str(folder))
         assert process.stdout.count("\n+") >= tables and process.returncode == 0, process.stderr
         counts[tables] = dict(counter)
-    # one parse to fix, and for HCL one more to check the result (JSON and YAML are checked by C parsers)
-    assert counts[3] == counts[60] == {parser: 2 if parser == "parse_body" else 1, "line_starts": 1}
+    # one parse to fix, and one more to check the result
+    assert counts[3] == counts[60] == {parser: 2, "line_starts": 1}
 
 
 def test_sarif_fixes_parse_each_file_once(tmp_path, monkeypatch) -> None:

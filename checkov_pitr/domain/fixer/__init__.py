@@ -5,26 +5,25 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target,  # noqa: F401
+from checkov_pitr.domain.fixer.edits import (Edit, FileFix, Fixer, OverlappingEdits, Target,  # noqa: F401
                                              apply_edits, edits_diff, line_column, line_starts)
 from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
 from checkov_pitr.domain.fixer.hcl import _HclFixer
 from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer
 
 
-def file_kind(path: str) -> str:
-    """"hcl", "tf_json" or "cloudformation" (YAML or JSON templates, serverless.yml)."""
+def read_for_fixing(path: str, text: str) -> Fixer:
+    """The text parsed once for fixing, by the fixer of its format (named by `path`). ValueError: not readable."""
     name = path.lower()
-    return "tf_json" if name.endswith((".tf.json", ".tofu.json")) else "hcl" if name.endswith((".tf", ".tofu")) \
-        else "cloudformation"
+    return (_TfJsonFixer if name.endswith((".tf.json", ".tofu.json")) else _HclFixer if name.endswith((".tf", ".tofu"))
+            else _TemplateFixer)(path, text)  # (templates: YAML or JSON, serverless.yml)
 
 
 def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
-    """The text parsed once for fixing: a function giving each target's `FileFix`. A file (or an HCL
-    body in it) that cannot be read makes the target unfixable, with why."""
-    fixers = {"hcl": _HclFixer, "tf_json": _TfJsonFixer, "cloudformation": _TemplateFixer}
+    """A function giving each target's `FileFix`. A file (or an HCL body in it) that cannot be read makes the
+    target unfixable, with why."""
     try:
-        fixer: Any = fixers[file_kind(path)](path, text)
+        fixer: Any = read_for_fixing(path, text)
     except ValueError as exc:  # unreadable YAML / JSON, HclError
         fixer = exc
 
