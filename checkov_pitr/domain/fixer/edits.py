@@ -45,6 +45,29 @@ class OverlappingEdits(ValueError):
     pass
 
 
+# what to change instead of a value that is not written literally, by where it comes from (templates and Terraform)
+_WHAT_TO_CHANGE = {
+    "parameter": "comes from parameter {name}: set Parameters.{name}.Default to {want} (and pass {want} wherever the "
+                 "stack is deployed)",
+    "if": "is an Fn::If on condition {name}: set {want} in every branch",
+    "novalue": "is Ref AWS::NoValue (an Fn::If branch?): write {want} there",
+    "serverless": "comes from the serverless variable {name}: make it resolve to {want}",
+    "intrinsic": "comes from {name}: replace it with {want}",
+    "var": 'is {shown}: set the default of variable "{name}" to {want}, or pass {name} = {want} (.tfvars or -var)',
+    "input": 'is {shown}, an input of {caller}: set {name} = {want} in the module "{module}" block that calls it '
+             "(not in the module, which every caller shares)",
+    "local": "is {shown}: set local.{name} to {want}",
+    "each": "is {shown}: set it to {want} in the for_each / count values",
+    "module": "is {shown}, an output of module.{name}: make that output {want}",
+}
+
+
+def what_to_change(setting: str, source: Tuple[str, str], want: str, shown: str = "", **names: str) -> str:
+    """source: (kind, name) of where the value comes from; shown: the value as written (default: the name)."""
+    template = _WHAT_TO_CHANGE.get(source[0], "is {shown}: make it {want}")
+    return f"{setting} " + template.format(name=source[1], want=want, shown=shown or source[1], **names)
+
+
 class Fixer:
     """Which edits turn PITR on in one resource. An owner is a mapping, block or object, an entry a value or block
     in it; a syntax reads (get, objects, is_true, days, why_not: what to change instead of an entry that is not a

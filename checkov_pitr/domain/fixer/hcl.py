@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
-from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target
+from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target, what_to_change
 from checkov_pitr.domain.fixer.writer import leading_space, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
@@ -20,26 +20,6 @@ _REFERENCE = re.compile(r"\b(var|local|module|each|count|data|self)\.([A-Za-z_][
 def literal(text: str) -> Optional[str]:
     """The expression's text when it is a literal (true, false, null, a number, a plain string)."""
     return text.strip() if _LITERAL.match(text.strip()) else None
-
-
-def what_to_change(expression: str, setting: str, want: str, modules: Sequence[str]) -> str:
-    expression = " ".join(expression.split())
-    match = _REFERENCE.search(expression)
-    if match and match.group(1) == "var":
-        variable = match.group(2)
-        if modules:
-            caller = ".".join(f"module.{m}" for m in modules)
-            return (f"{setting} is {expression}, an input of {caller}: set {variable} = {want} in the "
-                    f'module "{modules[-1]}" block that calls it (not in the module, which every caller shares)')
-        return (f'{setting} is {expression}: set the default of variable "{variable}" to {want}, or pass '
-                f"{variable} = {want} (.tfvars or -var)")
-    if match and match.group(1) == "local":
-        return f"{setting} is {expression}: set local.{match.group(2)} to {want}"
-    if match and match.group(1) in ("each", "count"):
-        return f"{setting} is {expression}: set it to {want} in the for_each / count values"
-    if match and match.group(1) == "module":
-        return f"{setting} is {expression}, an output of module.{match.group(2)}: make that output {want}"
-    return f"{setting} is {expression}: make it {want}"
 
 
 class TerraformFixer(Fixer):
@@ -80,20 +60,27 @@ class TerraformFixer(Fixer):
     def why_not(self, entry: Any, setting: str, value: Any) -> Optional[str]:
         expression, flag = self.expression(entry), next(iter(value)) if isinstance(value, dict) else None
         want = f"{{ {flag} = true }}" if flag else "true" if value is True else str(value)
-        return None if expression is None else what_to_change(expression, setting, want, self.modules)
+        return None if expression is None else self._what_to_change(expression, setting, want)
+
+    def _what_to_change(self, expression: str, setting: str, want: str) -> str:
+        shown = " ".join(expression.split())
+        match = _REFERENCE.search(shown)
+        kind, name = match.groups() if match else ("", shown)
+        kind = "input" if kind == "var" and self.modules else "each" if kind == "count" else kind
+        return what_to_change(setting, (kind, name), want, shown, module=self.modules[-1] if self.modules else "",
+                              caller=".".join(f"module.{m}" for m in self.modules))
 
     def _global_replicas(self, config: Any, label: str) -> None:
         found = self.get(config, T.awscc_replicas)
         items = self.list_items(found[-1]) if found else None
         if items is None:
             expression = self.expression(found[-1]) if found else None
-            return self.note(what_to_change(expression, T.awscc_replicas, "a list of replicas with PITR enabled",
-                                            self.modules) if expression
-                             else f"no {T.awscc_replicas} list to read: add {T.awscc_replicas}, each with {T.awscc_spec}",
-                             label)
+            return self.note(self._what_to_change(expression, T.awscc_replicas, "a list of replicas with PITR enabled")
+                             if expression else f"no {T.awscc_replicas} list to read: add {T.awscc_replicas}, each "
+                             f"with {T.awscc_spec}", label)
         for index, item in enumerate(items, start=1):
             if isinstance(item, str):
-                self.note(what_to_change(item, "the replica", "an object with PITR enabled", self.modules),
+                self.note(self._what_to_change(item, "the replica", "an object with PITR enabled"),
                           f"replica #{index} of {label}")
             else:
                 name = self._string(item, "region") or f"#{index}"
