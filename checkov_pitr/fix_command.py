@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
+from checkov_pitr.cli import say
 from checkov_pitr.domain.fixer import Target, apply_edits, edits_diff, file_fixer, read_for_fixing, read_text
 from checkov_pitr.domain.fixer.edits import distinct
 from checkov_pitr.domain.policy import PolicyError, load_policy
@@ -50,10 +50,8 @@ class Outcome:
     changed: Dict[str, Tuple[str, List[Finding], str, List[str]]] = field(default_factory=dict)
 
 
-def parse_arguments(argv: Sequence[str]) -> Optional[Tuple[ScanOptions, bool]]:
-    """(scan options, --diff) of the fix command line, or None for --help. BadInput for anything refused."""
-    if any(a in ("-h", "--help") for a in argv):
-        return None
+def parse_arguments(argv: Sequence[str]) -> Tuple[ScanOptions, bool]:
+    """(scan options, --diff) of the fix command line. BadInput for anything refused."""
     for name in (arg.split("=", 1)[0] for arg in argv):
         if name in _REFUSED:
             raise BadInput(f"{name} is not for `fix` (it prints a diff or writes files)")
@@ -192,52 +190,45 @@ def _key(finding: Finding) -> Tuple[str, str, str]:
 def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
     policy = load_policy(options.policy_file)
     for line in options.config_lines:
-        err.write(f"{PROG}: {safe_text(line)}\n")
+        say(line, err, PROG)
     outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days,
                          Scope(options))
-    report = err if diff else out
-    remaining = outcome.remaining
-    written = list(outcome.changed)
-    if diff:
-        out.write("".join(diff_text for _, _, diff_text, _ in outcome.changed.values()))
-    else:
-        why = {_key(f): reason for f, reason in outcome.remaining}
-        for path, (after, fixing, _, _) in outcome.changed.items():
-            try:
+    why = {_key(f): reason for f, reason in outcome.remaining}
+    done: List[List[str]] = []  # the edits' lines of each file written (with --diff: shown)
+    for path, (after, fixing, diff_text, lines) in outcome.changed.items():
+        try:
+            if not diff:
                 _write(path, after)
-            except OSError as exc:  # the file's failures stay, and say why
-                written.remove(path)
-                why.update({_key(f): f"the file could not be written ({exc.strerror or exc})" for f in fixing})
-                err.write(safe_text(f"{PROG}: {_display(path)}: could not be written ({exc.strerror or exc})") + "\n")
-        for path in written:
-            for line in outcome.changed[path][3]:
-                out.write(safe_text(f"fixed {line}") + "\n")
-        if outcome.changed:
-            # what the files say now, not what the fixer expects: scan again
-            remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
-                         for f in failures_of(scan(options, policy).findings)]
+        except OSError as exc:  # the file's failures stay, and say why
+            why.update({_key(f): f"the file could not be written ({exc.strerror or exc})" for f in fixing})
+            say(f"{_display(path)}: could not be written ({exc.strerror or exc})", err, PROG)
+            continue
+        out.write(diff_text if diff else "".join(safe_text(f"fixed {line}") + "\n" for line in lines))
+        done.append(lines)
+    remaining = outcome.remaining
+    if outcome.changed and not diff:  # what the files say now, not what the fixer expects: scan again
+        remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
+                     for f in failures_of(scan(options, policy).findings)]
+    report = err if diff else out
     for finding, reason in remaining:
         where = _display(_source(finding)) or finding.path or finding.file_path
         report.write(safe_text(f"not fixed: {finding.check_id} {finding.resource} ({where}): {reason}") + "\n")
-    settings = sum(len(outcome.changed[path][3]) for path in written)
-    report.write(f"{PROG}: {'would fix' if diff else 'fixed'} {settings} setting(s) in {len(written)} file(s); "
+    report.write(f"{PROG}: {'would fix' if diff else 'fixed'} {sum(map(len, done))} setting(s) in {len(done)} file(s); "
                  f"{len(remaining)} failure(s) {'would remain' if diff else 'remain'}\n")
     return 1 if remaining else 0
 
 
-def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
-    argv, out, err = list(sys.argv[1:] if argv is None else argv), out or sys.stdout, err or sys.stderr
+def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        out.write(HELP)
+        return 0
     try:
-        arguments = parse_arguments(argv)
-        if arguments is None:
-            out.write(HELP)
-            return 0
-        return run_fix(*arguments, out, err)
+        return run_fix(*parse_arguments(argv), out, err)
     except (BadInput, PolicyError) as exc:
-        err.write(f"{PROG}: {safe_text(exc)}\n")
+        say(str(exc), err, PROG)
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
-        err.write(f"{PROG}: error: internal error: {type(exc).__name__}: {safe_text(exc)}\n")
+        say(f"error: internal error: {type(exc).__name__}: {exc}", err, PROG)
         return 2
