@@ -8,8 +8,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from checkov_pitr.domain.fixer.edits import (Edit, FileFix, Fixer, OverlappingEdits, Target,  # noqa: F401
                                              apply_edits, edits_diff, line_column, line_starts)
 from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
-from checkov_pitr.domain.fixer.hcl import _HclFixer
-from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer
+from checkov_pitr.domain.fixer.hcl import _HclFixer, _TfJsonFixer
 
 
 def read_for_fixing(path: str, text: str) -> Fixer:

@@ -81,6 +81,10 @@ class TreeSyntax:
     def set(self, node: Node, value: Any, description: str) -> Edit:
         return self.writer.set_scalar(node, value, description)
 
+    def string(self, node: Node) -> Optional[str]:  # a literal string (no tag, no `${...}`)
+        return node.value if node.kind == "scalar" and node.tag is None and isinstance(node.value, str) \
+            and "${" not in node.value else None
+
     def insert(self, owner: Node, key: str, value: Any, description: str) -> Edit:  # a `key:` with no value gets one
         insert = self.writer.fill_empty if owner.get(key) is not None else self.writer.insert_pair
         return insert(owner, key, value, description)
@@ -167,10 +171,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
             return self.note(what_to_change("Replicas", found, "replicas with PITR enabled") if found
                              else "Replicas is not a list", logical_id)
         for index, replica in enumerate(replicas.items, start=1):
-            region = replica.get("Region")
-            name = region.value if region is not None and region.kind == "scalar" and region.tag is None and \
-                isinstance(region.value, str) and "${" not in region.value else f"#{index}"
-            label = f"replica {name} of {logical_id}"
+            label = f"replica {self.string_at(replica, 'Region') or f'#{index}'} of {logical_id}"
             found = dependency(replica)
             if found or replica.kind != "map" or replica.shared:
                 flag = _at(replica, T.cfn_spec, T.cfn_enabled)

@@ -70,8 +70,8 @@ def what_to_change(setting: str, source: Tuple[str, str], want: str, shown: str 
 
 class Fixer:
     """Which edits turn PITR on in one resource. An owner is a mapping, block or object, an entry a value or block
-    in it; a syntax reads (get, objects, is_true, days, why_not: what to change instead of an entry that is not a
-    literal) and writes (set, insert)."""
+    in it; a syntax reads (get, objects, is_true, days, string, why_not: what to change instead of an entry that is
+    not a literal) and writes (set, insert)."""
 
     path = ""
     qualified_flag = True  # messages name the flag `block.flag` (Terraform) or alone (CloudFormation)
@@ -84,6 +84,10 @@ class Fixer:
 
     def is_null(self, entry: Any) -> bool:  # (a YAML `key:` with no value is filled, as if absent)
         return False
+
+    def string_at(self, owner: Any, key: str) -> Optional[str]:  # key's value in owner, a literal string
+        found = self.get(owner, key)
+        return self.string(found[-1]) if found else None
 
     def spec(self, owner: Any, key: str, enabled_key: str, period_key: str, label: str) -> None:
         """PITR's block or object turned on, and its period raised, where they are literal."""

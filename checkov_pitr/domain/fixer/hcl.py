@@ -1,16 +1,18 @@
-"""Terraform's PITR edits: `TerraformFixer` says what to change; `_HclFixer` (on the reader's HCL scanner)
-and tfjson._TfJsonFixer read and write. Only literals are edited, else the reason says what to change."""
+"""Terraform's PITR edits: `TerraformFixer` says what to change; `_HclFixer` (on the reader's HCL scanner) and
+`_TfJsonFixer` (.tf.json / .tofu.json, on the JSON position tree) read and write. Only literals are edited (in JSON,
+strings with `${...}` are expressions), else the reason says what to change."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
+from checkov_pitr.domain.fixer.cloudformation import Node, TreeSyntax, literal_true, parse_json
 from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target, what_to_change
-from checkov_pitr.domain.fixer.writer import leading_space, line_start, newline_of
+from checkov_pitr.domain.fixer.writer import TreeWriter, leading_space, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
-from checkov_pitr.domain.readers.terraform_eval import HclError, Item, expression_end, matching_close, parse_body, skip_blank  # noqa: F401
+from checkov_pitr.domain.readers.terraform_eval import Item, expression_end, matching_close, parse_body, skip_blank
 from checkov_pitr.rule import FIX_TEMPLATES as T
 
 _LITERAL = re.compile(r'(?:true|false|null|-?\d+(?:\.\d+)?|"[^"$%\\]*")\Z')
@@ -24,7 +26,7 @@ def literal(text: str) -> Optional[str]:
 
 class TerraformFixer(Fixer):
     """What to change in a Terraform resource; the syntax also gives resource, expression (a non-literal's
-    text), string, replica_blocks and list_items (None: not a list)."""
+    text), replica_blocks and list_items (None: not a list)."""
 
     def fix(self, target: Target) -> FileFix:
         self.result, self.target = FileFix(), target
@@ -42,7 +44,7 @@ class TerraformFixer(Fixer):
         if rtype == "aws_dynamodb_table":
             self.spec(config, T.tf_block, T.tf_enabled, T.tf_period, label)
             for index, (replica, dynamic) in enumerate(self.replica_blocks(config) if target.enable else [], start=1):
-                name = self._string(replica, "region_name") or f"#{index}"
+                name = self.string_at(replica, "region_name") or f"#{index}"
                 replica_label = f'dynamic "replica" of {label}' if dynamic else f"replica {name} of {label}"
                 self.turn_on(replica, T.tf_replica, T.tf_replica, replica_label)
         elif rtype == "aws_dynamodb_table_replica" and target.enable:
@@ -52,10 +54,6 @@ class TerraformFixer(Fixer):
         elif rtype == "awscc_dynamodb_global_table":
             self._global_replicas(config, label)
         return self.result
-
-    def _string(self, owner: Any, key: str) -> Optional[str]:
-        found = self.get(owner, key)
-        return self.string(found[-1]) if found else None
 
     def why_not(self, entry: Any, setting: str, value: Any) -> Optional[str]:
         expression, flag = self.expression(entry), next(iter(value)) if isinstance(value, dict) else None
@@ -83,7 +81,7 @@ class TerraformFixer(Fixer):
                 self.note(self._what_to_change(item, "the replica", "an object with PITR enabled"),
                           f"replica #{index} of {label}")
             else:
-                name = self._string(item, "region") or f"#{index}"
+                name = self.string_at(item, "region") or f"#{index}"
                 self.spec(item, T.awscc_spec, T.awscc_enabled, T.awscc_period, f"replica {name} of {label}")
 
 
@@ -228,3 +226,40 @@ class _HclFixer(TerraformFixer):
         if newline >= 0:  # the body goes on after the last item's line (or the opening brace's)
             return Edit(newline + 1, newline + 1, (nl if blank_before else "") + body + nl, description)
         return Edit(after, owner.close, nl + body + nl + leading_space(text, owner.start), description)
+
+
+def _objects(node: Optional[Node]) -> List[Node]:
+    """.tf.json allows an object or a list of objects at each level."""
+    return [] if node is None else [node] if node.kind == "map" else [item for item in node.items if item.kind == "map"]
+
+
+class _TfJsonFixer(TreeSyntax, TerraformFixer):
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.root = parse_json(text)
+        self.writer = TreeWriter(text, self.root, "json")
+        # (type, name) -> the resource's (last) configuration object, indexed once for every table
+        self.configs: Dict[Tuple[Any, Any], Node] = {}
+        for top in _objects(self.root):
+            for resources in _objects(top.get("resource")):
+                for type_key, of_types in resources.pairs:
+                    for of_type in _objects(of_types):
+                        for name_key, configs in of_type.pairs:
+                            for config in _objects(configs):
+                                self.configs[(type_key.value, name_key.value)] = config
+
+    def resource(self, rtype: str, name: str) -> Optional[Node]:
+        return self.configs.get((rtype, name))
+
+    objects = staticmethod(_objects)
+    is_true = staticmethod(literal_true)
+
+    def expression(self, node: Node) -> Optional[str]:
+        return node.value if node.kind == "scalar" and isinstance(node.value, str) and "${" in node.value else None
+
+    def replica_blocks(self, owner: Node) -> List[Tuple[Node, bool]]:
+        return [(replica, False) for replica in _objects(owner.get("replica"))]
+
+    def list_items(self, node: Node) -> Optional[List[Union[Node, str]]]:
+        return [item if item.kind == "map" else str(item.value if item.kind == "scalar" else "a list")
+                for item in node.items] if node.kind == "seq" else None
