@@ -66,14 +66,9 @@ def sarif_fix(cache: FixCache, path: str, resource: str, check_id: str, minimum:
     found = cache[os.path.abspath(path)]
     edits = found[1](Target(resource, enable=check_id == "CKV_PITR_001", period=check_id == "CKV_PITR_002",
                             minimum=minimum)).edits if found else []
-    if not edits:
-        return []
     replacements = [{"deletedRegion": dict(zip(("startLine", "startColumn", "endLine", "endColumn"),
                                                line_column(found[0], edit.start) + line_column(found[0], edit.end))),
                      "insertedContent": {"text": edit.replacement}}
                     for edit in sorted(edits, key=lambda e: (e.start, e.end))]
-    descriptions = dict.fromkeys(edit.description for edit in edits if edit.description)
-    return [{
-        "description": {"text": "; ".join(descriptions) or "Turn on point-in-time recovery"},
-        "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}],
-    }]
+    return [{"description": {"text": "; ".join(dict.fromkeys(edit.description for edit in edits))},
+             "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}]}] if edits else []

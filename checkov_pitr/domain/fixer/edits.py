@@ -73,7 +73,6 @@ class Fixer:
     in it; a syntax reads (get, objects, is_true, days, string, why_not: what to change instead of an entry that is
     not a literal) and writes (set, insert)."""
 
-    path = ""
     qualified_flag = True  # messages name the flag `block.flag` (Terraform) or alone (CloudFormation)
 
     def note(self, reason: str, label: str) -> None:
@@ -93,17 +92,15 @@ class Fixer:
         """PITR's block or object turned on, and its period raised, where they are literal."""
         problem = self.shape_problem(owner, key)
         found = [entry for entry in self.get(owner, key) if not self.is_null(entry)]
-        if problem or not found:
-            if problem:
-                return self.note(problem, label)
+        if not problem and not found:
             if self.target.enable:
                 self.result.edits.append(self.insert(owner, key, {enabled_key: True},
                                                      T.enable_description.format(label=label)))
             return None
         specs = [spec for entry in found for spec in self.objects(entry)]
-        problem = ((self.why_not(found[-1], key, {enabled_key: True}) if not specs else None)
-                   or f"{key} is not one object: keep one, with {enabled_key} = true") if len(specs) != 1 \
-            else self.shape_problem(specs[0], enabled_key)
+        problem = problem or (((self.why_not(found[-1], key, {enabled_key: True}) if not specs else None)
+                               or f"{key} is not one object: keep one, with {enabled_key} = true") if len(specs) != 1
+                              else self.shape_problem(specs[0], enabled_key))
         if problem:
             return self.note(problem, label)
         newly_on = self.turn_on(specs[0], enabled_key, f"{key}.{enabled_key}" if self.qualified_flag else enabled_key,
