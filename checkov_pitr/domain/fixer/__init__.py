@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.fixer.edits import (Edit, FileFix, Fixer, OverlappingEdits, Target,  # noqa: F401
+from checkov_pitr.domain.fixer.edits import (UNREADABLE, Edit, FileFix, Fixer, OverlappingEdits, Target,  # noqa: F401
                                              apply_edits, edits_diff, line_column, line_starts)
 from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
 from checkov_pitr.domain.fixer.hcl import _HclFixer, _TfJsonFixer
@@ -19,21 +19,12 @@ def read_for_fixing(path: str, text: str) -> Fixer:
 
 
 def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
-    """A function giving each target's `FileFix`. A file (or an HCL body in it) that cannot be read makes the
-    target unfixable, with why."""
+    """A function giving each target's `FileFix`. A file that cannot be read makes every target unfixable, with why."""
     try:
-        fixer: Any = read_for_fixing(path, text)
+        return read_for_fixing(path, text).fix
     except ValueError as exc:  # unreadable YAML / JSON, HclError
-        fixer = exc
-
-    def fix(target: Target) -> FileFix:
-        try:
-            if isinstance(fixer, ValueError):
-                raise fixer
-            return fixer.fix(target)
-        except ValueError as exc:
-            return FileFix(unfixable=[f"{path}: could not be read for fixing ({exc})"])
-    return fix
+        why = UNREADABLE.format(path=path, error=exc)
+    return lambda target: FileFix(unfixable=[why])
 
 
 def fix_text(path: str, text: str, targets: Sequence[Target]) -> FileFix:

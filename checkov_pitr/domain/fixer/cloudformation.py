@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from checkov_pitr.domain.core import CFN_GLOBAL_TABLE as GLOBAL_TABLE, SAM_SIMPLE_TABLE as SIMPLE_TABLE
-from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target, what_to_change
+from checkov_pitr.domain.fixer.edits import Edit, Fixer, Target, what_to_change
 from checkov_pitr.domain.fixer.writer import TreeWriter, yaml_flow
 from checkov_pitr.domain.readers.yaml_loader import LoadError, Node, intrinsic, load_positions
 from checkov_pitr.rule import FIX_TEMPLATES as T
@@ -112,8 +112,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
                 if key.kind == "scalar":
                     self.written.setdefault(key.value, []).append(value)
 
-    def fix(self, target: Target) -> FileFix:
-        self.result, self.target = FileFix(), target
+    def fix_target(self, target: Target) -> None:
         rtype, _, logical_id = target.resource.partition(".")
         matches = self.written.get(logical_id, [])
         resource = matches[-1] if matches else None
@@ -130,7 +129,6 @@ class _TemplateFixer(TreeSyntax, Fixer):
             self.note(f"its Type is not {rtype} in this file: nothing to fix here", logical_id)
         else:
             self._fix_resource(resource, rtype, logical_id)
-        return self.result
 
     def _fix_resource(self, resource: Node, rtype: str, logical_id: str) -> None:
         properties = resource.get("Properties")

@@ -45,6 +45,9 @@ class OverlappingEdits(ValueError):
     pass
 
 
+UNREADABLE = "{path}: could not be read for fixing ({error})"
+
+
 # what to change instead of a value that is not written literally, by where it comes from (templates and Terraform)
 _WHAT_TO_CHANGE = {
     "parameter": "comes from parameter {name}: set Parameters.{name}.Default to {want} (and pass {want} wherever the "
@@ -74,6 +77,14 @@ class Fixer:
     not a literal) and writes (set, insert)."""
 
     qualified_flag = True  # messages name the flag `block.flag` (Terraform) or alone (CloudFormation)
+
+    def fix(self, target: Target) -> FileFix:  # (fix_target: the syntax's own)
+        self.result, self.target = FileFix(), target
+        try:
+            self.fix_target(target)
+        except ValueError as exc:  # an HCL body in the file that cannot be read
+            return FileFix(unfixable=[UNREADABLE.format(path=self.path, error=exc)])
+        return self.result
 
     def note(self, reason: str, label: str) -> None:
         self.result.unfixable.append(f"{label}: {reason}")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from checkov_pitr.domain.fixer.cloudformation import Node, TreeSyntax, literal_true, parse_json
-from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target, what_to_change
+from checkov_pitr.domain.fixer.edits import Edit, Fixer, Target, what_to_change
 from checkov_pitr.domain.fixer.writer import TreeWriter, leading_space, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
@@ -28,8 +28,7 @@ class TerraformFixer(Fixer):
     """What to change in a Terraform resource; the syntax also gives resource, expression (a non-literal's
     text), replica_blocks and list_items (None: not a list)."""
 
-    def fix(self, target: Target) -> FileFix:
-        self.result, self.target = FileFix(), target
+    def fix_target(self, target: Target) -> None:
         address = parse_address(target.resource)
         self.modules = address.modules if address else ()
         rtype = address.type if address and address.mode == "managed" else ""
@@ -38,8 +37,7 @@ class TerraformFixer(Fixer):
             rtype = target.resource_type or (written[-1] if written else "")
         config = self.resource(rtype, address.name) if rtype else None
         if config is None:
-            self.note(f"not written in {self.path} as a resource: set PITR where it is written", target.resource)
-            return self.result
+            return self.note(f"not written in {self.path} as a resource: set PITR where it is written", target.resource)
         label = f"{rtype}.{address.name}" if address.type == "resource" else target.resource
         if rtype == "aws_dynamodb_table":
             self.spec(config, T.tf_block, T.tf_enabled, T.tf_period, label)
@@ -53,7 +51,6 @@ class TerraformFixer(Fixer):
             self.spec(config, T.awscc_spec, T.awscc_enabled, T.awscc_period, label)
         elif rtype == "awscc_dynamodb_global_table":
             self._global_replicas(config, label)
-        return self.result
 
     def why_not(self, entry: Any, setting: str, value: Any) -> Optional[str]:
         expression, flag = self.expression(entry), next(iter(value)) if isinstance(value, dict) else None
