@@ -205,13 +205,10 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
     the text: only the lines the edits touch are compared, the rest is known to be equal."""
     starts, a = line_starts(before), _lines(before)
     count = len(a)
-
-    def line_of(offset: int) -> int:
-        return min(bisect.bisect_right(starts, offset) - 1, count)
-
     regions: List[List[Any]] = []  # [first line, end line (exclusive), edits]
     for edit in _ordered(edits):
-        first, end = line_of(edit.start), min(line_of(edit.end) + 1, count)
+        first, last = (min(bisect.bisect_right(starts, offset) - 1, count) for offset in (edit.start, edit.end))
+        end = min(last + 1, count)
         if regions and first <= regions[-1][1]:
             regions[-1][1] = max(regions[-1][1], end)
             regions[-1][2].append(edit)

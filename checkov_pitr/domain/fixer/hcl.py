@@ -174,14 +174,10 @@ class _HclFixer(TerraformFixer):
         text, close = self.text, matching_close(self.text, item.value_start)
         items: List[Union[_Body, str]] = []
         i = skip_blank(text, item.value_start + 1, close, commas=True)
-        while i < close:
-            if text.startswith("{", i):
-                element = self._object(i, i)
-                items.append(element)
-                end = element.close + 1
-            else:
-                end = expression_end(text, i, close, commas=True)
-                items.append(text[i:end])
+        while i < close:  # an object literal is an element to fix; any other element is an expression's text
+            element = self._object(i, i) if text.startswith("{", i) else None
+            end = element.close + 1 if element else expression_end(text, i, close, commas=True)
+            items.append(element or text[i:end])
             i = skip_blank(text, end, close, commas=True)
         return items
 
