@@ -39,10 +39,6 @@ Exit code: 0 nothing left failing, 1 failures remain (listed with why), 2 bad in
 """
 
 
-class BadInput(Exception):
-    pass
-
-
 @dataclass
 class Outcome:
     remaining: List[Tuple[Finding, str]] = field(default_factory=list)
@@ -51,21 +47,19 @@ class Outcome:
 
 
 def parse_arguments(argv: Sequence[str]) -> Tuple[ScanOptions, bool]:
-    """(scan options, --diff) of the fix command line. BadInput for anything refused."""
+    """(scan options, --diff) of the fix command line. OptionsError (exit 2) for anything refused."""
     for name in (arg.split("=", 1)[0] for arg in argv):
         if name in _REFUSED:
-            raise BadInput(f"{name} is not for `fix` (it prints a diff or writes files)")
-    try:
-        options = parse_scan_arguments([a for a in argv if a != "--diff"])
-    except OptionsError as exc:
-        raise BadInput(str(exc)) from None
+            raise OptionsError(f"{name} is not for `fix` (it prints a diff or writes files)")
+    options = parse_scan_arguments([a for a in argv if a != "--diff"])
     if options.outputs != ("cli",) or options.output_file_path or options.soft_fail or options.soft_fail_on \
             or options.hard_fail_on:  # set from a --config-file
-        raise BadInput("the config file sets output options, which are not for `fix` (it prints a diff or writes files)")
+        raise OptionsError("the config file sets output options, which are not for `fix` "
+                           "(it prints a diff or writes files)")
     if not options.directories and not options.files:
-        raise BadInput("give the folders (-d DIR) or files (-f FILE) to fix")
+        raise OptionsError("give the folders (-d DIR) or files (-f FILE) to fix")
     if options.missing():  # as the scan: a renamed folder must not turn the fix into one of nothing
-        raise BadInput(f"error: {', '.join(options.missing())}: no such file or directory")
+        raise OptionsError(f"error: {', '.join(options.missing())}: no such file or directory")
     return options, "--diff" in argv
 
 
@@ -224,7 +218,7 @@ def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         return 0
     try:
         return run_fix(*parse_arguments(argv), out, err)
-    except (BadInput, PolicyError) as exc:
+    except (OptionsError, PolicyError) as exc:
         say(str(exc), err, PROG)
         return 2
     except KeyboardInterrupt:

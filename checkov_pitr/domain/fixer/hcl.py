@@ -232,14 +232,10 @@ class _TfJsonFixer(TreeSyntax, TerraformFixer):
         self.root = parse_json(text)
         self.writer = TreeWriter(text, self.root, "json")
         # (type, name) -> the resource's (last) configuration object, indexed once for every table
-        self.configs: Dict[Tuple[Any, Any], Node] = {}
-        for top in _objects(self.root):
-            for resources in _objects(top.get("resource")):
-                for type_key, of_types in resources.pairs:
-                    for of_type in _objects(of_types):
-                        for name_key, configs in of_type.pairs:
-                            for config in _objects(configs):
-                                self.configs[(type_key.value, name_key.value)] = config
+        self.configs: Dict[Tuple[Any, Any], Node] = {
+            (type_key.value, name_key.value): config for top in _objects(self.root)
+            for resources in _objects(top.get("resource")) for type_key, of_types in resources.pairs
+            for of_type in _objects(of_types) for name_key, configs in of_type.pairs for config in _objects(configs)}
 
     def resource(self, rtype: str, name: str) -> Optional[Node]:
         return self.configs.get((rtype, name))
