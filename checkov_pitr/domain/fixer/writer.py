@@ -91,13 +91,12 @@ class TreeWriter:
         """`name:` with nothing after it (YAML), or `name: ~` / null, in `mapping`: give it `value`."""
         key, value_node = mapping.key_node(name), mapping.get(name)
         assert key is not None and value_node is not None
-        if self.fmt == "yaml" and not self.text[value_node.start:value_node.end].strip():
+        empty = self.fmt == "yaml" and not self.text[value_node.start:value_node.end].strip()
+        if empty and isinstance(value, Mapping) and not mapping.flow:  # (YAML has no block inside a flow collection)
             position = line_end(self.text, key.end)
-            if isinstance(value, Mapping) and not mapping.flow:  # (YAML has no block inside a flow collection)
-                lines = yaml_block_lines("", value, key.column, self.step)[1:]  # the key's own line dropped
-                return Edit(position, position, self.nl + self.nl.join(lines), description)
-            return Edit(value_node.end, value_node.end, " " + yaml_flow(value), description)
-        return self.set_scalar(value_node, value, description)
+            lines = yaml_block_lines("", value, key.column, self.step)[1:]  # the key's own line dropped
+            return Edit(position, position, self.nl + self.nl.join(lines), description)
+        return self.set_scalar(value_node, value, description)  # (which gives an empty `name:` its space)
 
     # --- keys -----------------------------------------------------------------------------------
     def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
