@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
 from checkov_pitr.cli import say
@@ -39,11 +38,8 @@ Exit code: 0 nothing left failing, 1 failures remain (listed with why), 2 bad in
 """
 
 
-@dataclass
-class Outcome:
-    remaining: List[Tuple[Finding, str]] = field(default_factory=list)
-    # real path -> (text after, the failures fixed there, its diff, one line per edit)
-    changed: Dict[str, Tuple[str, List[Finding], str, List[str]]] = field(default_factory=dict)
+Remaining = List[Tuple[Finding, str]]  # each failure left, and why
+Changed = Dict[str, Tuple[str, List[Finding], str, List[str]]]  # real path -> (text after, failures fixed, diff, lines)
 
 
 def parse_arguments(argv: Sequence[str]) -> Tuple[ScanOptions, bool]:
@@ -122,28 +118,30 @@ def _not_fixable(finding: Finding) -> Optional[str]:
     return None if os.path.isfile(_source(finding)) else "the result names no file to edit"
 
 
-def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outcome:
-    """The edits for every fixable failure, file by file, and what stays failing (with why)."""
-    outcome = Outcome()
+def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Tuple[Remaining, Changed]:
+    """What stays failing (with why), and the files changed to fix every fixable failure."""
+    remaining: Remaining = []
+    changed: Changed = {}
     by_file: Dict[str, Dict[str, List[Finding]]] = {}  # real path -> resource -> its failures
     for finding in failures:
         why = _not_fixable(finding)
         if why:
-            outcome.remaining.append((finding, why))
+            remaining.append((finding, why))
         else:  # two names of one file are one file
             by_file.setdefault(os.path.realpath(_source(finding)), {}).setdefault(finding.resource, []).append(finding)
     for path, failures_in in sorted(by_file.items()):
-        _fix_one_file(path, failures_in, minimum, outcome, scope)
-    return outcome
+        _fix_one_file(path, failures_in, minimum, scope, remaining, changed)
+    return remaining, changed
 
 
-def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, outcome: Outcome, scope: Scope) -> None:
+def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, scope: Scope, remaining: Remaining,
+                  changed: Changed) -> None:
     # a file out of scope is still read, so that a module input or a variable says what to change
     why_not_written = scope.why_not_written(path)
     try:
         before = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        outcome.remaining += [(f, f"the file cannot be read as UTF-8 text ({exc})") for fs in failures.values() for f in fs]
+        remaining += [(f, f"the file cannot be read as UTF-8 text ({exc})") for fs in failures.values() for f in fs]
         return
     fix = file_fixer(path, before)
     fixes = {resource: fix(Target(resource, enable=any(f.check_id == "CKV_PITR_001" for f in found),
@@ -165,11 +163,11 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
                    else reasons or (why_not_written and (scope.why_not_written(_source(finding)) or "not edited"))
                    or ("" if resource_fix.edits else f"nothing the fixer can change was found: {finding.reason}"))
             if why:
-                outcome.remaining.append((finding, why))
+                remaining.append((finding, why))
     if after != before:
-        outcome.changed[path] = (after, [f for found in failures.values() for f in found],
-                                 edits_diff(path, before, edits, label=safe_text(_display(path))),
-                                 [f"{_display(path)}: {edit.description}" for edit in edits])
+        changed[path] = (after, [f for found in failures.values() for f in found],
+                         edits_diff(path, before, edits, label=safe_text(_display(path))),
+                         [f"{_display(path)}: {edit.description}" for edit in edits])
 
 
 def _write(path: str, text: str) -> None:  # as read: a BOM stays, newline="" keeps \r\n
@@ -185,11 +183,11 @@ def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
     policy = load_policy(options.policy_file)
     for line in options.config_lines:
         say(line, err, PROG)
-    outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days,
-                         Scope(options))
-    why = {_key(f): reason for f, reason in outcome.remaining}
+    remaining, changed = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days,
+                                    Scope(options))
+    why = {_key(f): reason for f, reason in remaining}
     done: List[List[str]] = []  # the edits' lines of each file written (with --diff: shown)
-    for path, (after, fixing, diff_text, lines) in outcome.changed.items():
+    for path, (after, fixing, diff_text, lines) in changed.items():
         try:
             if not diff:
                 _write(path, after)
@@ -199,8 +197,7 @@ def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
             continue
         out.write(diff_text if diff else "".join(safe_text(f"fixed {line}") + "\n" for line in lines))
         done.append(lines)
-    remaining = outcome.remaining
-    if outcome.changed and not diff:  # what the files say now, not what the fixer expects: scan again
+    if changed and not diff:  # what the files say now, not what the fixer expects: scan again
         remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
                      for f in failures_of(scan(options, policy).findings)]
     report = err if diff else out
