@@ -6,8 +6,7 @@ import os
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
 from checkov_pitr.cli import say
-from checkov_pitr.domain.fixer import Target, apply_edits, edits_diff, file_fixer, read_for_fixing, read_text
-from checkov_pitr.domain.fixer.edits import distinct
+from checkov_pitr.domain.fixer import Target, apply_edits, distinct, edits_diff, file_fixer, read_for_fixing, read_text
 from checkov_pitr.domain.policy import PolicyError, load_policy
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
 from checkov_pitr.outputs import safe_text

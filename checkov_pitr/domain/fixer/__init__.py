@@ -6,7 +6,7 @@ import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from checkov_pitr.domain.fixer.edits import (UNREADABLE, Edit, FileFix, Fixer, OverlappingEdits, Target,  # noqa: F401
-                                             apply_edits, edits_diff, line_column, line_starts)
+                                             apply_edits, distinct, edits_diff, line_column, line_starts)
 from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
 from checkov_pitr.domain.fixer.hcl import _HclFixer, _TfJsonFixer
 
