@@ -86,16 +86,14 @@ class Scope:
         self.files = {os.path.realpath(f) for f in options.files}
 
     def why_not_written(self, path: str) -> Optional[str]:
-        real = os.path.realpath(path)
-        if real in self.files:
-            return None
-        shown = _display(path)
+        real, shown = os.path.realpath(path), _display(path)
         below = [os.path.relpath(real, folder) for folder in self.folders  # real's path below each folder holding it
                  if real.startswith(folder.rstrip(os.sep) + os.sep)]
+        if real in self.files or (below and not all(".terraform" in relative.split(os.sep) for relative in below)):
+            return None
         if below:
-            return None if not all(".terraform" in relative.split(os.sep) for relative in below) else (
-                f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
-                "fix the module's source, or pass an input in the module block that calls it")
+            return (f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
+                    "fix the module's source, or pass an input in the module block that calls it")
         if os.path.islink(path):
             return f"{shown} is a symlink to a file outside the scanned folders; not edited"
         if real != os.path.abspath(path):

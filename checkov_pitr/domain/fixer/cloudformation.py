@@ -94,7 +94,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
     qualified_flag = False
 
     def __init__(self, path: str, text: str) -> None:
-        self.path, self.text = path, text
+        self.path = path  # (the text is the writer's)
         root = None
         if path.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n").startswith("{"):
             try:

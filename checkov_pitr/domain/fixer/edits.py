@@ -78,7 +78,8 @@ class Fixer:
 
     qualified_flag = True  # messages name the flag `block.flag` (Terraform) or alone (CloudFormation)
 
-    def fix(self, target: Target) -> FileFix:  # (fix_target: the syntax's own)
+    def fix(self, target: Target) -> FileFix:
+        """The target's edits and what stays unfixable (each syntax's fix_target decides them)."""
         self.result, self.target = FileFix(), target
         try:
             self.fix_target(target)
