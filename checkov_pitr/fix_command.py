@@ -2,17 +2,11 @@
 `domain.fixer` edits literal values, a second scan says what is left failing."""
 from __future__ import annotations
 
-import json
 import os
-import sys
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
-import yaml
-
-from checkov_pitr.domain.fixer import OverlappingEdits, Target, apply_edits, edits_diff, file_fixer, file_kind, read_text
-from checkov_pitr.domain.fixer.edits import distinct
-from checkov_pitr.domain.fixer import hcl
+from checkov_pitr.cli import say
+from checkov_pitr.domain.fixer import Target, apply_edits, distinct, edits_diff, file_fixer, read_for_fixing, read_text
 from checkov_pitr.domain.policy import PolicyError, load_policy
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_scan_arguments
 from checkov_pitr.outputs import safe_text
@@ -43,37 +37,24 @@ Exit code: 0 nothing left failing, 1 failures remain (listed with why), 2 bad in
 """
 
 
-class BadInput(Exception):
-    pass
+Remaining = List[Tuple[Finding, str]]  # each failure left, and why
+Changed = Dict[str, Tuple[str, List[Finding], str, List[str]]]  # real path -> (text after, failures fixed, diff, lines)
 
 
-@dataclass
-class Outcome:
-    remaining: List[Tuple[Finding, str]] = field(default_factory=list)
-    # real path -> (text after, the failures fixed there, its diff, one line per edit)
-    changed: Dict[str, Tuple[str, List[Finding], str, List[str]]] = field(default_factory=dict)
-
-
-def parse_arguments(argv: Sequence[str]) -> Optional[Tuple[ScanOptions, bool]]:
-    """(scan options, --diff) of the fix command line, or None for --help. BadInput for anything refused."""
-    if any(a in ("-h", "--help") for a in argv):
-        return None
+def parse_arguments(argv: Sequence[str]) -> Tuple[ScanOptions, bool]:
+    """(scan options, --diff) of the fix command line. OptionsError (exit 2) for anything refused."""
     for name in (arg.split("=", 1)[0] for arg in argv):
         if name in _REFUSED:
-            raise BadInput(f"{name} is not for `fix` (it prints a diff or writes files)")
-    try:
-        options = parse_scan_arguments([a for a in argv if a != "--diff"])
-    except OptionsError as exc:
-        raise BadInput(str(exc)) from None
+            raise OptionsError(f"{name} is not for `fix` (it prints a diff or writes files)")
+    options = parse_scan_arguments([a for a in argv if a != "--diff"])
     if options.outputs != ("cli",) or options.output_file_path or options.soft_fail or options.soft_fail_on \
             or options.hard_fail_on:  # set from a --config-file
-        raise BadInput("the config file sets output options, which are not for `fix` (it prints a diff or writes files)")
+        raise OptionsError("the config file sets output options, which are not for `fix` "
+                           "(it prints a diff or writes files)")
     if not options.directories and not options.files:
-        raise BadInput("give the folders (-d DIR) or files (-f FILE) to fix")
-    for path, exists, what in [(d, os.path.isdir, "folder") for d in options.directories] + \
-            [(f, os.path.exists, "file") for f in options.files]:
-        if not exists(path):
-            raise BadInput(f"no such {what}: {path}")
+        raise OptionsError("give the folders (-d DIR) or files (-f FILE) to fix")
+    if options.missing():  # as the scan: a renamed folder must not turn the fix into one of nothing
+        raise OptionsError(f"error: {', '.join(options.missing())}: no such file or directory")
     return options, "--diff" in argv
 
 
@@ -105,16 +86,14 @@ class Scope:
         self.files = {os.path.realpath(f) for f in options.files}
 
     def why_not_written(self, path: str) -> Optional[str]:
-        real = os.path.realpath(path)
-        if real in self.files:
-            return None
-        shown = _display(path)
+        real, shown = os.path.realpath(path), _display(path)
         below = [os.path.relpath(real, folder) for folder in self.folders  # real's path below each folder holding it
                  if real.startswith(folder.rstrip(os.sep) + os.sep)]
+        if real in self.files or (below and not all(".terraform" in relative.split(os.sep) for relative in below)):
+            return None
         if below:
-            return None if not all(".terraform" in relative.split(os.sep) for relative in below) else (
-                f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
-                "fix the module's source, or pass an input in the module block that calls it")
+            return (f"{shown} is a module copy terraform init downloaded (under .terraform/); not edited: "
+                    "fix the module's source, or pass an input in the module block that calls it")
         if os.path.islink(path):
             return f"{shown} is a symlink to a file outside the scanned folders; not edited"
         if real != os.path.abspath(path):
@@ -136,50 +115,30 @@ def _not_fixable(finding: Finding) -> Optional[str]:
     return None if os.path.isfile(_source(finding)) else "the result names no file to edit"
 
 
-def _valid_after(path: str, text: str) -> Optional[str]:
-    """Why the fixed text is not readable any more (then nothing is written). Only the result's syntax
-    is in question, so the fast C parsers check it (json, libyaml's events)."""
-    kind = file_kind(path)
-    try:
-        if kind == "hcl":
-            hcl.parse_body(text, 0, len(text))
-        else:
-            json.loads(text[1:] if text.startswith("\ufeff") else text)
-    except hcl.HclError as exc:
-        return str(exc)
-    except ValueError as exc:
-        if kind == "tf_json":
-            return f"not JSON any more ({exc})"
-        try:
-            for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # YAML, or JSON read as YAML
-                pass
-        except yaml.YAMLError as exc:
-            return f"not YAML any more ({str(exc).splitlines()[0]})"
-    return None
-
-
-def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Outcome:
-    """The edits for every fixable failure, file by file, and what stays failing (with why)."""
-    outcome = Outcome()
+def plan_fixes(failures: Sequence[Finding], minimum: int, scope: Scope) -> Tuple[Remaining, Changed]:
+    """What stays failing (with why), and the files changed to fix every fixable failure."""
+    remaining: Remaining = []
+    changed: Changed = {}
     by_file: Dict[str, Dict[str, List[Finding]]] = {}  # real path -> resource -> its failures
     for finding in failures:
         why = _not_fixable(finding)
         if why:
-            outcome.remaining.append((finding, why))
+            remaining.append((finding, why))
         else:  # two names of one file are one file
             by_file.setdefault(os.path.realpath(_source(finding)), {}).setdefault(finding.resource, []).append(finding)
     for path, failures_in in sorted(by_file.items()):
-        _fix_one_file(path, failures_in, minimum, outcome, scope)
-    return outcome
+        _fix_one_file(path, failures_in, minimum, scope, remaining, changed)
+    return remaining, changed
 
 
-def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, outcome: Outcome, scope: Scope) -> None:
+def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, scope: Scope, remaining: Remaining,
+                  changed: Changed) -> None:
     # a file out of scope is still read, so that a module input or a variable says what to change
     why_not_written = scope.why_not_written(path)
     try:
         before = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        outcome.remaining += [(f, f"the file cannot be read as UTF-8 text ({exc})") for fs in failures.values() for f in fs]
+        remaining += [(f, f"the file cannot be read as UTF-8 text ({exc})") for fs in failures.values() for f in fs]
         return
     fix = file_fixer(path, before)
     fixes = {resource: fix(Target(resource, enable=any(f.check_id == "CKV_PITR_001" for f in found),
@@ -191,11 +150,9 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
     if why_not_written is None and edits:
         try:
             after = apply_edits(before, edits)
-            problem = _valid_after(path, after)
-        except OverlappingEdits as exc:
-            problem = str(exc)
-        if problem:
-            after = before
+            read_for_fixing(path, after)  # the fixed text must read as its format still (else nothing is written)
+        except ValueError as exc:  # OverlappingEdits too
+            after, problem = before, str(exc)
     for resource, resource_fix in fixes.items():
         reasons = "; ".join(resource_fix.unfixable)
         for finding in failures[resource]:
@@ -203,11 +160,11 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, o
                    else reasons or (why_not_written and (scope.why_not_written(_source(finding)) or "not edited"))
                    or ("" if resource_fix.edits else f"nothing the fixer can change was found: {finding.reason}"))
             if why:
-                outcome.remaining.append((finding, why))
+                remaining.append((finding, why))
     if after != before:
-        outcome.changed[path] = (after, [f for found in failures.values() for f in found],
-                                 edits_diff(path, before, edits, label=safe_text(_display(path))),
-                                 [f"{_display(path)}: {edit.description}" for edit in edits])
+        changed[path] = (after, [f for found in failures.values() for f in found],
+                         edits_diff(path, before, edits, label=safe_text(_display(path))),
+                         [f"{_display(path)}: {edit.description}" for edit in edits])
 
 
 def _write(path: str, text: str) -> None:  # as read: a BOM stays, newline="" keeps \r\n
@@ -222,52 +179,44 @@ def _key(finding: Finding) -> Tuple[str, str, str]:
 def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
     policy = load_policy(options.policy_file)
     for line in options.config_lines:
-        err.write(f"{PROG}: {safe_text(line)}\n")
-    outcome = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days,
-                         Scope(options))
-    report = err if diff else out
-    remaining = outcome.remaining
-    written = list(outcome.changed)
-    if diff:
-        out.write("".join(diff_text for _, _, diff_text, _ in outcome.changed.values()))
-    else:
-        why = {_key(f): reason for f, reason in outcome.remaining}
-        for path, (after, fixing, _, _) in outcome.changed.items():
-            try:
+        say(line, err, PROG)
+    remaining, changed = plan_fixes(failures_of(scan(options, policy).findings), policy.core.min_recovery_period_days,
+                                    Scope(options))
+    why = {_key(f): reason for f, reason in remaining}
+    done: List[List[str]] = []  # the edits' lines of each file written (with --diff: shown)
+    for path, (after, fixing, diff_text, lines) in changed.items():
+        try:
+            if not diff:
                 _write(path, after)
-            except OSError as exc:  # the file's failures stay, and say why
-                written.remove(path)
-                why.update({_key(f): f"the file could not be written ({exc.strerror or exc})" for f in fixing})
-                err.write(safe_text(f"{PROG}: {_display(path)}: could not be written ({exc.strerror or exc})") + "\n")
-        for path in written:
-            for line in outcome.changed[path][3]:
-                out.write(safe_text(f"fixed {line}") + "\n")
-        if outcome.changed:
-            # what the files say now, not what the fixer expects: scan again
-            remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
-                         for f in failures_of(scan(options, policy).findings)]
+        except OSError as exc:  # the file's failures stay, and say why
+            why.update({_key(f): f"the file could not be written ({exc.strerror or exc})" for f in fixing})
+            say(f"{_display(path)}: could not be written ({exc.strerror or exc})", err, PROG)
+            continue
+        out.write(diff_text if diff else "".join(safe_text(f"fixed {line}") + "\n" for line in lines))
+        done.append(lines)
+    if changed and not diff:  # what the files say now, not what the fixer expects: scan again
+        remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))
+                     for f in failures_of(scan(options, policy).findings)]
+    report = err if diff else out
     for finding, reason in remaining:
         where = _display(_source(finding)) or finding.path or finding.file_path
         report.write(safe_text(f"not fixed: {finding.check_id} {finding.resource} ({where}): {reason}") + "\n")
-    settings = sum(len(outcome.changed[path][3]) for path in written)
-    report.write(f"{PROG}: {'would fix' if diff else 'fixed'} {settings} setting(s) in {len(written)} file(s); "
+    report.write(f"{PROG}: {'would fix' if diff else 'fixed'} {sum(map(len, done))} setting(s) in {len(done)} file(s); "
                  f"{len(remaining)} failure(s) {'would remain' if diff else 'remain'}\n")
     return 1 if remaining else 0
 
 
-def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
-    argv, out, err = list(sys.argv[1:] if argv is None else argv), out or sys.stdout, err or sys.stderr
+def main(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        out.write(HELP)
+        return 0
     try:
-        arguments = parse_arguments(argv)
-        if arguments is None:
-            out.write(HELP)
-            return 0
-        return run_fix(*arguments, out, err)
-    except (BadInput, PolicyError) as exc:
-        err.write(f"{PROG}: {safe_text(exc)}\n")
+        return run_fix(*parse_arguments(argv), out, err)
+    except (OptionsError, PolicyError) as exc:
+        say(str(exc), err, PROG)
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a one-line message, never a traceback
-        err.write(f"{PROG}: error: internal error: {type(exc).__name__}: {safe_text(exc)}\n")
+        say(f"error: internal error: {type(exc).__name__}: {exc}", err, PROG)
         return 2

@@ -220,8 +220,8 @@ def test_policy_minimum_is_the_target_period(tmp_path) -> None:
 
 @pytest.mark.parametrize("args, message", [
     ((), "give the folders (-d DIR) or files (-f FILE) to fix"),
-    (("-d", "no/such/folder"), "no such folder: no/such/folder"),
-    (("-f", "no-such.yaml"), "no such file: no-such.yaml"),
+    (("-d", "no/such/folder"), "error: no/such/folder: no such file or directory"),
+    (("-f", "no-such.yaml"), "error: no-such.yaml: no such file or directory"),
     (("-d", ".", "-o", "json"), "-o is not for `fix`"),
     (("-d", ".", "--output-file-path", "out"), "--output-file-path is not for `fix`"),
     (("-d", ".", "--soft-fail"), "--soft-fail is not for `fix`"),

@@ -467,7 +467,7 @@ def _tf_json_tables(n: int) -> str:
 MANY_TABLES = [("template.yaml", _yaml_tables, "checkov_pitr.domain.fixer.cloudformation", "compose_yaml"),
                ("template.json", _json_tables, "checkov_pitr.domain.fixer.cloudformation", "parse_json"),
                ("main.tf", _hcl_tables, "checkov_pitr.domain.fixer.hcl", "parse_body"),
-               ("main.tf.json", _tf_json_tables, "checkov_pitr.domain.fixer.tfjson", "parse_json")]
+               ("main.tf.json", _tf_json_tables, "checkov_pitr.domain.fixer.hcl", "parse_json")]
 
 
 def _count_calls(monkeypatch, module_name: str, name: str, counter: Counter) -> None:
@@ -500,8 +500,8 @@ def test_fix_parses_each_file_once_whatever_its_number_of_tables(name, write, mo
             process = run_pitr("fix", "--diff", "-d", str(folder))
         assert process.stdout.count("\n+") >= tables and process.returncode == 0, process.stderr
         counts[tables] = dict(counter)
-    # one parse to fix, and for HCL one more to check the result (JSON and YAML are checked by C parsers)
-    assert counts[3] == counts[60] == {parser: 2 if parser == "parse_body" else 1, "line_starts": 1}
+    # one parse to fix, and one more to check the result
+    assert counts[3] == counts[60] == {parser: 2, "line_starts": 1}
 
 
 def test_sarif_fixes_parse_each_file_once(tmp_path, monkeypatch) -> None:
@@ -541,6 +541,6 @@ def test_the_fixer_imports_no_checkov() -> None:
     import sys
 
     code = ("import sys, checkov_pitr.domain.fixer as f, checkov_pitr.domain.fixer.hcl, "
-            "checkov_pitr.domain.fixer.tfjson, checkov_pitr.domain.fixer.cloudformation; "
+            "checkov_pitr.domain.fixer.cloudformation; "
             "print(any(m == 'checkov' or m.startswith('checkov.') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"

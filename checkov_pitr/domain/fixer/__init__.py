@@ -5,37 +5,26 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from checkov_pitr.domain.fixer.edits import (Edit, FileFix, OverlappingEdits, Target,  # noqa: F401
-                                             apply_edits, edits_diff, line_column, line_starts)
+from checkov_pitr.domain.fixer.edits import (UNREADABLE, Edit, FileFix, Fixer, OverlappingEdits, Target,  # noqa: F401
+                                             apply_edits, distinct, edits_diff, line_column, line_starts)
 from checkov_pitr.domain.fixer.cloudformation import _TemplateFixer
-from checkov_pitr.domain.fixer.hcl import _HclFixer
-from checkov_pitr.domain.fixer.tfjson import _TfJsonFixer
+from checkov_pitr.domain.fixer.hcl import _HclFixer, _TfJsonFixer
 
 
-def file_kind(path: str) -> str:
-    """"hcl", "tf_json" or "cloudformation" (YAML or JSON templates, serverless.yml)."""
+def read_for_fixing(path: str, text: str) -> Fixer:
+    """The text parsed once for fixing, by the fixer of its format (named by `path`). ValueError: not readable."""
     name = path.lower()
-    return "tf_json" if name.endswith((".tf.json", ".tofu.json")) else "hcl" if name.endswith((".tf", ".tofu")) \
-        else "cloudformation"
+    return (_TfJsonFixer if name.endswith((".tf.json", ".tofu.json")) else _HclFixer if name.endswith((".tf", ".tofu"))
+            else _TemplateFixer)(path, text)  # (templates: YAML or JSON, serverless.yml)
 
 
 def file_fixer(path: str, text: str) -> Callable[[Target], FileFix]:
-    """The text parsed once for fixing: a function giving each target's `FileFix`. A file (or an HCL
-    body in it) that cannot be read makes the target unfixable, with why."""
-    fixers = {"hcl": _HclFixer, "tf_json": _TfJsonFixer, "cloudformation": _TemplateFixer}
+    """A function giving each target's `FileFix`. A file that cannot be read makes every target unfixable, with why."""
     try:
-        fixer: Any = fixers[file_kind(path)](path, text)
+        return read_for_fixing(path, text).fix
     except ValueError as exc:  # unreadable YAML / JSON, HclError
-        fixer = exc
-
-    def fix(target: Target) -> FileFix:
-        try:
-            if isinstance(fixer, ValueError):
-                raise fixer
-            return fixer.fix(target)
-        except ValueError as exc:
-            return FileFix(unfixable=[f"{path}: could not be read for fixing ({exc})"])
-    return fix
+        why = UNREADABLE.format(path=path, error=exc)
+    return lambda target: FileFix(unfixable=[why])
 
 
 def fix_text(path: str, text: str, targets: Sequence[Target]) -> FileFix:
@@ -68,14 +57,9 @@ def sarif_fix(cache: FixCache, path: str, resource: str, check_id: str, minimum:
     found = cache[os.path.abspath(path)]
     edits = found[1](Target(resource, enable=check_id == "CKV_PITR_001", period=check_id == "CKV_PITR_002",
                             minimum=minimum)).edits if found else []
-    if not edits:
-        return []
     replacements = [{"deletedRegion": dict(zip(("startLine", "startColumn", "endLine", "endColumn"),
                                                line_column(found[0], edit.start) + line_column(found[0], edit.end))),
                      "insertedContent": {"text": edit.replacement}}
                     for edit in sorted(edits, key=lambda e: (e.start, e.end))]
-    descriptions = dict.fromkeys(edit.description for edit in edits if edit.description)
-    return [{
-        "description": {"text": "; ".join(descriptions) or "Turn on point-in-time recovery"},
-        "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}],
-    }]
+    return [{"description": {"text": "; ".join(dict.fromkeys(edit.description for edit in edits))},
+             "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}]}] if edits else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from checkov_pitr.domain.core import CFN_GLOBAL_TABLE as GLOBAL_TABLE, SAM_SIMPLE_TABLE as SIMPLE_TABLE
-from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target
+from checkov_pitr.domain.fixer.edits import Edit, Fixer, Target, what_to_change
 from checkov_pitr.domain.fixer.writer import TreeWriter, yaml_flow
 from checkov_pitr.domain.readers.yaml_loader import LoadError, Node, intrinsic, load_positions
 from checkov_pitr.rule import FIX_TEMPLATES as T
@@ -39,20 +39,6 @@ def dependency(node: Node) -> Optional[Tuple[str, str]]:
         first = value.items[0] if value.kind == "seq" and value.items else None
         return "if", str(first.value if first is not None and first.kind == "scalar" else "?")
     return ("intrinsic", name) if name.startswith("Fn::") or name == "Condition" else None
-
-
-_WHAT_TO_CHANGE = {  # by dependency kind; "intrinsic" (Fn::GetAtt, ...) is the default
-    "parameter": "{setting} comes from parameter {name}: set Parameters.{name}.Default to {want} "
-                 "(and pass {want} wherever the stack is deployed)",
-    "if": "{setting} is an Fn::If on condition {name}: set {want} in every branch",
-    "novalue": "{setting} is Ref AWS::NoValue (an Fn::If branch?): write {want} there",
-    "serverless": "{setting} comes from the serverless variable {name}: make it resolve to {want}",
-}
-
-
-def _what_to_change(found: Tuple[str, str], setting: str, want: str) -> str:
-    template = _WHAT_TO_CHANGE.get(found[0], "{setting} comes from {name}: replace it with {want}")
-    return template.format(setting=setting, name=found[1], want=want)
 
 
 def literal_true(node: Node) -> bool:
@@ -95,6 +81,10 @@ class TreeSyntax:
     def set(self, node: Node, value: Any, description: str) -> Edit:
         return self.writer.set_scalar(node, value, description)
 
+    def string(self, node: Node) -> Optional[str]:  # a literal string (no tag, no `${...}`)
+        return node.value if node.kind == "scalar" and node.tag is None and isinstance(node.value, str) \
+            and "${" not in node.value else None
+
     def insert(self, owner: Node, key: str, value: Any, description: str) -> Edit:  # a `key:` with no value gets one
         insert = self.writer.fill_empty if owner.get(key) is not None else self.writer.insert_pair
         return insert(owner, key, value, description)
@@ -104,7 +94,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
     qualified_flag = False
 
     def __init__(self, path: str, text: str) -> None:
-        self.path, self.text = path, text
+        self.path = path  # (the text is the writer's)
         root = None
         if path.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n").startswith("{"):
             try:
@@ -122,8 +112,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
                 if key.kind == "scalar":
                     self.written.setdefault(key.value, []).append(value)
 
-    def fix(self, target: Target) -> FileFix:
-        self.result, self.target = FileFix(), target
+    def fix_target(self, target: Target) -> None:
         rtype, _, logical_id = target.resource.partition(".")
         matches = self.written.get(logical_id, [])
         resource = matches[-1] if matches else None
@@ -140,7 +129,6 @@ class _TemplateFixer(TreeSyntax, Fixer):
             self.note(f"its Type is not {rtype} in this file: nothing to fix here", logical_id)
         else:
             self._fix_resource(resource, rtype, logical_id)
-        return self.result
 
     def _fix_resource(self, resource: Node, rtype: str, logical_id: str) -> None:
         properties = resource.get("Properties")
@@ -148,7 +136,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
         fallback = _at(self.root, "Globals", "SimpleTable", T.cfn_spec) if rtype == SIMPLE_TABLE else None
         found = dependency(properties) if properties is not None else None
         if found or (properties is not None and (properties.kind != "map" or properties.shared)):
-            self.note(_what_to_change(found, "Properties", "a mapping with PITR enabled") if found
+            self.note(what_to_change("Properties", found, "a mapping with PITR enabled") if found
                       else "Properties is not a plain mapping in this file: set PITR by hand", logical_id)
         elif rtype == GLOBAL_TABLE:
             self._fix_replicas(logical_id, properties)
@@ -178,18 +166,15 @@ class _TemplateFixer(TreeSyntax, Fixer):
             return self.note("no Replicas to read: add Replicas, each with PointInTimeRecoverySpecification", logical_id)
         found = dependency(replicas)
         if found or replicas.kind != "seq":
-            return self.note(_what_to_change(found, "Replicas", "replicas with PITR enabled") if found
+            return self.note(what_to_change("Replicas", found, "replicas with PITR enabled") if found
                              else "Replicas is not a list", logical_id)
         for index, replica in enumerate(replicas.items, start=1):
-            region = replica.get("Region")
-            name = region.value if region is not None and region.kind == "scalar" and region.tag is None and \
-                isinstance(region.value, str) and "${" not in region.value else f"#{index}"
-            label = f"replica {name} of {logical_id}"
+            label = f"replica {self.string_at(replica, 'Region') or f'#{index}'} of {logical_id}"
             found = dependency(replica)
             if found or replica.kind != "map" or replica.shared:
                 flag = _at(replica, T.cfn_spec, T.cfn_enabled)
                 if found or flag is None or not literal_true(flag):
-                    self.note(_what_to_change(found, "the replica", "a replica with PITR enabled") if found
+                    self.note(what_to_change("the replica", found, "a replica with PITR enabled") if found
                               else "not a plain mapping in this file", label)
             else:
                 self.spec(replica, T.cfn_spec, T.cfn_enabled, T.cfn_period, label)
@@ -215,7 +200,7 @@ class _TemplateFixer(TreeSyntax, Fixer):
     def why_not(self, node: Node, setting: str, value: Any) -> Optional[str]:
         found, shown = dependency(node), yaml_flow(value)
         if found:  # (a period: at least the minimum)
-            return _what_to_change(found, setting, shown if isinstance(value, (bool, dict)) else f"at least {shown}")
+            return what_to_change(setting, found, shown if isinstance(value, (bool, dict)) else f"at least {shown}")
         if isinstance(value, dict):
             return f"{setting} is a YAML anchor or alias shared with other places: set PITR there by hand" \
                 if node.shared else f"{setting} is not a mapping: write {shown}"

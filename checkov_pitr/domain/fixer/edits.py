@@ -45,13 +45,47 @@ class OverlappingEdits(ValueError):
     pass
 
 
+UNREADABLE = "{path}: could not be read for fixing ({error})"
+
+
+# what to change instead of a value that is not written literally, by where it comes from (templates and Terraform)
+_WHAT_TO_CHANGE = {
+    "parameter": "comes from parameter {name}: set Parameters.{name}.Default to {want} (and pass {want} wherever the "
+                 "stack is deployed)",
+    "if": "is an Fn::If on condition {name}: set {want} in every branch",
+    "novalue": "is Ref AWS::NoValue (an Fn::If branch?): write {want} there",
+    "serverless": "comes from the serverless variable {name}: make it resolve to {want}",
+    "intrinsic": "comes from {name}: replace it with {want}",
+    "var": 'is {shown}: set the default of variable "{name}" to {want}, or pass {name} = {want} (.tfvars or -var)',
+    "input": 'is {shown}, an input of {caller}: set {name} = {want} in the module "{module}" block that calls it '
+             "(not in the module, which every caller shares)",
+    "local": "is {shown}: set local.{name} to {want}",
+    "each": "is {shown}: set it to {want} in the for_each / count values",
+    "module": "is {shown}, an output of module.{name}: make that output {want}",
+}
+
+
+def what_to_change(setting: str, source: Tuple[str, str], want: str, shown: str = "", **names: str) -> str:
+    """source: (kind, name) of where the value comes from; shown: the value as written (default: the name)."""
+    template = _WHAT_TO_CHANGE.get(source[0], "is {shown}: make it {want}")
+    return f"{setting} " + template.format(name=source[1], want=want, shown=shown or source[1], **names)
+
+
 class Fixer:
     """Which edits turn PITR on in one resource. An owner is a mapping, block or object, an entry a value or block
-    in it; a syntax reads (get, objects, is_true, days, why_not: what to change instead of an entry that is not a
-    literal) and writes (set, insert)."""
+    in it; a syntax reads (get, objects, is_true, days, string, why_not: what to change instead of an entry that is
+    not a literal) and writes (set, insert)."""
 
-    path = ""
     qualified_flag = True  # messages name the flag `block.flag` (Terraform) or alone (CloudFormation)
+
+    def fix(self, target: Target) -> FileFix:
+        """The target's edits and what stays unfixable (each syntax's fix_target decides them)."""
+        self.result, self.target = FileFix(), target
+        try:
+            self.fix_target(target)
+        except ValueError as exc:  # an HCL body in the file that cannot be read
+            return FileFix(unfixable=[UNREADABLE.format(path=self.path, error=exc)])
+        return self.result
 
     def note(self, reason: str, label: str) -> None:
         self.result.unfixable.append(f"{label}: {reason}")
@@ -62,21 +96,23 @@ class Fixer:
     def is_null(self, entry: Any) -> bool:  # (a YAML `key:` with no value is filled, as if absent)
         return False
 
+    def string_at(self, owner: Any, key: str) -> Optional[str]:  # key's value in owner, a literal string
+        found = self.get(owner, key)
+        return self.string(found[-1]) if found else None
+
     def spec(self, owner: Any, key: str, enabled_key: str, period_key: str, label: str) -> None:
         """PITR's block or object turned on, and its period raised, where they are literal."""
         problem = self.shape_problem(owner, key)
         found = [entry for entry in self.get(owner, key) if not self.is_null(entry)]
-        if problem or not found:
-            if problem:
-                return self.note(problem, label)
+        if not problem and not found:
             if self.target.enable:
                 self.result.edits.append(self.insert(owner, key, {enabled_key: True},
                                                      T.enable_description.format(label=label)))
             return None
         specs = [spec for entry in found for spec in self.objects(entry)]
-        problem = ((self.why_not(found[-1], key, {enabled_key: True}) if not specs else None)
-                   or f"{key} is not one object: keep one, with {enabled_key} = true") if len(specs) != 1 \
-            else self.shape_problem(specs[0], enabled_key)
+        problem = problem or (((self.why_not(found[-1], key, {enabled_key: True}) if not specs else None)
+                               or f"{key} is not one object: keep one, with {enabled_key} = true") if len(specs) != 1
+                              else self.shape_problem(specs[0], enabled_key))
         if problem:
             return self.note(problem, label)
         newly_on = self.turn_on(specs[0], enabled_key, f"{key}.{enabled_key}" if self.qualified_flag else enabled_key,
@@ -170,13 +206,10 @@ def edits_diff(path: str, before: str, edits: Iterable[Edit], label: Optional[st
     the text: only the lines the edits touch are compared, the rest is known to be equal."""
     starts, a = line_starts(before), _lines(before)
     count = len(a)
-
-    def line_of(offset: int) -> int:
-        return min(bisect.bisect_right(starts, offset) - 1, count)
-
     regions: List[List[Any]] = []  # [first line, end line (exclusive), edits]
     for edit in _ordered(edits):
-        first, end = line_of(edit.start), min(line_of(edit.end) + 1, count)
+        first, last = (min(bisect.bisect_right(starts, offset) - 1, count) for offset in (edit.start, edit.end))
+        end = min(last + 1, count)
         if regions and first <= regions[-1][1]:
             regions[-1][1] = max(regions[-1][1], end)
             regions[-1][2].append(edit)

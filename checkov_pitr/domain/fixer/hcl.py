@@ -1,16 +1,18 @@
-"""Terraform's PITR edits: `TerraformFixer` says what to change; `_HclFixer` (on the reader's HCL scanner)
-and tfjson._TfJsonFixer read and write. Only literals are edited, else the reason says what to change."""
+"""Terraform's PITR edits: `TerraformFixer` says what to change; `_HclFixer` (on the reader's HCL scanner) and
+`_TfJsonFixer` (.tf.json / .tofu.json, on the JSON position tree) read and write. Only literals are edited (in JSON,
+strings with `${...}` are expressions), else the reason says what to change."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
-from checkov_pitr.domain.fixer.edits import Edit, FileFix, Fixer, Target
-from checkov_pitr.domain.fixer.writer import leading_space, line_start, newline_of
+from checkov_pitr.domain.fixer.cloudformation import Node, TreeSyntax, literal_true, parse_json
+from checkov_pitr.domain.fixer.edits import Edit, Fixer, Target, what_to_change
+from checkov_pitr.domain.fixer.writer import TreeWriter, leading_space, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
 from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
-from checkov_pitr.domain.readers.terraform_eval import HclError, Item, expression_end, matching_close, parse_body, skip_blank  # noqa: F401
+from checkov_pitr.domain.readers.terraform_eval import Item, expression_end, matching_close, parse_body, skip_blank
 from checkov_pitr.rule import FIX_TEMPLATES as T
 
 _LITERAL = re.compile(r'(?:true|false|null|-?\d+(?:\.\d+)?|"[^"$%\\]*")\Z')
@@ -22,32 +24,11 @@ def literal(text: str) -> Optional[str]:
     return text.strip() if _LITERAL.match(text.strip()) else None
 
 
-def what_to_change(expression: str, setting: str, want: str, modules: Sequence[str]) -> str:
-    expression = " ".join(expression.split())
-    match = _REFERENCE.search(expression)
-    if match and match.group(1) == "var":
-        variable = match.group(2)
-        if modules:
-            caller = ".".join(f"module.{m}" for m in modules)
-            return (f"{setting} is {expression}, an input of {caller}: set {variable} = {want} in the "
-                    f'module "{modules[-1]}" block that calls it (not in the module, which every caller shares)')
-        return (f'{setting} is {expression}: set the default of variable "{variable}" to {want}, or pass '
-                f"{variable} = {want} (.tfvars or -var)")
-    if match and match.group(1) == "local":
-        return f"{setting} is {expression}: set local.{match.group(2)} to {want}"
-    if match and match.group(1) in ("each", "count"):
-        return f"{setting} is {expression}: set it to {want} in the for_each / count values"
-    if match and match.group(1) == "module":
-        return f"{setting} is {expression}, an output of module.{match.group(2)}: make that output {want}"
-    return f"{setting} is {expression}: make it {want}"
-
-
 class TerraformFixer(Fixer):
     """What to change in a Terraform resource; the syntax also gives resource, expression (a non-literal's
-    text), string, replica_blocks and list_items (None: not a list)."""
+    text), replica_blocks and list_items (None: not a list)."""
 
-    def fix(self, target: Target) -> FileFix:
-        self.result, self.target = FileFix(), target
+    def fix_target(self, target: Target) -> None:
         address = parse_address(target.resource)
         self.modules = address.modules if address else ()
         rtype = address.type if address and address.mode == "managed" else ""
@@ -56,13 +37,12 @@ class TerraformFixer(Fixer):
             rtype = target.resource_type or (written[-1] if written else "")
         config = self.resource(rtype, address.name) if rtype else None
         if config is None:
-            self.note(f"not written in {self.path} as a resource: set PITR where it is written", target.resource)
-            return self.result
+            return self.note(f"not written in {self.path} as a resource: set PITR where it is written", target.resource)
         label = f"{rtype}.{address.name}" if address.type == "resource" else target.resource
         if rtype == "aws_dynamodb_table":
             self.spec(config, T.tf_block, T.tf_enabled, T.tf_period, label)
             for index, (replica, dynamic) in enumerate(self.replica_blocks(config) if target.enable else [], start=1):
-                name = self._string(replica, "region_name") or f"#{index}"
+                name = self.string_at(replica, "region_name") or f"#{index}"
                 replica_label = f'dynamic "replica" of {label}' if dynamic else f"replica {name} of {label}"
                 self.turn_on(replica, T.tf_replica, T.tf_replica, replica_label)
         elif rtype == "aws_dynamodb_table_replica" and target.enable:
@@ -71,32 +51,34 @@ class TerraformFixer(Fixer):
             self.spec(config, T.awscc_spec, T.awscc_enabled, T.awscc_period, label)
         elif rtype == "awscc_dynamodb_global_table":
             self._global_replicas(config, label)
-        return self.result
-
-    def _string(self, owner: Any, key: str) -> Optional[str]:
-        found = self.get(owner, key)
-        return self.string(found[-1]) if found else None
 
     def why_not(self, entry: Any, setting: str, value: Any) -> Optional[str]:
         expression, flag = self.expression(entry), next(iter(value)) if isinstance(value, dict) else None
         want = f"{{ {flag} = true }}" if flag else "true" if value is True else str(value)
-        return None if expression is None else what_to_change(expression, setting, want, self.modules)
+        return None if expression is None else self._what_to_change(expression, setting, want)
+
+    def _what_to_change(self, expression: str, setting: str, want: str) -> str:
+        shown = " ".join(expression.split())
+        match = _REFERENCE.search(shown)
+        kind, name = match.groups() if match else ("", shown)
+        kind = "input" if kind == "var" and self.modules else "each" if kind == "count" else kind
+        return what_to_change(setting, (kind, name), want, shown, module=self.modules[-1] if self.modules else "",
+                              caller=".".join(f"module.{m}" for m in self.modules))
 
     def _global_replicas(self, config: Any, label: str) -> None:
         found = self.get(config, T.awscc_replicas)
         items = self.list_items(found[-1]) if found else None
         if items is None:
             expression = self.expression(found[-1]) if found else None
-            return self.note(what_to_change(expression, T.awscc_replicas, "a list of replicas with PITR enabled",
-                                            self.modules) if expression
-                             else f"no {T.awscc_replicas} list to read: add {T.awscc_replicas}, each with {T.awscc_spec}",
-                             label)
+            return self.note(self._what_to_change(expression, T.awscc_replicas, "a list of replicas with PITR enabled")
+                             if expression else f"no {T.awscc_replicas} list to read: add {T.awscc_replicas}, each "
+                             f"with {T.awscc_spec}", label)
         for index, item in enumerate(items, start=1):
             if isinstance(item, str):
-                self.note(what_to_change(item, "the replica", "an object with PITR enabled", self.modules),
+                self.note(self._what_to_change(item, "the replica", "an object with PITR enabled"),
                           f"replica #{index} of {label}")
             else:
-                name = self._string(item, "region") or f"#{index}"
+                name = self.string_at(item, "region") or f"#{index}"
                 self.spec(item, T.awscc_spec, T.awscc_enabled, T.awscc_period, f"replica {name} of {label}")
 
 
@@ -192,14 +174,10 @@ class _HclFixer(TerraformFixer):
         text, close = self.text, matching_close(self.text, item.value_start)
         items: List[Union[_Body, str]] = []
         i = skip_blank(text, item.value_start + 1, close, commas=True)
-        while i < close:
-            if text.startswith("{", i):
-                element = self._object(i, i)
-                items.append(element)
-                end = element.close + 1
-            else:
-                end = expression_end(text, i, close, commas=True)
-                items.append(text[i:end])
+        while i < close:  # an object literal is an element to fix; any other element is an expression's text
+            element = self._object(i, i) if text.startswith("{", i) else None
+            end = element.close + 1 if element else expression_end(text, i, close, commas=True)
+            items.append(element or text[i:end])
             i = skip_blank(text, end, close, commas=True)
         return items
 
@@ -241,3 +219,36 @@ class _HclFixer(TerraformFixer):
         if newline >= 0:  # the body goes on after the last item's line (or the opening brace's)
             return Edit(newline + 1, newline + 1, (nl if blank_before else "") + body + nl, description)
         return Edit(after, owner.close, nl + body + nl + leading_space(text, owner.start), description)
+
+
+def _objects(node: Optional[Node]) -> List[Node]:
+    """.tf.json allows an object or a list of objects at each level."""
+    return [] if node is None else [node] if node.kind == "map" else [item for item in node.items if item.kind == "map"]
+
+
+class _TfJsonFixer(TreeSyntax, TerraformFixer):
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.root = parse_json(text)
+        self.writer = TreeWriter(text, self.root, "json")
+        # (type, name) -> the resource's (last) configuration object, indexed once for every table
+        self.configs: Dict[Tuple[Any, Any], Node] = {
+            (type_key.value, name_key.value): config for top in _objects(self.root)
+            for resources in _objects(top.get("resource")) for type_key, of_types in resources.pairs
+            for of_type in _objects(of_types) for name_key, configs in of_type.pairs for config in _objects(configs)}
+
+    def resource(self, rtype: str, name: str) -> Optional[Node]:
+        return self.configs.get((rtype, name))
+
+    objects = staticmethod(_objects)
+    is_true = staticmethod(literal_true)
+
+    def expression(self, node: Node) -> Optional[str]:
+        return node.value if node.kind == "scalar" and isinstance(node.value, str) and "${" in node.value else None
+
+    def replica_blocks(self, owner: Node) -> List[Tuple[Node, bool]]:
+        return [(replica, False) for replica in _objects(owner.get("replica"))]
+
+    def list_items(self, node: Node) -> Optional[List[Union[Node, str]]]:
+        return [item if item.kind == "map" else str(item.value if item.kind == "scalar" else "a list")
+                for item in node.items] if node.kind == "seq" else None

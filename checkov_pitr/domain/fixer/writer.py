@@ -44,18 +44,13 @@ def yaml_block_lines(key: str, value: Any, column: int, step: int) -> List[str]:
     return [" " * column + f"{key}: {yaml_flow(value)}"]
 
 
-def json_compact(value: Any, separator: str = ": ") -> str:
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{json.dumps(k)}{separator}{json_compact(v, separator)}" for k, v in value.items()) + "}"
+def json_text(value: Any, separator: str = ": ", indent: str = "", step: str = "", nl: str = "") -> str:
+    """`value` as JSON on one line; with `nl`, an object's members each on its line (`indent`: the object's line's)."""
+    if isinstance(value, Mapping) and (value or not nl):
+        members = [f"{indent}{step}{json.dumps(k)}{separator}{json_text(v, separator, indent + step, step, nl)}"
+                   for k, v in value.items()]
+        return "{" + nl + ("," + (nl or " ")).join(members) + nl + indent + "}"
     return json.dumps(value)
-
-
-def json_multiline(value: Any, indent: str, step: str, separator: str, nl: str) -> str:
-    if isinstance(value, Mapping) and value:
-        inner = [f"{indent}{step}{json.dumps(k)}{separator}{json_multiline(v, indent + step, step, separator, nl)}"
-                 for k, v in value.items()]
-        return "{" + nl + ("," + nl).join(inner) + nl + indent + "}"
-    return json_compact(value, separator)
 
 
 def yaml_step(root: Node) -> int:
@@ -88,7 +83,7 @@ class TreeWriter:
     # --- values ---------------------------------------------------------------------------------
     def set_scalar(self, node: Node, value: Any, description: str) -> Edit:
         if self.fmt == "json":
-            return Edit(node.start, node.end, json_compact(value), description)
+            return Edit(node.start, node.end, json_text(value), description)
         space = "" if node.end > node.start else " "  # `key:` with nothing after it needs the space YAML requires
         return Edit(node.start, node.end, space + yaml_flow(value), description)
 
@@ -96,13 +91,12 @@ class TreeWriter:
         """`name:` with nothing after it (YAML), or `name: ~` / null, in `mapping`: give it `value`."""
         key, value_node = mapping.key_node(name), mapping.get(name)
         assert key is not None and value_node is not None
-        if self.fmt == "yaml" and not self.text[value_node.start:value_node.end].strip():
+        empty = self.fmt == "yaml" and not self.text[value_node.start:value_node.end].strip()
+        if empty and isinstance(value, Mapping) and not mapping.flow:  # (YAML has no block inside a flow collection)
             position = line_end(self.text, key.end)
-            if isinstance(value, Mapping) and not mapping.flow:  # (YAML has no block inside a flow collection)
-                lines = yaml_block_lines("", value, key.column, self.step)[1:]  # the key's own line dropped
-                return Edit(position, position, self.nl + self.nl.join(lines), description)
-            return Edit(value_node.end, value_node.end, " " + yaml_flow(value), description)
-        return self.set_scalar(value_node, value, description)
+            lines = yaml_block_lines("", value, key.column, self.step)[1:]  # the key's own line dropped
+            return Edit(position, position, self.nl + self.nl.join(lines), description)
+        return self.set_scalar(value_node, value, description)  # (which gives an empty `name:` its space)
 
     # --- keys -----------------------------------------------------------------------------------
     def insert_pair(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
@@ -144,7 +138,7 @@ class TreeWriter:
     def _json_insert(self, mapping: Node, key: str, value: Any, description: str) -> Edit:
         text = self.text
         if not mapping.pairs:
-            return self._flow_insert(mapping, f"{json.dumps(key)}: {json_compact(value)}", description)
+            return self._flow_insert(mapping, f"{json.dumps(key)}: {json_text(value)}", description)
         first_key, first_value = mapping.pairs[0]
         separator = text[first_key.end:first_value.start]
         separator = ": " if "\n" in separator or ":" not in separator else separator
@@ -154,7 +148,7 @@ class TreeWriter:
             parent = leading_space(text, mapping.start)
             step = indent[len(parent):] if indent.startswith(parent) and len(indent) > len(parent) else (
                 "\t" if "\t" in indent else "  ")
-            entry = f"{indent}{json.dumps(key)}{separator}{json_multiline(value, indent, step, separator, self.nl)},"
+            entry = f"{indent}{json.dumps(key)}{separator}{json_text(value, separator, indent, step, self.nl)},"
             return Edit(start, start, entry + self.nl, description)
         return Edit(first_key.start, first_key.start,
-                    f"{json.dumps(key)}{separator}{json_compact(value, separator)}, ", description)
+                    f"{json.dumps(key)}{separator}{json_text(value, separator)}, ", description)
