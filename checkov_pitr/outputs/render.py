@@ -124,15 +124,13 @@ def _json(reports: Sequence[Report], options: ScanOptions) -> str:
     return json.dumps(output, indent=4, cls=CustomJSONEncoder)
 
 
-def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult,
-           workspace: Optional[str]) -> str:
+def _sarif(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, workspace: Optional[str]) -> str:
     from checkov_pitr.outputs.sarif import PitrSarif
 
     # --repo-root-for-plan-enrichment first: where a plan's Terraform source is looked for
-    roots = list(options.repo_root_for_plan_enrichment) + list(options.directories) + [
-        os.path.dirname(os.path.abspath(f)) for f in options.files]
-    sarif = PitrSarif(list(reports), roots, policy, result.findings, workspace)
-    return json.dumps(sarif.json, cls=CustomJSONEncoder)
+    roots = [*options.repo_root_for_plan_enrichment, *options.directories,
+             *(os.path.dirname(os.path.abspath(f)) for f in options.files)]
+    return json.dumps(PitrSarif(result.findings, roots, policy, workspace).json, cls=CustomJSONEncoder)
 
 
 def _junit(reports: Sequence[Report], options: ScanOptions) -> str:
@@ -175,7 +173,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
     console: List[str] = []
 
     texts = {"cli": lambda: _cli(reports, options, colour), "json": lambda: _json(reports, options),
-             "sarif": lambda: _sarif(reports, options, policy, result, workspace),
+             "sarif": lambda: _sarif(result, options, policy, workspace),
              "junitxml": lambda: _junit(reports, options), "gitlab_sast": lambda: _gitlab(reports),
              "github_failed_only": lambda: "".join(report.print_failed_github_md() for report in reports)}
     for name in options.outputs:
