@@ -38,7 +38,7 @@ def _facts(policy: LoadedPolicy, findings: Sequence[Finding]) -> List[Tuple[str,
                f"{safe_text(f.file_path)}: {excerpt(f.suppress_comment or '', 200)}", f.path, {
                    "resource": safe_text(f.resource), "checkId": f.check_id,
                    "reason": safe_text(f.suppress_comment or "")})
-              for f in findings if f.result == SKIPPED and f.skipped_by_comment]
+              for f in findings if f.result == SKIPPED and f.exemption is None]
     facts += [("warning", "unknown", f"UNKNOWN (policy unresolved: unknown, no result): {safe_text(f.resource)} "
                f"{f.check_id} in {safe_text(f.file_path)}: {safe_text(f.reason)}", f.path,
                {"resource": safe_text(f.resource), "checkId": f.check_id}) for f in findings if f.result == UNKNOWN]
