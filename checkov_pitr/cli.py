@@ -19,9 +19,7 @@ if TYPE_CHECKING:
 
 def checks_dir() -> str:
     """Absolute path of the installed checks folder, for `checkov --external-checks-dir`."""
-    from checkov_pitr import checks
-
-    return os.path.dirname(os.path.abspath(checks.__file__))
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 
 
 def say(message: str, err: TextIO, prog: str = PROG) -> None:
