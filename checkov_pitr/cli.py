@@ -42,18 +42,14 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
         except OSError as exc:
             lines.append(f"warning: {path}: cannot be read ({exc.strerror}); nothing in it was judged")
             continue
-        if not head.strip():
-            why = "empty file"
-        elif b"\0" in head:
-            why = "not text (a binary file?)"
-        elif looks_like_plan(head):
-            why = "a Terraform plan that leaves no DynamoDB table in place (a deleted or forgotten table has no result)"
-        elif path.endswith(".json"):
-            why = "JSON, but neither a Terraform plan nor a CloudFormation template"
-        elif path.endswith((".yaml", ".yml", ".template")):
-            why = "neither a CloudFormation template with a DynamoDB table nor a serverless.yml"
-        else:
-            why = "no DynamoDB table checkov-pitr reads"
+        reasons = ((not head.strip(), "empty file"), (b"\0" in head, "not text (a binary file?)"),
+                   (looks_like_plan(head), "a Terraform plan that leaves no DynamoDB table in place (a deleted or "
+                                           "forgotten table has no result)"),
+                   (path.endswith(".json"), "JSON, but neither a Terraform plan nor a CloudFormation template"),
+                   (path.endswith((".yaml", ".yml", ".template")),
+                    "neither a CloudFormation template with a DynamoDB table nor a serverless.yml"),
+                   (True, "no DynamoDB table checkov-pitr reads"))
+        why = next(why for matched, why in reasons if matched)  # the first that holds
         lines.append(f"warning: {path}: {why}; nothing in it was judged")
     return lines
 
