@@ -86,23 +86,18 @@ class RepositoryPaths:
         self.bases = [os.path.abspath(b) for b in (workspace, cwd or os.getcwd(), *scan_roots) if b]
         self._uris: Dict[str, str] = {}
 
-    def relative(self, path: str) -> str:
-        absolute = os.path.abspath(path)
-        for candidate in (absolute, os.path.realpath(absolute)):
-            for base in self.bases:
-                for root in (base, os.path.realpath(base)):
-                    rel = os.path.relpath(candidate, root)
-                    if rel != os.curdir and rel != os.pardir and not rel.startswith(os.pardir + os.sep) \
-                            and not os.path.isabs(rel):
-                        return rel.replace(os.sep, "/")
-        # outside every root: the file name is all that is not machine-specific
-        return os.path.basename(absolute)
-
     def uri(self, path: str) -> str:
         """Computed once per file, not once per result (realpath and relpath are system calls); the
         name's bytes percent-encoded: a non-UTF-8 byte (a surrogate in the str) is %XX, not a crash."""
         if path not in self._uris:
-            self._uris[path] = quote(self.relative(path).encode("utf-8", "surrogateescape"))
+            absolute = os.path.abspath(path)
+            relative = (os.path.relpath(candidate, root) for candidate in (absolute, os.path.realpath(absolute))
+                        for base in self.bases for root in (base, os.path.realpath(base)))
+            inside = next((rel for rel in relative if rel not in (os.curdir, os.pardir)
+                           and not rel.startswith(os.pardir + os.sep) and not os.path.isabs(rel)), None)
+            # outside every root: the file name is all that is not machine-specific
+            shown = inside.replace(os.sep, "/") if inside else os.path.basename(absolute)
+            self._uris[path] = quote(shown.encode("utf-8", "surrogateescape"))
         return self._uris[path]
 
 
