@@ -185,10 +185,9 @@ class PitrSarif:
                     self.plans[plan_path] = decode_plan_text(handle.read().decode("utf-8-sig", errors="replace")).data
             except (OSError, NotAPlan):
                 self.plans[plan_path] = None
-        plan, place = self.plans[plan_path], None
-        if plan is not None:
-            roots = [os.path.dirname(os.path.abspath(plan_path)), *self.scan_roots, os.getcwd()]
-            place = self.sources.locate(plan, address, roots)
+        plan = self.plans[plan_path]
+        roots = [os.path.dirname(os.path.abspath(plan_path)), *self.scan_roots, os.getcwd()]
+        place = None if plan is None else self.sources.locate(plan, address, roots)
         plan_uri = self.paths.uri(plan_path)
         if place is None:
             return _location(plan_uri, plan_line, plan_line, logical), []
