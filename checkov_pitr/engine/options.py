@@ -139,11 +139,9 @@ def _selected_frameworks(frameworks: Sequence[str], skipped: Sequence[str]) -> T
     for name in chosen + skip:
         if name not in FRAMEWORKS and name not in _OTHER_FRAMEWORKS:
             raise OptionsError(f"--framework {name}: not a checkov framework")
-    if "all" in chosen:
-        chosen = list(FRAMEWORKS)
-    if "terraform" in chosen and "terraform_json" not in chosen:
+    if "terraform" in chosen:
         chosen.append("terraform_json")  # checkov's `terraform` selects .tf.json files too
-    return tuple(f for f in FRAMEWORKS if f in chosen and f not in skip)
+    return tuple(f for f in FRAMEWORKS if ("all" in chosen or f in chosen) and f not in skip)
 
 
 def _outputs(values: Sequence[str]) -> Tuple[str, ...]:

@@ -115,9 +115,7 @@ class PitrSarif:
         rules = [our_rule(meta, severity_name(policy.severity_for(meta.id))) for meta in CHECKS.values()]
         rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
         results: Dict[Tuple[str, str], Dict[str, Any]] = {}
-        for finding in findings:
-            if finding.result != FAILED:
-                continue  # failures only: see the module docstring
+        for finding in (f for f in findings if f.result == FAILED):  # failures only: see the module docstring
             result = self._result(finding, rule_index)
             key = (result["ruleId"], result["partialFingerprints"][FINGERPRINT_KEY])
             # The same finding from the source scan and the plan scan: one alert, and the
