@@ -19,9 +19,7 @@ if TYPE_CHECKING:
 
 def checks_dir() -> str:
     """Absolute path of the installed checks folder, for `checkov --external-checks-dir`."""
-    from checkov_pitr import checks
-
-    return os.path.dirname(os.path.abspath(checks.__file__))
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 
 
 def say(message: str, err: TextIO, prog: str = PROG) -> None:
@@ -44,18 +42,14 @@ def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
         except OSError as exc:
             lines.append(f"warning: {path}: cannot be read ({exc.strerror}); nothing in it was judged")
             continue
-        if not head.strip():
-            why = "empty file"
-        elif b"\0" in head:
-            why = "not text (a binary file?)"
-        elif looks_like_plan(head):
-            why = "a Terraform plan that leaves no DynamoDB table in place (a deleted or forgotten table has no result)"
-        elif path.endswith(".json"):
-            why = "JSON, but neither a Terraform plan nor a CloudFormation template"
-        elif path.endswith((".yaml", ".yml", ".template")):
-            why = "neither a CloudFormation template with a DynamoDB table nor a serverless.yml"
-        else:
-            why = "no DynamoDB table checkov-pitr reads"
+        reasons = ((not head.strip(), "empty file"), (b"\0" in head, "not text (a binary file?)"),
+                   (looks_like_plan(head), "a Terraform plan that leaves no DynamoDB table in place (a deleted or "
+                                           "forgotten table has no result)"),
+                   (path.endswith(".json"), "JSON, but neither a Terraform plan nor a CloudFormation template"),
+                   (path.endswith((".yaml", ".yml", ".template")),
+                    "neither a CloudFormation template with a DynamoDB table nor a serverless.yml"),
+                   (True, "no DynamoDB table checkov-pitr reads"))
+        why = next(why for matched, why in reasons if matched)  # the first that holds
         lines.append(f"warning: {path}: {why}; nothing in it was judged")
     return lines
 
@@ -71,7 +65,8 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     except (OptionsError, PolicyError) as exc:
         say(str(exc), err)
         return 2
-    missing = options.missing()
+    missing = [d for d in options.directories if not os.path.isdir(d)]
+    missing += [f for f in options.files if not os.path.lexists(f)]
     for path in missing:  # a renamed folder must not turn the gate into a scan of nothing
         say(f"error: {path}: no such file or directory", err)
     if missing:

@@ -35,33 +35,22 @@ def _folder(path: str) -> str:
     return os.path.dirname(os.path.abspath(path))
 
 
-@dataclasses.dataclass
-class Repository:
-    """The repository's files, walked once (only when a change needs it) with the scan's skip rules."""
+def choose(changed: Sequence[str], options: ScanOptions, top: str = os.curdir) -> Tuple[List[str], List[str]]:
+    """(the Terraform root folders, absolute; the files judged as themselves) for a commit's changes. The
+    repository is walked with the scan's skip rules only when a change needs it, and once."""
+    from checkov_pitr.domain.readers.serverless import included_files
+    from checkov_pitr.domain.readers.terraform import roots_reading
+    from checkov_pitr.engine.scan import walk
 
-    top: str
-    options: ScanOptions
+    @functools.cache
+    def repository() -> List[str]:
+        return [path for path, _, _ in walk(dataclasses.replace(options, directories=(top,), files=()))]
 
-    @functools.cached_property
-    def files(self) -> List[str]:
-        from checkov_pitr.engine.scan import walk
-
-        return [path for path, _, _ in walk(dataclasses.replace(self.options, directories=(self.top,), files=()))]
-
-    def roots(self, changed: Sequence[str]) -> List[str]:
-        """The Terraform root folders (absolute) that read the folders of the changed Terraform files."""
-        from checkov_pitr.domain.readers.terraform import roots_reading
-
-        terraform = {_folder(p) for p in self.files if is_terraform_file(p)}
-        return roots_reading(terraform, {_folder(p) for p in changed})
-
-    @functools.cached_property
-    def includers(self) -> Dict[str, List[str]]:
+    @functools.cache
+    def includers() -> Dict[str, List[str]]:
         """Real path of an included file -> the serverless files whose `resources` include it."""
-        from checkov_pitr.domain.readers.serverless import included_files
-
         found: Dict[str, List[str]] = {}
-        for path in self.files:
+        for path in repository():
             if os.path.basename(path) in SERVERLESS_NAMES:
                 try:
                     included = included_files(path)
@@ -71,11 +60,10 @@ class Repository:
                     found.setdefault(os.path.realpath(include), []).append(path)
         return found
 
-
-def choose(changed: Sequence[str], repository: Repository) -> Tuple[List[str], List[str]]:
-    """(the Terraform root folders, absolute; the files judged as themselves) for a commit's changes."""
-    terraform = [p for p in changed if is_terraform_file(p)]
-    roots = set(repository.roots(terraform)) if terraform else set()
+    terraform = {_folder(p) for p in changed if is_terraform_file(p)}
+    # the roots that read the changed Terraform files' folders, as the Terraform reader finds them
+    roots = set(roots_reading({_folder(p) for p in repository() if is_terraform_file(p)}, terraform)
+                if terraform else ())
     roots.update(_folder(p) for p in changed if p.endswith(TFVARS_SUFFIXES))
     files: List[str] = []
     for path in changed:
@@ -83,21 +71,14 @@ def choose(changed: Sequence[str], repository: Repository) -> Tuple[List[str], L
         if (is_terraform_file(path) or path.endswith(TFVARS_SUFFIXES)
                 or not (serverless or path.endswith(TEMPLATE_SUFFIXES)) or not os.path.isfile(path)):
             continue
-        including = None if serverless else repository.includers.get(os.path.realpath(path))
+        including = None if serverless else includers().get(os.path.realpath(path))
         if including:
             files.extend(including)
             continue
         raw, _ = read_file_bytes(path, MAX_FILE_BYTES)
         if raw is None or may_hold_tables(path, raw):  # unreadable: the engine says "not judged", and why
             files.append(path)
-    return sorted(roots), list(dict.fromkeys(os.path.relpath(f, repository.top) for f in files))
-
-
-def subfolders_skipped(roots: Sequence[str]) -> Tuple[str, ...]:
-    """--skip-path patterns (checkov's regexes of the joined path) that keep a `-d` walk of each root to
-    the folder itself: its subfolders are modules (the reader follows the calls) or other roots."""
-    return tuple("^" + re.escape(os.path.join(root, name)) + "$"
-                 for root in roots for name in sorted(next(os.walk(root), ("", [], []))[1]))
+    return sorted(roots), list(dict.fromkeys(os.path.relpath(f, top) for f in files))
 
 
 def hook_options(argv: Sequence[str]) -> Tuple[ScanOptions, List[str]]:
@@ -121,7 +102,7 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         say(f"error: {exc}", err, PROG)
         return 2
     try:
-        roots, files = choose(changed, Repository(os.curdir, options))  # pre-commit runs hooks from the top
+        roots, files = choose(changed, options)  # pre-commit runs hooks from the top
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # fail closed, in one line
@@ -137,10 +118,6 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     directories = tuple(os.path.relpath(r) for r in roots)
     chosen = {os.path.realpath(f) for f in files}
 
-    def in_scope(path: str, terraform: bool) -> bool:
-        # a root folder stands for its Terraform only: a template or plan beside it is judged when it changes
-        return terraform or os.path.realpath(path) in chosen
-
     def from_top(finding: "Finding") -> "Finding":  # its file named from the top, with checkov's leading "/"
         shown, reason = reported_path(finding.path, os.curdir), finding.reason
         if finding.table is None and reason.startswith(finding.file_path + ":"):  # "<file>: not judged: ..."
@@ -148,12 +125,18 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
         return dataclasses.replace(finding, file_path=shown, reason=reason)
 
     def narrow(result: "ScanResult") -> None:
-        result.findings = [from_top(f) for f in result.findings if in_scope(f.path, f.framework in TERRAFORM_FRAMEWORKS)]
+        # a root folder stands for its Terraform only: a template or plan beside it is judged when it changes
+        result.findings = [from_top(f) for f in result.findings
+                           if f.framework in TERRAFORM_FRAMEWORKS or os.path.realpath(f.path) in chosen]
         result.warnings = [(path, warning) for path, warning in result.warnings
-                           if in_scope(path, os.path.isdir(path) or is_terraform_file(path))]
+                           if os.path.isdir(path) or is_terraform_file(path) or os.path.realpath(path) in chosen]
 
+    # --skip-path patterns (checkov's regexes of the joined path) that keep a -d walk of each root to the folder
+    # itself: its subfolders are modules (the reader follows the calls) or other roots
+    subfolders = tuple("^" + re.escape(os.path.join(root, name)) + "$"
+                       for root in directories for name in sorted(next(os.walk(root), ("", [], []))[1]))
     scanned = dataclasses.replace(options, directories=directories, files=tuple(files),
-                                  skip_paths=options.skip_paths + subfolders_skipped(directories))
+                                  skip_paths=options.skip_paths + subfolders)
     # no "exemption matched no resource" warnings: a commit's scan is partial
     return scan_and_report(scanned, policy, out, err, narrow=narrow, prog=PROG, stale_exemptions=False)
 

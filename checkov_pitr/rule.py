@@ -165,4 +165,3 @@ class FixTemplates:
 
 
 FIX_TEMPLATES = FixTemplates()
-FIXABLE_CHECKS = ("CKV_PITR_001", "CKV_PITR_002")

@@ -195,8 +195,8 @@ def test_root_folders_walks_up_to_the_callers(tmp_path: Path, monkeypatch: pytes
                      "modules/service/main.tf": 'module "t" {\n  source = "../table"\n  pitr = true\n}\n',
                      "modules/table/main.tf": MODULE, "standalone/main.tf": 'resource "aws_dynamodb_table" "x" {}\n'})
     monkeypatch.chdir(tmp_path)
-    repository = precommit.Repository(os.curdir, engine_options.ScanOptions())
-    roots = repository.roots(["modules/table/main.tf", "standalone/main.tf"])
+    roots, files = precommit.choose(["modules/table/main.tf", "standalone/main.tf"], engine_options.ScanOptions())
+    assert files == []
     assert roots == sorted(str(tmp_path / f) for f in ("live/dev", "live/prod", "standalone"))
 
 

@@ -532,8 +532,7 @@ def checks(tmp_path_factory: pytest.TempPathFactory):
     old_cwd, old_env = os.getcwd(), os.environ.pop(policy.POLICY_ENV, None)
     os.chdir(home)
     try:
-        cfn_001, cfn_002 = adapter.cloudformation_checks()
-        tf_001, tf_002, tf_003 = adapter.terraform_checks()
+        cfn_001, cfn_002, tf_001, tf_002, tf_003 = adapter.all_checks()
         yield {"cfn": (cfn_001, cfn_002), "tf": (tf_001, tf_002), "plan": tf_003, "home": home}
     finally:
         os.chdir(old_cwd)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import types
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import unquote
@@ -276,21 +275,21 @@ def test_fingerprints_and_uris_are_stable_across_runs(scan, plan_local_again: Sc
 
 # --- in process: the builder on its own -------------------------------------------------------
 
-def _record(**fields: Any) -> Any:
-    base = dict(check_id="CKV_PITR_001", check_name=CHECKS["CKV_PITR_001"].name, severity="HIGH", details=[],
-                resource="aws_dynamodb_table.t", file_path="/x", file_abs_path="/nowhere/x", file_line_range=[0, 0],
-                guideline=None, description=None, short_description=None)
+def _finding(**fields: Any) -> Any:
+    from checkov_pitr.engine.scan import FAILED, Finding
+
+    base = dict(check_id="CKV_PITR_001", result=FAILED, framework="cloudformation", resource="aws_dynamodb_table.t",
+                path="/nowhere/x", file_path="/x", lines=(0, 0), reason="", severity="HIGH")
     base.update(fields)
-    return types.SimpleNamespace(**base)
+    return Finding(**base)
 
 
-def _build(records: List[Any], check_type: str) -> Dict[str, Any]:
+def _build(findings: List[Any]) -> Dict[str, Any]:
     from checkov_pitr.outputs.sarif import PitrSarif
 
     from checkov_pitr.domain.policy import load_policy
 
-    report = types.SimpleNamespace(check_type=check_type, failed_checks=records, skipped_checks=[], parsing_errors=[])
-    return PitrSarif([report], [], load_policy(None)).json
+    return PitrSarif(findings, [], load_policy(None)).json
 
 
 def test_a_plan_finding_without_a_source_on_disk_points_at_its_line_in_the_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -306,13 +305,13 @@ def test_a_plan_finding_without_a_source_on_disk_points_at_its_line_in_the_plan(
     plan_path.write_text(json.dumps(plan, indent=2), encoding="utf-8")
     expected = line_of(plan_path, f'"address": {json.dumps(address)}')
     # the record's line is the plan reader's line of the address (a registry module: no source place)
-    document = _build([_record(resource=address, file_abs_path=str(plan_path), file_line_range=[expected, expected])],
-                      "terraform_plan")
+    document = _build([_finding(resource=address, path=str(plan_path), lines=(expected, expected),
+                                framework="terraform_plan")])
     location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "plans/tfplan.json"
     assert location["region"] == {"startLine": expected, "endLine": expected}
     # an unreadable plan still gives a place: its file, line 1
-    document = _build([_record(resource=address, file_abs_path=str(tmp_path / "gone.json"))], "terraform_plan")
+    document = _build([_finding(resource=address, path=str(tmp_path / "gone.json"), framework="terraform_plan")])
     assert document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
 
 
@@ -320,7 +319,7 @@ def test_line_0_from_checkov_becomes_line_1_and_paths_outside_every_root_lose_th
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
-    document = _build([_record(details=["t: off"], file_abs_path="/elsewhere/deep/template.yaml")], "cloudformation")
+    document = _build([_finding(reason="t: off", path="/elsewhere/deep/template.yaml")])
     item = document["runs"][0]["results"][0]
     location = item["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "template.yaml"
@@ -342,14 +341,13 @@ def test_repository_paths_prefer_the_workspace(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("given, name", [
-    ("CRITICAL", "CRITICAL"), ("HIGH", "HIGH"), ("IMPORTANT", "HIGH"), ("MEDIUM", "MEDIUM"), ("MODERATE", "MEDIUM"),
-    ("LOW", "LOW"), ("INFO", "LOW"), (None, "MEDIUM"), ("odd", "MEDIUM"),
+    ("CRITICAL", "CRITICAL"), ("HIGH", "HIGH"), ("MEDIUM", "MEDIUM"), ("LOW", "LOW"), ("INFO", "LOW"),
 ])
 def test_severity_names_and_their_scores(given, name: str) -> None:
-    from checkov_pitr.outputs.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY, severity_name
+    from checkov_pitr.outputs.sarif import LEVEL as SARIF_LEVEL, SECURITY_SEVERITY
 
-    assert severity_name(given) == name
-    assert severity_name(types.SimpleNamespace(name=given)) == name
+    [result] = _build([_finding(severity=given)])["runs"][0]["results"]
+    assert (result["properties"]["severity"], result["level"]) == (name, LEVEL[name])
     low, high = SEVERITY_RANGE[name]
     assert low <= float(SECURITY_SEVERITY[name]) <= high
     assert SARIF_LEVEL[name] == LEVEL[name]

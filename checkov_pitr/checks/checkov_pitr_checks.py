@@ -8,6 +8,6 @@ except ImportError:  # loaded from a checkout into plain checkov: the package is
 
     _sys.path.append(_os.path.dirname(_os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))))
 from checkov_pitr.integration import patches  # noqa: F401,E402  keeps checkov's own outputs right
-from checkov_pitr.integration.adapter import cloudformation_checks, terraform_checks  # noqa: E402
+from checkov_pitr.integration.adapter import all_checks  # noqa: E402
 
-checks = cloudformation_checks() + terraform_checks()
+checks = all_checks()

@@ -20,6 +20,7 @@ _OTHER_FRAMEWORKS = (
     "cdk", "3d_policy", "bitbucket_configuration", "kics", "policies_3d", "sca",
 )
 MAX_CONFIG_BYTES = 256 * 1024
+_FLAG_WORDS = {**dict.fromkeys(("true", "yes", "on", "1"), True), **dict.fromkeys(("false", "no", "off", "0"), False)}
 
 _LOADS_CHECKS = "it loads checks from elsewhere; checkov-pitr runs its own checks only"
 _NETWORK = "it downloads from or uploads to a vendor service, and checkov-pitr runs offline"
@@ -70,11 +71,6 @@ class ScanOptions:
     repo_root_for_plan_enrichment: Tuple[str, ...] = ()
     config_lines: Tuple[str, ...] = field(default=(), compare=False)  # what the run says about the config file
 
-    def missing(self) -> List[str]:
-        """The named inputs that do not exist: the run must stop, never scan nothing."""
-        gone = [d for d in self.directories if not os.path.isdir(d)]
-        return gone + [f for f in self.files if not os.path.lexists(f)]
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse would print usage and exit 2 itself
@@ -90,12 +86,12 @@ def _parser() -> _Parser:
     for names in ("-d/--directory", "-f/--file", "--framework", "--skip-framework", "--repo-root-for-plan-enrichment"):
         parser.add_argument(*names.split("/"), action="extend", nargs="+", default=[])
     for names in ("-o/--output", "--soft-fail-on", "--hard-fail-on", "--skip-path", "-c/--check", "--skip-check",
-                  "--var-file"):
+                  "--var-file", "--config-file"):
         parser.add_argument(*names.split("/"), action="append", default=[])
     # --skip-download and --no-guide are accepted: nothing is ever downloaded, no guidelines are fetched
     for name in ("--soft-fail", "--compact", "--quiet", "--skip-download", "--no-guide"):
         parser.add_argument(name, action="store_true")
-    for name in ("--output-file-path", "--policy", "--config-file"):
+    for name in ("--output-file-path", "--policy"):
         parser.add_argument(name)
     parser.add_argument("-s", action="store_true", dest="soft_fail_short")
     return parser
@@ -143,11 +139,9 @@ def _selected_frameworks(frameworks: Sequence[str], skipped: Sequence[str]) -> T
     for name in chosen + skip:
         if name not in FRAMEWORKS and name not in _OTHER_FRAMEWORKS:
             raise OptionsError(f"--framework {name}: not a checkov framework")
-    if "all" in chosen:
-        chosen = list(FRAMEWORKS)
-    if "terraform" in chosen and "terraform_json" not in chosen:
+    if "terraform" in chosen:
         chosen.append("terraform_json")  # checkov's `terraform` selects .tf.json files too
-    return tuple(f for f in FRAMEWORKS if f in chosen and f not in skip)
+    return tuple(f for f in FRAMEWORKS if ("all" in chosen or f in chosen) and f not in skip)
 
 
 def _outputs(values: Sequence[str]) -> Tuple[str, ...]:
@@ -165,11 +159,11 @@ def parse_scan_arguments(argv: Sequence[str]) -> ScanOptions:
 
 def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -> Tuple[ScanOptions, List[str]]:
     """(ScanOptions, the plain file names among the arguments: the pre-commit hook's changed files)."""
-    config_path = _config_path(argv)
     parser = _parser()
-    config_defaults, config_lines = ({}, ()) if config_path is None else read_config_file(config_path, argv, parser)
-    parser.set_defaults(**config_defaults)
     namespace, unknown = parser.parse_known_args(argv)
+    config_lines = _config_defaults(namespace.config_file, argv, parser) if namespace.config_file else ()
+    if config_lines:  # parsed again over the config file's defaults
+        namespace, unknown = parser.parse_known_args(argv)
     files = [arg for arg in unknown if files_allowed and not arg.startswith("-")]
     _refuse_unknown([arg for arg in unknown if arg not in files])
     return ScanOptions(
@@ -196,23 +190,16 @@ def parse_arguments_and_files(argv: Sequence[str], files_allowed: bool = True) -
 # checkov's config files are never discovered (a pull request can add `.checkov.yaml` to the scanned
 # tree); one named with --config-file is read here, and its keys are the long options above.
 
-def _config_path(argv: Sequence[str]) -> Optional[str]:
-    found = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--config-file"]
-    found += [a.split("=", 1)[1] for a in argv if a.startswith("--config-file=")]
-    if "--config-file" in argv[-1:] or any(not f for f in found):
+def _config_defaults(paths: Sequence[str], argv: Sequence[str], parser: argparse.ArgumentParser) -> Tuple[str, ...]:
+    """Set `parser`'s defaults from the one config file (the command line wins); what the run says about it."""
+    if not all(paths):
         raise OptionsError("--config-file needs a file name")
-    if len(found) > 1:
-        raise OptionsError(f"--config-file given {len(found)} times; name one config file")
-    return found[0] if found else None
-
-
-def read_config_file(path: str, argv: Sequence[str],
-                     parser: argparse.ArgumentParser) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
-    """(`parser`'s defaults from the config file, what the run says about it); the command line wins."""
+    if len(paths) > 1:
+        raise OptionsError(f"--config-file given {len(paths)} times; name one config file")
+    path = paths[0]
     data = _read_config(path)
     actions = {option[2:]: action for action in parser._actions for option in action.option_strings  # noqa: SLF001
                if option.startswith("--") and option not in ("--config-file", "--policy")}
-    defaults: Dict[str, Any] = {}
     lines: List[str] = []
     for raw_key, value in data.items():
         key = str(raw_key).removeprefix("--")
@@ -229,27 +216,24 @@ def read_config_file(path: str, argv: Sequence[str],
         if any(a.split("=", 1)[0] in action.option_strings for a in argv):
             lines.append(f"config file {path}: {key}: ignored, the command line sets it")
             continue
-        parsed, shown = _config_value(path, key, value, action)
-        defaults[action.dest] = parsed
-        lines.append(f"config file {path}: {key}: {shown}")
-    return defaults, tuple(lines or [f"config file {path}: sets nothing"])
-
-
-def _config_value(path: str, key: str, value: Any, action: argparse.Action) -> Tuple[Any, str]:
-    if action.nargs == 0:  # a flag: `soft-fail: true`
-        for flag, words in ((True, ("true", "yes", "on", "1")), (False, ("false", "no", "off", "0"))):
-            if str(value).lower() in words:
-                return flag, str(flag).lower()
-        raise OptionsError(f"config file {path}: `{key}` expects true or false")
-    values = value if isinstance(value, list) else [value]
-    if any(isinstance(v, (dict, list)) for v in values):
-        raise OptionsError(f"config file {path}: `{key}` expects a value or a list of values")
-    texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
-    if not isinstance(action, argparse._AppendAction):  # noqa: SLF001
-        if len(texts) != 1:
+        values = value if isinstance(value, list) else [value]
+        texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
+        if action.nargs == 0:  # a flag: `soft-fail: true`
+            parsed = _FLAG_WORDS.get(str(value).lower())
+            if parsed is None:
+                raise OptionsError(f"config file {path}: `{key}` expects true or false")
+            shown = str(parsed).lower()
+        elif any(isinstance(v, (dict, list)) for v in values):
+            raise OptionsError(f"config file {path}: `{key}` expects a value or a list of values")
+        elif isinstance(action, argparse._AppendAction):  # noqa: SLF001
+            parsed, shown = texts, ",".join(texts)
+        elif len(texts) != 1:
             raise OptionsError(f"config file {path}: `{key}` expects one value")
-        return texts[0], texts[0]
-    return texts, ",".join(texts)
+        else:
+            parsed = shown = texts[0]
+        parser.set_defaults(**{action.dest: parsed})
+        lines.append(f"config file {path}: {key}: {shown}")
+    return tuple(lines or [f"config file {path}: sets nothing"])
 
 
 def _read_config(path: str) -> Mapping[Any, Any]:

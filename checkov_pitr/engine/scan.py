@@ -39,11 +39,9 @@ class Finding:
     reason: str  # one line
     severity: str
     suppress_comment: Optional[str] = None  # SKIPPED: why
-    exemption: Optional[Exemption] = None  # SKIPPED by this policy exemption
+    exemption: Optional[Exemption] = None  # SKIPPED by this policy exemption (else by a skip comment or Metadata)
     expired: Optional[Exemption] = None  # an exemption that matched but has expired (named in the reason)
-    skipped_by_comment: bool = False  # SKIPPED by a checkov:skip comment or Metadata
     table: Optional[FoundTable] = None  # None for a file that could not be read
-    calling_file: Optional[str] = None
 
 
 @dataclass
@@ -160,17 +158,20 @@ class _Judge:
     def finding(self, table: FoundTable, check_id: str) -> Optional[Finding]:
         joined, shown = self.place(table.path, table.framework)
         base = dict(check_id=check_id, framework=table.framework, resource=table.resource, path=joined,
-                    file_path=shown, lines=table.lines, severity=self.policy.severity_for(check_id), table=table,
-                    calling_file=table.calling_file)
+                    file_path=shown, lines=table.lines, severity=self.policy.severity_for(check_id), table=table)
         skip = table.skips.get(check_id)
         if skip is not None:
             return Finding(result=SKIPPED, reason="", suppress_comment=skip or "skipped by a checkov:skip comment",
-                           skipped_by_comment=True, **base)
+                           **base)
         verdict = verdicts.judge(table, check_id, self.policy.core)
         if verdict.result not in _VERDICT:
             return None  # NONE: this check has nothing to say about this table
         reason = " ".join(verdict.reason.splitlines())
-        exemption, expired = self._exemption(table, check_id)
+        try:
+            ids = list(table.resource_ids) or [table.resource]
+            exemption, expired = self.policy.exemption_for(check_id, ids, dict(table.tags), self.today)
+        except Exception:  # exemption matching must never hide a table
+            exemption, expired = None, None
         if exemption is not None and verdict.result is not Result.UNKNOWN:
             return Finding(result=SKIPPED, reason=reason, suppress_comment=exemption.comment(), exemption=exemption, **base)
         if expired is not None and verdict.result is Result.FAILED:
@@ -179,13 +180,6 @@ class _Judge:
         if verdict.result is Result.FAILED and named_in_values(table.config, check_id):
             reason += IGNORED_NOTE
         return Finding(result=_VERDICT[verdict.result], reason=reason, **base)
-
-    def _exemption(self, table: FoundTable, check_id: str) -> Tuple[Optional[Exemption], Optional[Exemption]]:
-        try:
-            ids = list(table.resource_ids) or [table.resource]
-            return self.policy.exemption_for(check_id, ids, dict(table.tags), self.today)
-        except Exception:  # exemption matching must never hide a table
-            return None, None
 
     def not_judged(self, reading: FileReading) -> Finding:
         joined, shown = self.place(reading.path, reading.framework)

@@ -209,9 +209,7 @@ class PlanPitrChangeCheck(TerraformPitrCheck):
         return core.judge_change(list(change.actions) or actions, before, after, label)
 
 
-def cloudformation_checks() -> Tuple[CloudFormationPitrCheck, ...]:
-    return CloudFormationPitrCheck(PITR_ENABLED), CloudFormationPitrCheck(PITR_PERIOD)
-
-
-def terraform_checks() -> Tuple[TerraformPitrCheck, ...]:
-    return TerraformPitrCheck(PITR_ENABLED), TerraformPitrCheck(PITR_PERIOD), PlanPitrChangeCheck()
+def all_checks() -> Tuple[PitrCheck, ...]:
+    """CloudFormation's CKV_PITR_001 and 002, then Terraform's 001, 002 and 003 (each registers with checkov)."""
+    return (CloudFormationPitrCheck(PITR_ENABLED), CloudFormationPitrCheck(PITR_PERIOD),
+            TerraformPitrCheck(PITR_ENABLED), TerraformPitrCheck(PITR_PERIOD), PlanPitrChangeCheck())

@@ -1,9 +1,7 @@
 """Every patch of checkov's internals, for plain checkov (`checkov --external-checks-dir .../checks`): the
 check modules import this module, so our checks keep checkov's own outputs right wherever they load
-(checkov's Docker image, checkov-action, its pre-commit hook). `checkov-pitr` itself patches nothing.
-Each patch checks the shape of what it replaces first; where one cannot be applied (checkov's internals
-changed), `install()` stops the run with exit 2 and one line naming it, rather than let checkov write
-wrong outputs.
+(checkov's Docker image, checkov-action, its pre-commit hook); `checkov-pitr` itself patches nothing.
+A patch that cannot be applied stops the run (`install()`) rather than let checkov write wrong outputs.
 
 checkov runs each framework's runner in a forked process and loads external checks there, but builds
 SARIF in the parent, which never imports our modules. So our records' detail strings carry this file to

@@ -1,12 +1,7 @@
-"""The GitHub Action's job summary and its `failed-count`, from the SARIF and JSON reports (no checkov here):
-
-    python -m checkov_pitr.integration.summary [--count] results.sarif [--json report.json] [--directory DIR] [--plan-file FILE]
-    python -m checkov_pitr.integration.summary --fix-diff fix.diff --fix-notes fix.err --fix-exit-code N
-
-The one place that counts failures: a distinct (check, file, resource) among the SARIF's unsuppressed results,
-so a finding of both the source and the plan scan counts once. `--count` exits 2 when the SARIF cannot be
-read; the Markdown is advice (exit 0).
-"""
+"""The GitHub Action's job summary and its `failed-count` (`python -m checkov_pitr.integration.summary --help`), from
+the SARIF and JSON reports (no checkov here). The one place that counts failures: a distinct (check, file, resource)
+among the SARIF's unsuppressed results, so a finding of both the source and the plan scan counts once. `--count`
+exits 2 when the SARIF cannot be read; the Markdown is advice (exit 0)."""
 from __future__ import annotations
 
 import argparse

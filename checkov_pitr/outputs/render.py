@@ -60,10 +60,11 @@ def _record(finding: Finding, files: Dict[str, List[str]]) -> Record:
         file_path=safe_text(finding.file_path), file_line_range=[start, end], resource=safe_text(finding.resource),
         evaluations=None, check_class=CHECK_CLASS, file_abs_path=finding.path,
         severity=Severities[finding.severity], details=[safe_text(finding.reason)] if finding.reason else [],
-        caller_file_path=finding.calling_file,
+        caller_file_path=finding.table.calling_file if finding.table else None,
     )
     record.set_guideline(meta.guideline)
-    record.repo_file_path = safe_text(record.repo_file_path)  # gitlab_sast and JSON write it
+    # gitlab_sast and JSON write these (as data); the finding keeps the true path
+    record.repo_file_path, record.file_abs_path = safe_text(record.repo_file_path), safe_text(finding.path)
     return record
 
 
@@ -74,9 +75,7 @@ def reports_of(result: ScanResult) -> List[Report]:
     for finding in result.findings:
         if finding.result not in _RESULT:
             continue  # UNKNOWN: no result (listed on stderr and in SARIF)
-        report = by_framework.get(finding.framework)
-        if report is None:
-            report = by_framework[finding.framework] = Report(finding.framework)
+        report = by_framework.setdefault(finding.framework, Report(finding.framework))
         record = _record(finding, files)
         report.add_record(record)
         report.add_resource(f"{record.file_path}:{record.resource}")
@@ -113,26 +112,20 @@ def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
 
 def _json(reports: Sequence[Report], options: ScanOptions) -> str:
     documents = [report.get_dict(is_quiet=options.quiet) for report in reports]
-    for document in documents:
-        for kind, records in document.get("results", {}).items():
-            for record in records:
-                # the record keeps the true path (SARIF URIs, fixes); JSON shows it as data
-                record["file_abs_path"] = safe_text(record.get("file_abs_path", ""))
-                if options.compact and kind == "failed_checks":
-                    record.pop("code_block", None)
+    for document in documents if options.compact else []:
+        for record in document["results"]["failed_checks"]:
+            record.pop("code_block", None)
     output: Any = documents[0] if len(documents) == 1 else documents or Report("").get_summary()
     return json.dumps(output, indent=4, cls=CustomJSONEncoder)
 
 
-def _sarif(reports: Sequence[Report], options: ScanOptions, policy: LoadedPolicy, result: ScanResult,
-           workspace: Optional[str]) -> str:
+def _sarif(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, workspace: Optional[str]) -> str:
     from checkov_pitr.outputs.sarif import PitrSarif
 
     # --repo-root-for-plan-enrichment first: where a plan's Terraform source is looked for
-    roots = list(options.repo_root_for_plan_enrichment) + list(options.directories) + [
-        os.path.dirname(os.path.abspath(f)) for f in options.files]
-    sarif = PitrSarif(list(reports), roots, policy, result.findings, workspace)
-    return json.dumps(sarif.json, cls=CustomJSONEncoder)
+    roots = [*options.repo_root_for_plan_enrichment, *options.directories,
+             *(os.path.dirname(os.path.abspath(f)) for f in options.files)]
+    return json.dumps(PitrSarif(result.findings, roots, policy, workspace).json, cls=CustomJSONEncoder)
 
 
 def _junit(reports: Sequence[Report], options: ScanOptions) -> str:
@@ -175,7 +168,7 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
     console: List[str] = []
 
     texts = {"cli": lambda: _cli(reports, options, colour), "json": lambda: _json(reports, options),
-             "sarif": lambda: _sarif(reports, options, policy, result, workspace),
+             "sarif": lambda: _sarif(result, options, policy, workspace),
              "junitxml": lambda: _junit(reports, options), "gitlab_sast": lambda: _gitlab(reports),
              "github_failed_only": lambda: "".join(report.print_failed_github_md() for report in reports)}
     for name in options.outputs:
@@ -196,7 +189,6 @@ def render(result: ScanResult, options: ScanOptions, policy: LoadedPolicy, out: 
     text = OUTPUT_DELIMITER.join(text.rstrip("\n") + "\n" for text in console) if console else ""
     out.write(text if colour else _ANSI.sub("", text))
     if options.output_file_path and "," not in options.output_file_path:
-        for name, text in written.items():  # checkov also keeps a copy of each under the folder
-            if name in _EXTENSIONS:
-                _save(os.path.join(options.output_file_path, f"results_{name}.{_EXTENSIONS[name]}"), text)
+        for name, text in written.items():  # checkov also keeps a copy of each (but CSV's) under the folder
+            _save(os.path.join(options.output_file_path, f"results_{name}.{_EXTENSIONS[name]}"), text)
     return exit_code(reports, options)

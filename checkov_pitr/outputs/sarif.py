@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 for GitHub code scanning, built on checkov's `Sarif` class. Results are failures only (code
+"""SARIF 2.1.0 for GitHub code scanning, from the engine's findings. Results are failures only (code
 scanning ignores SARIF suppressions: a skip would open an alert); fingerprints hold no line numbers (an alert
 survives edits above it); URIs are relative to the repository root; a plan finding points at its Terraform
 `resource` block (plan_sources.py), else at its line in the plan."""
@@ -9,38 +9,32 @@ import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote
 
-from checkov.common.output.sarif import Sarif
 from checkov.version import version as checkov_version
 
 from checkov_pitr import __version__
 from checkov_pitr.domain.fixer import FixCache, sarif_fix
-from checkov_pitr.domain.readers.plan import NotAPlan, decode_plan_text
+from checkov_pitr.domain.inventory import TERRAFORM_PLAN
 from checkov_pitr.domain.plan_sources import SourceFinder
+from checkov_pitr.domain.policy import LoadedPolicy
+from checkov_pitr.domain.readers.plan import NotAPlan, decode_plan_text
+from checkov_pitr.engine.scan import FAILED, Finding
+from checkov_pitr.outputs import safe_text
 from checkov_pitr.outputs.visibility import sarif_notifications
 from checkov_pitr.rule import (
-    CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, FIXABLE_CHECKS, PROJECT_URL, RULE_ID, RULE_TITLE, TOOL_NAME, CheckMeta,
+    CHECKS, FIX_CLOUDFORMATION, FIX_TERRAFORM, PROJECT_URL, RULE_ID, RULE_TITLE, TOOL_NAME, CheckMeta,
 )
-from checkov_pitr.domain.policy import LoadedPolicy
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "checkovPitrFinding/v1"
-PLAN_CHECK_TYPE = "terraform_plan"
 
 # GitHub ranks alerts by security-severity: critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low < 4.0.
 SECURITY_SEVERITY = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "3.0"}
 LEVEL = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "note"}
-# checkov's severity names beyond the four GitHub knows.
-_SEVERITY_ALIASES = {"IMPORTANT": "HIGH", "MODERATE": "MEDIUM", "INFO": "LOW", "NONE": "LOW", "OFF": "LOW"}
-# checkov's own checks have no severity without a vendor account: they rank as MEDIUM.
-UNKNOWN_SEVERITY = "MEDIUM"
 
 
-def severity_name(severity: Any) -> str:
-    """CRITICAL, HIGH, MEDIUM or LOW for a checkov Severity, a name, or None."""
-    name = getattr(severity, "name", severity)
-    name = str(name).upper() if name else UNKNOWN_SEVERITY
-    name = _SEVERITY_ALIASES.get(name, name)
-    return name if name in SECURITY_SEVERITY else UNKNOWN_SEVERITY
+def severity_name(name: str) -> str:
+    """The policy's severity as one of the four GitHub ranks (INFO ranks as LOW)."""
+    return "LOW" if name == "INFO" else name
 
 
 def our_rule(meta: CheckMeta, severity: str) -> Dict[str, Any]:
@@ -85,14 +79,6 @@ def finding_fingerprint(check_id: str, resource: str, uri: str) -> str:
     return hashlib.sha256("\0".join((check_id, resource, uri)).encode("utf-8")).hexdigest()
 
 
-def message_text(record: Any) -> str:
-    """The check's one-line reason, naming the resource."""
-    details = [str(d).strip() for d in (record.details or []) if str(d).strip()]
-    reason = details[0].splitlines()[0] if details else (record.check_name or record.check_id)
-    resource = str(record.resource or "")
-    return reason if not resource or resource in reason else f"{reason} ({resource})"
-
-
 class RepositoryPaths:
     """Paths as code scanning wants them: relative to the repository root, `/`-separated."""
 
@@ -100,44 +86,43 @@ class RepositoryPaths:
         self.bases = [os.path.abspath(b) for b in (workspace, cwd or os.getcwd(), *scan_roots) if b]
         self._uris: Dict[str, str] = {}
 
-    def relative(self, path: str) -> str:
-        absolute = os.path.abspath(path)
-        for candidate in (absolute, os.path.realpath(absolute)):
-            for base in self.bases:
-                for root in (base, os.path.realpath(base)):
-                    rel = os.path.relpath(candidate, root)
-                    if rel != os.curdir and rel != os.pardir and not rel.startswith(os.pardir + os.sep) \
-                            and not os.path.isabs(rel):
-                        return rel.replace(os.sep, "/")
-        # outside every root: the file name is all that is not machine-specific
-        return os.path.basename(absolute)
-
     def uri(self, path: str) -> str:
         """Computed once per file, not once per result (realpath and relpath are system calls); the
         name's bytes percent-encoded: a non-UTF-8 byte (a surrogate in the str) is %XX, not a crash."""
         if path not in self._uris:
-            self._uris[path] = quote(self.relative(path).encode("utf-8", "surrogateescape"))
+            absolute = os.path.abspath(path)
+            relative = (os.path.relpath(candidate, root) for candidate in (absolute, os.path.realpath(absolute))
+                        for base in self.bases for root in (base, os.path.realpath(base)))
+            inside = next((rel for rel in relative if rel not in (os.curdir, os.pardir)
+                           and not rel.startswith(os.pardir + os.sep) and not os.path.isabs(rel)), None)
+            # outside every root: the file name is all that is not machine-specific
+            shown = inside.replace(os.sep, "/") if inside else os.path.basename(absolute)
+            self._uris[path] = quote(shown.encode("utf-8", "surrogateescape"))
         return self._uris[path]
 
 
-class PitrSarif(Sarif):
-    """checkov's Sarif class, with JSON built for GitHub code scanning."""
+class PitrSarif:
+    """The SARIF log of a run's findings, as `.json`."""
 
-    def __init__(self, reports: List[Any], scan_roots: Sequence[str], policy: LoadedPolicy,
-                 findings: Sequence[Any] = (), workspace: Optional[str] = None) -> None:
+    def __init__(self, findings: Sequence[Finding], scan_roots: Sequence[str], policy: LoadedPolicy,
+                 workspace: Optional[str] = None) -> None:
         self.scan_roots = [os.path.abspath(root) for root in scan_roots]
         self.policy = policy
-        self.findings = list(findings)
         self.paths = RepositoryPaths(self.scan_roots, workspace)
         self.plans: Dict[str, Optional[Mapping[str, Any]]] = {}  # each plan's JSON, decoded once
         self.sources = SourceFinder()
         self.fix_cache = FixCache()
-        super().__init__(reports=reports, tool=TOOL_NAME)
-
-    def create_json(self) -> Dict[str, Any]:  # checkov's entry point
-        rules = [our_rule(meta, severity_name(self.policy.severity_for(meta.id))) for meta in CHECKS.values()]
-        notifications = sarif_notifications(self.policy, self.findings, self.paths.uri)
-        return {
+        rules = [our_rule(meta, severity_name(policy.severity_for(meta.id))) for meta in CHECKS.values()]
+        rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
+        results: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        for finding in (f for f in findings if f.result == FAILED):  # failures only: see the module docstring
+            result = self._result(finding, rule_index)
+            key = (result["ruleId"], result["partialFingerprints"][FINGERPRINT_KEY])
+            # The same finding from the source scan and the plan scan: one alert, and the
+            # plan's message (it judges resolved values) wins.
+            if key not in results or finding.framework == TERRAFORM_PLAN:
+                results[key] = result
+        self.json = {
             "$schema": SARIF_SCHEMA_URI,
             "version": "2.1.0",
             "runs": [{
@@ -149,60 +134,45 @@ class PitrSarif(Sarif):
                     "rules": rules,
                     "properties": {"checkovVersion": checkov_version},
                 }},
-                "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
-                "results": self._results({rule["id"]: i for i, rule in enumerate(rules)}),
+                "invocations": [{"executionSuccessful": True,
+                                 "toolExecutionNotifications": sarif_notifications(policy, findings, self.paths.uri)}],
+                "results": sorted(results.values(), key=result_sort_key),
             }],
         }
 
-    def _results(self, rule_index: Mapping[str, int]) -> List[Dict[str, Any]]:
-        results: Dict[Tuple[str, str], Dict[str, Any]] = {}
-        for report in self.reports:
-            for record in report.failed_checks:  # failures only: see the module docstring
-                result = self._result(record, report.check_type, rule_index)
-                key = (result["ruleId"], result["partialFingerprints"][FINGERPRINT_KEY])
-                # The same finding from the source scan and the plan scan: one alert, and the
-                # plan's message (it judges resolved values) wins.
-                if key not in results or report.check_type == PLAN_CHECK_TYPE:
-                    results[key] = result
-        return sorted(results.values(), key=result_sort_key)
-
-    def _result(self, record: Any, check_type: str, rule_index: Mapping[str, int]) -> Dict[str, Any]:
-        severity = severity_name(record.severity)
-        resource = str(record.resource or "")
-        location, related = self._locations(record, check_type, resource)
+    def _result(self, finding: Finding, rule_index: Mapping[str, int]) -> Dict[str, Any]:
+        severity = severity_name(finding.severity)
+        resource = safe_text(finding.resource)
+        reason = safe_text(finding.reason).strip() or CHECKS[finding.check_id].name
+        logical = [{"fullyQualifiedName": resource, "kind": "resource"}]
+        start, end = (max(line, 1) for line in finding.lines)
+        location, related = _location(self.paths.uri(finding.path), start, end, logical), []
+        if finding.framework == TERRAFORM_PLAN:
+            try:
+                location, related = self._plan_locations(finding.path, resource, start, logical)
+            except Exception:  # a lookup problem must not lose the finding: point at the plan file
+                location = _location(self.paths.uri(finding.path), 1, 1, logical)
         uri = location["physicalLocation"]["artifactLocation"]["uri"]
         result: Dict[str, Any] = {
-            "ruleId": record.check_id,
-            "ruleIndex": rule_index[record.check_id],
+            "ruleId": finding.check_id,
+            "ruleIndex": rule_index[finding.check_id],
             "level": LEVEL[severity],
-            "message": {"text": message_text(record)},
+            "message": {"text": reason if resource in reason else f"{reason} ({resource})"},
             "locations": [location],
-            "partialFingerprints": {FINGERPRINT_KEY: finding_fingerprint(record.check_id, resource, uri)},
-            "properties": {"checkType": check_type, "resource": resource, "severity": severity},
+            "partialFingerprints": {FINGERPRINT_KEY: finding_fingerprint(finding.check_id, resource, uri)},
+            "properties": {"checkType": finding.framework, "resource": resource, "severity": severity},
         }
         if related:
             result["relatedLocations"] = related
-        path = record.file_abs_path or ""
-        if record.check_id in FIXABLE_CHECKS and check_type != PLAN_CHECK_TYPE and path:
+        if finding.framework != TERRAFORM_PLAN:  # CKV_PITR_003 judges plans only: the others have fixes
             try:  # SARIF `fixes`: the edit `checkov-pitr fix` would write (each file read and parsed once)
                 minimum = self.policy.core.min_recovery_period_days
-                fixes = sarif_fix(self.fix_cache, path, resource, record.check_id, minimum, uri)
+                fixes = sarif_fix(self.fix_cache, finding.path, resource, finding.check_id, minimum, uri)
             except Exception:  # a fix is a nicety; the finding stands without it
                 fixes = []
             if fixes:
                 result["fixes"] = fixes
         return result
-
-    def _locations(self, record: Any, check_type: str, resource: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
-        path = record.file_abs_path or record.file_path or ""
-        logical = [{"fullyQualifiedName": resource, "kind": "resource"}]
-        start, end = (max(int(line), 1) for line in record.file_line_range)  # checkov's "no line" is [0, 0]
-        if check_type == PLAN_CHECK_TYPE and path:
-            try:
-                return self._plan_locations(path, resource, start, logical)
-            except Exception:  # a lookup problem must not lose the finding: point at the plan file
-                return _location(self.paths.uri(path), 1, 1, logical), []
-        return _location(self.paths.uri(path), start, end, logical), []
 
     def _plan_locations(self, plan_path: str, address: str, plan_line: int,
                         logical: List[Dict[str, Any]]) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
@@ -213,10 +183,9 @@ class PitrSarif(Sarif):
                     self.plans[plan_path] = decode_plan_text(handle.read().decode("utf-8-sig", errors="replace")).data
             except (OSError, NotAPlan):
                 self.plans[plan_path] = None
-        plan, place = self.plans[plan_path], None
-        if plan is not None:
-            roots = [os.path.dirname(os.path.abspath(plan_path)), *self.scan_roots, os.getcwd()]
-            place = self.sources.locate(plan, address, roots)
+        plan = self.plans[plan_path]
+        roots = [os.path.dirname(os.path.abspath(plan_path)), *self.scan_roots, os.getcwd()]
+        place = None if plan is None else self.sources.locate(plan, address, roots)
         plan_uri = self.paths.uri(plan_path)
         if place is None:
             return _location(plan_uri, plan_line, plan_line, logical), []

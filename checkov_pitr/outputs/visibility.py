@@ -3,7 +3,7 @@ change"): the policy in effect, each exemption that matched, each skip comment t
 table; on stderr (`visibility_lines`) and in the SARIF run's notifications (`sarif_notifications`)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Set, Tuple
 
 from checkov_pitr.domain.policy import Exemption, LoadedPolicy, excerpt
 from checkov_pitr.engine.scan import SKIPPED, UNKNOWN, Finding
@@ -20,14 +20,12 @@ def _facts(policy: LoadedPolicy, findings: Sequence[Finding]) -> List[Tuple[str,
                   "policy": policy.shown_source, "minRecoveryPeriodDays": core.min_recovery_period_days,
                   "unresolved": core.unresolved, "maxExemptionDays": policy.max_exemption_days,
                   "deployedWith": policy.deployed_with, "exemptions": len(policy.exemptions)})]
-    matched: Dict[Tuple[int, str], Tuple[Exemption, List[str], str]] = {}  # by (exemption, resource)
+    matched: Dict[Tuple[int, str], Tuple[Exemption, Set[str], str]] = {}  # by (exemption, resource)
     for f in findings:
         if f.result == SKIPPED and f.exemption is not None:
-            _, checks, _ = matched.setdefault((f.exemption.index, f.resource), (f.exemption, [], f.path))
-            if f.check_id not in checks:
-                checks.append(f.check_id)
-    for (_, resource), (exemption, checks, path) in sorted(matched.items(), key=lambda item: item[0]):
-        checks.sort()
+            matched.setdefault((f.exemption.index, f.resource), (f.exemption, set(), f.path))[1].add(f.check_id)
+    for (_, resource), (exemption, check_ids, path) in sorted(matched.items(), key=lambda item: item[0]):
+        checks = sorted(check_ids)
         text = (f"exemption {exemption.label} skipped {safe_text(resource)} for {', '.join(checks)}: "
                 f"{excerpt(exemption.reason, 200)} (expires {exemption.expires.isoformat()}; "
                 f"covers {exemption.checks_text})")
@@ -38,7 +36,7 @@ def _facts(policy: LoadedPolicy, findings: Sequence[Finding]) -> List[Tuple[str,
                f"{safe_text(f.file_path)}: {excerpt(f.suppress_comment or '', 200)}", f.path, {
                    "resource": safe_text(f.resource), "checkId": f.check_id,
                    "reason": safe_text(f.suppress_comment or "")})
-              for f in findings if f.result == SKIPPED and f.skipped_by_comment]
+              for f in findings if f.result == SKIPPED and f.exemption is None]
     facts += [("warning", "unknown", f"UNKNOWN (policy unresolved: unknown, no result): {safe_text(f.resource)} "
                f"{f.check_id} in {safe_text(f.file_path)}: {safe_text(f.reason)}", f.path,
                {"resource": safe_text(f.resource), "checkId": f.check_id}) for f in findings if f.result == UNKNOWN]
