@@ -65,8 +65,7 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     except (OptionsError, PolicyError) as exc:
         say(str(exc), err)
         return 2
-    missing = [d for d in options.directories if not os.path.isdir(d)]
-    missing += [f for f in options.files if not os.path.lexists(f)]
+    missing = options.missing()
     for path in missing:  # a renamed folder must not turn the gate into a scan of nothing
         say(f"error: {path}: no such file or directory", err)
     if missing:

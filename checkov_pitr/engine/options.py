@@ -71,6 +71,10 @@ class ScanOptions:
     repo_root_for_plan_enrichment: Tuple[str, ...] = ()
     config_lines: Tuple[str, ...] = field(default=(), compare=False)  # what the run says about the config file
 
+    def missing(self) -> List[str]:
+        """The named inputs that do not exist: the run must stop, never scan nothing."""
+        return [d for d in self.directories if not os.path.isdir(d)] + [f for f in self.files if not os.path.lexists(f)]
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse would print usage and exit 2 itself
