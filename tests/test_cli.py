@@ -5,6 +5,7 @@ Three in-process runs in all (module-scoped): a failing file as JSON, the same f
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -127,3 +128,11 @@ def test_invalid_policy_found_in_the_current_directory_also_stops_the_run(tmp_pa
 
 def test_checks_dir_is_absolute() -> None:
     assert os.path.isabs(cli.checks_dir())
+
+
+@pytest.mark.parametrize("later_output", ["junitxml", "cli", "sarif"])
+def test_compact_json_leaves_the_records_whole_for_the_outputs_after_it(tmp_path: Path, later_output: str) -> None:
+    process = run_pitr("-f", str(FAILING), "--compact", "-o", "json", "-o", later_output, cwd=tmp_path)
+    assert process.returncode == 1 and "internal error" not in process.stderr
+    report = json.loads(process.stdout.split("--- OUTPUT DELIMITER ---")[0])
+    assert report["results"]["failed_checks"] and "code_block" not in report["results"]["failed_checks"][0]

@@ -112,9 +112,9 @@ def _cli(reports: Sequence[Report], options: ScanOptions, colour: bool) -> str:
 
 def _json(reports: Sequence[Report], options: ScanOptions) -> str:
     documents = [report.get_dict(is_quiet=options.quiet) for report in reports]
-    for document in documents if options.compact else []:
-        for record in document["results"]["failed_checks"]:
-            record.pop("code_block", None)
+    for document in documents if options.compact else []:  # copies: the dicts are the Records' own __dict__
+        results = document["results"]
+        results["failed_checks"] = [{k: v for k, v in r.items() if k != "code_block"} for r in results["failed_checks"]]
     output: Any = documents[0] if len(documents) == 1 else documents or Report("").get_summary()
     return json.dumps(output, indent=4, cls=CustomJSONEncoder)
 
