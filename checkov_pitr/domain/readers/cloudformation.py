@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain import core
 from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, FileReading, FoundTable, mentions_dynamodb
@@ -71,88 +71,73 @@ def _type_name(value: Any) -> str:  # a value's YAML kind, in words
 
 # --- Parameters and Ref ---
 
-def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any:
-    """A plain copy of `value`, each Ref to a parameter with a Default replaced by it (as checkov does)."""
-    if depth > MAX_REF_DEPTH:
+def resolved(value: Any, defaults: Mapping[str, Any], bindings: Mapping[str, str], depth: int = 0) -> Any:
+    """A plain copy of `value`, each Ref to a parameter with a Default replaced by it (as checkov does) and the
+    `substitute`d form of every key and string (Fn::Sub's too) under a Fn::ForEach's bindings."""
+    if not (defaults or bindings) or depth > MAX_REF_DEPTH:
         return value
+    if isinstance(value, str):
+        return substitute(value, bindings)
     if isinstance(value, dict):
-        if len(value) == 1 and "Ref" in value:
-            name = value["Ref"]
-            if isinstance(name, str) and name in defaults:
-                return resolve_refs(defaults[name], {})
-        depth += 1
-        return {key: item if item is None or type(item) in _SCALARS else resolve_refs(item, defaults, depth)
-                for key, item in value.items()}
+        name = value["Ref"] if len(value) == 1 and "Ref" in value else None
+        if isinstance(name, str) and name in defaults:
+            return defaults[name]
+        return {substitute(key, bindings) if isinstance(key, str) else key:
+                resolved(item, defaults, bindings, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        depth += 1
-        return [item if item is None or type(item) in _SCALARS else resolve_refs(item, defaults, depth)
-                for item in value]
+        return [resolved(item, defaults, bindings, depth + 1) for item in value]
     return value
-
-
-_SCALARS = (str, int, float, bool)
 
 
 # --- Conditions ---
 
-class _Unknown(Exception):
-    """A condition the scan cannot evaluate (pseudo parameters, parameters without Default, cycles)."""
-
-
 @dataclass
 class ConditionEvaluator:
-    """Evaluates template Conditions under the parameter defaults: True, False, or None (unknown)."""
+    """Template Conditions under the parameter defaults: True, False, or None (unknown: a pseudo parameter, a parameter
+    without Default, a cycle, nesting past MAX_CONDITION_DEPTH)."""
 
     conditions: Mapping[str, Any]
     defaults: Mapping[str, Any]
     cache: Dict[str, Optional[bool]] = field(default_factory=dict)
 
-    def evaluate(self, name: Any) -> Optional[bool]:
-        try:
-            return self._named(name, frozenset(), 0) if isinstance(name, str) else None
-        except _Unknown:
+    def evaluate(self, name: Any, visiting: FrozenSet[str] = frozenset(), depth: int = 0) -> Optional[bool]:
+        if not isinstance(name, str) or name not in self.cache and (
+                name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions):
             return None
-
-    def _named(self, name: str, visiting: frozenset, depth: int) -> bool:
         if name not in self.cache:
-            if name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions:
-                raise _Unknown()  # a cycle, or a condition that does not exist
-            try:
-                self.cache[name] = self._condition(self.conditions[name], visiting | {name}, depth + 1)
-            except _Unknown:
-                self.cache[name] = None
-        if self.cache[name] is None:
-            raise _Unknown()
-        return self.cache[name]  # type: ignore[return-value]
+            self.cache[name] = self._condition(self.conditions[name], visiting | {name}, depth + 1)
+        return self.cache[name]
 
-    def _condition(self, node: Any, visiting: frozenset, depth: int) -> bool:
+    def _condition(self, node: Any, visiting: FrozenSet[str], depth: int) -> Optional[bool]:
         if depth > MAX_CONDITION_DEPTH or not isinstance(node, dict) or len(node) != 1:
-            raise _Unknown()
+            return None
         (function, args), = node.items()
-        if function == "Condition" and isinstance(args, str):
-            return self._named(args, visiting, depth)
+        if function == "Condition":
+            return self.evaluate(args, visiting, depth)
         if function == "Fn::Equals" and isinstance(args, list) and len(args) == 2:
-            return self._scalar(args[0]) == self._scalar(args[1])
-        if function == "Fn::Not" and isinstance(args, list) and len(args) == 1:
-            return not self._condition(args[0], visiting, depth + 1)
-        if function in ("Fn::And", "Fn::Or") and isinstance(args, list) and args:
-            results = [self._condition(arg, visiting, depth + 1) for arg in args]
-            return all(results) if function == "Fn::And" else any(results)
-        raise _Unknown()
+            left, right = self._scalar(args[0]), self._scalar(args[1])
+            return None if left is None or right is None else left == right
+        if not (isinstance(args, list) and (function == "Fn::Not" and len(args) == 1
+                                            or function in ("Fn::And", "Fn::Or") and args)):
+            return None
+        results: List[bool] = []
+        for arg in args:  # the first unknown argument makes the function unknown
+            result = self._condition(arg, visiting, depth + 1)
+            if result is None:
+                return None
+            results.append(result)
+        return not results[0] if function == "Fn::Not" else all(results) if function == "Fn::And" else any(results)
 
-    def _scalar(self, value: Any) -> str:
-        """A value compared by Fn::Equals, as text (CloudFormation compares strings)."""
+    def _scalar(self, value: Any) -> Optional[str]:
+        """A value compared by Fn::Equals, as text (CloudFormation compares strings); None: unknown."""
         if isinstance(value, dict) and len(value) == 1 and "Ref" in value:
             name = value["Ref"]
-            if isinstance(name, str) and name in self.defaults:
-                value = self.defaults[name]
-            else:
-                raise _Unknown()  # pseudo parameter or parameter without Default
+            if not (isinstance(name, str) and name in self.defaults):
+                return None  # pseudo parameter or parameter without Default
+            value = self.defaults[name]
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, (str, int, float)):
-            return str(value)
-        raise _Unknown()
+        return str(value) if isinstance(value, (str, int, float)) else None
 
 
 # --- Fn::ForEach ---
@@ -168,21 +153,7 @@ def substitute(text: str, bindings: Mapping[str, str]) -> str:
             return match.group(0)
         value = bindings[name]
         return re.sub(r"[^A-Za-z0-9]", "", value) if match.group(1) == "&" else value
-    return _PLACEHOLDER.sub(replace, text) if ("{" in text) else text
-
-
-def substitute_deep(value: Any, bindings: Mapping[str, str], depth: int = 0) -> Any:
-    """`substitute` in every key and string of a value (Fn::Sub strings included)."""
-    if not bindings or depth > MAX_REF_DEPTH:
-        return value
-    if isinstance(value, str):
-        return substitute(value, bindings)
-    if isinstance(value, dict):
-        return {substitute(k, bindings) if isinstance(k, str) else k: substitute_deep(v, bindings, depth + 1)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [substitute_deep(item, bindings, depth + 1) for item in value]
-    return value
+    return _PLACEHOLDER.sub(replace, text) if bindings and "{" in text else text
 
 
 def foreach_collection(collection: Any, defaults: Mapping[str, Any]) -> Tuple[Optional[List[str]], str]:
@@ -220,48 +191,46 @@ def _items_with_lines(mapping: Mapping[str, Any], fallback: Lines) -> Iterator[T
 
 
 def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mapping[str, Any], lines: Lines,
-                 budget: List[int], depth: int, foreach_problem: Optional[str]) -> List[Entry]:
+                 budget: List[int], depth: int, problem: Optional[str],
+                 unresolved: Optional[str] = None) -> List[Entry]:
+    """The entries a loop makes. Past a loop over values the scan cannot resolve (`unresolved`: its name), bodies
+    are read once, as written, nested loops included."""
     loop = key[len(FOREACH_PREFIX):]
-    if not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str) and isinstance(spec[2], Mapping)):
+    if not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[2], Mapping)
+            and (isinstance(spec[0], str) or unresolved is not None)):
         # CloudFormation rejects a malformed loop; whatever it holds must still be found
         return [Entry(eid, value, elines, f"Fn::ForEach::{loop} is not [Identifier, Collection, {{OutputKey: ...}}]; "
                                           "CloudFormation rejects it")
                 for eid, value, elines in _mentioned_entries(spec, lines)]
     identifier, collection, body = spec
-    values, dependency = foreach_collection(substitute_deep(collection, bindings), defaults)
-    if values is None:
-        problem = (f"unresolved: made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
-                   "give the parameter a Default or list the values"
-                   ).replace(", which has no Default, which", ", which has no Default and which")
-        return [Entry(eid, value, elines, problem, f"{eid} (made by Fn::ForEach::{loop})")
-                for eid, value, elines in _templates(body, bindings, lines, depth)]
+    values: Optional[List[str]] = None
+    if unresolved is None:
+        values, dependency = foreach_collection(resolved(collection, {}, bindings), defaults)
+        if values is None:
+            unresolved, problem = loop, (
+                f"unresolved: made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
+                "give the parameter a Default or list the values"
+            ).replace(", which has no Default, which", ", which has no Default and which")
     entries: List[Entry] = []
-    for item in values:
-        inner = dict(bindings, **{identifier: item})
+    for item in [None] if values is None else values:
+        inner = bindings if item is None else dict(bindings, **{identifier: item})
         for out_key, template, out_lines in _items_with_lines(body, lines):
-            if isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX):
+            nested = isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX)
+            if nested and (unresolved is None or depth < 10 and isinstance(template, list) and len(template) == 3
+                           and isinstance(template[2], Mapping)):
                 too_deep = Entry(out_key, template, out_lines, "Fn::ForEach nested more than 10 deep, not expanded")
                 entries.extend([too_deep] if depth >= 10 else _expand_loop(
-                    out_key, template, inner, defaults, out_lines, budget, depth + 1, foreach_problem))
+                    out_key, template, inner, defaults, out_lines, budget, depth + 1, problem, unresolved))
                 continue
-            budget[0] -= 1
-            if budget[0] < 0:
-                return entries + [Entry(key, spec, lines, f"Fn::ForEach makes more than {MAX_FOREACH_RESOURCES:,} "
-                                                           "resources, not expanded")]
-            entries.append(Entry(substitute(str(out_key), inner), substitute_deep(template, inner), out_lines,
-                                 foreach_problem))
+            if unresolved is None:  # a body read once, as written, makes no more than its text
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return entries + [Entry(key, spec, lines, f"Fn::ForEach makes more than "
+                                                               f"{MAX_FOREACH_RESOURCES:,} resources, not expanded")]
+            logical_id = substitute(str(out_key), inner)
+            entries.append(Entry(logical_id, resolved(template, {}, inner), out_lines, problem,
+                                 None if unresolved is None else f"{logical_id} (made by Fn::ForEach::{unresolved})"))
     return entries
-
-
-def _templates(body: Mapping[str, Any], bindings: Mapping[str, str], lines: Lines,
-               depth: int) -> Iterator[Tuple[str, Any, Lines]]:
-    """The OutputKey templates of a loop that cannot be expanded, nested loops included, as written."""
-    for out_key, template, out_lines in _items_with_lines(body, lines):
-        if isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX) and depth < 10:
-            if isinstance(template, list) and len(template) == 3 and isinstance(template[2], Mapping):
-                yield from _templates(template[2], bindings, out_lines, depth + 1)
-                continue
-        yield substitute(str(out_key), bindings), substitute_deep(template, bindings), out_lines
 
 
 def _mentioned_entries(spec: Any, lines: Lines) -> Iterator[Tuple[str, Any, Lines]]:
@@ -380,8 +349,8 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
         return None
     value = entry.value if isinstance(entry.value, dict) else {}
     properties = value.get("Properties")
-    config = resolve_refs(properties, context.defaults) if isinstance(properties, dict) else (
-        {} if properties is None else resolve_refs(properties, {}))
+    defaults = context.defaults if isinstance(properties, dict) else {}
+    config = {} if properties is None else resolved(properties, defaults, {})
     variable = core.serverless_variable(properties) if context.framework == SERVERLESS else None
     if variable:  # `Properties: ${ssm:...}`: what the table is depends on it
         problem = (f"unresolved: Properties depends on serverless variable {variable}, which the scan cannot "
@@ -486,9 +455,9 @@ def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]
     if not is_template(template):
         return not_judged("is not a template") if may_hold else []
     # the StackSet's literal Parameters set the body's; a parameter stack instances override is unknown
-    set_values = ((item["ParameterKey"], resolve_refs(item.get("ParameterValue"), context.defaults))
+    set_values = ((item["ParameterKey"], resolved(item.get("ParameterValue"), context.defaults, {}))
                   for item in _parameter_items(properties.get("Parameters")))
-    values = {key: value for key, value in set_values if isinstance(value, _SCALARS)}
+    values = {key: value for key, value in set_values if isinstance(value, (str, int, float, bool))}
     groups = properties.get("StackInstancesGroup")
     overridden = {item["ParameterKey"] for group in (groups if isinstance(groups, list) else [])
                   if isinstance(group, dict) for item in _parameter_items(group.get("ParameterOverrides"))}
@@ -513,7 +482,7 @@ def context_for(template: Mapping[str, Any], path: str, framework: str, text: st
     simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
     globals_spec = core.MISSING
     if isinstance(simple, dict) and core.CFN_SPEC in simple:
-        globals_spec = resolve_refs(simple[core.CFN_SPEC], defaults)
+        globals_spec = resolved(simple[core.CFN_SPEC], defaults, {})
     defaults = {name: value for name, value in dict(defaults, **parameters[0]).items() if name not in parameters[1]}
     conditions = template.get("Conditions")
     return TemplateContext(
