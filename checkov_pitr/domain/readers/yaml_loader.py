@@ -168,20 +168,15 @@ def _yaml12_value(value: str) -> Any:
     return value
 
 
-_YAML11_BOOL = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
-
-
 def _typed_value(tag: str, value: str) -> Any:
     """A YAML 1.1 standard scalar; timestamps, binary and unknown tags stay text, as CloudFormation keeps them."""
     kind = tag.rpartition(":")[2]
-    if kind in ("int", "float"):
-        try:
-            return _constructed(tag, value, 0)
-        except LoadError:
-            return value
-    if kind == "bool":
-        return _YAML11_BOOL.get(value.lower(), value)
-    return None if kind == "null" else value
+    if kind not in ("bool", "int", "float", "null"):
+        return value
+    try:
+        return _constructed(f"tag:yaml.org,2002:{kind}", value, 0)
+    except LoadError:  # `!!int x`: text
+        return value
 
 
 def _constructed(tag: str, value: str, line: int) -> Any:
@@ -191,7 +186,7 @@ def _constructed(tag: str, value: str, line: int) -> Any:
         raise _no_constructor(tag, line)
     try:
         return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
-    except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError, yaml.YAMLError) as exc:  # KeyError: `!!bool x`
         reason = " ".join(str(exc).split())
         raise LoadError(f"not valid YAML: {excerpt(tag)} {excerpt(value)} at line {line} ({excerpt(reason)})",
                         line=line) from None
@@ -327,17 +322,6 @@ class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads 
         first = event.start_mark.line + 1
         self._add(value, size, first, _last_line(event.end_mark, first))
 
-    def _set_key(self, top: _Frame, key: Any, line: int) -> None:
-        """An alias or a collection as a key: CloudFormation has none, its text is kept."""
-        if not self.mode.plain:
-            key = key if isinstance(key, str) else repr(key)
-        try:
-            hash(key)
-        except TypeError:
-            raise LoadError(f"not valid YAML: a mapping key at line {line} is a collection; fix the YAML",
-                            line=line) from None
-        top.key, top.key_line = key, line
-
     def _end(self, event: Any) -> None:
         frame = self.stack.pop()
         if frame.merges:
@@ -362,8 +346,14 @@ class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads 
             return
         key, key_line = top.key, top.key_line
         top.key = _NO_KEY
-        if key is _NO_KEY:  # a collection or an alias used as a key (`? [a, b]`)
-            self._set_key(top, value, first)
+        if key is _NO_KEY:  # a collection or an alias as a key (`? [a, b]`): CloudFormation has none, its text is kept
+            key = value if self.mode.plain or isinstance(value, str) else repr(value)
+            try:
+                hash(key)
+            except TypeError:
+                raise LoadError(f"not valid YAML: a mapping key at line {first} is a collection; fix the YAML",
+                                line=first) from None
+            top.key, top.key_line = key, first
             return
         top.last = max(top.last, last)
         if key is _MERGE_KEY:
