@@ -439,21 +439,18 @@ def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]
     if context.depth >= MAX_STACK_SET_DEPTH:
         return not_judged(f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep")
     text = "" if isinstance(body, dict) else body if isinstance(body, str) else repr(body)
-    may_hold = may_hold_tables(text.encode("utf-8"), "body.yaml")
-    if isinstance(body, dict):
-        documents, problem = [body], None
-    elif not isinstance(body, str):
-        return not_judged(f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read"
-                          ) if may_hold else []
-    else:
+    documents, problem, why = [body], None, "is not a template"
+    if isinstance(body, str):
         try:
             loaded = yaml_loader.load(body, prefer_json=True)
+            documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
         except LoadError as exc:
-            return not_judged(f"cannot be read ({exc})") if may_hold else []
-        documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
+            documents, why = [], f"cannot be read ({exc})"
+    elif not isinstance(body, dict):
+        documents, why = [], f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read"
     template = documents[0] if len(documents) == 1 else None
     if not is_template(template):
-        return not_judged("is not a template") if may_hold else []
+        return not_judged(why) if may_hold_tables(text.encode("utf-8"), "body.yaml") else []
     # the StackSet's literal Parameters set the body's; a parameter stack instances override is unknown
     set_values = ((item["ParameterKey"], resolved(item.get("ParameterValue"), context.defaults, {}))
                   for item in _parameter_items(properties.get("Parameters")))
@@ -518,16 +515,15 @@ def unreadable(path: str, framework: str, raw: bytes, error: LoadError) -> FileR
                        keep_from_checkov=error.bounded)
 
 
-def resource_includes(resources: Any) -> List[str]:
-    """The Locations of `Fn::Transform: AWS::Include` directly under Resources (where they add resources)."""
+def resource_include(resources: Any) -> Optional[str]:
+    """The Location of a `Fn::Transform: AWS::Include` directly under Resources (where it adds resources), if any."""
     transforms = resources.get("Fn::Transform") if isinstance(resources, Mapping) else None
-    found: List[str] = []
     for transform in transforms if isinstance(transforms, list) else [transforms]:
         if isinstance(transform, Mapping) and transform.get("Name") == "AWS::Include":
             parameters = transform.get("Parameters")
             location = parameters.get("Location") if isinstance(parameters, Mapping) else None
-            found.append(location if isinstance(location, str) else "a location")
-    return found
+            return location if isinstance(location, str) else "a location"
+    return None
 
 
 def read_template(path: str, raw: bytes) -> FileReading:
@@ -546,11 +542,12 @@ def read_template(path: str, raw: bytes) -> FileReading:
                               "template of one document")
     tables = [table for template in templates for table in
               tables_of_template(template, context_for(template, abspath, CLOUDFORMATION, text or "", problem))]
-    included = [where for template in templates for where in resource_includes(template.get("Resources"))]
-    if included:
+    included = next((where for template in templates if (where := resource_include(template.get("Resources")))
+                     is not None), None)
+    if included is not None:
         # AWS::Include pastes resources from a template the scan cannot see: tables may hide there
         return FileReading(abspath, CLOUDFORMATION, tables=tables, not_judged=(
-            f"its Resources include {included[0]} (AWS::Include), which the scan cannot read; inline the "
+            f"its Resources include {included} (AWS::Include), which the scan cannot read; inline the "
             "included resources or scan the included template too"))
     if not tables and isinstance(templates[0].get("Resources"), (list, str)) and may_hold_tables(raw, path):
         kind = _type_name(templates[0]["Resources"])

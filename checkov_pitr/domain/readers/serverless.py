@@ -162,24 +162,19 @@ class Variables:
     def text(self, value: str, at: _At) -> Any:
         """One variable is its value; variables in text are interpolated; undecided ones stay as written."""
         spans = placeholders(value)
-        if not spans:
-            return value
-        if spans == [(0, len(value))]:
-            try:
-                return self.variable(value, at)
-            except _Unresolved:
-                return value
-        parts: List[str] = []
+        whole = spans == [(0, len(value))]
+        parts: List[Any] = []
         last = 0
         for start, end in spans:
             try:
-                resolved = _as_text(self.variable(value[start:end], at))
+                resolved = self.variable(value[start:end], at)
+                parts += [value[last:start], resolved if whole else _as_text(resolved)]
             except _Unresolved:
-                resolved = value[start:end]
-            parts += [value[last:start], resolved]
+                parts += [value[last:start], value[start:end]]
             last = end
-        parts.append(value[last:])
-        joined = "".join(parts)
+        if whole or not spans:
+            return parts[1] if whole else value
+        joined = "".join(parts) + value[last:]
         if len(joined) > MAX_TEXT:
             raise IncludeError(f"variables make a text longer than {MAX_TEXT:,} characters, not read", bounded=True)
         return joined
@@ -242,7 +237,7 @@ class Variables:
 
     def self_value(self, key: str) -> Any:
         """`${self:a.b.c}`: the document's value there, resolved (lists by index); _ABSENT if none."""
-        path = tuple(part for part in key.split(".") if part != "") if key else ()
+        path = tuple(part for part in key.split(".") if part)
         if path in self.self_cache:
             return self.self_cache[path]
         if path in self.resolving:
@@ -362,17 +357,14 @@ def apply_extensions(resources: Any, extensions: Any) -> Tuple[Any, Dict[str, st
         resource = extended.get(name)
         if not isinstance(resource, dict) or not isinstance(extension, dict):
             continue  # a resource the Framework generates (functions, roles): never a table
-        resource = LineMap.of(resource)
+        resource = dict(resource)  # lines are those of the entries of Resources, not of their keys
         for attribute, value in extension.items():
             if attribute in _EXTENSION_REPLACED:
                 resource[attribute] = value
-            elif attribute in ("Properties", "Metadata"):
-                assigned = LineMap.of(resource.get(attribute) if isinstance(resource.get(attribute), dict) else {})
-                if isinstance(value, dict):
-                    for key, item in value.items():  # Object.assign: each key replaced as a whole
-                        assigned[key] = item
-                        assigned.lines.setdefault(key, getattr(value, "lines", {}).get(key, (1, 1)))
-                resource[attribute] = assigned
+            elif attribute in ("Properties", "Metadata"):  # Object.assign: each key replaced as a whole
+                current = resource.get(attribute)
+                resource[attribute] = {**(current if isinstance(current, dict) else {}),
+                                       **(value if isinstance(value, dict) else {})}
             elif attribute == "DependsOn":
                 current = resource.get("DependsOn")
                 current = [] if current is None else ([current] if isinstance(current, str) else list(current))
@@ -402,11 +394,14 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
                                                            _At(resources_lines, False, service_dir, 0)))
     except IncludeError as exc:
         return FileReading(abspath, SERVERLESS, not_judged=str(exc), keep_from_checkov=exc.bounded)
-    if not isinstance(resources, dict):
-        return _unknown_resources(abspath, raw, path, "resources", resources)
-    section = resources.get("Resources")
-    if section is not None and not isinstance(section, dict):
-        return _unknown_resources(abspath, raw, path, "resources.Resources", section)
+    where, section = ("resources.Resources", resources.get("Resources")) if isinstance(resources, dict) else (
+        "resources", resources)
+    if not isinstance(resources, dict) or not isinstance(section, (dict, type(None))):
+        # a variable hides the tables; anything else holds none
+        variable = core.serverless_variable(section)
+        return FileReading(abspath, SERVERLESS, not_judged=None if not (variable and may_hold_tables(raw, path)) else (
+            f"{where} depends on serverless variable {variable}, which the scan cannot resolve; write the "
+            "resources in the file or include them with ${file(...)}"))
     section, refused = apply_extensions(section, resources.get("extensions"))
     problem = duplicate_problem(variables.duplicates, who="the Serverless Framework")
     template = {"Resources": section or {}, "Conditions": resources.get("Conditions") or {},
@@ -436,12 +431,3 @@ def included_files(path: str) -> List[str]:
             continue
     return list(dict.fromkeys(variables.included))
 
-
-def _unknown_resources(abspath: str, raw: bytes, path: str, where: str, value: Any) -> FileReading:
-    """`resources` (or its Resources) not a mapping: a variable hides the tables; anything else holds none."""
-    variable = core.serverless_variable(value) if isinstance(value, str) else None
-    if variable and may_hold_tables(raw, path):
-        return FileReading(abspath, SERVERLESS, not_judged=(
-            f"{where} depends on serverless variable {variable}, which the scan cannot resolve; write the "
-            "resources in the file or include them with ${file(...)}"))
-    return FileReading(abspath, SERVERLESS)
