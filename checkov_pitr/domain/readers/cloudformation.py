@@ -3,6 +3,7 @@ to parameters with a Default resolved (as checkov does), `Condition`s evaluated 
 CloudFormation would reject still yields its table, with `FoundTable.problem` saying why it fails."""
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ def may_hold_tables(raw: bytes, path: str) -> bool:
     """Whether a file's text names a table type or a construct that brings one in, or could decode into one; no parse.
     A serverless file's variables can build any text (`AWS::${self:custom.db}::Table`)."""
     serverless = os.path.basename(path) in SERVERLESS_NAMES
-    if yaml_loader.encoding_of(raw)[0] not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
+    if json.detect_encoding(raw[:4]) not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
         try:
             text = yaml_loader.decode(raw)
         except LoadError:  # not text in any encoding: only a needle in its bytes makes it one of ours

@@ -80,20 +80,14 @@ class AliasBomb(LoadError):
 
 # --- Text ---
 
-def encoding_of(raw: bytes) -> Tuple[str, str]:
-    """(Python codec, name) of a file's text, by json.detect_encoding (BOM, else where its NUL bytes are)."""
-    codec = json.detect_encoding(raw[:4])
-    return codec, codec[:6].rstrip("-").upper()
-
-
 def decode(raw: bytes) -> str:
-    """A file's UTF-8/16/32 text; LoadError names the first bad byte."""
-    codec, name = encoding_of(raw)
+    """A file's UTF-8/16/32 text (the encoding by its BOM, else where its NUL bytes are); LoadError names a bad byte."""
+    codec = json.detect_encoding(raw[:4])
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as exc:
-        raise LoadError(f"not valid {name} text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                        "save the file as UTF-8") from None
+        raise LoadError(f"not valid {codec[:6].rstrip('-').upper()} text (byte 0x{raw[exc.start]:02x} at offset "
+                        f"{exc.start}); save the file as UTF-8") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -258,133 +252,6 @@ class _Frame:  # a collection being built from events
         self.merges: List[Tuple[Any, int]] = []
 
 
-class _Events:
-    """What every reading of the event stream shares: the depth bound, anchors, the alias bound."""
-
-    def __init__(self, mode: Mode) -> None:
-        self.mode = mode
-        self.stack: List[_Frame] = []
-        self.anchors: Dict[str, Tuple[Any, int]] = {}
-        self.alias_nodes = 0
-        self.documents: List[Any] = []
-        self.duplicates: List[Duplicate] = []
-
-    def handlers(self) -> Dict[type, Any]:
-        """The handler of each event type (a dict lookup: the hot loop)."""
-        return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: lambda event: self._push(True, event),
-                ev.SequenceStartEvent: lambda event: self._push(False, event), ev.MappingEndEvent: self._end,
-                ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias,
-                ev.DocumentStartEvent: lambda event: self.anchors.clear()}  # anchors do not cross documents
-
-    def _push(self, is_map: bool, event: Any) -> None:
-        if len(self.stack) >= MAX_DEPTH:
-            raise TooDeep()
-        self.stack.append(_Frame(is_map, event, self._new_collection(is_map, event)))  # type: ignore[attr-defined]
-
-    def _aliased(self, event: ev.AliasEvent) -> Tuple[Any, int]:
-        """The node an alias points at, counted against the bound."""
-        line = event.start_mark.line + 1
-        if event.anchor not in self.anchors:
-            if any(frame.anchor == event.anchor for frame in self.stack):
-                raise AliasToItself(event.anchor, line)
-            raise LoadError(f"not valid YAML: alias *{excerpt(event.anchor)} has no anchor (line {line}); fix the YAML",
-                            line=line)
-        value, size = self.anchors[event.anchor]
-        self.alias_nodes += size
-        if self.alias_nodes > self.mode.max_alias_nodes:
-            raise AliasBomb(self.mode.max_alias_nodes)
-        return value, size
-
-
-class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads them
-    def _new_collection(self, is_map: bool, event: Any) -> Any:
-        return LineMap.new() if is_map else []
-
-    def _scalar(self, event: ev.ScalarEvent) -> None:
-        first = event.start_mark.line + 1
-        top = self.stack[-1] if self.stack else None
-        if top is not None and top.is_map and top.key is _NO_KEY:
-            # `<<` plain is YAML's merge key; other keys keep their text (CloudFormation) or are values (plain)
-            is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
-            key = _MERGE_KEY if is_merge else (_scalar(event, self.mode) if self.mode.plain else event.value)
-            top.key, top.key_line = key, first
-            if event.anchor:
-                self.anchors[event.anchor] = ("<<" if key is _MERGE_KEY else key, 1)
-            return
-        value = _scalar(event, self.mode)
-        if event.anchor:
-            self.anchors[event.anchor] = (value, 1)
-        last = first if event.value == "" else _last_line(event.end_mark, first)
-        self._add(value, 1, first, last)
-
-    def _alias(self, event: ev.AliasEvent) -> None:  # an alias key is counted, as in a position tree
-        value, size = self._aliased(event)
-        first = event.start_mark.line + 1
-        self._add(value, size, first, _last_line(event.end_mark, first))
-
-    def _end(self, event: Any) -> None:
-        frame = self.stack.pop()
-        if frame.merges:
-            self._merge(frame)
-        last = _last_line(event.end_mark, frame.first) if frame.flow else frame.last
-        value = frame.value
-        if _local_tag_name(frame.tag):
-            value = _local_tag(frame.tag, value, self.mode, frame.first)
-        if frame.anchor:
-            self.anchors[frame.anchor] = (value, frame.size)
-        self._add(value, frame.size, frame.first, last)
-
-    def _add(self, value: Any, size: int, first: int, last: int) -> None:
-        if not self.stack:
-            self.documents.append(value)
-            return
-        top = self.stack[-1]
-        top.size += size
-        if not top.is_map:
-            top.value.append(value)
-            top.last = max(top.last, last)
-            return
-        key, key_line = top.key, top.key_line
-        top.key = _NO_KEY
-        if key is _NO_KEY:  # a collection or an alias as a key (`? [a, b]`): CloudFormation has none, its text is kept
-            key = value if self.mode.plain or isinstance(value, str) else repr(value)
-            try:
-                hash(key)
-            except TypeError:
-                raise LoadError(f"not valid YAML: a mapping key at line {first} is a collection; fix the YAML",
-                                line=first) from None
-            top.key, top.key_line = key, first
-            return
-        top.last = max(top.last, last)
-        if key is _MERGE_KEY:
-            top.merges.append((value, key_line))
-            return
-        mapping: LineMap = top.value
-        if key in mapping:
-            duplicate = Duplicate(str(key), mapping.lines[key][0], key_line)
-            if self.mode.plain:
-                raise DuplicateKey(duplicate)
-            self.duplicates.append(duplicate)
-            mapping.replaced.append((key, mapping[key], mapping.lines[key]))
-        mapping[key] = value
-        mapping.lines[key] = (key_line, max(key_line, last))
-
-    @staticmethod
-    def _merge(frame: _Frame) -> None:
-        """YAML merge keys: keys the mapping sets itself win; among merged mappings, the earlier wins."""
-        mapping: LineMap = frame.value
-        for value, line in frame.merges:
-            sources = value if isinstance(value, list) else [value]
-            for source in sources:
-                if not isinstance(source, dict):
-                    raise LoadError(f"not valid YAML: a merge key (<<) at line {line} needs a mapping or a list of "
-                                    "mappings; fix the YAML", line=line)
-                for key, item in source.items():
-                    if key not in mapping:
-                        mapping[key] = item
-                        mapping.lines[key] = getattr(source, "lines", {}).get(key, (line, line))
-
-
 class Node:
     """A mapping, sequence or scalar of a position tree, with its offsets (slotted: there are tens of thousands)."""
 
@@ -422,62 +289,152 @@ class Node:
         return len(self._pairs_of(key))
 
 
-class _PositionBuilder(_Events):
-    """Nodes as written: merge keys and duplicate keys kept as pairs, tags kept, never constructed."""
+class _Builder:
+    """One reading of the event stream, with the depth bound, anchors and the alias bound: values as the mode reads
+    them (LineMaps, lists, scalars) or, with `positions`, a position tree (Nodes as written: merge and duplicate keys
+    kept as pairs, tags kept, nothing constructed)."""
 
-    def _new_collection(self, is_map: bool, event: Any) -> Any:
-        shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
-        mark = event.start_mark
-        return Node("map" if is_map else "seq", mark.index, mark.index, bool(event.flow_style),
-                    None, _local_tag_name(event.tag), False, shared, None, None, mark.column, mark.line)
+    def __init__(self, mode: Mode, positions: bool = False) -> None:
+        self.mode = mode
+        self.positions = positions
+        self.stack: List[_Frame] = []
+        self.anchors: Dict[str, Tuple[Any, int]] = {}
+        self.alias_nodes = 0
+        self.documents: List[Any] = []
+        self.duplicates: List[Duplicate] = []
+
+    def handlers(self) -> Dict[type, Any]:
+        """The handler of each event type (a dict lookup: the hot loop)."""
+        return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: lambda event: self._push(True, event),
+                ev.SequenceStartEvent: lambda event: self._push(False, event), ev.MappingEndEvent: self._end,
+                ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias,
+                ev.DocumentStartEvent: lambda event: self.anchors.clear()}  # anchors do not cross documents
+
+    def _push(self, is_map: bool, event: Any) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise TooDeep()
+        if self.positions:
+            shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
+            mark = event.start_mark
+            value: Any = Node("map" if is_map else "seq", mark.index, mark.index, bool(event.flow_style), None,
+                              _local_tag_name(event.tag), False, shared, None, None, mark.column, mark.line)
+        else:
+            value = LineMap.new() if is_map else []
+        self.stack.append(_Frame(is_map, event, value))
 
     def _scalar(self, event: ev.ScalarEvent) -> None:
-        # the hot path of a position tree (most nodes are scalars): few calls, positional arguments
-        tag = _local_tag_name(event.tag)
-        stack, text, style = self.stack, event.value, event.style
-        shared = bool(event.anchor) or bool(stack and stack[-1].value.shared)
-        if not (tag or style or (event.tag is None and text and text[0] not in _IMPLICIT_FIRST)):
-            text = _scalar(event)
-        start, end = event.start_mark, event.end_mark
-        node = Node("scalar", start.index, end.index, False, text, tag, style in ("|", ">"), shared, None, None,
-                    start.column, start.line, end.line)
+        first = event.start_mark.line + 1
+        top = self.stack[-1] if self.stack else None
+        if self.positions:  # the hot path of a position tree (most nodes are scalars): few calls, positional arguments
+            tag, text, style = _local_tag_name(event.tag), event.value, event.style
+            shared = bool(event.anchor) or bool(top and top.value.shared)
+            if not (tag or style or (event.tag is None and text and text[0] not in _IMPLICIT_FIRST)):
+                text = _scalar(event)
+            start, end = event.start_mark, event.end_mark
+            value: Any = Node("scalar", start.index, end.index, False, text, tag, style in ("|", ">"), shared, None,
+                              None, start.column, start.line, end.line)
+        elif top is not None and top.is_map and top.key is _NO_KEY:
+            # `<<` plain is YAML's merge key; other keys keep their text (CloudFormation) or are values (plain)
+            is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
+            key = _MERGE_KEY if is_merge else (_scalar(event, self.mode) if self.mode.plain else event.value)
+            top.key, top.key_line = key, first
+            if event.anchor:
+                self.anchors[event.anchor] = ("<<" if key is _MERGE_KEY else key, 1)
+            return
+        else:
+            value = _scalar(event, self.mode)
         if event.anchor:
-            self.anchors[event.anchor] = (node, 1)
-        self._add(node, 1)
+            self.anchors[event.anchor] = (value, 1)
+        self._add(value, 1, first, first if event.value == "" else _last_line(event.end_mark, first))
 
-    def _alias(self, event: ev.AliasEvent) -> None:
-        node, size = self._aliased(event)
-        self._add(node, size)
+    def _alias(self, event: ev.AliasEvent) -> None:  # an alias key is counted, as in a position tree
+        line = event.start_mark.line + 1
+        if event.anchor not in self.anchors:
+            if any(frame.anchor == event.anchor for frame in self.stack):
+                raise AliasToItself(event.anchor, line)
+            raise LoadError(f"not valid YAML: alias *{excerpt(event.anchor)} has no anchor (line {line}); fix the YAML",
+                            line=line)
+        value, size = self.anchors[event.anchor]
+        self.alias_nodes += size
+        if self.alias_nodes > self.mode.max_alias_nodes:
+            raise AliasBomb(self.mode.max_alias_nodes)
+        self._add(value, size, line, _last_line(event.end_mark, line))
 
     def _end(self, event: Any) -> None:
         frame = self.stack.pop()
-        node: Node = frame.value
-        node.end, node.end_line = event.end_mark.index, event.end_mark.line
+        value, last = frame.value, frame.last
+        if self.positions:
+            value.end, value.end_line = event.end_mark.index, event.end_mark.line
+        else:
+            if frame.merges:
+                self._merge(frame)
+            if frame.flow:
+                last = _last_line(event.end_mark, frame.first)
+            if _local_tag_name(frame.tag):
+                value = _local_tag(frame.tag, value, self.mode, frame.first)
         if frame.anchor:
-            self.anchors[frame.anchor] = (node, frame.size)
-        self._add(node, frame.size)
+            self.anchors[frame.anchor] = (value, frame.size)
+        self._add(value, frame.size, frame.first, last)
 
-    def _add(self, node: Node, size: int) -> None:
+    def _add(self, value: Any, size: int, first: int, last: int) -> None:
         if not self.stack:
-            self.documents.append(node)
+            self.documents.append(value)
             return
         top = self.stack[-1]
         top.size += size
-        parent: Node = top.value
         if not top.is_map:
-            parent.items.append(node)
-        elif top.key is _NO_KEY:
-            top.key = node
-        else:
-            parent.pairs.append((top.key, node))
-            top.key = _NO_KEY
+            (top.value.items if self.positions else top.value).append(value)
+            top.last = max(top.last, last)
+            return
+        key, key_line = top.key, top.key_line
+        top.key = _NO_KEY
+        if key is _NO_KEY:  # a collection or an alias as a key (`? [a, b]`): CloudFormation has none, its text is kept
+            key = value if self.positions or self.mode.plain or isinstance(value, str) else repr(value)
+            try:
+                hash(key)
+            except TypeError:
+                raise LoadError(f"not valid YAML: a mapping key at line {first} is a collection; fix the YAML",
+                                line=first) from None
+            top.key, top.key_line = key, first
+            return
+        top.last = max(top.last, last)
+        if self.positions:
+            top.value.pairs.append((key, value))
+            return
+        if key is _MERGE_KEY:
+            top.merges.append((value, key_line))
+            return
+        mapping: LineMap = top.value
+        if key in mapping:
+            duplicate = Duplicate(str(key), mapping.lines[key][0], key_line)
+            if self.mode.plain:
+                raise DuplicateKey(duplicate)
+            self.duplicates.append(duplicate)
+            mapping.replaced.append((key, mapping[key], mapping.lines[key]))
+        mapping[key] = value
+        mapping.lines[key] = (key_line, max(key_line, last))
+
+    @staticmethod
+    def _merge(frame: _Frame) -> None:
+        """YAML merge keys: keys the mapping sets itself win; among merged mappings, the earlier wins."""
+        mapping: LineMap = frame.value
+        for value, line in frame.merges:
+            sources = value if isinstance(value, list) else [value]
+            for source in sources:
+                if not isinstance(source, dict):
+                    raise LoadError(f"not valid YAML: a merge key (<<) at line {line} needs a mapping or a list of "
+                                    "mappings; fix the YAML", line=line)
+                for key, item in source.items():
+                    if key not in mapping:
+                        mapping[key] = item
+                        mapping.lines[key] = getattr(source, "lines", {}).get(key, (line, line))
 
 
 def _local_tag_name(tag: Optional[str]) -> Optional[str]:
     return tag if isinstance(tag, str) and tag.startswith("!") and tag != "!" else None
 
 
-def _read_events(text: str, builder: _Events, max_chars: int) -> None:
+def _read_events(text: str, builder: _Builder, max_chars: int) -> None:
     if len(text) > max_chars:
         raise LoadError(f"larger than {max_chars // (1024 * 1024)} MiB of text, not read", bounded=True)
     handlers = builder.handlers()
@@ -515,7 +472,7 @@ def load_positions(text: str, is_json: bool = False) -> Node:
     """The position tree of a one-document YAML or JSON text. Raises LoadError."""
     if is_json:
         return _JsonReader(text).whole(MAX_DEPTH, positions=True)
-    builder = _PositionBuilder(CLOUDFORMATION)
+    builder = _Builder(CLOUDFORMATION, positions=True)
     _read_events(text, builder, MAX_TEXT_CHARS)
     if len(builder.documents) > 1:
         raise LoadError("not valid YAML: expected a single document, found more; fix the YAML")
