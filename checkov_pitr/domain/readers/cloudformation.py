@@ -42,24 +42,20 @@ _TEMPLATE_NEEDLE_BYTES = tuple(needle.encode("ascii") for needle in TEMPLATE_NEE
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
 
 
-def _may_decode(text: Any, needles: Sequence[Any], patterns: Sequence[Tuple[Any, Any]]) -> bool:
-    return (any(needle in text for needle in needles)
-            or any(first in text and pattern.search(text) is not None for pattern, first in patterns))
-
-
 def may_hold_tables(raw: bytes, path: str) -> bool:
     """Whether a file's text names a table type or a construct that brings one in, or could decode into one; no parse.
     A serverless file's variables can build any text (`AWS::${self:custom.db}::Table`)."""
-    serverless = os.path.basename(path) in SERVERLESS_NAMES
+    text: Any = raw
+    needles, patterns, variables = _TEMPLATE_NEEDLE_BYTES, _MAY_DECODE_BYTES, (b"${", b"resources")
     if json.detect_encoding(raw[:4]) not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
         try:
             text = yaml_loader.decode(raw)
         except LoadError:  # not text in any encoding: only a needle in its bytes makes it one of ours
             return mentions_dynamodb(raw)
-        return (_may_decode(text, TEMPLATE_NEEDLES + _TAGS, _MAY_DECODE_TEXT)
-                or (serverless and "${" in text and "resources" in text))
-    return (_may_decode(raw, _TEMPLATE_NEEDLE_BYTES, _MAY_DECODE_BYTES)
-            or (serverless and b"${" in raw and b"resources" in raw))
+        needles, patterns, variables = TEMPLATE_NEEDLES + _TAGS, _MAY_DECODE_TEXT, ("${", "resources")
+    return (any(needle in text for needle in needles)
+            or any(first in text and pattern.search(text) is not None for pattern, first in patterns)
+            or (os.path.basename(path) in SERVERLESS_NAMES and all(needle in text for needle in variables)))
 
 
 _KIND_NAMES = ((type(None), "null"), (dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
@@ -275,19 +271,17 @@ def _type_named(text: str) -> Optional[str]:
 
 
 def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
-    """The DynamoDB type a resource mentions, in its value or its source text, or None."""
-    stack = [value]
-    seen = 0
+    """The DynamoDB type a resource mentions, in its value (keys too) or its source text, or None."""
+    stack, seen = [value], 0
     while stack and seen < 10_000:
         item = stack.pop()
         seen += 1
         if isinstance(item, str) and (found := _type_named(item)):
             return found
         if isinstance(item, dict):
-            stack.extend(item.values())
-            stack.extend(k for k in item if isinstance(k, str))
+            stack += [*item.values(), *(key for key in item if isinstance(key, str))]
         elif isinstance(item, list):
-            stack.extend(item)
+            stack += item
     return _type_named(text)
 
 

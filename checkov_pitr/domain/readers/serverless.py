@@ -40,6 +40,7 @@ _ABSENT = object()  # a source without a value: the Framework tries the next fal
 _SOURCE = re.compile(r"^([^:()]+)(?:\((.*)\))?(?::(.*))?$", re.DOTALL)
 # Sources the Framework ignores (placeholders.js shouldBeIgnored): CloudFormation's own ${AWS::Region}, ...
 _IGNORED = ("AWS", "PROP", "iot")
+_TOKEN = re.compile(r"\$\{|[}(),]")  # what _scan counts
 _EXTENSION_REPLACED = ("Condition", "CreationPolicy", "DeletionPolicy", "UpdatePolicy", "UpdateReplacePolicy")
 
 
@@ -48,27 +49,21 @@ def _scan(text: str) -> Tuple[List[Tuple[int, int]], List[str]]:
     (placeholders.js extractPlaceholdersFromString and findIndicesOutsideParenthesesAndBraces)."""
     spans: List[Tuple[int, int]] = []
     parts: List[str] = []
-    braces, parens, start, last, index = 0, 0, -1, 0, 0
-    while index < len(text):
-        if text.startswith("${", index):
-            if braces == 0:
-                start = index
+    braces, parens, start, last = 0, 0, -1, 0
+    for match in _TOKEN.finditer(text):
+        token, index = match.group(), match.start()
+        if token == "${":
+            start = index if braces == 0 else start
             braces += 1
-            index += 2
-            continue
-        char = text[index]
-        if char == "}" and braces > 0:
+        elif token == "}" and braces > 0:
             braces -= 1
             if braces == 0:
                 spans.append((start, index + 1))
-        elif char == "(":
-            parens += 1
-        elif char == ")":
-            parens -= 1
-        elif char == "," and braces == 0 and parens == 0:
+        elif token in "()":
+            parens += 1 if token == "(" else -1
+        elif token == "," and braces == 0 and parens == 0:
             parts.append(text[last:index])
             last = index + 1
-        index += 1
     return spans, parts + [text[last:]]
 
 

@@ -155,10 +155,7 @@ def _yaml12_value(value: str) -> Any:
         digits = value.replace("_", "")
         return int(digits, 0 if digits.lstrip("+-")[:2] in ("0b", "0o", "0x") else 10)
     if _YAML12_FLOAT.match(value):
-        lowered = value.replace("_", "").lower()
-        if lowered.endswith("nan"):
-            return float("nan")
-        return float(lowered.replace(".inf", "inf"))
+        return float(value.replace("_", "").lower().replace(".inf", "inf").replace(".nan", "nan"))
     return value
 
 
@@ -528,29 +525,24 @@ class _JsonReader:  # JSON with positions
             raise TooDeep() from None
 
     def _members(self, index: int, close: str, read: Any) -> Tuple[List[Tuple[Any, ...]], int]:
-        """The members of the object (close "}": (key, key start, key end, value, value end)) or array
-        (close "]": (value, value end)) whose bracket is just before `index`."""
+        """The (key, key start, key end, value, value end) of each member of the object (close "}") or array
+        (close "]", no key) whose bracket is just before `index`."""
         members: List[Tuple[Any, ...]] = []
         index = self._skip(index)
         if self.text.startswith(close, index):
             return members, index + 1
         while True:
-            key_start = index
+            key, key_start, key_end = None, index, index
             if close == "}":
                 if not self.text.startswith('"', index):
                     raise self._fail("Expecting property name enclosed in double quotes", index)
-                try:
-                    key, key_end = json.decoder.scanstring(self.text, index + 1)
-                except json.JSONDecodeError as exc:
-                    raise self._fail(exc.msg, exc.pos) from None
+                key, key_end = self._scalar(index)
                 index = self._skip(key_end)
                 if not self.text.startswith(":", index):
                     raise self._fail("Expecting ':' delimiter", index)
-                value, index = read(index + 1)
-                members.append((key, key_start, key_end, value, index))
-            else:
-                value, index = read(index)
-                members.append((value, index))
+                index += 1
+            value, index = read(index)
+            members.append((key, key_start, key_end, value, index))
             index = self._skip(index)
             if self.text.startswith(",", index):
                 index = self._skip(index + 1)
@@ -572,7 +564,7 @@ class _JsonReader:  # JSON with positions
         members, end = self._members(index + 1, "}" if bracket == "{" else "]",
                                      lambda at: self.read(at, levels - 1, positions))
         if bracket == "[":
-            return self._node("seq", index, end, items=[item for item, _ in members]), end
+            return self._node("seq", index, end, items=[item for _, _, _, item, _ in members]), end
         if positions:
             return self._node("map", index, end, pairs=[(self._node("scalar", key_start, key_end, value=key), value)
                                                         for key, key_start, key_end, value, _ in members]), end
