@@ -117,12 +117,11 @@ class ConditionEvaluator:
         if not (isinstance(args, list) and (function == "Fn::Not" and len(args) == 1
                                             or function in ("Fn::And", "Fn::Or") and args)):
             return None
-        results: List[bool] = []
+        results: List[Optional[bool]] = []
         for arg in args:  # the first unknown argument makes the function unknown
-            result = self._condition(arg, visiting, depth + 1)
-            if result is None:
+            results.append(self._condition(arg, visiting, depth + 1))
+            if results[-1] is None:
                 return None
-            results.append(result)
         return not results[0] if function == "Fn::Not" else all(results) if function == "Fn::And" else any(results)
 
     def _scalar(self, value: Any) -> Optional[str]:
@@ -285,31 +284,6 @@ def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
     return _type_named(text)
 
 
-def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optional[str]]:
-    """(resource type, problem) of an entry; type None: not ours. A resource CloudFormation would reject
-    is ours when its value or source lines (comments too) mention a DynamoDB type: never dropped."""
-    value = entry.value
-    kind = value.get("Type") if isinstance(value, dict) else None
-    if isinstance(kind, str):
-        if kind not in core.CFN_TYPES:
-            return None, None
-        properties = value.get("Properties")
-        if properties is not None and not isinstance(properties, dict):
-            return kind, f"Properties is {_type_name(properties)}, not a mapping; CloudFormation rejects it"
-        return kind, None
-    source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text else ""
-    mentioned = dynamodb_type_in(value, source)
-    if mentioned is None:
-        return None, None
-    if value is None:
-        return mentioned, "resource value is null, CloudFormation rejects it"
-    if not isinstance(value, dict):
-        return mentioned, f"resource value is {_type_name(value)}, not a mapping; CloudFormation rejects it"
-    if "Type" not in value:
-        return mentioned, "resource has no Type, CloudFormation rejects it"
-    return mentioned, f"Type is {_type_name(kind)} ({core._short(kind)}), not a string; CloudFormation rejects it"
-
-
 def metadata_skips(value: Any) -> Dict[str, str]:
     """Metadata.checkov.skip and Metadata.bridgecrew.skip entries [{id, comment}], as checkov reads them
     (checkov/cloudformation/context_parser.py collect_skip_comments; the first entry for an id counts)."""
@@ -338,12 +312,28 @@ def template_tags(properties: Any) -> Dict[str, Any]:
 
 
 def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
-    """The FoundTable an entry is, or None when it is not a DynamoDB resource."""
-    kind, problem = _shape(entry, context)
-    if kind is None:
-        return None
+    """The FoundTable an entry is, or None when it is not a DynamoDB resource. A resource CloudFormation would reject
+    is one when its value or source lines (comments too) mention a DynamoDB type: never dropped."""
     value = entry.value if isinstance(entry.value, dict) else {}
-    properties = value.get("Properties")
+    kind, properties, problem = value.get("Type"), value.get("Properties"), None
+    if not isinstance(kind, str):
+        source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text else ""
+        mentioned = dynamodb_type_in(entry.value, source)
+        if mentioned is None:
+            return None
+        if entry.value is None:
+            problem = "resource value is null, CloudFormation rejects it"
+        elif not isinstance(entry.value, dict):
+            problem = f"resource value is {_type_name(entry.value)}, not a mapping; CloudFormation rejects it"
+        elif "Type" not in value:
+            problem = "resource has no Type, CloudFormation rejects it"
+        else:
+            problem = f"Type is {_type_name(kind)} ({core._short(kind)}), not a string; CloudFormation rejects it"
+        kind = mentioned
+    elif kind not in core.CFN_TYPES:
+        return None
+    elif properties is not None and not isinstance(properties, dict):
+        problem = f"Properties is {_type_name(properties)}, not a mapping; CloudFormation rejects it"
     defaults = context.defaults if isinstance(properties, dict) else {}
     config = {} if properties is None else resolved(properties, defaults, {})
     variable = core.serverless_variable(properties) if context.framework == SERVERLESS else None

@@ -318,11 +318,9 @@ def lodash_merge(target: Any, source: Any) -> Any:
         merged.replaced.extend(getattr(source, "replaced", []))
         return merged
     if isinstance(source, list):
-        result = list(target) if isinstance(target, list) else []
-        result += [None] * (len(source) - len(result))
-        for index, item in enumerate(source):
-            result[index] = lodash_merge(result[index], item)
-        return result
+        kept = list(target) if isinstance(target, list) else []
+        return [lodash_merge(kept[index] if index < len(kept) else None, item)
+                for index, item in enumerate(source)] + kept[len(source):]
     return source
 
 

@@ -605,11 +605,10 @@ def load_json(text: str, line_levels: int = 2) -> Loaded:
     stack: List[Tuple[Any, int]] = [(value, 1)]  # the json module's deeper values, measured without recursion
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            if depth > MAX_DEPTH:
-                raise TooDeep()
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        if depth > MAX_DEPTH:  # (only the top value may be a scalar)
+            raise TooDeep()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return Loaded([value], reader.duplicates + reader.deep_duplicate_lines())
 
 
