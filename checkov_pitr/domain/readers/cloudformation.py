@@ -304,11 +304,8 @@ def template_tags(properties: Any) -> Dict[str, Any]:
     tags = properties.get("Tags") if isinstance(properties, dict) else None
     if isinstance(tags, dict):
         return {str(k): v for k, v in tags.items()}
-    found: Dict[str, Any] = {}
-    for item in tags if isinstance(tags, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("Key"), str):
-            found[item["Key"]] = item.get("Value")
-    return found
+    return {item["Key"]: item.get("Value") for item in (tags if isinstance(tags, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("Key"), str)}
 
 
 def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
@@ -414,18 +411,11 @@ def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]
     prefix = f"{context.name_prefix or STACK_SET + '.'}{entry.logical_id}/"
     where = context.lines_override or entry.lines
 
-    def not_judged(why: str) -> List[FoundTable]:
-        resource = prefix[:-1]
-        return [FoundTable(path=context.path, framework=context.framework, resource_type=STACK_SET,
-                           resource=resource, label=resource.split(".", 1)[1], lines=where, config={},
-                           problem=f"the TemplateBody of StackSet {entry.logical_id} {why}: its tables are not judged",
-                           skips=metadata_skips(entry.value), resource_ids=(resource, entry.logical_id))]
-
-    if context.depth >= MAX_STACK_SET_DEPTH:
-        return not_judged(f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep")
     text = "" if isinstance(body, dict) else body if isinstance(body, str) else repr(body)
     documents, problem, why = [body], None, "is not a template"
-    if isinstance(body, str):
+    if context.depth >= MAX_STACK_SET_DEPTH:
+        documents, why = [], f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep"
+    elif isinstance(body, str):
         try:
             loaded = yaml_loader.load(body, prefer_json=True)
             documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
@@ -435,7 +425,13 @@ def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]
         documents, why = [], f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read"
     template = documents[0] if len(documents) == 1 else None
     if not is_template(template):
-        return not_judged(why) if may_hold_tables(text.encode("utf-8"), "body.yaml") else []
+        if context.depth < MAX_STACK_SET_DEPTH and not may_hold_tables(text.encode("utf-8"), "body.yaml"):
+            return []
+        resource = prefix[:-1]
+        return [FoundTable(path=context.path, framework=context.framework, resource_type=STACK_SET,
+                           resource=resource, label=resource.split(".", 1)[1], lines=where, config={},
+                           problem=f"the TemplateBody of StackSet {entry.logical_id} {why}: its tables are not judged",
+                           skips=metadata_skips(entry.value), resource_ids=(resource, entry.logical_id))]
     # the StackSet's literal Parameters set the body's; a parameter stack instances override is unknown
     set_values = ((item["ParameterKey"], resolved(item.get("ParameterValue"), context.defaults, {}))
                   for item in _parameter_items(properties.get("Parameters")))

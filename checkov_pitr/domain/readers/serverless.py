@@ -93,10 +93,8 @@ def _literal(text: str) -> Any:
 
 def _as_text(value: Any) -> str:
     """A value interpolated into text, as JavaScript writes it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)  # true, false, null
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (str, int, float)):
@@ -114,7 +112,8 @@ class _At(NamedTuple):  # where a value being resolved is
 class Variables:
     """Resolves a serverless document's variables as the Framework does, where the file decides them."""
 
-    def __init__(self, document: Any, service_dir: str, text_lines: List[str], duplicates: List[Duplicate]) -> None:
+    def __init__(self, document: Any, service_dir: str, text_lines: List[str], duplicates: List[Duplicate],
+                 listing: bool = False) -> None:
         self.document = document
         self.service_dir = service_dir
         self.text_lines = text_lines
@@ -124,7 +123,7 @@ class Variables:
         self.depth = 0
         self.budget = MAX_VARIABLES
         self.included: List[str] = []  # every include read (bounded by MAX_INCLUDES), for the pre-commit hook
-        self.listing = False  # listing includes: a broken include is skipped, not an error
+        self.listing = listing  # listing includes: a broken include is skipped, not an error
         self.missing: Optional[str] = None  # an include that is not there, for the message
 
     def resolve(self, value: Any, at: _At) -> Any:
@@ -176,9 +175,7 @@ class Variables:
 
     def _interpolated(self, value: str, at: _At) -> str:
         """Text whose nested variables must all resolve (a variable's own key or path)."""
-        result = self.text(value, at)
-        if not isinstance(result, str):
-            result = _as_text(result)
+        result = _as_text(self.text(value, at))
         if placeholders(result):
             raise _Unresolved()
         return result
@@ -414,8 +411,7 @@ def included_files(path: str) -> List[str]:
     if not isinstance(document, dict) or "resources" not in document:
         return []
     service_dir = os.path.dirname(os.path.abspath(path))
-    variables = Variables(document, service_dir, [], [])
-    variables.listing = True
+    variables = Variables(document, service_dir, [], [], listing=True)
     sections = document["resources"]
     for section in sections if isinstance(sections, list) else [sections]:
         try:

@@ -431,7 +431,7 @@ def _local_tag_name(tag: Optional[str]) -> Optional[str]:
     return tag if isinstance(tag, str) and tag.startswith("!") and tag != "!" else None
 
 
-def _read_events(text: str, builder: _Builder, max_chars: int) -> None:
+def _read_events(text: str, builder: _Builder, max_chars: int) -> _Builder:
     if len(text) > max_chars:
         raise LoadError(f"larger than {max_chars // (1024 * 1024)} MiB of text, not read", bounded=True)
     handlers = builder.handlers()
@@ -456,12 +456,12 @@ def _read_events(text: str, builder: _Builder, max_chars: int) -> None:
                         line=mark.line + 1 if mark is not None else None) from None
     finally:
         parser.dispose()
+    return builder
 
 
 def load_yaml(text: str, mode: Mode = CLOUDFORMATION, max_chars: int = MAX_TEXT_CHARS) -> Loaded:
     """Every document of a YAML text as `mode` reads it. Raises LoadError."""
-    builder = _Builder(mode)
-    _read_events(text, builder, max_chars)
+    builder = _read_events(text, _Builder(mode), max_chars)
     return Loaded(builder.documents, builder.duplicates)
 
 
@@ -469,8 +469,7 @@ def load_positions(text: str, is_json: bool = False) -> Node:
     """The position tree of a one-document YAML or JSON text. Raises LoadError."""
     if is_json:
         return _JsonReader(text).whole(MAX_DEPTH, positions=True)
-    builder = _Builder(CLOUDFORMATION, positions=True)
-    _read_events(text, builder, MAX_TEXT_CHARS)
+    builder = _read_events(text, _Builder(CLOUDFORMATION, positions=True), MAX_TEXT_CHARS)
     if len(builder.documents) > 1:
         raise LoadError("not valid YAML: expected a single document, found more; fix the YAML")
     if not builder.documents:
