@@ -125,12 +125,9 @@ class ConditionEvaluator:
         return not results[0] if function == "Fn::Not" else all(results) if function == "Fn::And" else any(results)
 
     def _scalar(self, value: Any) -> Optional[str]:
-        """A value compared by Fn::Equals, as text (CloudFormation compares strings); None: unknown."""
-        if isinstance(value, dict) and len(value) == 1 and "Ref" in value:
-            name = value["Ref"]
-            if not (isinstance(name, str) and name in self.defaults):
-                return None  # pseudo parameter or parameter without Default
-            value = self.defaults[name]
+        """A value compared by Fn::Equals, as text (CloudFormation compares strings); None: unknown (a pseudo
+        parameter, a parameter without Default)."""
+        value = resolved(value, self.defaults, {})
         if isinstance(value, bool):
             return "true" if value else "false"
         return str(value) if isinstance(value, (str, int, float)) else None
@@ -458,9 +455,8 @@ def context_for(template: Mapping[str, Any], path: str, framework: str, text: st
                 } if isinstance(parameters_section, Mapping) else {}
     globals_section = template.get("Globals")
     simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
-    globals_spec = core.MISSING
-    if isinstance(simple, dict) and core.CFN_SPEC in simple:
-        globals_spec = resolved(simple[core.CFN_SPEC], defaults, {})
+    globals_spec = resolved(simple.get(core.CFN_SPEC, core.MISSING) if isinstance(simple, dict) else core.MISSING,
+                            defaults, {})
     defaults = {name: value for name, value in dict(defaults, **parameters[0]).items() if name not in parameters[1]}
     conditions = template.get("Conditions")
     return TemplateContext(

@@ -307,7 +307,7 @@ def lodash_merge(target: Any, source: Any) -> Any:
     if isinstance(source, dict):
         if isinstance(target, list):
             return target  # lodash sets the keys on the array; the template's JSON drops them
-        merged = LineMap.of(target if isinstance(target, dict) else {})
+        merged = LineMap.new(target if isinstance(target, dict) else {})
         source_lines = getattr(source, "lines", {})
         for key, value in source.items():
             merged[key] = lodash_merge(merged.get(key), value)
@@ -341,7 +341,7 @@ def apply_extensions(resources: Any, extensions: Any) -> Tuple[Any, Dict[str, st
     Resources and, per logical id, why the Framework refuses an extension of it."""
     if not isinstance(extensions, dict) or not isinstance(resources, dict):
         return resources, {}
-    extended = LineMap.of(resources)
+    extended = LineMap.new(resources)
     refused: Dict[str, str] = {}
     for name, extension in extensions.items():
         resource = extended.get(name)

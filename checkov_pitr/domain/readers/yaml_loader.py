@@ -30,17 +30,9 @@ class LineMap(dict):
     replaced: List[Tuple[Any, Any, Lines]]
 
     @classmethod
-    def new(cls) -> "LineMap":
+    def new(cls, mapping: Any = ()) -> "LineMap":  # empty, or a copy with the lines and replaced entries it has
         # no __init__ override: building hundreds of thousands of mappings is the hot path
-        mapping = cls()
-        mapping.lines = {}
-        mapping.replaced = []
-        return mapping
-
-    @classmethod
-    def of(cls, mapping: Any) -> "LineMap":  # a copy, with lines and replaced entries when it has them
-        copy = cls.new()
-        copy.update(mapping)
+        copy = cls(mapping)
         copy.lines = dict(getattr(mapping, "lines", {}))
         copy.replaced = list(getattr(mapping, "replaced", []))
         return copy
@@ -210,9 +202,7 @@ def _scalar(event: ev.ScalarEvent, mode: Mode = CLOUDFORMATION) -> Any:
     if tag is None and event.implicit[0]:  # plain (unquoted, untagged): as the mode's YAML version reads it
         if mode.yaml12:
             return _yaml12_value(value)
-        if not value:
-            return None
-        if value[0] not in _IMPLICIT_FIRST:
+        if value and value[0] not in _IMPLICIT_FIRST:
             return value  # most values ("AWS::DynamoDB::Table", "PAY_PER_REQUEST"): no resolver needed
         return _typed_value(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), value)
     if tag is None or tag == "!":
@@ -224,8 +214,7 @@ def _scalar(event: ev.ScalarEvent, mode: Mode = CLOUDFORMATION) -> Any:
 
 def _last_line(mark: Any, first: int) -> int:
     """1-based last line of a node ending at `mark` (a mark at column 0 is the start of the next line)."""
-    line = mark.line + 1 if mark.column > 0 else mark.line
-    return max(first, line)
+    return max(first, mark.line + 1 if mark.column > 0 else mark.line)
 
 
 _NO_KEY = object()
@@ -416,8 +405,7 @@ class _Builder:
         """YAML merge keys: keys the mapping sets itself win; among merged mappings, the earlier wins."""
         mapping: LineMap = frame.value
         for value, line in frame.merges:
-            sources = value if isinstance(value, list) else [value]
-            for source in sources:
+            for source in value if isinstance(value, list) else [value]:
                 if not isinstance(source, dict):
                     raise LoadError(f"not valid YAML: a merge key (<<) at line {line} needs a mapping or a list of "
                                     "mappings; fix the YAML", line=line)
