@@ -53,7 +53,8 @@ def _scan(text: str) -> Tuple[List[Tuple[int, int]], List[str]]:
     for match in _TOKEN.finditer(text):
         token, index = match.group(), match.start()
         if token == "${":
-            start = index if braces == 0 else start
+            if braces == 0:
+                start = index
             braces += 1
         elif token == "}" and braces > 0:
             braces -= 1
@@ -156,6 +157,8 @@ class Variables:
     def text(self, value: str, at: _At) -> Any:
         """One variable is its value; variables in text are interpolated; undecided ones stay as written."""
         spans = placeholders(value)
+        if not spans:
+            return value
         whole = spans == [(0, len(value))]
         parts: List[Any] = []
         last = 0
@@ -166,8 +169,8 @@ class Variables:
             except _Unresolved:
                 parts += [value[last:start], value[start:end]]
             last = end
-        if whole or not spans:
-            return parts[1] if whole else value
+        if whole:  # one variable: its value, whatever its type
+            return parts[1]
         joined = "".join(parts) + value[last:]
         if len(joined) > MAX_TEXT:
             raise IncludeError(f"variables make a text longer than {MAX_TEXT:,} characters, not read", bounded=True)

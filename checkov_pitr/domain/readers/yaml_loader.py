@@ -570,13 +570,9 @@ class _JsonReader:  # JSON with positions
                     end_line=self.line(max(end - 1, start)) - 1, **parts)
 
     def deep_duplicate_lines(self) -> List[Duplicate]:  # the json module's duplicates have no positions
-        found: List[Duplicate] = []
-        for key in self.deep_duplicates:
-            pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
-            lines = [self.line(m.start()) for m in pattern.finditer(self.text)][:2]
-            if len(lines) == 2:
-                found.append(Duplicate(key, lines[0], lines[1]))
-        return found
+        found = [(key, [self.line(m.start()) for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", self.text)][:2])
+                 for key in self.deep_duplicates]
+        return [Duplicate(key, *lines) for key, lines in found if len(lines) == 2]
 
     def whole(self, levels: int, positions: bool = False) -> Any:  # the one value the text holds, after a BOM
         value, end = self.read(1 if self.text.startswith("\ufeff") else 0, levels, positions)
