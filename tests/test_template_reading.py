@@ -217,6 +217,7 @@ def test_loader_modes(mode: yaml_loader.Mode, text: str, expected: Dict) -> None
 @pytest.mark.parametrize("mode, text, error", [
     (yaml_loader.PLAIN, "a: 1\na: 2\n", yaml_loader.DuplicateKey),
     (yaml_loader.PLAIN, "r: !Ref X\n", yaml_loader.LoadError),
+    (yaml_loader.PLAIN, "b: !!bool maybe\n", yaml_loader.LoadError),  # a bool tag on a non-bool: refused
     (yaml_loader.PLAIN, "a: &a [*a]\n", yaml_loader.AliasToItself),
     (yaml_loader.CLOUDFORMATION, "a: &a [*a]\n", yaml_loader.AliasToItself),
     (yaml_loader.CLOUDFORMATION, "[" * 300 + "]" * 300, yaml_loader.TooDeep),

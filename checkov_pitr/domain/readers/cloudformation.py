@@ -3,11 +3,12 @@ to parameters with a Default resolved (as checkov does), `Condition`s evaluated 
 CloudFormation would reject still yields its table, with `FoundTable.problem` saying why it fails."""
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain import core
 from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, FileReading, FoundTable, mentions_dynamodb
@@ -41,118 +42,87 @@ _TEMPLATE_NEEDLE_BYTES = tuple(needle.encode("ascii") for needle in TEMPLATE_NEE
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
 
 
-def _may_decode(text: Any, needles: Sequence[Any], patterns: Sequence[Tuple[Any, Any]]) -> bool:
-    return (any(needle in text for needle in needles)
-            or any(first in text and pattern.search(text) is not None for pattern, first in patterns))
-
-
 def may_hold_tables(raw: bytes, path: str) -> bool:
     """Whether a file's text names a table type or a construct that brings one in, or could decode into one; no parse.
     A serverless file's variables can build any text (`AWS::${self:custom.db}::Table`)."""
-    serverless = os.path.basename(path) in SERVERLESS_NAMES
-    if yaml_loader.encoding_of(raw)[0] not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
+    text: Any = raw
+    needles, patterns, variables = _TEMPLATE_NEEDLE_BYTES, _MAY_DECODE_BYTES, (b"${", b"resources")
+    if json.detect_encoding(raw[:4]) not in ("utf-8", "utf-8-sig"):  # UTF-16/32: search the decoded text
         try:
             text = yaml_loader.decode(raw)
         except LoadError:  # not text in any encoding: only a needle in its bytes makes it one of ours
             return mentions_dynamodb(raw)
-        return (_may_decode(text, TEMPLATE_NEEDLES + _TAGS, _MAY_DECODE_TEXT)
-                or (serverless and "${" in text and "resources" in text))
-    return (_may_decode(raw, _TEMPLATE_NEEDLE_BYTES, _MAY_DECODE_BYTES)
-            or (serverless and b"${" in raw and b"resources" in raw))
-
-
-_KIND_NAMES = ((type(None), "null"), (dict, "a mapping"), (list, "a list"), (str, "a string"), (bool, "a boolean"),
-               ((int, float), "a number"))
-
-
-def _type_name(value: Any) -> str:  # a value's YAML kind, in words
-    return next((name for kind, name in _KIND_NAMES if isinstance(value, kind)), type(value).__name__)
+        needles, patterns, variables = TEMPLATE_NEEDLES + _TAGS, _MAY_DECODE_TEXT, ("${", "resources")
+    return (any(needle in text for needle in needles)
+            or any(first in text and pattern.search(text) is not None for pattern, first in patterns)
+            or (os.path.basename(path) in SERVERLESS_NAMES and all(needle in text for needle in variables)))
 
 
 # --- Parameters and Ref ---
 
-def resolve_refs(value: Any, defaults: Mapping[str, Any], depth: int = 0) -> Any:
-    """A plain copy of `value`, each Ref to a parameter with a Default replaced by it (as checkov does)."""
-    if depth > MAX_REF_DEPTH:
+def resolved(value: Any, defaults: Mapping[str, Any], bindings: Mapping[str, str], depth: int = 0) -> Any:
+    """A plain copy of `value`, each Ref to a parameter with a Default replaced by it (as checkov does) and the
+    `substitute`d form of every key and string (Fn::Sub's too) under a Fn::ForEach's bindings."""
+    if not (defaults or bindings) or depth > MAX_REF_DEPTH:
         return value
+    if isinstance(value, str):
+        return substitute(value, bindings)
     if isinstance(value, dict):
-        if len(value) == 1 and "Ref" in value:
-            name = value["Ref"]
-            if isinstance(name, str) and name in defaults:
-                return resolve_refs(defaults[name], {})
-        depth += 1
-        return {key: item if item is None or type(item) in _SCALARS else resolve_refs(item, defaults, depth)
-                for key, item in value.items()}
+        name = value["Ref"] if len(value) == 1 and "Ref" in value else None
+        if isinstance(name, str) and name in defaults:
+            return defaults[name]
+        return {substitute(key, bindings) if isinstance(key, str) else key:
+                resolved(item, defaults, bindings, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        depth += 1
-        return [item if item is None or type(item) in _SCALARS else resolve_refs(item, defaults, depth)
-                for item in value]
+        return [resolved(item, defaults, bindings, depth + 1) for item in value]
     return value
-
-
-_SCALARS = (str, int, float, bool)
 
 
 # --- Conditions ---
 
-class _Unknown(Exception):
-    """A condition the scan cannot evaluate (pseudo parameters, parameters without Default, cycles)."""
-
-
 @dataclass
 class ConditionEvaluator:
-    """Evaluates template Conditions under the parameter defaults: True, False, or None (unknown)."""
+    """Template Conditions under the parameter defaults: True, False, or None (unknown: a pseudo parameter, a parameter
+    without Default, a cycle, nesting past MAX_CONDITION_DEPTH)."""
 
     conditions: Mapping[str, Any]
     defaults: Mapping[str, Any]
     cache: Dict[str, Optional[bool]] = field(default_factory=dict)
 
-    def evaluate(self, name: Any) -> Optional[bool]:
-        try:
-            return self._named(name, frozenset(), 0) if isinstance(name, str) else None
-        except _Unknown:
+    def evaluate(self, name: Any, visiting: FrozenSet[str] = frozenset(), depth: int = 0) -> Optional[bool]:
+        if not isinstance(name, str) or name not in self.cache and (
+                name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions):
             return None
-
-    def _named(self, name: str, visiting: frozenset, depth: int) -> bool:
         if name not in self.cache:
-            if name in visiting or depth > MAX_CONDITION_DEPTH or name not in self.conditions:
-                raise _Unknown()  # a cycle, or a condition that does not exist
-            try:
-                self.cache[name] = self._condition(self.conditions[name], visiting | {name}, depth + 1)
-            except _Unknown:
-                self.cache[name] = None
-        if self.cache[name] is None:
-            raise _Unknown()
-        return self.cache[name]  # type: ignore[return-value]
+            self.cache[name] = self._condition(self.conditions[name], visiting | {name}, depth + 1)
+        return self.cache[name]
 
-    def _condition(self, node: Any, visiting: frozenset, depth: int) -> bool:
+    def _condition(self, node: Any, visiting: FrozenSet[str], depth: int) -> Optional[bool]:
         if depth > MAX_CONDITION_DEPTH or not isinstance(node, dict) or len(node) != 1:
-            raise _Unknown()
+            return None
         (function, args), = node.items()
-        if function == "Condition" and isinstance(args, str):
-            return self._named(args, visiting, depth)
+        if function == "Condition":
+            return self.evaluate(args, visiting, depth)
         if function == "Fn::Equals" and isinstance(args, list) and len(args) == 2:
-            return self._scalar(args[0]) == self._scalar(args[1])
-        if function == "Fn::Not" and isinstance(args, list) and len(args) == 1:
-            return not self._condition(args[0], visiting, depth + 1)
-        if function in ("Fn::And", "Fn::Or") and isinstance(args, list) and args:
-            results = [self._condition(arg, visiting, depth + 1) for arg in args]
-            return all(results) if function == "Fn::And" else any(results)
-        raise _Unknown()
+            left, right = self._scalar(args[0]), self._scalar(args[1])
+            return None if left is None or right is None else left == right
+        if not (isinstance(args, list) and (function == "Fn::Not" and len(args) == 1
+                                            or function in ("Fn::And", "Fn::Or") and args)):
+            return None
+        results: List[Optional[bool]] = []
+        for arg in args:  # the first unknown argument makes the function unknown
+            results.append(self._condition(arg, visiting, depth + 1))
+            if results[-1] is None:
+                return None
+        return not results[0] if function == "Fn::Not" else all(results) if function == "Fn::And" else any(results)
 
-    def _scalar(self, value: Any) -> str:
-        """A value compared by Fn::Equals, as text (CloudFormation compares strings)."""
-        if isinstance(value, dict) and len(value) == 1 and "Ref" in value:
-            name = value["Ref"]
-            if isinstance(name, str) and name in self.defaults:
-                value = self.defaults[name]
-            else:
-                raise _Unknown()  # pseudo parameter or parameter without Default
+    def _scalar(self, value: Any) -> Optional[str]:
+        """A value compared by Fn::Equals, as text (CloudFormation compares strings); None: unknown (a pseudo
+        parameter, a parameter without Default)."""
+        value = resolved(value, self.defaults, {})
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, (str, int, float)):
-            return str(value)
-        raise _Unknown()
+        return str(value) if isinstance(value, (str, int, float)) else None
 
 
 # --- Fn::ForEach ---
@@ -168,21 +138,7 @@ def substitute(text: str, bindings: Mapping[str, str]) -> str:
             return match.group(0)
         value = bindings[name]
         return re.sub(r"[^A-Za-z0-9]", "", value) if match.group(1) == "&" else value
-    return _PLACEHOLDER.sub(replace, text) if ("{" in text) else text
-
-
-def substitute_deep(value: Any, bindings: Mapping[str, str], depth: int = 0) -> Any:
-    """`substitute` in every key and string of a value (Fn::Sub strings included)."""
-    if not bindings or depth > MAX_REF_DEPTH:
-        return value
-    if isinstance(value, str):
-        return substitute(value, bindings)
-    if isinstance(value, dict):
-        return {substitute(k, bindings) if isinstance(k, str) else k: substitute_deep(v, bindings, depth + 1)
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [substitute_deep(item, bindings, depth + 1) for item in value]
-    return value
+    return _PLACEHOLDER.sub(replace, text) if bindings and "{" in text else text
 
 
 def foreach_collection(collection: Any, defaults: Mapping[str, Any]) -> Tuple[Optional[List[str]], str]:
@@ -220,48 +176,46 @@ def _items_with_lines(mapping: Mapping[str, Any], fallback: Lines) -> Iterator[T
 
 
 def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mapping[str, Any], lines: Lines,
-                 budget: List[int], depth: int, foreach_problem: Optional[str]) -> List[Entry]:
+                 budget: List[int], depth: int, problem: Optional[str],
+                 unresolved: Optional[str] = None) -> List[Entry]:
+    """The entries a loop makes. Past a loop over values the scan cannot resolve (`unresolved`: its name), bodies
+    are read once, as written, nested loops included."""
     loop = key[len(FOREACH_PREFIX):]
-    if not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[0], str) and isinstance(spec[2], Mapping)):
+    if not (isinstance(spec, list) and len(spec) == 3 and isinstance(spec[2], Mapping)
+            and (isinstance(spec[0], str) or unresolved is not None)):
         # CloudFormation rejects a malformed loop; whatever it holds must still be found
         return [Entry(eid, value, elines, f"Fn::ForEach::{loop} is not [Identifier, Collection, {{OutputKey: ...}}]; "
                                           "CloudFormation rejects it")
                 for eid, value, elines in _mentioned_entries(spec, lines)]
     identifier, collection, body = spec
-    values, dependency = foreach_collection(substitute_deep(collection, bindings), defaults)
-    if values is None:
-        problem = (f"unresolved: made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
-                   "give the parameter a Default or list the values"
-                   ).replace(", which has no Default, which", ", which has no Default and which")
-        return [Entry(eid, value, elines, problem, f"{eid} (made by Fn::ForEach::{loop})")
-                for eid, value, elines in _templates(body, bindings, lines, depth)]
+    values: Optional[List[str]] = None
+    if unresolved is None:
+        values, dependency = foreach_collection(resolved(collection, {}, bindings), defaults)
+        if values is None:
+            unresolved, problem = loop, (
+                f"unresolved: made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
+                "give the parameter a Default or list the values"
+            ).replace(", which has no Default, which", ", which has no Default and which")
     entries: List[Entry] = []
-    for item in values:
-        inner = dict(bindings, **{identifier: item})
+    for item in [None] if values is None else values:
+        inner = bindings if item is None else dict(bindings, **{identifier: item})
         for out_key, template, out_lines in _items_with_lines(body, lines):
-            if isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX):
+            nested = isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX)
+            if nested and (unresolved is None or depth < 10 and isinstance(template, list) and len(template) == 3
+                           and isinstance(template[2], Mapping)):
                 too_deep = Entry(out_key, template, out_lines, "Fn::ForEach nested more than 10 deep, not expanded")
                 entries.extend([too_deep] if depth >= 10 else _expand_loop(
-                    out_key, template, inner, defaults, out_lines, budget, depth + 1, foreach_problem))
+                    out_key, template, inner, defaults, out_lines, budget, depth + 1, problem, unresolved))
                 continue
-            budget[0] -= 1
-            if budget[0] < 0:
-                return entries + [Entry(key, spec, lines, f"Fn::ForEach makes more than {MAX_FOREACH_RESOURCES:,} "
-                                                           "resources, not expanded")]
-            entries.append(Entry(substitute(str(out_key), inner), substitute_deep(template, inner), out_lines,
-                                 foreach_problem))
+            if unresolved is None:  # a body read once, as written, makes no more than its text
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return entries + [Entry(key, spec, lines, f"Fn::ForEach makes more than "
+                                                               f"{MAX_FOREACH_RESOURCES:,} resources, not expanded")]
+            logical_id = substitute(str(out_key), inner)
+            entries.append(Entry(logical_id, resolved(template, {}, inner), out_lines, problem,
+                                 None if unresolved is None else f"{logical_id} (made by Fn::ForEach::{unresolved})"))
     return entries
-
-
-def _templates(body: Mapping[str, Any], bindings: Mapping[str, str], lines: Lines,
-               depth: int) -> Iterator[Tuple[str, Any, Lines]]:
-    """The OutputKey templates of a loop that cannot be expanded, nested loops included, as written."""
-    for out_key, template, out_lines in _items_with_lines(body, lines):
-        if isinstance(out_key, str) and out_key.startswith(FOREACH_PREFIX) and depth < 10:
-            if isinstance(template, list) and len(template) == 3 and isinstance(template[2], Mapping):
-                yield from _templates(template[2], bindings, out_lines, depth + 1)
-                continue
-        yield substitute(str(out_key), bindings), substitute_deep(template, bindings), out_lines
 
 
 def _mentioned_entries(spec: Any, lines: Lines) -> Iterator[Tuple[str, Any, Lines]]:
@@ -305,45 +259,18 @@ def _type_named(text: str) -> Optional[str]:
 
 
 def dynamodb_type_in(value: Any, text: str = "") -> Optional[str]:
-    """The DynamoDB type a resource mentions, in its value or its source text, or None."""
-    stack = [value]
-    seen = 0
+    """The DynamoDB type a resource mentions, in its value (keys too) or its source text, or None."""
+    stack, seen = [value], 0
     while stack and seen < 10_000:
         item = stack.pop()
         seen += 1
         if isinstance(item, str) and (found := _type_named(item)):
             return found
         if isinstance(item, dict):
-            stack.extend(item.values())
-            stack.extend(k for k in item if isinstance(k, str))
+            stack += [*item.values(), *(key for key in item if isinstance(key, str))]
         elif isinstance(item, list):
-            stack.extend(item)
+            stack += item
     return _type_named(text)
-
-
-def _shape(entry: Entry, context: TemplateContext) -> Tuple[Optional[str], Optional[str]]:
-    """(resource type, problem) of an entry; type None: not ours. A resource CloudFormation would reject
-    is ours when its value or source lines (comments too) mention a DynamoDB type: never dropped."""
-    value = entry.value
-    kind = value.get("Type") if isinstance(value, dict) else None
-    if isinstance(kind, str):
-        if kind not in core.CFN_TYPES:
-            return None, None
-        properties = value.get("Properties")
-        if properties is not None and not isinstance(properties, dict):
-            return kind, f"Properties is {_type_name(properties)}, not a mapping; CloudFormation rejects it"
-        return kind, None
-    source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text else ""
-    mentioned = dynamodb_type_in(value, source)
-    if mentioned is None:
-        return None, None
-    if value is None:
-        return mentioned, "resource value is null, CloudFormation rejects it"
-    if not isinstance(value, dict):
-        return mentioned, f"resource value is {_type_name(value)}, not a mapping; CloudFormation rejects it"
-    if "Type" not in value:
-        return mentioned, "resource has no Type, CloudFormation rejects it"
-    return mentioned, f"Type is {_type_name(kind)} ({core._short(kind)}), not a string; CloudFormation rejects it"
 
 
 def metadata_skips(value: Any) -> Dict[str, str]:
@@ -366,22 +293,35 @@ def template_tags(properties: Any) -> Dict[str, Any]:
     tags = properties.get("Tags") if isinstance(properties, dict) else None
     if isinstance(tags, dict):
         return {str(k): v for k, v in tags.items()}
-    found: Dict[str, Any] = {}
-    for item in tags if isinstance(tags, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("Key"), str):
-            found[item["Key"]] = item.get("Value")
-    return found
+    return {item["Key"]: item.get("Value") for item in (tags if isinstance(tags, list) else [])
+            if isinstance(item, dict) and isinstance(item.get("Key"), str)}
 
 
 def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
-    """The FoundTable an entry is, or None when it is not a DynamoDB resource."""
-    kind, problem = _shape(entry, context)
-    if kind is None:
-        return None
+    """The FoundTable an entry is, or None when it is not a DynamoDB resource. A resource CloudFormation would reject
+    is one when its value or source lines (comments too) mention a DynamoDB type: never dropped."""
     value = entry.value if isinstance(entry.value, dict) else {}
-    properties = value.get("Properties")
-    config = resolve_refs(properties, context.defaults) if isinstance(properties, dict) else (
-        {} if properties is None else resolve_refs(properties, {}))
+    kind, properties, problem = value.get("Type"), value.get("Properties"), None
+    if not isinstance(kind, str):
+        source = "\n".join(context.text_lines[entry.lines[0] - 1:entry.lines[1]]) if context.text else ""
+        mentioned = dynamodb_type_in(entry.value, source)
+        if mentioned is None:
+            return None
+        if entry.value is None:
+            problem = "resource value is null, CloudFormation rejects it"
+        elif not isinstance(entry.value, dict):
+            problem = f"resource value is {core.kind_name(entry.value)}, not a mapping; CloudFormation rejects it"
+        elif "Type" not in value:
+            problem = "resource has no Type, CloudFormation rejects it"
+        else:
+            problem = f"Type is {core.kind_name(kind)} ({core._short(kind)}), not a string; CloudFormation rejects it"
+        kind = mentioned
+    elif kind not in core.CFN_TYPES:
+        return None
+    elif properties is not None and not isinstance(properties, dict):
+        problem = f"Properties is {core.kind_name(properties)}, not a mapping; CloudFormation rejects it"
+    defaults = context.defaults if isinstance(properties, dict) else {}
+    config = {} if properties is None else resolved(properties, defaults, {})
     variable = core.serverless_variable(properties) if context.framework == SERVERLESS else None
     if variable:  # `Properties: ${ssm:...}`: what the table is depends on it
         problem = (f"unresolved: Properties depends on serverless variable {variable}, which the scan cannot "
@@ -460,35 +400,31 @@ def stack_set_tables(entry: Entry, context: TemplateContext) -> List[FoundTable]
     prefix = f"{context.name_prefix or STACK_SET + '.'}{entry.logical_id}/"
     where = context.lines_override or entry.lines
 
-    def not_judged(why: str) -> List[FoundTable]:
+    text = "" if isinstance(body, dict) else body if isinstance(body, str) else repr(body)
+    documents, problem, why = [body], None, "is not a template"
+    if context.depth >= MAX_STACK_SET_DEPTH:
+        documents, why = [], f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep"
+    elif isinstance(body, str):
+        try:
+            loaded = yaml_loader.load(body, prefer_json=True)
+            documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
+        except LoadError as exc:
+            documents, why = [], f"cannot be read ({exc})"
+    elif not isinstance(body, dict):
+        documents, why = [], f"is {core.kind_name(body)} ({core._short(body)}), which the scan cannot read"
+    template = documents[0] if len(documents) == 1 else None
+    if not is_template(template):
+        if context.depth < MAX_STACK_SET_DEPTH and not may_hold_tables(text.encode("utf-8"), "body.yaml"):
+            return []
         resource = prefix[:-1]
         return [FoundTable(path=context.path, framework=context.framework, resource_type=STACK_SET,
                            resource=resource, label=resource.split(".", 1)[1], lines=where, config={},
                            problem=f"the TemplateBody of StackSet {entry.logical_id} {why}: its tables are not judged",
                            skips=metadata_skips(entry.value), resource_ids=(resource, entry.logical_id))]
-
-    if context.depth >= MAX_STACK_SET_DEPTH:
-        return not_judged(f"is a StackSet body nested more than {MAX_STACK_SET_DEPTH} deep")
-    text = "" if isinstance(body, dict) else body if isinstance(body, str) else repr(body)
-    may_hold = may_hold_tables(text.encode("utf-8"), "body.yaml")
-    if isinstance(body, dict):
-        documents, problem = [body], None
-    elif not isinstance(body, str):
-        return not_judged(f"is {_type_name(body)} ({core._short(body)}), which the scan cannot read"
-                          ) if may_hold else []
-    else:
-        try:
-            loaded = yaml_loader.load(body, prefer_json=True)
-        except LoadError as exc:
-            return not_judged(f"cannot be read ({exc})") if may_hold else []
-        documents, problem = loaded.documents, duplicate_problem(loaded.duplicates)
-    template = documents[0] if len(documents) == 1 else None
-    if not is_template(template):
-        return not_judged("is not a template") if may_hold else []
     # the StackSet's literal Parameters set the body's; a parameter stack instances override is unknown
-    set_values = ((item["ParameterKey"], resolve_refs(item.get("ParameterValue"), context.defaults))
+    set_values = ((item["ParameterKey"], resolved(item.get("ParameterValue"), context.defaults, {}))
                   for item in _parameter_items(properties.get("Parameters")))
-    values = {key: value for key, value in set_values if isinstance(value, _SCALARS)}
+    values = {key: value for key, value in set_values if isinstance(value, (str, int, float, bool))}
     groups = properties.get("StackInstancesGroup")
     overridden = {item["ParameterKey"] for group in (groups if isinstance(groups, list) else [])
                   if isinstance(group, dict) for item in _parameter_items(group.get("ParameterOverrides"))}
@@ -511,9 +447,8 @@ def context_for(template: Mapping[str, Any], path: str, framework: str, text: st
                 } if isinstance(parameters_section, Mapping) else {}
     globals_section = template.get("Globals")
     simple = globals_section.get("SimpleTable") if isinstance(globals_section, dict) else None
-    globals_spec = core.MISSING
-    if isinstance(simple, dict) and core.CFN_SPEC in simple:
-        globals_spec = resolve_refs(simple[core.CFN_SPEC], defaults)
+    globals_spec = resolved(simple.get(core.CFN_SPEC, core.MISSING) if isinstance(simple, dict) else core.MISSING,
+                            defaults, {})
     defaults = {name: value for name, value in dict(defaults, **parameters[0]).items() if name not in parameters[1]}
     conditions = template.get("Conditions")
     return TemplateContext(
@@ -548,16 +483,15 @@ def unreadable(path: str, framework: str, raw: bytes, error: LoadError) -> FileR
     return FileReading(os.path.abspath(path), framework, not_judged=str(error) if may_hold else None)
 
 
-def resource_includes(resources: Any) -> List[str]:
-    """The Locations of `Fn::Transform: AWS::Include` directly under Resources (where they add resources)."""
+def resource_include(resources: Any) -> Optional[str]:
+    """The Location of a `Fn::Transform: AWS::Include` directly under Resources (where it adds resources), if any."""
     transforms = resources.get("Fn::Transform") if isinstance(resources, Mapping) else None
-    found: List[str] = []
     for transform in transforms if isinstance(transforms, list) else [transforms]:
         if isinstance(transform, Mapping) and transform.get("Name") == "AWS::Include":
             parameters = transform.get("Parameters")
             location = parameters.get("Location") if isinstance(parameters, Mapping) else None
-            found.append(location if isinstance(location, str) else "a location")
-    return found
+            return location if isinstance(location, str) else "a location"
+    return None
 
 
 def read_template(path: str, raw: bytes) -> FileReading:
@@ -576,14 +510,15 @@ def read_template(path: str, raw: bytes) -> FileReading:
                               "template of one document")
     tables = [table for template in templates for table in
               tables_of_template(template, context_for(template, abspath, CLOUDFORMATION, text or "", problem))]
-    included = [where for template in templates for where in resource_includes(template.get("Resources"))]
-    if included:
+    included = next((where for template in templates if (where := resource_include(template.get("Resources")))
+                     is not None), None)
+    if included is not None:
         # AWS::Include pastes resources from a template the scan cannot see: tables may hide there
         return FileReading(abspath, CLOUDFORMATION, tables=tables, not_judged=(
-            f"its Resources include {included[0]} (AWS::Include), which the scan cannot read; inline the "
+            f"its Resources include {included} (AWS::Include), which the scan cannot read; inline the "
             "included resources or scan the included template too"))
     if not tables and isinstance(templates[0].get("Resources"), (list, str)) and may_hold_tables(raw, path):
-        kind = _type_name(templates[0]["Resources"])
+        kind = core.kind_name(templates[0]["Resources"])
         return FileReading(abspath, CLOUDFORMATION,
                            not_judged=f"Resources is {kind}, not a mapping; CloudFormation rejects the template")
     return FileReading(abspath, CLOUDFORMATION, tables=tables)

@@ -40,6 +40,7 @@ _ABSENT = object()  # a source without a value: the Framework tries the next fal
 _SOURCE = re.compile(r"^([^:()]+)(?:\((.*)\))?(?::(.*))?$", re.DOTALL)
 # Sources the Framework ignores (placeholders.js shouldBeIgnored): CloudFormation's own ${AWS::Region}, ...
 _IGNORED = ("AWS", "PROP", "iot")
+_TOKEN = re.compile(r"\$\{|[}(),]")  # what _scan counts
 _EXTENSION_REPLACED = ("Condition", "CreationPolicy", "DeletionPolicy", "UpdatePolicy", "UpdateReplacePolicy")
 
 
@@ -48,27 +49,22 @@ def _scan(text: str) -> Tuple[List[Tuple[int, int]], List[str]]:
     (placeholders.js extractPlaceholdersFromString and findIndicesOutsideParenthesesAndBraces)."""
     spans: List[Tuple[int, int]] = []
     parts: List[str] = []
-    braces, parens, start, last, index = 0, 0, -1, 0, 0
-    while index < len(text):
-        if text.startswith("${", index):
+    braces, parens, start, last = 0, 0, -1, 0
+    for match in _TOKEN.finditer(text):
+        token, index = match.group(), match.start()
+        if token == "${":
             if braces == 0:
                 start = index
             braces += 1
-            index += 2
-            continue
-        char = text[index]
-        if char == "}" and braces > 0:
+        elif token == "}" and braces > 0:
             braces -= 1
             if braces == 0:
                 spans.append((start, index + 1))
-        elif char == "(":
-            parens += 1
-        elif char == ")":
-            parens -= 1
-        elif char == "," and braces == 0 and parens == 0:
+        elif token in "()":
+            parens += 1 if token == "(" else -1
+        elif token == "," and braces == 0 and parens == 0:
             parts.append(text[last:index])
             last = index + 1
-        index += 1
     return spans, parts + [text[last:]]
 
 
@@ -98,10 +94,8 @@ def _literal(text: str) -> Any:
 
 def _as_text(value: Any) -> str:
     """A value interpolated into text, as JavaScript writes it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)  # true, false, null
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (str, int, float)):
@@ -119,7 +113,8 @@ class _At(NamedTuple):  # where a value being resolved is
 class Variables:
     """Resolves a serverless document's variables as the Framework does, where the file decides them."""
 
-    def __init__(self, document: Any, service_dir: str, text_lines: List[str], duplicates: List[Duplicate]) -> None:
+    def __init__(self, document: Any, service_dir: str, text_lines: List[str], duplicates: List[Duplicate],
+                 listing: bool = False) -> None:
         self.document = document
         self.service_dir = service_dir
         self.text_lines = text_lines
@@ -129,7 +124,7 @@ class Variables:
         self.depth = 0
         self.budget = MAX_VARIABLES
         self.included: List[str] = []  # every include read (bounded by MAX_INCLUDES), for the pre-commit hook
-        self.listing = False  # listing includes: a broken include is skipped, not an error
+        self.listing = listing  # listing includes: a broken include is skipped, not an error
         self.missing: Optional[str] = None  # an include that is not there, for the message
 
     def resolve(self, value: Any, at: _At) -> Any:
@@ -164,31 +159,26 @@ class Variables:
         spans = placeholders(value)
         if not spans:
             return value
-        if spans == [(0, len(value))]:
-            try:
-                return self.variable(value, at)
-            except _Unresolved:
-                return value
-        parts: List[str] = []
+        whole = spans == [(0, len(value))]
+        parts: List[Any] = []
         last = 0
         for start, end in spans:
             try:
-                resolved = _as_text(self.variable(value[start:end], at))
+                resolved = self.variable(value[start:end], at)
+                parts += [value[last:start], resolved if whole else _as_text(resolved)]
             except _Unresolved:
-                resolved = value[start:end]
-            parts += [value[last:start], resolved]
+                parts += [value[last:start], value[start:end]]
             last = end
-        parts.append(value[last:])
-        joined = "".join(parts)
+        if whole:  # one variable: its value, whatever its type
+            return parts[1]
+        joined = "".join(parts) + value[last:]
         if len(joined) > MAX_TEXT:
             raise IncludeError(f"variables make a text longer than {MAX_TEXT:,} characters, not read", bounded=True)
         return joined
 
     def _interpolated(self, value: str, at: _At) -> str:
         """Text whose nested variables must all resolve (a variable's own key or path)."""
-        result = self.text(value, at)
-        if not isinstance(result, str):
-            result = _as_text(result)
+        result = _as_text(self.text(value, at))
         if placeholders(result):
             raise _Unresolved()
         return result
@@ -242,7 +232,7 @@ class Variables:
 
     def self_value(self, key: str) -> Any:
         """`${self:a.b.c}`: the document's value there, resolved (lists by index); _ABSENT if none."""
-        path = tuple(part for part in key.split(".") if part != "") if key else ()
+        path = tuple(part for part in key.split(".") if part)
         if path in self.self_cache:
             return self.self_cache[path]
         if path in self.resolving:
@@ -320,7 +310,7 @@ def lodash_merge(target: Any, source: Any) -> Any:
     if isinstance(source, dict):
         if isinstance(target, list):
             return target  # lodash sets the keys on the array; the template's JSON drops them
-        merged = LineMap.of(target if isinstance(target, dict) else {})
+        merged = LineMap.new(target if isinstance(target, dict) else {})
         source_lines = getattr(source, "lines", {})
         for key, value in source.items():
             merged[key] = lodash_merge(merged.get(key), value)
@@ -328,11 +318,9 @@ def lodash_merge(target: Any, source: Any) -> Any:
         merged.replaced.extend(getattr(source, "replaced", []))
         return merged
     if isinstance(source, list):
-        result = list(target) if isinstance(target, list) else []
-        result += [None] * (len(source) - len(result))
-        for index, item in enumerate(source):
-            result[index] = lodash_merge(result[index], item)
-        return result
+        kept = list(target) if isinstance(target, list) else []
+        return [lodash_merge(kept[index] if index < len(kept) else None, item)
+                for index, item in enumerate(source)] + kept[len(source):]
     return source
 
 
@@ -356,23 +344,20 @@ def apply_extensions(resources: Any, extensions: Any) -> Tuple[Any, Dict[str, st
     Resources and, per logical id, why the Framework refuses an extension of it."""
     if not isinstance(extensions, dict) or not isinstance(resources, dict):
         return resources, {}
-    extended = LineMap.of(resources)
+    extended = LineMap.new(resources)
     refused: Dict[str, str] = {}
     for name, extension in extensions.items():
         resource = extended.get(name)
         if not isinstance(resource, dict) or not isinstance(extension, dict):
             continue  # a resource the Framework generates (functions, roles): never a table
-        resource = LineMap.of(resource)
+        resource = dict(resource)  # lines are those of the entries of Resources, not of their keys
         for attribute, value in extension.items():
             if attribute in _EXTENSION_REPLACED:
                 resource[attribute] = value
-            elif attribute in ("Properties", "Metadata"):
-                assigned = LineMap.of(resource.get(attribute) if isinstance(resource.get(attribute), dict) else {})
-                if isinstance(value, dict):
-                    for key, item in value.items():  # Object.assign: each key replaced as a whole
-                        assigned[key] = item
-                        assigned.lines.setdefault(key, getattr(value, "lines", {}).get(key, (1, 1)))
-                resource[attribute] = assigned
+            elif attribute in ("Properties", "Metadata"):  # Object.assign: each key replaced as a whole
+                current = resource.get(attribute)
+                resource[attribute] = {**(current if isinstance(current, dict) else {}),
+                                       **(value if isinstance(value, dict) else {})}
             elif attribute == "DependsOn":
                 current = resource.get("DependsOn")
                 current = [] if current is None else ([current] if isinstance(current, str) else list(current))
@@ -402,11 +387,14 @@ def read_serverless(path: str, raw: bytes) -> FileReading:
                                                            _At(resources_lines, False, service_dir, 0)))
     except IncludeError as exc:
         return FileReading(abspath, SERVERLESS, not_judged=str(exc))
-    if not isinstance(resources, dict):
-        return _unknown_resources(abspath, raw, path, "resources", resources)
-    section = resources.get("Resources")
-    if section is not None and not isinstance(section, dict):
-        return _unknown_resources(abspath, raw, path, "resources.Resources", section)
+    where, section = ("resources.Resources", resources.get("Resources")) if isinstance(resources, dict) else (
+        "resources", resources)
+    if not isinstance(resources, dict) or not isinstance(section, (dict, type(None))):
+        # a variable hides the tables; anything else holds none
+        variable = core.serverless_variable(section)
+        return FileReading(abspath, SERVERLESS, not_judged=None if not (variable and may_hold_tables(raw, path)) else (
+            f"{where} depends on serverless variable {variable}, which the scan cannot resolve; write the "
+            "resources in the file or include them with ${file(...)}"))
     section, refused = apply_extensions(section, resources.get("extensions"))
     problem = duplicate_problem(variables.duplicates, who="the Serverless Framework")
     template = {"Resources": section or {}, "Conditions": resources.get("Conditions") or {},
@@ -426,8 +414,7 @@ def included_files(path: str) -> List[str]:
     if not isinstance(document, dict) or "resources" not in document:
         return []
     service_dir = os.path.dirname(os.path.abspath(path))
-    variables = Variables(document, service_dir, [], [])
-    variables.listing = True
+    variables = Variables(document, service_dir, [], [], listing=True)
     sections = document["resources"]
     for section in sections if isinstance(sections, list) else [sections]:
         try:
@@ -436,12 +423,3 @@ def included_files(path: str) -> List[str]:
             continue
     return list(dict.fromkeys(variables.included))
 
-
-def _unknown_resources(abspath: str, raw: bytes, path: str, where: str, value: Any) -> FileReading:
-    """`resources` (or its Resources) not a mapping: a variable hides the tables; anything else holds none."""
-    variable = core.serverless_variable(value) if isinstance(value, str) else None
-    if variable and may_hold_tables(raw, path):
-        return FileReading(abspath, SERVERLESS, not_judged=(
-            f"{where} depends on serverless variable {variable}, which the scan cannot resolve; write the "
-            "resources in the file or include them with ${file(...)}"))
-    return FileReading(abspath, SERVERLESS)

@@ -30,17 +30,9 @@ class LineMap(dict):
     replaced: List[Tuple[Any, Any, Lines]]
 
     @classmethod
-    def new(cls) -> "LineMap":
+    def new(cls, mapping: Any = ()) -> "LineMap":  # empty, or a copy with the lines and replaced entries it has
         # no __init__ override: building hundreds of thousands of mappings is the hot path
-        mapping = cls()
-        mapping.lines = {}
-        mapping.replaced = []
-        return mapping
-
-    @classmethod
-    def of(cls, mapping: Any) -> "LineMap":  # a copy, with lines and replaced entries when it has them
-        copy = cls.new()
-        copy.update(mapping)
+        copy = cls(mapping)
         copy.lines = dict(getattr(mapping, "lines", {}))
         copy.replaced = list(getattr(mapping, "replaced", []))
         return copy
@@ -80,20 +72,14 @@ class AliasBomb(LoadError):
 
 # --- Text ---
 
-def encoding_of(raw: bytes) -> Tuple[str, str]:
-    """(Python codec, name) of a file's text, by json.detect_encoding (BOM, else where its NUL bytes are)."""
-    codec = json.detect_encoding(raw[:4])
-    return codec, codec[:6].rstrip("-").upper()
-
-
 def decode(raw: bytes) -> str:
-    """A file's UTF-8/16/32 text; LoadError names the first bad byte."""
-    codec, name = encoding_of(raw)
+    """A file's UTF-8/16/32 text (the encoding by its BOM, else where its NUL bytes are); LoadError names a bad byte."""
+    codec = json.detect_encoding(raw[:4])
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as exc:
-        raise LoadError(f"not valid {name} text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                        "save the file as UTF-8") from None
+        raise LoadError(f"not valid {codec[:6].rstrip('-').upper()} text (byte 0x{raw[exc.start]:02x} at offset "
+                        f"{exc.start}); save the file as UTF-8") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -161,27 +147,19 @@ def _yaml12_value(value: str) -> Any:
         digits = value.replace("_", "")
         return int(digits, 0 if digits.lstrip("+-")[:2] in ("0b", "0o", "0x") else 10)
     if _YAML12_FLOAT.match(value):
-        lowered = value.replace("_", "").lower()
-        if lowered.endswith("nan"):
-            return float("nan")
-        return float(lowered.replace(".inf", "inf"))
+        return float(value.replace("_", "").lower().replace(".inf", "inf").replace(".nan", "nan"))
     return value
-
-
-_YAML11_BOOL = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
 
 
 def _typed_value(tag: str, value: str) -> Any:
     """A YAML 1.1 standard scalar; timestamps, binary and unknown tags stay text, as CloudFormation keeps them."""
     kind = tag.rpartition(":")[2]
-    if kind in ("int", "float"):
-        try:
-            return _constructed(tag, value, 0)
-        except LoadError:
-            return value
-    if kind == "bool":
-        return _YAML11_BOOL.get(value.lower(), value)
-    return None if kind == "null" else value
+    if kind not in ("bool", "int", "float", "null"):
+        return value
+    try:
+        return _constructed(f"tag:yaml.org,2002:{kind}", value, 0)
+    except LoadError:  # `!!int x`: text
+        return value
 
 
 def _constructed(tag: str, value: str, line: int) -> Any:
@@ -191,7 +169,7 @@ def _constructed(tag: str, value: str, line: int) -> Any:
         raise _no_constructor(tag, line)
     try:
         return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
-    except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError, yaml.YAMLError) as exc:  # KeyError: `!!bool x`
         reason = " ".join(str(exc).split())
         raise LoadError(f"not valid YAML: {excerpt(tag)} {excerpt(value)} at line {line} ({excerpt(reason)})",
                         line=line) from None
@@ -224,9 +202,7 @@ def _scalar(event: ev.ScalarEvent, mode: Mode = CLOUDFORMATION) -> Any:
     if tag is None and event.implicit[0]:  # plain (unquoted, untagged): as the mode's YAML version reads it
         if mode.yaml12:
             return _yaml12_value(value)
-        if not value:
-            return None
-        if value[0] not in _IMPLICIT_FIRST:
+        if value and value[0] not in _IMPLICIT_FIRST:
             return value  # most values ("AWS::DynamoDB::Table", "PAY_PER_REQUEST"): no resolver needed
         return _typed_value(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)), value)
     if tag is None or tag == "!":
@@ -238,8 +214,7 @@ def _scalar(event: ev.ScalarEvent, mode: Mode = CLOUDFORMATION) -> Any:
 
 def _last_line(mark: Any, first: int) -> int:
     """1-based last line of a node ending at `mark` (a mark at column 0 is the start of the next line)."""
-    line = mark.line + 1 if mark.column > 0 else mark.line
-    return max(first, line)
+    return max(first, mark.line + 1 if mark.column > 0 else mark.line)
 
 
 _NO_KEY = object()
@@ -261,138 +236,6 @@ class _Frame:  # a collection being built from events
         self.key: Any = _NO_KEY
         self.key_line = 0
         self.merges: List[Tuple[Any, int]] = []
-
-
-class _Events:
-    """What every reading of the event stream shares: the depth bound, anchors, the alias bound."""
-
-    def __init__(self, mode: Mode) -> None:
-        self.mode = mode
-        self.stack: List[_Frame] = []
-        self.anchors: Dict[str, Tuple[Any, int]] = {}
-        self.alias_nodes = 0
-        self.documents: List[Any] = []
-        self.duplicates: List[Duplicate] = []
-
-    def handlers(self) -> Dict[type, Any]:
-        """The handler of each event type (a dict lookup: the hot loop)."""
-        return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: lambda event: self._push(True, event),
-                ev.SequenceStartEvent: lambda event: self._push(False, event), ev.MappingEndEvent: self._end,
-                ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias,
-                ev.DocumentStartEvent: lambda event: self.anchors.clear()}  # anchors do not cross documents
-
-    def _push(self, is_map: bool, event: Any) -> None:
-        if len(self.stack) >= MAX_DEPTH:
-            raise TooDeep()
-        self.stack.append(_Frame(is_map, event, self._new_collection(is_map, event)))  # type: ignore[attr-defined]
-
-    def _aliased(self, event: ev.AliasEvent) -> Tuple[Any, int]:
-        """The node an alias points at, counted against the bound."""
-        line = event.start_mark.line + 1
-        if event.anchor not in self.anchors:
-            if any(frame.anchor == event.anchor for frame in self.stack):
-                raise AliasToItself(event.anchor, line)
-            raise LoadError(f"not valid YAML: alias *{excerpt(event.anchor)} has no anchor (line {line}); fix the YAML",
-                            line=line)
-        value, size = self.anchors[event.anchor]
-        self.alias_nodes += size
-        if self.alias_nodes > self.mode.max_alias_nodes:
-            raise AliasBomb(self.mode.max_alias_nodes)
-        return value, size
-
-
-class _Builder(_Events):  # values (LineMaps, lists, scalars) as the mode reads them
-    def _new_collection(self, is_map: bool, event: Any) -> Any:
-        return LineMap.new() if is_map else []
-
-    def _scalar(self, event: ev.ScalarEvent) -> None:
-        first = event.start_mark.line + 1
-        top = self.stack[-1] if self.stack else None
-        if top is not None and top.is_map and top.key is _NO_KEY:
-            # `<<` plain is YAML's merge key; other keys keep their text (CloudFormation) or are values (plain)
-            is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
-            key = _MERGE_KEY if is_merge else (_scalar(event, self.mode) if self.mode.plain else event.value)
-            top.key, top.key_line = key, first
-            if event.anchor:
-                self.anchors[event.anchor] = ("<<" if key is _MERGE_KEY else key, 1)
-            return
-        value = _scalar(event, self.mode)
-        if event.anchor:
-            self.anchors[event.anchor] = (value, 1)
-        last = first if event.value == "" else _last_line(event.end_mark, first)
-        self._add(value, 1, first, last)
-
-    def _alias(self, event: ev.AliasEvent) -> None:  # an alias key is counted, as in a position tree
-        value, size = self._aliased(event)
-        first = event.start_mark.line + 1
-        self._add(value, size, first, _last_line(event.end_mark, first))
-
-    def _set_key(self, top: _Frame, key: Any, line: int) -> None:
-        """An alias or a collection as a key: CloudFormation has none, its text is kept."""
-        if not self.mode.plain:
-            key = key if isinstance(key, str) else repr(key)
-        try:
-            hash(key)
-        except TypeError:
-            raise LoadError(f"not valid YAML: a mapping key at line {line} is a collection; fix the YAML",
-                            line=line) from None
-        top.key, top.key_line = key, line
-
-    def _end(self, event: Any) -> None:
-        frame = self.stack.pop()
-        if frame.merges:
-            self._merge(frame)
-        last = _last_line(event.end_mark, frame.first) if frame.flow else frame.last
-        value = frame.value
-        if _local_tag_name(frame.tag):
-            value = _local_tag(frame.tag, value, self.mode, frame.first)
-        if frame.anchor:
-            self.anchors[frame.anchor] = (value, frame.size)
-        self._add(value, frame.size, frame.first, last)
-
-    def _add(self, value: Any, size: int, first: int, last: int) -> None:
-        if not self.stack:
-            self.documents.append(value)
-            return
-        top = self.stack[-1]
-        top.size += size
-        if not top.is_map:
-            top.value.append(value)
-            top.last = max(top.last, last)
-            return
-        key, key_line = top.key, top.key_line
-        top.key = _NO_KEY
-        if key is _NO_KEY:  # a collection or an alias used as a key (`? [a, b]`)
-            self._set_key(top, value, first)
-            return
-        top.last = max(top.last, last)
-        if key is _MERGE_KEY:
-            top.merges.append((value, key_line))
-            return
-        mapping: LineMap = top.value
-        if key in mapping:
-            duplicate = Duplicate(str(key), mapping.lines[key][0], key_line)
-            if self.mode.plain:
-                raise DuplicateKey(duplicate)
-            self.duplicates.append(duplicate)
-            mapping.replaced.append((key, mapping[key], mapping.lines[key]))
-        mapping[key] = value
-        mapping.lines[key] = (key_line, max(key_line, last))
-
-    @staticmethod
-    def _merge(frame: _Frame) -> None:
-        """YAML merge keys: keys the mapping sets itself win; among merged mappings, the earlier wins."""
-        mapping: LineMap = frame.value
-        for value, line in frame.merges:
-            sources = value if isinstance(value, list) else [value]
-            for source in sources:
-                if not isinstance(source, dict):
-                    raise LoadError(f"not valid YAML: a merge key (<<) at line {line} needs a mapping or a list of "
-                                    "mappings; fix the YAML", line=line)
-                for key, item in source.items():
-                    if key not in mapping:
-                        mapping[key] = item
-                        mapping.lines[key] = getattr(source, "lines", {}).get(key, (line, line))
 
 
 class Node:
@@ -432,62 +275,151 @@ class Node:
         return len(self._pairs_of(key))
 
 
-class _PositionBuilder(_Events):
-    """Nodes as written: merge keys and duplicate keys kept as pairs, tags kept, never constructed."""
+class _Builder:
+    """One reading of the event stream, with the depth bound, anchors and the alias bound: values as the mode reads
+    them (LineMaps, lists, scalars) or, with `positions`, a position tree (Nodes as written: merge and duplicate keys
+    kept as pairs, tags kept, nothing constructed)."""
 
-    def _new_collection(self, is_map: bool, event: Any) -> Any:
-        shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
-        mark = event.start_mark
-        return Node("map" if is_map else "seq", mark.index, mark.index, bool(event.flow_style),
-                    None, _local_tag_name(event.tag), False, shared, None, None, mark.column, mark.line)
+    def __init__(self, mode: Mode, positions: bool = False) -> None:
+        self.mode = mode
+        self.positions = positions
+        self.stack: List[_Frame] = []
+        self.anchors: Dict[str, Tuple[Any, int]] = {}
+        self.alias_nodes = 0
+        self.documents: List[Any] = []
+        self.duplicates: List[Duplicate] = []
+
+    def handlers(self) -> Dict[type, Any]:
+        """The handler of each event type (a dict lookup: the hot loop)."""
+        return {ev.ScalarEvent: self._scalar, ev.MappingStartEvent: lambda event: self._push(True, event),
+                ev.SequenceStartEvent: lambda event: self._push(False, event), ev.MappingEndEvent: self._end,
+                ev.SequenceEndEvent: self._end, ev.AliasEvent: self._alias,
+                ev.DocumentStartEvent: lambda event: self.anchors.clear()}  # anchors do not cross documents
+
+    def _push(self, is_map: bool, event: Any) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise TooDeep()
+        if self.positions:
+            shared = bool(event.anchor) or bool(self.stack and self.stack[-1].value.shared)
+            mark = event.start_mark
+            value: Any = Node("map" if is_map else "seq", mark.index, mark.index, bool(event.flow_style), None,
+                              _local_tag_name(event.tag), False, shared, None, None, mark.column, mark.line)
+        else:
+            value = LineMap.new() if is_map else []
+        self.stack.append(_Frame(is_map, event, value))
 
     def _scalar(self, event: ev.ScalarEvent) -> None:
-        # the hot path of a position tree (most nodes are scalars): few calls, positional arguments
-        tag = _local_tag_name(event.tag)
-        stack, text, style = self.stack, event.value, event.style
-        shared = bool(event.anchor) or bool(stack and stack[-1].value.shared)
-        if not (tag or style or (event.tag is None and text and text[0] not in _IMPLICIT_FIRST)):
-            text = _scalar(event)
-        start, end = event.start_mark, event.end_mark
-        node = Node("scalar", start.index, end.index, False, text, tag, style in ("|", ">"), shared, None, None,
-                    start.column, start.line, end.line)
+        first = event.start_mark.line + 1
+        top = self.stack[-1] if self.stack else None
+        if self.positions:  # the hot path of a position tree (most nodes are scalars): few calls, positional arguments
+            tag, text, style = _local_tag_name(event.tag), event.value, event.style
+            shared = bool(event.anchor) or bool(top and top.value.shared)
+            if not (tag or style or (event.tag is None and text and text[0] not in _IMPLICIT_FIRST)):
+                text = _scalar(event)
+            start, end = event.start_mark, event.end_mark
+            value: Any = Node("scalar", start.index, end.index, False, text, tag, style in ("|", ">"), shared, None,
+                              None, start.column, start.line, end.line)
+        elif top is not None and top.is_map and top.key is _NO_KEY:
+            # `<<` plain is YAML's merge key; other keys keep their text (CloudFormation) or are values (plain)
+            is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
+            key = _MERGE_KEY if is_merge else (_scalar(event, self.mode) if self.mode.plain else event.value)
+            top.key, top.key_line = key, first
+            if event.anchor:
+                self.anchors[event.anchor] = ("<<" if key is _MERGE_KEY else key, 1)
+            return
+        else:
+            value = _scalar(event, self.mode)
         if event.anchor:
-            self.anchors[event.anchor] = (node, 1)
-        self._add(node, 1)
+            self.anchors[event.anchor] = (value, 1)
+        self._add(value, 1, first, first if event.value == "" else _last_line(event.end_mark, first))
 
-    def _alias(self, event: ev.AliasEvent) -> None:
-        node, size = self._aliased(event)
-        self._add(node, size)
+    def _alias(self, event: ev.AliasEvent) -> None:  # an alias key is counted, as in a position tree
+        line = event.start_mark.line + 1
+        if event.anchor not in self.anchors:
+            if any(frame.anchor == event.anchor for frame in self.stack):
+                raise AliasToItself(event.anchor, line)
+            raise LoadError(f"not valid YAML: alias *{excerpt(event.anchor)} has no anchor (line {line}); fix the YAML",
+                            line=line)
+        value, size = self.anchors[event.anchor]
+        self.alias_nodes += size
+        if self.alias_nodes > self.mode.max_alias_nodes:
+            raise AliasBomb(self.mode.max_alias_nodes)
+        self._add(value, size, line, _last_line(event.end_mark, line))
 
     def _end(self, event: Any) -> None:
         frame = self.stack.pop()
-        node: Node = frame.value
-        node.end, node.end_line = event.end_mark.index, event.end_mark.line
+        value, last = frame.value, frame.last
+        if self.positions:
+            value.end, value.end_line = event.end_mark.index, event.end_mark.line
+        else:
+            if frame.merges:
+                self._merge(frame)
+            if frame.flow:
+                last = _last_line(event.end_mark, frame.first)
+            if _local_tag_name(frame.tag):
+                value = _local_tag(frame.tag, value, self.mode, frame.first)
         if frame.anchor:
-            self.anchors[frame.anchor] = (node, frame.size)
-        self._add(node, frame.size)
+            self.anchors[frame.anchor] = (value, frame.size)
+        self._add(value, frame.size, frame.first, last)
 
-    def _add(self, node: Node, size: int) -> None:
+    def _add(self, value: Any, size: int, first: int, last: int) -> None:
         if not self.stack:
-            self.documents.append(node)
+            self.documents.append(value)
             return
         top = self.stack[-1]
         top.size += size
-        parent: Node = top.value
         if not top.is_map:
-            parent.items.append(node)
-        elif top.key is _NO_KEY:
-            top.key = node
-        else:
-            parent.pairs.append((top.key, node))
-            top.key = _NO_KEY
+            (top.value.items if self.positions else top.value).append(value)
+            top.last = max(top.last, last)
+            return
+        key, key_line = top.key, top.key_line
+        top.key = _NO_KEY
+        if key is _NO_KEY:  # a collection or an alias as a key (`? [a, b]`): CloudFormation has none, its text is kept
+            key = value if self.positions or self.mode.plain or isinstance(value, str) else repr(value)
+            try:
+                hash(key)
+            except TypeError:
+                raise LoadError(f"not valid YAML: a mapping key at line {first} is a collection; fix the YAML",
+                                line=first) from None
+            top.key, top.key_line = key, first
+            return
+        top.last = max(top.last, last)
+        if self.positions:
+            top.value.pairs.append((key, value))
+            return
+        if key is _MERGE_KEY:
+            top.merges.append((value, key_line))
+            return
+        mapping: LineMap = top.value
+        if key in mapping:
+            duplicate = Duplicate(str(key), mapping.lines[key][0], key_line)
+            if self.mode.plain:
+                raise DuplicateKey(duplicate)
+            self.duplicates.append(duplicate)
+            mapping.replaced.append((key, mapping[key], mapping.lines[key]))
+        mapping[key] = value
+        mapping.lines[key] = (key_line, max(key_line, last))
+
+    @staticmethod
+    def _merge(frame: _Frame) -> None:
+        """YAML merge keys: keys the mapping sets itself win; among merged mappings, the earlier wins."""
+        mapping: LineMap = frame.value
+        for value, line in frame.merges:
+            for source in value if isinstance(value, list) else [value]:
+                if not isinstance(source, dict):
+                    raise LoadError(f"not valid YAML: a merge key (<<) at line {line} needs a mapping or a list of "
+                                    "mappings; fix the YAML", line=line)
+                for key, item in source.items():
+                    if key not in mapping:
+                        mapping[key] = item
+                        mapping.lines[key] = getattr(source, "lines", {}).get(key, (line, line))
 
 
 def _local_tag_name(tag: Optional[str]) -> Optional[str]:
     return tag if isinstance(tag, str) and tag.startswith("!") and tag != "!" else None
 
 
-def _read_events(text: str, builder: _Events, max_chars: int) -> None:
+def _read_events(text: str, builder: _Builder, max_chars: int) -> _Builder:
     if len(text) > max_chars:
         raise LoadError(f"larger than {max_chars // (1024 * 1024)} MiB of text, not read", bounded=True)
     handlers = builder.handlers()
@@ -512,12 +444,12 @@ def _read_events(text: str, builder: _Events, max_chars: int) -> None:
                         line=mark.line + 1 if mark is not None else None) from None
     finally:
         parser.dispose()
+    return builder
 
 
 def load_yaml(text: str, mode: Mode = CLOUDFORMATION, max_chars: int = MAX_TEXT_CHARS) -> Loaded:
     """Every document of a YAML text as `mode` reads it. Raises LoadError."""
-    builder = _Builder(mode)
-    _read_events(text, builder, max_chars)
+    builder = _read_events(text, _Builder(mode), max_chars)
     return Loaded(builder.documents, builder.duplicates)
 
 
@@ -525,8 +457,7 @@ def load_positions(text: str, is_json: bool = False) -> Node:
     """The position tree of a one-document YAML or JSON text. Raises LoadError."""
     if is_json:
         return _JsonReader(text).whole(MAX_DEPTH, positions=True)
-    builder = _PositionBuilder(CLOUDFORMATION)
-    _read_events(text, builder, MAX_TEXT_CHARS)
+    builder = _read_events(text, _Builder(CLOUDFORMATION, positions=True), MAX_TEXT_CHARS)
     if len(builder.documents) > 1:
         raise LoadError("not valid YAML: expected a single document, found more; fix the YAML")
     if not builder.documents:
@@ -581,29 +512,24 @@ class _JsonReader:  # JSON with positions
             raise TooDeep() from None
 
     def _members(self, index: int, close: str, read: Any) -> Tuple[List[Tuple[Any, ...]], int]:
-        """The members of the object (close "}": (key, key start, key end, value, value end)) or array
-        (close "]": (value, value end)) whose bracket is just before `index`."""
+        """The (key, key start, key end, value, value end) of each member of the object (close "}") or array
+        (close "]", no key) whose bracket is just before `index`."""
         members: List[Tuple[Any, ...]] = []
         index = self._skip(index)
         if self.text.startswith(close, index):
             return members, index + 1
         while True:
-            key_start = index
+            key, key_start, key_end = None, index, index
             if close == "}":
                 if not self.text.startswith('"', index):
                     raise self._fail("Expecting property name enclosed in double quotes", index)
-                try:
-                    key, key_end = json.decoder.scanstring(self.text, index + 1)
-                except json.JSONDecodeError as exc:
-                    raise self._fail(exc.msg, exc.pos) from None
+                key, key_end = self._scalar(index)
                 index = self._skip(key_end)
                 if not self.text.startswith(":", index):
                     raise self._fail("Expecting ':' delimiter", index)
-                value, index = read(index + 1)
-                members.append((key, key_start, key_end, value, index))
-            else:
-                value, index = read(index)
-                members.append((value, index))
+                index += 1
+            value, index = read(index)
+            members.append((key, key_start, key_end, value, index))
             index = self._skip(index)
             if self.text.startswith(",", index):
                 index = self._skip(index + 1)
@@ -625,7 +551,7 @@ class _JsonReader:  # JSON with positions
         members, end = self._members(index + 1, "}" if bracket == "{" else "]",
                                      lambda at: self.read(at, levels - 1, positions))
         if bracket == "[":
-            return self._node("seq", index, end, items=[item for item, _ in members]), end
+            return self._node("seq", index, end, items=[item for _, _, _, item, _ in members]), end
         if positions:
             return self._node("map", index, end, pairs=[(self._node("scalar", key_start, key_end, value=key), value)
                                                         for key, key_start, key_end, value, _ in members]), end
@@ -644,13 +570,9 @@ class _JsonReader:  # JSON with positions
                     end_line=self.line(max(end - 1, start)) - 1, **parts)
 
     def deep_duplicate_lines(self) -> List[Duplicate]:  # the json module's duplicates have no positions
-        found: List[Duplicate] = []
-        for key in self.deep_duplicates:
-            pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
-            lines = [self.line(m.start()) for m in pattern.finditer(self.text)][:2]
-            if len(lines) == 2:
-                found.append(Duplicate(key, lines[0], lines[1]))
-        return found
+        found = [(key, [self.line(m.start()) for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", self.text)][:2])
+                 for key in self.deep_duplicates]
+        return [Duplicate(key, *lines) for key, lines in found if len(lines) == 2]
 
     def whole(self, levels: int, positions: bool = False) -> Any:  # the one value the text holds, after a BOM
         value, end = self.read(1 if self.text.startswith("\ufeff") else 0, levels, positions)
@@ -666,11 +588,10 @@ def load_json(text: str, line_levels: int = 2) -> Loaded:
     stack: List[Tuple[Any, int]] = [(value, 1)]  # the json module's deeper values, measured without recursion
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            if depth > MAX_DEPTH:
-                raise TooDeep()
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        if depth > MAX_DEPTH:  # (only the top value may be a scalar)
+            raise TooDeep()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return Loaded([value], reader.duplicates + reader.deep_duplicate_lines())
 
 
