@@ -103,7 +103,7 @@ def decode_plan_bytes(raw: bytes) -> PlanDocument:
         text = yaml_loader.decode(raw)
     except yaml_loader.LoadError as exc:  # "not valid UTF-8 text (byte 0xe9 at offset 70); save the file as UTF-8"
         raise NotAPlan(f"{str(exc).split(';')[0]}; {RERUN}") from None
-    document, encoding = decode_plan_text(text), yaml_loader.encoding_of(raw)[1]
+    document, encoding = decode_plan_text(text), yaml_loader.encoding_name(raw)
     return document if encoding == "UTF-8" else replace(document, warnings=(
         f"the plan is {encoding} text (Windows PowerShell's > writes it); judged it; write it as UTF-8 so that checkov "
         "reads it too",) + document.warnings)

@@ -72,13 +72,17 @@ class AliasBomb(LoadError):
 
 # --- Text ---
 
+def encoding_name(raw: bytes) -> str:
+    """UTF-8, UTF-16 or UTF-32: by the BOM, else where the NUL bytes are (json.detect_encoding)."""
+    return json.detect_encoding(raw[:4])[:6].rstrip("-").upper()
+
+
 def decode(raw: bytes) -> str:
-    """A file's UTF-8/16/32 text (the encoding by its BOM, else where its NUL bytes are); LoadError names a bad byte."""
-    codec = json.detect_encoding(raw[:4])
+    """A file's UTF-8/16/32 text; LoadError names a bad byte."""
     try:
-        text = raw.decode(codec)
+        text = raw.decode(json.detect_encoding(raw[:4]))
     except UnicodeDecodeError as exc:
-        raise LoadError(f"not valid {codec[:6].rstrip('-').upper()} text (byte 0x{raw[exc.start]:02x} at offset "
+        raise LoadError(f"not valid {encoding_name(raw)} text (byte 0x{raw[exc.start]:02x} at offset "
                         f"{exc.start}); save the file as UTF-8") from None
     return text[1:] if text.startswith("\ufeff") else text
 
