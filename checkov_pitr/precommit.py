@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from checkov_pitr.cli import say, scan_and_report
 from checkov_pitr.domain.inventory import MAX_FILE_BYTES, is_terraform_file, may_hold_tables, read_file_bytes
-from checkov_pitr.domain.readers.cloudformation import SERVERLESS_NAMES
+from checkov_pitr.domain.inventory import SERVERLESS_NAMES
 from checkov_pitr.engine.options import OptionsError, ScanOptions, parse_arguments_and_files
 
 if TYPE_CHECKING:

@@ -138,7 +138,7 @@ def reading_of(path: str, framework: str, read: Callable[[str, bytes], FileReadi
 MAX_FILE_BYTES = 64 * 1024 * 1024  # past checkov's own 50 MB limit: such a file is not judged, never skipped
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".template", ".json")
 _TERRAFORM_SUFFIXES = (".tf", ".tofu", ".tf.json", ".tofu.json")
-_SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
+SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
 # The Serverless Framework also takes a configuration in JavaScript or TypeScript; the scan cannot run it.
 _SERVERLESS_CODE_NAMES = ("serverless.js", "serverless.ts", "serverless.mjs", "serverless.cjs")
 
@@ -166,7 +166,7 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
     base = os.path.basename(path)
     # CloudFormation and SAM take a template of any name (`--template-file t.YAML`): the case of the
     # suffix does not matter
-    if not named and not (base.lower().endswith(_TEMPLATE_SUFFIXES) or base in _SERVERLESS_NAMES + _SERVERLESS_CODE_NAMES):
+    if not named and not (base.lower().endswith(_TEMPLATE_SUFFIXES) or base in SERVERLESS_NAMES + _SERVERLESS_CODE_NAMES):
         return None
     raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)
     if raw is None:
@@ -176,7 +176,7 @@ def read_file(path: str, named: bool = False) -> Optional[FileReading]:
             "a Serverless Framework configuration in JavaScript or TypeScript, which the scan cannot run; run "
             "`serverless print > serverless-printed.yml` and scan that file (see the Serverless recipe)")
         ) if mentions_dynamodb(raw) else None
-    if base in _SERVERLESS_NAMES:
+    if base in SERVERLESS_NAMES:
         return reading_of(path, SERVERLESS, read_serverless, raw) if template_may_hold_tables(raw, path) else None
     if looks_like_plan(raw) or (raw.startswith((GZIP_MAGIC, ZIP_MAGIC)) and (named or path.endswith(".json"))):
         return reading_of(path, TERRAFORM_PLAN, read_plan, raw)

@@ -11,7 +11,8 @@ from functools import cached_property
 from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain import core
-from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, FileReading, FoundTable, mentions_dynamodb
+from checkov_pitr.domain.inventory import (CLOUDFORMATION, SERVERLESS, SERVERLESS_NAMES, FileReading, FoundTable,
+                                          mentions_dynamodb)
 from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.domain.readers.yaml_loader import Duplicate, LoadError, Loaded, Lines
 
@@ -39,7 +40,6 @@ _MAY_DECODE_BYTES = tuple((re.compile(p.pattern.encode("ascii"), p.flags & re.MU
                           for p, first in _MAY_DECODE_TEXT)
 _TAGS = ("!!", "!<", "%TAG")
 _TEMPLATE_NEEDLE_BYTES = tuple(needle.encode("ascii") for needle in TEMPLATE_NEEDLES + _TAGS)
-SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
 
 
 def may_hold_tables(raw: bytes, path: str) -> bool:

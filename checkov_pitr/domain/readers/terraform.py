@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from checkov_pitr.domain.core import TF_TYPES
 from checkov_pitr.domain.inventory import (
     MAX_FILE_BYTES, TERRAFORM, TERRAFORM_JSON, FileReading, FoundTable, collector_paused, file_kind, read_file_bytes,
 )
@@ -23,8 +24,7 @@ from checkov_pitr.domain.readers.terraform_eval import (
 )
 from checkov_pitr.domain.skips import skips_in_comments
 
-IN_SCOPE_TYPES = (
-    "aws_dynamodb_table", "aws_dynamodb_table_replica", "awscc_dynamodb_table", "awscc_dynamodb_global_table")
+IN_SCOPE_TYPES = TF_TYPES  # the judges' Terraform types
 TERRAFORM_TOOL, OPENTOFU_TOOL, BOTH_TOOLS = "terraform", "opentofu", "both"
 _EXTENSIONS = (".tf.json", ".tofu.json", ".tf", ".tofu")  # longest first: "x.tf.json" is JSON, not ".json"
 _TOFU_TWIN = {".tf": ".tofu", ".tf.json": ".tofu.json"}
@@ -101,7 +101,7 @@ def _parse_file(path: str, raw: bytes) -> _File:
         elif is_json:
             parsed.blocks = _json_blocks(_positioned_decoder().decode(text), line_at)
         else:
-            parsed.blocks = _normalized(parse_hcl(text)) if "\\" in text else parse_hcl(text)
+            parsed.blocks = _normalized(parse_hcl(text, line_at)) if "\\" in text else parse_hcl(text, line_at)
     except HclError as exc:
         parsed.problem = (f"not valid HCL (line {line_at(exc.offset)}: {exc}); "
                           "fix the syntax (terraform validate shows it)")
@@ -295,10 +295,11 @@ def _merge_body(original: Dict[str, Any], override: Dict[str, Any]) -> Dict[str,
     return merged
 
 
-def _collect(module: _Module, parsed: _File, override: bool) -> None:
-    """Add one file's blocks to the module; an override file's blocks merge into existing ones."""
+def _collect(module: _Module, parsed: _File, resources: List[_Resource], override: bool) -> None:
+    """Add one file's blocks (`resources`: its resource blocks) to the module; an override file's blocks merge
+    into existing ones."""
     by_name = {(r.type, r.name): i for i, r in enumerate(module.resources)} if override else {}
-    for resource in _resources_of(parsed):
+    for resource in resources:
         if not override:
             module.resources.append(resource)
             continue
@@ -372,20 +373,21 @@ def _load_module(folder: str, tool: str) -> _Module:
         if raw is None:
             module.readings.append(FileReading(path, _framework(path), not_judged=why_not))
         raws[path] = raw or b""
+    holds = {path: may_hold_tables(raw) for path, raw in raws.items()}  # each file's bytes scanned once
     # only folders that may hold a table, or call a module that may, are parsed
-    if not any(may_hold_tables(raw) for raw in raws.values()):
+    if not any(holds.values()):
         return module
     # override files are merged after the others, in lexical order of their names (raws are in that order)
     for path in sorted(raws, key=lambda p: _is_override(os.path.basename(p))):
         parsed = _parse_file(path, raws[path])
         is_override = _is_override(os.path.basename(path))
         if parsed.problem:
-            if may_hold_tables(raws[path]):
+            if holds[path]:
                 module.readings.append(FileReading(path, _framework(path), not_judged=parsed.problem))
             continue
-        _collect(module, parsed, is_override)
-        if any(r.type in IN_SCOPE_TYPES for r in _resources_of(parsed)) or (
-                not is_override and may_hold_tables(raws[path]) and not parsed.blocks):
+        resources = _resources_of(parsed)
+        _collect(module, parsed, resources, is_override)
+        if any(r.type in IN_SCOPE_TYPES for r in resources) or (not is_override and holds[path] and not parsed.blocks):
             if is_override:
                 module.readings.append(FileReading(path, _framework(path), shadowed=True, warning=(
                     "override file: its blocks are merged into the resources they override, which are judged there")))

@@ -9,8 +9,10 @@ import json
 import operator
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+
+from checkov_pitr.domain.readers.yaml_loader import line_starts
 
 MAX_DEPTH = 100  # brackets deeper than this are refused before any recursive parser sees them
 MAX_LOCAL_DEPTH = 32  # locals referring to locals: deeper chains stay unresolved
@@ -237,13 +239,13 @@ def json_depth(text: str) -> int:
 
 def line_numbers(text: str) -> Callable[[int], int]:
     """The 1-based line number of an offset in `text`."""
-    newlines = [m.start() for m in re.finditer("\n", text)]
-    return lambda offset: bisect.bisect_left(newlines, offset) + 1
+    return partial(bisect.bisect_right, line_starts(text))
 
 
-def parse_hcl(text: str) -> Dict[str, Any]:
-    """A file's blocks and attributes in bc-python-hcl2's shape, top-level blocks with their lines."""
-    line_at = line_numbers(text)
+def parse_hcl(text: str, line_at: Optional[Callable[[int], int]] = None) -> Dict[str, Any]:
+    """A file's blocks and attributes in bc-python-hcl2's shape, top-level blocks with their lines (`line_at`:
+    the text's line_numbers, when the caller has them already)."""
+    line_at = line_at or line_numbers(text)
 
     def body(start: int, end: int, top: bool) -> Dict[str, Any]:
         found: Dict[str, Any] = {}
