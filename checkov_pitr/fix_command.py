@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, List, Optional, Sequence, TextIO, Tuple
+from functools import partial
+from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from checkov_pitr.cli import say
 from checkov_pitr.domain.fixer import Target, apply_edits, distinct, edits_diff, file_fixer, read_for_fixing, read_text
@@ -38,7 +39,8 @@ Exit code: 0 nothing left failing, 1 failures remain (listed with why), 2 bad in
 
 
 Remaining = List[Tuple[Finding, str]]  # each failure left, and why
-Changed = Dict[str, Tuple[str, List[Finding], str, List[str]]]  # real path -> (text after, failures fixed, diff, lines)
+# real path -> (text after, failures fixed, its diff (made only for --diff), lines)
+Changed = Dict[str, Tuple[str, List[Finding], Callable[[], str], List[str]]]
 
 
 def parse_arguments(argv: Sequence[str]) -> Tuple[ScanOptions, bool]:
@@ -163,7 +165,7 @@ def _fix_one_file(path: str, failures: Dict[str, List[Finding]], minimum: int, s
                 remaining.append((finding, why))
     if after != before:
         changed[path] = (after, [f for found in failures.values() for f in found],
-                         edits_diff(path, before, edits, label=safe_text(_display(path))),
+                         partial(edits_diff, path, before, edits, label=safe_text(_display(path))),
                          [f"{_display(path)}: {edit.description}" for edit in edits])
 
 
@@ -192,7 +194,7 @@ def run_fix(options: ScanOptions, diff: bool, out: TextIO, err: TextIO) -> int:
             why.update({_key(f): f"the file could not be written ({exc.strerror or exc})" for f in fixing})
             say(f"{_display(path)}: could not be written ({exc.strerror or exc})", err, PROG)
             continue
-        out.write(diff_text if diff else "".join(safe_text(f"fixed {line}") + "\n" for line in lines))
+        out.write(diff_text() if diff else "".join(safe_text(f"fixed {line}") + "\n" for line in lines))
         done.append(lines)
     if changed and not diff:  # what the files say now, not what the fixer expects: scan again
         remaining = [(f, why.get(_key(f), f"still failing after the fix: {f.reason}"))

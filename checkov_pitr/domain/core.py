@@ -395,9 +395,10 @@ def _dynamic_blocks(conf: Mapping[str, Any], name: str,
         iterator = iterator if isinstance(iterator, str) else name
         if items is None or (isinstance(items, (list, dict, str)) and not items):
             continue  # for_each is empty: no such block exists
-        if isinstance(items, str) and (existence_matters or _mentions_iterator(content, iterator)):
+        mentions = _mentions_iterator(content, iterator)
+        if isinstance(items, str) and (existence_matters or mentions):
             unresolved.append(f'dynamic "{name}" for_each depends on {terraform_reference(items) or items}')
-        elif _mentions_iterator(content, iterator):
+        elif mentions:
             unresolved.append(_unrendered(name, iterator))
         else:
             # every block it makes looks like the content, whatever for_each turns out to be
@@ -421,10 +422,12 @@ def _tf_table_subjects(address: str, conf: Mapping[str, Any]) -> List[Subject]:
     # A lone replica block whose content still refers to replica.value is a `dynamic "replica"` that
     # checkov handed over unrendered because its for_each is empty by default: no such replica exists.
     # Several such blocks mean for_each had elements checkov could not substitute: unresolved.
-    several = sum(_mentions_iterator(r, "replica") for r in all_replicas)
+    unrendered = [_mentions_iterator(r, "replica") for r in all_replicas]
+    several = sum(unrendered)
     replicas += [(*_replica(address, None, index), Reading(State.UNRESOLVED, _unrendered("replica", "replica")))
                  for index in range(1, several + 1) if several > 1]
-    for index, block in enumerate((clean(r) for r in all_replicas if not _mentions_iterator(r, "replica")), start=1):
+    rendered = (clean(r) for r, unrendered_one in zip(all_replicas, unrendered) if not unrendered_one)
+    for index, block in enumerate(rendered, start=1):
         replicas.append((*_replica(address, block.get("region_name"), index),
                          read_bool(block.get(TF_BLOCK, MISSING), TF_BLOCK, _UNSET_FALSE, "terraform")))
     return subjects + [Subject(label, key, found, TF_FIX_REPLICA) for label, key, found in replicas]

@@ -29,6 +29,10 @@ class PlanChange:  # what CKV_PITR_003 needs of a plan's `resource_changes` entr
     after: Any  # the `after` values, or None
 
 
+# A reader's problem that means "the scan cannot know" rather than "off": it follows the policy's `unresolved`.
+UNRESOLVED_PREFIX = "unresolved: "
+
+
 @dataclass(frozen=True)
 class FoundTable:
     """One DynamoDB resource a reader found, with all that judging and reporting it needs."""

@@ -5,11 +5,8 @@ from typing import List
 
 from checkov_pitr.domain import core
 from checkov_pitr.domain.core import Policy, Result, Verdict
-from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, TERRAFORM_PLAN, FoundTable
+from checkov_pitr.domain.inventory import CLOUDFORMATION, SERVERLESS, TERRAFORM_PLAN, UNRESOLVED_PREFIX, FoundTable
 from checkov_pitr.rule import PITR_ENABLED, PITR_NOT_LOST, PITR_PERIOD
-
-# A reader's problem that means "the scan cannot know" rather than "off": it follows `unresolved`.
-UNRESOLVED_PREFIX = "unresolved: "
 
 
 def checks_for(table: FoundTable) -> List[str]:

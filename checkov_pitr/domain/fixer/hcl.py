@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from checkov_pitr.domain.core import TF_TYPES
 from checkov_pitr.domain.fixer.cloudformation import Node, TreeSyntax, literal_true, parse_json
 from checkov_pitr.domain.fixer.edits import Edit, Fixer, Target, what_to_change
 from checkov_pitr.domain.fixer.writer import TreeWriter, leading_space, line_start, newline_of
 from checkov_pitr.domain.plan_sources import parse_address
-from checkov_pitr.domain.readers.terraform import IN_SCOPE_TYPES
 from checkov_pitr.domain.readers.terraform_eval import Item, expression_end, matching_close, parse_body, skip_blank
 from checkov_pitr.rule import FIX_TEMPLATES as T
 
@@ -33,7 +33,7 @@ class TerraformFixer(Fixer):
         self.modules = address.modules if address else ()
         rtype = address.type if address and address.mode == "managed" else ""
         if rtype == "resource":  # checkov names .tf.json resources "resource.NAME": the scan's type, or the one written
-            written = [t for t in IN_SCOPE_TYPES if self.resource(t, address.name) is not None]
+            written = [t for t in TF_TYPES if self.resource(t, address.name) is not None]
             rtype = target.resource_type or (written[-1] if written else "")
         config = self.resource(rtype, address.name) if rtype else None
         if config is None:

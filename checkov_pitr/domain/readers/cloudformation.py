@@ -11,8 +11,8 @@ from functools import cached_property
 from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from checkov_pitr.domain import core
-from checkov_pitr.domain.inventory import (CLOUDFORMATION, SERVERLESS, SERVERLESS_NAMES, FileReading, FoundTable,
-                                          mentions_dynamodb)
+from checkov_pitr.domain.inventory import (CLOUDFORMATION, SERVERLESS, SERVERLESS_NAMES, UNRESOLVED_PREFIX, FileReading,
+                                          FoundTable, mentions_dynamodb)
 from checkov_pitr.domain.readers import yaml_loader
 from checkov_pitr.domain.readers.yaml_loader import Duplicate, LoadError, Loaded, Lines
 
@@ -193,7 +193,7 @@ def _expand_loop(key: str, spec: Any, bindings: Dict[str, str], defaults: Mappin
         values, dependency = foreach_collection(resolved(collection, {}, bindings), defaults)
         if values is None:
             unresolved, problem = loop, (
-                f"unresolved: made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
+                f"{UNRESOLVED_PREFIX}made by Fn::ForEach::{loop} over {dependency}, which the scan cannot resolve; "
                 "give the parameter a Default or list the values"
             ).replace(", which has no Default, which", ", which has no Default and which")
     entries: List[Entry] = []
@@ -324,7 +324,7 @@ def table_of(entry: Entry, context: TemplateContext) -> Optional[FoundTable]:
     config = {} if properties is None else resolved(properties, defaults, {})
     variable = core.serverless_variable(properties) if context.framework == SERVERLESS else None
     if variable:  # `Properties: ${ssm:...}`: what the table is depends on it
-        problem = (f"unresolved: Properties depends on serverless variable {variable}, which the scan cannot "
+        problem = (f"{UNRESOLVED_PREFIX}Properties depends on serverless variable {variable}, which the scan cannot "
                    "resolve; write the PITR settings in the file")
     condition = value.get("Condition")
     if context.name_prefix:
