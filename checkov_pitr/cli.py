@@ -30,18 +30,18 @@ def say(message: str, err: TextIO, prog: str = PROG) -> None:
 def named_files_not_judged(files: Sequence[str], judged: set) -> List[str]:
     """One line per -f file that holds nothing checkov-pitr judges: -f names a file on purpose, so
     silence would read as a pass. (Files that may hold tables and cannot be read are FAILED results.)"""
+    from checkov_pitr.domain.inventory import MAX_FILE_BYTES, read_file_bytes
     from checkov_pitr.domain.readers.plan import looks_like_plan
 
     lines = []
     for path in files:
         if os.path.realpath(path) in judged:
             continue
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(4096)
-        except OSError as exc:
-            lines.append(f"warning: {path}: cannot be read ({exc.strerror}); nothing in it was judged")
+        raw, why_not = read_file_bytes(path, MAX_FILE_BYTES)  # bounded, and never waits on a FIFO
+        if raw is None:
+            lines.append(f"warning: {path}: {why_not}; nothing in it was judged")
             continue
+        head = raw[:4096]
         reasons = ((not head.strip(), "empty file"), (b"\0" in head, "not text (a binary file?)"),
                    (looks_like_plan(head), "a Terraform plan that leaves no DynamoDB table in place (a deleted or "
                                            "forgotten table has no result)"),
@@ -77,8 +77,7 @@ def run_scan(args: Sequence[str], out: TextIO, err: TextIO) -> int:
 
 
 def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO, err: TextIO,
-                    narrow: Optional[Callable[["ScanResult"], None]] = None, prog: str = PROG,
-                    stale_exemptions: bool = True) -> int:
+                    narrow: Optional[Callable[["ScanResult"], None]] = None, prog: str = PROG) -> int:
     """Judge, render, then state on stderr what the run used (every entry point's last step).
     `narrow` may drop findings and warnings before anything is written (the pre-commit hook's)."""
     from checkov_pitr.engine.scan import scan
@@ -109,7 +108,8 @@ def scan_and_report(options: "ScanOptions", policy: "LoadedPolicy", out: TextIO,
     for line in named_files_not_judged(options.files, result.files_judged):
         say(line, err, prog)
     used = {e.index for f in result.findings for e in (f.exemption, f.expired) if e is not None}
-    for exemption in policy.exemptions if stale_exemptions else ():
+    # a narrowed run (the hook's) sees part of the repository: an exemption it does not meet may match elsewhere
+    for exemption in policy.exemptions if narrow is None else ():
         if exemption.index not in used:
             say(f"warning: policy {policy.source}: {exemption.label} matched no resource in this run; "
                 "remove it if it is stale", err, prog)

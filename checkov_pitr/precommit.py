@@ -138,5 +138,5 @@ def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None, err
     scanned = dataclasses.replace(options, directories=directories, files=tuple(files),
                                   skip_paths=options.skip_paths + subfolders)
     # no "exemption matched no resource" warnings: a commit's scan is partial
-    return scan_and_report(scanned, policy, out, err, narrow=narrow, prog=PROG, stale_exemptions=False)
+    return scan_and_report(scanned, policy, out, err, narrow=narrow, prog=PROG)
 

@@ -77,6 +77,10 @@ class Exemption:
             return False
         return all(key in tags and tag_text(tags[key]) == value for key, value in self.tags)
 
+    @property
+    def expired_note(self) -> str:  # what a result says of an exemption that no longer applies
+        return f" (exemption {self.label} expired on {self.expires.isoformat()})"
+
     def comment(self) -> str:
         extra = "".join(f"; {name} {value}" for name, value in (("owner", self.owner), ("ticket", self.ticket)) if value)
         return f"checkov-pitr policy {self.label}: {self.reason} (expires {self.expires.isoformat()}{extra})"

@@ -2,7 +2,6 @@
 policy. Every entry point calls `scan()` in-process; no checkov here (outputs/ renders the findings)."""
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import re
@@ -134,7 +133,6 @@ class _Judge:
     options: ScanOptions
     policy: LoadedPolicy
     where: Dict[str, Tuple[str, str]]
-    today: Optional[dt.date]
 
     def __post_init__(self) -> None:
         self.place = functools.lru_cache(maxsize=None)(self._place)  # once per file, not once per finding
@@ -169,13 +167,13 @@ class _Judge:
         reason = " ".join(verdict.reason.splitlines())
         try:
             ids = list(table.resource_ids) or [table.resource]
-            exemption, expired = self.policy.exemption_for(check_id, ids, dict(table.tags), self.today)
+            exemption, expired = self.policy.exemption_for(check_id, ids, dict(table.tags))
         except Exception:  # exemption matching must never hide a table
             exemption, expired = None, None
         if exemption is not None and verdict.result is not Result.UNKNOWN:
             return Finding(result=SKIPPED, reason=reason, suppress_comment=exemption.comment(), exemption=exemption, **base)
         if expired is not None and verdict.result is Result.FAILED:
-            reason += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+            reason += expired.expired_note
             base["expired"] = expired
         if verdict.result is Result.FAILED and named_in_values(table.config, check_id):
             reason += IGNORED_NOTE
@@ -189,10 +187,10 @@ class _Judge:
                        severity=self.policy.severity_for(PITR_ENABLED.id))
 
 
-def scan(options: ScanOptions, policy: LoadedPolicy, today: Optional[dt.date] = None) -> ScanResult:
+def scan(options: ScanOptions, policy: LoadedPolicy) -> ScanResult:
     """Read and judge everything `options` names, under `policy`."""
     readings, where = read_inputs(options, policy)
-    judge = _Judge(options, policy, where, today)
+    judge = _Judge(options, policy, where)
     result = ScanResult()
     for reading in readings:
         if reading.warning:

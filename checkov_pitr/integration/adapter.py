@@ -69,7 +69,7 @@ class PitrCheck:
             except Exception:  # exemption matching must never hide a table
                 exemption, expired = None, None
             if expired:
-                self._note += f" (exemption {expired.label} expired on {expired.expires.isoformat()})"
+                self._note += expired.expired_note
         self.details = []
         result = super().run(scanned_file, conf, entity_name, entity_type, skip_info)  # type: ignore[misc]
         # A policy exemption skips only what the check judges here: where it gives no result

@@ -13,10 +13,10 @@ from checkov.version import version as checkov_version
 
 from checkov_pitr import __version__
 from checkov_pitr.domain.fixer import FixCache, sarif_fix
-from checkov_pitr.domain.inventory import TERRAFORM_PLAN
+from checkov_pitr.domain.inventory import MAX_FILE_BYTES, TERRAFORM_PLAN, read_file_bytes
 from checkov_pitr.domain.plan_sources import SourceFinder
 from checkov_pitr.domain.policy import LoadedPolicy
-from checkov_pitr.domain.readers.plan import NotAPlan, decode_plan_text
+from checkov_pitr.domain.readers.plan import NotAPlan, decode_plan_bytes
 from checkov_pitr.engine.scan import FAILED, Finding
 from checkov_pitr.outputs import safe_text
 from checkov_pitr.outputs.visibility import sarif_notifications
@@ -178,10 +178,10 @@ class PitrSarif:
                         logical: List[Dict[str, Any]]) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
         """plan_line: the plan reader's line of the resource's address."""
         if plan_path not in self.plans:
+            raw, _ = read_file_bytes(plan_path, MAX_FILE_BYTES)  # read and decoded as the plan reader does
             try:
-                with open(plan_path, "rb") as handle:
-                    self.plans[plan_path] = decode_plan_text(handle.read().decode("utf-8-sig", errors="replace")).data
-            except (OSError, NotAPlan):
+                self.plans[plan_path] = None if raw is None else decode_plan_bytes(raw).data
+            except NotAPlan:
                 self.plans[plan_path] = None
         plan = self.plans[plan_path]
         roots = [os.path.dirname(os.path.abspath(plan_path)), *self.scan_roots, os.getcwd()]
