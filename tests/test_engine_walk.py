@@ -54,3 +54,16 @@ def test_a_terraform_file_named_with_f_keeps_the_tables_its_module_calls_create_
     process = run_pitr("-f", "main.tf", "-o", "json", cwd=tmp_path)
     assert process.returncode == 1, process.stderr
     assert {key[1] for key in index_report(process.stdout)} == {"module.a.module.b.aws_dynamodb_table.t"}
+
+
+def test_two_terraform_files_named_with_f_in_one_folder_give_each_table_once(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "main.tf").write_text('module "a" {\n  source = "./a"\n}\n', encoding="utf-8")
+    (tmp_path / "a" / "main.tf").write_text('module "b" {\n  source = "../b"\n}\n', encoding="utf-8")
+    (tmp_path / "b" / "main.tf").write_text('resource "aws_dynamodb_table" "t" {\n  name = "t"\n}\n', encoding="utf-8")
+    (tmp_path / "other.tf").write_text('resource "aws_dynamodb_table" "other" {\n  name = "o"\n}\n', encoding="utf-8")
+    process = run_pitr("-f", "main.tf", "-f", "other.tf", "-o", "json", cwd=tmp_path)
+    assert process.returncode == 1, process.stderr
+    assert {key[1]: len(records) for key, records in index_report(process.stdout).items() if key[2] == "CKV_PITR_001"} \
+        == {"module.a.module.b.aws_dynamodb_table.t": 1, "aws_dynamodb_table.other": 1}

@@ -109,11 +109,15 @@ def read_inputs(options: ScanOptions, policy: LoadedPolicy) -> Tuple[List[FileRe
     readings = [r for r in read_files(others) if r is not None]
     for root, folders in terraform_by_root.items():
         readings += terraform(folders, root)
-    for path in named_terraform:  # -f main.tf: its folder is read, and what that file declares or calls is kept
-        folder = os.path.dirname(os.path.realpath(path))
-        for reading in terraform([os.path.dirname(os.path.abspath(path))], os.curdir):
-            reading.tables = [t for t in reading.tables if _declared_or_called_by(t, os.path.realpath(path), folder)]
-            if os.path.realpath(reading.path) == os.path.realpath(path) or reading.tables:
+    named_by_folder: Dict[str, Set[str]] = {}  # -f main.tf: its folder is read (once for all its -f files) ...
+    for path in named_terraform:
+        named_by_folder.setdefault(os.path.dirname(os.path.abspath(path)), set()).add(os.path.realpath(path))
+    for folder, named_files in named_by_folder.items():
+        real_folder = os.path.realpath(folder)
+        for reading in terraform([folder], os.curdir):  # ... and what the named files declare or call is kept
+            reading.tables = [t for t in reading.tables
+                              if any(_declared_or_called_by(t, named, real_folder) for named in named_files)]
+            if os.path.realpath(reading.path) in named_files or reading.tables:
                 readings.append(reading)
     return readings, where
 
